@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/* tun.c - open or attach a TUN interface. */
+
+#include "tun/tun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static int attach(const char *name, short flags, int *fd_out)
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret = 0;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	ifr.ifr_flags = flags;
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		ret = -errno;
+		close(fd);
+		goto out;
+	}
+	*fd_out = fd;
+out:
+	return ret;
+}
+
+int tun_open(const char *name, int *fd_out, char name_out[IFNAMSIZ])
+{
+	const short flags = IFF_TUN | IFF_NO_PI;
+	int ret;
+
+	if (!name || strlen(name) >= IFNAMSIZ)
+		return -EINVAL;
+	/*
+	 * Multi-queue first so that more queues can be attached later; an
+	 * existing single-queue interface refuses it with EINVAL.
+	 */
+	ret = attach(name, flags | IFF_MULTI_QUEUE, fd_out);
+	if (ret == -EINVAL)
+		ret = attach(name, flags, fd_out);
+	if (ret < 0)
+		return ret;
+	ret = tun_name(*fd_out, name_out);
+	if (ret < 0) {
+		close(*fd_out);
+		*fd_out = -1;
+	}
+	return ret;
+}
+
+int tun_name(int fd, char name_out[IFNAMSIZ])
+{
+	struct ifreq ifr = { 0 };
+
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return -errno;
+	memcpy(name_out, ifr.ifr_name, IFNAMSIZ);
+	name_out[IFNAMSIZ - 1] = '\0';
+	return 0;
+}
+
+int tun_prepare_fd(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return 0;
+}

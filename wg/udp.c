@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: MIT
+/* udp.c - IPv4 + IPv6 UDP sockets on one port, batched with sendmmsg/recvmmsg. */
+
+#include "wg/udp.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum {
+	SOCKET_BUFFER_SIZE = 7 << 20,
+	RANDOM_PORT_TRIES = 100,
+	MMSG_CHUNK = 64,
+};
+
+static void set_buffer(int fd, int force_opt, int opt)
+{
+	int size = SOCKET_BUFFER_SIZE;
+
+	/* The FORCE variants ignore rmem_max/wmem_max but need CAP_NET_ADMIN. */
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
+}
+
+static int set_mark(int fd, uint32_t fwmark)
+{
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &fwmark, sizeof(fwmark)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int bind_any(int fd, int family, uint16_t port)
+{
+	union wg_endpoint addr = { 0 };
+	socklen_t len;
+
+	if (family == AF_INET) {
+		addr.in.sin_family = AF_INET;
+		addr.in.sin_port = htons(port);
+		len = sizeof(addr.in);
+	} else {
+		addr.in6.sin6_family = AF_INET6;
+		addr.in6.sin6_port = htons(port);
+		len = sizeof(addr.in6);
+	}
+	if (bind(fd, &addr.sa, len) < 0)
+		return -errno;
+	return 0;
+}
+
+static int open_socket(int family, uint16_t port, uint32_t fwmark, int *fd_out)
+{
+	int one = 1, fd, ret;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
+	set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+	ret = family == AF_INET6 ? setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) : 0;
+	if (ret < 0) {
+		ret = -errno;
+		goto err;
+	}
+	ret = fwmark ? set_mark(fd, fwmark) : 0;
+	if (ret < 0)
+		goto err;
+	ret = bind_any(fd, family, port);
+	if (ret < 0)
+		goto err;
+	*fd_out = fd;
+	return 0;
+err:
+	close(fd);
+	return ret;
+}
+
+static int bound_port(int fd, uint16_t *port)
+{
+	struct sockaddr_in addr;
+	socklen_t len = sizeof(addr);
+
+	if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
+		return -errno;
+	*port = ntohs(addr.sin_port);
+	return 0;
+}
+
+static int open_pair(struct wg_udp *udp, uint16_t port, uint32_t fwmark)
+{
+	int ret;
+
+	ret = open_socket(AF_INET, port, fwmark, &udp->fd4);
+	if (ret < 0)
+		return ret;
+	ret = bound_port(udp->fd4, &udp->port);
+	if (ret < 0)
+		goto err;
+	ret = open_socket(AF_INET6, udp->port, fwmark, &udp->fd6);
+	if (ret == -EAFNOSUPPORT || ret == -EADDRNOTAVAIL) {
+		udp->fd6 = -1;
+		ret = 0;
+	}
+	if (ret < 0)
+		goto err;
+	return 0;
+err:
+	close(udp->fd4);
+	udp->fd4 = -1;
+	return ret;
+}
+
+int wg_udp_open(struct wg_udp *udp, uint16_t port, uint32_t fwmark)
+{
+	int ret, tries = port ? 1 : RANDOM_PORT_TRIES;
+
+	udp->fd4 = udp->fd6 = -1;
+	udp->port = 0;
+	/* A random IPv4 port may already be taken for IPv6: pick another. */
+	do {
+		ret = open_pair(udp, port, fwmark);
+	} while (ret == -EADDRINUSE && --tries > 0);
+	return ret;
+}
+
+void wg_udp_close(struct wg_udp *udp)
+{
+	if (udp->fd4 >= 0)
+		close(udp->fd4);
+	if (udp->fd6 >= 0)
+		close(udp->fd6);
+	udp->fd4 = udp->fd6 = -1;
+}
+
+int wg_udp_set_fwmark(const struct wg_udp *udp, uint32_t fwmark)
+{
+	int ret = set_mark(udp->fd4, fwmark);
+
+	return ret < 0 ? ret : set_mark(udp->fd6, fwmark);
+}
+
+static int send_chunk(int fd, const struct wg_udp_msg *msgs, unsigned int n)
+{
+	struct mmsghdr hdrs[MMSG_CHUNK];
+	struct iovec iovs[MMSG_CHUNK];
+	unsigned int i, sent = 0;
+	int ret;
+
+	memset(hdrs, 0, sizeof(hdrs[0]) * n);
+	for (i = 0; i < n; i++) {
+		iovs[i] = (struct iovec){ .iov_base = msgs[i].data, .iov_len = msgs[i].len };
+		hdrs[i].msg_hdr.msg_iov = &iovs[i];
+		hdrs[i].msg_hdr.msg_iovlen = 1;
+		hdrs[i].msg_hdr.msg_name = (void *)&msgs[i].addr;
+		hdrs[i].msg_hdr.msg_namelen = msgs[i].addr.sa.sa_family == AF_INET
+						      ? sizeof(struct sockaddr_in)
+						      : sizeof(struct sockaddr_in6);
+	}
+	while (sent < n) {
+		ret = sendmmsg(fd, hdrs + sent, n - sent, 0);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0)
+			return sent ? (int)sent : -errno;
+		sent += (unsigned int)ret;
+	}
+	return (int)sent;
+}
+
+int wg_udp_send(const struct wg_udp *udp, const struct wg_udp_msg *msgs, unsigned int n)
+{
+	unsigned int start = 0, end, sent = 0;
+	int family, fd, ret = -EAFNOSUPPORT;
+
+	/* One sendmmsg per run of same-family datagrams, keeping their order. */
+	while (start < n) {
+		family = msgs[start].addr.sa.sa_family;
+		for (end = start + 1; end < n && end - start < MMSG_CHUNK; end++)
+			if (msgs[end].addr.sa.sa_family != family)
+				break;
+		fd = family == AF_INET ? udp->fd4 : family == AF_INET6 ? udp->fd6 : -1;
+		ret = fd < 0 ? -EAFNOSUPPORT : send_chunk(fd, msgs + start, end - start);
+		if (ret > 0)
+			sent += (unsigned int)ret;
+		start = end;
+	}
+	return sent ? (int)sent : ret;
+}
+
+int wg_udp_recv(int fd, struct wg_udp_msg *msgs, unsigned int n)
+{
+	struct mmsghdr hdrs[MMSG_CHUNK];
+	struct iovec iovs[MMSG_CHUNK];
+	unsigned int i;
+	int ret;
+
+	if (n > MMSG_CHUNK)
+		n = MMSG_CHUNK;
+	memset(hdrs, 0, sizeof(hdrs[0]) * n);
+	for (i = 0; i < n; i++) {
+		iovs[i] = (struct iovec){ .iov_base = msgs[i].data, .iov_len = msgs[i].cap };
+		hdrs[i].msg_hdr.msg_iov = &iovs[i];
+		hdrs[i].msg_hdr.msg_iovlen = 1;
+		hdrs[i].msg_hdr.msg_name = &msgs[i].addr;
+		hdrs[i].msg_hdr.msg_namelen = sizeof(msgs[i].addr);
+	}
+	do
+		ret = recvmmsg(fd, hdrs, n, MSG_DONTWAIT, NULL);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	/* A truncated datagram has no valid length: report it as empty so it is dropped. */
+	for (i = 0; i < (unsigned int)ret; i++)
+		msgs[i].len = hdrs[i].msg_hdr.msg_flags & MSG_TRUNC ? 0 : hdrs[i].msg_len;
+	return ret;
+}

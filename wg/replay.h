@@ -13,11 +13,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "wg/messages.h"
+
 struct wg_replay {
 	/* One past the highest counter accepted, so that 0 is a valid first counter. */
 	uint64_t counter;
-	/* COUNTER_BITS_TOTAL (wg/messages.h) bits; replay.c asserts they agree. */
-	uint64_t backtrack[128];
+	uint64_t backtrack[COUNTER_BITS_TOTAL / 64];
 };
 
 void wg_replay_init(struct wg_replay *r);

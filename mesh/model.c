@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <sodium.h>
+
 void mesh_node_release(struct mesh_node *node)
 {
 	free(node->discovered_endpoints);
@@ -21,7 +23,7 @@ void mesh_node_release(struct mesh_node *node)
 void mesh_peer_release(struct mesh_peer *peer)
 {
 	free(peer->allowed_ips);
-	memset(peer, 0, sizeof(*peer));
+	sodium_memzero(peer, sizeof(*peer)); /* the preshared key is a secret */
 }
 
 void mesh_cluster_release(struct mesh_cluster *cluster)

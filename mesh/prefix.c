@@ -174,7 +174,7 @@ bool mesh_prefix_contains(const struct mesh_prefix *outer, const struct mesh_pre
 
 bool mesh_prefix_overlaps(const struct mesh_prefix *a, const struct mesh_prefix *b)
 {
-	return mesh_prefix_contains(a, b) || mesh_prefix_contains(b, a);
+	return mesh_prefix_contains_addr(a, &b->addr) || mesh_prefix_contains_addr(b, &a->addr);
 }
 
 int mesh_prefix_compare_text(const struct mesh_prefix *a, const struct mesh_prefix *b)

@@ -51,6 +51,7 @@ struct mesh_prefix mesh_prefix_masked(const struct mesh_prefix *prefix);
 bool mesh_prefix_contains_addr(const struct mesh_prefix *prefix, const struct mesh_addr *addr);
 /* Is all of inner inside outer (outer no longer than inner)? */
 bool mesh_prefix_contains(const struct mesh_prefix *outer, const struct mesh_prefix *inner);
+/* Kilo's intersect(): does either prefix contain the other's address? */
 bool mesh_prefix_overlaps(const struct mesh_prefix *a, const struct mesh_prefix *b);
 /* Total order by formatted string, as Kilo sorts CIDR lists. */
 int mesh_prefix_compare_text(const struct mesh_prefix *a, const struct mesh_prefix *b);

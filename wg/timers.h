@@ -58,7 +58,8 @@ struct wg_timers {
 	bool sent_lastminute_handshake;
 };
 
-/* Starts running, nothing armed, no persistent keepalive. */
+/* Starts running, nothing armed, no persistent keepalive. random may be NULL
+ * for no jitter. */
 void wg_timers_init(struct wg_timers *t, wg_timers_random_fn random, void *random_ctx);
 void wg_timers_start(struct wg_timers *t);
 /* Device down or peer removed: disarm everything, arm nothing until started,
@@ -76,8 +77,9 @@ void wg_timers_handshake_response_sent(struct wg_timers *t, uint64_t now);
 void wg_timers_handshake_complete(struct wg_timers *t);
 void wg_timers_session_derived(struct wg_timers *t, uint64_t now);
 
-/* Returns WG_TIMERS_SEND_KEEPALIVE when keepalives were just switched on
- * while running: the peer should hear from us at once. */
+/* A new interval counts from now (0 switches it off). Returns
+ * WG_TIMERS_SEND_KEEPALIVE when keepalives were just switched on while
+ * running: the peer should hear from us at once. */
 unsigned int wg_timers_set_persistent_keepalive(struct wg_timers *t, uint16_t interval, uint64_t now);
 uint16_t wg_timers_persistent_keepalive(const struct wg_timers *t);
 
@@ -87,7 +89,8 @@ uint64_t wg_timers_next_deadline(const struct wg_timers *t);
 
 /* The engine wants to send an initiation. A non-retry want starts a new round
  * of attempts (so a peer with traffic waiting never gives up); the answer is
- * whether one may go out now: at most one handshake message per REKEY_TIMEOUT. */
+ * whether one may go out now: at most one handshake message per REKEY_TIMEOUT.
+ * A true answer claims the slot, so call it once per initiation. */
 bool wg_timers_want_initiation(struct wg_timers *t, uint64_t now, bool is_retry);
 /* After a private key change: the next initiation may go out at once. */
 void wg_timers_allow_initiation_now(struct wg_timers *t);

@@ -117,6 +117,17 @@ static struct node **root_of(struct wg_allowedips *table, uint8_t bits)
 	return bits == 32 ? &table->root4 : &table->root6;
 }
 
+/* Decodes addr/cidr into its masked key, its width and the trie it lives in. */
+static int parse_prefix(struct wg_allowedips *table, int family, const void *addr, uint8_t cidr,
+			struct key *key, uint8_t *bits, struct node ***root)
+{
+	if (parse(family, addr, key, bits) < 0 || cidr > *bits)
+		return -EINVAL;
+	*key = masked(key, cidr);
+	*root = root_of(table, *bits);
+	return 0;
+}
+
 static size_t owner_slot(const struct wg_allowedips *table, const void *peer)
 {
 	uint64_t h = (uint64_t)(uintptr_t)peer * UINT64_C(0x9e3779b97f4a7c15);
@@ -381,13 +392,9 @@ int wg_allowedips_insert(struct wg_allowedips *table, int family, const void *ad
 	struct key key;
 	uint8_t bits;
 	bool exact;
-	int ret;
 
-	ret = parse(family, addr, &key, &bits);
-	if (ret < 0 || cidr > bits || !peer)
+	if (!peer || parse_prefix(table, family, addr, cidr, &key, &bits, &root) < 0)
 		return -EINVAL;
-	key = masked(&key, cidr);
-	root = root_of(table, bits);
 	owner = owner_get(table, peer);
 	if (!owner)
 		return -ENOMEM;
@@ -417,10 +424,8 @@ int wg_allowedips_remove(struct wg_allowedips *table, int family, const void *ad
 	uint8_t bits;
 	bool exact;
 
-	if (parse(family, addr, &key, &bits) < 0 || cidr > bits)
+	if (parse_prefix(table, family, addr, cidr, &key, &bits, &root) < 0)
 		return -EINVAL;
-	key = masked(&key, cidr);
-	root = root_of(table, bits);
 	node = find_parent(*root, &key, cidr, &exact);
 	if (!exact || !node->owner || node->owner->peer != peer)
 		return -ENOENT;

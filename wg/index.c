@@ -101,7 +101,8 @@ void wg_index_remove(struct wg_index_table *table, struct wg_index_entry *entry)
 }
 
 struct wg_index_entry *wg_index_lookup(struct wg_index_table *table, uint32_t index,
-				       unsigned int types, wg_index_get_fn get)
+				       unsigned int types, wg_index_get_fn get,
+				       struct wg_peer **peer)
 {
 	struct wg_index_entry *e;
 
@@ -111,6 +112,7 @@ struct wg_index_entry *wg_index_lookup(struct wg_index_table *table, uint32_t in
 		e = NULL;
 	if (e && get)
 		get(e);
+	*peer = e ? e->peer : NULL;
 	pthread_mutex_unlock(&table->lock);
 	return e;
 }

@@ -52,9 +52,12 @@ bool wg_index_replace(struct wg_index_table *table, struct wg_index_entry *old,
 		      struct wg_index_entry *new);
 /* Removing an entry that is not in the table is a no-op. */
 void wg_index_remove(struct wg_index_table *table, struct wg_index_entry *entry);
-/* The entry with this index and one of the types, after get(entry) under the lock; or NULL. */
+/* The entry with this index and one of the types, or NULL. Under the table lock it runs get
+ * (may be NULL) and copies the entry's peer to *peer: the entry itself may go away right after
+ * unless get pinned it, while the peer lives as long as the caller holds the device lock. */
 struct wg_index_entry *wg_index_lookup(struct wg_index_table *table, uint32_t index,
-				       unsigned int types, wg_index_get_fn get);
+				       unsigned int types, wg_index_get_fn get,
+				       struct wg_peer **peer);
 
 struct wg_pubkey_entry {
 	struct wg_pubkey_entry *next;

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_device.c - whole engines in one process: TUN-less devices talking real WireGuard over
+ * UDP on 127.0.0.1, driven through wg.h and checked through snapshots and their packet pairs.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wg/crypto.h"
+#include "wg/device.h"
+#include "wg/peer.h"
+#include "wg/wg.h"
+
+enum { NODES = 3, WAIT_MS = 5000 };
+
+struct node {
+	struct wg_device *dev;
+	uint8_t private_key[WG_KEY_LEN];
+	uint8_t public_key[WG_KEY_LEN];
+	uint16_t port;
+	struct in_addr inner; /* 10.0.0.(i+1) */
+};
+
+static struct node nodes[NODES];
+
+static void log_to_stderr(void *ctx, enum wg_log_level level, const char *msg)
+{
+	fprintf(stderr, "[%s] %d %s\n", (const char *)ctx, level, msg);
+}
+
+static uint16_t bound_port(struct wg_device *dev)
+{
+	struct wg_snapshot snap;
+	uint16_t port;
+
+	assert_int_equal(wg_device_snapshot(dev, &snap), 0);
+	port = snap.listen_port;
+	wg_snapshot_free(&snap);
+	return port;
+}
+
+static void node_init(struct node *n, unsigned int i)
+{
+	static const char *names[NODES] = { "a", "b", "c" };
+	struct wg_device_options opts = { .tun_fd = -1, .log_ctx = (void *)names[i] };
+	struct wg_config config = { .flags = WG_CONFIG_HAS_PRIVATE_KEY | WG_CONFIG_HAS_LISTEN_PORT };
+
+	if (getenv("WG_TEST_LOG")) {
+		opts.log = log_to_stderr;
+		opts.log_level = WG_LOG_DEBUG;
+	}
+	assert_int_equal(wg_device_create(&n->dev, &opts), 0);
+	wg_keygen(n->private_key);
+	assert_int_equal(wg_pubkey(n->public_key, n->private_key), 0);
+	memcpy(config.private_key, n->private_key, WG_KEY_LEN);
+	assert_int_equal(wg_device_configure(n->dev, &config), 0);
+	assert_int_equal(wg_device_set_up(n->dev, true), 0);
+	n->port = bound_port(n->dev);
+	assert_int_not_equal(n->port, 0);
+	n->inner.s_addr = htonl(0x0a000001 + i);
+}
+
+/* from learns about to: its key, its inner /32 and its 127.0.0.1 endpoint. */
+static void add_peer(struct node *from, const struct node *to, uint32_t extra_flags)
+{
+	struct wg_allowed_ip_change ip = { .ip = { .family = AF_INET, .cidr = 32 } };
+	struct wg_peer_config pc = { .flags = WG_PEER_HAS_ENDPOINT | extra_flags,
+				     .allowed_ips = &ip,
+				     .n_allowed_ips = 1 };
+	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+
+	ip.ip.ip4 = to->inner;
+	memcpy(pc.public_key, to->public_key, WG_KEY_LEN);
+	pc.endpoint.in.sin_family = AF_INET;
+	pc.endpoint.in.sin_port = htons(to->port);
+	pc.endpoint.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(wg_device_configure(from->dev, &config), 0);
+}
+
+static int setup(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < NODES; i++)
+		node_init(&nodes[i], i);
+	add_peer(&nodes[0], &nodes[1], 0);
+	add_peer(&nodes[1], &nodes[0], 0);
+	add_peer(&nodes[0], &nodes[2], 0);
+	add_peer(&nodes[2], &nodes[0], 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < NODES; i++)
+		wg_device_destroy(nodes[i].dev);
+	return 0;
+}
+
+/* A minimal IPv4/UDP-shaped packet of len bytes from src to dst, payload tagged by seq. */
+static size_t make_packet(uint8_t *buf, size_t len, struct in_addr src, struct in_addr dst,
+			  uint32_t seq)
+{
+	uint16_t tot_len = htons((uint16_t)len);
+
+	memset(buf, 0, len);
+	buf[0] = 0x45;
+	memcpy(buf + 2, &tot_len, 2);
+	buf[8] = 64;
+	buf[9] = IPPROTO_UDP;
+	memcpy(buf + 12, &src, 4);
+	memcpy(buf + 16, &dst, 4);
+	memcpy(buf + 28, &seq, sizeof(seq));
+	return len;
+}
+
+static ssize_t receive_packet(int fd, uint8_t *buf, size_t cap, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return -ETIMEDOUT;
+	return read(fd, buf, cap);
+}
+
+/* Sends one packet from a to b through the tunnel and checks it arrives intact. */
+static void send_and_expect(struct node *a, struct node *b, uint32_t seq)
+{
+	uint8_t out[100], in[2048];
+	size_t len = make_packet(out, 61 + seq % 7, a->inner, b->inner, seq);
+	ssize_t got;
+
+	assert_int_equal(write(wg_device_packet_fd(a->dev), out, len), (ssize_t)len);
+	got = receive_packet(wg_device_packet_fd(b->dev), in, sizeof(in), WAIT_MS);
+	assert_int_equal(got, (ssize_t)len);
+	assert_memory_equal(in, out, len);
+}
+
+static struct wg_peer *find_peer(struct node *n, const struct node *of)
+{
+	struct wg_peer *peer;
+
+	pthread_rwlock_rdlock(&n->dev->lock);
+	peer = wg_pubkey_lookup(&n->dev->pubkeys, of->public_key);
+	pthread_rwlock_unlock(&n->dev->lock);
+	return peer;
+}
+
+/* The local index of the session n uses to send to `of` (0 = none). */
+static uint32_t current_index(struct node *n, const struct node *of)
+{
+	struct wg_peer *peer = find_peer(n, of);
+	uint32_t index = 0;
+
+	pthread_mutex_lock(&peer->lock);
+	if (peer->keypairs.current)
+		index = peer->keypairs.current->local_index;
+	pthread_mutex_unlock(&peer->lock);
+	return index;
+}
+
+static const struct wg_peer_snapshot *snapshot_peer(const struct wg_snapshot *snap,
+						    const struct node *of)
+{
+	size_t i;
+
+	for (i = 0; i < snap->n_peers; i++)
+		if (!memcmp(snap->peers[i].public_key, of->public_key, WG_KEY_LEN))
+			return &snap->peers[i];
+	return NULL;
+}
+
+static void test_data_flows_both_ways_after_handshake(void **state)
+{
+	const struct wg_peer_snapshot *peer;
+	struct wg_snapshot snap;
+	uint32_t seq;
+
+	(void)state;
+	for (seq = 0; seq < 20; seq++) {
+		send_and_expect(&nodes[0], &nodes[1], seq);
+		send_and_expect(&nodes[1], &nodes[0], seq);
+	}
+	assert_int_equal(wg_device_snapshot(nodes[0].dev, &snap), 0);
+	peer = snapshot_peer(&snap, &nodes[1]);
+	assert_non_null(peer);
+	assert_true(peer->last_handshake.tv_sec > 0);
+	/* Forty data packets each way at least, every one 32 bytes of overhead or more. */
+	assert_true(peer->tx_bytes >= 20 * (64 + 32));
+	assert_true(peer->rx_bytes >= 20 * (64 + 32));
+	assert_int_equal(peer->endpoint.in.sin_port, htons(nodes[1].port));
+	wg_snapshot_free(&snap);
+}
+
+static void test_invalid_config_changes_nothing(void **state)
+{
+	struct wg_allowed_ip_change ips[2] = {
+		{ .ip = { .family = AF_INET, .cidr = 24 } },
+		{ .ip = { .family = AF_INET, .cidr = 33 } },
+	};
+	struct wg_peer_config pcs[2] = { { .flags = WG_PEER_REPLACE_ALLOWED_IPS },
+					 { .allowed_ips = ips, .n_allowed_ips = 2 } };
+	struct wg_config config = { .flags = WG_CONFIG_REPLACE_PEERS | WG_CONFIG_HAS_LISTEN_PORT,
+				    .listen_port = 1,
+				    .peers = pcs,
+				    .n_peers = 2 };
+	struct wg_snapshot before, after;
+
+	(void)state;
+	memcpy(pcs[0].public_key, nodes[1].public_key, WG_KEY_LEN);
+	memset(pcs[1].public_key, 7, WG_KEY_LEN);
+	assert_int_equal(wg_device_snapshot(nodes[0].dev, &before), 0);
+	assert_int_equal(wg_device_configure(nodes[0].dev, &config), -EINVAL);
+	assert_int_equal(wg_device_snapshot(nodes[0].dev, &after), 0);
+	assert_int_equal(after.listen_port, before.listen_port);
+	assert_int_equal(after.n_peers, before.n_peers);
+	assert_int_equal(after.peers[0].n_allowed_ips, before.peers[0].n_allowed_ips);
+	wg_snapshot_free(&before);
+	wg_snapshot_free(&after);
+	send_and_expect(&nodes[0], &nodes[1], 1000);
+}
+
+static void test_allowed_ips_change_keeps_other_sessions(void **state)
+{
+	struct wg_allowed_ip_change ip = { .ip = { .family = AF_INET6, .cidr = 64 } };
+	struct wg_peer_config pc = { .flags = WG_PEER_UPDATE_ONLY | WG_PEER_HAS_ENDPOINT,
+				     .allowed_ips = &ip,
+				     .n_allowed_ips = 1 };
+	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	uint32_t to_b, to_c;
+
+	(void)state;
+	send_and_expect(&nodes[0], &nodes[1], 1);
+	send_and_expect(&nodes[0], &nodes[2], 2);
+	to_b = current_index(&nodes[0], &nodes[1]);
+	to_c = current_index(&nodes[0], &nodes[2]);
+	assert_int_not_equal(to_b, 0);
+	assert_int_not_equal(to_c, 0);
+
+	memcpy(pc.public_key, nodes[2].public_key, WG_KEY_LEN);
+	inet_pton(AF_INET6, "fd00:c::", &ip.ip.ip6);
+	pc.endpoint.in.sin_family = AF_INET;
+	pc.endpoint.in.sin_port = htons(nodes[2].port);
+	pc.endpoint.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
+
+	assert_int_equal(current_index(&nodes[0], &nodes[1]), to_b);
+	assert_int_equal(current_index(&nodes[0], &nodes[2]), to_c);
+	send_and_expect(&nodes[0], &nodes[1], 3);
+	send_and_expect(&nodes[0], &nodes[2], 4);
+	assert_int_equal(current_index(&nodes[0], &nodes[1]), to_b);
+	assert_int_equal(current_index(&nodes[0], &nodes[2]), to_c);
+}
+
+/* The side that initiated the current session between a and b. */
+static struct node *initiator_of(struct node *a, struct node *b)
+{
+	struct wg_peer *peer = find_peer(a, b);
+	bool initiator;
+
+	pthread_mutex_lock(&peer->lock);
+	initiator = peer->keypairs.current->i_am_initiator;
+	pthread_mutex_unlock(&peer->lock);
+	return initiator ? a : b;
+}
+
+static void test_rekey_after_time_starts_new_session(void **state)
+{
+	uint32_t before, after = 0;
+	struct node *initiator;
+	int tries;
+
+	(void)state;
+	send_and_expect(&nodes[0], &nodes[1], 1);
+	send_and_expect(&nodes[1], &nodes[0], 1);
+	before = current_index(&nodes[0], &nodes[1]);
+	/* Only the initiator's clock moves, so only REKEY_AFTER_TIME can start the handshake. */
+	initiator = initiator_of(&nodes[0], &nodes[1]);
+	wg_device_advance_clock(initiator->dev, (REKEY_AFTER_TIME + 1) * 1000000000ULL);
+	for (tries = 0; tries < 100 && after == before; tries++) {
+		send_and_expect(&nodes[0], &nodes[1], 10 + (uint32_t)tries);
+		send_and_expect(&nodes[1], &nodes[0], 10 + (uint32_t)tries);
+		after = current_index(&nodes[0], &nodes[1]);
+		usleep(20000);
+	}
+	assert_int_not_equal(after, before);
+	send_and_expect(&nodes[0], &nodes[1], 999);
+}
+
+static void test_garbage_datagrams_leave_sessions_intact(void **state)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(nodes[1].port) };
+	uint8_t junk[200];
+	uint32_t index;
+	size_t len;
+	int fd;
+
+	(void)state;
+	send_and_expect(&nodes[0], &nodes[1], 1);
+	index = current_index(&nodes[1], &nodes[0]);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	for (len = 0; len < sizeof(junk); len++) {
+		wg_random(junk, sizeof(junk));
+		/* Every message type, every length, including the exact ones. */
+		junk[0] = (uint8_t)(len % 5);
+		junk[1] = junk[2] = junk[3] = 0;
+		sendto(fd, junk, len, 0, (struct sockaddr *)&to, sizeof(to));
+	}
+	close(fd);
+	send_and_expect(&nodes[1], &nodes[0], 2);
+	send_and_expect(&nodes[0], &nodes[1], 3);
+	assert_int_equal(current_index(&nodes[1], &nodes[0]), index);
+}
+
+static void test_packet_to_unknown_destination_is_dropped(void **state)
+{
+	struct in_addr nowhere = { .s_addr = htonl(0x0a0000fe) };
+	uint8_t out[64], in[2048];
+
+	(void)state;
+	make_packet(out, sizeof(out), nodes[0].inner, nowhere, 1);
+	assert_int_equal(write(wg_device_packet_fd(nodes[0].dev), out, sizeof(out)),
+			 (ssize_t)sizeof(out));
+	assert_int_equal(receive_packet(wg_device_packet_fd(nodes[1].dev), in, sizeof(in), 200),
+			 -ETIMEDOUT);
+	send_and_expect(&nodes[0], &nodes[1], 2);
+}
+
+static void test_listen_port_in_use_is_refused(void **state)
+{
+	struct wg_config config = { .flags = WG_CONFIG_HAS_LISTEN_PORT | WG_CONFIG_HAS_FWMARK,
+				    .listen_port = nodes[1].port,
+				    .fwmark = 0 };
+
+	(void)state;
+	assert_int_equal(wg_device_configure(nodes[0].dev, &config), -EADDRINUSE);
+	assert_int_equal(bound_port(nodes[0].dev), nodes[0].port);
+	send_and_expect(&nodes[1], &nodes[0], 1);
+}
+
+static void test_snapshot_reports_peer_settings(void **state)
+{
+	struct wg_peer_config pc = { .flags = WG_PEER_HAS_KEEPALIVE | WG_PEER_HAS_PRESHARED_KEY,
+				     .persistent_keepalive_interval = 25 };
+	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	const struct wg_peer_snapshot *peer;
+	struct wg_snapshot snap;
+
+	(void)state;
+	memcpy(pc.public_key, nodes[2].public_key, WG_KEY_LEN);
+	memset(pc.preshared_key, 0x42, WG_KEY_LEN);
+	assert_int_equal(wg_device_configure(nodes[1].dev, &config), 0);
+	assert_int_equal(wg_device_snapshot(nodes[1].dev, &snap), 0);
+	assert_true(snap.has_private_key);
+	assert_memory_equal(snap.private_key, nodes[1].private_key, WG_KEY_LEN);
+	peer = snapshot_peer(&snap, &nodes[2]);
+	assert_non_null(peer);
+	assert_int_equal(peer->persistent_keepalive_interval, 25);
+	assert_memory_equal(peer->preshared_key, pc.preshared_key, WG_KEY_LEN);
+	assert_int_equal(peer->endpoint.sa.sa_family, AF_UNSPEC);
+	assert_int_equal(peer->n_allowed_ips, 0);
+	assert_int_equal(peer->last_handshake.tv_sec, 0);
+	wg_snapshot_free(&snap);
+
+	pc.flags = WG_PEER_REMOVE;
+	assert_int_equal(wg_device_configure(nodes[1].dev, &config), 0);
+	assert_int_equal(wg_device_snapshot(nodes[1].dev, &snap), 0);
+	assert_null(snapshot_peer(&snap, &nodes[2]));
+	wg_snapshot_free(&snap);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_data_flows_both_ways_after_handshake),
+		cmocka_unit_test(test_invalid_config_changes_nothing),
+		cmocka_unit_test(test_allowed_ips_change_keeps_other_sessions),
+		cmocka_unit_test(test_packet_to_unknown_destination_is_dropped),
+		cmocka_unit_test(test_garbage_datagrams_leave_sessions_intact),
+		cmocka_unit_test(test_listen_port_in_use_is_refused),
+		cmocka_unit_test(test_snapshot_reports_peer_settings),
+		cmocka_unit_test(test_rekey_after_time_starts_new_session),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

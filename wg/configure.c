@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/*
+ * configure.c - UAPI `set` and `get` on a device: wg_device_configure() and wg_device_snapshot().
+ *
+ * A configuration is validated whole before anything changes, and the sockets (the one part
+ * that can still fail for reasons outside the input) are moved before the tables are touched, so
+ * a refused configuration leaves the device exactly as it was. Peers are changed in place: only
+ * a private key change or the peer's own removal ends a session.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "wg/device.h"
+#include "wg/peer.h"
+
+enum {
+	KNOWN_CONFIG_FLAGS = WG_CONFIG_HAS_PRIVATE_KEY | WG_CONFIG_HAS_LISTEN_PORT |
+			     WG_CONFIG_HAS_FWMARK | WG_CONFIG_REPLACE_PEERS,
+	KNOWN_PEER_FLAGS = WG_PEER_REMOVE | WG_PEER_UPDATE_ONLY | WG_PEER_REPLACE_ALLOWED_IPS |
+			   WG_PEER_HAS_PRESHARED_KEY | WG_PEER_HAS_ENDPOINT | WG_PEER_HAS_KEEPALIVE,
+};
+
+static int invalid(const struct wg_device *dev, size_t peer, const char *what, long value)
+{
+	wg_device_log(dev, WG_LOG_ERROR, "invalid configuration: peer %zu: %s %ld", peer, what,
+		      value);
+	return -EINVAL;
+}
+
+static int validate_peer(const struct wg_device *dev, const struct wg_peer_config *pc, size_t i)
+{
+	const struct wg_allowed_ip *ip;
+	int family;
+	size_t j;
+
+	if (pc->flags & ~(uint32_t)KNOWN_PEER_FLAGS)
+		return invalid(dev, i, "unknown flags", (long)pc->flags);
+	if (wg_is_zero(pc->public_key, WG_KEY_LEN))
+		return invalid(dev, i, "public_key is all zero, length", WG_KEY_LEN);
+	family = pc->endpoint.sa.sa_family;
+	if ((pc->flags & WG_PEER_HAS_ENDPOINT) && family != AF_INET && family != AF_INET6)
+		return invalid(dev, i, "endpoint address family", family);
+	if (pc->n_allowed_ips && !pc->allowed_ips)
+		return invalid(dev, i, "allowed_ips missing, count", (long)pc->n_allowed_ips);
+	for (j = 0; j < pc->n_allowed_ips; j++) {
+		ip = &pc->allowed_ips[j].ip;
+		if (ip->family != AF_INET && ip->family != AF_INET6)
+			return invalid(dev, i, "allowed_ip address family", ip->family);
+		if (ip->cidr > (ip->family == AF_INET ? 32 : 128))
+			return invalid(dev, i, "allowed_ip cidr", ip->cidr);
+	}
+	return 0;
+}
+
+static int validate(const struct wg_device *dev, const struct wg_config *config)
+{
+	size_t i;
+	int ret;
+
+	if (config->flags & ~(uint32_t)KNOWN_CONFIG_FLAGS) {
+		wg_device_log(dev, WG_LOG_ERROR, "invalid configuration: unknown flags %u",
+			      config->flags);
+		return -EINVAL;
+	}
+	if (config->n_peers && !config->peers)
+		return invalid(dev, 0, "peers missing, count", (long)config->n_peers);
+	for (i = 0; i < config->n_peers; i++) {
+		ret = validate_peer(dev, &config->peers[i], i);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* config_lock held. Moves the sockets first: the only step that may fail on valid input. */
+static int apply_sockets(struct wg_device *dev, const struct wg_config *config)
+{
+	uint16_t port = config->flags & WG_CONFIG_HAS_LISTEN_PORT ? config->listen_port
+								   : dev->listen_port;
+	uint32_t fwmark = config->flags & WG_CONFIG_HAS_FWMARK ? config->fwmark : dev->fwmark;
+	bool new_port = (config->flags & WG_CONFIG_HAS_LISTEN_PORT) && port != dev->udp.port;
+	int ret = 0;
+
+	if (dev->up && new_port)
+		ret = wg_device_rebind(dev, port, fwmark);
+	else if (dev->up && fwmark != dev->fwmark)
+		ret = wg_udp_set_fwmark(&dev->udp, fwmark);
+	if (ret < 0) {
+		wg_device_log(dev, WG_LOG_ERROR, "cannot use listen_port %u fwmark %u: %s", port,
+			      fwmark, strerror(-ret));
+		return ret == -EADDRINUSE || ret == -EPERM ? -EADDRINUSE : ret;
+	}
+	dev->listen_port = port;
+	dev->fwmark = fwmark;
+	return 0;
+}
+
+/* Write lock held. */
+static void set_private_key(struct wg_device *dev, const uint8_t key[WG_KEY_LEN])
+{
+	struct wg_peer *peer, *next;
+	bool is_self;
+
+	if (!wg_noise_static_identity_set_private_key(&dev->identity, key))
+		return;
+	wg_cookie_checker_init(&dev->cookie_checker,
+			       dev->identity.has_identity ? dev->identity.static_public : NULL);
+	for (peer = dev->peers; peer; peer = next) {
+		next = peer->next;
+		pthread_mutex_lock(&peer->lock);
+		wg_index_remove(&dev->index, &peer->handshake_entry);
+		is_self = wg_noise_handshake_identity_changed(&peer->handshake, &peer->keypairs);
+		wg_timers_allow_initiation_now(&peer->timers);
+		pthread_mutex_unlock(&peer->lock);
+		/* A peer with our own key would be talking to itself. */
+		if (is_self)
+			wg_peer_remove(peer);
+	}
+}
+
+static void set_endpoint(struct wg_peer *peer, const union wg_endpoint *endpoint)
+{
+	union wg_endpoint copy = { 0 };
+
+	if (endpoint->sa.sa_family == AF_INET)
+		copy.in = endpoint->in;
+	else
+		copy.in6 = endpoint->in6;
+	wg_peer_set_endpoint(peer, &copy);
+}
+
+static int apply_allowed_ips(struct wg_device *dev, struct wg_peer *peer,
+			     const struct wg_peer_config *pc)
+{
+	const struct wg_allowed_ip_change *change;
+	size_t i;
+	int ret;
+
+	if (pc->flags & WG_PEER_REPLACE_ALLOWED_IPS)
+		wg_allowedips_remove_by_peer(dev->allowedips, peer);
+	for (i = 0; i < pc->n_allowed_ips; i++) {
+		change = &pc->allowed_ips[i];
+		if (change->remove) {
+			/* Removing what the peer does not have is no error, as in wireguard-go. */
+			wg_allowedips_remove(dev->allowedips, change->ip.family, &change->ip.ip6,
+					     change->ip.cidr, peer);
+			continue;
+		}
+		ret = wg_allowedips_insert(dev->allowedips, change->ip.family, &change->ip.ip6,
+					   change->ip.cidr, peer);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Write lock held. *keepalive is set when the peer should hear from us right away. */
+static int apply_peer(struct wg_device *dev, const struct wg_peer_config *pc, bool *keepalive)
+{
+	struct wg_peer *peer = wg_pubkey_lookup(&dev->pubkeys, pc->public_key);
+	unsigned int actions;
+	int ret;
+
+	*keepalive = false;
+	if (pc->flags & WG_PEER_REMOVE) {
+		if (peer)
+			wg_peer_remove(peer);
+		return 0;
+	}
+	if (!peer) {
+		if (pc->flags & WG_PEER_UPDATE_ONLY)
+			return 0;
+		/* Our own key is not a peer: ignored, like wireguard-go does. */
+		if (dev->identity.has_identity &&
+		    wg_ct_equal(pc->public_key, dev->identity.static_public, WG_KEY_LEN))
+			return 0;
+		ret = wg_peer_create(dev, pc->public_key, &peer);
+		if (ret < 0)
+			return ret;
+	}
+	pthread_mutex_lock(&peer->lock);
+	if (pc->flags & WG_PEER_HAS_PRESHARED_KEY)
+		wg_noise_handshake_set_preshared_key(&peer->handshake, pc->preshared_key);
+	if (pc->flags & WG_PEER_HAS_ENDPOINT)
+		set_endpoint(peer, &pc->endpoint);
+	if (pc->flags & WG_PEER_HAS_KEEPALIVE) {
+		actions = wg_timers_set_persistent_keepalive(
+			&peer->timers, pc->persistent_keepalive_interval, wg_device_now(dev));
+		*keepalive = actions & WG_TIMERS_SEND_KEEPALIVE;
+		wg_peer_timers_changed(peer);
+	}
+	pthread_mutex_unlock(&peer->lock);
+	return apply_allowed_ips(dev, peer, pc);
+}
+
+/* After the write lock: keepalives for peers whose keepalive was just switched on. Looked up
+ * again by key, since a later entry of the same configuration may have removed them. */
+static void send_keepalives(struct wg_device *dev, const struct wg_config *config,
+			    const bool *keepalive)
+{
+	struct wg_peer *peer;
+	size_t i;
+
+	pthread_rwlock_rdlock(&dev->lock);
+	for (i = 0; i < config->n_peers; i++) {
+		if (!keepalive[i])
+			continue;
+		peer = wg_pubkey_lookup(&dev->pubkeys, config->peers[i].public_key);
+		if (peer)
+			wg_send_keepalive(peer);
+	}
+	pthread_rwlock_unlock(&dev->lock);
+}
+
+int wg_device_configure(struct wg_device *dev, const struct wg_config *config)
+{
+	bool *keepalive;
+	size_t i;
+	int ret;
+
+	ret = validate(dev, config);
+	if (ret < 0)
+		return ret;
+	keepalive = calloc(config->n_peers + 1, sizeof(*keepalive));
+	if (!keepalive)
+		return -ENOMEM;
+	pthread_mutex_lock(&dev->config_lock);
+	ret = apply_sockets(dev, config);
+	if (ret < 0)
+		goto out;
+	pthread_rwlock_wrlock(&dev->lock);
+	if (config->flags & WG_CONFIG_REPLACE_PEERS)
+		while (dev->peers)
+			wg_peer_remove(dev->peers);
+	if (config->flags & WG_CONFIG_HAS_PRIVATE_KEY)
+		set_private_key(dev, config->private_key);
+	for (i = 0; i < config->n_peers && ret == 0; i++)
+		ret = apply_peer(dev, &config->peers[i], &keepalive[i]);
+	pthread_rwlock_unlock(&dev->lock);
+	send_keepalives(dev, config, keepalive);
+out:
+	pthread_mutex_unlock(&dev->config_lock);
+	free(keepalive);
+	return ret;
+}
+
+struct ip_list {
+	struct wg_allowed_ip *ips;
+	size_t count;
+	size_t cap;
+};
+
+static int collect_ip(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
+{
+	struct ip_list *list = ctx;
+	struct wg_allowed_ip *ip, *grown;
+
+	if (list->count == list->cap) {
+		list->cap = list->cap ? list->cap * 2 : 4;
+		grown = realloc(list->ips, list->cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		list->ips = grown;
+	}
+	ip = &list->ips[list->count++];
+	memset(ip, 0, sizeof(*ip));
+	ip->family = (uint16_t)family;
+	ip->cidr = cidr;
+	memcpy(&ip->ip6, addr, family == AF_INET ? 4 : 16);
+	return 0;
+}
+
+/* Read lock held. */
+static int snapshot_peer(struct wg_device *dev, struct wg_peer *peer, struct wg_peer_snapshot *out)
+{
+	struct ip_list list = { 0 };
+	int ret;
+
+	pthread_mutex_lock(&peer->lock);
+	memcpy(out->public_key, peer->pubkey_entry.key, WG_KEY_LEN);
+	memcpy(out->preshared_key, peer->handshake.preshared_key, WG_KEY_LEN);
+	out->endpoint = peer->endpoint;
+	out->last_handshake = peer->last_handshake;
+	out->persistent_keepalive_interval = wg_timers_persistent_keepalive(&peer->timers);
+	pthread_mutex_unlock(&peer->lock);
+	out->rx_bytes = atomic_load_explicit(&peer->rx_bytes, memory_order_relaxed);
+	out->tx_bytes = atomic_load_explicit(&peer->tx_bytes, memory_order_relaxed);
+	ret = wg_allowedips_walk_by_peer(dev->allowedips, peer, collect_ip, &list);
+	out->allowed_ips = list.ips;
+	out->n_allowed_ips = list.count;
+	return ret;
+}
+
+int wg_device_snapshot(struct wg_device *dev, struct wg_snapshot *snapshot)
+{
+	struct wg_peer *peer;
+	size_t n = 0;
+	int ret = 0;
+
+	memset(snapshot, 0, sizeof(*snapshot));
+	pthread_rwlock_rdlock(&dev->lock);
+	snapshot->has_private_key = dev->identity.has_identity;
+	if (snapshot->has_private_key) {
+		memcpy(snapshot->private_key, dev->identity.static_private, WG_KEY_LEN);
+		memcpy(snapshot->public_key, dev->identity.static_public, WG_KEY_LEN);
+	}
+	pthread_rwlock_rdlock(&dev->udp_lock);
+	snapshot->listen_port = dev->up ? dev->udp.port : dev->listen_port;
+	pthread_rwlock_unlock(&dev->udp_lock);
+	snapshot->fwmark = dev->fwmark;
+	for (peer = dev->peers; peer; peer = peer->next)
+		n++;
+	snapshot->peers = n ? calloc(n, sizeof(*snapshot->peers)) : NULL;
+	if (n && !snapshot->peers)
+		ret = -ENOMEM;
+	for (peer = dev->peers; peer && ret == 0; peer = peer->next)
+		ret = snapshot_peer(dev, peer, &snapshot->peers[snapshot->n_peers++]);
+	pthread_rwlock_unlock(&dev->lock);
+	if (ret < 0)
+		wg_snapshot_free(snapshot);
+	return ret;
+}
+
+void wg_snapshot_free(struct wg_snapshot *snapshot)
+{
+	size_t i;
+
+	for (i = 0; i < snapshot->n_peers; i++)
+		free(snapshot->peers[i].allowed_ips);
+	if (snapshot->peers)
+		sodium_memzero(snapshot->peers, snapshot->n_peers * sizeof(*snapshot->peers));
+	free(snapshot->peers);
+	sodium_memzero(snapshot, sizeof(*snapshot));
+}

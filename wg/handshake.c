@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/*
+ * handshake.c - the handshake thread: initiations, responses and cookie replies.
+ *
+ * MAC1 is checked before anything costs a Diffie-Hellman. When handshakes pile up (a backlog of
+ * an eighth of the queue, and for a second after) the device is under load: a message must also
+ * carry a valid MAC2 cookie for its source address and pass the per-source rate limiter, and a
+ * message without one is answered with a cookie reply instead.
+ */
+
+#include "wg/device.h"
+#include "wg/peer.h"
+
+enum { UNDER_LOAD_NS = 1000000000ULL, UNDER_LOAD_BACKLOG = MAX_QUEUED_INCOMING_HANDSHAKES / 8 };
+
+struct lookup_ctx {
+	struct wg_device *dev;
+	struct wg_peer *peer;
+};
+
+static bool under_load(struct wg_device *dev, unsigned int backlog, uint64_t now)
+{
+	uint64_t last;
+
+	if (backlog >= UNDER_LOAD_BACKLOG) {
+		atomic_store(&dev->last_under_load, now);
+		return true;
+	}
+	last = atomic_load(&dev->last_under_load);
+	return last && now - last < UNDER_LOAD_NS;
+}
+
+/* noise asks for the initiator's handshake: hand it over locked, for the consume to own. */
+static struct wg_noise_handshake *lookup_and_lock(void *ctx,
+						  const uint8_t public_key[NOISE_PUBLIC_KEY_LEN])
+{
+	struct lookup_ctx *lookup = ctx;
+	struct wg_peer *peer = wg_pubkey_lookup(&lookup->dev->pubkeys, public_key);
+
+	if (!peer)
+		return NULL;
+	pthread_mutex_lock(&peer->lock);
+	lookup->peer = peer;
+	return &peer->handshake;
+}
+
+/* Peer lock held, initiation consumed: answer it and derive the session. */
+static int respond(struct wg_peer *peer, struct wg_msg_response *response, uint64_t now)
+{
+	struct wg_device *dev = peer->device;
+	uint32_t index = wg_index_insert(&dev->index, &peer->handshake_entry);
+	int ret;
+
+	ret = wg_noise_handshake_create_response(response, &peer->handshake, index);
+	if (ret < 0)
+		goto err;
+	wg_cookie_add_macs(&peer->cookie_maker, response, sizeof(*response), now);
+	wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
+	ret = wg_peer_begin_session(peer, now);
+	if (ret < 0)
+		goto err;
+	wg_timers_any_authenticated_packet_sent(&peer->timers);
+	wg_timers_handshake_response_sent(&peer->timers, now);
+	return 0;
+err:
+	wg_index_remove(&dev->index, &peer->handshake_entry);
+	return ret;
+}
+
+static void receive_initiation(struct wg_device *dev, const struct wg_handshake_job *job,
+			       uint64_t now)
+{
+	struct lookup_ctx lookup = { .dev = dev };
+	struct wg_msg_response response;
+	struct wg_noise_handshake *hs;
+	union wg_endpoint endpoint;
+	struct wg_peer *peer;
+	int ret;
+
+	ret = wg_noise_handshake_consume_initiation((const struct wg_msg_initiation *)job->msg,
+						    &dev->identity, lookup_and_lock, &lookup, now,
+						    &hs);
+	peer = lookup.peer;
+	if (!peer) {
+		wg_device_log(dev, WG_LOG_DEBUG, "initiation from an unknown peer: %d", ret);
+		return;
+	}
+	if (ret < 0) {
+		pthread_mutex_unlock(&peer->lock);
+		wg_device_log(dev, WG_LOG_DEBUG, "invalid handshake initiation: %d", ret);
+		return;
+	}
+	wg_peer_set_endpoint(peer, &job->src);
+	wg_timers_any_authenticated_packet_received(&peer->timers);
+	wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
+	ret = respond(peer, &response, now);
+	wg_peer_timers_changed(peer);
+	endpoint = peer->endpoint;
+	pthread_mutex_unlock(&peer->lock);
+	atomic_fetch_add_explicit(&peer->rx_bytes, job->len, memory_order_relaxed);
+	if (ret < 0) {
+		wg_device_log(dev, WG_LOG_DEBUG, "cannot answer a handshake initiation: %d", ret);
+		return;
+	}
+	wg_device_log(dev, WG_LOG_DEBUG, "received handshake initiation, sending response");
+	wg_send_handshake(peer, &response, sizeof(response), &endpoint);
+}
+
+static void receive_response(struct wg_device *dev, const struct wg_handshake_job *job,
+			     uint64_t now)
+{
+	const struct wg_msg_response *msg = (const struct wg_msg_response *)job->msg;
+	struct wg_peer *peer;
+	int ret;
+
+	if (!wg_index_lookup(&dev->index, le32toh(msg->receiver_index), WG_INDEX_HANDSHAKE, NULL,
+			     &peer))
+		return;
+	pthread_mutex_lock(&peer->lock);
+	ret = wg_noise_handshake_consume_response(msg, &peer->handshake);
+	if (ret == 0)
+		ret = wg_peer_begin_session(peer, now);
+	if (ret == 0) {
+		wg_peer_set_endpoint(peer, &job->src);
+		wg_timers_any_authenticated_packet_received(&peer->timers);
+		wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
+		wg_peer_handshake_complete(peer);
+		wg_peer_timers_changed(peer);
+	}
+	pthread_mutex_unlock(&peer->lock);
+	if (ret < 0) {
+		wg_device_log(dev, WG_LOG_DEBUG, "invalid handshake response: %d", ret);
+		return;
+	}
+	wg_device_log(dev, WG_LOG_DEBUG, "received handshake response, session established");
+	atomic_fetch_add_explicit(&peer->rx_bytes, job->len, memory_order_relaxed);
+	/* Confirm the session at once: with what is staged, else with a keepalive. */
+	wg_send_keepalive(peer);
+}
+
+/* Cookie replies prove nothing about their source, so they never move the endpoint. */
+static void receive_cookie_reply(struct wg_device *dev, const struct wg_handshake_job *job,
+				 uint64_t now)
+{
+	const struct wg_msg_cookie_reply *msg = (const struct wg_msg_cookie_reply *)job->msg;
+	struct wg_peer *peer;
+	int ret;
+
+	if (!wg_index_lookup(&dev->index, le32toh(msg->receiver_index),
+			     WG_INDEX_HANDSHAKE | WG_INDEX_KEYPAIR, NULL, &peer))
+		return;
+	pthread_mutex_lock(&peer->lock);
+	ret = wg_cookie_consume_reply(&peer->cookie_maker, msg, now);
+	pthread_mutex_unlock(&peer->lock);
+	if (ret < 0)
+		wg_device_log(dev, WG_LOG_DEBUG, "invalid cookie reply: %d", ret);
+}
+
+static void send_cookie_reply(struct wg_device *dev, const struct wg_handshake_job *job,
+			      uint64_t now)
+{
+	const struct wg_msg_initiation *msg = (const struct wg_msg_initiation *)job->msg;
+	struct wg_msg_cookie_reply reply;
+	struct wg_udp_msg out = { .data = (uint8_t *)&reply, .len = sizeof(reply), .addr = job->src };
+
+	/* Initiations and responses both carry their sender index right after the type. */
+	if (wg_cookie_create_reply(&dev->cookie_checker, &reply, job->msg, job->len,
+				   le32toh(msg->sender_index), &job->src.sa, now) == 0)
+		wg_device_send(dev, &out, 1);
+}
+
+static void process(struct wg_device *dev, const struct wg_handshake_job *job,
+		    unsigned int backlog)
+{
+	uint64_t now = wg_device_now(dev);
+	enum wg_msg_type type = wg_msg_classify(job->msg, job->len);
+	enum wg_cookie_mac_state mac;
+	bool load;
+
+	if (type == MESSAGE_HANDSHAKE_COOKIE) {
+		receive_cookie_reply(dev, job, now);
+		return;
+	}
+	load = under_load(dev, backlog, now);
+	mac = wg_cookie_validate(&dev->cookie_checker, job->msg, job->len, &job->src.sa, load,
+				 dev->ratelimiter, now);
+	if (mac == COOKIE_INVALID_MAC)
+		return;
+	if (load && mac == COOKIE_VALID_MAC_BUT_NO_COOKIE) {
+		send_cookie_reply(dev, job, now);
+		return;
+	}
+	if (load && mac != COOKIE_VALID_MAC_WITH_COOKIE)
+		return;
+	if (type == MESSAGE_HANDSHAKE_INITIATION)
+		receive_initiation(dev, job, now);
+	else
+		receive_response(dev, job, now);
+}
+
+void *wg_handshake_thread(void *arg)
+{
+	struct wg_device *dev = arg;
+	struct wg_handshake_job job;
+	unsigned int backlog;
+
+	while (wg_handshake_queue_pop(&dev->handshakes, &job, &backlog)) {
+		pthread_rwlock_rdlock(&dev->lock);
+		process(dev, &job, backlog);
+		pthread_rwlock_unlock(&dev->lock);
+	}
+	return NULL;
+}

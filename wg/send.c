@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/*
+ * send.c - the send path: packets from the TUN through their peer's session to UDP, staged
+ * packets, keepalives and handshake initiations.
+ *
+ * The TUN thread reads a batch, routes every packet by destination through the allowed IPs,
+ * seals it in place with its peer's current keypair and sends the whole batch with one
+ * sendmmsg, so each peer's packets leave in the order they were read. A packet whose peer has no
+ * usable session is staged and a handshake is started; the session's arrival flushes the stage.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wg/device.h"
+#include "wg/packet.h"
+#include "wg/peer.h"
+
+/* One peer's share of a TUN batch. */
+struct flow {
+	struct wg_peer *peer;
+	struct wg_keypair *kp;
+	union wg_endpoint endpoint;
+	uint64_t bytes;
+	bool sent_data;
+	bool want_handshake;
+};
+
+struct tx_state {
+	struct wg_batch batch;
+	struct wg_udp_msg out[WG_BATCH_SIZE];
+	struct flow flows[WG_BATCH_SIZE];
+	unsigned int n_flows;
+};
+
+/* Seals the packet at slot + WG_PACKET_HEADROOM into a transport message starting at slot. */
+static size_t seal(const struct wg_keypair *kp, uint8_t *slot, size_t len, uint64_t nonce,
+		   unsigned int mtu)
+{
+	struct wg_msg_data *msg = (struct wg_msg_data *)slot;
+	uint8_t *plain = slot + WG_PACKET_HEADROOM;
+	size_t padded = wg_packet_padded_len(len, mtu);
+
+	memset(plain + len, 0, padded - len);
+	msg->header.type = htole32(MESSAGE_DATA);
+	msg->receiver_index = htole32(kp->noise.remote_index);
+	msg->counter = htole64(nonce);
+	wg_aead_seal(plain, plain, padded, NULL, 0, nonce, kp->noise.send_key);
+	return message_data_len(padded);
+}
+
+/* After one peer's datagrams left: timers, counters and keep-key-fresh. */
+static void account_sent(struct wg_peer *peer, const struct wg_keypair *kp, uint64_t bytes,
+			 bool sent_data, uint64_t now)
+{
+	pthread_mutex_lock(&peer->lock);
+	wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
+	wg_timers_any_authenticated_packet_sent(&peer->timers);
+	if (sent_data)
+		wg_timers_data_sent(&peer->timers, now);
+	wg_peer_timers_changed(peer);
+	pthread_mutex_unlock(&peer->lock);
+	atomic_fetch_add_explicit(&peer->tx_bytes, bytes, memory_order_relaxed);
+	if (wg_timers_rekey_on_send(atomic_load(&kp->noise.send_counter), kp->noise.i_am_initiator,
+				    kp->noise.birth, now))
+		wg_send_initiation(peer, false);
+}
+
+void wg_send_handshake(struct wg_peer *peer, void *msg, size_t len,
+		       const union wg_endpoint *endpoint)
+{
+	struct wg_udp_msg out = { .data = msg, .len = len, .addr = *endpoint };
+
+	if (endpoint->sa.sa_family == AF_UNSPEC) {
+		wg_device_log(peer->device, WG_LOG_DEBUG, "peer has no endpoint for a handshake");
+		return;
+	}
+	if (wg_device_send(peer->device, &out, 1) == 1)
+		atomic_fetch_add_explicit(&peer->tx_bytes, len, memory_order_relaxed);
+}
+
+void wg_send_initiation(struct wg_peer *peer, bool is_retry)
+{
+	struct wg_device *dev = peer->device;
+	struct wg_msg_initiation msg;
+	uint64_t now = wg_device_now(dev);
+	union wg_endpoint endpoint;
+	uint32_t index;
+	int ret;
+
+	pthread_mutex_lock(&peer->lock);
+	if (!wg_timers_want_initiation(&peer->timers, now, is_retry))
+		goto out_unlock;
+	index = wg_index_insert(&dev->index, &peer->handshake_entry);
+	ret = wg_noise_handshake_create_initiation(&msg, &peer->handshake, index, wg_device_wall());
+	if (ret < 0) {
+		wg_index_remove(&dev->index, &peer->handshake_entry);
+		wg_device_log(dev, WG_LOG_DEBUG, "cannot create a handshake initiation: %d", ret);
+		goto out_unlock;
+	}
+	wg_cookie_add_macs(&peer->cookie_maker, &msg, sizeof(msg), now);
+	wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
+	wg_timers_any_authenticated_packet_sent(&peer->timers);
+	wg_timers_handshake_initiated(&peer->timers, now);
+	wg_peer_timers_changed(peer);
+	endpoint = peer->endpoint;
+	pthread_mutex_unlock(&peer->lock);
+	wg_device_log(dev, WG_LOG_DEBUG, "sending handshake initiation%s", is_retry ? " (retry)" : "");
+	wg_send_handshake(peer, &msg, sizeof(msg), &endpoint);
+	return;
+out_unlock:
+	pthread_mutex_unlock(&peer->lock);
+}
+
+/* Seals and sends up to a batch of staged packets; false when the session cannot take them. */
+static bool send_staged_batch(struct wg_peer *peer, struct wg_keypair *kp,
+			      const union wg_endpoint *endpoint, uint64_t now)
+{
+	struct wg_staged_packet packets[WG_BATCH_SIZE];
+	struct wg_udp_msg out[WG_BATCH_SIZE];
+	unsigned int mtu = atomic_load(&peer->device->mtu), n = 0, i;
+	uint64_t nonce, bytes = 0;
+	bool sent_data = false, ok = true;
+
+	pthread_mutex_lock(&peer->lock);
+	while (n < WG_BATCH_SIZE && wg_peer_unstage(peer, &packets[n]))
+		n++;
+	pthread_mutex_unlock(&peer->lock);
+	if (!n)
+		return true;
+	for (i = 0; i < n; i++) {
+		if (wg_noise_keypair_next_nonce(&kp->noise, now, &nonce) < 0) {
+			ok = false;
+			break;
+		}
+		out[i].data = packets[i].buffer;
+		out[i].len = seal(kp, packets[i].buffer, packets[i].len, nonce, mtu);
+		out[i].addr = *endpoint;
+		bytes += out[i].len;
+		sent_data |= packets[i].len > 0;
+	}
+	if (i)
+		wg_device_send(peer->device, out, i);
+	for (; i < n; i++) {
+		/* The session ran out under us: keep the rest for the next one. */
+		pthread_mutex_lock(&peer->lock);
+		wg_peer_stage(peer, packets[i].buffer + WG_PACKET_HEADROOM, packets[i].len);
+		pthread_mutex_unlock(&peer->lock);
+	}
+	for (i = 0; i < n; i++)
+		wg_staged_packet_free(&packets[i]);
+	if (bytes)
+		account_sent(peer, kp, bytes, sent_data, now);
+	return ok;
+}
+
+void wg_send_staged(struct wg_peer *peer)
+{
+	uint64_t now = wg_device_now(peer->device);
+	union wg_endpoint endpoint;
+	struct wg_keypair *kp;
+	bool more = true, ok = false;
+
+	kp = wg_peer_current_keypair(peer, &endpoint);
+	if (kp && endpoint.sa.sa_family != AF_UNSPEC) {
+		do {
+			ok = send_staged_batch(peer, kp, &endpoint, now);
+			pthread_mutex_lock(&peer->lock);
+			more = peer->staged_count > 0;
+			pthread_mutex_unlock(&peer->lock);
+		} while (ok && more);
+	}
+	wg_keypair_put(kp);
+	if (!ok)
+		wg_send_initiation(peer, false);
+}
+
+void wg_send_keepalive(struct wg_peer *peer)
+{
+	static const uint8_t empty[1];
+
+	/* Anything staged already tells the peer we are alive. */
+	pthread_mutex_lock(&peer->lock);
+	if (!peer->staged_count)
+		wg_peer_stage(peer, empty, 0);
+	pthread_mutex_unlock(&peer->lock);
+	wg_send_staged(peer);
+}
+
+static struct flow *flow_of(struct tx_state *tx, struct wg_peer *peer)
+{
+	struct flow *flow;
+	unsigned int i;
+
+	for (i = tx->n_flows; i-- > 0;)
+		if (tx->flows[i].peer == peer)
+			return &tx->flows[i];
+	flow = &tx->flows[tx->n_flows++];
+	memset(flow, 0, sizeof(*flow));
+	flow->peer = peer;
+	flow->kp = wg_peer_current_keypair(peer, &flow->endpoint);
+	if (flow->endpoint.sa.sa_family == AF_UNSPEC) {
+		wg_keypair_put(flow->kp);
+		flow->kp = NULL;
+	}
+	return flow;
+}
+
+/* Seals one TUN packet into tx->out, or stages it; false if it was dropped or staged. */
+static bool route_packet(struct wg_device *dev, struct tx_state *tx, unsigned int i,
+			 struct wg_udp_msg *out, uint64_t now)
+{
+	uint8_t *slot = wg_batch_slot(&tx->batch, i);
+	size_t len = tx->batch.msgs[i].len;
+	const uint8_t *dst;
+	struct wg_peer *peer;
+	struct flow *flow;
+	uint64_t nonce;
+	int family;
+
+	family = wg_packet_addr(slot + WG_PACKET_HEADROOM, len, false, &dst);
+	peer = family ? wg_allowedips_lookup(dev->allowedips, family, dst) : NULL;
+	if (!peer)
+		return false;
+	flow = flow_of(tx, peer);
+	if (flow->kp && wg_noise_keypair_next_nonce(&flow->kp->noise, now, &nonce) == 0) {
+		out->data = slot;
+		out->len = seal(flow->kp, slot, len, nonce, atomic_load(&dev->mtu));
+		out->addr = flow->endpoint;
+		flow->bytes += out->len;
+		flow->sent_data = true;
+		return true;
+	}
+	pthread_mutex_lock(&peer->lock);
+	wg_peer_stage(peer, slot + WG_PACKET_HEADROOM, len);
+	pthread_mutex_unlock(&peer->lock);
+	flow->want_handshake = true;
+	return false;
+}
+
+static void route_batch(struct wg_device *dev, struct tx_state *tx)
+{
+	uint64_t now = wg_device_now(dev);
+	unsigned int i, n_out = 0;
+	struct flow *flow;
+
+	tx->n_flows = 0;
+	pthread_rwlock_rdlock(&dev->lock);
+	for (i = 0; i < tx->batch.count; i++)
+		if (route_packet(dev, tx, i, &tx->out[n_out], now))
+			n_out++;
+	if (n_out)
+		wg_device_send(dev, tx->out, n_out);
+	for (i = 0; i < tx->n_flows; i++) {
+		flow = &tx->flows[i];
+		if (flow->bytes)
+			account_sent(flow->peer, flow->kp, flow->bytes, flow->sent_data, now);
+		if (flow->want_handshake)
+			wg_send_initiation(flow->peer, false);
+		wg_keypair_put(flow->kp);
+	}
+	pthread_rwlock_unlock(&dev->lock);
+}
+
+/* Reads what the TUN has, up to a batch; -errno when the TUN is gone. */
+static int read_batch(struct wg_device *dev, struct wg_batch *batch)
+{
+	ssize_t len;
+
+	for (batch->count = 0; batch->count < WG_BATCH_SIZE; batch->count++) {
+		len = read(dev->tun_fd, wg_batch_slot(batch, batch->count) + WG_PACKET_HEADROOM,
+			   WG_PACKET_MAX);
+		if (len < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (len < 0)
+			return -errno;
+		if (len == 0)
+			return -ENODEV;
+		batch->msgs[batch->count].len = (size_t)len;
+	}
+	return 0;
+}
+
+void *wg_send_tun_thread(void *arg)
+{
+	struct wg_device *dev = arg;
+	struct pollfd fds[2] = { { .fd = dev->tun_fd, .events = POLLIN },
+				 { .fd = dev->quit_fd, .events = POLLIN } };
+	struct tx_state *tx = calloc(1, sizeof(*tx));
+	int ret;
+
+	if (!tx || wg_batch_init(&tx->batch) < 0) {
+		wg_device_log(dev, WG_LOG_ERROR, "TUN reader: out of memory");
+		goto out;
+	}
+	for (;;) {
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents)
+			break;
+		ret = read_batch(dev, &tx->batch);
+		if (tx->batch.count)
+			route_batch(dev, tx);
+		if (ret < 0) {
+			wg_device_log(dev, WG_LOG_INFO, "TUN is gone (%s)", strerror(-ret));
+			wg_device_stop_for(dev, WG_STOP_LINK_DELETED);
+			break;
+		}
+	}
+out:
+	if (tx)
+		wg_batch_free(&tx->batch);
+	free(tx);
+	return NULL;
+}

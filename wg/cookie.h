@@ -54,26 +54,26 @@ struct wg_cookie_maker {
 
 /* Keys come from our own public key; call again whenever it changes (NULL = no identity). */
 void wg_cookie_checker_init(struct wg_cookie_checker *checker,
-			    const uint8_t own_public[NOISE_PUBLIC_KEY_LEN]);
+                            const uint8_t own_public[NOISE_PUBLIC_KEY_LEN]);
 /* Keys come from the peer's public key. */
 void wg_cookie_maker_init(struct wg_cookie_maker *maker,
-			  const uint8_t peer_public[NOISE_PUBLIC_KEY_LEN]);
+                          const uint8_t peer_public[NOISE_PUBLIC_KEY_LEN]);
 
-/* Decide about one incoming handshake message from src. rl may be NULL when !check_cookie. */
+/* Decide about one incoming handshake message from src; rl NULL means no per-source limit. */
 enum wg_cookie_mac_state wg_cookie_validate(struct wg_cookie_checker *checker, const void *msg,
-					    size_t len, const struct sockaddr *src,
-					    bool check_cookie, struct wg_ratelimiter *rl,
-					    uint64_t now);
+                                            size_t len, const struct sockaddr *src,
+                                            bool check_cookie, struct wg_ratelimiter *rl,
+                                            uint64_t now);
 /* Fill the macs of an outgoing handshake message: mac1 always, mac2 while we hold a cookie
  * younger than COOKIE_SECRET_MAX_AGE - COOKIE_SECRET_LATENCY (else zero). */
 int wg_cookie_add_macs(struct wg_cookie_maker *maker, void *msg, size_t len, uint64_t now);
 
 /* The reply to msg (whose mac1 was valid) from src; index = msg's sender index. */
 int wg_cookie_create_reply(struct wg_cookie_checker *checker, struct wg_msg_cookie_reply *reply,
-			   const void *msg, size_t len, uint32_t index,
-			   const struct sockaddr *src, uint64_t now);
+                           const void *msg, size_t len, uint32_t index, const struct sockaddr *src,
+                           uint64_t now);
 /* Accept at most one reply per mac1 sent, authenticated against that mac1. */
 int wg_cookie_consume_reply(struct wg_cookie_maker *maker, const struct wg_msg_cookie_reply *reply,
-			    uint64_t now);
+                            uint64_t now);
 
 #endif

@@ -48,41 +48,40 @@ void wg_hmac(uint8_t out[WG_HASH_LEN], const void *key, size_t key_len, const vo
  * T_i = HMAC(prk, T_{i-1} || i). Outputs may alias key. */
 void wg_kdf1(uint8_t t1[WG_HASH_LEN], const uint8_t key[WG_HASH_LEN], const void *in, size_t len);
 void wg_kdf2(uint8_t t1[WG_HASH_LEN], uint8_t t2[WG_HASH_LEN], const uint8_t key[WG_HASH_LEN],
-	     const void *in, size_t len);
+             const void *in, size_t len);
 void wg_kdf3(uint8_t t1[WG_HASH_LEN], uint8_t t2[WG_HASH_LEN], uint8_t t3[WG_HASH_LEN],
-	     const uint8_t key[WG_HASH_LEN], const void *in, size_t len);
+             const uint8_t key[WG_HASH_LEN], const void *in, size_t len);
 
 /* ChaCha20-Poly1305 (RFC 8439) with a raw 12-byte nonce; dst holds len + WG_AEAD_TAG_LEN. */
 void wg_aead_seal_ietf(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad,
-		       size_t ad_len, const uint8_t nonce[WG_AEAD_NONCE_LEN],
-		       const uint8_t key[WG_AEAD_KEY_LEN]);
+                       size_t ad_len, const uint8_t nonce[WG_AEAD_NONCE_LEN],
+                       const uint8_t key[WG_AEAD_KEY_LEN]);
 /* src_len includes the tag; dst receives src_len - WG_AEAD_TAG_LEN bytes. */
 int wg_aead_open_ietf(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_t *ad,
-		      size_t ad_len, const uint8_t nonce[WG_AEAD_NONCE_LEN],
-		      const uint8_t key[WG_AEAD_KEY_LEN]);
+                      size_t ad_len, const uint8_t nonce[WG_AEAD_NONCE_LEN],
+                      const uint8_t key[WG_AEAD_KEY_LEN]);
 
 /* WireGuard's AEAD: the same with nonce = 32 zero bits || LE64(counter). */
 void wg_aead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t ad_len,
-		  uint64_t counter, const uint8_t key[WG_AEAD_KEY_LEN]);
-int wg_aead_open(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_t *ad,
-		 size_t ad_len, uint64_t counter, const uint8_t key[WG_AEAD_KEY_LEN]);
+                  uint64_t counter, const uint8_t key[WG_AEAD_KEY_LEN]);
+int wg_aead_open(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_t *ad, size_t ad_len,
+                 uint64_t counter, const uint8_t key[WG_AEAD_KEY_LEN]);
 
 /* XChaCha20-Poly1305 with a 24-byte nonce (cookie replies). */
-void wg_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad,
-		   size_t ad_len, const uint8_t nonce[WG_XAEAD_NONCE_LEN],
-		   const uint8_t key[WG_AEAD_KEY_LEN]);
+void wg_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t ad_len,
+                   const uint8_t nonce[WG_XAEAD_NONCE_LEN], const uint8_t key[WG_AEAD_KEY_LEN]);
 int wg_xaead_open(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_t *ad,
-		  size_t ad_len, const uint8_t nonce[WG_XAEAD_NONCE_LEN],
-		  const uint8_t key[WG_AEAD_KEY_LEN]);
+                  size_t ad_len, const uint8_t nonce[WG_XAEAD_NONCE_LEN],
+                  const uint8_t key[WG_AEAD_KEY_LEN]);
 
 /* X25519(private, public); an all-zero result (low-order public key) is -EINVAL, out zeroed. */
 int wg_dh(uint8_t out[WG_CURVE25519_KEY_LEN], const uint8_t private_key[WG_CURVE25519_KEY_LEN],
-	  const uint8_t public_key[WG_CURVE25519_KEY_LEN]);
+          const uint8_t public_key[WG_CURVE25519_KEY_LEN]);
 /* A fresh random, clamped private key. */
 void wg_keygen(uint8_t private_key[WG_CURVE25519_KEY_LEN]);
 /* The public key of a private key; -EINVAL for a private key that maps to zero. */
 int wg_pubkey(uint8_t public_key[WG_CURVE25519_KEY_LEN],
-	      const uint8_t private_key[WG_CURVE25519_KEY_LEN]);
+              const uint8_t private_key[WG_CURVE25519_KEY_LEN]);
 /* Curve25519 clamping, as every implementation applies to configured private keys. */
 void wg_clamp(uint8_t private_key[WG_CURVE25519_KEY_LEN]);
 

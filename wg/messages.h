@@ -145,7 +145,8 @@ static inline enum wg_msg_type wg_msg_classify(const void *buf, size_t len)
 	memcpy(&word, buf, sizeof(word));
 	switch (le32toh(word)) {
 	case MESSAGE_HANDSHAKE_INITIATION:
-		return len == MESSAGE_INITIATION_LEN ? MESSAGE_HANDSHAKE_INITIATION : MESSAGE_INVALID;
+		return len == MESSAGE_INITIATION_LEN ? MESSAGE_HANDSHAKE_INITIATION
+		                                     : MESSAGE_INVALID;
 	case MESSAGE_HANDSHAKE_RESPONSE:
 		return len == MESSAGE_RESPONSE_LEN ? MESSAGE_HANDSHAKE_RESPONSE : MESSAGE_INVALID;
 	case MESSAGE_HANDSHAKE_COOKIE:

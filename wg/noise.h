@@ -59,7 +59,8 @@ struct wg_noise_handshake {
 	uint32_t remote_index;
 	uint8_t remote_static[NOISE_PUBLIC_KEY_LEN];
 	uint8_t remote_ephemeral[NOISE_PUBLIC_KEY_LEN];
-	/* All-zero when DH(own static, peer static) is all-zero or there is no identity: refused. */
+	/* All-zero when DH(own static, peer static) is all-zero or there is no identity: refused.
+	 */
 	uint8_t precomputed_static_static[NOISE_PUBLIC_KEY_LEN];
 	uint8_t preshared_key[NOISE_SYMMETRIC_KEY_LEN];
 	uint8_t hash[NOISE_HASH_LEN];
@@ -97,25 +98,25 @@ struct wg_noise_released {
 
 /* Maps a decrypted initiator public key to that peer's handshake, or NULL if unknown. The
  * handshake returned must stay valid and exclusively the caller's until the consume returns. */
-typedef struct wg_noise_handshake *(*wg_noise_lookup_fn)(void *ctx,
-							  const uint8_t public_key[NOISE_PUBLIC_KEY_LEN]);
+typedef struct wg_noise_handshake *(*wg_noise_lookup_fn)(
+    void *ctx, const uint8_t public_key[NOISE_PUBLIC_KEY_LEN]);
 
 /* Identity: starts without a key and with WireGuard's Identifier as prologue. */
 void wg_noise_static_identity_init(struct wg_noise_static_identity *id);
 void wg_noise_static_identity_set_prologue(struct wg_noise_static_identity *id,
-					   const void *prologue, size_t len);
+                                           const void *prologue, size_t len);
 /* Clamps and installs private_key (all-zero removes the identity); false if it was unchanged.
  * When it changed, call wg_noise_handshake_identity_changed() for every peer. */
 bool wg_noise_static_identity_set_private_key(struct wg_noise_static_identity *id,
-					      const uint8_t private_key[NOISE_PUBLIC_KEY_LEN]);
+                                              const uint8_t private_key[NOISE_PUBLIC_KEY_LEN]);
 
 /* A peer's handshake; peer_public all-zero is -EINVAL; psk NULL or all-zero means no psk. */
 int wg_noise_handshake_init(struct wg_noise_handshake *hs,
-			    const struct wg_noise_static_identity *id,
-			    const uint8_t peer_public[NOISE_PUBLIC_KEY_LEN],
-			    const uint8_t psk[NOISE_SYMMETRIC_KEY_LEN]);
+                            const struct wg_noise_static_identity *id,
+                            const uint8_t peer_public[NOISE_PUBLIC_KEY_LEN],
+                            const uint8_t psk[NOISE_SYMMETRIC_KEY_LEN]);
 void wg_noise_handshake_set_preshared_key(struct wg_noise_handshake *hs,
-					  const uint8_t psk[NOISE_SYMMETRIC_KEY_LEN]);
+                                          const uint8_t psk[NOISE_SYMMETRIC_KEY_LEN]);
 /* Back to ZEROED: forget this try's ephemeral, hash, chaining key and indices. */
 void wg_noise_handshake_clear(struct wg_noise_handshake *hs);
 /* The private-key change rule for one peer (whitepaper; kernel wg_set_device): recompute the
@@ -123,27 +124,28 @@ void wg_noise_handshake_clear(struct wg_noise_handshake *hs);
  * true if the peer's public key is now our own, which the caller must remove. The caller also
  * lets the peer start a new handshake at once (resets its last-sent-handshake time). */
 bool wg_noise_handshake_identity_changed(struct wg_noise_handshake *hs,
-					 struct wg_noise_keypairs *keypairs);
+                                         struct wg_noise_keypairs *keypairs);
 
 /* WireGuard handshake messages. MACs are left zero for cookie.h to fill. */
 int wg_noise_handshake_create_initiation(struct wg_msg_initiation *msg,
-					 struct wg_noise_handshake *hs, uint32_t local_index,
-					 uint64_t unix_ns);
+                                         struct wg_noise_handshake *hs, uint32_t local_index,
+                                         uint64_t unix_ns);
 /* On success *hs is the peer's handshake, now CONSUMED_INITIATION. */
 int wg_noise_handshake_consume_initiation(const struct wg_msg_initiation *msg,
-					  const struct wg_noise_static_identity *id,
-					  wg_noise_lookup_fn lookup, void *ctx, uint64_t now,
-					  struct wg_noise_handshake **hs);
-int wg_noise_handshake_create_response(struct wg_msg_response *msg,
-				       struct wg_noise_handshake *hs, uint32_t local_index);
+                                          const struct wg_noise_static_identity *id,
+                                          wg_noise_lookup_fn lookup, void *ctx, uint64_t now,
+                                          struct wg_noise_handshake **hs);
+int wg_noise_handshake_create_response(struct wg_msg_response *msg, struct wg_noise_handshake *hs,
+                                       uint32_t local_index);
 /* The caller found hs by msg->receiver_index among its handshakes (not keypairs). */
 int wg_noise_handshake_consume_response(const struct wg_msg_response *msg,
-					struct wg_noise_handshake *hs);
+                                        struct wg_noise_handshake *hs);
 /* After CREATED_RESPONSE (responder) or CONSUMED_RESPONSE (initiator): derive the transport
  * keys into kp (local index = the handshake's), install kp in the slots, clear the handshake. */
 int wg_noise_handshake_begin_session(struct wg_noise_handshake *hs,
-				     struct wg_noise_keypairs *keypairs, struct wg_noise_keypair *kp,
-				     uint64_t now, struct wg_noise_released *released);
+                                     struct wg_noise_keypairs *keypairs,
+                                     struct wg_noise_keypair *kp, uint64_t now,
+                                     struct wg_noise_released *released);
 
 /* The payload layer. Bodies are e || enc(s) || enc(payload) and e || enc(payload). */
 #define wg_noise_initiation_body_len(payload_len)                                                  \
@@ -153,36 +155,34 @@ int wg_noise_handshake_begin_session(struct wg_noise_handshake *hs,
 	(NOISE_PUBLIC_KEY_LEN + noise_encrypted_len(payload_len))
 
 int wg_noise_handshake_write_initiation(uint8_t *body, struct wg_noise_handshake *hs,
-					const uint8_t ephemeral_private[NOISE_PUBLIC_KEY_LEN],
-					const void *payload, size_t payload_len);
+                                        const uint8_t ephemeral_private[NOISE_PUBLIC_KEY_LEN],
+                                        const void *payload, size_t payload_len);
 /* No replay or flood check: judging the payload is the caller's job at this layer. */
 int wg_noise_handshake_read_initiation(const uint8_t *body, size_t payload_len, uint8_t *payload,
-				       const struct wg_noise_static_identity *id,
-				       wg_noise_lookup_fn lookup, void *ctx,
-				       struct wg_noise_handshake **hs);
+                                       const struct wg_noise_static_identity *id,
+                                       wg_noise_lookup_fn lookup, void *ctx,
+                                       struct wg_noise_handshake **hs);
 int wg_noise_handshake_write_response(uint8_t *body, struct wg_noise_handshake *hs,
-				      const uint8_t ephemeral_private[NOISE_PUBLIC_KEY_LEN],
-				      const void *payload, size_t payload_len);
+                                      const uint8_t ephemeral_private[NOISE_PUBLIC_KEY_LEN],
+                                      const void *payload, size_t payload_len);
 int wg_noise_handshake_read_response(const uint8_t *body, size_t payload_len, uint8_t *payload,
-				     struct wg_noise_handshake *hs);
+                                     struct wg_noise_handshake *hs);
 
-/* Keypair rules (kernel send.c/receive.c). */
-/* The nonce for the next packet, or -EKEYEXPIRED once the keypair may not send any more. */
+/* Keypair rules; the key-age arithmetic itself is timers.h's. */
+/* The nonce for the next packet, or -EKEYEXPIRED once the keypair may not send any more (too
+ * old or too many messages). */
 int wg_noise_keypair_next_nonce(struct wg_noise_keypair *kp, uint64_t now, uint64_t *nonce);
-/* Older than REJECT_AFTER_TIME: neither sends nor receives. */
+/* REJECT_AFTER_TIME old: neither sends nor receives. */
 bool wg_noise_keypair_is_expired(const struct wg_noise_keypair *kp, uint64_t now);
-/* Sending should start a new handshake: past REKEY_AFTER_MESSAGES, or REKEY_AFTER_TIME old
- * and we initiated it. */
+/* Sending should start a new handshake (past REKEY_AFTER_MESSAGES, or REKEY_AFTER_TIME old and
+ * we initiated it). */
 bool wg_noise_keypair_should_rekey_sending(const struct wg_noise_keypair *kp, uint64_t now);
-/* Receiving should start one: we initiated it and it is within KEEPALIVE_TIMEOUT +
- * REKEY_TIMEOUT of REJECT_AFTER_TIME (the caller does this once per keypair). */
-bool wg_noise_keypair_should_rekey_receiving(const struct wg_noise_keypair *kp, uint64_t now);
 
 /* Key confirmation: true if kp was next and is now current (the handshake is complete). */
 bool wg_noise_keypairs_received_with(struct wg_noise_keypairs *keypairs,
-				     struct wg_noise_keypair *kp,
-				     struct wg_noise_released *released);
+                                     struct wg_noise_keypair *kp,
+                                     struct wg_noise_released *released);
 void wg_noise_keypairs_clear(struct wg_noise_keypairs *keypairs,
-			     struct wg_noise_released *released);
+                             struct wg_noise_released *released);
 
 #endif

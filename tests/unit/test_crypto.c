@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_crypto.c - the WireGuard primitives against published known answers (tests/vectors).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <blake2.h>
+#include <errno.h>
+#include <string.h>
+
+#include "vectors.h"
+#include "wg/crypto.h"
+
+static void test_blake2s_unkeyed_kat(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	uint8_t out[WG_HASH_LEN];
+	unsigned int count = 0;
+	size_t len, key_len;
+
+	(void)state;
+	vector_open(&vf, "blake2s_kat.txt");
+	while (vector_next(&vf, &rec)) {
+		const uint8_t *in = vector_get(&rec, "in", &len);
+
+		vector_get(&rec, "key", &key_len);
+		if (key_len)
+			continue;
+		wg_hash(out, in, len);
+		assert_memory_equal(out, vector_get_exact(&rec, "hash", WG_HASH_LEN), WG_HASH_LEN);
+		/* HASH(a || b) must not depend on where the input is split. */
+		wg_hash2(out, in, len / 3, in + len / 3, len - len / 3);
+		assert_memory_equal(out, vector_get(&rec, "hash", NULL), WG_HASH_LEN);
+		++count;
+	}
+	vector_record_free(&rec);
+	vector_close(&vf);
+	assert_int_equal(count, 256);
+}
+
+/* Our MAC is keyed BLAKE2s from libb2; the keyed KAT checks that mode of the library we link. */
+static void test_blake2s_keyed_kat_of_libb2(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	uint8_t out[WG_HASH_LEN];
+	unsigned int count = 0;
+	size_t len, key_len;
+
+	(void)state;
+	vector_open(&vf, "blake2s_kat.txt");
+	while (vector_next(&vf, &rec)) {
+		const uint8_t *in = vector_get(&rec, "in", &len);
+		const uint8_t *key = vector_get(&rec, "key", &key_len);
+
+		if (!key_len)
+			continue;
+		assert_int_equal(blake2s(out, in, key, sizeof(out), len, key_len), 0);
+		assert_memory_equal(out, vector_get_exact(&rec, "hash", WG_HASH_LEN), WG_HASH_LEN);
+		++count;
+	}
+	vector_record_free(&rec);
+	vector_close(&vf);
+	assert_int_equal(count, 256);
+}
+
+static void test_mac_is_keyed_blake2s_128(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	uint8_t out[WG_MAC_LEN];
+	unsigned int count = 0;
+	size_t len, key_len;
+
+	(void)state;
+	vector_open(&vf, "blake2s_mac.txt");
+	while (vector_next(&vf, &rec)) {
+		const uint8_t *in = vector_get(&rec, "in", &len);
+		const uint8_t *key = vector_get(&rec, "key", &key_len);
+
+		assert_int_equal(wg_mac(out, key, key_len, in, len), 0);
+		assert_memory_equal(out, vector_get_exact(&rec, "mac", WG_MAC_LEN), WG_MAC_LEN);
+		++count;
+	}
+	vector_record_free(&rec);
+	vector_close(&vf);
+	assert_int_equal(count, 16);
+}
+
+static void test_mac_rejects_bad_key_length(void **state)
+{
+	uint8_t key[WG_MAC_KEY_MAX_LEN + 1] = {0}, out[WG_MAC_LEN];
+
+	(void)state;
+	assert_int_equal(wg_mac(out, key, 0, "x", 1), -EINVAL);
+	assert_int_equal(wg_mac(out, key, sizeof(key), "x", 1), -EINVAL);
+}
+
+static void test_hmac_blake2s_known_answers(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	uint8_t out[WG_HASH_LEN];
+	unsigned int count = 0;
+	size_t len, key_len;
+
+	(void)state;
+	vector_open(&vf, "hmac_blake2s.txt");
+	while (vector_next(&vf, &rec)) {
+		const uint8_t *in = vector_get(&rec, "in", &len);
+		const uint8_t *key = vector_get(&rec, "key", &key_len);
+
+		wg_hmac(out, key, key_len, in, len);
+		assert_memory_equal(out, vector_get_exact(&rec, "hmac", WG_HASH_LEN), WG_HASH_LEN);
+		++count;
+	}
+	vector_record_free(&rec);
+	vector_close(&vf);
+	assert_int_equal(count, 20);
+}
+
+static void test_kdf_matches_wireguard_go(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	uint8_t t[3][WG_HASH_LEN], chain[WG_HASH_LEN];
+	unsigned int count = 0;
+	size_t len;
+
+	(void)state;
+	vector_open(&vf, "kdf.txt");
+	while (vector_next(&vf, &rec)) {
+		const uint8_t *key = vector_get_exact(&rec, "key", WG_HASH_LEN);
+		const uint8_t *in = vector_get(&rec, "in", &len);
+		const uint8_t *t0 = vector_get_exact(&rec, "t0", WG_HASH_LEN);
+		const uint8_t *t1 = vector_get_exact(&rec, "t1", WG_HASH_LEN);
+		const uint8_t *t2 = vector_get_exact(&rec, "t2", WG_HASH_LEN);
+
+		wg_kdf3(t[0], t[1], t[2], key, in, len);
+		assert_memory_equal(t[0], t0, WG_HASH_LEN);
+		assert_memory_equal(t[1], t1, WG_HASH_LEN);
+		assert_memory_equal(t[2], t2, WG_HASH_LEN);
+		memset(t, 0, sizeof(t));
+		wg_kdf2(t[0], t[1], key, in, len);
+		assert_memory_equal(t[0], t0, WG_HASH_LEN);
+		assert_memory_equal(t[1], t1, WG_HASH_LEN);
+		wg_kdf1(t[0], key, in, len);
+		assert_memory_equal(t[0], t0, WG_HASH_LEN);
+		/* The handshake writes the new chaining key over the old one. */
+		memcpy(chain, key, WG_HASH_LEN);
+		wg_kdf2(chain, t[1], chain, in, len);
+		assert_memory_equal(chain, t0, WG_HASH_LEN);
+		assert_memory_equal(t[1], t1, WG_HASH_LEN);
+		++count;
+	}
+	vector_record_free(&rec);
+	vector_close(&vf);
+	assert_int_equal(count, 3);
+}
+
+static void test_construction_and_identifier_hashes(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	uint8_t ci[WG_HASH_LEN], hi[WG_HASH_LEN];
+	size_t construction_len, identifier_len;
+
+	(void)state;
+	vector_open(&vf, "construction.txt");
+	assert_true(vector_next(&vf, &rec));
+	const uint8_t *construction = vector_get(&rec, "construction", &construction_len);
+	const uint8_t *identifier = vector_get(&rec, "identifier", &identifier_len);
+
+	assert_int_equal(construction_len, 37);
+	assert_int_equal(identifier_len, 34);
+	wg_hash(ci, construction, construction_len);
+	assert_memory_equal(ci, vector_get_exact(&rec, "ci", WG_HASH_LEN), WG_HASH_LEN);
+	wg_hash2(hi, ci, sizeof(ci), identifier, identifier_len);
+	assert_memory_equal(hi, vector_get_exact(&rec, "hi", WG_HASH_LEN), WG_HASH_LEN);
+	vector_record_free(&rec);
+	vector_close(&vf);
+}
+
+/* Seals and opens one AEAD record, both out of place and in place, and checks that any change
+ * to ciphertext, tag or associated data is refused with the output wiped. */
+typedef void (*seal_fn)(uint8_t *, const uint8_t *, size_t, const uint8_t *, size_t,
+                        const uint8_t *, const uint8_t *);
+typedef int (*open_fn)(uint8_t *, const uint8_t *, size_t, const uint8_t *, size_t, const uint8_t *,
+                       const uint8_t *);
+
+static void check_aead_record(const struct vector_record *rec, size_t nonce_len, seal_fn seal,
+                              open_fn open)
+{
+	size_t pt_len, ad_len;
+	const uint8_t *key = vector_get_exact(rec, "key", WG_AEAD_KEY_LEN);
+	const uint8_t *nonce = vector_get_exact(rec, "nonce", nonce_len);
+	const uint8_t *ad = vector_get(rec, "ad", &ad_len);
+	const uint8_t *pt = vector_get(rec, "plaintext", &pt_len);
+	const uint8_t *ct = vector_get_exact(rec, "ciphertext", pt_len);
+	const uint8_t *tag = vector_get_exact(rec, "tag", WG_AEAD_TAG_LEN);
+	uint8_t *sealed = malloc(pt_len + WG_AEAD_TAG_LEN);
+	uint8_t *opened = malloc(pt_len + 1);
+	size_t i;
+
+	assert_non_null(sealed);
+	assert_non_null(opened);
+	seal(sealed, pt, pt_len, ad, ad_len, nonce, key);
+	assert_memory_equal(sealed, ct, pt_len);
+	assert_memory_equal(sealed + pt_len, tag, WG_AEAD_TAG_LEN);
+	assert_int_equal(open(opened, sealed, pt_len + WG_AEAD_TAG_LEN, ad, ad_len, nonce, key), 0);
+	assert_memory_equal(opened, pt, pt_len);
+
+	assert_int_equal(open(sealed, sealed, pt_len + WG_AEAD_TAG_LEN, ad, ad_len, nonce, key), 0);
+	assert_memory_equal(sealed, pt, pt_len);
+	seal(sealed, sealed, pt_len, ad, ad_len, nonce, key);
+	assert_memory_equal(sealed, ct, pt_len);
+
+	for (i = 0; i < pt_len + WG_AEAD_TAG_LEN; i += 37) {
+		sealed[i] ^= 0x01;
+		memset(opened, 0xaa, pt_len);
+		assert_int_equal(
+		    open(opened, sealed, pt_len + WG_AEAD_TAG_LEN, ad, ad_len, nonce, key),
+		    -EBADMSG);
+		assert_true(wg_is_zero(opened, pt_len));
+		sealed[i] ^= 0x01;
+	}
+	if (ad_len)
+		assert_int_equal(
+		    open(opened, sealed, pt_len + WG_AEAD_TAG_LEN, ad, ad_len - 1, nonce, key),
+		    -EBADMSG);
+	assert_int_equal(open(opened, sealed, WG_AEAD_TAG_LEN - 1, ad, ad_len, nonce, key),
+	                 -EBADMSG);
+	free(sealed);
+	free(opened);
+}
+
+static void test_chacha20poly1305_rfc8439(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	unsigned int count = 0;
+
+	(void)state;
+	vector_open(&vf, "chacha20poly1305.txt");
+	while (vector_next(&vf, &rec)) {
+		check_aead_record(&rec, WG_AEAD_NONCE_LEN, wg_aead_seal_ietf, wg_aead_open_ietf);
+		++count;
+	}
+	vector_record_free(&rec);
+	vector_close(&vf);
+	assert_int_equal(count, 2);
+}
+
+/* RFC 8439 A.5 has a nonce of WireGuard's shape: 4 zero bytes || LE64(counter). */
+static void test_aead_counter_nonce_is_le64_after_zero_word(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	size_t pt_len, ad_len;
+	uint8_t *sealed, *opened;
+
+	(void)state;
+	vector_open(&vf, "chacha20poly1305.txt");
+	assert_true(vector_next(&vf, &rec));
+	assert_true(vector_next(&vf, &rec));
+	const uint8_t *key = vector_get_exact(&rec, "key", WG_AEAD_KEY_LEN);
+	const uint8_t *ad = vector_get(&rec, "ad", &ad_len);
+	const uint8_t *pt = vector_get(&rec, "plaintext", &pt_len);
+	const uint8_t *ct = vector_get_exact(&rec, "ciphertext", pt_len);
+	const uint64_t counter = UINT64_C(0x0807060504030201);
+
+	sealed = malloc(pt_len + WG_AEAD_TAG_LEN);
+	opened = malloc(pt_len);
+	assert_non_null(sealed);
+	assert_non_null(opened);
+	wg_aead_seal(sealed, pt, pt_len, ad, ad_len, counter, key);
+	assert_memory_equal(sealed, ct, pt_len);
+	assert_memory_equal(sealed + pt_len, vector_get(&rec, "tag", NULL), WG_AEAD_TAG_LEN);
+	assert_int_equal(
+	    wg_aead_open(opened, sealed, pt_len + WG_AEAD_TAG_LEN, ad, ad_len, counter, key), 0);
+	assert_memory_equal(opened, pt, pt_len);
+	assert_int_equal(
+	    wg_aead_open(opened, sealed, pt_len + WG_AEAD_TAG_LEN, ad, ad_len, counter + 1, key),
+	    -EBADMSG);
+	free(sealed);
+	free(opened);
+	vector_record_free(&rec);
+	vector_close(&vf);
+}
+
+static void test_xchacha20poly1305_draft_vector(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+
+	(void)state;
+	vector_open(&vf, "xchacha20poly1305.txt");
+	assert_true(vector_next(&vf, &rec));
+	check_aead_record(&rec, WG_XAEAD_NONCE_LEN, wg_xaead_seal, wg_xaead_open);
+	vector_record_free(&rec);
+	vector_close(&vf);
+}
+
+static void x25519_iterate(uint8_t k[WG_CURVE25519_KEY_LEN], unsigned int iterations)
+{
+	uint8_t u[WG_CURVE25519_KEY_LEN] = {9}, next[WG_CURVE25519_KEY_LEN];
+	unsigned int i;
+
+	memset(k, 0, WG_CURVE25519_KEY_LEN);
+	k[0] = 9;
+	for (i = 0; i < iterations; ++i) {
+		assert_int_equal(wg_dh(next, k, u), 0);
+		memcpy(u, k, WG_CURVE25519_KEY_LEN);
+		memcpy(k, next, WG_CURVE25519_KEY_LEN);
+	}
+}
+
+static void check_x25519_record(const struct vector_record *rec)
+{
+	uint8_t out[WG_CURVE25519_KEY_LEN];
+	size_t len;
+	const uint8_t *iterations =
+	    vector_find(rec, "iterations") ? vector_get(rec, "iterations", &len) : NULL;
+
+	if (vector_find(rec, "alice_private")) {
+		assert_int_equal(wg_pubkey(out, vector_get(rec, "alice_private", NULL)), 0);
+		assert_memory_equal(out, vector_get(rec, "alice_public", NULL), sizeof(out));
+		assert_int_equal(wg_pubkey(out, vector_get(rec, "bob_private", NULL)), 0);
+		assert_memory_equal(out, vector_get(rec, "bob_public", NULL), sizeof(out));
+		assert_int_equal(wg_dh(out, vector_get(rec, "alice_private", NULL),
+		                       vector_get(rec, "bob_public", NULL)),
+		                 0);
+		assert_memory_equal(out, vector_get(rec, "shared", NULL), sizeof(out));
+		assert_int_equal(wg_dh(out, vector_get(rec, "bob_private", NULL),
+		                       vector_get(rec, "alice_public", NULL)),
+		                 0);
+		assert_memory_equal(out, vector_get(rec, "shared", NULL), sizeof(out));
+	} else if (iterations) {
+		x25519_iterate(out, len == 1 ? iterations[0]
+		                             : (unsigned)(iterations[0] << 8 | iterations[1]));
+		assert_memory_equal(out, vector_get_exact(rec, "out", sizeof(out)), sizeof(out));
+	} else if (vector_find(rec, "low_order")) {
+		memset(out, 0xaa, sizeof(out));
+		assert_int_equal(wg_dh(out, vector_get_exact(rec, "scalar", sizeof(out)),
+		                       vector_get_exact(rec, "low_order", sizeof(out))),
+		                 -EINVAL);
+		assert_true(wg_is_zero(out, sizeof(out)));
+	} else {
+		assert_int_equal(wg_dh(out, vector_get_exact(rec, "scalar", sizeof(out)),
+		                       vector_get_exact(rec, "u", sizeof(out))),
+		                 0);
+		assert_memory_equal(out, vector_get_exact(rec, "out", sizeof(out)), sizeof(out));
+	}
+}
+
+static void test_x25519_rfc7748_and_low_order_rejection(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	unsigned int count = 0;
+
+	(void)state;
+	vector_open(&vf, "x25519.txt");
+	while (vector_next(&vf, &rec)) {
+		check_x25519_record(&rec);
+		++count;
+	}
+	vector_record_free(&rec);
+	vector_close(&vf);
+	assert_int_equal(count, 5 + 7);
+}
+
+static void test_keygen_is_clamped_and_random(void **state)
+{
+	uint8_t a[WG_CURVE25519_KEY_LEN], b[WG_CURVE25519_KEY_LEN], pub[WG_CURVE25519_KEY_LEN];
+
+	(void)state;
+	wg_keygen(a);
+	wg_keygen(b);
+	assert_int_equal(a[0] & 7, 0);
+	assert_int_equal(a[31] & 0xc0, 0x40);
+	assert_false(wg_ct_equal(a, b, sizeof(a)));
+	assert_int_equal(wg_pubkey(pub, a), 0);
+	assert_false(wg_is_zero(pub, sizeof(pub)));
+}
+
+static uint64_t be64_value(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; ++i)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void test_tai64n_known_answers(void **state)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	uint8_t out[WG_TAI64N_LEN];
+	unsigned int count = 0;
+
+	(void)state;
+	vector_open(&vf, "tai64n.txt");
+	while (vector_next(&vf, &rec)) {
+		wg_tai64n(out, be64_value(vector_get_exact(&rec, "unix_ns", 8)));
+		assert_memory_equal(out, vector_get_exact(&rec, "tai64n", WG_TAI64N_LEN),
+		                    WG_TAI64N_LEN);
+		++count;
+	}
+	vector_record_free(&rec);
+	vector_close(&vf);
+	assert_int_equal(count, 8);
+}
+
+/* wireguard-go tai64n_test.go: stamps a few ms apart look the same, 2^24 ns apart do not. */
+static void test_tai64n_hides_sub_2pow24_ns_timing(void **state)
+{
+	const uint64_t base = UINT64_C(1700000000) * 1000000000 + (UINT64_C(5) << 24);
+	uint8_t first[WG_TAI64N_LEN], later[WG_TAI64N_LEN];
+	const uint64_t same[] = {10, 10000, 1000000, 10000000, (UINT64_C(1) << 24) - 1};
+	size_t i;
+
+	(void)state;
+	wg_tai64n(first, base);
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); ++i) {
+		wg_tai64n(later, base + same[i]);
+		assert_memory_equal(first, later, WG_TAI64N_LEN);
+	}
+	wg_tai64n(later, base + 20000000);
+	assert_true(memcmp(later, first, WG_TAI64N_LEN) > 0);
+}
+
+static void test_constant_time_helpers(void **state)
+{
+	uint8_t a[32] = {1, 2, 3}, b[32] = {1, 2, 3}, zero[32] = {0};
+
+	(void)state;
+	assert_true(wg_ct_equal(a, b, sizeof(a)));
+	b[31] = 1;
+	assert_false(wg_ct_equal(a, b, sizeof(a)));
+	assert_true(wg_is_zero(zero, sizeof(zero)));
+	assert_false(wg_is_zero(b, sizeof(b)));
+	wg_memzero(b, sizeof(b));
+	assert_true(wg_is_zero(b, sizeof(b)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_blake2s_unkeyed_kat),
+	    cmocka_unit_test(test_blake2s_keyed_kat_of_libb2),
+	    cmocka_unit_test(test_mac_is_keyed_blake2s_128),
+	    cmocka_unit_test(test_mac_rejects_bad_key_length),
+	    cmocka_unit_test(test_hmac_blake2s_known_answers),
+	    cmocka_unit_test(test_kdf_matches_wireguard_go),
+	    cmocka_unit_test(test_construction_and_identifier_hashes),
+	    cmocka_unit_test(test_chacha20poly1305_rfc8439),
+	    cmocka_unit_test(test_aead_counter_nonce_is_le64_after_zero_word),
+	    cmocka_unit_test(test_xchacha20poly1305_draft_vector),
+	    cmocka_unit_test(test_x25519_rfc7748_and_low_order_rejection),
+	    cmocka_unit_test(test_keygen_is_clamped_and_random),
+	    cmocka_unit_test(test_tai64n_known_answers),
+	    cmocka_unit_test(test_tai64n_hides_sub_2pow24_ns_timing),
+	    cmocka_unit_test(test_constant_time_helpers),
+	};
+
+	if (wg_crypto_init())
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

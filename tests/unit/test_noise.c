@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_noise.c - the IKpsk2 handshake: the Cacophony known answer, then WireGuard's rules
+ * between two in-memory endpoints with a fixed clock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vectors.h"
+#include "wg/noise.h"
+
+#define SEC UINT64_C(1000000000)
+#define MSEC UINT64_C(1000000)
+/* Some wall-clock instant for TAI64N stamps; the monotonic clock starts at 1 s. */
+#define WALL (UINT64_C(1764090000) * SEC)
+
+/* One side of a pair of peers: its identity, its handshake and keypairs toward the other. */
+struct endpoint {
+	struct wg_noise_static_identity id;
+	struct wg_noise_handshake hs;
+	struct wg_noise_keypairs keypairs;
+	uint32_t next_index;
+};
+
+static struct wg_noise_handshake *lookup(void *ctx, const uint8_t key[NOISE_PUBLIC_KEY_LEN])
+{
+	struct endpoint *self = ctx;
+
+	return wg_ct_equal(key, self->hs.remote_static, NOISE_PUBLIC_KEY_LEN) ? &self->hs : NULL;
+}
+
+static void free_released(struct wg_noise_released *released)
+{
+	unsigned int i;
+
+	for (i = 0; i < released->count; ++i)
+		free(released->keypairs[i]);
+	released->count = 0;
+}
+
+static void endpoint_init(struct endpoint *e, uint32_t first_index)
+{
+	uint8_t private_key[NOISE_PUBLIC_KEY_LEN];
+
+	memset(e, 0, sizeof(*e));
+	wg_noise_static_identity_init(&e->id);
+	wg_keygen(private_key);
+	assert_true(wg_noise_static_identity_set_private_key(&e->id, private_key));
+	e->next_index = first_index;
+}
+
+static void pair(struct endpoint *a, struct endpoint *b, const uint8_t *psk)
+{
+	endpoint_init(a, 0x1000);
+	endpoint_init(b, 0x2000);
+	assert_int_equal(wg_noise_handshake_init(&a->hs, &a->id, b->id.static_public, psk), 0);
+	assert_int_equal(wg_noise_handshake_init(&b->hs, &b->id, a->id.static_public, psk), 0);
+}
+
+static void endpoint_destroy(struct endpoint *e)
+{
+	struct wg_noise_released released;
+
+	wg_noise_keypairs_clear(&e->keypairs, &released);
+	free_released(&released);
+}
+
+static int send_initiation(struct endpoint *from, struct wg_msg_initiation *msg, uint64_t wall)
+{
+	return wg_noise_handshake_create_initiation(msg, &from->hs, from->next_index++, wall);
+}
+
+static int receive_initiation(struct endpoint *to, const struct wg_msg_initiation *msg,
+                              uint64_t now)
+{
+	struct wg_noise_handshake *hs = NULL;
+	int ret = wg_noise_handshake_consume_initiation(msg, &to->id, lookup, to, now, &hs);
+
+	if (!ret)
+		assert_ptr_equal(hs, &to->hs);
+	return ret;
+}
+
+static void begin_session(struct endpoint *e, uint64_t now)
+{
+	struct wg_noise_keypair *kp = malloc(sizeof(*kp));
+	struct wg_noise_released released;
+
+	assert_non_null(kp);
+	assert_int_equal(wg_noise_handshake_begin_session(&e->hs, &e->keypairs, kp, now, &released),
+	                 0);
+	free_released(&released);
+}
+
+/* A whole handshake; returns the first error, with the clock at `now`. */
+static int handshake(struct endpoint *initiator, struct endpoint *responder, uint64_t now)
+{
+	struct wg_msg_initiation init;
+	struct wg_msg_response resp;
+	int ret;
+
+	ret = send_initiation(initiator, &init, WALL + now);
+	if (!ret)
+		ret = receive_initiation(responder, &init, now);
+	if (!ret)
+		ret = wg_noise_handshake_create_response(&resp, &responder->hs,
+		                                         responder->next_index++);
+	if (!ret)
+		ret = wg_noise_handshake_consume_response(&resp, &initiator->hs);
+	if (ret)
+		return ret;
+	begin_session(responder, now);
+	begin_session(initiator, now);
+	return 0;
+}
+
+static struct wg_noise_keypair *find_keypair(struct endpoint *e, uint32_t index)
+{
+	struct wg_noise_keypair *slots[] = {e->keypairs.next, e->keypairs.current,
+	                                    e->keypairs.previous};
+	size_t i;
+
+	for (i = 0; i < 3; ++i) {
+		if (slots[i] && slots[i]->local_index == index)
+			return slots[i];
+	}
+	return NULL;
+}
+
+/* Sends one data packet with the sender's current keypair; returns whether it confirmed the
+ * receiver's next keypair. */
+static bool send_data(struct endpoint *from, struct endpoint *to, uint64_t now)
+{
+	static const char text[] = "ping over WireGuard";
+	uint8_t sealed[sizeof(text) + NOISE_AUTHTAG_LEN], opened[sizeof(text)];
+	struct wg_noise_keypair *tx = from->keypairs.current, *rx;
+	struct wg_noise_released released;
+	uint64_t nonce;
+	bool confirmed;
+
+	assert_non_null(tx);
+	assert_int_equal(wg_noise_keypair_next_nonce(tx, now, &nonce), 0);
+	wg_aead_seal(sealed, (const uint8_t *)text, sizeof(text), NULL, 0, nonce, tx->send_key);
+	rx = find_keypair(to, tx->remote_index);
+	assert_non_null(rx);
+	assert_int_equal(wg_aead_open(opened, sealed, sizeof(sealed), NULL, 0, nonce, rx->recv_key),
+	                 0);
+	assert_memory_equal(opened, text, sizeof(text));
+	assert_true(wg_replay_check(&rx->replay, nonce));
+	confirmed = wg_noise_keypairs_received_with(&to->keypairs, rx, &released);
+	free_released(&released);
+	return confirmed;
+}
+
+/* Messages 1 and 2 of the vector through the payload layer, checked byte for byte. */
+static void cacophony_handshake(struct endpoint *i, struct endpoint *r, struct vector_file *vf,
+                                struct vector_record *rec, const struct vector_record *keys)
+{
+	uint8_t body[256], payload[64];
+	struct wg_noise_handshake *found = NULL;
+	size_t len, ct_len;
+	const uint8_t *pt, *ct;
+
+	assert_true(vector_next(vf, rec));
+	pt = vector_get(rec, "payload", &len);
+	ct = vector_get(rec, "ciphertext", &ct_len);
+	assert_int_equal(ct_len, wg_noise_initiation_body_len(len));
+	assert_int_equal(wg_noise_handshake_write_initiation(
+	                     body, &i->hs, vector_get(keys, "init_ephemeral", NULL), pt, len),
+	                 0);
+	assert_memory_equal(body, ct, ct_len);
+	assert_int_equal(
+	    wg_noise_handshake_read_initiation(ct, len, payload, &r->id, lookup, r, &found), 0);
+	assert_ptr_equal(found, &r->hs);
+	assert_memory_equal(payload, pt, len);
+
+	assert_true(vector_next(vf, rec));
+	pt = vector_get(rec, "payload", &len);
+	ct = vector_get(rec, "ciphertext", &ct_len);
+	assert_int_equal(ct_len, wg_noise_response_body_len(len));
+	assert_int_equal(wg_noise_handshake_write_response(
+	                     body, &r->hs, vector_get(keys, "resp_ephemeral", NULL), pt, len),
+	                 0);
+	assert_memory_equal(body, ct, ct_len);
+	assert_int_equal(wg_noise_handshake_read_response(ct, len, payload, &i->hs), 0);
+	assert_memory_equal(payload, pt, len);
+}
+
+/* Messages 3-6 alternate direction; each direction counts its own nonces from 0. */
+static void cacophony_transport(struct endpoint *i, struct endpoint *r, struct vector_file *vf,
+                                struct vector_record *rec)
+{
+	uint8_t sealed[128], opened[128];
+	unsigned int n;
+	size_t len;
+
+	for (n = 0; n < 4; ++n) {
+		struct wg_noise_keypair *tx = n % 2 ? r->keypairs.next : i->keypairs.current;
+		struct wg_noise_keypair *rx = n % 2 ? i->keypairs.current : r->keypairs.next;
+		const uint8_t *pt, *ct;
+
+		assert_true(vector_next(vf, rec));
+		pt = vector_get(rec, "payload", &len);
+		ct = vector_get_exact(rec, "ciphertext", noise_encrypted_len(len));
+		wg_aead_seal(sealed, pt, len, NULL, 0, n / 2, tx->send_key);
+		assert_memory_equal(sealed, ct, noise_encrypted_len(len));
+		assert_int_equal(wg_aead_open(opened, ct, noise_encrypted_len(len), NULL, 0, n / 2,
+		                              rx->recv_key),
+		                 0);
+		assert_memory_equal(opened, pt, len);
+	}
+}
+
+static void test_cacophony_ikpsk2_vector_is_reproduced_byte_for_byte(void **state)
+{
+	struct vector_record keys = {0}, rec = {0};
+	struct endpoint i = {0}, r = {0};
+	struct vector_file vf;
+	size_t prologue_len;
+	const uint8_t *prologue;
+
+	(void)state;
+	vector_open(&vf, "noise_ikpsk2_cacophony.txt");
+	assert_true(vector_next(&vf, &keys));
+	prologue = vector_get(&keys, "prologue", &prologue_len);
+	wg_noise_static_identity_init(&i.id);
+	wg_noise_static_identity_init(&r.id);
+	wg_noise_static_identity_set_prologue(&i.id, prologue, prologue_len);
+	wg_noise_static_identity_set_prologue(&r.id, prologue, prologue_len);
+	wg_noise_static_identity_set_private_key(&i.id, vector_get_exact(&keys, "init_static", 32));
+	wg_noise_static_identity_set_private_key(&r.id, vector_get_exact(&keys, "resp_static", 32));
+	assert_memory_equal(r.id.static_public, vector_get_exact(&keys, "resp_public", 32), 32);
+	assert_int_equal(wg_noise_handshake_init(&i.hs, &i.id, r.id.static_public,
+	                                         vector_get_exact(&keys, "psk", 32)),
+	                 0);
+	assert_int_equal(wg_noise_handshake_init(&r.hs, &r.id, i.id.static_public,
+	                                         vector_get(&keys, "psk", NULL)),
+	                 0);
+
+	cacophony_handshake(&i, &r, &vf, &rec, &keys);
+	assert_memory_equal(i.hs.hash, vector_get_exact(&keys, "handshake_hash", 32), 32);
+	assert_memory_equal(r.hs.hash, i.hs.hash, 32);
+	begin_session(&r, SEC);
+	begin_session(&i, SEC);
+	cacophony_transport(&i, &r, &vf, &rec);
+	assert_false(vector_next(&vf, &rec));
+
+	vector_record_free(&keys);
+	vector_close(&vf);
+	endpoint_destroy(&i);
+	endpoint_destroy(&r);
+}
+
+static void test_wireguard_messages_have_wire_sizes_and_types(void **state)
+{
+	struct endpoint a, b;
+	struct wg_msg_initiation init;
+	struct wg_msg_response resp;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(send_initiation(&a, &init, WALL), 0);
+	assert_int_equal(wg_msg_classify(&init, sizeof(init)), MESSAGE_HANDSHAKE_INITIATION);
+	assert_int_equal(le32toh(init.sender_index), 0x1000);
+	assert_int_equal(a.hs.state, HANDSHAKE_CREATED_INITIATION);
+	assert_int_equal(receive_initiation(&b, &init, SEC), 0);
+	assert_int_equal(b.hs.state, HANDSHAKE_CONSUMED_INITIATION);
+	assert_int_equal(b.hs.remote_index, 0x1000);
+	assert_int_equal(wg_noise_handshake_create_response(&resp, &b.hs, 0x2000), 0);
+	assert_int_equal(wg_msg_classify(&resp, sizeof(resp)), MESSAGE_HANDSHAKE_RESPONSE);
+	assert_int_equal(le32toh(resp.receiver_index), 0x1000);
+	assert_int_equal(le32toh(resp.sender_index), 0x2000);
+	assert_int_equal(b.hs.state, HANDSHAKE_CREATED_RESPONSE);
+	assert_int_equal(wg_noise_handshake_consume_response(&resp, &a.hs), 0);
+	assert_int_equal(a.hs.state, HANDSHAKE_CONSUMED_RESPONSE);
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_full_handshake_then_data_both_ways(void **state)
+{
+	struct endpoint a, b;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(handshake(&a, &b, SEC), 0);
+	/* Sessions begun: handshake state is wiped. */
+	assert_int_equal(a.hs.state, HANDSHAKE_ZEROED);
+	assert_true(wg_is_zero(a.hs.chaining_key, sizeof(a.hs.chaining_key)));
+	assert_int_equal(b.hs.state, HANDSHAKE_ZEROED);
+	assert_non_null(a.keypairs.current);
+	assert_true(a.keypairs.current->i_am_initiator);
+	assert_null(b.keypairs.current);
+	assert_non_null(b.keypairs.next);
+	assert_memory_equal(a.keypairs.current->send_key, b.keypairs.next->recv_key,
+	                    NOISE_SYMMETRIC_KEY_LEN);
+	assert_memory_equal(a.keypairs.current->recv_key, b.keypairs.next->send_key,
+	                    NOISE_SYMMETRIC_KEY_LEN);
+
+	/* The responder may not send until the initiator has used the new keys. */
+	assert_true(send_data(&a, &b, SEC));
+	assert_non_null(b.keypairs.current);
+	assert_null(b.keypairs.next);
+	assert_false(send_data(&b, &a, SEC));
+	assert_false(send_data(&a, &b, SEC));
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_psk_on_and_off(void **state)
+{
+	uint8_t psk[NOISE_SYMMETRIC_KEY_LEN], other[NOISE_SYMMETRIC_KEY_LEN];
+	struct endpoint a, b;
+
+	(void)state;
+	wg_random(psk, sizeof(psk));
+	wg_random(other, sizeof(other));
+	pair(&a, &b, psk);
+	assert_int_equal(handshake(&a, &b, SEC), 0);
+	assert_true(send_data(&a, &b, SEC));
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+
+	pair(&a, &b, NULL);
+	assert_int_equal(handshake(&a, &b, SEC), 0);
+	assert_true(send_data(&a, &b, SEC));
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+
+	/* Mismatched psks: the responder cannot tell, the initiator rejects the response. */
+	pair(&a, &b, psk);
+	wg_noise_handshake_set_preshared_key(&b.hs, other);
+	assert_int_equal(handshake(&a, &b, SEC), -EBADMSG);
+	assert_int_equal(a.hs.state, HANDSHAKE_CREATED_INITIATION);
+	assert_null(a.keypairs.current);
+	wg_noise_handshake_set_preshared_key(&b.hs, NULL);
+	assert_int_equal(handshake(&a, &b, 2 * SEC), -EBADMSG);
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_initiation_replay_is_rejected(void **state)
+{
+	struct endpoint a, b;
+	struct wg_msg_initiation init;
+	struct wg_noise_handshake before;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(send_initiation(&a, &init, WALL), 0);
+	assert_int_equal(receive_initiation(&b, &init, SEC), 0);
+	before = b.hs;
+	/* Long after the flood window, so only the timestamp can refuse it. */
+	assert_int_equal(receive_initiation(&b, &init, 10 * SEC), -ESTALE);
+	assert_memory_equal(&b.hs, &before, sizeof(before));
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_stale_and_equal_timestamps_are_rejected(void **state)
+{
+	struct endpoint a, b;
+	struct wg_msg_initiation old, same, newer;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(send_initiation(&a, &old, WALL), 0);
+	assert_int_equal(send_initiation(&a, &newer, WALL + SEC), 0);
+	/* Within one 2^24 ns step the whitened stamps are equal, and equal is not newer. */
+	assert_int_equal(send_initiation(&a, &same, WALL + SEC + MSEC), 0);
+	assert_int_equal(receive_initiation(&b, &newer, SEC), 0);
+	assert_int_equal(receive_initiation(&b, &old, 2 * SEC), -ESTALE);
+	assert_int_equal(receive_initiation(&b, &same, 3 * SEC), -ESTALE);
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_initiation_flood_within_20ms_is_rejected(void **state)
+{
+	struct wg_msg_initiation first, second;
+	struct endpoint a, b;
+	const uint64_t interval = SEC / INITIATIONS_PER_SECOND;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(send_initiation(&a, &first, WALL), 0);
+	assert_int_equal(send_initiation(&a, &second, WALL + SEC), 0);
+	assert_int_equal(receive_initiation(&b, &first, SEC), 0);
+	assert_int_equal(receive_initiation(&b, &second, SEC + interval - 1), -EBUSY);
+	assert_int_equal(receive_initiation(&b, &second, SEC + interval), 0);
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_tampered_initiation_leaves_no_trace(void **state)
+{
+	struct wg_msg_initiation init, bad;
+	struct wg_noise_handshake before;
+	struct endpoint a, b, stranger;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(send_initiation(&a, &init, WALL), 0);
+	before = b.hs;
+	bad = init;
+	bad.encrypted_static[3] ^= 1;
+	assert_int_equal(receive_initiation(&b, &bad, SEC), -EBADMSG);
+	bad = init;
+	bad.encrypted_timestamp[0] ^= 1;
+	assert_int_equal(receive_initiation(&b, &bad, SEC), -EBADMSG);
+	bad = init;
+	bad.unencrypted_ephemeral[5] ^= 1;
+	assert_int_equal(receive_initiation(&b, &bad, SEC), -EBADMSG);
+	assert_memory_equal(&b.hs, &before, sizeof(before));
+
+	/* An initiation from a key we have no peer for is dropped. */
+	endpoint_init(&stranger, 0x3000);
+	assert_int_equal(
+	    wg_noise_handshake_init(&stranger.hs, &stranger.id, b.id.static_public, NULL), 0);
+	assert_int_equal(send_initiation(&stranger, &bad, WALL), 0);
+	assert_int_equal(receive_initiation(&b, &bad, SEC), -ENOENT);
+	assert_memory_equal(&b.hs, &before, sizeof(before));
+	assert_int_equal(receive_initiation(&b, &init, SEC), 0);
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_messages_out_of_state_or_order_are_rejected(void **state)
+{
+	struct wg_msg_initiation init;
+	struct wg_msg_response resp;
+	struct wg_noise_keypair kp;
+	struct wg_noise_released released;
+	struct endpoint a, b;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	/* No initiation consumed: nothing to respond to, no session to begin. */
+	assert_int_equal(wg_noise_handshake_create_response(&resp, &b.hs, 1), -EPROTO);
+	assert_int_equal(wg_noise_handshake_begin_session(&b.hs, &b.keypairs, &kp, SEC, &released),
+	                 -EPROTO);
+	assert_int_equal(released.count, 0);
+	assert_int_equal(send_initiation(&a, &init, WALL), 0);
+	assert_int_equal(receive_initiation(&b, &init, SEC), 0);
+	assert_int_equal(wg_noise_handshake_create_response(&resp, &b.hs, 0x2000), 0);
+	/* A response to an index we did not send from. */
+	resp.receiver_index = htole32(0x999);
+	assert_int_equal(wg_noise_handshake_consume_response(&resp, &a.hs), -EPROTO);
+	resp.receiver_index = htole32(0x1000);
+	resp.encrypted_nothing[0] ^= 1;
+	assert_int_equal(wg_noise_handshake_consume_response(&resp, &a.hs), -EBADMSG);
+	resp.encrypted_nothing[0] ^= 1;
+	assert_int_equal(wg_noise_handshake_consume_response(&resp, &a.hs), 0);
+	/* The same response again: the handshake is no longer waiting for one. */
+	assert_int_equal(wg_noise_handshake_consume_response(&resp, &a.hs), -EPROTO);
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_wrong_length_or_type_is_invalid(void **state)
+{
+	uint8_t buf[256] = {0};
+	const struct {
+		uint32_t type;
+		size_t len;
+		enum wg_msg_type expect;
+	} cases[] = {
+	    {1, 148, MESSAGE_HANDSHAKE_INITIATION},
+	    {1, 147, MESSAGE_INVALID},
+	    {1, 149, MESSAGE_INVALID},
+	    {2, 92, MESSAGE_HANDSHAKE_RESPONSE},
+	    {2, 148, MESSAGE_INVALID},
+	    {3, 64, MESSAGE_HANDSHAKE_COOKIE},
+	    {3, 65, MESSAGE_INVALID},
+	    {4, 32, MESSAGE_DATA},
+	    {4, 31, MESSAGE_INVALID},
+	    {4, 200, MESSAGE_DATA},
+	    {0, 148, MESSAGE_INVALID},
+	    {5, 148, MESSAGE_INVALID},
+	    {0x101, 148, MESSAGE_INVALID},
+	    {0x01000001, 148, MESSAGE_INVALID},
+	    {1, 3, MESSAGE_INVALID},
+	    {1, 0, MESSAGE_INVALID},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); ++i) {
+		uint32_t le = htole32(cases[i].type);
+
+		memcpy(buf, &le, sizeof(le));
+		assert_int_equal(wg_msg_classify(buf, cases[i].len), cases[i].expect);
+	}
+}
+
+static void test_all_zero_keys_and_dh_results_are_refused(void **state)
+{
+	uint8_t zero[NOISE_PUBLIC_KEY_LEN] = {0}, one[NOISE_PUBLIC_KEY_LEN] = {1};
+	struct wg_msg_initiation init;
+	struct wg_noise_handshake before;
+	struct endpoint a, b;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(wg_noise_handshake_init(&a.hs, &a.id, zero, NULL), -EINVAL);
+
+	/* A low-order peer key makes every DH with it zero: refused before anything is sent. */
+	assert_int_equal(wg_noise_handshake_init(&a.hs, &a.id, one, NULL), 0);
+	assert_true(wg_is_zero(a.hs.precomputed_static_static, NOISE_PUBLIC_KEY_LEN));
+	assert_int_equal(send_initiation(&a, &init, WALL), -EINVAL);
+	assert_int_equal(a.hs.state, HANDSHAKE_ZEROED);
+
+	/* A low-order ephemeral in an initiation. */
+	assert_int_equal(wg_noise_handshake_init(&a.hs, &a.id, b.id.static_public, NULL), 0);
+	assert_int_equal(send_initiation(&a, &init, WALL), 0);
+	before = b.hs;
+	memset(init.unencrypted_ephemeral, 0, sizeof(init.unencrypted_ephemeral));
+	assert_int_equal(receive_initiation(&b, &init, SEC), -EINVAL);
+	assert_memory_equal(&b.hs, &before, sizeof(before));
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_handshake_without_private_key_is_refused(void **state)
+{
+	uint8_t zero[NOISE_PUBLIC_KEY_LEN] = {0};
+	struct wg_msg_initiation init;
+	struct endpoint a, b;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(send_initiation(&a, &init, WALL), 0);
+	assert_true(wg_noise_static_identity_set_private_key(&b.id, zero));
+	assert_false(b.id.has_identity);
+	assert_int_equal(receive_initiation(&b, &init, SEC), -ENOKEY);
+	assert_true(wg_noise_static_identity_set_private_key(&a.id, zero));
+	assert_int_equal(send_initiation(&a, &init, WALL), -ENOKEY);
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+/* Initiator: new keypairs go straight to current; responder: to next, until confirmed. */
+static void test_rekey_rotates_keypairs_by_the_clock(void **state)
+{
+	const uint64_t t1 = SEC, t2 = t1 + REKEY_AFTER_TIME * SEC, t3 = t2 + REKEY_AFTER_TIME * SEC;
+	struct wg_noise_keypair *k1, *k2, *r1, *r2;
+	struct endpoint a, b;
+	uint32_t k1_index;
+	uint64_t nonce;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(handshake(&a, &b, t1), 0);
+	k1 = a.keypairs.current;
+	k1_index = k1->local_index;
+	assert_true(send_data(&a, &b, t1));
+	r1 = b.keypairs.current;
+	assert_false(wg_noise_keypair_should_rekey_sending(k1, t2 - 1));
+	assert_true(wg_noise_keypair_should_rekey_sending(k1, t2));
+	/* Only the initiator of a session rekeys it on age. */
+	assert_false(wg_noise_keypair_should_rekey_sending(r1, t2));
+
+	assert_int_equal(handshake(&a, &b, t2), 0);
+	k2 = a.keypairs.current;
+	assert_ptr_not_equal(k2, k1);
+	assert_ptr_equal(a.keypairs.previous, k1);
+	r2 = b.keypairs.next;
+	assert_ptr_equal(b.keypairs.current, r1);
+	/* Packets still in flight on the old session decrypt. */
+	assert_false(send_data(&b, &a, t2));
+	assert_true(send_data(&a, &b, t2));
+	assert_ptr_equal(b.keypairs.current, r2);
+	assert_ptr_equal(b.keypairs.previous, r1);
+	assert_null(b.keypairs.next);
+
+	/* REJECT_AFTER_TIME after its birth a keypair may not send at all. */
+	assert_false(wg_noise_keypair_is_expired(k2, t2 + REJECT_AFTER_TIME * SEC - 1));
+	assert_true(wg_noise_keypair_is_expired(k2, t2 + REJECT_AFTER_TIME * SEC));
+	assert_int_equal(wg_noise_keypair_next_nonce(k2, t2 + REJECT_AFTER_TIME * SEC, &nonce),
+	                 -EKEYEXPIRED);
+
+	/* A third session pushes the first out of the slots. */
+	assert_int_equal(handshake(&a, &b, t3), 0);
+	assert_ptr_equal(a.keypairs.previous, k2);
+	assert_null(find_keypair(&a, k1_index));
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+/* Both sides initiate at once: the side that was responder holds an unconfirmed next, which
+ * its own completed initiation demotes to previous. */
+static void test_crossing_handshakes_demote_unconfirmed_next(void **state)
+{
+	struct wg_noise_keypair *old_current, *unconfirmed;
+	struct endpoint a, b;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(handshake(&a, &b, SEC), 0);
+	assert_true(send_data(&a, &b, SEC));
+	old_current = b.keypairs.current;
+	assert_int_equal(handshake(&a, &b, 2 * SEC), 0);
+	unconfirmed = b.keypairs.next;
+	assert_non_null(unconfirmed);
+	assert_int_equal(handshake(&b, &a, 3 * SEC), 0);
+	assert_ptr_equal(b.keypairs.previous, unconfirmed);
+	assert_null(b.keypairs.next);
+	assert_ptr_not_equal(b.keypairs.current, old_current);
+	assert_true(b.keypairs.current->i_am_initiator);
+	assert_true(send_data(&b, &a, 3 * SEC));
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_nonce_limit_stops_sending(void **state)
+{
+	struct endpoint a, b;
+	uint64_t nonce;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(handshake(&a, &b, SEC), 0);
+	atomic_store(&a.keypairs.current->send_counter, REJECT_AFTER_MESSAGES - 1);
+	assert_int_equal(wg_noise_keypair_next_nonce(a.keypairs.current, SEC, &nonce), 0);
+	assert_true(nonce == REJECT_AFTER_MESSAGES - 1);
+	assert_int_equal(wg_noise_keypair_next_nonce(a.keypairs.current, SEC, &nonce),
+	                 -EKEYEXPIRED);
+	assert_int_equal(wg_noise_keypair_next_nonce(a.keypairs.current, SEC, &nonce),
+	                 -EKEYEXPIRED);
+	assert_true(atomic_load(&a.keypairs.current->send_counter) == REJECT_AFTER_MESSAGES);
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+static void test_private_key_change_expires_sessions(void **state)
+{
+	uint8_t new_key[NOISE_PUBLIC_KEY_LEN], old_ss[NOISE_PUBLIC_KEY_LEN];
+	struct wg_msg_initiation init;
+	struct endpoint a, b;
+	uint64_t nonce;
+
+	(void)state;
+	pair(&a, &b, NULL);
+	assert_int_equal(handshake(&a, &b, SEC), 0);
+	assert_int_equal(send_initiation(&a, &init, WALL + SEC), 0);
+	memcpy(old_ss, a.hs.precomputed_static_static, sizeof(old_ss));
+	assert_false(wg_noise_static_identity_set_private_key(&a.id, a.id.static_private));
+
+	wg_keygen(new_key);
+	assert_true(wg_noise_static_identity_set_private_key(&a.id, new_key));
+	assert_false(wg_noise_handshake_identity_changed(&a.hs, &a.keypairs));
+	assert_memory_not_equal(a.hs.precomputed_static_static, old_ss, sizeof(old_ss));
+	assert_int_equal(a.hs.state, HANDSHAKE_ZEROED);
+	assert_int_equal(wg_noise_keypair_next_nonce(a.keypairs.current, SEC, &nonce),
+	                 -EKEYEXPIRED);
+	/* The peer must learn the new key before a handshake can work again. */
+	assert_int_equal(handshake(&a, &b, 2 * SEC), -ENOENT);
+	assert_int_equal(wg_noise_handshake_init(&b.hs, &b.id, a.id.static_public, NULL), 0);
+	assert_int_equal(handshake(&a, &b, 3 * SEC), 0);
+	assert_true(send_data(&a, &b, 3 * SEC));
+
+	/* Taking the peer's own key: the caller must remove that peer. */
+	assert_true(wg_noise_static_identity_set_private_key(&a.id, b.id.static_private));
+	assert_true(wg_noise_handshake_identity_changed(&a.hs, &a.keypairs));
+	endpoint_destroy(&a);
+	endpoint_destroy(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_cacophony_ikpsk2_vector_is_reproduced_byte_for_byte),
+	    cmocka_unit_test(test_wireguard_messages_have_wire_sizes_and_types),
+	    cmocka_unit_test(test_full_handshake_then_data_both_ways),
+	    cmocka_unit_test(test_psk_on_and_off),
+	    cmocka_unit_test(test_initiation_replay_is_rejected),
+	    cmocka_unit_test(test_stale_and_equal_timestamps_are_rejected),
+	    cmocka_unit_test(test_initiation_flood_within_20ms_is_rejected),
+	    cmocka_unit_test(test_tampered_initiation_leaves_no_trace),
+	    cmocka_unit_test(test_messages_out_of_state_or_order_are_rejected),
+	    cmocka_unit_test(test_wrong_length_or_type_is_invalid),
+	    cmocka_unit_test(test_all_zero_keys_and_dh_results_are_refused),
+	    cmocka_unit_test(test_handshake_without_private_key_is_refused),
+	    cmocka_unit_test(test_rekey_rotates_keypairs_by_the_clock),
+	    cmocka_unit_test(test_crossing_handshakes_demote_unconfirmed_next),
+	    cmocka_unit_test(test_nonce_limit_stops_sending),
+	    cmocka_unit_test(test_private_key_change_expires_sessions),
+	};
+
+	if (wg_crypto_init())
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vectors.h - reader for the known-answer files in tests/vectors, shared by the unit tests.
+ *
+ * Format: `name = hex` lines (an empty value is an empty byte string), records separated by
+ * blank lines, `#` starts a comment line. A malformed file fails the test that reads it.
+ */
+#ifndef KILO_TESTS_VECTORS_H
+#define KILO_TESTS_VECTORS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+enum { VECTOR_MAX_FIELDS = 16, VECTOR_NAME_MAX = 32, VECTOR_LINE_MAX = 4096 };
+
+struct vector_field {
+	char name[VECTOR_NAME_MAX];
+	uint8_t *value;
+	size_t len;
+};
+
+struct vector_record {
+	struct vector_field fields[VECTOR_MAX_FIELDS];
+	size_t count;
+};
+
+struct vector_file {
+	FILE *file;
+	char path[512];
+	unsigned int line;
+};
+
+static inline void vector_open(struct vector_file *vf, const char *name)
+{
+	snprintf(vf->path, sizeof(vf->path), "%s/%s", KILO_VECTORS_DIR, name);
+	vf->file = fopen(vf->path, "r");
+	vf->line = 0;
+	if (!vf->file)
+		fail_msg("cannot open vector file %s", vf->path);
+}
+
+static inline void vector_close(struct vector_file *vf)
+{
+	fclose(vf->file);
+}
+
+static inline int hex_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes hex into a fresh buffer (never NULL, so empty values can be passed as pointers). */
+static inline uint8_t *hex_decode(const char *hex, size_t *len)
+{
+	size_t n = strlen(hex), i;
+	uint8_t *out = malloc(n / 2 + 1);
+
+	assert_non_null(out);
+	if (n % 2)
+		fail_msg("odd-length hex \"%s\"", hex);
+	for (i = 0; i < n / 2; ++i) {
+		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			fail_msg("bad hex \"%s\"", hex);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return out;
+}
+
+static inline void vector_record_free(struct vector_record *rec)
+{
+	size_t i;
+
+	for (i = 0; i < rec->count; ++i)
+		free(rec->fields[i].value);
+	rec->count = 0;
+}
+
+static inline void vector_add_field(struct vector_file *vf, struct vector_record *rec, char *line)
+{
+	char *eq = strchr(line, '=');
+	char *name = line, *value, *end;
+	struct vector_field *field;
+
+	if (!eq || rec->count == VECTOR_MAX_FIELDS)
+		fail_msg("%s:%u: expected `name = hex`", vf->path, vf->line);
+	*eq = '\0';
+	for (end = eq; end > name && (end[-1] == ' ' || end[-1] == '\t'); --end)
+		end[-1] = '\0';
+	for (value = eq + 1; *value == ' ' || *value == '\t'; ++value)
+		;
+	value[strcspn(value, " \t\r\n")] = '\0';
+	field = &rec->fields[rec->count++];
+	snprintf(field->name, sizeof(field->name), "%s", name);
+	field->value = hex_decode(value, &field->len);
+}
+
+/* Reads the next record; false at the end of the file. */
+static inline int vector_next(struct vector_file *vf, struct vector_record *rec)
+{
+	char line[VECTOR_LINE_MAX];
+
+	vector_record_free(rec);
+	while (fgets(line, sizeof(line), vf->file)) {
+		++vf->line;
+		if (line[0] == '#')
+			continue;
+		if (line[strspn(line, " \t\r\n")] == '\0') {
+			if (rec->count)
+				return 1;
+			continue;
+		}
+		if (!strchr(line, '\n') && !feof(vf->file))
+			fail_msg("%s:%u: line too long", vf->path, vf->line);
+		vector_add_field(vf, rec, line);
+	}
+	return rec->count > 0;
+}
+
+static inline const struct vector_field *vector_find(const struct vector_record *rec,
+                                                     const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rec->count; ++i) {
+		if (!strcmp(rec->fields[i].name, name))
+			return &rec->fields[i];
+	}
+	return NULL;
+}
+
+/* The value of a field the record must have; len may be NULL when the size is implied. */
+static inline const uint8_t *vector_get(const struct vector_record *rec, const char *name,
+                                        size_t *len)
+{
+	const struct vector_field *field = vector_find(rec, name);
+
+	if (!field)
+		fail_msg("vector record lacks field \"%s\"", name);
+	if (len)
+		*len = field->len;
+	return field->value;
+}
+
+/* A field of exactly `len` bytes. */
+static inline const uint8_t *vector_get_exact(const struct vector_record *rec, const char *name,
+                                              size_t len)
+{
+	size_t got;
+	const uint8_t *value = vector_get(rec, name, &got);
+
+	if (got != len)
+		fail_msg("vector field \"%s\" has %zu bytes, expected %zu", name, got, len);
+	return value;
+}
+
+#endif

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/* test_queue.c - the bounded handshake queue and packet batches (wg/queue.h). */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wg/queue.h"
+
+static void message(uint8_t *msg, uint32_t seq)
+{
+	memset(msg, 0, MESSAGE_INITIATION_LEN);
+	memcpy(msg, &seq, sizeof(seq));
+}
+
+static void test_handshakes_come_out_in_order(void **state)
+{
+	struct wg_handshake_queue q;
+	union wg_endpoint src = { .in = { .sin_family = AF_INET, .sin_port = 7 } };
+	struct wg_handshake_job job;
+	uint8_t msg[MESSAGE_INITIATION_LEN];
+	unsigned int length;
+	uint32_t seq;
+
+	(void)state;
+	assert_int_equal(wg_handshake_queue_init(&q), 0);
+	for (seq = 0; seq < 100; seq++) {
+		message(msg, seq);
+		assert_true(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, &length));
+		assert_int_equal(length, seq + 1);
+	}
+	for (seq = 0; seq < 100; seq++) {
+		assert_true(wg_handshake_queue_pop(&q, &job, &length));
+		assert_int_equal(length, 99 - seq);
+		assert_int_equal(job.len, sizeof(msg));
+		assert_memory_equal(job.msg, &seq, sizeof(seq));
+		assert_int_equal(job.src.in.sin_port, 7);
+	}
+	wg_handshake_queue_free(&q);
+}
+
+static void test_full_queue_drops_new_handshakes(void **state)
+{
+	struct wg_handshake_queue q;
+	union wg_endpoint src = { .in = { .sin_family = AF_INET } };
+	struct wg_handshake_job job;
+	uint8_t msg[MESSAGE_INITIATION_LEN];
+	unsigned int length, i;
+
+	(void)state;
+	assert_int_equal(wg_handshake_queue_init(&q), 0);
+	for (i = 0; i < MAX_QUEUED_INCOMING_HANDSHAKES; i++) {
+		message(msg, i);
+		assert_true(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, &length));
+	}
+	assert_false(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, &length));
+	assert_int_equal(length, MAX_QUEUED_INCOMING_HANDSHAKES);
+	assert_true(wg_handshake_queue_pop(&q, &job, &length));
+	assert_memory_equal(job.msg, &(uint32_t){ 0 }, sizeof(uint32_t));
+	wg_handshake_queue_free(&q);
+}
+
+static void test_oversized_message_is_refused(void **state)
+{
+	struct wg_handshake_queue q;
+	union wg_endpoint src = { .in = { .sin_family = AF_INET } };
+	uint8_t msg[MESSAGE_INITIATION_LEN + 1] = { 0 };
+	unsigned int length;
+
+	(void)state;
+	assert_int_equal(wg_handshake_queue_init(&q), 0);
+	assert_false(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, &length));
+	wg_handshake_queue_free(&q);
+}
+
+static void *close_later(void *arg)
+{
+	usleep(50000);
+	wg_handshake_queue_close(arg);
+	return NULL;
+}
+
+static void test_close_wakes_a_waiting_consumer(void **state)
+{
+	struct wg_handshake_queue q;
+	struct wg_handshake_job job;
+	unsigned int length;
+	pthread_t thread;
+
+	(void)state;
+	assert_int_equal(wg_handshake_queue_init(&q), 0);
+	assert_int_equal(pthread_create(&thread, NULL, close_later, &q), 0);
+	assert_false(wg_handshake_queue_pop(&q, &job, &length));
+	pthread_join(thread, NULL);
+	wg_handshake_queue_free(&q);
+}
+
+static void test_batch_slots_do_not_overlap(void **state)
+{
+	struct wg_batch batch;
+
+	(void)state;
+	assert_int_equal(wg_batch_init(&batch), 0);
+	assert_int_equal(wg_batch_slot(&batch, 1) - wg_batch_slot(&batch, 0), WG_PACKET_SLOT);
+	/* Every slot takes a maximal packet with its header in front and padding and tag behind. */
+	memset(wg_batch_slot(&batch, WG_BATCH_SIZE - 1), 0xaa, WG_PACKET_SLOT);
+	assert_true(WG_PACKET_SLOT >= WG_PACKET_HEADROOM + 65535 + 15 + 16);
+	wg_batch_free(&batch);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handshakes_come_out_in_order),
+		cmocka_unit_test(test_full_queue_drops_new_handshakes),
+		cmocka_unit_test(test_oversized_message_is_refused),
+		cmocka_unit_test(test_close_wakes_a_waiting_consumer),
+		cmocka_unit_test(test_batch_slots_do_not_overlap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

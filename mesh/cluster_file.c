@@ -263,7 +263,7 @@ int mesh_cluster_file_load(const char *path, struct mesh_cluster_objects *object
                            json_error_t *error)
 {
 	char *text;
-	size_t len;
+	size_t len = 0;
 	int ret;
 
 	memset(objects, 0, sizeof(*objects));

@@ -11,7 +11,7 @@ packages=(
   # real peers and tools for the tests and the demo
   wireguard-tools wireguard-go iproute2 iputils-ping iperf3 iptables
   tcpdump netcat-openbsd python3 procps qemu-system-x86 busybox-static
-  cpio xz-utils graphviz ca-certificates
+  cpio xz-utils graphviz ca-certificates kmod
 )
 
 missing=()

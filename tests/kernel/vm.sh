@@ -1,0 +1,184 @@
+# vm.sh - a Linux-kernel WireGuard peer in a QEMU VM, for interop tests.
+# Sourced by the tests (bash). The VM runs Debian's cloud kernel with its own
+# wireguard.ko, busybox and the host's `wg`; nothing is installed on the host.
+#
+#   vm_prepare         resolve Debian's cloud kernel, fetch it with
+#                      `apt-get download` and pack the initramfs, once per
+#                      package versions: cached in $KV_CACHE.
+#   vm_start NS        create tap $VM_TAP in netns NS ($VM_HOST_ADDR on it),
+#                      boot the VM on it ($VM_ADDR) and wait for its shell.
+#                      Returns 77 when QEMU itself cannot start here.
+#   vm_exec CMD        run CMD (sh) in the VM; prints its output (stdout and
+#                      stderr), returns its status.
+#   vm_stop            kill QEMU (by its pid file) and delete the tap.
+#   vm_console_tail N  the last N lines of the serial console.
+# Settings: KV_CACHE, VM_RUN (per-VM state dir), VM_TAP, VM_ADDR,
+# VM_HOST_ADDR (CIDRs), KV_ACCEL (kvm|tcg, default: kvm only with a
+# hardware KVM module loaded).
+
+KV_CACHE=${KV_CACHE:-/var/cache/kilo-tests/kernel-vm}
+VM_RUN=${VM_RUN:-$(mktemp -d /tmp/kernel-vm.XXXXXX)}
+VM_TAP=${VM_TAP:-kvtap$$}
+VM_ADDR=${VM_ADDR:-10.99.0.2/24}
+VM_HOST_ADDR=${VM_HOST_ADDR:-10.99.0.1/24}
+VM_CTL_PORT=2323
+VM_MODULES="virtio_pci virtio_net wireguard"
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VM_ENTRY=
+
+vm_log() { printf '[vm %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+# Sets VM_PKG, VM_VER and VM_ENTRY (its cache dir) from the apt lists: the
+# kernel image linux-image-cloud-amd64 points to now. The entry is keyed by
+# all that goes into it: kernel, busybox and wireguard-tools versions, /init
+# and the module list.
+vm_resolve() {
+	local key
+	VM_PKG=$(apt-cache show --no-all-versions linux-image-cloud-amd64 2> /dev/null |
+		sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p')
+	[ -n "$VM_PKG" ] || return 1
+	VM_VER=$(apt-cache show --no-all-versions "$VM_PKG" | sed -n 's/^Version: //p')
+	key=$({ echo "$VM_PKG $VM_VER $VM_MODULES"; dpkg-query -W busybox-static wireguard-tools;
+		cat "$VM_DIR/vm-init.sh"; } | sha256sum | cut -c1-12)
+	VM_ENTRY=$KV_CACHE/${VM_PKG#linux-image-}_${VM_VER}_$key
+}
+
+# Downloads the kernel package (never installs it) and packs the VM image
+# into VM_ENTRY; initrd.gz comes last, so its presence means complete.
+vm_build() {
+	local tmp kver=${VM_PKG#linux-image-}
+	tmp=$(mktemp -d "$KV_CACHE/.build.XXXXXX") || return 1
+	vm_log "downloading $VM_PKG $VM_VER"
+	# The .deb has no modules.dep: depmod makes it at install time.
+	(cd "$tmp" && apt-get -qq -o APT::Sandbox::User=root download "$VM_PKG=$VM_VER") &&
+		dpkg -x "$tmp"/*.deb "$tmp/root" && depmod -b "$tmp/root" "$kver" &&
+		vm_pack_initramfs "$tmp/root" "$kver" "$tmp/initrd.gz" &&
+		mkdir -p "$VM_ENTRY" && cp "$tmp/root/boot/vmlinuz-$kver" "$VM_ENTRY/vmlinuz" &&
+		mv "$tmp/initrd.gz" "$VM_ENTRY/initrd.gz" && vm_log "cached $VM_ENTRY"
+	rm -rf "$tmp"
+}
+
+# vm_pack_initramfs KDIR KVER OUT: busybox, wg with its shared libraries,
+# the modules in load order and /init, as a gzipped newc cpio.
+vm_pack_initramfs() {
+	local kdir=$1 kver=$2 out=$3 tree=$1/initramfs wg lib ko
+	mkdir -p "$tree"/{bin,dev,proc,sys,tmp,etc,lib/modules}
+	cp /bin/busybox "$tree/bin/busybox"
+	wg=$(command -v wg)
+	cp "$wg" "$tree/bin/wg"
+	for lib in $(ldd "$wg" | grep -o '/[^ ]*'); do
+		mkdir -p "$tree$(dirname "$lib")"
+		cp -L "$lib" "$tree$lib"
+	done
+	for ko in $(for m in $VM_MODULES; do
+		modprobe -d "$kdir" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++'); do
+		case $ko in
+		*.xz) xz -dc "$ko" > "$tree/lib/modules/$(basename "${ko%.xz}")" ;;
+		*) cp "$ko" "$tree/lib/modules/" ;;
+		esac
+		basename "${ko%.xz}" >> "$tree/etc/modules"
+	done
+	install -m 755 "$VM_DIR/vm-init.sh" "$tree/init"
+	(cd "$tree" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out" &&
+		[ "${PIPESTATUS[0]}" = 0 ]
+}
+
+# Sets VM_KERNEL and VM_INITRD, building them if they are not cached.
+vm_prepare() {
+	local lock
+	mkdir -p "$KV_CACHE" && exec {lock}> "$KV_CACHE/.lock" && flock "$lock" || return 1
+	if ! { vm_resolve && [ -f "$VM_ENTRY/initrd.gz" ]; }; then
+		# Stale lists may name a kernel the mirror no longer has.
+		apt-get update -qq && vm_resolve && { [ -f "$VM_ENTRY/initrd.gz" ] || vm_build; }
+	fi
+	exec {lock}>&-
+	VM_KERNEL=$VM_ENTRY/vmlinuz
+	VM_INITRD=$VM_ENTRY/initrd.gz
+	[ -f "$VM_INITRD" ] || { vm_log "cannot prepare the VM image"; return 1; }
+}
+
+vm_accel() {
+	if [ -n "${KV_ACCEL:-}" ]; then
+		echo "$KV_ACCEL"
+	# /dev/kvm alone is not enough: a PVM host (kvm_pvm) only runs guests
+	# built for it, and Debian's kernel hangs silently there.
+	elif [ -w /dev/kvm ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
+		echo kvm
+	else
+		echo tcg
+	fi
+}
+
+vm_alive() {
+	local pid
+	pid=$(cat "$VM_RUN/qemu.pid" 2>/dev/null) && [ -n "$pid" ] &&
+		grep -q '^qemu' "/proc/$pid/comm" 2>/dev/null
+}
+
+vm_console_tail() { tail -n "${1:-40}" "$VM_RUN/console.log" 2>/dev/null; }
+
+# The loud skip: only for QEMU failing to run at all on this machine.
+vm_cannot_run() {
+	printf '\n%s\n' "########################################################################" >&2
+	printf '### SKIP: QEMU cannot start on this machine: %s\n' "$1" >&2
+	printf '%s\n\n' "### The kernel WireGuard interop tests did NOT run. ###################" >&2
+	return 77
+}
+
+vm_start() {
+	local ns=$1 accel deadline accel_opts
+	accel=$(vm_accel)
+	command -v qemu-system-x86_64 > /dev/null || { vm_cannot_run "qemu-system-x86_64 not installed"; return; }
+	ip -n "$ns" tuntap add dev "$VM_TAP" mode tap || return 1
+	ip -n "$ns" addr add "$VM_HOST_ADDR" dev "$VM_TAP" &&
+		ip -n "$ns" link set "$VM_TAP" up || return 1
+	[ "$accel" = kvm ] && accel_opts=(-accel kvm -cpu host) || accel_opts=(-accel tcg,tb-size=64 -cpu max)
+	if ! ip netns exec "$ns" qemu-system-x86_64 -name kernel-vm -machine q35 "${accel_opts[@]}" \
+		-smp 1 -m 256 -nodefaults -no-user-config -nographic -no-reboot \
+		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
+		-append "console=ttyS0 panic=-1 quiet kv_ip=$VM_ADDR" \
+		-serial "file:$VM_RUN/console.log" -monitor none \
+		-netdev "tap,id=n0,ifname=$VM_TAP,script=no,downscript=no" \
+		-device virtio-net-pci,netdev=n0 \
+		-pidfile "$VM_RUN/qemu.pid" -daemonize 2> "$VM_RUN/qemu.err"; then
+		vm_cannot_run "$(cat "$VM_RUN/qemu.err")"
+		return
+	fi
+	VM_NS=$ns
+	deadline=$((SECONDS + 60))
+	until grep -q KV-READY "$VM_RUN/console.log" 2> /dev/null; do
+		if ! vm_alive; then
+			[ -s "$VM_RUN/console.log" ] || { vm_cannot_run "qemu exited silently: $(cat "$VM_RUN/qemu.err")"; return; }
+			vm_log "QEMU exited during boot"; vm_console_tail >&2; return 1
+		fi
+		[ $SECONDS -lt $deadline ] || { vm_log "VM not ready in 60 s"; vm_console_tail >&2; return 1; }
+		sleep 0.2
+	done
+	! grep KV-FAIL "$VM_RUN/console.log" >&2 || return 1
+	vm_log "VM up ($accel, kernel $(vm_exec uname -r))"
+}
+
+# The shell behind the VM's `nc -ll -e` reads CMD, then prints the status
+# on a marker line; bash's /dev/tcp needs no other host tool.
+vm_exec() {
+	ip netns exec "$VM_NS" timeout "${VM_EXEC_TIMEOUT:-60}" bash -c '
+		exec 3<> "/dev/tcp/$1/$2" || exit 255
+		printf "%s\necho __KV_STATUS=\$?\nexit\n" "$3" >&3
+		out=$(cat <&3)
+		case $out in *__KV_STATUS=*) ;; *) exit 255 ;; esac
+		body=${out%__KV_STATUS=*}
+		[ -z "$body" ] || printf "%s" "$body"
+		exit "${out##*__KV_STATUS=}"' _ "${VM_ADDR%/*}" "$VM_CTL_PORT" "$*"
+}
+
+vm_stop() {
+	local pid i
+	if vm_alive; then
+		pid=$(cat "$VM_RUN/qemu.pid")
+		kill "$pid"
+		for i in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2> /dev/null || true
+	fi
+	[ -n "${VM_NS:-}" ] && ip -n "$VM_NS" link del "$VM_TAP" 2> /dev/null || true
+}

@@ -447,13 +447,14 @@ static void mutate(uint8_t *out, const uint8_t *base, unsigned int keep, unsigne
 	}
 }
 
-static bool ref_matches(const struct ref_route *r, const uint8_t *addr, unsigned int len)
+static bool ref_matches(const struct ref_route *r, const uint8_t *addr)
 {
-	uint8_t masked_addr[16];
+	unsigned int full = r->cidr / 8, rest = r->cidr % 8;
+	uint8_t mask = 0xff00 >> rest;
 
-	memcpy(masked_addr, addr, len);
-	mask_bytes(masked_addr, r->cidr, len);
-	return !memcmp(masked_addr, r->addr, len);
+	if (memcmp(r->addr, addr, full))
+		return false;
+	return !rest || !((r->addr[full] ^ addr[full]) & mask);
 }
 
 static void *ref_lookup(const struct reference *ref, const uint8_t *addr)
@@ -461,7 +462,7 @@ static void *ref_lookup(const struct reference *ref, const uint8_t *addr)
 	for (size_t i = 0; i < ref->count; i++) {
 		const struct ref_route *r = &ref->routes[i];
 
-		if (!r->removed && ref_matches(r, addr, ref->bits / 8))
+		if (!r->removed && ref_matches(r, addr))
 			return P(r->peer);
 	}
 	return NULL;

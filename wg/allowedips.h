@@ -33,7 +33,9 @@ void wg_allowedips_remove_by_peer(struct wg_allowedips *table, void *peer);
 /* The peer owning the longest prefix containing addr, or NULL. */
 void *wg_allowedips_lookup(const struct wg_allowedips *table, int family, const void *addr);
 
-/* Visits peer's prefixes in insertion order; returns 0 or the callback's stop value. */
+/* Visits peer's prefixes in insertion order (a re-insert counts as new);
+ * returns 0 or the callback's stop value. The callback must not change the
+ * table. */
 int wg_allowedips_walk_by_peer(const struct wg_allowedips *table, const void *peer,
 			       wg_allowedips_walk_fn fn, void *ctx);
 

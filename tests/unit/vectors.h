@@ -105,8 +105,10 @@ static inline void vector_add_field(struct vector_file *vf, struct vector_record
 	for (value = eq + 1; *value == ' ' || *value == '\t'; ++value)
 		;
 	value[strcspn(value, " \t\r\n")] = '\0';
+	if (strlen(name) >= sizeof(field->name))
+		fail_msg("%s:%u: name too long", vf->path, vf->line);
 	field = &rec->fields[rec->count++];
-	snprintf(field->name, sizeof(field->name), "%s", name);
+	memcpy(field->name, name, strlen(name) + 1);
 	field->value = hex_decode(value, &field->len);
 }
 

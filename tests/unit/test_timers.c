@@ -255,6 +255,18 @@ static void test_persistent_keepalive_off_sends_nothing(void **state)
 	assert_int_equal(wg_timers_expire(t, T0 + 100 * SEC), 0);
 }
 
+static void test_keepalive_switched_on_while_stopped_waits_for_start(void **state)
+{
+	struct wg_timers *t = timers(state);
+
+	wg_timers_stop(t);
+	assert_int_equal(wg_timers_set_persistent_keepalive(t, 25, T0), 0);
+	assert_int_equal(wg_timers_next_deadline(t), WG_TIMERS_NEVER);
+	/* The engine sends one on start (device up) for peers that have it set. */
+	wg_timers_start(t);
+	assert_int_equal(wg_timers_persistent_keepalive(t), 25);
+}
+
 static void test_initiations_limited_to_one_per_rekey_timeout(void **state)
 {
 	struct wg_timers *t = timers(state);
@@ -384,6 +396,7 @@ int main(void)
 		TEST(test_zero_keys_540s_after_session),
 		TEST(test_persistent_keepalive_every_interval),
 		TEST(test_persistent_keepalive_off_sends_nothing),
+		TEST(test_keepalive_switched_on_while_stopped_waits_for_start),
 		TEST(test_initiations_limited_to_one_per_rekey_timeout),
 		TEST(test_stopped_timers_arm_nothing_until_started),
 		TEST(test_expire_reports_every_due_timer_together),

@@ -76,16 +76,17 @@ static bool encapsulates(const struct builder *b, const struct mesh_addr *gw)
 		!mesh_prefix_contains_addr(b->private_ip, gw));
 }
 
-/* Kilo's encapsulateRoute: a route over the private network, maybe tunnelled. */
+/*
+ * Kilo's encapsulateRoute: a route over the private network, maybe through
+ * the tunnel. Only the device changes; Kilo sets no source on these.
+ */
 static void add_private_route(struct builder *b, const struct mesh_prefix *dst,
 			      const struct mesh_addr *gw)
 {
 	struct mesh_route route = via(dst, gw, MESH_DEVICE_PRIVATE);
 
-	if (encapsulates(b, gw)) {
+	if (encapsulates(b, gw))
 		route.device = MESH_DEVICE_TUNNEL;
-		route.source = b->source;
-	}
 	add_route(b, route);
 }
 
@@ -110,7 +111,6 @@ static void add_local_segment(struct builder *b, const struct mesh_segment *segm
 			continue;
 		host = mesh_prefix_host(&ip->addr);
 		route = via(&host, &ip->addr, MESH_DEVICE_TUNNEL);
-		route.source = b->source;
 		route.table = MESH_ROUTE_TABLE;
 		add_route(b, route);
 		add_rule(b, (struct mesh_rule){ .source = b->t->local->subnet, .destination = host,
@@ -143,8 +143,13 @@ static void add_remote_segment(struct builder *b, const struct mesh_segment *seg
 		route.destination = host;
 		add_route(b, route);
 	}
-	for (size_t i = 0; i < segment->n_allowed_location_ips; i++)
-		add_route(b, via(&segment->allowed_location_ips[i], wg, MESH_DEVICE_KILO));
+	for (size_t i = 0; i < segment->n_allowed_location_ips; i++) {
+		struct mesh_route route = via(&segment->allowed_location_ips[i], wg,
+					      MESH_DEVICE_KILO);
+
+		route.source = b->source;
+		add_route(b, route);
+	}
 }
 
 static void add_leader_routes(struct builder *b, bool local)

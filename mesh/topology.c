@@ -110,9 +110,8 @@ static int collect_location_ips(struct mesh_segment *segment)
 	for (size_t i = 0; i < segment->n_nodes; i++) {
 		const struct mesh_node *node = segment->nodes[i];
 
-		memcpy(segment->allowed_location_ips + n, node->allowed_location_ips,
-		       node->n_allowed_location_ips * sizeof(struct mesh_prefix));
-		n += node->n_allowed_location_ips;
+		for (size_t j = 0; j < node->n_allowed_location_ips; j++)
+			segment->allowed_location_ips[n++] = node->allowed_location_ips[j];
 	}
 	qsort(segment->allowed_location_ips, n, sizeof(struct mesh_prefix), compare_prefix_text);
 	segment->n_allowed_location_ips = 0;
@@ -227,11 +226,16 @@ static bool intersects_any(const struct mesh_prefix *ip, const struct mesh_prefi
 	return false;
 }
 
+static bool strictly_contains(const struct mesh_prefix *outer, const struct mesh_prefix *inner)
+{
+	return outer->cidr < inner->cidr && mesh_prefix_contains_addr(outer, &inner->addr);
+}
+
 /*
  * Kilo drops an allowed-location IP that overlaps another segment's
- * allowed-location IP, that sits inside (or partly over) a segment's allowed
- * IP, or that overlaps a peer. Containing an allowed IP is fine: the more
- * specific route wins.
+ * allowed-location IP, that equals or sits inside a segment's allowed IP,
+ * or that overlaps a peer. Strictly containing an allowed IP (a node's
+ * private IP, say) is fine: the more specific route wins.
  */
 static bool location_ip_conflicts(const struct mesh_topology *t, const struct mesh_segment *own,
 				  const struct mesh_prefix *ip)
@@ -244,7 +248,7 @@ static bool location_ip_conflicts(const struct mesh_topology *t, const struct me
 			return true;
 		for (size_t i = 0; i < seg->n_allowed_ips; i++)
 			if (mesh_prefix_overlaps(ip, &seg->allowed_ips[i]) &&
-			    !mesh_prefix_contains_addr(ip, &seg->allowed_ips[i].addr))
+			    !strictly_contains(ip, &seg->allowed_ips[i]))
 				return true;
 	}
 	for (size_t p = 0; p < t->n_peers; p++)

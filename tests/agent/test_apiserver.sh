@@ -173,6 +173,19 @@ test_patch_types() {
 	expect_output "status is kept by the main resource" "Ready" kubectl get node node-a
 }
 
+test_apply_and_replace_nodes() {
+	expect_output "apply over a created node" "node/node-a configured" kubectl apply -f "$WORK/node-a.yaml"
+	sed 's/region: eu-west/region: us-east/' "$WORK/node-a.yaml" >"$WORK/node-a2.yaml"
+	expect_output "apply a changed label" "node/node-a configured" kubectl apply -f "$WORK/node-a2.yaml"
+	[ "$(kubectl get node node-a -o jsonpath='{.metadata.labels.topology\.kubernetes\.io/region}')" = us-east ] ||
+		fail "apply did not change the label"
+	node_json node-a | python3 -c 'import json,sys; n=json.load(sys.stdin); n["spec"]["unschedulable"]=True; print(json.dumps(n))' >"$WORK/a.json"
+	expect_output "replace" "node/node-a replaced" kubectl replace -f "$WORK/a.json"
+	expect_output "replaced spec shown" "Ready,SchedulingDisabled" kubectl get node node-a
+	expect_error "replace with a stale resourceVersion" "the object has been modified" \
+		kubectl replace -f "$WORK/a.json"
+}
+
 test_apply_crd_and_peers() {
 	expect_output "apply CRD" "customresourcedefinition.apiextensions.k8s.io/peers.kilo.squat.ai created" \
 		kubectl apply -f "$CRDS"
@@ -303,6 +316,22 @@ test_https_with_rotating_tokens() {
 	[ "$code" = 200 ] || fail "rotated token: HTTP $code, want 200"
 }
 
+test_https_with_client_certificates() {
+	stop_server
+	local cert=(openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+	"${cert[@]}" -x509 -days 1 -subj /CN=test-ca -keyout "$WORK/ca.key" -out "$WORK/ca.crt" 2>/dev/null
+	"${cert[@]}" -subj /CN=system:node:node-a -keyout "$WORK/client.key" -out "$WORK/client.csr" 2>/dev/null
+	openssl x509 -req -in "$WORK/client.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" \
+		-CAcreateserial -days 1 -out "$WORK/client.crt" 2>/dev/null
+	start_server --state "$WORK/state.json" --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" \
+		--client-ca "$WORK/ca.crt" --kubeconfig-client-cert "$WORK/client.crt" \
+		--kubeconfig-client-key "$WORK/client.key"
+	expect_output "kubectl with a client certificate" "node-a" kubectl get nodes
+	local code
+	code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/tls.crt" "$URL/api/v1/nodes")
+	[ "$code" = 401 ] || fail "no client certificate: HTTP $code, want 401"
+}
+
 test_patch_semantics_unit() {
 	python3 -m unittest discover -s "$SRC/tests/apiserver" -p 'test_*.py' 2>"$WORK/unit.log" ||
 		{ cat "$WORK/unit.log" >&2; fail "patch semantics unit tests"; }
@@ -312,11 +341,13 @@ write_manifests
 test_patch_semantics_unit
 start_server --state "$WORK/state.json" --history 100
 for t in test_discovery_reports_kubernetes_1_32 test_peers_are_not_found_before_the_crd \
-	test_create_and_get_nodes test_annotate_and_label_nodes test_patch_types \
+	test_create_and_get_nodes test_annotate_and_label_nodes test_patch_types test_apply_and_replace_nodes \
 	test_apply_crd_and_peers test_watch_sees_changes_in_order \
 	test_expired_resource_versions_are_410 test_state_survives_a_restart \
-	test_injected_faults test_deleting_the_crd_deletes_its_peers test_https_with_rotating_tokens; do
+	test_injected_faults test_deleting_the_crd_deletes_its_peers test_https_with_rotating_tokens \
+	test_https_with_client_certificates; do
 	echo "--- $t"
 	"$t"
 done
+if grep -q Traceback "$WORK/server.log"; then fail "the server raised an exception"; fi
 echo "PASS: test API server serves kubectl faithfully"

@@ -8,7 +8,7 @@ Go clients (kubectl) keep connections alive and decode watch events per chunk.
 
 import json
 import threading
-import time
+import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler
 
@@ -38,7 +38,7 @@ class Faults:
             raise ApiError(400, "unknown fault %s (known: %s)" % (
                 ", ".join(sorted(unknown)), ", ".join(sorted(self.FIELDS))))
         try:
-            values = {k: t(spec[k]) if spec.get(k) is not None else None
+            values = {k: t(spec[k]) if spec.get(k) is not None else t()
                       for k, t in self.FIELDS.items()}
         except (TypeError, ValueError) as err:
             raise ApiError(400, "invalid fault value: %s" % err) from None
@@ -52,7 +52,7 @@ class Faults:
 
     def watch_timeout(self):
         with self.lock:
-            return self.values["watchTimeout"]
+            return self.values["watchTimeout"] or None
 
     def take(self, path):
         """-> None, "drop", or the HTTP status to fail with."""
@@ -75,6 +75,7 @@ class ChunkedStream:
 
     def start(self):
         h = self.handler
+        h.streaming = True
         h.send_response(200)
         h.send_header("Content-Type", "application/json")
         h.send_header("Transfer-Encoding", "chunked")
@@ -96,6 +97,7 @@ class ChunkedStream:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kilo-test-apiserver"
+    streaming = False           # a watch has sent its headers
 
     def setup(self):
         super().setup()
@@ -141,6 +143,11 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
             return None
+        except Exception as err:        # a bug here: answer like a real server, and say it
+            traceback.print_exc()
+            if self.streaming:
+                raise
+            return self.send_json(500, ApiError(500, "internal error: %r" % err).status())
 
     def read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -179,6 +186,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def send_found(self, body):
+        if body is None:
+            raise apierrors.no_such_path()
+        self.send_json(200, body)
+
     def send_text(self, code, text):
         data = text.encode()
         self.send_response(code)
@@ -216,22 +228,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_json(200, discovery.legacy_core("%s:%d" % self.server.server_address[:2]))
             else:
                 self.send_json(200, discovery.legacy_groups(registry))
-        elif parts[:1] in (["api"], ["apis"]) and 2 <= len(parts) <= 3 and \
-                (parts[0] == "apis" or len(parts) == 2):
-            group, version = ("", parts[1]) if parts[0] == "api" else \
-                (parts[1], parts[2] if len(parts) == 3 else None)
-            body = discovery.resource_list(registry, group, version) if version else \
-                discovery.api_group(registry, group)
-            if body is None:
-                raise apierrors.no_such_path()
-            self.send_json(200, body)
+        elif parts[:1] == ["api"] and len(parts) == 2:
+            self.send_found(discovery.resource_list(registry, "", parts[1]))
+        elif parts[:1] == ["apis"] and len(parts) == 2:
+            self.send_found(discovery.api_group(registry, parts[1]))
+        elif parts[:1] == ["apis"] and len(parts) == 3:
+            self.send_found(discovery.resource_list(registry, parts[1], parts[2]))
         elif path == "/openapi/v3":
             self.send_json(200, discovery.openapi_root(registry))
         elif path.startswith("/openapi/v3/"):
-            doc = discovery.openapi_doc(registry, path[len("/openapi/v3/"):])
-            if doc is None:
-                raise apierrors.no_such_path()
-            self.send_json(200, doc)
+            self.send_found(discovery.openapi_doc(registry, path[len("/openapi/v3/"):]))
         else:
             return False
         return True
@@ -284,13 +290,15 @@ class Handler(BaseHTTPRequestHandler):
                 spec = json.loads(body or b"{}")
             except ValueError as err:
                 raise ApiError(400, "faults: invalid JSON: %s" % err) from None
-            server.faults.set(spec if isinstance(spec, dict) else {"": spec})
+            if not isinstance(spec, dict):
+                raise ApiError(400, "faults: expected a JSON object, not %s" % body.decode())
+            server.faults.set(spec)
             reply = server.faults.describe()
         elif method == "POST" and path == "/_admin/compact":
             reply = {"compacted": store.compact()}
         elif method == "POST" and path == "/_admin/close-watches":
             store.end_watches()
-            reply = {"closed": True, "at": time.time()}
+            reply = {"closed": True}
         else:
             raise apierrors.no_such_path()
         self.send_json(200, reply)

@@ -41,6 +41,15 @@ class ApiServer(ThreadingHTTPServer):
         self.counter_lock = threading.Lock()
         self.watches = 0
 
+    def handle_error(self, request, client_address):
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            return super().handle_error(request, client_address)
+        # A client that hangs up or fails the TLS handshake is not a server bug.
+        print("kube_apiserver: connection from %s:%d failed: %s"
+              % (client_address[0], client_address[1], error), file=sys.stderr, flush=True)
+        return None
+
 
 def tls_context(args):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -26,14 +26,15 @@ struct owner {
 	struct owner *next;
 };
 
+/* What a lookup reads comes first, to share a cache line. */
 struct node {
-	struct node *bit[2];
-	struct node *parent;
-	struct owner *owner; /* NULL for a branch point */
-	struct node *owner_prev, *owner_next;
 	struct key key;
+	struct node *bit[2];
+	struct owner *owner; /* NULL for a branch point */
 	uint8_t cidr;
 	uint8_t bits;
+	struct node *parent;
+	struct node *owner_prev, *owner_next;
 };
 
 struct wg_allowedips {

@@ -35,7 +35,8 @@ static double seconds_now(void)
 static int fill_mesh(struct wg_allowedips *t, uint8_t probes[PROBES][16])
 {
 	for (int i = 0; i < MESH_PEERS; i++) {
-		uint8_t pod[4] = {10, 42 + (i >> 8), i & 0xff, 0}, wg[4] = {10, 4, i >> 8, i & 0xff};
+		uint8_t pod[4] = {10, 42 + (i >> 8), i & 0xff, 0},
+		        wg[4] = {10, 4, i >> 8, i & 0xff};
 		uint8_t v6[16] = {0xfd, 0x00, 0, 0, 0, 0, i >> 8, i & 0xff, [15] = 1};
 		void *peer = &peers[i];
 

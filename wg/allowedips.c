@@ -120,7 +120,7 @@ static struct node **root_of(struct wg_allowedips *table, uint8_t bits)
 
 /* Decodes addr/cidr into its masked key, its width and the trie it lives in. */
 static int parse_prefix(struct wg_allowedips *table, int family, const void *addr, uint8_t cidr,
-			struct key *key, uint8_t *bits, struct node ***root)
+                        struct key *key, uint8_t *bits, struct node ***root)
 {
 	if (parse(family, addr, key, bits) < 0 || cidr > *bits)
 		return -EINVAL;
@@ -246,7 +246,7 @@ static struct node *node_new(const struct key *key, uint8_t cidr, uint8_t bits)
 
 /* Puts new where old hangs (below parent, or at the root). */
 static void replace(struct node **root, struct node *parent, const struct node *old,
-		    struct node *new)
+                    struct node *new)
 {
 	if (parent)
 		parent->bit[parent->bit[1] == old] = new;
@@ -263,8 +263,7 @@ static void hang(struct node *parent, struct node *child)
 }
 
 /* The deepest node whose prefix contains key/cidr; *exact if it is key/cidr. */
-static struct node *find_parent(struct node *root, const struct key *key, uint8_t cidr,
-				bool *exact)
+static struct node *find_parent(struct node *root, const struct key *key, uint8_t cidr, bool *exact)
 {
 	struct node *node = root, *parent = NULL;
 
@@ -283,7 +282,7 @@ static struct node *find_parent(struct node *root, const struct key *key, uint8_
 /* Links a new node for key/cidr below parent, splitting the edge to the
  * subtree already there with a branch point where the two part ways. */
 static struct node *add_node(struct node **root, struct node *parent, const struct key *key,
-			     uint8_t cidr, uint8_t bits)
+                             uint8_t cidr, uint8_t bits)
 {
 	struct node *node, *down, *branch;
 	unsigned int common;
@@ -386,7 +385,7 @@ void wg_allowedips_free(struct wg_allowedips *table)
 }
 
 int wg_allowedips_insert(struct wg_allowedips *table, int family, const void *addr, uint8_t cidr,
-			 void *peer)
+                         void *peer)
 {
 	struct node **root, *node;
 	struct owner *owner;
@@ -417,7 +416,7 @@ int wg_allowedips_insert(struct wg_allowedips *table, int family, const void *ad
 }
 
 int wg_allowedips_remove(struct wg_allowedips *table, int family, const void *addr, uint8_t cidr,
-			 void *peer)
+                         void *peer)
 {
 	struct node **root, *node;
 	struct owner *owner;
@@ -471,7 +470,7 @@ void *wg_allowedips_lookup(const struct wg_allowedips *table, int family, const 
 }
 
 int wg_allowedips_walk_by_peer(const struct wg_allowedips *table, const void *peer,
-			       wg_allowedips_walk_fn fn, void *ctx)
+                               wg_allowedips_walk_fn fn, void *ctx)
 {
 	struct owner *owner = owner_find(table, peer);
 	const struct node *node;

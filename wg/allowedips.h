@@ -24,10 +24,10 @@ void wg_allowedips_free(struct wg_allowedips *table);
 
 /* 0, -EINVAL (unknown family, cidr too long, NULL peer) or -ENOMEM. */
 int wg_allowedips_insert(struct wg_allowedips *table, int family, const void *addr, uint8_t cidr,
-			 void *peer);
+                         void *peer);
 /* Removes the prefix if it belongs to peer: 0, -EINVAL or -ENOENT. */
 int wg_allowedips_remove(struct wg_allowedips *table, int family, const void *addr, uint8_t cidr,
-			 void *peer);
+                         void *peer);
 void wg_allowedips_remove_by_peer(struct wg_allowedips *table, void *peer);
 
 /* The peer owning the longest prefix containing addr, or NULL. */
@@ -37,6 +37,6 @@ void *wg_allowedips_lookup(const struct wg_allowedips *table, int family, const 
  * returns 0 or the callback's stop value. The callback must not change the
  * table. */
 int wg_allowedips_walk_by_peer(const struct wg_allowedips *table, const void *peer,
-			       wg_allowedips_walk_fn fn, void *ctx);
+                               wg_allowedips_walk_fn fn, void *ctx);
 
 #endif

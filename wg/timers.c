@@ -138,7 +138,7 @@ void wg_timers_session_derived(struct wg_timers *t, uint64_t now)
 }
 
 unsigned int wg_timers_set_persistent_keepalive(struct wg_timers *t, uint16_t interval,
-						uint64_t now)
+                                                uint64_t now)
 {
 	bool switched_on = !t->persistent_keepalive_interval && interval && t->running;
 

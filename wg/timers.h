@@ -80,7 +80,8 @@ void wg_timers_session_derived(struct wg_timers *t, uint64_t now);
 /* A new interval counts from now (0 switches it off). Returns
  * WG_TIMERS_SEND_KEEPALIVE when keepalives were just switched on while
  * running: the peer should hear from us at once. */
-unsigned int wg_timers_set_persistent_keepalive(struct wg_timers *t, uint16_t interval, uint64_t now);
+unsigned int wg_timers_set_persistent_keepalive(struct wg_timers *t, uint16_t interval,
+                                                uint64_t now);
 uint16_t wg_timers_persistent_keepalive(const struct wg_timers *t);
 
 /* Fires every timer due at now and returns the OR of their actions. */

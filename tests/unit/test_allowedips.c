@@ -39,8 +39,10 @@ struct expect {
 	int peer;
 };
 
+/* clang-format off */
 #define V4(a, b, c, d) {4, {a, b, c, d}}
 #define V6(a, b, c, d) {6, {a, b, c, d}}
+/* clang-format on */
 
 static int family_of(const struct addr *a)
 {
@@ -66,7 +68,7 @@ static int insert(struct wg_allowedips *t, const struct route *r)
 	uint8_t buf[16];
 
 	return wg_allowedips_insert(t, family_of(&r->addr), bytes_of(&r->addr, buf), r->cidr,
-				    P(r->peer));
+	                            P(r->peer));
 }
 
 static void *lookup(struct wg_allowedips *t, const struct addr *a)
@@ -83,64 +85,64 @@ static void insert_all(struct wg_allowedips *t, const struct route *routes, size
 }
 
 static const struct route kernel_routes[] = {
-	{V4(192, 168, 4, 0), 24, A},
-	{V4(192, 168, 4, 4), 32, B},
-	{V4(192, 168, 0, 0), 16, C},
-	{V4(192, 95, 5, 64), 27, D},
-	/* replaces the previous entry, and needs masking */
-	{V4(192, 95, 5, 65), 27, C},
-	{V6(0x26075300, 0x60006b00, 0, 0xc05f0543), 128, D},
-	{V6(0x26075300, 0x60006b00, 0, 0), 64, C},
-	{V4(0, 0, 0, 0), 0, E},
-	{V6(0, 0, 0, 0), 0, E},
-	/* replaces the previous entry */
-	{V6(0, 0, 0, 0), 0, F},
-	{V6(0x24046800, 0, 0, 0), 32, G},
-	/* needs masking */
-	{V6(0x24046800, 0x40040800, 0xdeadbeef, 0xdeadbeef), 64, H},
-	{V6(0x24046800, 0x40040800, 0xdeadbeef, 0xdeadbeef), 128, A},
-	{V6(0x24446800, 0x40e40800, 0xdeaebeef, 0xdefbeef), 128, C},
-	{V6(0x24446800, 0xf0e40800, 0xeeaebeef, 0), 98, B},
-	{V4(64, 15, 112, 0), 20, G},
-	/* needs masking */
-	{V4(64, 15, 123, 211), 25, H},
-	{V4(10, 0, 0, 0), 25, A},
-	{V4(10, 0, 0, 128), 25, B},
-	{V4(10, 1, 0, 0), 30, A},
-	{V4(10, 1, 0, 4), 30, B},
-	{V4(10, 1, 0, 8), 29, C},
-	{V4(10, 1, 0, 16), 29, D},
+    {V4(192, 168, 4, 0), 24, A},
+    {V4(192, 168, 4, 4), 32, B},
+    {V4(192, 168, 0, 0), 16, C},
+    {V4(192, 95, 5, 64), 27, D},
+    /* replaces the previous entry, and needs masking */
+    {V4(192, 95, 5, 65), 27, C},
+    {V6(0x26075300, 0x60006b00, 0, 0xc05f0543), 128, D},
+    {V6(0x26075300, 0x60006b00, 0, 0), 64, C},
+    {V4(0, 0, 0, 0), 0, E},
+    {V6(0, 0, 0, 0), 0, E},
+    /* replaces the previous entry */
+    {V6(0, 0, 0, 0), 0, F},
+    {V6(0x24046800, 0, 0, 0), 32, G},
+    /* needs masking */
+    {V6(0x24046800, 0x40040800, 0xdeadbeef, 0xdeadbeef), 64, H},
+    {V6(0x24046800, 0x40040800, 0xdeadbeef, 0xdeadbeef), 128, A},
+    {V6(0x24446800, 0x40e40800, 0xdeaebeef, 0xdefbeef), 128, C},
+    {V6(0x24446800, 0xf0e40800, 0xeeaebeef, 0), 98, B},
+    {V4(64, 15, 112, 0), 20, G},
+    /* needs masking */
+    {V4(64, 15, 123, 211), 25, H},
+    {V4(10, 0, 0, 0), 25, A},
+    {V4(10, 0, 0, 128), 25, B},
+    {V4(10, 1, 0, 0), 30, A},
+    {V4(10, 1, 0, 4), 30, B},
+    {V4(10, 1, 0, 8), 29, C},
+    {V4(10, 1, 0, 16), 29, D},
 };
 
 static const struct expect kernel_lookups[] = {
-	{V4(192, 168, 4, 20), A},
-	{V4(192, 168, 4, 0), A},
-	{V4(192, 168, 4, 4), B},
-	{V4(192, 168, 200, 182), C},
-	{V4(192, 95, 5, 68), C},
-	{V4(192, 95, 5, 96), E},
-	{V6(0x26075300, 0x60006b00, 0, 0xc05f0543), D},
-	{V6(0x26075300, 0x60006b00, 0, 0xc02e01ee), C},
-	{V6(0x26075300, 0x60006b01, 0, 0), F},
-	{V6(0x24046800, 0x40040806, 0, 0x1006), G},
-	{V6(0x24046800, 0x40040806, 0x1234, 0x5678), G},
-	{V6(0x240467ff, 0x40040806, 0x1234, 0x5678), F},
-	{V6(0x24046801, 0x40040806, 0x1234, 0x5678), F},
-	{V6(0x24046800, 0x40040800, 0x1234, 0x5678), H},
-	{V6(0x24046800, 0x40040800, 0, 0), H},
-	{V6(0x24046800, 0x40040800, 0x10101010, 0x10101010), H},
-	{V6(0x24046800, 0x40040800, 0xdeadbeef, 0xdeadbeef), A},
-	{V4(64, 15, 116, 26), G},
-	{V4(64, 15, 127, 3), G},
-	{V4(64, 15, 123, 1), G},
-	{V4(64, 15, 123, 128), H},
-	{V4(64, 15, 123, 129), H},
-	{V4(10, 0, 0, 52), A},
-	{V4(10, 0, 0, 220), B},
-	{V4(10, 1, 0, 2), A},
-	{V4(10, 1, 0, 6), B},
-	{V4(10, 1, 0, 10), C},
-	{V4(10, 1, 0, 20), D},
+    {V4(192, 168, 4, 20), A},
+    {V4(192, 168, 4, 0), A},
+    {V4(192, 168, 4, 4), B},
+    {V4(192, 168, 200, 182), C},
+    {V4(192, 95, 5, 68), C},
+    {V4(192, 95, 5, 96), E},
+    {V6(0x26075300, 0x60006b00, 0, 0xc05f0543), D},
+    {V6(0x26075300, 0x60006b00, 0, 0xc02e01ee), C},
+    {V6(0x26075300, 0x60006b01, 0, 0), F},
+    {V6(0x24046800, 0x40040806, 0, 0x1006), G},
+    {V6(0x24046800, 0x40040806, 0x1234, 0x5678), G},
+    {V6(0x240467ff, 0x40040806, 0x1234, 0x5678), F},
+    {V6(0x24046801, 0x40040806, 0x1234, 0x5678), F},
+    {V6(0x24046800, 0x40040800, 0x1234, 0x5678), H},
+    {V6(0x24046800, 0x40040800, 0, 0), H},
+    {V6(0x24046800, 0x40040800, 0x10101010, 0x10101010), H},
+    {V6(0x24046800, 0x40040800, 0xdeadbeef, 0xdeadbeef), A},
+    {V4(64, 15, 116, 26), G},
+    {V4(64, 15, 127, 3), G},
+    {V4(64, 15, 123, 1), G},
+    {V4(64, 15, 123, 128), H},
+    {V4(64, 15, 123, 129), H},
+    {V4(10, 0, 0, 52), A},
+    {V4(10, 0, 0, 220), B},
+    {V4(10, 1, 0, 2), A},
+    {V4(10, 1, 0, 6), B},
+    {V4(10, 1, 0, 10), C},
+    {V4(10, 1, 0, 20), D},
 };
 
 static void test_kernel_table_lookups_pick_the_longest_prefix(void **state)
@@ -160,8 +162,8 @@ static void test_kernel_table_lookups_pick_the_longest_prefix(void **state)
 static void test_remove_by_peer_drops_every_prefix_of_that_peer(void **state)
 {
 	static const struct route routes[] = {
-		{V4(1, 0, 0, 0), 32, A},   {V4(64, 0, 0, 0), 32, A},  {V4(128, 0, 0, 0), 32, A},
-		{V4(192, 0, 0, 0), 32, A}, {V4(255, 0, 0, 0), 32, A}, {V4(64, 0, 0, 0), 8, B},
+	    {V4(1, 0, 0, 0), 32, A},   {V4(64, 0, 0, 0), 32, A},  {V4(128, 0, 0, 0), 32, A},
+	    {V4(192, 0, 0, 0), 32, A}, {V4(255, 0, 0, 0), 32, A}, {V4(64, 0, 0, 0), 8, B},
 	};
 	struct wg_allowedips *t = wg_allowedips_new();
 
@@ -177,8 +179,8 @@ static void test_remove_by_peer_drops_every_prefix_of_that_peer(void **state)
 static void test_remove_by_peer_with_nested_prefixes(void **state)
 {
 	static const struct route routes[] = {
-		{V4(192, 168, 0, 0), 16, A},
-		{V4(192, 168, 0, 0), 24, A},
+	    {V4(192, 168, 0, 0), 16, A},
+	    {V4(192, 168, 0, 0), 24, A},
 	};
 	static const struct addr probe = V4(192, 168, 0, 1);
 	struct wg_allowedips *t = wg_allowedips_new();
@@ -228,19 +230,17 @@ static void assert_same_route(const struct route *got, const struct route *want)
 static void test_walk_reads_prefixes_back_masked_in_insertion_order(void **state)
 {
 	static const struct route routes[] = {
-		{V4(192, 95, 5, 93), 27, A},
-		{V6(0x26075300, 0x60006b00, 0, 0xc05f0543), 128, A},
-		{V4(10, 1, 0, 20), 29, A},
-		{V6(0x26075300, 0x6d8a6bf8, 0xdab1f1df, 0xc05f1523), 83, A},
-		{V6(0x26075300, 0x6d8a6bf8, 0xdab1f1df, 0xc05f1523), 21, A},
-		{V4(10, 1, 0, 20), 30, B},
+	    {V4(192, 95, 5, 93), 27, A},
+	    {V6(0x26075300, 0x60006b00, 0, 0xc05f0543), 128, A},
+	    {V4(10, 1, 0, 20), 29, A},
+	    {V6(0x26075300, 0x6d8a6bf8, 0xdab1f1df, 0xc05f1523), 83, A},
+	    {V6(0x26075300, 0x6d8a6bf8, 0xdab1f1df, 0xc05f1523), 21, A},
+	    {V4(10, 1, 0, 20), 30, B},
 	};
 	static const struct route masked[] = {
-		{V4(192, 95, 5, 64), 27, A},
-		{V6(0x26075300, 0x60006b00, 0, 0xc05f0543), 128, A},
-		{V4(10, 1, 0, 16), 29, A},
-		{V6(0x26075300, 0x6d8a6bf8, 0xdab1e000, 0), 83, A},
-		{V6(0x26075000, 0, 0, 0), 21, A},
+	    {V4(192, 95, 5, 64), 27, A},      {V6(0x26075300, 0x60006b00, 0, 0xc05f0543), 128, A},
+	    {V4(10, 1, 0, 16), 29, A},        {V6(0x26075300, 0x6d8a6bf8, 0xdab1e000, 0), 83, A},
+	    {V6(0x26075000, 0, 0, 0), 21, A},
 	};
 	struct wg_allowedips *t = wg_allowedips_new();
 	struct collected c = {0};
@@ -264,8 +264,8 @@ static int stop_at_first(void *ctx, int family, const uint8_t *addr, uint8_t cid
 static void test_walk_stops_when_the_callback_asks(void **state)
 {
 	static const struct route routes[] = {
-		{V4(10, 0, 0, 0), 8, A},
-		{V4(11, 0, 0, 0), 8, A},
+	    {V4(10, 0, 0, 0), 8, A},
+	    {V4(11, 0, 0, 0), 8, A},
 	};
 	struct wg_allowedips *t = wg_allowedips_new();
 	int calls = 0;
@@ -303,15 +303,15 @@ static int remove_route(struct wg_allowedips *t, const struct route *r, int peer
 	uint8_t buf[16];
 
 	return wg_allowedips_remove(t, family_of(&r->addr), bytes_of(&r->addr, buf), r->cidr,
-				    P(peer));
+	                            P(peer));
 }
 
 static void test_remove_one_prefix_falls_back_to_the_shorter_one(void **state)
 {
 	static const struct route routes[] = {
-		{V6(0x20010db8, 0, 0, 0), 32, A},
-		{V6(0x20010db8, 0x00010000, 0, 0), 48, B},
-		{V6(0x20010db8, 0x00010000, 0, 1), 128, C},
+	    {V6(0x20010db8, 0, 0, 0), 32, A},
+	    {V6(0x20010db8, 0x00010000, 0, 0), 48, B},
+	    {V6(0x20010db8, 0x00010000, 0, 1), 128, C},
 	};
 	static const struct addr probe = V6(0x20010db8, 0x00010000, 0, 1);
 	struct wg_allowedips *t = wg_allowedips_new();
@@ -482,7 +482,7 @@ static int ref_order(const void *pa, const void *pb)
 }
 
 static void ref_add(struct wg_allowedips *t, struct reference *ref, const uint8_t *addr,
-		    unsigned int cidr)
+                    unsigned int cidr)
 {
 	struct ref_route *r = &ref->routes[ref->count];
 
@@ -532,7 +532,8 @@ static void compare_lookups(struct wg_allowedips *t, const struct reference *ref
 			mutate(addr, ref->bases[next_random() % RANDOM_BASES],
 			       next_random() % (ref->bits + 1), len);
 		if (wg_allowedips_lookup(t, ref->family, addr) != ref_lookup(ref, addr))
-			fail_msg("family %d query %zu disagrees with the reference", ref->family, i);
+			fail_msg("family %d query %zu disagrees with the reference", ref->family,
+			         i);
 	}
 }
 
@@ -545,9 +546,9 @@ static void remove_random_prefixes(struct wg_allowedips *t, struct reference *re
 		if (r->removed)
 			continue;
 		assert_int_equal(wg_allowedips_remove(t, ref->family, r->addr, r->cidr, P(other)),
-				 -ENOENT);
+		                 -ENOENT);
 		assert_int_equal(wg_allowedips_remove(t, ref->family, r->addr, r->cidr, P(r->peer)),
-				 0);
+		                 0);
 		r->removed = true;
 	}
 }
@@ -595,7 +596,8 @@ static void compare_walks(struct wg_allowedips *t, const struct reference *refs,
 
 		for (int f = 0; f < 2; f++) {
 			for (size_t i = 0; i < refs[f].count; i++)
-				want += !refs[f].routes[i].removed && refs[f].routes[i].peer == peer;
+				want +=
+				    !refs[f].routes[i].removed && refs[f].routes[i].peer == peer;
 		}
 		assert_int_equal(wg_allowedips_walk_by_peer(t, P(peer), check_walked, &w), 0);
 		assert_int_equal(w.seen, want);
@@ -605,7 +607,7 @@ static void compare_walks(struct wg_allowedips *t, const struct reference *refs,
 static void test_random_prefixes_match_a_linear_reference(void **state)
 {
 	struct reference refs[2] = {{.family = AF_INET, .bits = 32},
-				    {.family = AF_INET6, .bits = 128}};
+	                            {.family = AF_INET6, .bits = 128}};
 	struct wg_allowedips *t = wg_allowedips_new();
 
 	(void)state;
@@ -636,16 +638,16 @@ static void test_random_prefixes_match_a_linear_reference(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kernel_table_lookups_pick_the_longest_prefix),
-		cmocka_unit_test(test_remove_by_peer_drops_every_prefix_of_that_peer),
-		cmocka_unit_test(test_remove_by_peer_with_nested_prefixes),
-		cmocka_unit_test(test_walk_reads_prefixes_back_masked_in_insertion_order),
-		cmocka_unit_test(test_walk_stops_when_the_callback_asks),
-		cmocka_unit_test(test_reinsert_moves_a_prefix_to_the_new_peer),
-		cmocka_unit_test(test_remove_one_prefix_falls_back_to_the_shorter_one),
-		cmocka_unit_test(test_bad_input_is_rejected_not_stored),
-		cmocka_unit_test(test_128_deep_ipv6_chain),
-		cmocka_unit_test(test_random_prefixes_match_a_linear_reference),
+	    cmocka_unit_test(test_kernel_table_lookups_pick_the_longest_prefix),
+	    cmocka_unit_test(test_remove_by_peer_drops_every_prefix_of_that_peer),
+	    cmocka_unit_test(test_remove_by_peer_with_nested_prefixes),
+	    cmocka_unit_test(test_walk_reads_prefixes_back_masked_in_insertion_order),
+	    cmocka_unit_test(test_walk_stops_when_the_callback_asks),
+	    cmocka_unit_test(test_reinsert_moves_a_prefix_to_the_new_peer),
+	    cmocka_unit_test(test_remove_one_prefix_falls_back_to_the_shorter_one),
+	    cmocka_unit_test(test_bad_input_is_rejected_not_stored),
+	    cmocka_unit_test(test_128_deep_ipv6_chain),
+	    cmocka_unit_test(test_random_prefixes_match_a_linear_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,17 +55,17 @@ static const struct {
 	bool allowed;
 	uint64_t wait_before;
 } script[] = {
-	{true, 0},
-	{true, 0},
-	{true, 0},
-	{true, 0},
-	{true, 0},
-	{false, 0},
-	{true, PACKET_INTERVAL},
-	{false, 0},
-	{true, PACKET_INTERVAL * 2},
-	{true, 0},
-	{false, 0},
+    {true, 0},
+    {true, 0},
+    {true, 0},
+    {true, 0},
+    {true, 0},
+    {false, 0},
+    {true, PACKET_INTERVAL},
+    {false, 0},
+    {true, PACKET_INTERVAL * 2},
+    {true, 0},
+    {false, 0},
 };
 
 static void test_kernel_timing_script_v4_and_v6(void **state)
@@ -189,13 +189,13 @@ static void test_unknown_sources_are_denied(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kernel_timing_script_v4_and_v6),
-		cmocka_unit_test(test_full_table_denies_new_sources),
-		cmocka_unit_test(test_sources_idle_over_a_second_are_forgotten),
-		cmocka_unit_test(test_drained_bucket_refills_to_the_burst_not_beyond),
-		cmocka_unit_test(test_ipv4_mapped_ipv6_shares_the_ipv4_bucket),
-		cmocka_unit_test(test_clock_going_backwards_grants_nothing),
-		cmocka_unit_test(test_unknown_sources_are_denied),
+	    cmocka_unit_test(test_kernel_timing_script_v4_and_v6),
+	    cmocka_unit_test(test_full_table_denies_new_sources),
+	    cmocka_unit_test(test_sources_idle_over_a_second_are_forgotten),
+	    cmocka_unit_test(test_drained_bucket_refills_to_the_burst_not_beyond),
+	    cmocka_unit_test(test_ipv4_mapped_ipv6_shares_the_ipv4_bucket),
+	    cmocka_unit_test(test_clock_going_backwards_grants_nothing),
+	    cmocka_unit_test(test_unknown_sources_are_denied),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,7 +74,8 @@ static void test_handshake_retries_give_up_after_max_timer_handshakes(void **sta
 		assert_true(send_initiation(t, now, true));
 		sent++;
 	}
-	/* The first initiation, then MAX_TIMER_HANDSHAKES + 1 retries: the kernel's "after 20 attempts". */
+	/* The first initiation, then MAX_TIMER_HANDSHAKES + 1 retries: the kernel's "after 20
+	 * attempts". */
 	assert_int_equal(sent, MAX_TIMER_HANDSHAKES + 2);
 	assert_int_equal(actions, WG_TIMERS_PURGE_STAGED);
 	/* Giving up arms the zero-key timer, and nothing else. */
@@ -93,7 +94,7 @@ static void test_give_up_cancels_keepalive_and_keeps_pending_zero_key_deadline(v
 	for (int i = 0; i <= MAX_TIMER_HANDSHAKES; i++) {
 		now += REKEY_TIMEOUT * SEC;
 		assert_int_equal(wg_timers_expire(t, now) & WG_TIMERS_RETRY_INITIATION,
-				 WG_TIMERS_RETRY_INITIATION);
+		                 WG_TIMERS_RETRY_INITIATION);
 		assert_true(send_initiation(t, now, true));
 	}
 	wg_timers_data_received(t, now);
@@ -129,7 +130,7 @@ static void test_retransmit_after_rekey_timeout_plus_injected_jitter(void **stat
 	assert_int_equal(wg_timers_next_deadline(t), deadline);
 	assert_int_equal(wg_timers_expire(t, deadline - 1), 0);
 	assert_int_equal(wg_timers_expire(t, deadline),
-			 WG_TIMERS_RETRY_INITIATION | WG_TIMERS_CLEAR_ENDPOINT_SRC);
+	                 WG_TIMERS_RETRY_INITIATION | WG_TIMERS_CLEAR_ENDPOINT_SRC);
 	/* The jitter wraps into 0-333 ms whatever the random value. */
 	set_random(state, REKEY_TIMEOUT_JITTER_MAX_MS + 1);
 	assert_true(send_initiation(t, deadline, true));
@@ -153,7 +154,7 @@ static void test_keepalive_sent_10s_after_data_received_without_reply(void **sta
 	wg_timers_data_received(t, T0);
 	assert_int_equal(wg_timers_expire(t, T0 + KEEPALIVE_TIMEOUT * SEC - 1), 0);
 	assert_int_equal(wg_timers_expire(t, T0 + KEEPALIVE_TIMEOUT * SEC),
-			 WG_TIMERS_SEND_KEEPALIVE);
+	                 WG_TIMERS_SEND_KEEPALIVE);
 	assert_int_equal(wg_timers_next_deadline(t), WG_TIMERS_NEVER);
 }
 
@@ -179,7 +180,7 @@ static void test_data_received_while_keepalive_pending_asks_for_another(void **s
 	assert_int_equal(wg_timers_expire(t, first), WG_TIMERS_SEND_KEEPALIVE);
 	assert_int_equal(wg_timers_next_deadline(t), first + KEEPALIVE_TIMEOUT * SEC);
 	assert_int_equal(wg_timers_expire(t, first + KEEPALIVE_TIMEOUT * SEC),
-			 WG_TIMERS_SEND_KEEPALIVE);
+	                 WG_TIMERS_SEND_KEEPALIVE);
 	assert_int_equal(wg_timers_next_deadline(t), WG_TIMERS_NEVER);
 }
 
@@ -195,7 +196,7 @@ static void test_new_handshake_15s_after_data_sent_without_reply(void **state)
 	assert_int_equal(wg_timers_next_deadline(t), deadline);
 	assert_int_equal(wg_timers_expire(t, deadline - 1), 0);
 	assert_int_equal(wg_timers_expire(t, deadline),
-			 WG_TIMERS_SEND_INITIATION | WG_TIMERS_CLEAR_ENDPOINT_SRC);
+	                 WG_TIMERS_SEND_INITIATION | WG_TIMERS_CLEAR_ENDPOINT_SRC);
 }
 
 static void test_any_packet_received_cancels_new_handshake(void **state)
@@ -217,7 +218,7 @@ static void test_zero_keys_540s_after_session(void **state)
 	wg_timers_session_derived(t, later);
 	assert_int_equal(wg_timers_expire(t, later + 3 * REJECT_AFTER_TIME * SEC - 1), 0);
 	assert_int_equal(wg_timers_expire(t, later + 3 * REJECT_AFTER_TIME * SEC),
-			 WG_TIMERS_ZERO_KEYS);
+	                 WG_TIMERS_ZERO_KEYS);
 }
 
 static void test_persistent_keepalive_every_interval(void **state)
@@ -313,9 +314,9 @@ static void test_expire_reports_every_due_timer_together(void **state)
 	wg_timers_data_sent(t, T0);
 	wg_timers_data_received(t, T0);
 	assert_int_equal(wg_timers_next_deadline(t), T0 + KEEPALIVE_TIMEOUT * SEC);
-	assert_int_equal(wg_timers_expire(t, late),
-			 WG_TIMERS_ZERO_KEYS | WG_TIMERS_SEND_KEEPALIVE | WG_TIMERS_SEND_INITIATION |
-				 WG_TIMERS_CLEAR_ENDPOINT_SRC);
+	assert_int_equal(wg_timers_expire(t, late), WG_TIMERS_ZERO_KEYS | WG_TIMERS_SEND_KEEPALIVE |
+	                                                WG_TIMERS_SEND_INITIATION |
+	                                                WG_TIMERS_CLEAR_ENDPOINT_SRC);
 	assert_int_equal(wg_timers_expire(t, UINT64_MAX), 0);
 }
 
@@ -336,7 +337,7 @@ static void test_no_random_source_means_no_jitter(void **state)
 	wg_timers_init(&t, NULL, NULL);
 	wg_timers_data_sent(&t, T0);
 	assert_int_equal(wg_timers_next_deadline(&t),
-			 T0 + (KEEPALIVE_TIMEOUT + REKEY_TIMEOUT) * SEC);
+	                 T0 + (KEEPALIVE_TIMEOUT + REKEY_TIMEOUT) * SEC);
 }
 
 static void test_rekey_after_120s_only_for_initiator(void **state)
@@ -383,29 +384,29 @@ static void test_keys_rejected_after_180s(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_handshake_retries_give_up_after_max_timer_handshakes),
-		TEST(test_give_up_cancels_keepalive_and_keeps_pending_zero_key_deadline),
-		TEST(test_traffic_waiting_restarts_the_attempt_count),
-		TEST(test_retransmit_after_rekey_timeout_plus_injected_jitter),
-		TEST(test_handshake_complete_cancels_retransmit),
-		TEST(test_keepalive_sent_10s_after_data_received_without_reply),
-		TEST(test_any_packet_sent_cancels_the_keepalive),
-		TEST(test_data_received_while_keepalive_pending_asks_for_another),
-		TEST(test_new_handshake_15s_after_data_sent_without_reply),
-		TEST(test_any_packet_received_cancels_new_handshake),
-		TEST(test_zero_keys_540s_after_session),
-		TEST(test_persistent_keepalive_every_interval),
-		TEST(test_persistent_keepalive_off_sends_nothing),
-		TEST(test_keepalive_switched_on_while_stopped_waits_for_start),
-		TEST(test_initiations_limited_to_one_per_rekey_timeout),
-		TEST(test_stopped_timers_arm_nothing_until_started),
-		TEST(test_expire_reports_every_due_timer_together),
-		TEST(test_deadlines_saturate_at_the_end_of_time),
-		TEST(test_no_random_source_means_no_jitter),
-		TEST(test_rekey_after_120s_only_for_initiator),
-		TEST(test_rekey_after_messages_on_either_side),
-		TEST(test_rekey_on_receive_at_165s_once_per_handshake),
-		TEST(test_keys_rejected_after_180s),
+	    TEST(test_handshake_retries_give_up_after_max_timer_handshakes),
+	    TEST(test_give_up_cancels_keepalive_and_keeps_pending_zero_key_deadline),
+	    TEST(test_traffic_waiting_restarts_the_attempt_count),
+	    TEST(test_retransmit_after_rekey_timeout_plus_injected_jitter),
+	    TEST(test_handshake_complete_cancels_retransmit),
+	    TEST(test_keepalive_sent_10s_after_data_received_without_reply),
+	    TEST(test_any_packet_sent_cancels_the_keepalive),
+	    TEST(test_data_received_while_keepalive_pending_asks_for_another),
+	    TEST(test_new_handshake_15s_after_data_sent_without_reply),
+	    TEST(test_any_packet_received_cancels_new_handshake),
+	    TEST(test_zero_keys_540s_after_session),
+	    TEST(test_persistent_keepalive_every_interval),
+	    TEST(test_persistent_keepalive_off_sends_nothing),
+	    TEST(test_keepalive_switched_on_while_stopped_waits_for_start),
+	    TEST(test_initiations_limited_to_one_per_rekey_timeout),
+	    TEST(test_stopped_timers_arm_nothing_until_started),
+	    TEST(test_expire_reports_every_due_timer_together),
+	    TEST(test_deadlines_saturate_at_the_end_of_time),
+	    TEST(test_no_random_source_means_no_jitter),
+	    TEST(test_rekey_after_120s_only_for_initiator),
+	    TEST(test_rekey_after_messages_on_either_side),
+	    TEST(test_rekey_on_receive_at_165s_once_per_handshake),
+	    TEST(test_keys_rejected_after_180s),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -131,18 +131,31 @@ void wg_aead_seal_ietf(uint8_t *dst, const uint8_t *src, size_t len, const uint8
 	                                          key);
 }
 
-int wg_aead_open_ietf(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_t *ad,
-                      size_t ad_len, const uint8_t nonce[WG_AEAD_NONCE_LEN],
-                      const uint8_t key[WG_AEAD_KEY_LEN])
+/* libsodium's ChaCha20-Poly1305 and XChaCha20-Poly1305 decryptions share this signature. */
+typedef int (*sodium_open_fn)(unsigned char *m, unsigned long long *mlen, unsigned char *nsec,
+                              const unsigned char *c, unsigned long long clen,
+                              const unsigned char *ad, unsigned long long adlen,
+                              const unsigned char *npub, const unsigned char *k);
+
+static int aead_open(sodium_open_fn open, uint8_t *dst, const uint8_t *src, size_t src_len,
+                     const uint8_t *ad, size_t ad_len, const uint8_t *nonce,
+                     const uint8_t key[WG_AEAD_KEY_LEN])
 {
 	if (src_len < WG_AEAD_TAG_LEN)
 		return -EBADMSG;
-	if (crypto_aead_chacha20poly1305_ietf_decrypt(dst, NULL, NULL, src, src_len, ad, ad_len,
-	                                              nonce, key)) {
+	if (open(dst, NULL, NULL, src, src_len, ad, ad_len, nonce, key)) {
 		sodium_memzero(dst, src_len - WG_AEAD_TAG_LEN);
 		return -EBADMSG;
 	}
 	return 0;
+}
+
+int wg_aead_open_ietf(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_t *ad,
+                      size_t ad_len, const uint8_t nonce[WG_AEAD_NONCE_LEN],
+                      const uint8_t key[WG_AEAD_KEY_LEN])
+{
+	return aead_open(crypto_aead_chacha20poly1305_ietf_decrypt, dst, src, src_len, ad, ad_len,
+	                 nonce, key);
 }
 
 static void counter_nonce(uint8_t nonce[WG_AEAD_NONCE_LEN], uint64_t counter)
@@ -182,14 +195,8 @@ int wg_xaead_open(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_
                   size_t ad_len, const uint8_t nonce[WG_XAEAD_NONCE_LEN],
                   const uint8_t key[WG_AEAD_KEY_LEN])
 {
-	if (src_len < WG_AEAD_TAG_LEN)
-		return -EBADMSG;
-	if (crypto_aead_xchacha20poly1305_ietf_decrypt(dst, NULL, NULL, src, src_len, ad, ad_len,
-	                                               nonce, key)) {
-		sodium_memzero(dst, src_len - WG_AEAD_TAG_LEN);
-		return -EBADMSG;
-	}
-	return 0;
+	return aead_open(crypto_aead_xchacha20poly1305_ietf_decrypt, dst, src, src_len, ad, ad_len,
+	                 nonce, key);
 }
 
 /* libsodium already refuses low-order points, but the all-zero rule is the protocol's, so it is

@@ -171,4 +171,23 @@ static inline const uint8_t *vector_get_exact(const struct vector_record *rec, c
 	return value;
 }
 
+typedef void (*vector_check_fn)(const struct vector_record *rec);
+
+/* Runs check on every record of the named file; returns how many records there were. */
+static inline unsigned int vector_for_each(const char *name, vector_check_fn check)
+{
+	struct vector_record rec = {0};
+	struct vector_file vf;
+	unsigned int count = 0;
+
+	vector_open(&vf, name);
+	while (vector_next(&vf, &rec)) {
+		check(&rec);
+		++count;
+	}
+	vector_record_free(&rec);
+	vector_close(&vf);
+	return count;
+}
+
 #endif

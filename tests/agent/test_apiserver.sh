@@ -234,6 +234,26 @@ test_watch_sees_changes_in_order() {
 		fail "watch from 0 must start with the current objects: $(cat "$WORK/watch0")"
 }
 
+test_watch_bookmarks_and_selectors() {
+	local rv
+	rv=$(curl -sf "$URL/api/v1/nodes" | json - 'doc["metadata"]["resourceVersion"]')
+	watch_to "$WORK/marks" "$rv" 3 "&allowWatchBookmarks=true&labelSelector=tier%3Dedge"
+	kubectl label node node-a tier=edge >/dev/null
+	kubectl label --overwrite node node-a tier=core >/dev/null
+	wait "$WATCH_PID"
+	python3 - "$WORK/marks" "$rv" <<-'EOF' || fail "bookmarks/selectors: $(cat "$WORK/marks")"
+	import json, sys
+	events = [json.loads(line) for line in open(sys.argv[1])]
+	changes = [e["type"] for e in events if e["type"] != "BOOKMARK"]
+	assert changes == ["ADDED", "DELETED"], changes    # into and out of the selector
+	marks = [int(e["object"]["metadata"]["resourceVersion"]) for e in events if e["type"] == "BOOKMARK"]
+	assert marks and marks[-1] >= int(sys.argv[2]) + 2, marks
+	EOF
+	local code
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/nodes?watch=true&resourceVersion=$((rv + 1000))")
+	[ "$code" = 504 ] || fail "watch from a future resourceVersion: HTTP $code, want 504"
+}
+
 test_expired_resource_versions_are_410() {
 	kubectl create -f "$WORK/node-b.yaml" >/dev/null
 	curl -sf "$URL/api/v1/nodes?limit=1" >"$WORK/page"
@@ -339,10 +359,10 @@ test_patch_semantics_unit() {
 
 write_manifests
 test_patch_semantics_unit
-start_server --state "$WORK/state.json" --history 100
+start_server --state "$WORK/state.json" --history 100 --bookmark-interval 1
 for t in test_discovery_reports_kubernetes_1_32 test_peers_are_not_found_before_the_crd \
 	test_create_and_get_nodes test_annotate_and_label_nodes test_patch_types test_apply_and_replace_nodes \
-	test_apply_crd_and_peers test_watch_sees_changes_in_order \
+	test_apply_crd_and_peers test_watch_sees_changes_in_order test_watch_bookmarks_and_selectors \
 	test_expired_resource_versions_are_410 test_state_survives_a_restart \
 	test_injected_faults test_deleting_the_crd_deletes_its_peers test_https_with_rotating_tokens \
 	test_https_with_client_certificates; do

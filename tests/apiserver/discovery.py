@@ -16,6 +16,7 @@ VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "gitCommit": ""
            "goVersion": "go1.23", "compiler": "gc", "platform": "linux/amd64"}
 
 VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"]
+STATUS_VERBS = ["get", "patch", "update"]
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=%s;as=APIGroupDiscoveryList"
 
@@ -78,6 +79,9 @@ def aggregated_resource(r, version):
     entry = {"resource": r.plural, "scope": "Cluster", "singularResource": r.singular,
              "responseKind": {"group": r.group, "version": version, "kind": r.kind},
              "verbs": VERBS}
+    if r.status_subresource:
+        entry["subresources"] = [{"subresource": "status", "verbs": STATUS_VERBS,
+                                  "responseKind": entry["responseKind"]}]
     if r.short_names:
         entry["shortNames"] = r.short_names
     if r.categories:
@@ -111,10 +115,15 @@ def resource_list(registry, group, version):
     if not resources:
         return None
     gv = "%s/%s" % (group, version) if group else version
+    entries = []
+    for r in resources:
+        entries.append({"name": r.plural, "singularName": r.singular, "namespaced": False,
+                        "kind": r.kind, "verbs": VERBS, "shortNames": r.short_names})
+        if r.status_subresource:
+            entries.append({"name": r.plural + "/status", "singularName": "",
+                            "namespaced": False, "kind": r.kind, "verbs": STATUS_VERBS})
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
-            "resources": [{"name": r.plural, "singularName": r.singular, "namespaced": False,
-                           "kind": r.kind, "verbs": VERBS, "shortNames": r.short_names}
-                          for r in resources]}
+            "resources": entries}
 
 
 # --- OpenAPI v3 --------------------------------------------------------------

@@ -124,30 +124,33 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(fmt, *args)
 
     def dispatch(self, method):
-        url = urllib.parse.urlsplit(self.path)
-        query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         try:
-            body = self.read_body()
-            if url.path.startswith("/_admin/"):
-                return self.admin(method, url.path, body)
-            self.authenticate()
-            fault = self.server.faults.take(url.path)
-            if fault == "drop":
-                self.close_connection = True
-                return None
-            if fault:
-                raise ApiError(fault, "injected fault (status %d)" % fault)
-            return self.route(method, url.path, query, body)
+            self.serve(method)
         except ApiError as err:
-            return self.send_json(err.code, err.status())
+            self.send_json(err.code, err.status())
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
-            return None
         except Exception as err:        # a bug here: answer like a real server, and say it
             traceback.print_exc()
             if self.streaming:
                 raise
-            return self.send_json(500, ApiError(500, "internal error: %r" % err).status())
+            self.send_json(500, ApiError(500, "internal error: %r" % err).status())
+
+    def serve(self, method):
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        body = self.read_body()
+        if url.path.startswith("/_admin/"):
+            self.admin(method, url.path, body)
+            return
+        self.authenticate()
+        fault = self.server.faults.take(url.path)
+        if fault == "drop":
+            self.close_connection = True
+        elif fault:
+            raise ApiError(fault, "injected fault (status %d)" % fault)
+        else:
+            self.route(method, url.path, query, body)
 
     def read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -205,12 +208,13 @@ class Handler(BaseHTTPRequestHandler):
         parts = [p for p in path.split("/") if p]
         registry = self.server.store.registry
         if method == "GET" and self.serve_meta(path, parts, registry):
-            return None
+            return
         if parts[:2] == ["api", "v1"] and len(parts) > 2:
-            return self.objects(method, "", "v1", parts[2:], query, body)
-        if parts[:1] == ["apis"] and len(parts) > 3:
-            return self.objects(method, parts[1], parts[2], parts[3:], query, body)
-        raise apierrors.no_such_path()
+            self.objects(method, "", "v1", parts[2:], query, body)
+        elif parts[:1] == ["apis"] and len(parts) > 3:
+            self.objects(method, parts[1], parts[2], parts[3:], query, body)
+        else:
+            raise apierrors.no_such_path()
 
     def serve_meta(self, path, parts, registry):
         """Discovery, version, health and OpenAPI; False if path is none of them."""
@@ -254,7 +258,8 @@ class Handler(BaseHTTPRequestHandler):
         if req.name is None and method == "GET":
             opts = ListOptions(query)
             if opts.watch:
-                return self.watch(req, opts)
+                self.watch(req, opts)
+                return
             action = verbs.list_objects
         elif req.name is None:
             action = {"POST": verbs.create}.get(method)
@@ -265,7 +270,7 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(405, "the server does not allow this method on the requested resource",
                            reason="MethodNotAllowed", details={})
         code, reply = action(req)
-        return self.send_json(code, reply, warnings=req.warnings)
+        self.send_json(code, reply, warnings=req.warnings)
 
     def watch(self, req, opts):
         server = self.server

@@ -138,7 +138,11 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
-    store = Store(Registry(), args.history, args.state)
+    try:
+        store = Store(Registry(), args.history, args.state)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        print("kube_apiserver: cannot load state from %s: %r" % (args.state, err), file=sys.stderr)
+        return 2
     faults = Faults()
     faults.set({"fail": args.fail_requests, "status": args.fail_status,
                 "match": args.fail_match, "watchTimeout": args.watch_timeout})

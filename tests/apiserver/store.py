@@ -177,8 +177,8 @@ class Store:
         with self.cond:
             deadline = time.monotonic() + timeout
             while True:
-                if epoch != self.watch_epoch:
-                    return None, cursor
+                if epoch != self.watch_epoch or self.registry.by_key(key) is None:
+                    return None, cursor     # ended, or its CRD was deleted
                 if cursor < self.compacted:
                     raise apierrors.too_old(cursor, self.compacted + 1)
                 events = [e for e in self.history if e.rv > cursor and e.key == key]

@@ -47,7 +47,10 @@ class Request:
 
     @property
     def field_validation(self):
-        return self.query.get("fieldValidation") or "Warn"
+        mode = self.query.get("fieldValidation") or "Warn"
+        if mode not in ("Strict", "Warn", "Ignore"):
+            raise ApiError(400, "fieldValidation parameter unsupported: %s" % mode)
+        return mode
 
     def present(self, obj):
         obj["apiVersion"] = self.resource.api_version(self.version)

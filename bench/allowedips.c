@@ -1,6 +1,9 @@
-/* Allowed-IPs lookup speed on two shapes of table: a Kilo mesh (per peer a
+// SPDX-License-Identifier: MIT
+/*
+ * allowedips.c - allowed-IPs lookup speed on two shapes of table: a Kilo mesh (per peer a
  * /24 pod subnet, a /32 WireGuard address and an IPv6 /64 and /128) and 100k
- * random prefixes. Prints one line per figure: what, how many, rate. */
+ * random prefixes. Prints one line per figure: what, how many, rate.
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,6 @@
-/* A binary trie with path compression per address family, like the kernel's
+// SPDX-License-Identifier: MIT
+/*
+ * allowedips.c - a binary trie with path compression per address family, like the kernel's
  * allowedips.c. Every node carries a prefix (key masked to cidr); a child
  * hangs off bit[b] where b is the key's bit just past the parent's cidr.
  * Nodes without an owner are branch points and always have two children.

@@ -1,4 +1,6 @@
-/* Allowed IPs: a longest-prefix-match table from IPv4 and IPv6 prefixes to
+/* SPDX-License-Identifier: MIT */
+/*
+ * allowedips.h - allowed IPs: a longest-prefix-match table from IPv4 and IPv6 prefixes to
  * peers, the cryptokey routing table of WireGuard.
  *
  * Contract: a prefix belongs to at most one peer; inserting it again moves it

@@ -1,4 +1,6 @@
-/* Token buckets in a chained hash table, after the kernel's ratelimiter.c.
+// SPDX-License-Identifier: MIT
+/*
+ * ratelimiter.c - token buckets in a chained hash table, after the kernel's ratelimiter.c.
  * Tokens are nanoseconds of credit: a packet costs a twentieth of a second
  * and a bucket holds five packets' worth. The table is keyed with a random
  * SipHash key so that a flood cannot aim at one chain.

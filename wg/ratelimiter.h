@@ -1,4 +1,6 @@
-/* Per-source token bucket for handshake messages under load.
+/* SPDX-License-Identifier: MIT */
+/*
+ * ratelimiter.h - per-source token bucket for handshake messages under load.
  *
  * Contract: each source may send WG_RATELIMITER_PACKETS_PER_SECOND packets a
  * second with bursts of WG_RATELIMITER_BURST; an IPv4 source is its address,

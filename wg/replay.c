@@ -1,4 +1,6 @@
-/* The receive window keeps COUNTER_BITS_TOTAL bits in a ring of 64-bit words.
+// SPDX-License-Identifier: MIT
+/*
+ * replay.c - the receive window keeps COUNTER_BITS_TOTAL bits in a ring of 64-bit words.
  * Advancing clears whole words rather than shifting bits, so the ring always
  * holds one partly stale word: hence a usable window of COUNTER_WINDOW_SIZE =
  * COUNTER_BITS_TOTAL - 64 counters (the kernel's receive.c:counter_validate).

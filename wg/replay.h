@@ -1,4 +1,6 @@
-/* Replay protection for transport data: the kernel's sliding window
+/* SPDX-License-Identifier: MIT */
+/*
+ * replay.h - replay protection for transport data: the kernel's sliding window
  * (RFC 6479 style) over the 64-bit receive counter of one keypair.
  *
  * Contract: wg_replay_check() accepts a counter at most once, and only while

@@ -1,4 +1,6 @@
-/* The five per-peer timers of the kernel's timers.c as deadlines in one
+// SPDX-License-Identifier: MIT
+/*
+ * timers.c - the five per-peer timers of the kernel's timers.c as deadlines in one
  * struct. A timer is armed by writing its deadline and fires when
  * wg_timers_expire() sees the clock pass it; what the kernel's handlers do
  * with packets and keys becomes an action bit for the engine.

@@ -1,4 +1,6 @@
-/* The per-peer timer state machine of WireGuard (kernel timers.c) over an
+/* SPDX-License-Identifier: MIT */
+/*
+ * timers.h - the per-peer timer state machine of WireGuard (kernel timers.c) over an
  * injected clock.
  *
  * Contract: the engine reports events through the hooks below, sleeps until

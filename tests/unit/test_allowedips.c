@@ -1,6 +1,9 @@
-/* Allowed IPs: the kernel's self-test table (selftest/allowedips.c) as data,
+// SPDX-License-Identifier: MIT
+/*
+ * test_allowedips.c - allowed IPs: the kernel's self-test table (selftest/allowedips.c) as data,
  * the masked read-back and the 128-deep chain, then 100k random prefixes
- * with removals checked against a linear reference. */
+ * with removals checked against a linear reference.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>

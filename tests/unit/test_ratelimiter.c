@@ -1,5 +1,8 @@
-/* The ratelimiter, with the kernel's timing script (selftest/ratelimiter.c)
- * replayed on an injected clock: exact instead of "sleep and hope". */
+// SPDX-License-Identifier: MIT
+/*
+ * test_ratelimiter.c - the ratelimiter, with the kernel's timing script (selftest/ratelimiter.c)
+ * replayed on an injected clock: exact instead of "sleep and hope".
+ */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>

@@ -1,6 +1,9 @@
-/* The replay window, checked with the kernel's counter self-test
+// SPDX-License-Identifier: MIT
+/*
+ * test_replay.c - the replay window, checked with the kernel's counter self-test
  * (selftest/counter.c, also ported by wireguard-go as replay_test.go): the 34
- * scripted steps, then the loops that fill the whole window in either order. */
+ * scripted steps, then the loops that fill the whole window in either order.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

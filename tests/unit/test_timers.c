@@ -1,5 +1,8 @@
-/* The timer state machine against the kernel's timers.c behaviour
- * (wireguard-notes §1.11), on an injected clock and injected jitter. */
+// SPDX-License-Identifier: MIT
+/*
+ * test_timers.c - the timer state machine against the kernel's timers.c behaviour
+ * (wireguard-notes §1.11), on an injected clock and injected jitter.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

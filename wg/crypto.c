@@ -23,30 +23,40 @@ int wg_crypto_init(void)
 	return sodium_init() < 0 ? -EIO : 0;
 }
 
-void wg_hash(uint8_t out[WG_HASH_LEN], const void *in, size_t len)
+/* The BLAKE2s state holds a function of every secret fed in (HMAC pads, chaining keys), so
+ * it is wiped rather than left on the stack. */
+static int keyed_hash(uint8_t *out, size_t out_len, const void *key, size_t key_len, const void *a,
+                      size_t a_len, const void *b, size_t b_len)
 {
 	blake2s_state state;
+	int ret = key_len ? blake2s_init_key(&state, out_len, key, key_len)
+	                  : blake2s_init(&state, out_len);
 
-	blake2s_init(&state, WG_HASH_LEN);
-	blake2s_update(&state, in, len);
-	blake2s_final(&state, out, WG_HASH_LEN);
+	if (!ret)
+		ret = blake2s_update(&state, a, a_len);
+	if (!ret)
+		ret = blake2s_update(&state, b, b_len);
+	if (!ret)
+		ret = blake2s_final(&state, out, out_len);
+	sodium_memzero(&state, sizeof(state));
+	return ret ? -EINVAL : 0;
+}
+
+void wg_hash(uint8_t out[WG_HASH_LEN], const void *in, size_t len)
+{
+	keyed_hash(out, WG_HASH_LEN, NULL, 0, in, len, NULL, 0);
 }
 
 void wg_hash2(uint8_t out[WG_HASH_LEN], const void *a, size_t a_len, const void *b, size_t b_len)
 {
-	blake2s_state state;
-
-	blake2s_init(&state, WG_HASH_LEN);
-	blake2s_update(&state, a, a_len);
-	blake2s_update(&state, b, b_len);
-	blake2s_final(&state, out, WG_HASH_LEN);
+	keyed_hash(out, WG_HASH_LEN, NULL, 0, a, a_len, b, b_len);
 }
 
 int wg_mac(uint8_t out[WG_MAC_LEN], const void *key, size_t key_len, const void *in, size_t len)
 {
 	if (!key_len || key_len > WG_MAC_KEY_MAX_LEN)
 		return -EINVAL;
-	return blake2s(out, in, key, WG_MAC_LEN, len, key_len) ? -EINVAL : 0;
+	return keyed_hash(out, WG_MAC_LEN, key, key_len, in, len, NULL, 0);
 }
 
 /* HMAC(key, in) with the block-sized key already prepared. */

@@ -122,8 +122,7 @@ bool wg_noise_handshake_identity_changed(struct wg_noise_handshake *hs,
 
 	precompute_static_static(hs);
 	wg_noise_handshake_clear(hs);
-	/* Sessions keyed by the old identity may still receive, but nothing new goes out on them.
-	 */
+	/* Old sessions may still receive what is in flight, but send nothing new. */
 	expire_sending(keypairs->next);
 	expire_sending(keypairs->current);
 	return id->has_identity &&
@@ -300,7 +299,6 @@ static void commit_initiation(const struct consumed_initiation *in, uint32_t rem
 	memcpy(hs->remote_ephemeral, in->remote_ephemeral, NOISE_PUBLIC_KEY_LEN);
 	wg_memzero(hs->ephemeral_private, sizeof(hs->ephemeral_private));
 	hs->remote_index = remote_index;
-	hs->local_index = 0;
 	hs->state = HANDSHAKE_CONSUMED_INITIATION;
 }
 

@@ -25,28 +25,37 @@ def split_requirements(text):
 
 
 def parse_label_selector(text):
-    """-> predicate over a labels dict."""
-    checks = []
+    """-> [(key, operator, values)]; "!=" and "notin" also match a missing label."""
+    requirements = []
     for part in split_requirements(text or ""):
         m = REQUIREMENT.match(part)
         if not m or (m.group(1) and (m.group(3) or m.group(5))):
             raise ApiError(400, 'unable to parse requirement: invalid label selector "%s"' % part)
-        neg, key, op, value, setop, values = m.groups()
+        neg, key, op, value, setop, members = m.groups()
         if setop:
-            members = {v.strip() for v in values.split(",")}
-            checks.append(lambda l, k=key, s=members, o=setop:
-                          (l.get(k) in s) if o == "in" else (l.get(k) not in s))
+            requirements.append((key, setop, {v.strip() for v in members.split(",")}))
         elif op:
-            checks.append(lambda l, k=key, v=value, o=op:
-                          (l.get(k) == v) if o != "!=" else (l.get(k) != v))
+            requirements.append((key, "notin" if op == "!=" else "in", {value}))
         else:
-            checks.append(lambda l, k=key, n=bool(neg): (k in l) != n)
-    return lambda labels: all(c(labels or {}) for c in checks)
+            requirements.append((key, "!exists" if neg else "exists", None))
+    return requirements
+
+
+def labels_match(requirements, labels):
+    labels = labels or {}
+    for key, op, values in requirements:
+        found = {"in": labels.get(key) in (values or ()),
+                 "notin": labels.get(key) not in (values or ()),
+                 "exists": key in labels, "!exists": key not in labels}[op]
+        if not found:
+            return False
+    return True
 
 
 def parse_field_selector(text):
-    """Only metadata.name and metadata.namespace, like a CRD's objects."""
-    checks = []
+    """-> [(metadata field, wanted equal, value)]: only metadata.name and
+    metadata.namespace, like a CRD's objects."""
+    requirements = []
     for part in split_requirements(text or ""):
         m = re.fullmatch(r"\s*([A-Za-z.]+)\s*(==|=|!=)\s*(.*?)\s*", part)
         if not m:
@@ -55,9 +64,12 @@ def parse_field_selector(text):
         if field not in ("metadata.name", "metadata.namespace"):
             raise ApiError(400, '"%s" is not a known field selector: only '
                            '"metadata.name", "metadata.namespace"' % field)
-        checks.append(lambda meta, f=field.split(".")[1], v=value, o=op:
-                      (meta.get(f, "") == v) != (o == "!="))
-    return lambda meta: all(c(meta) for c in checks)
+        requirements.append((field.split(".")[1], op != "!=", value))
+    return requirements
+
+
+def fields_match(requirements, meta):
+    return all((meta.get(field, "") == value) == equal for field, equal, value in requirements)
 
 
 def encode_continue(rv, start):
@@ -83,7 +95,7 @@ def integer(query, name, default=None):
 
 
 def flag(query, name):
-    return query.get(name, "").lower() in ("true", "1")
+    return query.get(name, "").lower() in ("true", "t", "1")     # Go's ParseBool
 
 
 class ListOptions:
@@ -102,5 +114,5 @@ class ListOptions:
         self.fields = parse_field_selector(query.get("fieldSelector"))
 
     def matches(self, obj):
-        return obj is not None and self.labels(obj["metadata"].get("labels")) and \
-            self.fields(obj["metadata"])
+        return obj is not None and labels_match(self.labels, obj["metadata"].get("labels")) \
+            and fields_match(self.fields, obj["metadata"])

@@ -169,9 +169,9 @@ def crd_status(crd, timestamp):
     names = dict(spec["names"])
     names.setdefault("singular", names["kind"].lower())
     names.setdefault("listKind", names["kind"] + "List")
-    condition = lambda kind, reason, message: {
-        "type": kind, "status": "True", "lastTransitionTime": timestamp,
-        "reason": reason, "message": message}
+    def condition(kind, reason, message):
+        return {"type": kind, "status": "True", "lastTransitionTime": timestamp,
+                "reason": reason, "message": message}
     return {"acceptedNames": names,
             "conditions": [condition("NamesAccepted", "NoConflicts", "no conflicts found"),
                            condition("Established", "InitialNamesAccepted",

@@ -129,20 +129,22 @@ def custom_cells(obj, printer_columns):
     return cells
 
 
+def crd_cells(crd):
+    return [crd["metadata"]["name"], crd["metadata"].get("creationTimestamp", "")]
+
+
 def table(resource, version, objects, rv, with_columns=True):
     if resource is NODES:
-        columns, cells = NODE_COLUMNS, node_cells
+        columns, rows = NODE_COLUMNS, [node_cells(o) for o in objects]
     elif resource is CRDS:
-        columns = CRD_COLUMNS
-        cells = lambda o: [o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")]
+        columns, rows = CRD_COLUMNS, [crd_cells(o) for o in objects]
     else:
         printer = resource.printer_columns.get(version, [])
-        columns = custom_columns(printer)
-        cells = lambda o: custom_cells(o, printer)
-    rows = [{"cells": cells(o), "object": {"kind": "PartialObjectMetadata",
-                                           "apiVersion": "meta.k8s.io/v1",
-                                           "metadata": o["metadata"]}}
-            for o in objects]
+        columns, rows = custom_columns(printer), [custom_cells(o, printer) for o in objects]
     return {"kind": "Table", "apiVersion": "meta.k8s.io/v1",
             "metadata": {"resourceVersion": str(rv)},
-            "columnDefinitions": columns if with_columns else [], "rows": rows}
+            "columnDefinitions": columns if with_columns else [],
+            "rows": [{"cells": cells, "object": {"kind": "PartialObjectMetadata",
+                                                 "apiVersion": "meta.k8s.io/v1",
+                                                 "metadata": o["metadata"]}}
+                     for cells, o in zip(rows, objects)]}

@@ -357,6 +357,26 @@ static void test_bad_lengths_and_sources_are_errors(void **state)
 	                 COOKIE_VALID_MAC_BUT_NO_COOKIE);
 }
 
+static void test_random_replies_and_messages_are_refused(void **state)
+{
+	struct wg_msg_cookie_reply reply;
+	struct wg_msg_initiation msg;
+	unsigned int i;
+	struct link l;
+
+	(void)state;
+	link_init(&l);
+	initiation(&l, &msg, SEC);
+	for (i = 0; i < 200; ++i) {
+		wg_random(&reply, sizeof(reply));
+		assert_int_equal(wg_cookie_consume_reply(&l.maker, &reply, SEC), -EBADMSG);
+		wg_random(&msg, sizeof(msg));
+		assert_int_equal(validate(&l, &msg, sizeof(msg), true, SEC), COOKIE_INVALID_MAC);
+	}
+	assert_false(l.maker.is_valid);
+	assert_true(l.maker.have_sent_mac1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +390,7 @@ int main(void)
 	    cmocka_unit_test(test_cookie_secret_rotates_every_120_seconds),
 	    cmocka_unit_test(test_rate_limit_applies_only_to_proven_sources),
 	    cmocka_unit_test(test_bad_lengths_and_sources_are_errors),
+	    cmocka_unit_test(test_random_replies_and_messages_are_refused),
 	};
 
 	if (wg_crypto_init())

@@ -459,6 +459,32 @@ static void test_messages_out_of_state_or_order_are_rejected(void **state)
 	assert_int_equal(wg_noise_handshake_consume_response(&resp, &a->hs), -EPROTO);
 }
 
+/* Random bytes with valid framing must be refused without touching any state (ASan watches
+ * the reads). */
+static void test_random_handshake_messages_are_refused(void **state)
+{
+	struct endpoint *a = *state, *b = a + 1;
+	struct wg_noise_handshake before_a, before_b;
+	struct wg_msg_initiation init, sent;
+	struct wg_msg_response resp;
+	unsigned int i;
+
+	assert_int_equal(send_initiation(a, &sent, WALL), 0);
+	before_a = a->hs;
+	before_b = b->hs;
+	for (i = 0; i < 200; ++i) {
+		wg_random(&init, sizeof(init));
+		init.header.type = htole32(MESSAGE_HANDSHAKE_INITIATION);
+		assert_true(receive_initiation(b, &init, SEC) < 0);
+		wg_random(&resp, sizeof(resp));
+		resp.header.type = htole32(MESSAGE_HANDSHAKE_RESPONSE);
+		resp.receiver_index = sent.sender_index;
+		assert_true(wg_noise_handshake_consume_response(&resp, &a->hs) < 0);
+	}
+	assert_memory_equal(&a->hs, &before_a, sizeof(before_a));
+	assert_memory_equal(&b->hs, &before_b, sizeof(before_b));
+}
+
 static void test_wrong_length_or_type_is_invalid(void **state)
 {
 	uint8_t buf[256] = {0};
@@ -664,6 +690,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_messages_out_of_state_or_order_are_rejected,
 	                                    setup_pair, teardown_pair),
 	    cmocka_unit_test(test_wrong_length_or_type_is_invalid),
+	    cmocka_unit_test_setup_teardown(test_random_handshake_messages_are_refused, setup_pair,
+	                                    teardown_pair),
 	    cmocka_unit_test_setup_teardown(test_all_zero_keys_and_dh_results_are_refused,
 	                                    setup_pair, teardown_pair),
 	    cmocka_unit_test_setup_teardown(test_handshake_without_private_key_is_refused,

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import ssl
 import sys
 import threading
@@ -31,6 +32,8 @@ class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address, store, faults, args):
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
         self.store = store
         self.faults = faults

@@ -157,16 +157,17 @@ static int open_sockets(struct wg_device *dev, uint16_t port, uint32_t fwmark)
 static void for_each_peer_start(struct wg_device *dev)
 {
 	struct wg_peer *peer;
-	bool keepalive;
+	bool speak;
 
 	pthread_rwlock_rdlock(&dev->lock);
 	for (peer = dev->peers; peer; peer = peer->next) {
 		pthread_mutex_lock(&peer->lock);
 		wg_timers_start(&peer->timers);
-		keepalive = wg_timers_persistent_keepalive(&peer->timers) > 0;
+		/* Packets the kernel sent before we saw the link come up wait for a handshake, and
+		 * a peer behind NAT must hear from us as soon as we can talk. */
+		speak = peer->staged_count || wg_timers_persistent_keepalive(&peer->timers) > 0;
 		pthread_mutex_unlock(&peer->lock);
-		/* A peer behind NAT must hear from us as soon as we can talk. */
-		if (keepalive)
+		if (speak)
 			wg_send_keepalive(peer);
 	}
 	pthread_rwlock_unlock(&dev->lock);
@@ -333,6 +334,21 @@ static int init_state(struct wg_device *dev, const struct wg_device_options *opt
 	return wg_handshake_queue_init(&dev->handshakes);
 }
 
+static int init_rings(struct wg_device *dev)
+{
+	int ret = wg_send_ring_init(dev);
+
+	if (ret < 0)
+		return ret;
+	ret = wg_receive_ring_init(dev);
+	if (ret < 0) {
+		wg_ring_destroy(&dev->tx_ring);
+		return ret;
+	}
+	dev->has_rings = true;
+	return 0;
+}
+
 static void close_fd(int fd)
 {
 	if (fd >= 0)
@@ -348,6 +364,10 @@ static void free_state(struct wg_device *dev)
 		wg_peer_remove(peer);
 	pthread_rwlock_unlock(&dev->lock);
 	wg_handshake_queue_free(&dev->handshakes);
+	if (dev->has_rings) {
+		wg_ring_destroy(&dev->tx_ring);
+		wg_ring_destroy(&dev->rx_ring);
+	}
 	if (dev->allowedips)
 		wg_allowedips_free(dev->allowedips);
 	if (dev->ratelimiter)
@@ -371,13 +391,18 @@ enum thread_bits {
 	HANDSHAKE_THREAD = 1U << 1,
 	TUN_THREAD = 1U << 2,
 	LINK_THREAD = 1U << 3,
+	CRYPTO_POOL = 1U << 4,
 };
 
 /* The link watcher starts last: its first event may bring the device up at once. */
-static int start_threads(struct wg_device *dev)
+static int start_threads(struct wg_device *dev, unsigned int workers)
 {
 	int ret;
 
+	ret = wg_pool_start(&dev->pool, workers);
+	if (ret < 0)
+		return ret;
+	dev->threads |= CRYPTO_POOL;
 	ret = wg_timer_thread_start(dev);
 	if (ret < 0)
 		return ret;
@@ -408,6 +433,12 @@ static void stop_threads(struct wg_device *dev)
 	pthread_mutex_lock(&dev->config_lock);
 	wg_device_down(dev);
 	pthread_mutex_unlock(&dev->config_lock);
+	/* The readers are gone; what they submitted still finishes. */
+	if (dev->threads & CRYPTO_POOL) {
+		wg_ring_flush(&dev->tx_ring);
+		wg_ring_flush(&dev->rx_ring);
+		wg_pool_stop(&dev->pool);
+	}
 	if (dev->threads & HANDSHAKE_THREAD) {
 		wg_handshake_queue_close(&dev->handshakes);
 		pthread_join(dev->handshake_thread, NULL);
@@ -429,10 +460,12 @@ int wg_device_create(struct wg_device **out, const struct wg_device_options *opt
 		return -ENOMEM;
 	ret = init_state(dev, opts);
 	if (ret == 0)
+		ret = init_rings(dev);
+	if (ret == 0)
 		ret = opts->ifname || opts->tun_fd >= 0 ? open_tun(dev, opts)
 							 : open_packet_pair(dev, opts);
 	if (ret == 0)
-		ret = start_threads(dev);
+		ret = start_threads(dev, opts->workers);
 	if (ret < 0) {
 		stop_threads(dev);
 		free_state(dev);

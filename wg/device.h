@@ -3,7 +3,8 @@
  * device.h - the engine's device: its tables, sockets, TUN and threads (private to wg/).
  *
  * Threads: the TUN reader (send path), the UDP receiver (receive path, only while up), the
- * handshake worker, the timer thread and, with a TUN, the link watcher. Locks, outermost first:
+ * crypto workers both readers feed, the handshake worker, the timer thread and, with a TUN, the
+ * link watcher. Locks, outermost first:
  * config_lock (configure, up/down) > lock (rwlock: peers, tables, identity; write = change them)
  * > peer->lock > index.lock, and udp_lock (rwlock: sockets) only around socket use.
  */
@@ -61,6 +62,11 @@ struct wg_device {
 	bool rx_running;
 	unsigned int threads; /* which of them run */
 
+	struct wg_pool pool;
+	struct wg_ring tx_ring;
+	struct wg_ring rx_ring;
+	bool has_rings;
+
 	struct wg_handshake_queue handshakes;
 	_Atomic uint64_t last_under_load;
 
@@ -103,7 +109,8 @@ void wg_timer_thread_stop(struct wg_device *dev);
 /* A peer's deadline is now `deadline`: wake the thread if that is sooner than it planned. */
 void wg_timer_thread_kick(struct wg_device *dev, uint64_t deadline);
 
-/* Send path (send.c). Device read lock held for all but the thread. */
+/* Send path (send.c). Device read lock held for all but the thread and the ring. */
+int wg_send_ring_init(struct wg_device *dev);
 void *wg_send_tun_thread(void *arg);
 void wg_send_initiation(struct wg_peer *peer, bool is_retry);
 void wg_send_keepalive(struct wg_peer *peer);
@@ -112,6 +119,7 @@ void wg_send_handshake(struct wg_peer *peer, void *msg, size_t len,
 		       const union wg_endpoint *endpoint);
 
 /* Receive path (receive.c, handshake.c). */
+int wg_receive_ring_init(struct wg_device *dev);
 void *wg_receive_udp_thread(void *arg);
 void *wg_handshake_thread(void *arg);
 

@@ -55,6 +55,7 @@ int wg_peer_create(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
 		return ret;
 	}
 	peer->device = dev;
+	atomic_init(&peer->refcount, 1);
 	pthread_mutex_init(&peer->lock, NULL);
 	peer->handshake_entry.peer = peer;
 	peer->handshake_entry.type = WG_INDEX_HANDSHAKE;
@@ -82,6 +83,18 @@ void wg_peer_remove(struct wg_peer *peer)
 	wg_peer_clear_keys(peer);
 	wg_peer_purge_staged(peer);
 	pthread_mutex_unlock(&peer->lock);
+	wg_peer_put(peer);
+}
+
+void wg_peer_get(struct wg_peer *peer)
+{
+	atomic_fetch_add_explicit(&peer->refcount, 1, memory_order_relaxed);
+}
+
+void wg_peer_put(struct wg_peer *peer)
+{
+	if (!peer || atomic_fetch_sub_explicit(&peer->refcount, 1, memory_order_acq_rel) != 1)
+		return;
 	pthread_mutex_destroy(&peer->lock);
 	sodium_memzero(peer, sizeof(*peer));
 	free(peer);
@@ -96,6 +109,7 @@ struct wg_keypair *wg_keypair_new(struct wg_peer *peer)
 	kp->entry.peer = peer;
 	kp->entry.type = WG_INDEX_KEYPAIR;
 	atomic_init(&kp->refcount, 1);
+	wg_peer_get(peer);
 	return kp;
 }
 
@@ -106,10 +120,14 @@ void wg_keypair_get(struct wg_keypair *kp)
 
 void wg_keypair_put(struct wg_keypair *kp)
 {
+	struct wg_peer *peer;
+
 	if (!kp || atomic_fetch_sub_explicit(&kp->refcount, 1, memory_order_acq_rel) != 1)
 		return;
+	peer = kp->entry.peer;
 	sodium_memzero(kp, sizeof(*kp));
 	free(kp);
+	wg_peer_put(peer);
 }
 
 void wg_keypair_get_entry(struct wg_index_entry *entry)

@@ -6,8 +6,11 @@
  * Locking: a peer lives in the device's lists and tables; it is created and removed only under
  * the device's write lock, so any thread holding the read lock may use a peer it found. Its own
  * mutable state is behind peer->lock (taken after the device lock, before the index table's).
- * Keypairs are reference counted: the data path pins the one it uses with wg_keypair_get(), and a
- * keypair that left the peer's slots is freed (and zeroed) by its last wg_keypair_put().
+ *
+ * Lifetime: peers and keypairs are reference counted, so packets in the crypto pipeline can
+ * outlive a removal. A removed peer is unlinked, its timers stopped and keys cleared: what still
+ * holds it may finish with it but can start nothing. Every keypair pins its peer; the data path
+ * pins the keypair it uses; a keypair that left the slots is zeroed and freed by its last put.
  */
 #ifndef WG_PEER_H
 #define WG_PEER_H
@@ -56,6 +59,7 @@ struct wg_peer {
 	unsigned int staged_head;
 	unsigned int staged_count;
 
+	atomic_uint refcount;
 	_Atomic uint64_t rx_bytes;
 	_Atomic uint64_t tx_bytes;
 };
@@ -63,8 +67,10 @@ struct wg_peer {
 /* Device write lock held. The peer starts with no endpoint, allowed IPs or keepalive. */
 int wg_peer_create(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
 		   struct wg_peer **out);
-/* Device write lock held: unlinks the peer from every table and frees it. */
+/* Device write lock held: unlinks the peer from every table and drops the device's reference. */
 void wg_peer_remove(struct wg_peer *peer);
+void wg_peer_get(struct wg_peer *peer);
+void wg_peer_put(struct wg_peer *peer);
 
 /* Peer lock held: a new keypair for begin_session, or NULL. */
 struct wg_keypair *wg_keypair_new(struct wg_peer *peer);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 int wg_batch_init(struct wg_batch *batch)
 {
@@ -106,4 +107,173 @@ void wg_handshake_queue_close(struct wg_handshake_queue *q)
 	q->closed = true;
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
+}
+
+void wg_ring_init(struct wg_ring *ring, struct wg_batch *const batches[WG_RING_SIZE],
+		  wg_batch_fn crypt, wg_batch_fn finish)
+{
+	unsigned int i;
+
+	pthread_mutex_init(&ring->lock, NULL);
+	pthread_cond_init(&ring->freed, NULL);
+	pthread_mutex_init(&ring->finish_lock, NULL);
+	for (i = 0; i < WG_RING_SIZE; i++) {
+		ring->batches[i] = batches[i];
+		batches[i]->ring = ring;
+		atomic_init(&batches[i]->crypted, false);
+	}
+	ring->head = ring->count = 0;
+	ring->crypt = crypt;
+	ring->finish = finish;
+}
+
+void wg_ring_destroy(struct wg_ring *ring)
+{
+	unsigned int i;
+
+	for (i = 0; i < WG_RING_SIZE; i++) {
+		wg_batch_free(ring->batches[i]);
+		free(ring->batches[i]);
+	}
+	pthread_mutex_destroy(&ring->lock);
+	pthread_cond_destroy(&ring->freed);
+	pthread_mutex_destroy(&ring->finish_lock);
+}
+
+struct wg_batch *wg_ring_acquire(struct wg_ring *ring)
+{
+	struct wg_batch *batch;
+
+	pthread_mutex_lock(&ring->lock);
+	while (ring->count == WG_RING_SIZE)
+		pthread_cond_wait(&ring->freed, &ring->lock);
+	batch = ring->batches[(ring->head + ring->count) % WG_RING_SIZE];
+	ring->count++;
+	pthread_mutex_unlock(&ring->lock);
+	batch->count = 0;
+	return batch;
+}
+
+void wg_ring_flush(struct wg_ring *ring)
+{
+	pthread_mutex_lock(&ring->lock);
+	while (ring->count)
+		pthread_cond_wait(&ring->freed, &ring->lock);
+	pthread_mutex_unlock(&ring->lock);
+}
+
+static struct wg_batch *oldest(struct wg_ring *ring)
+{
+	struct wg_batch *batch = NULL;
+
+	pthread_mutex_lock(&ring->lock);
+	if (ring->count)
+		batch = ring->batches[ring->head];
+	pthread_mutex_unlock(&ring->lock);
+	return batch && atomic_load(&batch->crypted) ? batch : NULL;
+}
+
+/*
+ * A worker sets its batch crypted before it asks for the lock, so the finisher holding it either
+ * sees that batch or leaves the lock to the worker, which then finishes it itself.
+ */
+static void finish_in_order(struct wg_ring *ring)
+{
+	struct wg_batch *batch;
+
+	pthread_mutex_lock(&ring->finish_lock);
+	while ((batch = oldest(ring))) {
+		ring->finish(batch);
+		atomic_store(&batch->crypted, false);
+		pthread_mutex_lock(&ring->lock);
+		ring->head = (ring->head + 1) % WG_RING_SIZE;
+		ring->count--;
+		pthread_cond_broadcast(&ring->freed);
+		pthread_mutex_unlock(&ring->lock);
+	}
+	pthread_mutex_unlock(&ring->finish_lock);
+}
+
+static struct wg_batch *pool_pop(struct wg_pool *pool)
+{
+	struct wg_batch *batch;
+
+	pthread_mutex_lock(&pool->lock);
+	while (!pool->head && !pool->closed)
+		pthread_cond_wait(&pool->cond, &pool->lock);
+	batch = pool->head;
+	if (batch) {
+		pool->head = batch->next;
+		if (!pool->head)
+			pool->tail = NULL;
+	}
+	pthread_mutex_unlock(&pool->lock);
+	return batch;
+}
+
+static void *worker(void *arg)
+{
+	struct wg_pool *pool = arg;
+	struct wg_batch *batch;
+
+	while ((batch = pool_pop(pool))) {
+		batch->ring->crypt(batch);
+		atomic_store(&batch->crypted, true);
+		finish_in_order(batch->ring);
+	}
+	return NULL;
+}
+
+int wg_pool_start(struct wg_pool *pool, unsigned int n_threads)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int ret = 0;
+
+	memset(pool, 0, sizeof(*pool));
+	if (!n_threads)
+		n_threads = cpus > 0 ? (unsigned int)cpus : 1;
+	pool->threads = calloc(n_threads, sizeof(*pool->threads));
+	if (!pool->threads)
+		return -ENOMEM;
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->cond, NULL);
+	for (; pool->n_threads < n_threads; pool->n_threads++) {
+		ret = -pthread_create(&pool->threads[pool->n_threads], NULL, worker, pool);
+		if (ret < 0)
+			break;
+	}
+	if (ret < 0)
+		wg_pool_stop(pool);
+	return ret;
+}
+
+void wg_pool_submit(struct wg_pool *pool, struct wg_batch *batch)
+{
+	batch->next = NULL;
+	pthread_mutex_lock(&pool->lock);
+	if (pool->tail)
+		pool->tail->next = batch;
+	else
+		pool->head = batch;
+	pool->tail = batch;
+	pthread_cond_signal(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+}
+
+void wg_pool_stop(struct wg_pool *pool)
+{
+	unsigned int i;
+
+	if (!pool->threads)
+		return;
+	pthread_mutex_lock(&pool->lock);
+	pool->closed = true;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	for (i = 0; i < pool->n_threads; i++)
+		pthread_join(pool->threads[i], NULL);
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->cond);
+	free(pool->threads);
+	pool->threads = NULL;
 }

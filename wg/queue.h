@@ -2,9 +2,16 @@
 /*
  * queue.h - packet memory and the handshake queue of the engine.
  *
- * wg_batch: one thread's packet slots, allocated once, so the data path never allocates per
- * packet. Each slot has WG_PACKET_HEADROOM bytes in front of the packet for the transport header
- * (encryption and decryption work in place) and room for padding and the tag behind it.
+ * wg_batch: up to WG_BATCH_SIZE packet slots, allocated once, so the data path never allocates
+ * per packet. Each slot has WG_PACKET_HEADROOM bytes in front of the packet for the transport
+ * header (encryption and decryption work in place) and room for padding and the tag behind it.
+ *
+ * wg_ring + wg_pool: the parallel crypto pipeline. A producer (the TUN or the UDP reader) takes
+ * the next batch of its ring, fills it and submits it to the pool; any worker runs the ring's
+ * crypt step on it, and then whichever worker finds the oldest batches of the ring crypted runs
+ * their finish step, one at a time and in submission order. So crypto runs on every worker while
+ * packets leave (and arrive) in the order they were read. A producer that outruns the workers
+ * waits for a free batch.
  *
  * wg_handshake_queue: a bounded FIFO of received handshake messages for the handshake thread;
  * full means dropped, and its length is the "under load" signal.
@@ -13,6 +20,7 @@
 #define WG_QUEUE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,16 +36,63 @@ enum {
 	WG_PACKET_SLOT = WG_PACKET_HEADROOM + WG_PACKET_MAX + MESSAGE_PADDING_MULTIPLE + NOISE_AUTHTAG_LEN,
 };
 
+struct wg_ring;
+
 struct wg_batch {
 	uint8_t *memory;
 	struct wg_udp_msg msgs[WG_BATCH_SIZE];
 	unsigned int count;
+	struct wg_ring *ring;
+	struct wg_batch *next; /* in the pool's queue */
+	atomic_bool crypted;
 };
 
 int wg_batch_init(struct wg_batch *batch);
 void wg_batch_free(struct wg_batch *batch);
 /* The start of slot i (the headroom). */
 uint8_t *wg_batch_slot(const struct wg_batch *batch, unsigned int i);
+
+typedef void (*wg_batch_fn)(struct wg_batch *batch);
+
+enum { WG_RING_SIZE = 8 };
+
+struct wg_ring {
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	pthread_mutex_t finish_lock; /* one finisher at a time, in order */
+	struct wg_batch *batches[WG_RING_SIZE];
+	unsigned int head;  /* oldest batch in flight */
+	unsigned int count; /* batches in flight, the one being filled included */
+	wg_batch_fn crypt;
+	wg_batch_fn finish;
+};
+
+struct wg_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct wg_batch *head;
+	struct wg_batch *tail;
+	bool closed;
+	pthread_t *threads;
+	unsigned int n_threads;
+};
+
+/* The ring takes the caller's batches: wg_batch_init'ed, each allocated with malloc at the start
+ * of the caller's larger struct, freed by wg_ring_destroy(). */
+void wg_ring_init(struct wg_ring *ring, struct wg_batch *const batches[WG_RING_SIZE],
+		  wg_batch_fn crypt, wg_batch_fn finish);
+void wg_ring_destroy(struct wg_ring *ring);
+/* The next batch to fill, emptied; blocks while every batch is in flight. */
+struct wg_batch *wg_ring_acquire(struct wg_ring *ring);
+/* Blocks until every submitted batch is finished. */
+void wg_ring_flush(struct wg_ring *ring);
+
+/* n_threads 0 = one per online CPU. */
+int wg_pool_start(struct wg_pool *pool, unsigned int n_threads);
+/* Every acquired batch must be submitted, even empty, or its ring stalls. */
+void wg_pool_submit(struct wg_pool *pool, struct wg_batch *batch);
+/* Runs what is queued, then joins the workers. */
+void wg_pool_stop(struct wg_pool *pool);
 
 struct wg_handshake_job {
 	uint8_t msg[MESSAGE_INITIATION_LEN];

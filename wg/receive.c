@@ -2,23 +2,33 @@
 /*
  * receive.c - the receive path for transport data, and the UDP receiver thread.
  *
- * Datagrams are classified by exact type and length; handshake messages go to the handshake
- * queue, data is opened in place with the keypair its receiver index names. Only an
- * authenticated packet may move the replay window, confirm a session, roam the endpoint or touch
- * the timers; only an honest inner packet from one of the peer's allowed IPs reaches the TUN.
+ * The UDP thread receives a batch and classifies each datagram by exact type and length:
+ * handshake messages go to the handshake queue, data is pinned to the keypair its receiver index
+ * names and the batch goes to the crypto pool, where a worker opens it in place. The batch's
+ * finisher then runs, in arrival order: only an authenticated packet may move the replay window,
+ * confirm a session, roam the endpoint or touch the timers, and only an honest inner packet from
+ * one of the peer's allowed IPs reaches the TUN.
  */
 
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "wg/device.h"
 #include "wg/packet.h"
 #include "wg/peer.h"
 
-struct rx_state {
-	struct wg_batch batch;
+/* One batch of datagrams on its way through the crypto pool. */
+struct rx_batch {
+	struct wg_batch batch; /* first: the ring hands out &batch */
+	struct wg_device *dev;
+	struct wg_keypair *kps[WG_BATCH_SIZE]; /* pinned; NULL: not data for a session of ours */
+	bool opened[WG_BATCH_SIZE];
+	uint64_t now;
 };
+
+_Static_assert(offsetof(struct rx_batch, batch) == 0, "the ring hands out &rx_batch.batch");
 
 /* The bookkeeping of an authenticated data packet (keepalive or not). */
 static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
@@ -68,33 +78,17 @@ static void deliver(struct wg_device *dev, struct wg_peer *peer, const uint8_t *
 	wg_device_deliver(dev, plain, ip_len);
 }
 
-static void receive_data(struct wg_device *dev, const struct wg_udp_msg *msg, uint64_t now)
+/* Pins the keypair a data packet names; NULL if there is none (dropped). */
+static struct wg_keypair *keypair_for(struct wg_device *dev, const struct wg_udp_msg *msg)
 {
 	const struct wg_msg_data *hdr = (const struct wg_msg_data *)msg->data;
-	uint8_t *plain = msg->data + MESSAGE_DATA_HEADER_LEN;
-	size_t plain_len = msg->len - MESSAGE_MINIMUM_LENGTH;
-	uint64_t counter = le64toh(hdr->counter);
 	struct wg_index_entry *entry;
-	struct wg_keypair *kp;
 	struct wg_peer *peer;
 
 	entry = wg_index_lookup(&dev->index, le32toh(hdr->receiver_index), WG_INDEX_KEYPAIR,
 				wg_keypair_get_entry, &peer);
-	if (!entry)
-		return;
-	kp = (struct wg_keypair *)((uint8_t *)entry - offsetof(struct wg_keypair, entry));
-	if (wg_timers_key_expired(kp->noise.birth, now) ||
-	    wg_aead_open(plain, plain, msg->len - MESSAGE_DATA_HEADER_LEN, NULL, 0, counter,
-			 kp->noise.recv_key) < 0)
-		goto out;
-	/* Only now: a forged counter must not move the window. */
-	if (!wg_replay_check(&kp->noise.replay, counter))
-		goto out;
-	data_authenticated(peer, kp, msg, plain_len == 0, now);
-	if (plain_len)
-		deliver(dev, peer, plain, plain_len);
-out:
-	wg_keypair_put(kp);
+	return entry ? (struct wg_keypair *)((uint8_t *)entry - offsetof(struct wg_keypair, entry))
+		     : NULL;
 }
 
 static void queue_handshake(struct wg_device *dev, const struct wg_udp_msg *msg)
@@ -105,18 +99,19 @@ static void queue_handshake(struct wg_device *dev, const struct wg_udp_msg *msg)
 		wg_device_log(dev, WG_LOG_DEBUG, "handshake queue full, dropping a handshake");
 }
 
-static void receive_batch(struct wg_device *dev, struct rx_state *rx, unsigned int n)
+/* Sorts a received batch: handshakes to their queue, data to the crypto pool with its keypair. */
+static void classify_batch(struct wg_device *dev, struct rx_batch *rx)
 {
-	uint64_t now = wg_device_now(dev);
 	struct wg_udp_msg *msg;
 	unsigned int i;
 
-	pthread_rwlock_rdlock(&dev->lock);
-	for (i = 0; i < n; i++) {
+	rx->now = wg_device_now(dev);
+	for (i = 0; i < rx->batch.count; i++) {
 		msg = &rx->batch.msgs[i];
+		rx->kps[i] = NULL;
 		switch (wg_msg_classify(msg->data, msg->len)) {
 		case MESSAGE_DATA:
-			receive_data(dev, msg, now);
+			rx->kps[i] = keypair_for(dev, msg);
 			break;
 		case MESSAGE_HANDSHAKE_INITIATION:
 		case MESSAGE_HANDSHAKE_RESPONSE:
@@ -127,22 +122,57 @@ static void receive_batch(struct wg_device *dev, struct rx_state *rx, unsigned i
 			break;
 		}
 	}
-	pthread_rwlock_unlock(&dev->lock);
 }
 
-static void drain(struct wg_device *dev, struct rx_state *rx, int fd)
+static void rx_crypt(struct wg_batch *batch)
 {
-	unsigned int errors = 0;
-	int n;
+	struct rx_batch *rx = (struct rx_batch *)batch;
+	const struct wg_msg_data *hdr;
+	struct wg_udp_msg *msg;
+	struct wg_keypair *kp;
+	unsigned int i;
 
-	/* ICMP errors surface as one-off ECONNREFUSED and the like; a few in a row end the turn. */
-	for (;;) {
-		n = wg_udp_recv(fd, rx->batch.msgs, WG_BATCH_SIZE);
-		if (n > 0)
-			receive_batch(dev, rx, (unsigned int)n);
-		else if (n == 0 || ++errors > 8)
-			break;
+	for (i = 0; i < batch->count; i++) {
+		kp = rx->kps[i];
+		rx->opened[i] = false;
+		if (!kp || wg_timers_key_expired(kp->noise.birth, rx->now))
+			continue;
+		msg = &batch->msgs[i];
+		hdr = (const struct wg_msg_data *)msg->data;
+		rx->opened[i] = wg_aead_open(msg->data + MESSAGE_DATA_HEADER_LEN,
+					     msg->data + MESSAGE_DATA_HEADER_LEN,
+					     msg->len - MESSAGE_DATA_HEADER_LEN, NULL, 0,
+					     le64toh(hdr->counter), kp->noise.recv_key) == 0;
 	}
+}
+
+/* In arrival order: the replay window only ever sees authenticated counters. */
+static void rx_finish(struct wg_batch *batch)
+{
+	struct rx_batch *rx = (struct rx_batch *)batch;
+	struct wg_device *dev = rx->dev;
+	const struct wg_msg_data *hdr;
+	struct wg_udp_msg *msg;
+	struct wg_keypair *kp;
+	unsigned int i;
+	size_t len;
+
+	pthread_rwlock_rdlock(&dev->lock);
+	for (i = 0; i < batch->count; i++) {
+		kp = rx->kps[i];
+		if (!kp)
+			continue;
+		msg = &batch->msgs[i];
+		hdr = (const struct wg_msg_data *)msg->data;
+		len = msg->len - MESSAGE_MINIMUM_LENGTH;
+		if (rx->opened[i] && wg_replay_check(&kp->noise.replay, le64toh(hdr->counter))) {
+			data_authenticated(kp->entry.peer, kp, msg, len == 0, rx->now);
+			if (len)
+				deliver(dev, kp->entry.peer, msg->data + MESSAGE_DATA_HEADER_LEN, len);
+		}
+		wg_keypair_put(kp);
+	}
+	pthread_rwlock_unlock(&dev->lock);
 }
 
 void *wg_receive_udp_thread(void *arg)
@@ -151,29 +181,56 @@ void *wg_receive_udp_thread(void *arg)
 	struct pollfd fds[3] = { { .fd = dev->rx_stop_fd, .events = POLLIN },
 				 { .fd = dev->udp.fd4, .events = POLLIN },
 				 { .fd = dev->udp.fd6, .events = POLLIN } };
-	struct rx_state *rx = calloc(1, sizeof(*rx));
+	struct wg_batch *batch;
+	bool stop = false;
 	unsigned int i;
+	int n;
 
-	if (!rx || wg_batch_init(&rx->batch) < 0) {
-		wg_device_log(dev, WG_LOG_ERROR, "UDP receiver: out of memory");
-		goto out;
-	}
-	for (i = 0; i < WG_BATCH_SIZE; i++) {
-		rx->batch.msgs[i].data = wg_batch_slot(&rx->batch, i);
-		rx->batch.msgs[i].cap = WG_PACKET_SLOT;
-	}
-	for (;;) {
+	while (!stop) {
+		batch = wg_ring_acquire(&dev->rx_ring);
 		if (poll(fds, 3, -1) < 0 && errno != EINTR)
-			break;
-		if (fds[0].revents)
-			break;
-		for (i = 1; i < 3; i++)
-			if (fds[i].revents)
-				drain(dev, rx, fds[i].fd);
+			stop = true;
+		stop |= fds[0].revents != 0;
+		/* A socket error (an ICMP answer to us) is reported once and then gone. */
+		for (i = 1; i < 3 && !stop; i++) {
+			if (!fds[i].revents)
+				continue;
+			n = wg_udp_recv(fds[i].fd, batch->msgs + batch->count,
+					WG_BATCH_SIZE - batch->count);
+			if (n > 0)
+				batch->count += (unsigned int)n;
+		}
+		classify_batch(dev, (struct rx_batch *)batch);
+		wg_pool_submit(&dev->pool, batch);
 	}
-out:
-	if (rx)
-		wg_batch_free(&rx->batch);
-	free(rx);
 	return NULL;
+}
+
+int wg_receive_ring_init(struct wg_device *dev)
+{
+	struct wg_batch *batches[WG_RING_SIZE] = { 0 };
+	struct rx_batch *rx;
+	unsigned int i, j;
+
+	for (i = 0; i < WG_RING_SIZE; i++) {
+		rx = calloc(1, sizeof(*rx));
+		if (!rx || wg_batch_init(&rx->batch) < 0) {
+			free(rx);
+			goto err;
+		}
+		rx->dev = dev;
+		for (j = 0; j < WG_BATCH_SIZE; j++) {
+			rx->batch.msgs[j].data = wg_batch_slot(&rx->batch, j);
+			rx->batch.msgs[j].cap = WG_PACKET_SLOT;
+		}
+		batches[i] = &rx->batch;
+	}
+	wg_ring_init(&dev->rx_ring, batches, rx_crypt, rx_finish);
+	return 0;
+err:
+	while (i-- > 0) {
+		wg_batch_free(batches[i]);
+		free(batches[i]);
+	}
+	return -ENOMEM;
 }

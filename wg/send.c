@@ -3,14 +3,16 @@
  * send.c - the send path: packets from the TUN through their peer's session to UDP, staged
  * packets, keepalives and handshake initiations.
  *
- * The TUN thread reads a batch, routes every packet by destination through the allowed IPs,
- * seals it in place with its peer's current keypair and sends the whole batch with one
- * sendmmsg, so each peer's packets leave in the order they were read. A packet whose peer has no
+ * The TUN thread reads a batch, routes every packet by destination through the allowed IPs and
+ * gives it its peer's current keypair and next nonce; a worker of the crypto pool seals the
+ * batch in place; the batch's finisher sends it with one sendmmsg and does the bookkeeping, in
+ * the order batches were read, so each peer's packets leave in order. A packet whose peer has no
  * usable session is staged and a handshake is started; the session's arrival flushes the stage.
  */
 
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,12 +31,20 @@ struct flow {
 	bool want_handshake;
 };
 
-struct tx_state {
-	struct wg_batch batch;
-	struct wg_udp_msg out[WG_BATCH_SIZE];
+/* One batch of TUN packets on its way through the crypto pool. */
+struct tx_batch {
+	struct wg_batch batch; /* first: the ring hands out &batch */
+	struct wg_device *dev;
+	struct wg_keypair *kps[WG_BATCH_SIZE]; /* NULL: staged or dropped */
+	uint64_t nonces[WG_BATCH_SIZE];
+	uint8_t flow_index[WG_BATCH_SIZE];
 	struct flow flows[WG_BATCH_SIZE];
 	unsigned int n_flows;
+	unsigned int mtu;
+	uint64_t now;
 };
+
+_Static_assert(offsetof(struct tx_batch, batch) == 0, "the ring hands out &tx_batch.batch");
 
 /* Seals the packet at slot + WG_PACKET_HEADROOM into a transport message starting at slot. */
 static size_t seal(const struct wg_keypair *kp, uint8_t *slot, size_t len, uint64_t nonce,
@@ -190,79 +200,114 @@ void wg_send_keepalive(struct wg_peer *peer)
 	wg_send_staged(peer);
 }
 
-static struct flow *flow_of(struct tx_state *tx, struct wg_peer *peer)
+/* The peer's flow in this batch, created (and the peer and its keypair pinned) on first use. */
+static unsigned int flow_of(struct tx_batch *tx, struct wg_peer *peer)
 {
 	struct flow *flow;
 	unsigned int i;
 
 	for (i = tx->n_flows; i-- > 0;)
 		if (tx->flows[i].peer == peer)
-			return &tx->flows[i];
-	flow = &tx->flows[tx->n_flows++];
+			return i;
+	flow = &tx->flows[tx->n_flows];
 	memset(flow, 0, sizeof(*flow));
+	wg_peer_get(peer);
 	flow->peer = peer;
 	flow->kp = wg_peer_current_keypair(peer, &flow->endpoint);
 	if (flow->endpoint.sa.sa_family == AF_UNSPEC) {
 		wg_keypair_put(flow->kp);
 		flow->kp = NULL;
 	}
-	return flow;
+	return tx->n_flows++;
 }
 
-/* Seals one TUN packet into tx->out, or stages it; false if it was dropped or staged. */
-static bool route_packet(struct wg_device *dev, struct tx_state *tx, unsigned int i,
-			 struct wg_udp_msg *out, uint64_t now)
+/* Gives packet i its session and nonce, or stages it for the handshake it then asks for. */
+static void route_packet(struct wg_device *dev, struct tx_batch *tx, unsigned int i)
 {
-	uint8_t *slot = wg_batch_slot(&tx->batch, i);
+	uint8_t *packet = wg_batch_slot(&tx->batch, i) + WG_PACKET_HEADROOM;
 	size_t len = tx->batch.msgs[i].len;
 	const uint8_t *dst;
 	struct wg_peer *peer;
 	struct flow *flow;
-	uint64_t nonce;
 	int family;
 
-	family = wg_packet_addr(slot + WG_PACKET_HEADROOM, len, false, &dst);
+	tx->kps[i] = NULL;
+	family = wg_packet_addr(packet, len, false, &dst);
 	peer = family ? wg_allowedips_lookup(dev->allowedips, family, dst) : NULL;
 	if (!peer)
-		return false;
-	flow = flow_of(tx, peer);
-	if (flow->kp && wg_noise_keypair_next_nonce(&flow->kp->noise, now, &nonce) == 0) {
-		out->data = slot;
-		out->len = seal(flow->kp, slot, len, nonce, atomic_load(&dev->mtu));
-		out->addr = flow->endpoint;
-		flow->bytes += out->len;
+		return;
+	tx->flow_index[i] = flow_of(tx, peer);
+	flow = &tx->flows[tx->flow_index[i]];
+	if (flow->kp &&
+	    wg_noise_keypair_next_nonce(&flow->kp->noise, tx->now, &tx->nonces[i]) == 0) {
+		tx->kps[i] = flow->kp;
+		tx->batch.msgs[i].addr = flow->endpoint;
 		flow->sent_data = true;
-		return true;
+		return;
 	}
 	pthread_mutex_lock(&peer->lock);
-	wg_peer_stage(peer, slot + WG_PACKET_HEADROOM, len);
+	wg_peer_stage(peer, packet, len);
 	pthread_mutex_unlock(&peer->lock);
 	flow->want_handshake = true;
-	return false;
 }
 
-static void route_batch(struct wg_device *dev, struct tx_state *tx)
+/* Nonces are taken here, in read order, so they rise in the order packets will leave. */
+static void route_batch(struct wg_device *dev, struct tx_batch *tx)
 {
-	uint64_t now = wg_device_now(dev);
-	unsigned int i, n_out = 0;
-	struct flow *flow;
+	unsigned int i;
 
 	tx->n_flows = 0;
+	tx->now = wg_device_now(dev);
+	tx->mtu = atomic_load(&dev->mtu);
 	pthread_rwlock_rdlock(&dev->lock);
 	for (i = 0; i < tx->batch.count; i++)
-		if (route_packet(dev, tx, i, &tx->out[n_out], now))
-			n_out++;
-	if (n_out)
-		wg_device_send(dev, tx->out, n_out);
+		route_packet(dev, tx, i);
+	pthread_rwlock_unlock(&dev->lock);
+}
+
+static void tx_crypt(struct wg_batch *batch)
+{
+	struct tx_batch *tx = (struct tx_batch *)batch;
+	struct wg_udp_msg *msg;
+	unsigned int i;
+
+	for (i = 0; i < batch->count; i++) {
+		if (!tx->kps[i])
+			continue;
+		msg = &batch->msgs[i];
+		msg->data = wg_batch_slot(batch, i);
+		msg->len = seal(tx->kps[i], msg->data, msg->len, tx->nonces[i], tx->mtu);
+	}
+}
+
+static void tx_finish(struct wg_batch *batch)
+{
+	struct tx_batch *tx = (struct tx_batch *)batch;
+	struct wg_device *dev = tx->dev;
+	struct wg_udp_msg out[WG_BATCH_SIZE];
+	unsigned int i, n = 0;
+	struct flow *flow;
+
+	for (i = 0; i < batch->count; i++) {
+		if (!tx->kps[i])
+			continue;
+		out[n++] = batch->msgs[i];
+		tx->flows[tx->flow_index[i]].bytes += batch->msgs[i].len;
+	}
+	if (n)
+		wg_device_send(dev, out, n);
+	pthread_rwlock_rdlock(&dev->lock);
 	for (i = 0; i < tx->n_flows; i++) {
 		flow = &tx->flows[i];
 		if (flow->bytes)
-			account_sent(flow->peer, flow->kp, flow->bytes, flow->sent_data, now);
+			account_sent(flow->peer, flow->kp, flow->bytes, flow->sent_data, tx->now);
 		if (flow->want_handshake)
 			wg_send_initiation(flow->peer, false);
 		wg_keypair_put(flow->kp);
+		wg_peer_put(flow->peer);
 	}
 	pthread_rwlock_unlock(&dev->lock);
+	tx->n_flows = 0;
 }
 
 /* Reads what the TUN has, up to a batch; -errno when the TUN is gone. */
@@ -289,30 +334,49 @@ void *wg_send_tun_thread(void *arg)
 	struct wg_device *dev = arg;
 	struct pollfd fds[2] = { { .fd = dev->tun_fd, .events = POLLIN },
 				 { .fd = dev->quit_fd, .events = POLLIN } };
-	struct tx_state *tx = calloc(1, sizeof(*tx));
-	int ret;
+	struct wg_batch *batch;
+	int ret = 0;
 
-	if (!tx || wg_batch_init(&tx->batch) < 0) {
-		wg_device_log(dev, WG_LOG_ERROR, "TUN reader: out of memory");
-		goto out;
-	}
-	for (;;) {
+	while (ret == 0) {
+		batch = wg_ring_acquire(&dev->tx_ring);
 		if (poll(fds, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (fds[1].revents)
-			break;
-		ret = read_batch(dev, &tx->batch);
-		if (tx->batch.count)
-			route_batch(dev, tx);
-		if (ret < 0) {
-			wg_device_log(dev, WG_LOG_INFO, "TUN is gone (%s)", strerror(-ret));
-			wg_device_stop_for(dev, WG_STOP_LINK_DELETED);
-			break;
-		}
+			ret = -errno;
+		else if (fds[1].revents)
+			ret = -ECANCELED;
+		else
+			ret = read_batch(dev, batch);
+		if (batch->count)
+			route_batch(dev, (struct tx_batch *)batch);
+		wg_pool_submit(&dev->pool, batch);
 	}
-out:
-	if (tx)
-		wg_batch_free(&tx->batch);
-	free(tx);
+	if (ret != -ECANCELED) {
+		wg_device_log(dev, WG_LOG_INFO, "TUN is gone (%s)", strerror(-ret));
+		wg_device_stop_for(dev, WG_STOP_LINK_DELETED);
+	}
 	return NULL;
+}
+
+int wg_send_ring_init(struct wg_device *dev)
+{
+	struct wg_batch *batches[WG_RING_SIZE] = { 0 };
+	struct tx_batch *tx;
+	unsigned int i;
+
+	for (i = 0; i < WG_RING_SIZE; i++) {
+		tx = calloc(1, sizeof(*tx));
+		if (!tx || wg_batch_init(&tx->batch) < 0) {
+			free(tx);
+			goto err;
+		}
+		tx->dev = dev;
+		batches[i] = &tx->batch;
+	}
+	wg_ring_init(&dev->tx_ring, batches, tx_crypt, tx_finish);
+	return 0;
+err:
+	while (i-- > 0) {
+		wg_batch_free(batches[i]);
+		free(batches[i]);
+	}
+	return -ENOMEM;
 }

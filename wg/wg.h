@@ -51,6 +51,8 @@ struct wg_device_options {
 	wg_log_fn log;
 	void *log_ctx;
 	enum wg_log_level log_level;
+	/* Crypto worker threads; 0 = one per online CPU. */
+	unsigned int workers;
 };
 
 /* A UDP endpoint: sa.sa_family is AF_INET, AF_INET6, or AF_UNSPEC for "none". */

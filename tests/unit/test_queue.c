@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -115,6 +117,54 @@ static void test_batch_slots_do_not_overlap(void **state)
 	wg_batch_free(&batch);
 }
 
+/* Ring batches whose crypt step takes a random time, numbered as submitted. */
+struct numbered {
+	struct wg_batch batch;
+	unsigned int number;
+};
+
+static unsigned int finished[64], n_finished;
+
+static void slow_crypt(struct wg_batch *batch)
+{
+	usleep(randombytes_uniform(3000));
+	(void)batch;
+}
+
+static void record_finish(struct wg_batch *batch)
+{
+	finished[n_finished++] = ((struct numbered *)batch)->number;
+}
+
+static void test_ring_finishes_in_submission_order_despite_parallel_crypto(void **state)
+{
+	struct wg_batch *batches[WG_RING_SIZE];
+	struct wg_ring ring;
+	struct wg_pool pool;
+	struct wg_batch *batch;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < WG_RING_SIZE; i++) {
+		batches[i] = calloc(1, sizeof(struct numbered));
+		assert_int_equal(wg_batch_init(batches[i]), 0);
+	}
+	wg_ring_init(&ring, batches, slow_crypt, record_finish);
+	assert_int_equal(wg_pool_start(&pool, 4), 0);
+	n_finished = 0;
+	for (i = 0; i < 64; i++) {
+		batch = wg_ring_acquire(&ring);
+		((struct numbered *)batch)->number = i;
+		wg_pool_submit(&pool, batch);
+	}
+	wg_ring_flush(&ring);
+	wg_pool_stop(&pool);
+	wg_ring_destroy(&ring);
+	assert_int_equal(n_finished, 64);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(finished[i], i);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_oversized_message_is_refused),
 		cmocka_unit_test(test_close_wakes_a_waiting_consumer),
 		cmocka_unit_test(test_batch_slots_do_not_overlap),
+		cmocka_unit_test(test_ring_finishes_in_submission_order_despite_parallel_crypto),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

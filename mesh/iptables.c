@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "mesh/array.h"
+
 #define NAT_CHAIN "KILO-NAT"
 #define IPIP_CHAIN "KILO-IPIP"
 
@@ -24,24 +26,19 @@ struct builder {
 
 static void add(struct builder *b, bool prepend, struct mesh_iptables_rule rule)
 {
-	struct mesh_iptables_rule **list = prepend ? &b->out->prepend : &b->out->append;
-	size_t *n = prepend ? &b->out->n_prepend : &b->out->n_append;
-	size_t *cap = prepend ? &b->prepend_cap : &b->append_cap;
+	struct mesh_iptables_ruleset *o = b->out;
+	bool added;
 
 	if (b->error)
 		return;
-	if (*n == *cap) {
-		size_t new_cap = *cap ? 2 * *cap : 32;
-		struct mesh_iptables_rule *bigger = realloc(*list, new_cap * sizeof(rule));
-
-		if (!bigger) {
-			b->error = -ENOMEM;
-			return;
-		}
-		*list = bigger;
-		*cap = new_cap;
-	}
-	(*list)[(*n)++] = rule;
+	if (prepend)
+		added = mesh_array_push((void **)&o->prepend, &o->n_prepend, &b->prepend_cap, &rule,
+		                        sizeof(rule));
+	else
+		added = mesh_array_push((void **)&o->append, &o->n_append, &b->append_cap, &rule,
+		                        sizeof(rule));
+	if (!added)
+		b->error = -ENOMEM;
 }
 
 /* The same chain or rule for IPv4 and IPv6, appended. */
@@ -55,12 +52,16 @@ static void add_both(struct builder *b, struct mesh_iptables_rule rule)
 
 /* A rule matching one prefix; its family follows the prefix. */
 static void add_match(struct builder *b, bool prepend, enum mesh_iptables_table table,
-		      const char *chain, const struct mesh_prefix *source,
-		      const struct mesh_prefix *destination, const char *comment, const char *target)
+                      const char *chain, const struct mesh_prefix *source,
+                      const struct mesh_prefix *destination, const char *comment,
+                      const char *target)
 {
 	const struct mesh_prefix *match = source ? source : destination;
-	struct mesh_iptables_rule rule = { .family = match->addr.family, .table = table,
-					   .chain = chain, .comment = comment, .target = target };
+	struct mesh_iptables_rule rule = {.family = match->addr.family,
+	                                  .table = table,
+	                                  .chain = chain,
+	                                  .comment = comment,
+	                                  .target = target};
 
 	if (source)
 		rule.source = *source;
@@ -73,11 +74,11 @@ static void add_match(struct builder *b, bool prepend, enum mesh_iptables_table 
 static void add_ipip_rules(struct builder *b, const char *protocol)
 {
 	const struct mesh_topology *t = b->t;
-	struct mesh_iptables_rule jump = { .table = MESH_IPTABLES_FILTER, .chain = "INPUT",
-					   .protocol = protocol };
+	struct mesh_iptables_rule jump = {
+	    .table = MESH_IPTABLES_FILTER, .chain = "INPUT", .protocol = protocol};
 
-	add_both(b, (struct mesh_iptables_rule){ .table = MESH_IPTABLES_FILTER,
-						 .chain = IPIP_CHAIN, .is_chain = true });
+	add_both(b, (struct mesh_iptables_rule){
+	                .table = MESH_IPTABLES_FILTER, .chain = IPIP_CHAIN, .is_chain = true});
 	jump.comment = "Kilo: jump to IPIP chain";
 	jump.target = IPIP_CHAIN;
 	add_both(b, jump);
@@ -88,14 +89,11 @@ static void add_ipip_rules(struct builder *b, const char *protocol)
 		if (!mesh_topology_segment_is_local(t, seg))
 			continue;
 		for (size_t i = 0; i < seg->n_nodes; i++) {
-			const struct mesh_prefix *ip = mesh_node_private_ip(seg->nodes[i]);
 			struct mesh_prefix host;
 
-			if (!ip)
-				continue;
-			host = mesh_prefix_host(&ip->addr);
-			add_match(b, true, MESH_IPTABLES_FILTER, IPIP_CHAIN, &host, NULL,
-				  "Kilo: allow IPIP traffic", "ACCEPT");
+			if (mesh_node_private_host(seg->nodes[i], &host))
+				add_match(b, true, MESH_IPTABLES_FILTER, IPIP_CHAIN, &host, NULL,
+				          "Kilo: allow IPIP traffic", "ACCEPT");
 		}
 	}
 	jump.comment = "Kilo: reject other IPIP traffic";
@@ -105,7 +103,7 @@ static void add_ipip_rules(struct builder *b, const char *protocol)
 
 /* Accept forwarding from and to one prefix. */
 static void add_forward(struct builder *b, const struct mesh_prefix *prefix, const char *from,
-			const char *to)
+                        const char *to)
 {
 	add_match(b, true, MESH_IPTABLES_FILTER, "FORWARD", prefix, NULL, from, "ACCEPT");
 	add_match(b, true, MESH_IPTABLES_FILTER, "FORWARD", NULL, prefix, to, "ACCEPT");
@@ -118,26 +116,24 @@ static void add_forward_rules(struct builder *b)
 	const struct mesh_segment *own = &t->segments[t->local_segment];
 
 	if (!t->leader) {
-		add_forward(b, &t->local->subnet, "Kilo: forward packets from the node's pod subnet",
-			    "Kilo: forward packets to the node's pod subnet");
+		add_forward(b, &t->local->subnet,
+		            "Kilo: forward packets from the node's pod subnet",
+		            "Kilo: forward packets to the node's pod subnet");
 		return;
 	}
 	for (size_t i = 0; i < own->n_nodes; i++)
 		add_forward(b, &own->nodes[i]->subnet, "Kilo: forward packets from the pod subnet",
-			    "Kilo: forward packets to the pod subnet");
+		            "Kilo: forward packets to the pod subnet");
 	for (size_t i = 0; i < own->n_allowed_location_ips; i++)
 		add_forward(b, &own->allowed_location_ips[i],
-			    "Kilo: forward packets from allowed location IPs",
-			    "Kilo: forward packets to allowed location IPs");
+		            "Kilo: forward packets from allowed location IPs",
+		            "Kilo: forward packets to allowed location IPs");
 	for (size_t i = 0; i < own->n_nodes; i++) {
-		const struct mesh_prefix *ip = mesh_node_private_ip(own->nodes[i]);
 		struct mesh_prefix host;
 
-		if (!ip)
-			continue;
-		host = mesh_prefix_host(&ip->addr);
-		add_forward(b, &host, "Kilo: forward packets from private IPs",
-			    "Kilo: forward packets to private IPs");
+		if (mesh_node_private_host(own->nodes[i], &host))
+			add_forward(b, &host, "Kilo: forward packets from private IPs",
+			            "Kilo: forward packets to private IPs");
 	}
 }
 
@@ -147,26 +143,26 @@ static void add_segment_rules(struct builder *b, const struct mesh_segment *seg)
 	struct mesh_prefix wg = mesh_prefix_host(&seg->wireguard_ip);
 
 	add_match(b, true, MESH_IPTABLES_NAT, NAT_CHAIN, NULL, &wg,
-		  "Kilo: do not NAT packets destined for WireGuared IPs", "RETURN");
+	          "Kilo: do not NAT packets destined for WireGuared IPs", "RETURN");
 	for (size_t i = 0; i < seg->n_allowed_ips; i++)
 		add_match(b, true, MESH_IPTABLES_NAT, NAT_CHAIN, NULL, &seg->allowed_ips[i],
-			  "Kilo: do not NAT packets destined for known IPs", "RETURN");
+		          "Kilo: do not NAT packets destined for known IPs", "RETURN");
 	if (seg != &b->t->segments[b->t->local_segment])
 		return;
 	for (size_t i = 0; i < seg->n_allowed_location_ips; i++)
 		add_match(b, true, MESH_IPTABLES_NAT, "POSTROUTING", NULL,
-			  &seg->allowed_location_ips[i], "Kilo: jump to NAT chain", NAT_CHAIN);
+		          &seg->allowed_location_ips[i], "Kilo: jump to NAT chain", NAT_CHAIN);
 }
 
 static void add_nat_rules(struct builder *b, const struct mesh_iptables_options *options)
 {
 	const struct mesh_topology *t = b->t;
 
-	add_both(b, (struct mesh_iptables_rule){ .table = MESH_IPTABLES_NAT, .chain = NAT_CHAIN,
-						 .is_chain = true });
+	add_both(b, (struct mesh_iptables_rule){
+	                .table = MESH_IPTABLES_NAT, .chain = NAT_CHAIN, .is_chain = true});
 	if (options->cni) {
 		add_match(b, true, MESH_IPTABLES_NAT, "POSTROUTING", &t->local->subnet, NULL,
-			  "Kilo: jump to KILO-NAT chain", NAT_CHAIN);
+		          "Kilo: jump to KILO-NAT chain", NAT_CHAIN);
 		if (options->forward_rules)
 			add_forward_rules(b);
 	}
@@ -177,30 +173,31 @@ static void add_nat_rules(struct builder *b, const struct mesh_iptables_options 
 			const struct mesh_prefix *ip = &t->peers[p].allowed_ips[i];
 
 			add_match(b, true, MESH_IPTABLES_NAT, "POSTROUTING", ip, NULL,
-				  "Kilo: jump to NAT chain", NAT_CHAIN);
+			          "Kilo: jump to NAT chain", NAT_CHAIN);
 			add_match(b, true, MESH_IPTABLES_NAT, NAT_CHAIN, NULL, ip,
-				  "Kilo: do not NAT packets destined for peers", "RETURN");
+			          "Kilo: do not NAT packets destined for peers", "RETURN");
 		}
 	}
 	for (size_t i = 0; i < options->n_service_cidrs; i++)
 		add_match(b, false, MESH_IPTABLES_NAT, NAT_CHAIN, NULL, &options->service_cidrs[i],
-			  "Kilo: do not NAT packets destined for service CIDRs", "RETURN");
-	add_both(b, (struct mesh_iptables_rule){ .table = MESH_IPTABLES_NAT, .chain = NAT_CHAIN,
-						 .comment = "Kilo: NAT remaining packets",
-						 .target = "MASQUERADE" });
+		          "Kilo: do not NAT packets destined for service CIDRs", "RETURN");
+	add_both(b, (struct mesh_iptables_rule){.table = MESH_IPTABLES_NAT,
+	                                        .chain = NAT_CHAIN,
+	                                        .comment = "Kilo: NAT remaining packets",
+	                                        .target = "MASQUERADE"});
 }
 
 int mesh_iptables_build(const struct mesh_topology *t, const struct mesh_iptables_options *options,
-			struct mesh_iptables_ruleset *ruleset)
+                        struct mesh_iptables_ruleset *ruleset)
 {
-	struct builder b = { .out = ruleset, .t = t };
+	struct builder b = {.out = ruleset, .t = t};
 
 	memset(ruleset, 0, sizeof(*ruleset));
 	/* Without a private IP Kilo uses no encapsulator at all. */
 	if (options->encapsulate != MESH_ENCAPSULATE_NEVER && options->local &&
 	    mesh_node_private_ip(t->local))
-		add_ipip_rules(&b, options->ipip_protocol ? options->ipip_protocol :
-							    MESH_IPIP_PROTOCOL);
+		add_ipip_rules(&b, options->ipip_protocol ? options->ipip_protocol
+		                                          : MESH_IPIP_PROTOCOL);
 	add_nat_rules(&b, options);
 	if (b.error)
 		mesh_iptables_release(ruleset);
@@ -215,28 +212,28 @@ void mesh_iptables_release(struct mesh_iptables_ruleset *ruleset)
 }
 
 char *mesh_iptables_rule_format(const struct mesh_iptables_rule *rule, bool prepend,
-				char buf[MESH_IPTABLES_STRLEN])
+                                char buf[MESH_IPTABLES_STRLEN])
 {
 	char prefix[MESH_PREFIX_STRLEN];
 	int n = snprintf(buf, MESH_IPTABLES_STRLEN, "%s -t %s",
-			 rule->family == AF_INET6 ? "ip6tables" : "iptables",
-			 rule->table == MESH_IPTABLES_NAT ? "nat" : "filter");
+	                 rule->family == AF_INET6 ? "ip6tables" : "iptables",
+	                 rule->table == MESH_IPTABLES_NAT ? "nat" : "filter");
 
 	if (rule->is_chain) {
 		snprintf(buf + n, MESH_IPTABLES_STRLEN - n, " -N %s", rule->chain);
 		return buf;
 	}
 	n += snprintf(buf + n, MESH_IPTABLES_STRLEN - n, prepend ? " -I %s 1" : " -A %s",
-		      rule->chain);
+	              rule->chain);
 	if (rule->protocol)
 		n += snprintf(buf + n, MESH_IPTABLES_STRLEN - n, " -p %s", rule->protocol);
 	if (mesh_prefix_is_set(&rule->source))
 		n += snprintf(buf + n, MESH_IPTABLES_STRLEN - n, " -s %s",
-			      mesh_prefix_format(&rule->source, prefix));
+		              mesh_prefix_format(&rule->source, prefix));
 	if (mesh_prefix_is_set(&rule->destination))
 		n += snprintf(buf + n, MESH_IPTABLES_STRLEN - n, " -d %s",
-			      mesh_prefix_format(&rule->destination, prefix));
+		              mesh_prefix_format(&rule->destination, prefix));
 	snprintf(buf + n, MESH_IPTABLES_STRLEN - n, " -m comment --comment \"%s\" -j %s",
-		 rule->comment, rule->target);
+	         rule->comment, rule->target);
 	return buf;
 }

@@ -32,8 +32,8 @@ struct mesh_iptables_rule {
 	enum mesh_iptables_table table;
 	const char *chain;
 	bool is_chain;
-	const char *protocol; /* -p, or NULL */
-	struct mesh_prefix source; /* -s, or unset */
+	const char *protocol;           /* -p, or NULL */
+	struct mesh_prefix source;      /* -s, or unset */
 	struct mesh_prefix destination; /* -d, or unset */
 	const char *comment;
 	const char *target; /* -j */
@@ -47,9 +47,9 @@ struct mesh_iptables_ruleset {
 };
 
 struct mesh_iptables_options {
-	bool cni; /* --cni: NAT the local pod CIDR through KILO-NAT */
+	bool cni;           /* --cni: NAT the local pod CIDR through KILO-NAT */
 	bool forward_rules; /* --iptables-forward-rules (only with --cni, as Kilo) */
-	bool local; /* --local */
+	bool local;         /* --local */
 	enum mesh_encapsulate encapsulate;
 	const struct mesh_prefix *service_cidrs;
 	size_t n_service_cidrs;
@@ -57,8 +57,8 @@ struct mesh_iptables_options {
 };
 
 int mesh_iptables_build(const struct mesh_topology *topology,
-			const struct mesh_iptables_options *options,
-			struct mesh_iptables_ruleset *ruleset);
+                        const struct mesh_iptables_options *options,
+                        struct mesh_iptables_ruleset *ruleset);
 void mesh_iptables_release(struct mesh_iptables_ruleset *ruleset);
 
 /*
@@ -67,6 +67,6 @@ void mesh_iptables_release(struct mesh_iptables_ruleset *ruleset);
  * chain; -A for an appended rule).
  */
 char *mesh_iptables_rule_format(const struct mesh_iptables_rule *rule, bool prepend,
-				char buf[MESH_IPTABLES_STRLEN]);
+                                char buf[MESH_IPTABLES_STRLEN]);
 
 #endif /* MESH_IPTABLES_H */

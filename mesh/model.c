@@ -171,26 +171,24 @@ char *mesh_endpoint_format(const struct mesh_endpoint *endpoint, char buf[MESH_E
 	if (endpoint->dns[0])
 		snprintf(buf, MESH_ENDPOINT_STRLEN, "%s:%u", endpoint->dns, endpoint->port);
 	else if (endpoint->ip.family == AF_INET6)
-		snprintf(buf, MESH_ENDPOINT_STRLEN, "[%s]:%u", mesh_addr_format(&endpoint->ip, addr),
-			 endpoint->port);
+		snprintf(buf, MESH_ENDPOINT_STRLEN, "[%s]:%u",
+		         mesh_addr_format(&endpoint->ip, addr), endpoint->port);
 	else
 		snprintf(buf, MESH_ENDPOINT_STRLEN, "%s:%u", mesh_addr_format(&endpoint->ip, addr),
-			 endpoint->port);
+		         endpoint->port);
 	return buf;
 }
 
 static const char *const granularity_names[] = {
-	[MESH_GRANULARITY_UNSET] = "",
-	[MESH_GRANULARITY_LOCATION] = "location",
-	[MESH_GRANULARITY_FULL] = "full",
-	[MESH_GRANULARITY_CROSS] = "cross",
-	[MESH_GRANULARITY_AUTO] = "auto",
+    [MESH_GRANULARITY_UNSET] = "",    [MESH_GRANULARITY_LOCATION] = "location",
+    [MESH_GRANULARITY_FULL] = "full", [MESH_GRANULARITY_CROSS] = "cross",
+    [MESH_GRANULARITY_AUTO] = "auto",
 };
 
 static const char *const encapsulate_names[] = {
-	[MESH_ENCAPSULATE_NEVER] = "never",
-	[MESH_ENCAPSULATE_CROSSSUBNET] = "crosssubnet",
-	[MESH_ENCAPSULATE_ALWAYS] = "always",
+    [MESH_ENCAPSULATE_NEVER] = "never",
+    [MESH_ENCAPSULATE_CROSSSUBNET] = "crosssubnet",
+    [MESH_ENCAPSULATE_ALWAYS] = "always",
 };
 
 /* Index of text in names[1..n) (or [0..n)), -EINVAL if absent. */
@@ -205,7 +203,7 @@ static int lookup(const char *const *names, size_t first, size_t n, const char *
 int mesh_granularity_parse(const char *text, enum mesh_granularity *granularity)
 {
 	int i = lookup(granularity_names, 1, sizeof(granularity_names) / sizeof(*granularity_names),
-		       text);
+	               text);
 
 	if (i < 0)
 		return i;
@@ -223,7 +221,7 @@ const char *mesh_granularity_name(enum mesh_granularity granularity)
 int mesh_encapsulate_parse(const char *text, enum mesh_encapsulate *encapsulate)
 {
 	int i = lookup(encapsulate_names, 0, sizeof(encapsulate_names) / sizeof(*encapsulate_names),
-		       text);
+	               text);
 
 	if (i < 0)
 		return i;

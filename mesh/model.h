@@ -34,10 +34,10 @@
 
 enum mesh_granularity {
 	MESH_GRANULARITY_UNSET = 0, /* node annotation absent */
-	MESH_GRANULARITY_LOCATION, /* one segment per location, leader tunnels */
-	MESH_GRANULARITY_FULL, /* one segment per node */
-	MESH_GRANULARITY_CROSS, /* node-to-node tunnels across locations only */
-	MESH_GRANULARITY_AUTO, /* kgctl only: take the first node's annotation */
+	MESH_GRANULARITY_LOCATION,  /* one segment per location, leader tunnels */
+	MESH_GRANULARITY_FULL,      /* one segment per node */
+	MESH_GRANULARITY_CROSS,     /* node-to-node tunnels across locations only */
+	MESH_GRANULARITY_AUTO,      /* kgctl only: take the first node's annotation */
 };
 
 /* When intra-location traffic is IPIP-encapsulated (--encapsulate). */
@@ -68,14 +68,14 @@ struct mesh_node {
 	char name[MESH_NAME_MAX + 1];
 	char location[MESH_NAME_MAX + 1]; /* "" = default location */
 	struct mesh_endpoint endpoint;
-	struct mesh_prefix internal_ip; /* host IP + interface mask, or unset */
-	bool no_internal_ip; /* force-internal-ip "" or "-" */
+	struct mesh_prefix internal_ip;          /* host IP + interface mask, or unset */
+	bool no_internal_ip;                     /* force-internal-ip "" or "-" */
 	struct mesh_prefix cni_compatibility_ip; /* unset unless Cilium mode */
 	uint8_t key[MESH_KEY_LEN];
-	int64_t last_seen; /* Unix seconds */
-	bool leader; /* the leader annotation is present (hint only) */
-	uint32_t persistent_keepalive; /* seconds; non-zero = behind NAT */
-	struct mesh_prefix subnet; /* spec.podCIDR */
+	int64_t last_seen;               /* Unix seconds */
+	bool leader;                     /* the leader annotation is present (hint only) */
+	uint32_t persistent_keepalive;   /* seconds; non-zero = behind NAT */
+	struct mesh_prefix subnet;       /* spec.podCIDR */
 	struct mesh_prefix wireguard_ip; /* as last published; unset if none */
 	struct mesh_discovered_endpoint *discovered_endpoints;
 	size_t n_discovered_endpoints;
@@ -91,7 +91,7 @@ struct mesh_peer {
 	struct mesh_endpoint endpoint; /* port 0 = none (a roaming peer) */
 	uint8_t public_key[MESH_KEY_LEN];
 	uint8_t preshared_key[MESH_KEY_LEN]; /* all zero = none */
-	uint32_t persistent_keepalive; /* seconds */
+	uint32_t persistent_keepalive;       /* seconds */
 };
 
 /* What a backend lists: every Node and Peer, ready or not. */
@@ -118,8 +118,7 @@ bool mesh_key_is_set(const uint8_t key[MESH_KEY_LEN]);
  * wireguard.ParseEndpoint): port 1..65535, host an IP or RFC 1123 name.
  */
 int mesh_endpoint_parse(const char *text, struct mesh_endpoint *endpoint);
-char *mesh_endpoint_format(const struct mesh_endpoint *endpoint,
-			   char buf[MESH_ENDPOINT_STRLEN]);
+char *mesh_endpoint_format(const struct mesh_endpoint *endpoint, char buf[MESH_ENDPOINT_STRLEN]);
 /* An endpoint is usable once it has a port and an IP or DNS name. */
 bool mesh_endpoint_is_set(const struct mesh_endpoint *endpoint);
 bool mesh_endpoint_equal(const struct mesh_endpoint *a, const struct mesh_endpoint *b);

@@ -20,7 +20,7 @@
 #define MESH_PREFIX_STRLEN 52
 
 struct mesh_addr {
-	uint8_t family; /* 0 (no address), AF_INET or AF_INET6 */
+	uint8_t family;    /* 0 (no address), AF_INET or AF_INET6 */
 	uint8_t bytes[16]; /* network order; IPv4 uses the first 4 */
 };
 

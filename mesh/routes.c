@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mesh/allocator.h"
+#include "mesh/array.h"
 
 /* Growing lists with a sticky error, so the builders read like the spec. */
 struct builder {
@@ -20,52 +21,33 @@ struct builder {
 	/* The local node's view. */
 	const struct mesh_topology *t;
 	const struct mesh_prefix *private_ip; /* own, with its subnet mask */
-	struct mesh_addr source; /* own private IP, or unset */
+	struct mesh_addr source;              /* own private IP, or unset */
 	enum mesh_encapsulate encapsulate;
 };
-
-static bool grow(void **array, size_t *cap, size_t n, size_t size)
-{
-	size_t new_cap = *cap ? 2 * *cap : 16;
-	void *bigger;
-
-	if (n < *cap)
-		return true;
-	bigger = realloc(*array, new_cap * size);
-	if (!bigger)
-		return false;
-	*array = bigger;
-	*cap = new_cap;
-	return true;
-}
 
 static void add_route(struct builder *b, struct mesh_route route)
 {
 	struct mesh_routes *o = b->out;
 
-	if (b->error || !grow((void **)&o->routes, &b->route_cap, o->n_routes, sizeof(route))) {
+	if (!b->error && !mesh_array_push((void **)&o->routes, &o->n_routes, &b->route_cap, &route,
+	                                  sizeof(route)))
 		b->error = -ENOMEM;
-		return;
-	}
-	o->routes[o->n_routes++] = route;
 }
 
 static void add_rule(struct builder *b, struct mesh_rule rule)
 {
 	struct mesh_routes *o = b->out;
 
-	if (b->error || !grow((void **)&o->rules, &b->rule_cap, o->n_rules, sizeof(rule))) {
+	if (!b->error &&
+	    !mesh_array_push((void **)&o->rules, &o->n_rules, &b->rule_cap, &rule, sizeof(rule)))
 		b->error = -ENOMEM;
-		return;
-	}
-	o->rules[o->n_rules++] = rule;
 }
 
 static struct mesh_route via(const struct mesh_prefix *dst, const struct mesh_addr *gw,
-			     enum mesh_route_device device)
+                             enum mesh_route_device device)
 {
-	return (struct mesh_route){ .destination = *dst, .gateway = *gw, .device = device,
-				    .onlink = true };
+	return (struct mesh_route){
+	    .destination = *dst, .gateway = *gw, .device = device, .onlink = true};
 }
 
 /* Does traffic to gw leave through the IPIP tunnel? */
@@ -73,7 +55,7 @@ static bool encapsulates(const struct builder *b, const struct mesh_addr *gw)
 {
 	return b->encapsulate == MESH_ENCAPSULATE_ALWAYS ||
 	       (b->encapsulate == MESH_ENCAPSULATE_CROSSSUBNET &&
-		!mesh_prefix_contains_addr(b->private_ip, gw));
+	        !mesh_prefix_contains_addr(b->private_ip, gw));
 }
 
 /*
@@ -81,7 +63,7 @@ static bool encapsulates(const struct builder *b, const struct mesh_addr *gw)
  * the tunnel. Only the device changes; Kilo sets no source on these.
  */
 static void add_private_route(struct builder *b, const struct mesh_prefix *dst,
-			      const struct mesh_addr *gw)
+                              const struct mesh_addr *gw)
 {
 	struct mesh_route route = via(dst, gw, MESH_DEVICE_PRIVATE);
 
@@ -113,11 +95,13 @@ static void add_local_segment(struct builder *b, const struct mesh_segment *segm
 		route = via(&host, &ip->addr, MESH_DEVICE_TUNNEL);
 		route.table = MESH_ROUTE_TABLE;
 		add_route(b, route);
-		add_rule(b, (struct mesh_rule){ .source = b->t->local->subnet, .destination = host,
-						.table = MESH_ROUTE_TABLE });
+		add_rule(b, (struct mesh_rule){.source = b->t->local->subnet,
+		                               .destination = host,
+		                               .table = MESH_ROUTE_TABLE});
 		if (b->t->leader)
-			add_rule(b, (struct mesh_rule){ .destination = host, .from_kilo = true,
-							.table = MESH_ROUTE_TABLE });
+			add_rule(b, (struct mesh_rule){.destination = host,
+			                               .from_kilo = true,
+			                               .table = MESH_ROUTE_TABLE});
 	}
 }
 
@@ -126,7 +110,7 @@ static void add_remote_segment(struct builder *b, const struct mesh_segment *seg
 {
 	const struct mesh_node *leader = mesh_segment_leader(segment);
 	const struct mesh_endpoint *endpoint = mesh_topology_endpoint(
-		b->t, leader->key, &leader->endpoint, leader->persistent_keepalive);
+	    b->t, leader->key, &leader->endpoint, leader->persistent_keepalive);
 	const struct mesh_addr *wg = &segment->wireguard_ip;
 
 	for (size_t i = 0; i < segment->n_nodes; i++) {
@@ -144,8 +128,8 @@ static void add_remote_segment(struct builder *b, const struct mesh_segment *seg
 		add_route(b, route);
 	}
 	for (size_t i = 0; i < segment->n_allowed_location_ips; i++) {
-		struct mesh_route route = via(&segment->allowed_location_ips[i], wg,
-					      MESH_DEVICE_KILO);
+		struct mesh_route route =
+		    via(&segment->allowed_location_ips[i], wg, MESH_DEVICE_KILO);
 
 		route.source = b->source;
 		add_route(b, route);
@@ -166,9 +150,9 @@ static void add_leader_routes(struct builder *b, bool local)
 	}
 	for (size_t p = 0; p < t->n_peers; p++)
 		for (size_t i = 0; i < t->peers[p].n_allowed_ips; i++)
-			add_route(b, (struct mesh_route){ .destination = t->peers[p].allowed_ips[i],
-							  .source = b->source,
-							  .device = MESH_DEVICE_KILO });
+			add_route(b, (struct mesh_route){.destination = t->peers[p].allowed_ips[i],
+			                                 .source = b->source,
+			                                 .device = MESH_DEVICE_KILO});
 }
 
 /* Everything not in the own location goes to the leader's private IP. */
@@ -198,13 +182,10 @@ static void add_member_routes(struct builder *b, bool local)
 		for (size_t i = 0; i < seg->n_nodes; i++)
 			add_private_route(b, &seg->nodes[i]->subnet, gw);
 		for (size_t i = 0; i < seg->n_nodes; i++) {
-			const struct mesh_prefix *ip = mesh_node_private_ip(seg->nodes[i]);
 			struct mesh_prefix host;
 
-			if (!ip)
-				continue;
-			host = mesh_prefix_host(&ip->addr);
-			add_private_route(b, &host, gw);
+			if (mesh_node_private_host(seg->nodes[i], &host))
+				add_private_route(b, &host, gw);
 		}
 		for (size_t i = 0; i < seg->n_allowed_location_ips; i++)
 			add_private_route(b, &seg->allowed_location_ips[i], gw);
@@ -215,9 +196,9 @@ static void add_member_routes(struct builder *b, bool local)
 }
 
 int mesh_routes_build(const struct mesh_topology *t, const struct mesh_routes_options *options,
-		      struct mesh_routes *routes)
+                      struct mesh_routes *routes)
 {
-	struct builder b = { .out = routes, .t = t, .encapsulate = options->encapsulate };
+	struct builder b = {.out = routes, .t = t, .encapsulate = options->encapsulate};
 
 	memset(routes, 0, sizeof(*routes));
 	b.private_ip = mesh_node_private_ip(t->local);
@@ -233,9 +214,10 @@ int mesh_routes_build(const struct mesh_topology *t, const struct mesh_routes_op
 }
 
 int mesh_routes_for_peer(const struct mesh_topology *t, const char *peer_name,
-			 const struct mesh_prefix *extra, size_t n_extra, struct mesh_routes *routes)
+                         const struct mesh_prefix *extra, size_t n_extra,
+                         struct mesh_routes *routes)
 {
-	struct builder b = { .out = routes, .t = t };
+	struct builder b = {.out = routes, .t = t};
 
 	memset(routes, 0, sizeof(*routes));
 	for (size_t s = 0; s < t->n_segments; s++) {
@@ -246,24 +228,21 @@ int mesh_routes_for_peer(const struct mesh_topology *t, const char *peer_name,
 		for (size_t i = 0; i < seg->n_nodes; i++)
 			add_route(&b, via(&seg->nodes[i]->subnet, wg, MESH_DEVICE_KILO));
 		for (size_t i = 0; i < seg->n_nodes; i++) {
-			const struct mesh_prefix *ip = mesh_node_private_ip(seg->nodes[i]);
 			struct mesh_prefix private_host;
 
-			if (!ip)
-				continue;
-			private_host = mesh_prefix_host(&ip->addr);
-			add_route(&b, via(&private_host, wg, MESH_DEVICE_KILO));
+			if (mesh_node_private_host(seg->nodes[i], &private_host))
+				add_route(&b, via(&private_host, wg, MESH_DEVICE_KILO));
 		}
 		for (size_t i = 0; i < seg->n_allowed_location_ips; i++)
 			add_route(&b, via(&seg->allowed_location_ips[i], wg, MESH_DEVICE_KILO));
-		add_route(&b, (struct mesh_route){ .destination = host, .device = MESH_DEVICE_KILO });
+		add_route(&b, (struct mesh_route){.destination = host, .device = MESH_DEVICE_KILO});
 	}
 	for (size_t p = 0; p < t->n_peers; p++) {
 		if (!strcmp(t->peers[p].name, peer_name))
 			continue;
 		for (size_t i = 0; i < t->peers[p].n_allowed_ips; i++)
-			add_route(&b, (struct mesh_route){ .destination = t->peers[p].allowed_ips[i],
-							   .device = MESH_DEVICE_KILO });
+			add_route(&b, (struct mesh_route){.destination = t->peers[p].allowed_ips[i],
+			                                  .device = MESH_DEVICE_KILO});
 	}
 	for (size_t i = 0; i < n_extra && t->n_segments; i++)
 		add_route(&b, via(&extra[i], &t->segments[0].wireguard_ip, MESH_DEVICE_KILO));
@@ -293,7 +272,7 @@ void mesh_routes_release(struct mesh_routes *routes)
 }
 
 static const char *device_name(const struct mesh_route_devices *devices,
-			       enum mesh_route_device device)
+                               enum mesh_route_device device)
 {
 	if (device == MESH_DEVICE_PRIVATE)
 		return devices->private_iface;
@@ -301,26 +280,27 @@ static const char *device_name(const struct mesh_route_devices *devices,
 }
 
 char *mesh_route_format(const struct mesh_route *route, const struct mesh_route_devices *devices,
-			char buf[MESH_ROUTE_STRLEN])
+                        char buf[MESH_ROUTE_STRLEN])
 {
 	char dst[MESH_PREFIX_STRLEN], gw[MESH_ADDR_STRLEN], src[MESH_ADDR_STRLEN];
-	int n = snprintf(buf, MESH_ROUTE_STRLEN, "%s", mesh_prefix_format(&route->destination, dst));
+	int n =
+	    snprintf(buf, MESH_ROUTE_STRLEN, "%s", mesh_prefix_format(&route->destination, dst));
 
 	if (mesh_addr_is_set(&route->gateway))
 		n += snprintf(buf + n, MESH_ROUTE_STRLEN - n, " via %s",
-			      mesh_addr_format(&route->gateway, gw));
+		              mesh_addr_format(&route->gateway, gw));
 	n += snprintf(buf + n, MESH_ROUTE_STRLEN - n, " dev %s%s",
-		      device_name(devices, route->device), route->onlink ? " onlink" : "");
+	              device_name(devices, route->device), route->onlink ? " onlink" : "");
 	if (mesh_addr_is_set(&route->source))
 		n += snprintf(buf + n, MESH_ROUTE_STRLEN - n, " src %s",
-			      mesh_addr_format(&route->source, src));
+		              mesh_addr_format(&route->source, src));
 	if (route->table)
 		snprintf(buf + n, MESH_ROUTE_STRLEN - n, " table %u", route->table);
 	return buf;
 }
 
 char *mesh_rule_format(const struct mesh_rule *rule, const struct mesh_route_devices *devices,
-		       char buf[MESH_ROUTE_STRLEN])
+                       char buf[MESH_ROUTE_STRLEN])
 {
 	char src[MESH_PREFIX_STRLEN] = "all", dst[MESH_PREFIX_STRLEN] = "all";
 	int n;

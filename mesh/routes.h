@@ -26,23 +26,23 @@
 
 enum mesh_route_device {
 	MESH_DEVICE_KILO = 0, /* the WireGuard interface (kilo0) */
-	MESH_DEVICE_PRIVATE, /* the interface holding the private IP */
-	MESH_DEVICE_TUNNEL, /* the IPIP tunnel (tunl0) */
+	MESH_DEVICE_PRIVATE,  /* the interface holding the private IP */
+	MESH_DEVICE_TUNNEL,   /* the IPIP tunnel (tunl0) */
 };
 
 struct mesh_route {
 	struct mesh_prefix destination;
 	struct mesh_addr gateway; /* unset = directly on the device */
-	struct mesh_addr source; /* unset = no preferred source */
+	struct mesh_addr source;  /* unset = no preferred source */
 	enum mesh_route_device device;
 	bool onlink;
 	uint32_t table; /* 0 = main */
 };
 
 struct mesh_rule {
-	struct mesh_prefix source; /* unset = from all */
+	struct mesh_prefix source;      /* unset = from all */
 	struct mesh_prefix destination; /* unset = to all */
-	bool from_kilo; /* iif <kilo interface> */
+	bool from_kilo;                 /* iif <kilo interface> */
 	uint32_t table;
 };
 
@@ -65,7 +65,7 @@ struct mesh_route_devices {
 
 /* Routes and rules of the local node of the topology. */
 int mesh_routes_build(const struct mesh_topology *topology,
-		      const struct mesh_routes_options *options, struct mesh_routes *routes);
+                      const struct mesh_routes_options *options, struct mesh_routes *routes);
 
 /*
  * Routes of a host joined as Peer peer_name (kgctl connect): every segment
@@ -73,7 +73,8 @@ int mesh_routes_build(const struct mesh_topology *topology,
  * extra through the first segment.
  */
 int mesh_routes_for_peer(const struct mesh_topology *topology, const char *peer_name,
-			 const struct mesh_prefix *extra, size_t n_extra, struct mesh_routes *routes);
+                         const struct mesh_prefix *extra, size_t n_extra,
+                         struct mesh_routes *routes);
 
 /*
  * The address of the IPIP tunnel: the first IP of the local pod CIDR as a
@@ -85,9 +86,9 @@ void mesh_routes_release(struct mesh_routes *routes);
 
 /* "10.2.0.0/24 via 10.4.0.1 dev kilo0 onlink src 192.168.0.1 table 1107" */
 char *mesh_route_format(const struct mesh_route *route, const struct mesh_route_devices *devices,
-			char buf[MESH_ROUTE_STRLEN]);
+                        char buf[MESH_ROUTE_STRLEN]);
 /* "from 10.2.1.0/24 to 192.168.0.2/32 iif kilo0 lookup 1107" */
 char *mesh_rule_format(const struct mesh_rule *rule, const struct mesh_route_devices *devices,
-		       char buf[MESH_ROUTE_STRLEN]);
+                       char buf[MESH_ROUTE_STRLEN]);
 
 #endif /* MESH_ROUTES_H */

@@ -20,7 +20,7 @@
 struct member {
 	const struct mesh_node *node;
 	const char *prefix; /* "location:" or "node:" */
-	const char *name; /* location or node name */
+	const char *name;   /* location or node name */
 };
 
 static void report(char *err, size_t err_size, const char *fmt, ...)
@@ -41,9 +41,18 @@ const struct mesh_prefix *mesh_node_private_ip(const struct mesh_node *node)
 	return &node->internal_ip;
 }
 
+bool mesh_node_private_host(const struct mesh_node *node, struct mesh_prefix *host)
+{
+	const struct mesh_prefix *ip = mesh_node_private_ip(node);
+
+	if (ip)
+		*host = mesh_prefix_host(&ip->addr);
+	return ip != NULL;
+}
+
 static struct member member_of(const struct mesh_node *node, enum mesh_granularity granularity)
 {
-	struct member m = { .node = node, .prefix = "node:", .name = node->name };
+	struct member m = {.node = node, .prefix = "node:", .name = node->name};
 
 	if (granularity == MESH_GRANULARITY_LOCATION && mesh_node_private_ip(node)) {
 		m.prefix = "location:";
@@ -83,7 +92,7 @@ static size_t find_leader(const struct mesh_node **nodes, size_t n)
 		if (nodes[i]->leader && volunteer == n)
 			volunteer = i;
 		if (is_public && public == n)
-			public = i;
+		public = i;
 	}
 	if (volunteer < n)
 		return volunteer;
@@ -134,18 +143,16 @@ static int collect_allowed_ips(struct mesh_segment *segment)
 		return -ENOMEM;
 	for (size_t i = 0; i < segment->n_nodes; i++) {
 		const struct mesh_node *node = segment->nodes[i];
-		const struct mesh_prefix *private_ip = mesh_node_private_ip(node);
 
 		segment->allowed_ips[segment->n_allowed_ips++] = node->subnet;
-		if (private_ip)
-			segment->allowed_ips[segment->n_allowed_ips++] =
-				mesh_prefix_host(&private_ip->addr);
+		if (mesh_node_private_host(node, &segment->allowed_ips[segment->n_allowed_ips]))
+			segment->n_allowed_ips++;
 	}
 	return collect_location_ips(segment);
 }
 
 static int init_segment(struct mesh_segment *segment, const struct member *first,
-			const struct mesh_node **nodes, size_t n, enum mesh_granularity granularity)
+                        const struct mesh_node **nodes, size_t n, enum mesh_granularity granularity)
 {
 	segment->nodes = nodes;
 	segment->n_nodes = n;
@@ -153,7 +160,7 @@ static int init_segment(struct mesh_segment *segment, const struct member *first
 	snprintf(segment->location, sizeof(segment->location), "%s%s", first->prefix, first->name);
 	if (granularity == MESH_GRANULARITY_CROSS && mesh_node_private_ip(first->node))
 		snprintf(segment->logical_location, sizeof(segment->logical_location),
-			 "location:%s", first->node->location);
+		         "location:%s", first->node->location);
 	return collect_allowed_ips(segment);
 }
 
@@ -184,7 +191,7 @@ static int build_segments(struct mesh_topology *t, const struct member *members,
 		if (i + 1 < n && same_segment(&members[i], &members[i + 1]))
 			continue;
 		ret = init_segment(&t->segments[s], &members[start], &t->members[start],
-				   i + 1 - start, t->granularity);
+		                   i + 1 - start, t->granularity);
 		if (ret)
 			return ret;
 		start = i + 1;
@@ -195,8 +202,8 @@ static int build_segments(struct mesh_topology *t, const struct member *members,
 
 /* Ready nodes as members, sorted; the local node must be one of them. */
 static int collect_members(struct mesh_topology *t, const struct mesh_cluster *cluster,
-			   const struct mesh_topology_options *options, struct member **out,
-			   size_t *n_out)
+                           const struct mesh_topology_options *options, struct member **out,
+                           size_t *n_out)
 {
 	struct member *members = calloc(cluster->n_nodes ? cluster->n_nodes : 1, sizeof(*members));
 	size_t n = 0;
@@ -238,7 +245,7 @@ static bool strictly_contains(const struct mesh_prefix *outer, const struct mesh
  * private IP, say) is fine: the more specific route wins.
  */
 static bool location_ip_conflicts(const struct mesh_topology *t, const struct mesh_segment *own,
-				  const struct mesh_prefix *ip)
+                                  const struct mesh_prefix *ip)
 {
 	for (size_t s = 0; s < t->n_segments; s++) {
 		const struct mesh_segment *seg = &t->segments[s];
@@ -283,7 +290,8 @@ static int allocate_ips(struct mesh_topology *t, char *err, size_t err_size)
 
 		if (mesh_allocator_next(&allocator, &ip)) {
 			report(err, err_size,
-			       "failed to allocate an IP address; ran out of IP addresses in subnet %s for %zu segments",
+			       "failed to allocate an IP address; ran out of IP addresses in "
+			       "subnet %s for %zu segments",
 			       mesh_prefix_format(&t->subnet, subnet), t->n_segments);
 			return -ENOSPC;
 		}
@@ -302,7 +310,8 @@ static int check_options(const struct mesh_topology_options *options, char *err,
 
 	if (g != MESH_GRANULARITY_LOCATION && g != MESH_GRANULARITY_FULL &&
 	    g != MESH_GRANULARITY_CROSS) {
-		report(err, err_size, "mesh granularity %d unknown; possible values are: location, full, cross",
+		report(err, err_size,
+		       "mesh granularity %d unknown; possible values are: location, full, cross",
 		       (int)g);
 		return -EINVAL;
 	}
@@ -318,8 +327,8 @@ static int check_options(const struct mesh_topology_options *options, char *err,
 }
 
 int mesh_topology_build(const struct mesh_cluster *cluster,
-			const struct mesh_topology_options *options, struct mesh_topology *t,
-			char *err, size_t err_size)
+                        const struct mesh_topology_options *options, struct mesh_topology *t,
+                        char *err, size_t err_size)
 {
 	struct member *members = NULL;
 	size_t n_members = 0;
@@ -335,7 +344,8 @@ int mesh_topology_build(const struct mesh_cluster *cluster,
 	t->wireguard_cidr = t->subnet;
 	ret = collect_members(t, cluster, options, &members, &n_members);
 	if (ret == -ENOENT)
-		report(err, err_size, "node %s: not found among the ready nodes", options->hostname);
+		report(err, err_size, "node %s: not found among the ready nodes",
+		       options->hostname);
 	if (!ret)
 		ret = build_segments(t, members, n_members);
 	if (!ret) {
@@ -372,7 +382,7 @@ void mesh_topology_release(struct mesh_topology *t)
 }
 
 bool mesh_topology_segment_is_local(const struct mesh_topology *t,
-				    const struct mesh_segment *segment)
+                                    const struct mesh_segment *segment)
 {
 	const struct mesh_segment *own = &t->segments[t->local_segment];
 

@@ -35,10 +35,10 @@
 
 struct mesh_topology_options {
 	enum mesh_granularity granularity; /* LOCATION, FULL or CROSS */
-	const char *hostname; /* the viewpoint: the local node */
-	uint16_t port; /* ListenPort of the local WireGuard config */
-	struct mesh_prefix subnet; /* the Kilo subnet (--subnet) */
-	int64_t now; /* Unix seconds, for node readiness */
+	const char *hostname;              /* the viewpoint: the local node */
+	uint16_t port;                     /* ListenPort of the local WireGuard config */
+	struct mesh_prefix subnet;         /* the Kilo subnet (--subnet) */
+	int64_t now;                       /* Unix seconds, for node readiness */
 };
 
 /*
@@ -67,10 +67,10 @@ struct mesh_topology {
 	struct mesh_prefix subnet; /* masked */
 	const struct mesh_node *local;
 	size_t local_segment; /* index into segments */
-	bool leader; /* the local node leads its segment */
+	bool leader;          /* the local node leads its segment */
 	/* Own WireGuard IP with the subnet's mask if leader, else the subnet. */
 	struct mesh_prefix wireguard_cidr;
-	struct mesh_segment *segments; /* sorted by location */
+	struct mesh_segment *segments;    /* sorted by location */
 	const struct mesh_node **members; /* one block behind every segment's nodes */
 	size_t n_segments;
 	struct mesh_peer *peers; /* ready peers by name, allowed IPs deduplicated */
@@ -81,8 +81,8 @@ struct mesh_topology {
 };
 
 int mesh_topology_build(const struct mesh_cluster *cluster,
-			const struct mesh_topology_options *options, struct mesh_topology *topology,
-			char *err, size_t err_size);
+                        const struct mesh_topology_options *options, struct mesh_topology *topology,
+                        char *err, size_t err_size);
 void mesh_topology_release(struct mesh_topology *topology);
 
 static inline const struct mesh_node *mesh_segment_leader(const struct mesh_segment *segment)
@@ -96,18 +96,20 @@ static inline const struct mesh_node *mesh_segment_leader(const struct mesh_segm
  * the segments of the same logical location.
  */
 bool mesh_topology_segment_is_local(const struct mesh_topology *topology,
-				    const struct mesh_segment *segment);
+                                    const struct mesh_segment *segment);
 
 /*
  * Kilo's updateEndpoint: the endpoint to dial for key. Only a roaming side
  * (keepalive > 0) has its endpoint replaced by a discovered one.
  */
 const struct mesh_endpoint *mesh_topology_endpoint(const struct mesh_topology *topology,
-						   const uint8_t key[MESH_KEY_LEN],
-						   const struct mesh_endpoint *endpoint,
-						   uint32_t persistent_keepalive);
+                                                   const uint8_t key[MESH_KEY_LEN],
+                                                   const struct mesh_endpoint *endpoint,
+                                                   uint32_t persistent_keepalive);
 
 /* The private IP of a node, or NULL when it has none (or it is forced off). */
 const struct mesh_prefix *mesh_node_private_ip(const struct mesh_node *node);
+/* The private IP as a /32 (/128) in host; false when the node has none. */
+bool mesh_node_private_host(const struct mesh_node *node, struct mesh_prefix *host);
 
 #endif /* MESH_TOPOLOGY_H */

@@ -67,7 +67,8 @@ static struct claim *rank_claims(const struct mesh_peer **sorted, size_t n, size
 		return NULL;
 	for (size_t p = 0; p < n; p++)
 		for (size_t i = 0; i < sorted[p]->n_allowed_ips; i++)
-			claims[c++] = (struct claim){ .ip = sorted[p]->allowed_ips[i], .peer = p, .index = i };
+			claims[c++] =
+			    (struct claim){.ip = sorted[p]->allowed_ips[i], .peer = p, .index = i};
 	qsort(claims, total, sizeof(*claims), compare_claims);
 	for (size_t i = 0; i < total; i++)
 		claims[i].first = !i || compare_prefixes(&claims[i - 1].ip, &claims[i].ip);
@@ -79,7 +80,8 @@ static struct claim *rank_claims(const struct mesh_peer **sorted, size_t n, size
 static int copy_peer(struct mesh_peer *out, const struct mesh_peer *in, const struct claim *claims)
 {
 	*out = *in;
-	out->allowed_ips = calloc(in->n_allowed_ips ? in->n_allowed_ips : 1, sizeof(*out->allowed_ips));
+	out->allowed_ips =
+	    calloc(in->n_allowed_ips ? in->n_allowed_ips : 1, sizeof(*out->allowed_ips));
 	out->n_allowed_ips = 0;
 	if (!out->allowed_ips)
 		return -ENOMEM;
@@ -91,8 +93,8 @@ static int copy_peer(struct mesh_peer *out, const struct mesh_peer *in, const st
 
 int mesh_topology_collect_peers(struct mesh_topology *t, const struct mesh_cluster *cluster)
 {
-	const struct mesh_peer **sorted = calloc(cluster->n_peers ? cluster->n_peers : 1,
-						 sizeof(*sorted));
+	const struct mesh_peer **sorted =
+	    calloc(cluster->n_peers ? cluster->n_peers : 1, sizeof(*sorted));
 	struct claim *claims = NULL;
 	size_t n = 0, n_claims = 0, c = 0;
 	int ret = -ENOMEM;
@@ -139,7 +141,7 @@ static int compare_sightings(const void *a, const void *b)
 static void add_sightings(struct sighting *s, size_t *n, const struct mesh_node *node)
 {
 	for (size_t i = 0; i < node->n_discovered_endpoints; i++, (*n)++)
-		s[*n] = (struct sighting){ .endpoint = &node->discovered_endpoints[i], .order = *n };
+		s[*n] = (struct sighting){.endpoint = &node->discovered_endpoints[i], .order = *n};
 }
 
 int mesh_topology_merge_discovered(struct mesh_topology *t)
@@ -165,7 +167,7 @@ int mesh_topology_merge_discovered(struct mesh_topology *t)
 	qsort(sightings, n, sizeof(*sightings), compare_sightings);
 	for (size_t i = 0; i < n; i++)
 		if (!i || memcmp(sightings[i - 1].endpoint->key, sightings[i].endpoint->key,
-				 MESH_KEY_LEN))
+		                 MESH_KEY_LEN))
 			t->discovered[t->n_discovered++] = *sightings[i].endpoint;
 	free(sightings);
 	return 0;
@@ -177,9 +179,9 @@ static int compare_key(const void *key, const void *entry)
 }
 
 const struct mesh_endpoint *mesh_topology_endpoint(const struct mesh_topology *t,
-						   const uint8_t key[MESH_KEY_LEN],
-						   const struct mesh_endpoint *endpoint,
-						   uint32_t persistent_keepalive)
+                                                   const uint8_t key[MESH_KEY_LEN],
+                                                   const struct mesh_endpoint *endpoint,
+                                                   uint32_t persistent_keepalive)
 {
 	const struct mesh_discovered_endpoint *found;
 

@@ -9,7 +9,7 @@
 
 /* Append a, then b, into a fresh array; drop repeats of an earlier entry. */
 static int join_ips(struct mesh_wg_peer *peer, const struct mesh_prefix *a, size_t n_a,
-		    const struct mesh_prefix *b, size_t n_b, bool dedup)
+                    const struct mesh_prefix *b, size_t n_b, bool dedup)
 {
 	size_t total = n_a + n_b;
 
@@ -31,24 +31,24 @@ static int join_ips(struct mesh_wg_peer *peer, const struct mesh_prefix *a, size
 
 /* A segment as seen by a viewer with the given keepalive. */
 static int segment_peer(const struct mesh_topology *t, const struct mesh_segment *segment,
-			uint32_t keepalive, struct mesh_wg_peer *peer)
+                        uint32_t keepalive, struct mesh_wg_peer *peer)
 {
 	const struct mesh_node *leader = mesh_segment_leader(segment);
 
 	memcpy(peer->public_key, leader->key, MESH_KEY_LEN);
 	peer->endpoint = *mesh_topology_endpoint(t, leader->key, &leader->endpoint,
-						 leader->persistent_keepalive);
+	                                         leader->persistent_keepalive);
 	peer->persistent_keepalive = keepalive;
 	return join_ips(peer, segment->allowed_ips, segment->n_allowed_ips,
-			segment->allowed_location_ips, segment->n_allowed_location_ips, false);
+	                segment->allowed_location_ips, segment->n_allowed_location_ips, false);
 }
 
 static int peer_peer(const struct mesh_topology *t, const struct mesh_peer *source,
-		     uint32_t keepalive, struct mesh_wg_peer *peer)
+                     uint32_t keepalive, struct mesh_wg_peer *peer)
 {
 	memcpy(peer->public_key, source->public_key, MESH_KEY_LEN);
 	peer->endpoint = *mesh_topology_endpoint(t, source->public_key, &source->endpoint,
-						 source->persistent_keepalive);
+	                                         source->persistent_keepalive);
 	peer->persistent_keepalive = keepalive;
 	return join_ips(peer, source->allowed_ips, source->n_allowed_ips, NULL, 0, false);
 }
@@ -70,7 +70,8 @@ int mesh_wgconfig_local(const struct mesh_topology *t, struct mesh_wg_config *co
 	for (size_t s = 0; !ret && s < t->n_segments; s++) {
 		if (mesh_topology_segment_is_local(t, &t->segments[s]))
 			continue;
-		ret = segment_peer(t, &t->segments[s], keepalive, &config->peers[config->n_peers++]);
+		ret =
+		    segment_peer(t, &t->segments[s], keepalive, &config->peers[config->n_peers++]);
 	}
 	for (size_t p = 0; !ret && p < t->n_peers; p++) {
 		struct mesh_wg_peer *peer = &config->peers[config->n_peers++];
@@ -92,7 +93,7 @@ static const struct mesh_peer *find_peer(const struct mesh_topology *t, const ch
 }
 
 int mesh_wgconfig_for_peer(const struct mesh_topology *t, const char *peer_name,
-			   struct mesh_wg_config *config)
+                           struct mesh_wg_config *config)
 {
 	static const struct mesh_peer nobody;
 	const struct mesh_peer *self = find_peer(t, peer_name);
@@ -110,7 +111,7 @@ int mesh_wgconfig_for_peer(const struct mesh_topology *t, const char *peer_name,
 		if (&t->peers[p] == self)
 			continue;
 		ret = peer_peer(t, &t->peers[p], self->persistent_keepalive,
-				&config->peers[config->n_peers++]);
+		                &config->peers[config->n_peers++]);
 	}
 	if (ret)
 		mesh_wgconfig_release(config);
@@ -118,7 +119,7 @@ int mesh_wgconfig_for_peer(const struct mesh_topology *t, const char *peer_name,
 }
 
 int mesh_wgconfig_as_peer(const struct mesh_topology *t, const struct mesh_prefix *extra,
-			  size_t n_extra, struct mesh_wg_peer *peer)
+                          size_t n_extra, struct mesh_wg_peer *peer)
 {
 	const struct mesh_segment *segment = &t->segments[t->local_segment];
 	const struct mesh_node *leader = mesh_segment_leader(segment);
@@ -130,7 +131,7 @@ int mesh_wgconfig_as_peer(const struct mesh_topology *t, const struct mesh_prefi
 }
 
 int mesh_wgconfig_from_peer(const struct mesh_peer *source, const struct mesh_prefix *extra,
-			    size_t n_extra, struct mesh_wg_peer *peer)
+                            size_t n_extra, struct mesh_wg_peer *peer)
 {
 	memset(peer, 0, sizeof(*peer));
 	memcpy(peer->public_key, source->public_key, MESH_KEY_LEN);

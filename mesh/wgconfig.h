@@ -49,7 +49,7 @@ int mesh_wgconfig_local(const struct mesh_topology *topology, struct mesh_wg_con
  * Peer with the same keepalive. An unknown name gets keepalive 0, no key.
  */
 int mesh_wgconfig_for_peer(const struct mesh_topology *topology, const char *peer_name,
-			   struct mesh_wg_config *config);
+                           struct mesh_wg_config *config);
 
 /*
  * The local segment as one peer for another WireGuard interface (showconf
@@ -57,11 +57,11 @@ int mesh_wgconfig_for_peer(const struct mesh_topology *topology, const char *pee
  * extra, deduplicated (first wins); leader's endpoint and key; no keepalive.
  */
 int mesh_wgconfig_as_peer(const struct mesh_topology *topology, const struct mesh_prefix *extra,
-			  size_t n_extra, struct mesh_wg_peer *peer);
+                          size_t n_extra, struct mesh_wg_peer *peer);
 
 /* A Peer object's own definition plus extra allowed IPs, deduplicated. */
 int mesh_wgconfig_from_peer(const struct mesh_peer *source, const struct mesh_prefix *extra,
-			    size_t n_extra, struct mesh_wg_peer *peer);
+                            size_t n_extra, struct mesh_wg_peer *peer);
 
 void mesh_wg_peer_release(struct mesh_wg_peer *peer);
 void mesh_wgconfig_release(struct mesh_wg_config *config);

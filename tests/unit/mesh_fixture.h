@@ -86,7 +86,7 @@ static inline void fixture_node(struct mesh_node *node, const struct node_spec *
 	node->granularity = MESH_GRANULARITY_LOCATION;
 	if (spec->allowed_location_ips)
 		node->allowed_location_ips =
-			fixture_prefixes(spec->allowed_location_ips, &node->n_allowed_location_ips);
+		    fixture_prefixes(spec->allowed_location_ips, &node->n_allowed_location_ips);
 }
 
 static inline void fixture_peer(struct mesh_peer *peer, const struct peer_spec *spec, uint8_t id)
@@ -127,8 +127,8 @@ static inline void fixture_discover(struct mesh_cluster *c, const struct discove
 	struct mesh_node *node = fixture_find_node(c, spec->node);
 	struct mesh_discovered_endpoint *d;
 
-	node->discovered_endpoints = realloc(node->discovered_endpoints,
-					     (node->n_discovered_endpoints + 1) * sizeof(*d));
+	node->discovered_endpoints =
+	    realloc(node->discovered_endpoints, (node->n_discovered_endpoints + 1) * sizeof(*d));
 	d = &node->discovered_endpoints[node->n_discovered_endpoints++];
 	memset(d, 0, sizeof(*d));
 	memcpy(d->key, fixture_key_of(c, spec->about), MESH_KEY_LEN);
@@ -136,8 +136,8 @@ static inline void fixture_discover(struct mesh_cluster *c, const struct discove
 }
 
 static inline void fixture_cluster(struct mesh_cluster *c, const struct node_spec *nodes,
-				   size_t n_nodes, const struct peer_spec *peers, size_t n_peers,
-				   const struct discovery_spec *seen, size_t n_seen)
+                                   size_t n_nodes, const struct peer_spec *peers, size_t n_peers,
+                                   const struct discovery_spec *seen, size_t n_seen)
 {
 	memset(c, 0, sizeof(*c));
 	c->nodes = calloc(n_nodes, sizeof(*c->nodes));
@@ -153,17 +153,17 @@ static inline void fixture_cluster(struct mesh_cluster *c, const struct node_spe
 }
 
 static inline struct mesh_topology_options fixture_options(enum mesh_granularity granularity,
-							   const char *hostname)
+                                                           const char *hostname)
 {
-	return (struct mesh_topology_options){ .granularity = granularity,
-					       .hostname = hostname,
-					       .port = MESH_DEFAULT_PORT,
-					       .subnet = fixture_prefix(MESH_DEFAULT_SUBNET),
-					       .now = FIXTURE_NOW };
+	return (struct mesh_topology_options){.granularity = granularity,
+	                                      .hostname = hostname,
+	                                      .port = MESH_DEFAULT_PORT,
+	                                      .subnet = fixture_prefix(MESH_DEFAULT_SUBNET),
+	                                      .now = FIXTURE_NOW};
 }
 
 static inline void fixture_topology(struct mesh_topology *t, const struct mesh_cluster *c,
-				    enum mesh_granularity granularity, const char *hostname)
+                                    enum mesh_granularity granularity, const char *hostname)
 {
 	struct mesh_topology_options options = fixture_options(granularity, hostname);
 	char err[256] = "";
@@ -184,7 +184,7 @@ static inline const char *fixture_name_of_key(const struct mesh_cluster *c, cons
 }
 
 static inline char *fixture_join_prefixes(const struct mesh_prefix *ips, size_t n, char *buf,
-					  size_t size)
+                                          size_t size)
 {
 	size_t len = 0;
 	char ip[MESH_PREFIX_STRLEN];
@@ -192,28 +192,28 @@ static inline char *fixture_join_prefixes(const struct mesh_prefix *ips, size_t 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? "," : "",
-					mesh_prefix_format(&ips[i], ip));
+		                        mesh_prefix_format(&ips[i], ip));
 	return buf;
 }
 
 /* "gcp-a 34.1.2.3:51820 ka=0 psk=no 10.2.2.0/24,10.1.96.6/32,10.4.0.2/32" */
 static inline char *fixture_wg_peer_line(const struct mesh_cluster *c,
-					 const struct mesh_wg_peer *peer, char *buf, size_t size)
+                                         const struct mesh_wg_peer *peer, char *buf, size_t size)
 {
 	char endpoint[MESH_ENDPOINT_STRLEN], ips[1024];
 	static const uint8_t zero[MESH_KEY_LEN];
 
 	mesh_endpoint_format(&peer->endpoint, endpoint);
 	snprintf(buf, size, "%s %s ka=%u psk=%s %s", fixture_name_of_key(c, peer->public_key),
-		 endpoint[0] ? endpoint : "-", peer->persistent_keepalive,
-		 memcmp(peer->preshared_key, zero, MESH_KEY_LEN) ? "yes" : "no",
-		 fixture_join_prefixes(peer->allowed_ips, peer->n_allowed_ips, ips, sizeof(ips)));
+	         endpoint[0] ? endpoint : "-", peer->persistent_keepalive,
+	         memcmp(peer->preshared_key, zero, MESH_KEY_LEN) ? "yes" : "no",
+	         fixture_join_prefixes(peer->allowed_ips, peer->n_allowed_ips, ips, sizeof(ips)));
 	return buf;
 }
 
 /* Compare produced lines with a NULL-terminated list of expected lines. */
 static inline void fixture_assert_lines(const char *what, char **got, size_t n_got,
-					const char *const *expected)
+                                        const char *const *expected)
 {
 	size_t n = 0;
 
@@ -222,7 +222,7 @@ static inline void fixture_assert_lines(const char *what, char **got, size_t n_g
 			fail_msg("%s: missing line %zu: %s", what, n, expected[n]);
 		if (strcmp(got[n], expected[n]))
 			fail_msg("%s: line %zu\n  got:      %s\n  expected: %s", what, n, got[n],
-				 expected[n]);
+			         expected[n]);
 	}
 	if (n_got != n)
 		fail_msg("%s: %zu extra lines, first: %s", what, n_got - n, got[n]);
@@ -236,8 +236,8 @@ static inline void fixture_free_lines(char **lines, size_t n)
 }
 
 static inline void fixture_assert_wg_config(const char *what, const struct mesh_cluster *c,
-					    const struct mesh_wg_config *config,
-					    const char *const *expected)
+                                            const struct mesh_wg_config *config,
+                                            const char *const *expected)
 {
 	char **lines = calloc(config->n_peers + 1, sizeof(*lines));
 	char buf[2048];
@@ -256,53 +256,50 @@ static inline void fixture_assert_wg_config(const char *what, const struct mesh_
  * repeats laptop's IP. gcp-a and aws-a saw home-nat at different addresses.
  */
 static const struct node_spec demo_nodes[] = {
-	{ "aws-a", "aws", "3.120.246.76:51820", "10.0.0.5/24", "10.2.0.0/24", false, 0, NULL },
-	{ "aws-b", "aws", "10.0.0.6:51820", "10.0.0.6/24", "10.2.1.0/24", false, 0,
-	  "192.168.50.0/24" },
-	{ "aws-c", "aws", "10.0.1.7:51820", "10.0.1.7/24", "10.2.5.0/24", false, 0,
-	  "192.168.50.0/24,10.2.2.128/25,10.5.0.0/24" },
-	{ "gcp-a", "gcp", "34.1.2.3:51820", "10.1.96.6/20", "10.2.2.0/24", false, 0, NULL },
-	{ "gcp-b", "gcp", "34.1.2.4:51820", "-", "10.2.3.0/24", false, 0, NULL },
-	{ "home-nat", "home", "192.168.1.10:51820", "192.168.1.10/24", "10.2.4.0/24", false, 25,
-	  NULL },
+    {"aws-a", "aws", "3.120.246.76:51820", "10.0.0.5/24", "10.2.0.0/24", false, 0, NULL},
+    {"aws-b", "aws", "10.0.0.6:51820", "10.0.0.6/24", "10.2.1.0/24", false, 0, "192.168.50.0/24"},
+    {"aws-c", "aws", "10.0.1.7:51820", "10.0.1.7/24", "10.2.5.0/24", false, 0,
+     "192.168.50.0/24,10.2.2.128/25,10.5.0.0/24"},
+    {"gcp-a", "gcp", "34.1.2.3:51820", "10.1.96.6/20", "10.2.2.0/24", false, 0, NULL},
+    {"gcp-b", "gcp", "34.1.2.4:51820", "-", "10.2.3.0/24", false, 0, NULL},
+    {"home-nat", "home", "192.168.1.10:51820", "192.168.1.10/24", "10.2.4.0/24", false, 25, NULL},
 };
 
 static const struct peer_spec demo_peers[] = {
-	{ "laptop", "10.5.0.1/32", NULL, 10, true },
-	{ "phone", "10.5.0.2/32,10.5.0.1/32", "203.0.113.7:51820", 0, false },
+    {"laptop", "10.5.0.1/32", NULL, 10, true},
+    {"phone", "10.5.0.2/32,10.5.0.1/32", "203.0.113.7:51820", 0, false},
 };
 
 static const struct discovery_spec demo_seen[] = {
-	{ "gcp-a", "home-nat", "81.2.3.4:40000" },
-	{ "gcp-a", "laptop", "81.9.9.9:5555" },
-	{ "aws-a", "home-nat", "82.0.0.1:1000" },
+    {"gcp-a", "home-nat", "81.2.3.4:40000"},
+    {"gcp-a", "laptop", "81.9.9.9:5555"},
+    {"aws-a", "home-nat", "82.0.0.1:1000"},
 };
 
 static inline void demo_cluster(struct mesh_cluster *c)
 {
 	fixture_cluster(c, demo_nodes, sizeof(demo_nodes) / sizeof(*demo_nodes), demo_peers,
-			sizeof(demo_peers) / sizeof(*demo_peers), demo_seen,
-			sizeof(demo_seen) / sizeof(*demo_seen));
+	                sizeof(demo_peers) / sizeof(*demo_peers), demo_seen,
+	                sizeof(demo_seen) / sizeof(*demo_seen));
 }
 
 /* Kilo's own fixture (pkg/mesh/topology_test.go setup()), to check against its tests. */
 static const struct node_spec kilo_nodes[] = {
-	{ "a", "1", "10.1.0.1:51820", "192.168.0.1/32", "10.2.1.0/24", false, 25, NULL },
-	{ "b", "2", "10.1.0.2:51820", "192.168.0.1/32", "10.2.2.0/24", false, 0,
-	  "192.168.178.3/32" },
-	{ "c", "2", "10.1.0.3:51820", "192.168.0.2/32", "10.2.3.0/24", false, 0, NULL },
-	{ "d", "1", "10.1.0.4:51820", NULL, "10.2.4.0/24", false, 0, NULL },
+    {"a", "1", "10.1.0.1:51820", "192.168.0.1/32", "10.2.1.0/24", false, 25, NULL},
+    {"b", "2", "10.1.0.2:51820", "192.168.0.1/32", "10.2.2.0/24", false, 0, "192.168.178.3/32"},
+    {"c", "2", "10.1.0.3:51820", "192.168.0.2/32", "10.2.3.0/24", false, 0, NULL},
+    {"d", "1", "10.1.0.4:51820", NULL, "10.2.4.0/24", false, 0, NULL},
 };
 
 static const struct peer_spec kilo_peers[] = {
-	{ "a", "10.5.0.1/24,10.5.0.2/24", NULL, 0, false },
-	{ "b", "10.5.0.3/24", "192.168.0.1:51820", 0, false },
+    {"a", "10.5.0.1/24,10.5.0.2/24", NULL, 0, false},
+    {"b", "10.5.0.3/24", "192.168.0.1:51820", 0, false},
 };
 
 static inline void kilo_cluster(struct mesh_cluster *c)
 {
 	fixture_cluster(c, kilo_nodes, sizeof(kilo_nodes) / sizeof(*kilo_nodes), kilo_peers,
-			sizeof(kilo_peers) / sizeof(*kilo_peers), NULL, 0);
+	                sizeof(kilo_peers) / sizeof(*kilo_peers), NULL, 0);
 }
 
 #endif /* TESTS_MESH_FIXTURE_H */

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <errno.h>
@@ -15,19 +16,18 @@ struct allocation_case {
 	const char *const *expected; /* every address handed out, then exhaustion */
 };
 
-#define ADDRESSES(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define ADDRESSES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct allocation_case cases[] = {
-	{ "10.1.0.0/32", (const char *const[]){ NULL } },
-	{ "10.1.0.0/31", ADDRESSES("10.1.0.1/31") },
-	{ "10.1.0.0/30", ADDRESSES("10.1.0.1/30", "10.1.0.2/30", "10.1.0.3/30") },
-	/* Host bits of --subnet are ignored: counting starts at the network. */
-	{ "10.4.7.9/29",
-	  ADDRESSES("10.4.7.9/29", "10.4.7.10/29", "10.4.7.11/29", "10.4.7.12/29",
-		    "10.4.7.13/29", "10.4.7.14/29", "10.4.7.15/29") },
-	/* The last address of the IPv4 space does not wrap around to 0.0.0.0. */
-	{ "255.255.255.254/31", ADDRESSES("255.255.255.255/31") },
-	{ "fd00:4::/126", ADDRESSES("fd00:4::1/126", "fd00:4::2/126", "fd00:4::3/126") },
+    {"10.1.0.0/32", (const char *const[]){NULL}},
+    {"10.1.0.0/31", ADDRESSES("10.1.0.1/31")},
+    {"10.1.0.0/30", ADDRESSES("10.1.0.1/30", "10.1.0.2/30", "10.1.0.3/30")},
+    /* Host bits of --subnet are ignored: counting starts at the network. */
+    {"10.4.7.9/29", ADDRESSES("10.4.7.9/29", "10.4.7.10/29", "10.4.7.11/29", "10.4.7.12/29",
+                              "10.4.7.13/29", "10.4.7.14/29", "10.4.7.15/29")},
+    /* The last address of the IPv4 space does not wrap around to 0.0.0.0. */
+    {"255.255.255.254/31", ADDRESSES("255.255.255.255/31")},
+    {"fd00:4::/126", ADDRESSES("fd00:4::1/126", "fd00:4::2/126", "fd00:4::3/126")},
 };
 
 static void run_case(const struct allocation_case *tc)
@@ -88,7 +88,7 @@ static void test_small_subnet_runs_out_after_its_last_address(void **state)
 static void test_unset_subnet_allocates_nothing(void **state)
 {
 	struct mesh_allocator allocator;
-	struct mesh_prefix subnet = { 0 }, next;
+	struct mesh_prefix subnet = {0}, next;
 
 	(void)state;
 	mesh_allocator_init(&allocator, &subnet);
@@ -98,10 +98,10 @@ static void test_unset_subnet_allocates_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_allocations_are_positional_and_end_with_the_subnet),
-		cmocka_unit_test(test_default_subnet_gives_kilo_addresses),
-		cmocka_unit_test(test_small_subnet_runs_out_after_its_last_address),
-		cmocka_unit_test(test_unset_subnet_allocates_nothing),
+	    cmocka_unit_test(test_allocations_are_positional_and_end_with_the_subnet),
+	    cmocka_unit_test(test_default_subnet_gives_kilo_addresses),
+	    cmocka_unit_test(test_small_subnet_runs_out_after_its_last_address),
+	    cmocka_unit_test(test_unset_subnet_allocates_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "mesh/iptables.h"
@@ -15,27 +16,29 @@
 #define COMMENT(text) " -m comment --comment \"Kilo: " text "\""
 #define V4 "iptables -t "
 #define V6 "ip6tables -t "
-#define KNOWN(ip) V4 "nat -I KILO-NAT 1 -d " ip COMMENT("do not NAT packets destined for known IPs") " -j RETURN"
-#define WG(ip) V4 "nat -I KILO-NAT 1 -d " ip COMMENT("do not NAT packets destined for WireGuared IPs") " -j RETURN"
+#define KNOWN(ip)                                                                                  \
+	V4 "nat -I KILO-NAT 1 -d " ip COMMENT(                                                     \
+	    "do not NAT packets destined for known IPs") " -j RETURN"
+#define WG(ip)                                                                                     \
+	V4 "nat -I KILO-NAT 1 -d " ip COMMENT(                                                     \
+	    "do not NAT packets destined for WireGuared IPs") " -j RETURN"
 #define FORWARD(flag, ip, what) V4 "filter -I FORWARD 1 " flag " " ip COMMENT(what) " -j ACCEPT"
-#define PEER(ip)                                                                          \
-	V4 "nat -I POSTROUTING 1 -s " ip COMMENT("jump to NAT chain") " -j KILO-NAT",        \
-		V4 "nat -I KILO-NAT 1 -d " ip COMMENT("do not NAT packets destined for peers") \
-		   " -j RETURN"
+#define PEER(ip)                                                                                   \
+	V4 "nat -I POSTROUTING 1 -s " ip COMMENT("jump to NAT chain") " -j KILO-NAT",              \
+	    V4 "nat -I KILO-NAT 1 -d " ip COMMENT(                                                 \
+	        "do not NAT packets destined for peers") " -j RETURN"
 #define IPIP_ACCEPT(ip) V4 "filter -I KILO-IPIP 1 -s " ip COMMENT("allow IPIP traffic") " -j ACCEPT"
-#define NAT_TAIL                                                                           \
-	V4 "nat -A KILO-NAT" COMMENT("NAT remaining packets") " -j MASQUERADE",              \
-		V6 "nat -A KILO-NAT" COMMENT("NAT remaining packets") " -j MASQUERADE"
+#define NAT_TAIL                                                                                   \
+	V4 "nat -A KILO-NAT" COMMENT("NAT remaining packets") " -j MASQUERADE",                    \
+	    V6 "nat -A KILO-NAT" COMMENT("NAT remaining packets") " -j MASQUERADE"
 /* What every node of the demo cluster keeps out of NAT (location granularity). */
-#define DEMO_SEGMENTS_GCP_AND_AFTER                                                       \
-	WG("10.4.0.2/32"), KNOWN("10.2.2.0/24"), KNOWN("10.1.96.6/32"), KNOWN("10.4.0.2/32"), \
-		WG("10.4.0.3/32"), KNOWN("10.2.4.0/24"), KNOWN("192.168.1.10/32"),             \
-		KNOWN("10.4.0.3/32"), WG("10.4.0.4/32"), KNOWN("10.2.3.0/24"),                 \
-		KNOWN("10.4.0.4/32")
-#define DEMO_SEGMENT_AWS                                                                  \
-	WG("10.4.0.1/32"), KNOWN("10.2.0.0/24"), KNOWN("10.0.0.5/32"), KNOWN("10.2.1.0/24"), \
-		KNOWN("10.0.0.6/32"), KNOWN("10.2.5.0/24"), KNOWN("10.0.1.7/32"),              \
-		KNOWN("10.4.0.1/32")
+#define DEMO_SEGMENTS_GCP_AND_AFTER                                                                \
+	WG("10.4.0.2/32"), KNOWN("10.2.2.0/24"), KNOWN("10.1.96.6/32"), KNOWN("10.4.0.2/32"),      \
+	    WG("10.4.0.3/32"), KNOWN("10.2.4.0/24"), KNOWN("192.168.1.10/32"),                     \
+	    KNOWN("10.4.0.3/32"), WG("10.4.0.4/32"), KNOWN("10.2.3.0/24"), KNOWN("10.4.0.4/32")
+#define DEMO_SEGMENT_AWS                                                                           \
+	WG("10.4.0.1/32"), KNOWN("10.2.0.0/24"), KNOWN("10.0.0.5/32"), KNOWN("10.2.1.0/24"),       \
+	    KNOWN("10.0.0.6/32"), KNOWN("10.2.5.0/24"), KNOWN("10.0.1.7/32"), KNOWN("10.4.0.1/32")
 
 static char **render(const struct mesh_iptables_rule *rules, size_t n, bool prepend)
 {
@@ -48,7 +51,7 @@ static char **render(const struct mesh_iptables_rule *rules, size_t n, bool prep
 }
 
 static void assert_ruleset(const char *what, const struct mesh_iptables_ruleset *set,
-			   const char *const *append, const char *const *prepend)
+                           const char *const *append, const char *const *prepend)
 {
 	char **lines = render(set->append, set->n_append, false);
 
@@ -60,7 +63,7 @@ static void assert_ruleset(const char *what, const struct mesh_iptables_ruleset 
 }
 
 static void build(struct mesh_iptables_ruleset *set, enum mesh_granularity granularity,
-		  const char *viewer, const struct mesh_iptables_options *options)
+                  const char *viewer, const struct mesh_iptables_options *options)
 {
 	struct mesh_cluster cluster;
 	struct mesh_topology t;
@@ -75,52 +78,54 @@ static void build(struct mesh_iptables_ruleset *set, enum mesh_granularity granu
 static void test_leader_rules_with_cni_forwarding_and_ipip(void **state)
 {
 	static const char *const append[] = {
-		V4 "filter -N KILO-IPIP",
-		V6 "filter -N KILO-IPIP",
-		V4 "filter -A INPUT -p ipencap" COMMENT("jump to IPIP chain") " -j KILO-IPIP",
-		V6 "filter -A INPUT -p ipencap" COMMENT("jump to IPIP chain") " -j KILO-IPIP",
-		V4 "filter -A INPUT -p ipencap" COMMENT("reject other IPIP traffic") " -j DROP",
-		V6 "filter -A INPUT -p ipencap" COMMENT("reject other IPIP traffic") " -j DROP",
-		V4 "nat -N KILO-NAT",
-		V6 "nat -N KILO-NAT",
-		V4 "nat -A KILO-NAT -d 10.96.0.0/12" COMMENT(
-			"do not NAT packets destined for service CIDRs") " -j RETURN",
-		NAT_TAIL,
-		NULL,
+	    V4 "filter -N KILO-IPIP",
+	    V6 "filter -N KILO-IPIP",
+	    V4 "filter -A INPUT -p ipencap" COMMENT("jump to IPIP chain") " -j KILO-IPIP",
+	    V6 "filter -A INPUT -p ipencap" COMMENT("jump to IPIP chain") " -j KILO-IPIP",
+	    V4 "filter -A INPUT -p ipencap" COMMENT("reject other IPIP traffic") " -j DROP",
+	    V6 "filter -A INPUT -p ipencap" COMMENT("reject other IPIP traffic") " -j DROP",
+	    V4 "nat -N KILO-NAT",
+	    V6 "nat -N KILO-NAT",
+	    V4 "nat -A KILO-NAT -d 10.96.0.0/12" COMMENT(
+	        "do not NAT packets destined for service CIDRs") " -j RETURN",
+	    NAT_TAIL,
+	    NULL,
 	};
 	static const char *const prepend[] = {
-		IPIP_ACCEPT("10.0.0.5/32"),
-		IPIP_ACCEPT("10.0.0.6/32"),
-		IPIP_ACCEPT("10.0.1.7/32"),
-		V4 "nat -I POSTROUTING 1 -s 10.2.0.0/24" COMMENT("jump to KILO-NAT chain") " -j KILO-NAT",
-		FORWARD("-s", "10.2.0.0/24", "forward packets from the pod subnet"),
-		FORWARD("-d", "10.2.0.0/24", "forward packets to the pod subnet"),
-		FORWARD("-s", "10.2.1.0/24", "forward packets from the pod subnet"),
-		FORWARD("-d", "10.2.1.0/24", "forward packets to the pod subnet"),
-		FORWARD("-s", "10.2.5.0/24", "forward packets from the pod subnet"),
-		FORWARD("-d", "10.2.5.0/24", "forward packets to the pod subnet"),
-		FORWARD("-s", "192.168.50.0/24", "forward packets from allowed location IPs"),
-		FORWARD("-d", "192.168.50.0/24", "forward packets to allowed location IPs"),
-		FORWARD("-s", "10.0.0.5/32", "forward packets from private IPs"),
-		FORWARD("-d", "10.0.0.5/32", "forward packets to private IPs"),
-		FORWARD("-s", "10.0.0.6/32", "forward packets from private IPs"),
-		FORWARD("-d", "10.0.0.6/32", "forward packets to private IPs"),
-		FORWARD("-s", "10.0.1.7/32", "forward packets from private IPs"),
-		FORWARD("-d", "10.0.1.7/32", "forward packets to private IPs"),
-		DEMO_SEGMENT_AWS,
-		V4 "nat -I POSTROUTING 1 -d 192.168.50.0/24" COMMENT("jump to NAT chain") " -j KILO-NAT",
-		DEMO_SEGMENTS_GCP_AND_AFTER,
-		PEER("10.5.0.1/32"),
-		PEER("10.5.0.2/32"),
-		NULL,
+	    IPIP_ACCEPT("10.0.0.5/32"),
+	    IPIP_ACCEPT("10.0.0.6/32"),
+	    IPIP_ACCEPT("10.0.1.7/32"),
+	    V4
+	    "nat -I POSTROUTING 1 -s 10.2.0.0/24" COMMENT("jump to KILO-NAT chain") " -j KILO-NAT",
+	    FORWARD("-s", "10.2.0.0/24", "forward packets from the pod subnet"),
+	    FORWARD("-d", "10.2.0.0/24", "forward packets to the pod subnet"),
+	    FORWARD("-s", "10.2.1.0/24", "forward packets from the pod subnet"),
+	    FORWARD("-d", "10.2.1.0/24", "forward packets to the pod subnet"),
+	    FORWARD("-s", "10.2.5.0/24", "forward packets from the pod subnet"),
+	    FORWARD("-d", "10.2.5.0/24", "forward packets to the pod subnet"),
+	    FORWARD("-s", "192.168.50.0/24", "forward packets from allowed location IPs"),
+	    FORWARD("-d", "192.168.50.0/24", "forward packets to allowed location IPs"),
+	    FORWARD("-s", "10.0.0.5/32", "forward packets from private IPs"),
+	    FORWARD("-d", "10.0.0.5/32", "forward packets to private IPs"),
+	    FORWARD("-s", "10.0.0.6/32", "forward packets from private IPs"),
+	    FORWARD("-d", "10.0.0.6/32", "forward packets to private IPs"),
+	    FORWARD("-s", "10.0.1.7/32", "forward packets from private IPs"),
+	    FORWARD("-d", "10.0.1.7/32", "forward packets to private IPs"),
+	    DEMO_SEGMENT_AWS,
+	    V4
+	    "nat -I POSTROUTING 1 -d 192.168.50.0/24" COMMENT("jump to NAT chain") " -j KILO-NAT",
+	    DEMO_SEGMENTS_GCP_AND_AFTER,
+	    PEER("10.5.0.1/32"),
+	    PEER("10.5.0.2/32"),
+	    NULL,
 	};
 	const struct mesh_prefix service = fixture_prefix("10.96.0.0/12");
-	struct mesh_iptables_options options = { .cni = true,
-						 .forward_rules = true,
-						 .local = true,
-						 .encapsulate = MESH_ENCAPSULATE_ALWAYS,
-						 .service_cidrs = &service,
-						 .n_service_cidrs = 1 };
+	struct mesh_iptables_options options = {.cni = true,
+	                                        .forward_rules = true,
+	                                        .local = true,
+	                                        .encapsulate = MESH_ENCAPSULATE_ALWAYS,
+	                                        .service_cidrs = &service,
+	                                        .n_service_cidrs = 1};
 	struct mesh_iptables_ruleset set;
 
 	(void)state;
@@ -132,26 +137,28 @@ static void test_leader_rules_with_cni_forwarding_and_ipip(void **state)
 static void test_member_forwards_only_its_own_pods(void **state)
 {
 	static const char *const append[] = {
-		V4 "nat -N KILO-NAT",
-		V6 "nat -N KILO-NAT",
-		NAT_TAIL,
-		NULL,
+	    V4 "nat -N KILO-NAT",
+	    V6 "nat -N KILO-NAT",
+	    NAT_TAIL,
+	    NULL,
 	};
 	static const char *const prepend[] = {
-		V4 "nat -I POSTROUTING 1 -s 10.2.1.0/24" COMMENT("jump to KILO-NAT chain") " -j KILO-NAT",
-		FORWARD("-s", "10.2.1.0/24", "forward packets from the node's pod subnet"),
-		FORWARD("-d", "10.2.1.0/24", "forward packets to the node's pod subnet"),
-		DEMO_SEGMENT_AWS,
-		V4 "nat -I POSTROUTING 1 -d 192.168.50.0/24" COMMENT("jump to NAT chain") " -j KILO-NAT",
-		DEMO_SEGMENTS_GCP_AND_AFTER,
-		PEER("10.5.0.1/32"),
-		PEER("10.5.0.2/32"),
-		NULL,
+	    V4
+	    "nat -I POSTROUTING 1 -s 10.2.1.0/24" COMMENT("jump to KILO-NAT chain") " -j KILO-NAT",
+	    FORWARD("-s", "10.2.1.0/24", "forward packets from the node's pod subnet"),
+	    FORWARD("-d", "10.2.1.0/24", "forward packets to the node's pod subnet"),
+	    DEMO_SEGMENT_AWS,
+	    V4
+	    "nat -I POSTROUTING 1 -d 192.168.50.0/24" COMMENT("jump to NAT chain") " -j KILO-NAT",
+	    DEMO_SEGMENTS_GCP_AND_AFTER,
+	    PEER("10.5.0.1/32"),
+	    PEER("10.5.0.2/32"),
+	    NULL,
 	};
-	struct mesh_iptables_options options = { .cni = true,
-						 .forward_rules = true,
-						 .local = true,
-						 .encapsulate = MESH_ENCAPSULATE_NEVER };
+	struct mesh_iptables_options options = {.cni = true,
+	                                        .forward_rules = true,
+	                                        .local = true,
+	                                        .encapsulate = MESH_ENCAPSULATE_NEVER};
 	struct mesh_iptables_ruleset set;
 
 	(void)state;
@@ -164,21 +171,20 @@ static void test_member_forwards_only_its_own_pods(void **state)
 static void test_node_without_private_ip_gets_no_ipip_rules(void **state)
 {
 	static const char *const append[] = {
-		V4 "nat -N KILO-NAT",
-		V6 "nat -N KILO-NAT",
-		NAT_TAIL,
-		NULL,
+	    V4 "nat -N KILO-NAT",
+	    V6 "nat -N KILO-NAT",
+	    NAT_TAIL,
+	    NULL,
 	};
 	static const char *const prepend[] = {
-		DEMO_SEGMENT_AWS,
-		DEMO_SEGMENTS_GCP_AND_AFTER,
-		PEER("10.5.0.1/32"),
-		PEER("10.5.0.2/32"),
-		NULL,
+	    DEMO_SEGMENT_AWS,
+	    DEMO_SEGMENTS_GCP_AND_AFTER,
+	    PEER("10.5.0.1/32"),
+	    PEER("10.5.0.2/32"),
+	    NULL,
 	};
-	struct mesh_iptables_options options = { .forward_rules = true,
-						 .local = true,
-						 .encapsulate = MESH_ENCAPSULATE_ALWAYS };
+	struct mesh_iptables_options options = {
+	    .forward_rules = true, .local = true, .encapsulate = MESH_ENCAPSULATE_ALWAYS};
 	struct mesh_iptables_ruleset set;
 
 	(void)state;
@@ -207,12 +213,12 @@ static void test_ipip_trust_follows_the_private_network(void **state)
 		const char *viewer;
 		size_t trusted;
 	} cases[] = {
-		{ MESH_GRANULARITY_LOCATION, "aws-c", 3 }, { MESH_GRANULARITY_FULL, "aws-a", 0 },
-		{ MESH_GRANULARITY_CROSS, "aws-a", 3 },	   { MESH_GRANULARITY_CROSS, "gcp-a", 1 },
-		{ MESH_GRANULARITY_LOCATION, "home-nat", 1 },
+	    {MESH_GRANULARITY_LOCATION, "aws-c", 3},    {MESH_GRANULARITY_FULL, "aws-a", 0},
+	    {MESH_GRANULARITY_CROSS, "aws-a", 3},       {MESH_GRANULARITY_CROSS, "gcp-a", 1},
+	    {MESH_GRANULARITY_LOCATION, "home-nat", 1},
 	};
-	struct mesh_iptables_options options = { .local = true,
-						 .encapsulate = MESH_ENCAPSULATE_CROSSSUBNET };
+	struct mesh_iptables_options options = {.local = true,
+	                                        .encapsulate = MESH_ENCAPSULATE_CROSSSUBNET};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -237,10 +243,10 @@ static void test_ipip_trust_follows_the_private_network(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_leader_rules_with_cni_forwarding_and_ipip),
-		cmocka_unit_test(test_member_forwards_only_its_own_pods),
-		cmocka_unit_test(test_node_without_private_ip_gets_no_ipip_rules),
-		cmocka_unit_test(test_ipip_trust_follows_the_private_network),
+	    cmocka_unit_test(test_leader_rules_with_cni_forwarding_and_ipip),
+	    cmocka_unit_test(test_member_forwards_only_its_own_pods),
+	    cmocka_unit_test(test_node_without_private_ip_gets_no_ipip_rules),
+	    cmocka_unit_test(test_ipip_trust_follows_the_private_network),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

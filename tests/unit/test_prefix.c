@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <errno.h>
@@ -35,14 +36,24 @@ static void test_prefix_keeps_host_bits_like_kilo(void **state)
 
 static void test_prefix_rejects_malformed_text(void **state)
 {
-	(void)state;
 	static const char *const bad[] = {
-		"",	      "10.0.0.1",   "10.0.0.1/",  "10.0.0.1/33", "10.0.0.1/-1",
-		"10.0.0.1/+8", "10.0.0.1/08", "/8",	  "fd00::/129",	 "10.0.0.256/8",
-		"10.0.0.1/8 ", "host/8",     "10.0.0.1/8/8",
+	    "",
+	    "10.0.0.1",
+	    "10.0.0.1/",
+	    "10.0.0.1/33",
+	    "10.0.0.1/-1",
+	    "10.0.0.1/+8",
+	    "10.0.0.1/08",
+	    "/8",
+	    "fd00::/129",
+	    "10.0.0.256/8",
+	    "10.0.0.1/8 ",
+	    "host/8",
+	    "10.0.0.1/8/8",
 	};
 	struct mesh_prefix p;
 
+	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		assert_int_equal(mesh_prefix_parse(bad[i], &p), -EINVAL);
 		assert_false(mesh_prefix_is_set(&p));
@@ -59,10 +70,10 @@ static struct mesh_prefix prefix(const char *text)
 
 static void test_prefix_masked_clears_host_bits(void **state)
 {
-	(void)state;
 	struct mesh_prefix p = prefix("10.1.13.74/20"), m = mesh_prefix_masked(&p);
 	char buf[MESH_PREFIX_STRLEN];
 
+	(void)state;
 	assert_string_equal(mesh_prefix_format(&m, buf), "10.1.0.0/20");
 	p = prefix("fd00:1:2:3::9/49");
 	m = mesh_prefix_masked(&p);
@@ -71,11 +82,11 @@ static void test_prefix_masked_clears_host_bits(void **state)
 
 static void test_prefix_containment_and_overlap(void **state)
 {
-	(void)state;
 	struct mesh_prefix net = prefix("10.2.0.0/16"), sub = prefix("10.2.3.0/24"),
-			   other = prefix("10.3.0.0/24"), host = prefix("10.2.3.4/32"),
-			   v6 = prefix("fd00::/8");
+	                   other = prefix("10.3.0.0/24"), host = prefix("10.2.3.4/32"),
+	                   v6 = prefix("fd00::/8");
 
+	(void)state;
 	assert_true(mesh_prefix_contains(&net, &sub));
 	assert_false(mesh_prefix_contains(&sub, &net));
 	assert_true(mesh_prefix_contains(&sub, &host));
@@ -90,18 +101,18 @@ static void test_prefix_containment_and_overlap(void **state)
 
 static void test_public_addresses_follow_kilo_is_public(void **state)
 {
-	(void)state;
 	static const struct {
 		const char *ip;
 		bool public;
 	} cases[] = {
-		{ "10.0.0.1", false },	   { "172.16.0.1", false }, { "172.31.255.255", false },
-		{ "172.32.0.1", true },	   { "192.168.1.1", false }, { "192.169.1.1", true },
-		{ "100.64.0.1", true },	   { "8.8.8.8", true },	    { "fd00::1", false },
-		{ "fd01::1", true },	   { "fc00::1", true },	    { "2001:db8::1", true },
+	    {"10.0.0.1", false},  {"172.16.0.1", false},  {"172.31.255.255", false},
+	    {"172.32.0.1", true}, {"192.168.1.1", false}, {"192.169.1.1", true},
+	    {"100.64.0.1", true}, {"8.8.8.8", true},      {"fd00::1", false},
+	    {"fd01::1", true},    {"fc00::1", true},      {"2001:db8::1", true},
 	};
 	struct mesh_addr a;
 
+	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		assert_int_equal(mesh_addr_parse(cases[i].ip, &a), 0);
 		assert_int_equal(mesh_addr_is_public(&a), cases[i].public);
@@ -110,10 +121,10 @@ static void test_public_addresses_follow_kilo_is_public(void **state)
 
 static void test_endpoint_parses_ip_ipv6_and_dns(void **state)
 {
-	(void)state;
 	struct mesh_endpoint e;
 	char buf[MESH_ENDPOINT_STRLEN];
 
+	(void)state;
 	assert_int_equal(mesh_endpoint_parse("1.2.3.4:51820", &e), 0);
 	assert_int_equal(e.ip.family, AF_INET);
 	assert_string_equal(mesh_endpoint_format(&e, buf), "1.2.3.4:51820");
@@ -127,14 +138,14 @@ static void test_endpoint_parses_ip_ipv6_and_dns(void **state)
 
 static void test_endpoint_rejects_bad_ports_and_hosts(void **state)
 {
-	(void)state;
 	static const char *const bad[] = {
-		"1.2.3.4",     "1.2.3.4:0",	"1.2.3.4:65536", "1.2.3.4:-1", "1.2.3.4:",
-		"fd00::1:51820", "[fd00::1]",	"[host]:1",	 "Upper.case:1", "-bad:1",
-		":51820",      "under_score:1", "a..b:1",	 "[]:1",
+	    "1.2.3.4",       "1.2.3.4:0",     "1.2.3.4:65536", "1.2.3.4:-1",   "1.2.3.4:",
+	    "fd00::1:51820", "[fd00::1]",     "[host]:1",      "Upper.case:1", "-bad:1",
+	    ":51820",        "under_score:1", "a..b:1",        "[]:1",
 	};
 	struct mesh_endpoint e;
 
+	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		assert_int_equal(mesh_endpoint_parse(bad[i], &e), -EINVAL);
 		assert_false(mesh_endpoint_is_set(&e));
@@ -143,10 +154,10 @@ static void test_endpoint_rejects_bad_ports_and_hosts(void **state)
 
 static void test_granularity_and_encapsulation_names(void **state)
 {
-	(void)state;
 	enum mesh_granularity g;
 	enum mesh_encapsulate e;
 
+	(void)state;
 	assert_int_equal(mesh_granularity_parse("cross", &g), 0);
 	assert_int_equal(g, MESH_GRANULARITY_CROSS);
 	assert_string_equal(mesh_granularity_name(MESH_GRANULARITY_FULL), "full");
@@ -160,31 +171,31 @@ static void test_granularity_and_encapsulation_names(void **state)
 
 static void test_node_readiness_needs_key_endpoint_subnet_and_heartbeat(void **state)
 {
-	(void)state;
-	struct mesh_node n = { .last_seen = 1000 };
+	struct mesh_node n = {.last_seen = 1000};
 
+	(void)state;
 	assert_int_equal(mesh_endpoint_parse("1.2.3.4:51820", &n.endpoint), 0);
 	n.subnet = prefix("10.2.0.0/24");
 	assert_false(mesh_node_is_ready(&n, 1000)); /* no key */
 	n.key[0] = 1;
 	assert_true(mesh_node_is_ready(&n, 1059));
 	assert_false(mesh_node_is_ready(&n, 1060));
-	n.subnet = (struct mesh_prefix){ 0 };
+	n.subnet = (struct mesh_prefix){0};
 	assert_false(mesh_node_is_ready(&n, 1000));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_prefix_keeps_host_bits_like_kilo),
-		cmocka_unit_test(test_prefix_rejects_malformed_text),
-		cmocka_unit_test(test_prefix_masked_clears_host_bits),
-		cmocka_unit_test(test_prefix_containment_and_overlap),
-		cmocka_unit_test(test_public_addresses_follow_kilo_is_public),
-		cmocka_unit_test(test_endpoint_parses_ip_ipv6_and_dns),
-		cmocka_unit_test(test_endpoint_rejects_bad_ports_and_hosts),
-		cmocka_unit_test(test_granularity_and_encapsulation_names),
-		cmocka_unit_test(test_node_readiness_needs_key_endpoint_subnet_and_heartbeat),
+	    cmocka_unit_test(test_prefix_keeps_host_bits_like_kilo),
+	    cmocka_unit_test(test_prefix_rejects_malformed_text),
+	    cmocka_unit_test(test_prefix_masked_clears_host_bits),
+	    cmocka_unit_test(test_prefix_containment_and_overlap),
+	    cmocka_unit_test(test_public_addresses_follow_kilo_is_public),
+	    cmocka_unit_test(test_endpoint_parses_ip_ipv6_and_dns),
+	    cmocka_unit_test(test_endpoint_rejects_bad_ports_and_hosts),
+	    cmocka_unit_test(test_granularity_and_encapsulation_names),
+	    cmocka_unit_test(test_node_readiness_needs_key_endpoint_subnet_and_heartbeat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "mesh/routes.h"
@@ -15,10 +16,10 @@
 #include "mesh_fixture.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
-#define LINES(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define NONE ((const char *const[]){ NULL })
+#define LINES(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NONE ((const char *const[]){NULL})
 
-static const struct mesh_route_devices devices = { "kilo0", "eth0", "tunl0" };
+static const struct mesh_route_devices devices = {"kilo0", "eth0", "tunl0"};
 
 struct routes_case {
 	const char *name;
@@ -31,170 +32,159 @@ struct routes_case {
 	const char *const *rules;
 };
 
-#define KILO_PEERS_VIA_KILO0(src)                                                           \
+#define KILO_PEERS_VIA_KILO0(src)                                                                  \
 	"10.5.0.1/24 dev kilo0" src, "10.5.0.2/24 dev kilo0" src, "10.5.0.3/24 dev kilo0" src
 #define DEMO_PEERS_VIA(gw) "10.5.0.1/32 via " gw, "10.5.0.2/32 via " gw
 
 static const struct routes_case cases[] = {
-	{ "kilo: logical from a", kilo_cluster, MESH_GRANULARITY_LOCATION, "a",
-	  MESH_ENCAPSULATE_NEVER, false,
-	  LINES("10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
-		"192.168.0.1/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
-		"10.2.3.0/24 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
-		"192.168.0.2/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
-		"192.168.178.3/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
-		"10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink src 192.168.0.1",
-		KILO_PEERS_VIA_KILO0(" src 192.168.0.1")),
-	  NONE },
-	{ "kilo: logical from c", kilo_cluster, MESH_GRANULARITY_LOCATION, "c",
-	  MESH_ENCAPSULATE_NEVER, false,
-	  LINES("10.4.0.1/32 via 192.168.0.1 dev eth0 onlink",
-		"10.2.1.0/24 via 192.168.0.1 dev eth0 onlink",
-		"192.168.0.1/32 via 192.168.0.1 dev eth0 onlink",
-		"10.4.0.2/32 via 192.168.0.1 dev eth0 onlink",
-		"10.4.0.3/32 via 192.168.0.1 dev eth0 onlink",
-		"10.2.4.0/24 via 192.168.0.1 dev eth0 onlink",
-		"10.5.0.1/24 via 192.168.0.1 dev eth0 onlink",
-		"10.5.0.2/24 via 192.168.0.1 dev eth0 onlink",
-		"10.5.0.3/24 via 192.168.0.1 dev eth0 onlink"),
-	  NONE },
-	{ "kilo: logical from d (no private IP, no source hint)", kilo_cluster,
-	  MESH_GRANULARITY_LOCATION, "d", MESH_ENCAPSULATE_NEVER, false,
-	  LINES("10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink",
-		"192.168.0.1/32 via 10.4.0.1 dev kilo0 onlink",
-		"10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink",
-		"192.168.0.1/32 via 10.4.0.2 dev kilo0 onlink",
-		"10.2.3.0/24 via 10.4.0.2 dev kilo0 onlink",
-		"192.168.0.2/32 via 10.4.0.2 dev kilo0 onlink",
-		"192.168.178.3/32 via 10.4.0.2 dev kilo0 onlink", KILO_PEERS_VIA_KILO0("")),
-	  NONE },
-	{ "kilo: logical from b local always", kilo_cluster, MESH_GRANULARITY_LOCATION, "b",
-	  MESH_ENCAPSULATE_ALWAYS, true,
-	  LINES("10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink src 192.168.0.1",
-		"192.168.0.1/32 via 10.4.0.1 dev kilo0 onlink src 192.168.0.1",
-		"10.2.3.0/24 via 192.168.0.2 dev tunl0 onlink",
-		"192.168.0.2/32 via 192.168.0.2 dev tunl0 onlink table 1107",
-		"10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink src 192.168.0.1",
-		KILO_PEERS_VIA_KILO0(" src 192.168.0.1")),
-	  LINES("from 10.2.2.0/24 to 192.168.0.2/32 lookup 1107",
-		"from all to 192.168.0.2/32 iif kilo0 lookup 1107") },
-	{ "kilo: logical from c local always", kilo_cluster, MESH_GRANULARITY_LOCATION, "c",
-	  MESH_ENCAPSULATE_ALWAYS, true,
-	  LINES("10.4.0.1/32 via 192.168.0.1 dev tunl0 onlink",
-		"10.2.1.0/24 via 192.168.0.1 dev tunl0 onlink",
-		"192.168.0.1/32 via 192.168.0.1 dev tunl0 onlink",
-		"10.4.0.2/32 via 192.168.0.1 dev tunl0 onlink",
-		"10.2.2.0/24 via 192.168.0.1 dev tunl0 onlink",
-		"192.168.0.1/32 via 192.168.0.1 dev tunl0 onlink table 1107",
-		"10.4.0.3/32 via 192.168.0.1 dev tunl0 onlink",
-		"10.2.4.0/24 via 192.168.0.1 dev tunl0 onlink",
-		"10.5.0.1/24 via 192.168.0.1 dev tunl0 onlink",
-		"10.5.0.2/24 via 192.168.0.1 dev tunl0 onlink",
-		"10.5.0.3/24 via 192.168.0.1 dev tunl0 onlink"),
-	  LINES("from 10.2.3.0/24 to 192.168.0.1/32 lookup 1107") },
-	{ "kilo: full from a local", kilo_cluster, MESH_GRANULARITY_FULL, "a",
-	  MESH_ENCAPSULATE_NEVER, true,
-	  LINES("10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
-		"192.168.0.1/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
-		"192.168.178.3/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
-		"10.2.3.0/24 via 10.4.0.3 dev kilo0 onlink src 192.168.0.1",
-		"192.168.0.2/32 via 10.4.0.3 dev kilo0 onlink src 192.168.0.1",
-		"10.2.4.0/24 via 10.4.0.4 dev kilo0 onlink src 192.168.0.1",
-		KILO_PEERS_VIA_KILO0(" src 192.168.0.1")),
-	  NONE },
-	{ "demo: location leader aws-a, always", demo_cluster, MESH_GRANULARITY_LOCATION,
-	  "aws-a", MESH_ENCAPSULATE_ALWAYS, true,
-	  LINES("10.2.1.0/24 via 10.0.0.6 dev tunl0 onlink",
-		"10.0.0.6/32 via 10.0.0.6 dev tunl0 onlink table 1107",
-		"10.2.5.0/24 via 10.0.1.7 dev tunl0 onlink",
-		"10.0.1.7/32 via 10.0.1.7 dev tunl0 onlink table 1107",
-		"10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink src 10.0.0.5",
-		"10.1.96.6/32 via 10.4.0.2 dev kilo0 onlink src 10.0.0.5",
-		"10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink src 10.0.0.5",
-		"192.168.1.10/32 via 10.4.0.3 dev kilo0 onlink src 10.0.0.5",
-		"10.2.3.0/24 via 10.4.0.4 dev kilo0 onlink src 10.0.0.5",
-		"10.5.0.1/32 dev kilo0 src 10.0.0.5", "10.5.0.2/32 dev kilo0 src 10.0.0.5"),
-	  LINES("from 10.2.0.0/24 to 10.0.0.6/32 lookup 1107",
-		"from all to 10.0.0.6/32 iif kilo0 lookup 1107",
-		"from 10.2.0.0/24 to 10.0.1.7/32 lookup 1107",
-		"from all to 10.0.1.7/32 iif kilo0 lookup 1107") },
-	{ "demo: member aws-b, crosssubnet tunnels only to aws-c's subnet", demo_cluster,
-	  MESH_GRANULARITY_LOCATION, "aws-b", MESH_ENCAPSULATE_CROSSSUBNET, true,
-	  LINES("10.4.0.1/32 via 10.0.0.5 dev eth0 onlink",
-		"10.2.0.0/24 via 10.0.0.5 dev eth0 onlink",
-		"10.2.5.0/24 via 10.0.1.7 dev tunl0 onlink",
-		"10.0.1.7/32 via 10.0.1.7 dev tunl0 onlink table 1107",
-		"10.4.0.2/32 via 10.0.0.5 dev eth0 onlink",
-		"10.2.2.0/24 via 10.0.0.5 dev eth0 onlink",
-		"10.1.96.6/32 via 10.0.0.5 dev eth0 onlink",
-		"10.4.0.3/32 via 10.0.0.5 dev eth0 onlink",
-		"10.2.4.0/24 via 10.0.0.5 dev eth0 onlink",
-		"192.168.1.10/32 via 10.0.0.5 dev eth0 onlink",
-		"10.4.0.4/32 via 10.0.0.5 dev eth0 onlink",
-		"10.2.3.0/24 via 10.0.0.5 dev eth0 onlink",
-		DEMO_PEERS_VIA("10.0.0.5 dev eth0 onlink")),
-	  LINES("from 10.2.1.0/24 to 10.0.1.7/32 lookup 1107") },
-	{ "demo: member aws-c, never, without local routes", demo_cluster,
-	  MESH_GRANULARITY_LOCATION, "aws-c", MESH_ENCAPSULATE_NEVER, false,
-	  LINES("10.4.0.1/32 via 10.0.0.5 dev eth0 onlink",
-		"10.4.0.2/32 via 10.0.0.5 dev eth0 onlink",
-		"10.2.2.0/24 via 10.0.0.5 dev eth0 onlink",
-		"10.1.96.6/32 via 10.0.0.5 dev eth0 onlink",
-		"10.4.0.3/32 via 10.0.0.5 dev eth0 onlink",
-		"10.2.4.0/24 via 10.0.0.5 dev eth0 onlink",
-		"192.168.1.10/32 via 10.0.0.5 dev eth0 onlink",
-		"10.4.0.4/32 via 10.0.0.5 dev eth0 onlink",
-		"10.2.3.0/24 via 10.0.0.5 dev eth0 onlink",
-		DEMO_PEERS_VIA("10.0.0.5 dev eth0 onlink")),
-	  NONE },
-	{ "demo: gcp-b without private IP leads alone", demo_cluster, MESH_GRANULARITY_LOCATION,
-	  "gcp-b", MESH_ENCAPSULATE_ALWAYS, true,
-	  LINES("10.2.0.0/24 via 10.4.0.1 dev kilo0 onlink",
-		"10.0.0.5/32 via 10.4.0.1 dev kilo0 onlink",
-		"10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink",
-		"10.0.0.6/32 via 10.4.0.1 dev kilo0 onlink",
-		"10.2.5.0/24 via 10.4.0.1 dev kilo0 onlink",
-		"10.0.1.7/32 via 10.4.0.1 dev kilo0 onlink",
-		"192.168.50.0/24 via 10.4.0.1 dev kilo0 onlink",
-		"10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink",
-		"10.1.96.6/32 via 10.4.0.2 dev kilo0 onlink",
-		"10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink",
-		"192.168.1.10/32 via 10.4.0.3 dev kilo0 onlink", "10.5.0.1/32 dev kilo0",
-		"10.5.0.2/32 dev kilo0"),
-	  NONE },
-	{ "demo: cross from aws-a reaches its location over the private network", demo_cluster,
-	  MESH_GRANULARITY_CROSS, "aws-a", MESH_ENCAPSULATE_ALWAYS, true,
-	  LINES("10.2.1.0/24 via 10.0.0.6 dev tunl0 onlink",
-		"10.0.0.6/32 via 10.0.0.6 dev tunl0 onlink table 1107",
-		"10.2.5.0/24 via 10.0.1.7 dev tunl0 onlink",
-		"10.0.1.7/32 via 10.0.1.7 dev tunl0 onlink table 1107",
-		"10.2.2.0/24 via 10.4.0.4 dev kilo0 onlink src 10.0.0.5",
-		"10.1.96.6/32 via 10.4.0.4 dev kilo0 onlink src 10.0.0.5",
-		"10.2.3.0/24 via 10.4.0.5 dev kilo0 onlink src 10.0.0.5",
-		"10.2.4.0/24 via 10.4.0.6 dev kilo0 onlink src 10.0.0.5",
-		"192.168.1.10/32 via 10.4.0.6 dev kilo0 onlink src 10.0.0.5",
-		"10.5.0.1/32 dev kilo0 src 10.0.0.5", "10.5.0.2/32 dev kilo0 src 10.0.0.5"),
-	  LINES("from 10.2.0.0/24 to 10.0.0.6/32 lookup 1107",
-		"from all to 10.0.0.6/32 iif kilo0 lookup 1107",
-		"from 10.2.0.0/24 to 10.0.1.7/32 lookup 1107",
-		"from all to 10.0.1.7/32 iif kilo0 lookup 1107") },
-	/* aws-b and aws-c are dialled on their private IPs: no route to those through themselves. */
-	{ "demo: cross from gcp-a tunnels to every aws node", demo_cluster,
-	  MESH_GRANULARITY_CROSS, "gcp-a", MESH_ENCAPSULATE_NEVER, true,
-	  LINES("10.2.0.0/24 via 10.4.0.1 dev kilo0 onlink src 10.1.96.6",
-		"10.0.0.5/32 via 10.4.0.1 dev kilo0 onlink src 10.1.96.6",
-		"10.2.1.0/24 via 10.4.0.2 dev kilo0 onlink src 10.1.96.6",
-		"10.2.5.0/24 via 10.4.0.3 dev kilo0 onlink src 10.1.96.6",
-		"192.168.50.0/24 via 10.4.0.3 dev kilo0 onlink src 10.1.96.6",
-		"10.2.3.0/24 via 10.4.0.5 dev kilo0 onlink src 10.1.96.6",
-		"10.2.4.0/24 via 10.4.0.6 dev kilo0 onlink src 10.1.96.6",
-		"192.168.1.10/32 via 10.4.0.6 dev kilo0 onlink src 10.1.96.6",
-		"10.5.0.1/32 dev kilo0 src 10.1.96.6", "10.5.0.2/32 dev kilo0 src 10.1.96.6"),
-	  NONE },
+    {"kilo: logical from a", kilo_cluster, MESH_GRANULARITY_LOCATION, "a", MESH_ENCAPSULATE_NEVER,
+     false,
+     LINES("10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
+           "192.168.0.1/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
+           "10.2.3.0/24 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
+           "192.168.0.2/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
+           "192.168.178.3/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
+           "10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink src 192.168.0.1",
+           KILO_PEERS_VIA_KILO0(" src 192.168.0.1")),
+     NONE},
+    {"kilo: logical from c", kilo_cluster, MESH_GRANULARITY_LOCATION, "c", MESH_ENCAPSULATE_NEVER,
+     false,
+     LINES("10.4.0.1/32 via 192.168.0.1 dev eth0 onlink",
+           "10.2.1.0/24 via 192.168.0.1 dev eth0 onlink",
+           "192.168.0.1/32 via 192.168.0.1 dev eth0 onlink",
+           "10.4.0.2/32 via 192.168.0.1 dev eth0 onlink",
+           "10.4.0.3/32 via 192.168.0.1 dev eth0 onlink",
+           "10.2.4.0/24 via 192.168.0.1 dev eth0 onlink",
+           "10.5.0.1/24 via 192.168.0.1 dev eth0 onlink",
+           "10.5.0.2/24 via 192.168.0.1 dev eth0 onlink",
+           "10.5.0.3/24 via 192.168.0.1 dev eth0 onlink"),
+     NONE},
+    {"kilo: logical from d (no private IP, no source hint)", kilo_cluster,
+     MESH_GRANULARITY_LOCATION, "d", MESH_ENCAPSULATE_NEVER, false,
+     LINES("10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink",
+           "192.168.0.1/32 via 10.4.0.1 dev kilo0 onlink",
+           "10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink",
+           "192.168.0.1/32 via 10.4.0.2 dev kilo0 onlink",
+           "10.2.3.0/24 via 10.4.0.2 dev kilo0 onlink",
+           "192.168.0.2/32 via 10.4.0.2 dev kilo0 onlink",
+           "192.168.178.3/32 via 10.4.0.2 dev kilo0 onlink", KILO_PEERS_VIA_KILO0("")),
+     NONE},
+    {"kilo: logical from b local always", kilo_cluster, MESH_GRANULARITY_LOCATION, "b",
+     MESH_ENCAPSULATE_ALWAYS, true,
+     LINES("10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink src 192.168.0.1",
+           "192.168.0.1/32 via 10.4.0.1 dev kilo0 onlink src 192.168.0.1",
+           "10.2.3.0/24 via 192.168.0.2 dev tunl0 onlink",
+           "192.168.0.2/32 via 192.168.0.2 dev tunl0 onlink table 1107",
+           "10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink src 192.168.0.1",
+           KILO_PEERS_VIA_KILO0(" src 192.168.0.1")),
+     LINES("from 10.2.2.0/24 to 192.168.0.2/32 lookup 1107",
+           "from all to 192.168.0.2/32 iif kilo0 lookup 1107")},
+    {"kilo: logical from c local always", kilo_cluster, MESH_GRANULARITY_LOCATION, "c",
+     MESH_ENCAPSULATE_ALWAYS, true,
+     LINES("10.4.0.1/32 via 192.168.0.1 dev tunl0 onlink",
+           "10.2.1.0/24 via 192.168.0.1 dev tunl0 onlink",
+           "192.168.0.1/32 via 192.168.0.1 dev tunl0 onlink",
+           "10.4.0.2/32 via 192.168.0.1 dev tunl0 onlink",
+           "10.2.2.0/24 via 192.168.0.1 dev tunl0 onlink",
+           "192.168.0.1/32 via 192.168.0.1 dev tunl0 onlink table 1107",
+           "10.4.0.3/32 via 192.168.0.1 dev tunl0 onlink",
+           "10.2.4.0/24 via 192.168.0.1 dev tunl0 onlink",
+           "10.5.0.1/24 via 192.168.0.1 dev tunl0 onlink",
+           "10.5.0.2/24 via 192.168.0.1 dev tunl0 onlink",
+           "10.5.0.3/24 via 192.168.0.1 dev tunl0 onlink"),
+     LINES("from 10.2.3.0/24 to 192.168.0.1/32 lookup 1107")},
+    {"kilo: full from a local", kilo_cluster, MESH_GRANULARITY_FULL, "a", MESH_ENCAPSULATE_NEVER,
+     true,
+     LINES("10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
+           "192.168.0.1/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
+           "192.168.178.3/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
+           "10.2.3.0/24 via 10.4.0.3 dev kilo0 onlink src 192.168.0.1",
+           "192.168.0.2/32 via 10.4.0.3 dev kilo0 onlink src 192.168.0.1",
+           "10.2.4.0/24 via 10.4.0.4 dev kilo0 onlink src 192.168.0.1",
+           KILO_PEERS_VIA_KILO0(" src 192.168.0.1")),
+     NONE},
+    {"demo: location leader aws-a, always", demo_cluster, MESH_GRANULARITY_LOCATION, "aws-a",
+     MESH_ENCAPSULATE_ALWAYS, true,
+     LINES("10.2.1.0/24 via 10.0.0.6 dev tunl0 onlink",
+           "10.0.0.6/32 via 10.0.0.6 dev tunl0 onlink table 1107",
+           "10.2.5.0/24 via 10.0.1.7 dev tunl0 onlink",
+           "10.0.1.7/32 via 10.0.1.7 dev tunl0 onlink table 1107",
+           "10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink src 10.0.0.5",
+           "10.1.96.6/32 via 10.4.0.2 dev kilo0 onlink src 10.0.0.5",
+           "10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink src 10.0.0.5",
+           "192.168.1.10/32 via 10.4.0.3 dev kilo0 onlink src 10.0.0.5",
+           "10.2.3.0/24 via 10.4.0.4 dev kilo0 onlink src 10.0.0.5",
+           "10.5.0.1/32 dev kilo0 src 10.0.0.5", "10.5.0.2/32 dev kilo0 src 10.0.0.5"),
+     LINES("from 10.2.0.0/24 to 10.0.0.6/32 lookup 1107",
+           "from all to 10.0.0.6/32 iif kilo0 lookup 1107",
+           "from 10.2.0.0/24 to 10.0.1.7/32 lookup 1107",
+           "from all to 10.0.1.7/32 iif kilo0 lookup 1107")},
+    {"demo: member aws-b, crosssubnet tunnels only to aws-c's subnet", demo_cluster,
+     MESH_GRANULARITY_LOCATION, "aws-b", MESH_ENCAPSULATE_CROSSSUBNET, true,
+     LINES("10.4.0.1/32 via 10.0.0.5 dev eth0 onlink", "10.2.0.0/24 via 10.0.0.5 dev eth0 onlink",
+           "10.2.5.0/24 via 10.0.1.7 dev tunl0 onlink",
+           "10.0.1.7/32 via 10.0.1.7 dev tunl0 onlink table 1107",
+           "10.4.0.2/32 via 10.0.0.5 dev eth0 onlink", "10.2.2.0/24 via 10.0.0.5 dev eth0 onlink",
+           "10.1.96.6/32 via 10.0.0.5 dev eth0 onlink", "10.4.0.3/32 via 10.0.0.5 dev eth0 onlink",
+           "10.2.4.0/24 via 10.0.0.5 dev eth0 onlink",
+           "192.168.1.10/32 via 10.0.0.5 dev eth0 onlink",
+           "10.4.0.4/32 via 10.0.0.5 dev eth0 onlink", "10.2.3.0/24 via 10.0.0.5 dev eth0 onlink",
+           DEMO_PEERS_VIA("10.0.0.5 dev eth0 onlink")),
+     LINES("from 10.2.1.0/24 to 10.0.1.7/32 lookup 1107")},
+    {"demo: member aws-c, never, without local routes", demo_cluster, MESH_GRANULARITY_LOCATION,
+     "aws-c", MESH_ENCAPSULATE_NEVER, false,
+     LINES("10.4.0.1/32 via 10.0.0.5 dev eth0 onlink", "10.4.0.2/32 via 10.0.0.5 dev eth0 onlink",
+           "10.2.2.0/24 via 10.0.0.5 dev eth0 onlink", "10.1.96.6/32 via 10.0.0.5 dev eth0 onlink",
+           "10.4.0.3/32 via 10.0.0.5 dev eth0 onlink", "10.2.4.0/24 via 10.0.0.5 dev eth0 onlink",
+           "192.168.1.10/32 via 10.0.0.5 dev eth0 onlink",
+           "10.4.0.4/32 via 10.0.0.5 dev eth0 onlink", "10.2.3.0/24 via 10.0.0.5 dev eth0 onlink",
+           DEMO_PEERS_VIA("10.0.0.5 dev eth0 onlink")),
+     NONE},
+    {"demo: gcp-b without private IP leads alone", demo_cluster, MESH_GRANULARITY_LOCATION, "gcp-b",
+     MESH_ENCAPSULATE_ALWAYS, true,
+     LINES("10.2.0.0/24 via 10.4.0.1 dev kilo0 onlink", "10.0.0.5/32 via 10.4.0.1 dev kilo0 onlink",
+           "10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink", "10.0.0.6/32 via 10.4.0.1 dev kilo0 onlink",
+           "10.2.5.0/24 via 10.4.0.1 dev kilo0 onlink", "10.0.1.7/32 via 10.4.0.1 dev kilo0 onlink",
+           "192.168.50.0/24 via 10.4.0.1 dev kilo0 onlink",
+           "10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink",
+           "10.1.96.6/32 via 10.4.0.2 dev kilo0 onlink",
+           "10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink",
+           "192.168.1.10/32 via 10.4.0.3 dev kilo0 onlink", "10.5.0.1/32 dev kilo0",
+           "10.5.0.2/32 dev kilo0"),
+     NONE},
+    {"demo: cross from aws-a reaches its location over the private network", demo_cluster,
+     MESH_GRANULARITY_CROSS, "aws-a", MESH_ENCAPSULATE_ALWAYS, true,
+     LINES("10.2.1.0/24 via 10.0.0.6 dev tunl0 onlink",
+           "10.0.0.6/32 via 10.0.0.6 dev tunl0 onlink table 1107",
+           "10.2.5.0/24 via 10.0.1.7 dev tunl0 onlink",
+           "10.0.1.7/32 via 10.0.1.7 dev tunl0 onlink table 1107",
+           "10.2.2.0/24 via 10.4.0.4 dev kilo0 onlink src 10.0.0.5",
+           "10.1.96.6/32 via 10.4.0.4 dev kilo0 onlink src 10.0.0.5",
+           "10.2.3.0/24 via 10.4.0.5 dev kilo0 onlink src 10.0.0.5",
+           "10.2.4.0/24 via 10.4.0.6 dev kilo0 onlink src 10.0.0.5",
+           "192.168.1.10/32 via 10.4.0.6 dev kilo0 onlink src 10.0.0.5",
+           "10.5.0.1/32 dev kilo0 src 10.0.0.5", "10.5.0.2/32 dev kilo0 src 10.0.0.5"),
+     LINES("from 10.2.0.0/24 to 10.0.0.6/32 lookup 1107",
+           "from all to 10.0.0.6/32 iif kilo0 lookup 1107",
+           "from 10.2.0.0/24 to 10.0.1.7/32 lookup 1107",
+           "from all to 10.0.1.7/32 iif kilo0 lookup 1107")},
+    /* aws-b and aws-c are dialled on their private IPs: no route to those through themselves. */
+    {"demo: cross from gcp-a tunnels to every aws node", demo_cluster, MESH_GRANULARITY_CROSS,
+     "gcp-a", MESH_ENCAPSULATE_NEVER, true,
+     LINES("10.2.0.0/24 via 10.4.0.1 dev kilo0 onlink src 10.1.96.6",
+           "10.0.0.5/32 via 10.4.0.1 dev kilo0 onlink src 10.1.96.6",
+           "10.2.1.0/24 via 10.4.0.2 dev kilo0 onlink src 10.1.96.6",
+           "10.2.5.0/24 via 10.4.0.3 dev kilo0 onlink src 10.1.96.6",
+           "192.168.50.0/24 via 10.4.0.3 dev kilo0 onlink src 10.1.96.6",
+           "10.2.3.0/24 via 10.4.0.5 dev kilo0 onlink src 10.1.96.6",
+           "10.2.4.0/24 via 10.4.0.6 dev kilo0 onlink src 10.1.96.6",
+           "192.168.1.10/32 via 10.4.0.6 dev kilo0 onlink src 10.1.96.6",
+           "10.5.0.1/32 dev kilo0 src 10.1.96.6", "10.5.0.2/32 dev kilo0 src 10.1.96.6"),
+     NONE},
 };
 
-static void assert_routes(const char *what, const struct mesh_routes *r,
-			  const char *const *routes, const char *const *rules)
+static void assert_routes(const char *what, const struct mesh_routes *r, const char *const *routes,
+                          const char *const *rules)
 {
 	char **lines = calloc(r->n_routes + r->n_rules + 1, sizeof(*lines));
 	char buf[MESH_ROUTE_STRLEN];
@@ -215,8 +205,8 @@ static void test_routes_and_rules_per_viewpoint(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct routes_case *tc = &cases[i];
-		struct mesh_routes_options options = { .encapsulate = tc->encapsulate,
-							.local = tc->local };
+		struct mesh_routes_options options = {.encapsulate = tc->encapsulate,
+		                                      .local = tc->local};
 		struct mesh_cluster cluster;
 		struct mesh_topology t;
 		struct mesh_routes routes;
@@ -234,7 +224,7 @@ static void test_routes_and_rules_per_viewpoint(void **state)
 /* A node reachable only on its endpoint IP cannot be routed to through itself. */
 static void test_leader_skips_private_ip_that_is_the_endpoint(void **state)
 {
-	struct mesh_routes_options options = { .encapsulate = MESH_ENCAPSULATE_NEVER };
+	struct mesh_routes_options options = {.encapsulate = MESH_ENCAPSULATE_NEVER};
 	struct mesh_cluster cluster;
 	struct mesh_topology t;
 	struct mesh_routes routes;
@@ -242,12 +232,12 @@ static void test_leader_skips_private_ip_that_is_the_endpoint(void **state)
 
 	(void)state;
 	fixture_cluster(&cluster, demo_nodes, ARRAY_SIZE(demo_nodes), demo_peers,
-			ARRAY_SIZE(demo_peers), NULL, 0);
+	                ARRAY_SIZE(demo_peers), NULL, 0);
 	fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, "aws-a");
 	assert_int_equal(mesh_routes_build(&t, &options, &routes), 0);
 	for (size_t i = 0; i < routes.n_routes; i++)
-		assert_null(strstr(mesh_route_format(&routes.routes[i], &devices, buf),
-				   "192.168.1.10/32"));
+		assert_null(
+		    strstr(mesh_route_format(&routes.routes[i], &devices, buf), "192.168.1.10/32"));
 	mesh_routes_release(&routes);
 	mesh_topology_release(&t);
 	mesh_cluster_release(&cluster);
@@ -256,25 +246,25 @@ static void test_leader_skips_private_ip_that_is_the_endpoint(void **state)
 static void test_peer_routes_reach_every_segment_through_kilo0(void **state)
 {
 	static const char *const expected[] = {
-		"10.2.0.0/24 via 10.4.0.1 dev kilo0 onlink",
-		"10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink",
-		"10.2.5.0/24 via 10.4.0.1 dev kilo0 onlink",
-		"10.0.0.5/32 via 10.4.0.1 dev kilo0 onlink",
-		"10.0.0.6/32 via 10.4.0.1 dev kilo0 onlink",
-		"10.0.1.7/32 via 10.4.0.1 dev kilo0 onlink",
-		"192.168.50.0/24 via 10.4.0.1 dev kilo0 onlink",
-		"10.4.0.1/32 dev kilo0",
-		"10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink",
-		"10.1.96.6/32 via 10.4.0.2 dev kilo0 onlink",
-		"10.4.0.2/32 dev kilo0",
-		"10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink",
-		"192.168.1.10/32 via 10.4.0.3 dev kilo0 onlink",
-		"10.4.0.3/32 dev kilo0",
-		"10.2.3.0/24 via 10.4.0.4 dev kilo0 onlink",
-		"10.4.0.4/32 dev kilo0",
-		"10.5.0.2/32 dev kilo0",
-		"10.96.0.0/12 via 10.4.0.1 dev kilo0 onlink",
-		NULL,
+	    "10.2.0.0/24 via 10.4.0.1 dev kilo0 onlink",
+	    "10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink",
+	    "10.2.5.0/24 via 10.4.0.1 dev kilo0 onlink",
+	    "10.0.0.5/32 via 10.4.0.1 dev kilo0 onlink",
+	    "10.0.0.6/32 via 10.4.0.1 dev kilo0 onlink",
+	    "10.0.1.7/32 via 10.4.0.1 dev kilo0 onlink",
+	    "192.168.50.0/24 via 10.4.0.1 dev kilo0 onlink",
+	    "10.4.0.1/32 dev kilo0",
+	    "10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink",
+	    "10.1.96.6/32 via 10.4.0.2 dev kilo0 onlink",
+	    "10.4.0.2/32 dev kilo0",
+	    "10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink",
+	    "192.168.1.10/32 via 10.4.0.3 dev kilo0 onlink",
+	    "10.4.0.3/32 dev kilo0",
+	    "10.2.3.0/24 via 10.4.0.4 dev kilo0 onlink",
+	    "10.4.0.4/32 dev kilo0",
+	    "10.5.0.2/32 dev kilo0",
+	    "10.96.0.0/12 via 10.4.0.1 dev kilo0 onlink",
+	    NULL,
 	};
 	const struct mesh_prefix extra = fixture_prefix("10.96.0.0/12");
 	struct mesh_cluster cluster;
@@ -310,10 +300,10 @@ static void test_tunnel_address_is_first_pod_ip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_routes_and_rules_per_viewpoint),
-		cmocka_unit_test(test_leader_skips_private_ip_that_is_the_endpoint),
-		cmocka_unit_test(test_peer_routes_reach_every_segment_through_kilo0),
-		cmocka_unit_test(test_tunnel_address_is_first_pod_ip),
+	    cmocka_unit_test(test_routes_and_rules_per_viewpoint),
+	    cmocka_unit_test(test_leader_skips_private_ip_that_is_the_endpoint),
+	    cmocka_unit_test(test_peer_routes_reach_every_segment_through_kilo0),
+	    cmocka_unit_test(test_tunnel_address_is_first_pod_ip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

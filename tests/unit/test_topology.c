@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <errno.h>
@@ -20,16 +21,16 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
 /* Segment peers of the demo cluster as [Peer] lines; ka is the viewer's. */
-#define LOC_AWS(ka)                                                                        \
-	"aws-a 3.120.246.76:51820 ka=" ka " psk=no 10.2.0.0/24,10.0.0.5/32,10.2.1.0/24,"   \
+#define LOC_AWS(ka)                                                                                \
+	"aws-a 3.120.246.76:51820 ka=" ka " psk=no 10.2.0.0/24,10.0.0.5/32,10.2.1.0/24,"           \
 	"10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,10.4.0.1/32,192.168.50.0/24"
 #define LOC_GCP(ka) "gcp-a 34.1.2.3:51820 ka=" ka " psk=no 10.2.2.0/24,10.1.96.6/32,10.4.0.2/32"
 #define LOC_HOME(ka, ep) "home-nat " ep " ka=" ka " psk=no 10.2.4.0/24,192.168.1.10/32,10.4.0.3/32"
 #define LOC_GCPB(ka) "gcp-b 34.1.2.4:51820 ka=" ka " psk=no 10.2.3.0/24,10.4.0.4/32"
 #define NODE_A(ka) "aws-a 3.120.246.76:51820 ka=" ka " psk=no 10.2.0.0/24,10.0.0.5/32,10.4.0.1/32"
 #define NODE_B(ka) "aws-b 10.0.0.6:51820 ka=" ka " psk=no 10.2.1.0/24,10.0.0.6/32,10.4.0.2/32"
-#define NODE_C(ka)                                                                         \
-	"aws-c 10.0.1.7:51820 ka=" ka " psk=no 10.2.5.0/24,10.0.1.7/32,10.4.0.3/32,"       \
+#define NODE_C(ka)                                                                                 \
+	"aws-c 10.0.1.7:51820 ka=" ka " psk=no 10.2.5.0/24,10.0.1.7/32,10.4.0.3/32,"               \
 	"192.168.50.0/24"
 #define NODE_G(ka) "gcp-a 34.1.2.3:51820 ka=" ka " psk=no 10.2.2.0/24,10.1.96.6/32,10.4.0.4/32"
 #define NODE_GB(ka) "gcp-b 34.1.2.4:51820 ka=" ka " psk=no 10.2.3.0/24,10.4.0.5/32"
@@ -48,55 +49,55 @@ struct viewpoint_case {
 	const char *const *peers;
 };
 
-#define LINES(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define LINES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static const struct viewpoint_case viewpoints[] = {
-	{ MESH_GRANULARITY_LOCATION, "aws-a", true, "10.4.0.1/16",
-	  LINES(LOC_GCP("0"), LOC_HOME("0", SEEN_BY_AWS), LOC_GCPB("0"), LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_LOCATION, "aws-b", false, "10.4.0.0/16",
-	  LINES(LOC_GCP("0"), LOC_HOME("0", SEEN_BY_AWS), LOC_GCPB("0"), LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_LOCATION, "aws-c", false, "10.4.0.0/16",
-	  LINES(LOC_GCP("0"), LOC_HOME("0", SEEN_BY_AWS), LOC_GCPB("0"), LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_LOCATION, "gcp-a", true, "10.4.0.2/16",
-	  LINES(LOC_AWS("0"), LOC_HOME("0", SEEN_BY_GCP), LOC_GCPB("0"), LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_LOCATION, "gcp-b", true, "10.4.0.4/16",
-	  LINES(LOC_AWS("0"), LOC_GCP("0"), LOC_HOME("0", SEEN_BY_AWS), LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_LOCATION, "home-nat", true, "10.4.0.3/16",
-	  LINES(LOC_AWS("25"), LOC_GCP("25"), LOC_GCPB("25"), LAPTOP("25"), PHONE("25")) },
-	{ MESH_GRANULARITY_FULL, "aws-a", true, "10.4.0.1/16",
-	  LINES(NODE_B("0"), NODE_C("0"), NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS),
-		LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_FULL, "aws-b", true, "10.4.0.2/16",
-	  LINES(NODE_A("0"), NODE_C("0"), NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS),
-		LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_FULL, "aws-c", true, "10.4.0.3/16",
-	  LINES(NODE_A("0"), NODE_B("0"), NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS),
-		LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_FULL, "gcp-a", true, "10.4.0.4/16",
-	  LINES(NODE_A("0"), NODE_B("0"), NODE_C("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_GCP),
-		LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_FULL, "gcp-b", true, "10.4.0.5/16",
-	  LINES(NODE_A("0"), NODE_B("0"), NODE_C("0"), NODE_G("0"), NODE_H("0", SEEN_BY_AWS),
-		LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_FULL, "home-nat", true, "10.4.0.6/16",
-	  LINES(NODE_A("25"), NODE_B("25"), NODE_C("25"), NODE_G("25"), NODE_GB("25"),
-		LAPTOP("25"), PHONE("25")) },
-	/* cross: no tunnel inside a location; gcp-b has no private IP, so it is everyone's peer. */
-	{ MESH_GRANULARITY_CROSS, "aws-a", true, "10.4.0.1/16",
-	  LINES(NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS), LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_CROSS, "aws-b", true, "10.4.0.2/16",
-	  LINES(NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS), LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_CROSS, "aws-c", true, "10.4.0.3/16",
-	  LINES(NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS), LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_CROSS, "gcp-a", true, "10.4.0.4/16",
-	  LINES(NODE_A("0"), NODE_B("0"), NODE_C("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_GCP),
-		LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_CROSS, "gcp-b", true, "10.4.0.5/16",
-	  LINES(NODE_A("0"), NODE_B("0"), NODE_C("0"), NODE_G("0"), NODE_H("0", SEEN_BY_AWS),
-		LAPTOP("0"), PHONE("0")) },
-	{ MESH_GRANULARITY_CROSS, "home-nat", true, "10.4.0.6/16",
-	  LINES(NODE_A("25"), NODE_B("25"), NODE_C("25"), NODE_G("25"), NODE_GB("25"),
-		LAPTOP("25"), PHONE("25")) },
+    {MESH_GRANULARITY_LOCATION, "aws-a", true, "10.4.0.1/16",
+     LINES(LOC_GCP("0"), LOC_HOME("0", SEEN_BY_AWS), LOC_GCPB("0"), LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_LOCATION, "aws-b", false, "10.4.0.0/16",
+     LINES(LOC_GCP("0"), LOC_HOME("0", SEEN_BY_AWS), LOC_GCPB("0"), LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_LOCATION, "aws-c", false, "10.4.0.0/16",
+     LINES(LOC_GCP("0"), LOC_HOME("0", SEEN_BY_AWS), LOC_GCPB("0"), LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_LOCATION, "gcp-a", true, "10.4.0.2/16",
+     LINES(LOC_AWS("0"), LOC_HOME("0", SEEN_BY_GCP), LOC_GCPB("0"), LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_LOCATION, "gcp-b", true, "10.4.0.4/16",
+     LINES(LOC_AWS("0"), LOC_GCP("0"), LOC_HOME("0", SEEN_BY_AWS), LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_LOCATION, "home-nat", true, "10.4.0.3/16",
+     LINES(LOC_AWS("25"), LOC_GCP("25"), LOC_GCPB("25"), LAPTOP("25"), PHONE("25"))},
+    {MESH_GRANULARITY_FULL, "aws-a", true, "10.4.0.1/16",
+     LINES(NODE_B("0"), NODE_C("0"), NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS),
+           LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_FULL, "aws-b", true, "10.4.0.2/16",
+     LINES(NODE_A("0"), NODE_C("0"), NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS),
+           LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_FULL, "aws-c", true, "10.4.0.3/16",
+     LINES(NODE_A("0"), NODE_B("0"), NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS),
+           LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_FULL, "gcp-a", true, "10.4.0.4/16",
+     LINES(NODE_A("0"), NODE_B("0"), NODE_C("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_GCP),
+           LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_FULL, "gcp-b", true, "10.4.0.5/16",
+     LINES(NODE_A("0"), NODE_B("0"), NODE_C("0"), NODE_G("0"), NODE_H("0", SEEN_BY_AWS),
+           LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_FULL, "home-nat", true, "10.4.0.6/16",
+     LINES(NODE_A("25"), NODE_B("25"), NODE_C("25"), NODE_G("25"), NODE_GB("25"), LAPTOP("25"),
+           PHONE("25"))},
+    /* cross: no tunnel inside a location; gcp-b has no private IP, so it is everyone's peer. */
+    {MESH_GRANULARITY_CROSS, "aws-a", true, "10.4.0.1/16",
+     LINES(NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS), LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_CROSS, "aws-b", true, "10.4.0.2/16",
+     LINES(NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS), LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_CROSS, "aws-c", true, "10.4.0.3/16",
+     LINES(NODE_G("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_AWS), LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_CROSS, "gcp-a", true, "10.4.0.4/16",
+     LINES(NODE_A("0"), NODE_B("0"), NODE_C("0"), NODE_GB("0"), NODE_H("0", SEEN_BY_GCP),
+           LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_CROSS, "gcp-b", true, "10.4.0.5/16",
+     LINES(NODE_A("0"), NODE_B("0"), NODE_C("0"), NODE_G("0"), NODE_H("0", SEEN_BY_AWS),
+           LAPTOP("0"), PHONE("0"))},
+    {MESH_GRANULARITY_CROSS, "home-nat", true, "10.4.0.6/16",
+     LINES(NODE_A("25"), NODE_B("25"), NODE_C("25"), NODE_G("25"), NODE_GB("25"), LAPTOP("25"),
+           PHONE("25"))},
 };
 
 static void test_local_config_from_every_viewpoint(void **state)
@@ -112,10 +113,11 @@ static void test_local_config_from_every_viewpoint(void **state)
 		char what[128], cidr[MESH_PREFIX_STRLEN];
 
 		snprintf(what, sizeof(what), "%s from %s", mesh_granularity_name(tc->granularity),
-			 tc->viewer);
+		         tc->viewer);
 		fixture_topology(&t, &cluster, tc->granularity, tc->viewer);
 		assert_int_equal(t.leader, tc->leader);
-		assert_string_equal(mesh_prefix_format(&t.wireguard_cidr, cidr), tc->wireguard_cidr);
+		assert_string_equal(mesh_prefix_format(&t.wireguard_cidr, cidr),
+		                    tc->wireguard_cidr);
 		assert_int_equal(mesh_wgconfig_local(&t, &config), 0);
 		assert_true(config.has_interface);
 		assert_int_equal(config.listen_port, 51820);
@@ -126,9 +128,9 @@ static void test_local_config_from_every_viewpoint(void **state)
 	mesh_cluster_release(&cluster);
 }
 
-static void assert_segment(const struct mesh_segment *s, const char *location,
-			   const char *logical, const char *members, const char *leader,
-			   const char *wireguard_ip, const char *allowed, const char *location_ips)
+static void assert_segment(const struct mesh_segment *s, const char *location, const char *logical,
+                           const char *members, const char *leader, const char *wireguard_ip,
+                           const char *allowed, const char *location_ips)
 {
 	char buf[1024], ip[MESH_ADDR_STRLEN];
 	size_t len = 0;
@@ -138,14 +140,13 @@ static void assert_segment(const struct mesh_segment *s, const char *location,
 	buf[0] = '\0';
 	for (size_t i = 0; i < s->n_nodes; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "",
-					s->nodes[i]->name);
+		                        s->nodes[i]->name);
 	assert_string_equal(buf, members);
 	assert_string_equal(mesh_segment_leader(s)->name, leader);
 	assert_string_equal(mesh_addr_format(&s->wireguard_ip, ip), wireguard_ip);
 	fixture_join_prefixes(s->allowed_ips, s->n_allowed_ips, buf, sizeof(buf));
 	assert_string_equal(buf, allowed);
-	fixture_join_prefixes(s->allowed_location_ips, s->n_allowed_location_ips, buf,
-			      sizeof(buf));
+	fixture_join_prefixes(s->allowed_location_ips, s->n_allowed_location_ips, buf, sizeof(buf));
 	assert_string_equal(buf, location_ips);
 }
 
@@ -159,17 +160,16 @@ static void test_location_granularity_isolates_nodes_without_private_ip(void **s
 	fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, "aws-b");
 	assert_int_equal(t.n_segments, 4);
 	/* aws-c's 10.2.2.128/25 sits inside gcp-a's pod CIDR, 10.5.0.0/24 over a peer. */
-	assert_segment(&t.segments[0], "location:aws", "", "aws-a,aws-b,aws-c", "aws-a",
-		       "10.4.0.1",
-		       "10.2.0.0/24,10.0.0.5/32,10.2.1.0/24,10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,"
-		       "10.4.0.1/32",
-		       "192.168.50.0/24");
+	assert_segment(&t.segments[0], "location:aws", "", "aws-a,aws-b,aws-c", "aws-a", "10.4.0.1",
+	               "10.2.0.0/24,10.0.0.5/32,10.2.1.0/24,10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,"
+	               "10.4.0.1/32",
+	               "192.168.50.0/24");
 	assert_segment(&t.segments[1], "location:gcp", "", "gcp-a", "gcp-a", "10.4.0.2",
-		       "10.2.2.0/24,10.1.96.6/32,10.4.0.2/32", "");
+	               "10.2.2.0/24,10.1.96.6/32,10.4.0.2/32", "");
 	assert_segment(&t.segments[2], "location:home", "", "home-nat", "home-nat", "10.4.0.3",
-		       "10.2.4.0/24,192.168.1.10/32,10.4.0.3/32", "");
+	               "10.2.4.0/24,192.168.1.10/32,10.4.0.3/32", "");
 	assert_segment(&t.segments[3], "node:gcp-b", "", "gcp-b", "gcp-b", "10.4.0.4",
-		       "10.2.3.0/24,10.4.0.4/32", "");
+	               "10.2.3.0/24,10.4.0.4/32", "");
 	assert_int_equal(t.local_segment, 0);
 	mesh_topology_release(&t);
 	mesh_cluster_release(&cluster);
@@ -185,12 +185,12 @@ static void test_cross_granularity_keeps_logical_location_of_private_nodes(void 
 	fixture_topology(&t, &cluster, MESH_GRANULARITY_CROSS, "gcp-a");
 	assert_int_equal(t.n_segments, 6);
 	/* Segments are filtered in order: aws-b loses the LAN to aws-c, as in Kilo. */
-	assert_segment(&t.segments[1], "node:aws-b", "location:aws", "aws-b", "aws-b",
-		       "10.4.0.2", "10.2.1.0/24,10.0.0.6/32,10.4.0.2/32", "");
-	assert_segment(&t.segments[2], "node:aws-c", "location:aws", "aws-c", "aws-c",
-		       "10.4.0.3", "10.2.5.0/24,10.0.1.7/32,10.4.0.3/32", "192.168.50.0/24");
+	assert_segment(&t.segments[1], "node:aws-b", "location:aws", "aws-b", "aws-b", "10.4.0.2",
+	               "10.2.1.0/24,10.0.0.6/32,10.4.0.2/32", "");
+	assert_segment(&t.segments[2], "node:aws-c", "location:aws", "aws-c", "aws-c", "10.4.0.3",
+	               "10.2.5.0/24,10.0.1.7/32,10.4.0.3/32", "192.168.50.0/24");
 	assert_segment(&t.segments[4], "node:gcp-b", "", "gcp-b", "gcp-b", "10.4.0.5",
-		       "10.2.3.0/24,10.4.0.5/32", "");
+	               "10.2.3.0/24,10.4.0.5/32", "");
 	assert_true(mesh_topology_segment_is_local(&t, &t.segments[3]));
 	assert_false(mesh_topology_segment_is_local(&t, &t.segments[4]));
 	assert_false(mesh_topology_segment_is_local(&t, &t.segments[0]));
@@ -202,13 +202,13 @@ static void test_peer_config_carries_the_peers_keepalive_and_key(void **state)
 {
 	/* Every segment gets the laptop's keepalive and preshared key; other peers no key. */
 	static const char *const expected[] = {
-		"aws-a 3.120.246.76:51820 ka=10 psk=yes 10.2.0.0/24,10.0.0.5/32,10.2.1.0/24,"
-		"10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,10.4.0.1/32,192.168.50.0/24",
-		"gcp-a 34.1.2.3:51820 ka=10 psk=yes 10.2.2.0/24,10.1.96.6/32,10.4.0.2/32",
-		"home-nat 82.0.0.1:1000 ka=10 psk=yes 10.2.4.0/24,192.168.1.10/32,10.4.0.3/32",
-		"gcp-b 34.1.2.4:51820 ka=10 psk=yes 10.2.3.0/24,10.4.0.4/32",
-		"phone 203.0.113.7:51820 ka=10 psk=no 10.5.0.2/32",
-		NULL,
+	    "aws-a 3.120.246.76:51820 ka=10 psk=yes 10.2.0.0/24,10.0.0.5/32,10.2.1.0/24,"
+	    "10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,10.4.0.1/32,192.168.50.0/24",
+	    "gcp-a 34.1.2.3:51820 ka=10 psk=yes 10.2.2.0/24,10.1.96.6/32,10.4.0.2/32",
+	    "home-nat 82.0.0.1:1000 ka=10 psk=yes 10.2.4.0/24,192.168.1.10/32,10.4.0.3/32",
+	    "gcp-b 34.1.2.4:51820 ka=10 psk=yes 10.2.3.0/24,10.4.0.4/32",
+	    "phone 203.0.113.7:51820 ka=10 psk=no 10.5.0.2/32",
+	    NULL,
 	};
 	struct mesh_cluster cluster;
 	struct mesh_topology t;
@@ -227,8 +227,8 @@ static void test_peer_config_carries_the_peers_keepalive_and_key(void **state)
 
 static void test_segment_as_peer_adds_deduplicated_allowed_ips(void **state)
 {
-	const struct mesh_prefix extra[] = { fixture_prefix("10.96.0.0/12"),
-					     fixture_prefix("10.2.0.0/24") };
+	const struct mesh_prefix extra[] = {fixture_prefix("10.96.0.0/12"),
+	                                    fixture_prefix("10.2.0.0/24")};
 	struct mesh_cluster cluster;
 	struct mesh_topology t;
 	struct mesh_wg_peer peer;
@@ -240,14 +240,14 @@ static void test_segment_as_peer_adds_deduplicated_allowed_ips(void **state)
 	assert_int_equal(mesh_wgconfig_as_peer(&t, extra, ARRAY_SIZE(extra), &peer), 0);
 	/* The leader's endpoint and key, no allowed-location IPs, no keepalive. */
 	assert_string_equal(fixture_wg_peer_line(&cluster, &peer, line, sizeof(line)),
-			    "aws-a 3.120.246.76:51820 ka=0 psk=no 10.2.0.0/24,10.0.0.5/32,"
-			    "10.2.1.0/24,10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,10.4.0.1/32,"
-			    "10.96.0.0/12");
+	                    "aws-a 3.120.246.76:51820 ka=0 psk=no 10.2.0.0/24,10.0.0.5/32,"
+	                    "10.2.1.0/24,10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,10.4.0.1/32,"
+	                    "10.96.0.0/12");
 	mesh_wg_peer_release(&peer);
 	assert_int_equal(mesh_wgconfig_from_peer(&cluster.peers[1], extra, 1, &peer), 0);
 	assert_string_equal(fixture_wg_peer_line(&cluster, &peer, line, sizeof(line)),
-			    "phone 203.0.113.7:51820 ka=0 psk=no 10.5.0.2/32,10.5.0.1/32,"
-			    "10.96.0.0/12");
+	                    "phone 203.0.113.7:51820 ka=0 psk=no 10.5.0.2/32,10.5.0.1/32,"
+	                    "10.96.0.0/12");
 	mesh_wg_peer_release(&peer);
 	mesh_topology_release(&t);
 	mesh_cluster_release(&cluster);
@@ -257,7 +257,7 @@ static void test_discovered_endpoint_only_replaces_roaming_sides(void **state)
 {
 	struct mesh_cluster cluster;
 	struct mesh_topology t;
-	struct discovery_spec stale = { "aws-a", "gcp-a", "99.9.9.9:1" };
+	struct discovery_spec stale = {"aws-a", "gcp-a", "99.9.9.9:1"};
 	const struct mesh_node *gcp;
 	char ep[MESH_ENDPOINT_STRLEN];
 
@@ -267,14 +267,12 @@ static void test_discovered_endpoint_only_replaces_roaming_sides(void **state)
 	fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, "aws-a");
 	gcp = mesh_segment_leader(&t.segments[1]);
 	/* gcp-a has no keepalive: what others saw of it is ignored. */
-	assert_string_equal(mesh_endpoint_format(mesh_topology_endpoint(&t, gcp->key,
-									&gcp->endpoint, 0),
-						 ep),
-			    "34.1.2.3:51820");
-	assert_string_equal(mesh_endpoint_format(mesh_topology_endpoint(&t, gcp->key,
-									&gcp->endpoint, 5),
-						 ep),
-			    "99.9.9.9:1");
+	assert_string_equal(
+	    mesh_endpoint_format(mesh_topology_endpoint(&t, gcp->key, &gcp->endpoint, 0), ep),
+	    "34.1.2.3:51820");
+	assert_string_equal(
+	    mesh_endpoint_format(mesh_topology_endpoint(&t, gcp->key, &gcp->endpoint, 5), ep),
+	    "99.9.9.9:1");
 	mesh_topology_release(&t);
 	mesh_cluster_release(&cluster);
 }
@@ -287,29 +285,29 @@ struct leader_case {
 
 /* Kilo's TestFindLeader nodes; sorting by name puts "2" first. */
 static const struct node_spec election_nodes[] = {
-	{ "a", "x", "10.0.0.1:51820", "10.9.0.1/24", "10.2.1.0/24", false, 0, NULL },
-	{ "b", "x", "8.8.8.8:51820", "10.9.0.2/24", "10.2.2.0/24", false, 0, NULL },
-	{ "c", "x", "8.8.8.8:51820", "10.9.0.3/24", "10.2.3.0/24", false, 0, NULL },
-	{ "d", "x", "10.0.0.1:51820", "10.9.0.4/24", "10.2.4.0/24", true, 0, NULL },
-	{ "2", "x", "8.8.8.8:51820", "10.9.0.5/24", "10.2.5.0/24", true, 0, NULL },
-	{ "dns", "x", "leader.example.com:51820", "10.9.0.6/24", "10.2.6.0/24", true, 0, NULL },
-	{ "e", "x", "100.64.0.1:51820", "10.9.0.7/24", "10.2.7.0/24", false, 0, NULL },
-	{ "f", "x", "8.8.4.4:51820", "10.9.0.8/24", "10.2.8.0/24", true, 0, NULL },
+    {"a", "x", "10.0.0.1:51820", "10.9.0.1/24", "10.2.1.0/24", false, 0, NULL},
+    {"b", "x", "8.8.8.8:51820", "10.9.0.2/24", "10.2.2.0/24", false, 0, NULL},
+    {"c", "x", "8.8.8.8:51820", "10.9.0.3/24", "10.2.3.0/24", false, 0, NULL},
+    {"d", "x", "10.0.0.1:51820", "10.9.0.4/24", "10.2.4.0/24", true, 0, NULL},
+    {"2", "x", "8.8.8.8:51820", "10.9.0.5/24", "10.2.5.0/24", true, 0, NULL},
+    {"dns", "x", "leader.example.com:51820", "10.9.0.6/24", "10.2.6.0/24", true, 0, NULL},
+    {"e", "x", "100.64.0.1:51820", "10.9.0.7/24", "10.2.7.0/24", false, 0, NULL},
+    {"f", "x", "8.8.4.4:51820", "10.9.0.8/24", "10.2.8.0/24", true, 0, NULL},
 };
 
 static const struct leader_case leader_cases[] = {
-	{ "one", "a", "a" },
-	{ "public IP beats name order", "a,b,c", "b" },
-	{ "hint with public IP", "d,2", "2" },
-	{ "public among public", "b,c,2", "2" },
-	{ "hint beats public IP", "a,b,d", "d" },
-	{ "hint with private IP", "a,d", "d" },
-	{ "all", "a,b,c,d,2", "2" },
-	{ "DNS endpoint is never public, but its hint counts", "b,dns", "dns" },
-	{ "public hint beats DNS hint", "dns,f", "f" },
-	{ "public hint beats an earlier private hint", "a,d,f", "f" },
-	{ "CGNAT counts as public", "a,e", "e" },
-	{ "name order decides among equals", "c,b", "b" },
+    {"one", "a", "a"},
+    {"public IP beats name order", "a,b,c", "b"},
+    {"hint with public IP", "d,2", "2"},
+    {"public among public", "b,c,2", "2"},
+    {"hint beats public IP", "a,b,d", "d"},
+    {"hint with private IP", "a,d", "d"},
+    {"all", "a,b,c,d,2", "2"},
+    {"DNS endpoint is never public, but its hint counts", "b,dns", "dns"},
+    {"public hint beats DNS hint", "dns,f", "f"},
+    {"public hint beats an earlier private hint", "a,d,f", "f"},
+    {"CGNAT counts as public", "a,e", "e"},
+    {"name order decides among equals", "c,b", "b"},
 };
 
 static bool listed(const char *list, const char *name)
@@ -342,7 +340,7 @@ static void test_leader_election_follows_kilo_find_leader(void **state)
 		assert_int_equal(t.n_segments, 1);
 		if (strcmp(mesh_segment_leader(&t.segments[0])->name, tc->leader))
 			fail_msg("%s: leader %s, expected %s", tc->name,
-				 mesh_segment_leader(&t.segments[0])->name, tc->leader);
+			         mesh_segment_leader(&t.segments[0])->name, tc->leader);
 		mesh_topology_release(&t);
 		mesh_cluster_release(&cluster);
 	}
@@ -361,21 +359,21 @@ static void test_kilo_fixture_segments_match_kilo(void **state)
 	assert_false(t.leader);
 	assert_string_equal(mesh_prefix_format(&t.wireguard_cidr, cidr), "10.4.0.0/16");
 	assert_segment(&t.segments[0], "location:1", "", "a", "a", "10.4.0.1",
-		       "10.2.1.0/24,192.168.0.1/32,10.4.0.1/32", "");
+	               "10.2.1.0/24,192.168.0.1/32,10.4.0.1/32", "");
 	assert_segment(&t.segments[1], "location:2", "", "b,c", "b", "10.4.0.2",
-		       "10.2.2.0/24,192.168.0.1/32,10.2.3.0/24,192.168.0.2/32,10.4.0.2/32",
-		       "192.168.178.3/32");
+	               "10.2.2.0/24,192.168.0.1/32,10.2.3.0/24,192.168.0.2/32,10.4.0.2/32",
+	               "192.168.178.3/32");
 	assert_segment(&t.segments[2], "node:d", "", "d", "d", "10.4.0.3",
-		       "10.2.4.0/24,10.4.0.3/32", "");
+	               "10.2.4.0/24,10.4.0.3/32", "");
 	mesh_topology_release(&t);
 	fixture_topology(&t, &cluster, MESH_GRANULARITY_FULL, "a");
 	assert_true(t.leader);
 	assert_string_equal(mesh_prefix_format(&t.wireguard_cidr, cidr), "10.4.0.1/16");
 	assert_int_equal(t.n_segments, 4);
 	assert_segment(&t.segments[1], "node:b", "", "b", "b", "10.4.0.2",
-		       "10.2.2.0/24,192.168.0.1/32,10.4.0.2/32", "192.168.178.3/32");
+	               "10.2.2.0/24,192.168.0.1/32,10.4.0.2/32", "192.168.178.3/32");
 	assert_segment(&t.segments[3], "node:d", "", "d", "d", "10.4.0.4",
-		       "10.2.4.0/24,10.4.0.4/32", "");
+	               "10.2.4.0/24,10.4.0.4/32", "");
 	/* Peers keep host bits, so 10.5.0.1/24 and 10.5.0.2/24 are different IPs. */
 	assert_int_equal(t.n_peers, 2);
 	assert_int_equal(t.peers[0].n_allowed_ips, 2);
@@ -391,20 +389,19 @@ struct filter_case {
 
 /* Kilo's TestFilterAllowedIPs, through annotations (segments: a, b+c, d). */
 static const struct filter_case filter_cases[] = {
-	{ "nothing to filter", "192.168.178.4/32", "192.168.178.5/32",
-	  "192.168.178.6/32,192.168.178.7/32", "192.168.178.4/32", "192.168.178.5/32",
-	  "192.168.178.6/32,192.168.178.7/32" },
-	{ "intersections between segments", "192.168.178.4/32,192.168.178.8/32",
-	  "192.168.178.5/32", "192.168.178.6/32,192.168.178.7/32,192.168.178.4/32",
-	  "192.168.178.8/32", "192.168.178.5/32",
-	  "192.168.178.4/32,192.168.178.6/32,192.168.178.7/32" },
-	{ "intersections with wireGuardCIDR", "10.4.0.1/32,192.168.178.8/32", "192.168.178.5/32",
-	  "192.168.178.6/32,192.168.178.7/32", "192.168.178.8/32", "192.168.178.5/32",
-	  "192.168.178.6/32,192.168.178.7/32" },
-	{ "intersections with more than one allowedLocationIPs", "192.168.178.8/32",
-	  "192.168.178.5/32", "192.168.178.0/24", "", "", "192.168.178.0/24" },
-	{ "containing a private IP is fine, equal to a pod CIDR is not", "192.168.0.0/16",
-	  "10.2.3.0/24", "10.5.0.0/16", "192.168.0.0/16", "", "" },
+    {"nothing to filter", "192.168.178.4/32", "192.168.178.5/32",
+     "192.168.178.6/32,192.168.178.7/32", "192.168.178.4/32", "192.168.178.5/32",
+     "192.168.178.6/32,192.168.178.7/32"},
+    {"intersections between segments", "192.168.178.4/32,192.168.178.8/32", "192.168.178.5/32",
+     "192.168.178.6/32,192.168.178.7/32,192.168.178.4/32", "192.168.178.8/32", "192.168.178.5/32",
+     "192.168.178.4/32,192.168.178.6/32,192.168.178.7/32"},
+    {"intersections with wireGuardCIDR", "10.4.0.1/32,192.168.178.8/32", "192.168.178.5/32",
+     "192.168.178.6/32,192.168.178.7/32", "192.168.178.8/32", "192.168.178.5/32",
+     "192.168.178.6/32,192.168.178.7/32"},
+    {"intersections with more than one allowedLocationIPs", "192.168.178.8/32", "192.168.178.5/32",
+     "192.168.178.0/24", "", "", "192.168.178.0/24"},
+    {"containing a private IP is fine, equal to a pod CIDR is not", "192.168.0.0/16", "10.2.3.0/24",
+     "10.5.0.0/16", "192.168.0.0/16", "", ""},
 };
 
 static void test_allowed_location_ip_filter_matches_kilo(void **state)
@@ -422,17 +419,17 @@ static void test_allowed_location_ip_filter_matches_kilo(void **state)
 		specs[1].allowed_location_ips = tc->b;
 		specs[3].allowed_location_ips = tc->d;
 		fixture_cluster(&cluster, specs, ARRAY_SIZE(specs), kilo_peers,
-				ARRAY_SIZE(kilo_peers), NULL, 0);
+		                ARRAY_SIZE(kilo_peers), NULL, 0);
 		fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, "a");
 		for (size_t s = 0; s < 3; s++) {
-			const char *want[] = { tc->want_a, tc->want_b, tc->want_d };
+			const char *want[] = {tc->want_a, tc->want_b, tc->want_d};
 			const struct mesh_segment *seg = &t.segments[s];
 
 			fixture_join_prefixes(seg->allowed_location_ips,
-					      seg->n_allowed_location_ips, got, sizeof(got));
+			                      seg->n_allowed_location_ips, got, sizeof(got));
 			if (strcmp(got, want[s]))
 				fail_msg("%s: segment %zu kept [%s], expected [%s]", tc->name, s,
-					 got, want[s]);
+				         got, want[s]);
 		}
 		mesh_topology_release(&t);
 		mesh_cluster_release(&cluster);
@@ -497,7 +494,7 @@ static void test_bad_options_are_rejected(void **state)
 	assert_int_equal(mesh_topology_build(&cluster, &options, &t, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "granularity"));
 	options = fixture_options(MESH_GRANULARITY_FULL, "aws-a");
-	options.subnet = (struct mesh_prefix){ 0 };
+	options.subnet = (struct mesh_prefix){0};
 	assert_int_equal(mesh_topology_build(&cluster, &options, &t, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "subnet"));
 	mesh_cluster_release(&cluster);
@@ -527,7 +524,7 @@ static void test_same_input_in_any_order_gives_the_same_topology(void **state)
 		char a[2048], b[2048];
 
 		assert_string_equal(fixture_wg_peer_line(&cluster, &before.peers[i], a, sizeof(a)),
-				    fixture_wg_peer_line(&cluster, &after.peers[i], b, sizeof(b)));
+		                    fixture_wg_peer_line(&cluster, &after.peers[i], b, sizeof(b)));
 	}
 	mesh_wgconfig_release(&before);
 	mesh_wgconfig_release(&after);
@@ -538,19 +535,19 @@ static void test_same_input_in_any_order_gives_the_same_topology(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_local_config_from_every_viewpoint),
-		cmocka_unit_test(test_location_granularity_isolates_nodes_without_private_ip),
-		cmocka_unit_test(test_cross_granularity_keeps_logical_location_of_private_nodes),
-		cmocka_unit_test(test_peer_config_carries_the_peers_keepalive_and_key),
-		cmocka_unit_test(test_segment_as_peer_adds_deduplicated_allowed_ips),
-		cmocka_unit_test(test_discovered_endpoint_only_replaces_roaming_sides),
-		cmocka_unit_test(test_leader_election_follows_kilo_find_leader),
-		cmocka_unit_test(test_kilo_fixture_segments_match_kilo),
-		cmocka_unit_test(test_allowed_location_ip_filter_matches_kilo),
-		cmocka_unit_test(test_subnet_exhaustion_is_an_error_naming_the_subnet),
-		cmocka_unit_test(test_only_ready_nodes_and_peers_take_part),
-		cmocka_unit_test(test_bad_options_are_rejected),
-		cmocka_unit_test(test_same_input_in_any_order_gives_the_same_topology),
+	    cmocka_unit_test(test_local_config_from_every_viewpoint),
+	    cmocka_unit_test(test_location_granularity_isolates_nodes_without_private_ip),
+	    cmocka_unit_test(test_cross_granularity_keeps_logical_location_of_private_nodes),
+	    cmocka_unit_test(test_peer_config_carries_the_peers_keepalive_and_key),
+	    cmocka_unit_test(test_segment_as_peer_adds_deduplicated_allowed_ips),
+	    cmocka_unit_test(test_discovered_endpoint_only_replaces_roaming_sides),
+	    cmocka_unit_test(test_leader_election_follows_kilo_find_leader),
+	    cmocka_unit_test(test_kilo_fixture_segments_match_kilo),
+	    cmocka_unit_test(test_allowed_location_ip_filter_matches_kilo),
+	    cmocka_unit_test(test_subnet_exhaustion_is_an_error_naming_the_subnet),
+	    cmocka_unit_test(test_only_ready_nodes_and_peers_take_part),
+	    cmocka_unit_test(test_bad_options_are_rejected),
+	    cmocka_unit_test(test_same_input_in_any_order_gives_the_same_topology),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

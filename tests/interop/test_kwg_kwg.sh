@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# kwg <-> kwg: handshake seen by both, pings both ways over both overlay
+# families, and a 50 MB transfer with matching checksums, over an IPv4 and an
+# IPv6 underlay, with and without a preshared key.
+. "$(dirname "$0")/pair.sh"
+
+run_pair "$KWG" "$KWG" 4 psk 6
+run_pair "$KWG" "$KWG" 6 nopsk 4
+echo "PASS: kwg <-> kwg"

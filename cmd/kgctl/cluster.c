@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What every kgctl command does first, in the order Kilo's kgctl does it:
+ * check the global flags, list the nodes and peers from the backend, settle
+ * the granularity and the Kilo subnet, then build the topology from one
+ * node's point of view.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/kgctl/kgctl.h"
+#include "mesh/cluster_file.h"
+#include "mesh/codec.h"
+
+void kgctl_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kgctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void report(void *ctx, const char *message)
+{
+	(void)ctx;
+	kgctl_error("%s", message);
+}
+
+static int check_flags(const struct kgctl_options *options, struct kgctl_cluster *kc,
+                       const char **backend)
+{
+	char *end;
+	long port = strtol(options->port, &end, 10);
+
+	if (options->port[0] < '0' || options->port[0] > '9' || *end || port < 1 || port > 65535) {
+		kgctl_error("invalid port: port must be in range [1:65535], but got %s",
+		            options->port);
+		return -1;
+	}
+	kc->port = (uint16_t)port;
+	if (mesh_granularity_parse(options->granularity, &kc->granularity)) {
+		kgctl_error("mesh granularity %s unknown; possible values are: location, full, "
+		            "cross, auto",
+		            options->granularity);
+		return -1;
+	}
+	/* Naming a cluster file is asking for the file backend. */
+	*backend = options->backend        ? options->backend
+	           : options->cluster_file ? "file"
+	                                   : "kubernetes";
+	if (!strcmp(*backend, "kubernetes")) {
+		kgctl_error("the kubernetes backend is not supported yet; use --backend file "
+		            "--cluster-file PATH");
+		return -1;
+	}
+	if (strcmp(*backend, "file")) {
+		kgctl_error("backend %s unknown; possible values are: kubernetes, file", *backend);
+		return -1;
+	}
+	if (!options->cluster_file) {
+		kgctl_error("the file backend needs --cluster-file PATH");
+		return -1;
+	}
+	return 0;
+}
+
+static int read_cluster(const struct kgctl_options *options, struct mesh_cluster *cluster)
+{
+	const struct mesh_codec_options codec = {
+		.topology_label = options->topology_label,
+		.report = report,
+	};
+	const char *path = options->cluster_file;
+	struct mesh_cluster_objects objects;
+	json_error_t error;
+	int ret;
+
+	ret = mesh_cluster_file_load(path, &objects, &error);
+	if (ret && error.line > 0)
+		kgctl_error("failed to read cluster file %s:%d:%d: %s", path, error.line,
+		            error.column, error.text);
+	else if (ret)
+		kgctl_error("failed to read cluster file: %s", error.text);
+	if (ret)
+		return ret;
+	ret = mesh_codec_cluster_decode(objects.nodes, objects.peers, &codec, cluster);
+	if (ret)
+		kgctl_error("failed to decode cluster file %s: %s", path, strerror(-ret));
+	mesh_cluster_objects_release(&objects);
+	return ret;
+}
+
+/* auto: whatever the first listed node's agent announces, as in Kilo. */
+static int resolve_granularity(struct kgctl_cluster *kc)
+{
+	const struct mesh_node *first = kc->cluster.nodes;
+
+	if (kc->granularity != MESH_GRANULARITY_AUTO)
+		return 0;
+	if (!kc->cluster.n_nodes) {
+		kgctl_error("failed to determine granularity: could not get any nodes");
+		return -1;
+	}
+	if (first->granularity == MESH_GRANULARITY_UNSET) {
+		kgctl_error("failed to determine granularity: node \"%s\" announces no mesh "
+		            "granularity; pass --mesh-granularity",
+		            first->name);
+		return -1;
+	}
+	kc->granularity = first->granularity;
+	return 0;
+}
+
+/*
+ * A saved listing is judged at the moment it was taken: the newest
+ * heartbeat in it stands for "now", so readiness does not decay with the
+ * file's age.
+ */
+static void settle(struct kgctl_cluster *kc)
+{
+	mesh_prefix_parse(MESH_DEFAULT_SUBNET, &kc->subnet);
+	for (size_t i = 0; i < kc->cluster.n_nodes; i++) {
+		const struct mesh_node *node = &kc->cluster.nodes[i];
+
+		if (node->last_seen > kc->now)
+			kc->now = node->last_seen;
+		/* The subnet comes from the last node listed with a WireGuard IP. */
+		if (mesh_prefix_is_set(&node->wireguard_ip))
+			kc->subnet = mesh_prefix_masked(&node->wireguard_ip);
+	}
+	for (size_t i = 0; i < kc->cluster.n_nodes; i++)
+		if (mesh_node_is_ready(&kc->cluster.nodes[i], kc->now))
+			kc->last_ready = kc->cluster.nodes[i].name;
+}
+
+int kgctl_cluster_load(const struct kgctl_options *options, struct kgctl_cluster *kc)
+{
+	const char *backend;
+	int ret;
+
+	memset(kc, 0, sizeof(*kc));
+	ret = check_flags(options, kc, &backend);
+	if (!ret)
+		ret = read_cluster(options, &kc->cluster);
+	if (!ret)
+		ret = resolve_granularity(kc);
+	if (!ret)
+		settle(kc);
+	if (!ret && !kc->last_ready) {
+		kgctl_error("did not find any valid Kilo nodes in the cluster");
+		ret = -1;
+	}
+	if (ret)
+		kgctl_cluster_release(kc);
+	return ret;
+}
+
+void kgctl_cluster_release(struct kgctl_cluster *kc)
+{
+	mesh_cluster_release(&kc->cluster);
+}
+
+const struct mesh_node *kgctl_ready_node(const struct kgctl_cluster *kc, const char *name)
+{
+	for (size_t i = 0; i < kc->cluster.n_nodes; i++)
+		if (!strcmp(kc->cluster.nodes[i].name, name))
+			return mesh_node_is_ready(&kc->cluster.nodes[i], kc->now)
+			           ? &kc->cluster.nodes[i]
+			           : NULL;
+	return NULL;
+}
+
+const struct mesh_peer *kgctl_ready_peer(const struct kgctl_cluster *kc, const char *name)
+{
+	for (size_t i = 0; i < kc->cluster.n_peers; i++)
+		if (!strcmp(kc->cluster.peers[i].name, name))
+			return mesh_peer_is_ready(&kc->cluster.peers[i]) ? &kc->cluster.peers[i]
+			                                                 : NULL;
+	return NULL;
+}
+
+int kgctl_topology(const struct kgctl_cluster *kc, const char *hostname,
+                   struct mesh_topology *topology)
+{
+	const struct mesh_topology_options options = {
+	    .granularity = kc->granularity,
+	    .hostname = hostname,
+	    .port = kc->port,
+	    .subnet = kc->subnet,
+	    .now = kc->now,
+	};
+	char err[256] = "";
+	int ret = mesh_topology_build(&kc->cluster, &options, topology, err, sizeof(err));
+
+	if (ret)
+		kgctl_error("failed to create topology: %s", *err ? err : strerror(-ret));
+	return ret;
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Command-line flags the way cobra reads them for Kilo's kgctl: anywhere on
+ * the line, in long or short form, with the value attached or following.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/kgctl/kgctl.h"
+
+static const struct kgctl_flag *find_flag(const struct kgctl_flag *table, const char *name,
+                                          size_t len, char short_name)
+{
+	for (; table->name; table++) {
+		if (short_name ? table->short_name == short_name
+		               : strlen(table->name) == len && !strncmp(table->name, name, len))
+			return table;
+	}
+	return NULL;
+}
+
+/* Go's strconv.ParseBool. */
+static int parse_bool(const char *text, bool *value)
+{
+	static const char *const trues[] = {"1", "t", "T", "TRUE", "true", "True"};
+	static const char *const falses[] = {"0", "f", "F", "FALSE", "false", "False"};
+
+	for (size_t i = 0; i < sizeof(trues) / sizeof(*trues); i++) {
+		if (!strcmp(text, trues[i]) || !strcmp(text, falses[i])) {
+			*value = !strcmp(text, trues[i]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int set_flag(const struct kgctl_flag *flag, const char *value)
+{
+	struct kgctl_list *list = flag->value;
+	const char **items;
+
+	switch (flag->kind) {
+	case KGCTL_FLAG_STRING:
+		*(const char **)flag->value = value;
+		return 0;
+	case KGCTL_FLAG_BOOL:
+		if (!value) {
+			*(bool *)flag->value = true;
+			return 0;
+		}
+		if (!parse_bool(value, flag->value))
+			return 0;
+		kgctl_error("invalid argument \"%s\" for \"--%s\" flag: not true or false", value,
+		            flag->name);
+		return -1;
+	case KGCTL_FLAG_LIST:
+		items = realloc(list->items, (list->n + 1) * sizeof(*items));
+		if (!items) {
+			kgctl_error("out of memory");
+			return -1;
+		}
+		list->items = items;
+		list->items[list->n++] = value;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * One flag at argv[*i]: "--name", "--name=value", "-c", "-cvalue" or
+ * "-c=value"; a value may also be the next argument. 1 if it is not ours.
+ */
+static int take_flag(const struct kgctl_flag *table, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i], *value = NULL;
+	const struct kgctl_flag *flag;
+
+	if (arg[1] == '-') {
+		const char *name = arg + 2, *equals = strchr(name, '=');
+		size_t len = equals ? (size_t)(equals - name) : strlen(name);
+
+		flag = find_flag(table, name, len, 0);
+		value = equals ? equals + 1 : NULL;
+	} else {
+		flag = find_flag(table, NULL, 0, arg[1]);
+		if (arg[2])
+			value = arg[2] == '=' ? arg + 3 : arg + 2;
+	}
+	if (!flag)
+		return 1;
+	if (!value && flag->kind != KGCTL_FLAG_BOOL) {
+		if (*i + 1 >= argc) {
+			kgctl_error("flag needs an argument: %s", arg);
+			return -1;
+		}
+		value = argv[++*i];
+	}
+	return set_flag(flag, value);
+}
+
+int kgctl_flags_take(const struct kgctl_flag *table, int *argc, char **argv, bool keep_unknown)
+{
+	bool flags_done = false;
+	int kept = 0, ret;
+
+	for (int i = 0; i < *argc; i++) {
+		char *arg = argv[i];
+
+		if (flags_done || arg[0] != '-' || !arg[1]) {
+			argv[kept++] = arg;
+			continue;
+		}
+		if (!strcmp(arg, "--")) {
+			/* A later pass must see the end of the flags too. */
+			if (keep_unknown)
+				argv[kept++] = arg;
+			flags_done = true;
+			continue;
+		}
+		ret = take_flag(table, *argc, argv, &i);
+		if (ret < 0)
+			return ret;
+		if (ret && !keep_unknown) {
+			kgctl_error("unknown flag: %s", arg);
+			return -1;
+		}
+		if (ret)
+			argv[kept++] = arg;
+	}
+	*argc = kept;
+	return 0;
+}
+
+static int left_width(const struct kgctl_flag *flag)
+{
+	return (int)(strlen(flag->name) + (flag->value_name ? strlen(flag->value_name) + 1 : 0));
+}
+
+void kgctl_flags_usage(const struct kgctl_flag *table)
+{
+	char left[64];
+	int width = 0;
+
+	for (const struct kgctl_flag *f = table; f->name; f++)
+		if (f->help && left_width(f) > width)
+			width = left_width(f);
+	for (const struct kgctl_flag *f = table; f->name; f++) {
+		if (!f->help)
+			continue;
+		snprintf(left, sizeof(left), "%s%s%s", f->name, f->value_name ? " " : "",
+		         f->value_name ? f->value_name : "");
+		if (f->short_name)
+			printf("  -%c, --%-*s   %s", f->short_name, width, left, f->help);
+		else
+			printf("      --%-*s   %s", width, left, f->help);
+		if (f->fallback)
+			printf(" (default %s)", f->fallback);
+		putchar('\n');
+	}
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to kgctl: its flags, the cluster it reads and the topology it
+ * builds, shared by the subcommand files (graph.c, showconf.c) as
+ * wireguard-tools shares config.c between its subcommands.
+ *
+ * Every function prints its own one-line error ("kgctl: ...") to stderr and
+ * returns non-zero; the subcommands return the process exit status.
+ */
+#ifndef KGCTL_H
+#define KGCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mesh/model.h"
+#include "mesh/topology.h"
+
+enum kgctl_flag_kind {
+	KGCTL_FLAG_STRING, /* const char * */
+	KGCTL_FLAG_BOOL,   /* bool */
+	KGCTL_FLAG_LIST,   /* struct kgctl_list, repeatable and comma-separated */
+};
+
+struct kgctl_list {
+	const char **items; /* arguments as given, commas not split yet */
+	size_t n;
+};
+
+struct kgctl_flag {
+	const char *name; /* --name */
+	char short_name;  /* -c, or 0 */
+	enum kgctl_flag_kind kind;
+	void *value;
+	const char *help;       /* one line for --help; NULL hides the flag */
+	const char *value_name; /* "string", "int", "strings"; NULL for bools */
+	const char *fallback;   /* shown as (default "...") */
+};
+
+/*
+ * Take the flags of table out of argv[0..*argc) wherever they are, cobra
+ * style (--f v, --f=v, -f v, -fv, bools bare or =true/false, "--" ends flags),
+ * leaving the other arguments in order. Unknown flags are an error unless
+ * keep_unknown, in which case they stay for a later pass.
+ */
+int kgctl_flags_take(const struct kgctl_flag *table, int *argc, char **argv, bool keep_unknown);
+void kgctl_flags_usage(const struct kgctl_flag *table);
+
+struct kgctl_options {
+	const char *backend;
+	const char *cluster_file;
+	const char *kubeconfig;
+	const char *granularity;
+	const char *port;
+	const char *topology_label;
+};
+
+extern const struct kgctl_flag kgctl_global_flags[];
+
+void kgctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A listed cluster, judged at time now, as Kilo's kgctl commands see it. */
+struct kgctl_cluster {
+	struct mesh_cluster cluster;
+	int64_t now;                       /* readiness reference */
+	enum mesh_granularity granularity; /* resolved from auto */
+	struct mesh_prefix subnet;         /* from the nodes' wireguard-ip, else 10.4.0.0/16 */
+	uint16_t port;
+	const char *last_ready; /* name of the last ready node listed, or NULL */
+};
+
+int kgctl_cluster_load(const struct kgctl_options *options, struct kgctl_cluster *cluster);
+void kgctl_cluster_release(struct kgctl_cluster *cluster);
+const struct mesh_node *kgctl_ready_node(const struct kgctl_cluster *cluster, const char *name);
+const struct mesh_peer *kgctl_ready_peer(const struct kgctl_cluster *cluster, const char *name);
+int kgctl_topology(const struct kgctl_cluster *cluster, const char *hostname,
+                   struct mesh_topology *topology);
+
+int kgctl_graph(int argc, char **argv, const struct kgctl_options *options);
+int kgctl_showconf(int argc, char **argv, const struct kgctl_options *options);
+void kgctl_showconf_usage(void);
+
+#endif /* KGCTL_H */

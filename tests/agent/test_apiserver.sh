@@ -27,6 +27,7 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 # kubectl keeps discovery per host:port in its cache; every server gets a fresh one.
 export HOME=$WORK KUBECONFIG=$WORK/kubeconfig
 
@@ -159,7 +160,7 @@ test_annotate_and_label_nodes() {
 
 test_patch_types() {
 	expect_output "strategic merge" "patched" kubectl patch node node-a --type=strategic \
-		-p '{"metadata":{"annotations":{"kilo.squat.ai/key":"k1"}},"spec":{"podCIDRs":["10.244.1.0/24"]}}'
+		-p '{"metadata":{"annotations":{"kilo.squat.ai/key":"k1"}},"spec":{"podCIDRs":["10.244.1.0/24"]},"status":{"conditions":[{"type":"Ready","status":"False"}]}}'
 	expect_output "json patch" "patched" kubectl patch node node-a --type=json \
 		-p '[{"op":"add","path":"/metadata/annotations/kilo.squat.ai~1endpoint","value":"1.2.3.4:51820"},{"op":"remove","path":"/metadata/annotations/kilo.squat.ai~1key"}]'
 	expect_output "merge patch" "patched" kubectl patch node node-a --type=merge \
@@ -170,7 +171,12 @@ test_patch_types() {
 	[ "$(json "$WORK/a.json" 'doc["spec"]["podCIDRs"]')" = "['10.244.1.0/24']" ] || fail "podCIDRs not merged"
 	expect_error "json patch test op" "testing value" kubectl patch node node-a --type=json \
 		-p '[{"op":"test","path":"/spec/podCIDR","value":"10.9.9.0/24"}]'
-	expect_output "status is kept by the main resource" "Ready" kubectl get node node-a
+	expect_output "the main resource keeps the status" "node-a   Ready" kubectl get node node-a
+	expect_output "the status subresource changes it" "patched" kubectl patch node node-a \
+		--subresource=status --type=merge -p '{"status":{"conditions":[{"type":"Ready","status":"False"}]}}'
+	expect_output "status changed" "node-a   NotReady" kubectl get node node-a
+	kubectl patch node node-a --subresource=status --type=merge \
+		-p '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}' >/dev/null
 }
 
 test_apply_and_replace_nodes() {

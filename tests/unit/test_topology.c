@@ -532,6 +532,88 @@ static void test_same_input_in_any_order_gives_the_same_topology(void **state)
 	mesh_cluster_release(&cluster);
 }
 
+/* A deterministic pseudo-random cluster: some nodes without private IP, some volunteers. */
+static void random_cluster(struct mesh_cluster *c, unsigned int seed, size_t n)
+{
+	static const char *const locations[] = {"a", "b", "c", ""};
+	struct node_spec *specs = calloc(n, sizeof(*specs));
+	char(*text)[4][40] = calloc(n, sizeof(*text));
+
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		snprintf(text[i][0], sizeof(text[i][0]), "n%02zu",
+		         n - 1 - i); /* listed backwards */
+		snprintf(text[i][1], sizeof(text[i][1]), "%s.%zu.%zu.1:51820",
+		         seed & 1 ? "8.8" : "10.9", i / 256, i % 256);
+		snprintf(text[i][2], sizeof(text[i][2]), "172.16.%zu.%zu/24", i / 256, i % 256);
+		snprintf(text[i][3], sizeof(text[i][3]), "10.%zu.%zu.0/24", 100 + i / 256, i % 256);
+		specs[i] = (struct node_spec){text[i][0], locations[(seed >> 3) % 4],
+		                              text[i][1], (seed >> 5) % 5 ? text[i][2] : NULL,
+		                              text[i][3], (seed >> 7) % 3 == 0,
+		                              0,          NULL};
+	}
+	fixture_cluster(c, specs, n, demo_peers, ARRAY_SIZE(demo_peers), NULL, 0);
+	free(specs);
+	free(text);
+}
+
+/* Does the config of from carry a [Peer] with the key of to? */
+static bool config_has_key(const struct mesh_wg_config *config, const uint8_t *key)
+{
+	for (size_t i = 0; i < config->n_peers; i++)
+		if (!memcmp(config->peers[i].public_key, key, MESH_KEY_LEN))
+			return true;
+	return false;
+}
+
+static void assert_views_agree(const struct mesh_cluster *c, enum mesh_granularity g)
+{
+	struct mesh_topology *t = calloc(c->n_nodes, sizeof(*t));
+	struct mesh_wg_config *conf = calloc(c->n_nodes, sizeof(*conf));
+
+	for (size_t i = 0; i < c->n_nodes; i++) {
+		fixture_topology(&t[i], c, g, c->nodes[i].name);
+		assert_int_equal(mesh_wgconfig_local(&t[i], &conf[i]), 0);
+	}
+	for (size_t i = 0; i < c->n_nodes; i++) {
+		assert_int_equal(t[i].n_segments, t[0].n_segments);
+		for (size_t s = 0; s < t[0].n_segments; s++) {
+			assert_string_equal(t[i].segments[s].location, t[0].segments[s].location);
+			assert_true(mesh_addr_equal(&t[i].segments[s].wireguard_ip,
+			                            &t[0].segments[s].wireguard_ip));
+			assert_ptr_equal(mesh_segment_leader(&t[i].segments[s]),
+			                 mesh_segment_leader(&t[0].segments[s]));
+		}
+		/* Tunnels come in pairs between leaders. */
+		for (size_t j = 0; j < c->n_nodes; j++)
+			if (t[i].leader && t[j].leader)
+				assert_int_equal(config_has_key(&conf[i], c->nodes[j].key),
+				                 config_has_key(&conf[j], c->nodes[i].key));
+	}
+	for (size_t i = 0; i < c->n_nodes; i++) {
+		mesh_wgconfig_release(&conf[i]);
+		mesh_topology_release(&t[i]);
+	}
+	free(conf);
+	free(t);
+}
+
+static void test_every_viewpoint_agrees_and_tunnels_are_symmetric(void **state)
+{
+	static const enum mesh_granularity granularities[] = {
+	    MESH_GRANULARITY_LOCATION, MESH_GRANULARITY_FULL, MESH_GRANULARITY_CROSS};
+
+	(void)state;
+	for (unsigned int seed = 1; seed <= 20; seed++) {
+		struct mesh_cluster cluster;
+
+		random_cluster(&cluster, seed, 5 + seed % 12);
+		for (size_t g = 0; g < ARRAY_SIZE(granularities); g++)
+			assert_views_agree(&cluster, granularities[g]);
+		mesh_cluster_release(&cluster);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +630,7 @@ int main(void)
 	    cmocka_unit_test(test_only_ready_nodes_and_peers_take_part),
 	    cmocka_unit_test(test_bad_options_are_rejected),
 	    cmocka_unit_test(test_same_input_in_any_order_gives_the_same_topology),
+	    cmocka_unit_test(test_every_viewpoint_agrees_and_tunnels_are_symmetric),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
 # The test API server (tests/apiserver) behaves like kube-apiserver for the
 # real kubectl: discovery, Nodes, the Kilo Peer CRD, get/annotate/label/
 # create/apply/patch/delete, watches with ordered resourceVersions, 410 on

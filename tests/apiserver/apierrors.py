@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Failures as the API server reports them: a metav1.Status body with the
 HTTP code, reason and message that a real kube-apiserver sends, because
 clients (kubectl, client-go, our kg) branch on code and reason."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What clients read before they touch an object: /version, API discovery
 (aggregated apidiscovery.k8s.io v2/v2beta1 and the legacy per-group lists)
 and the OpenAPI v3 documents kubectl's --validate looks for.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """HTTP side: request parsing, authentication, injected faults, routing to
 discovery and to the object verbs, Status replies, and the /_admin/ endpoints
 that fault tests use.

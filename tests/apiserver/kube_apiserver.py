@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A Kubernetes API server for tests, in Python's standard library only.
 
 It serves what kubectl and the kg agent use, the way kube-apiserver does:

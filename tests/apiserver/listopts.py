@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """List and watch query parameters (metav1.ListOptions): selectors,
 resourceVersion, paging, watch options. Malformed values are 400 BadRequest
 naming the parameter, as on a real server."""

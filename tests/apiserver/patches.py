@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Patch semantics of the Kubernetes API server, as pure functions.
 
 merge_patch      RFC 7386 JSON merge patch (application/merge-patch+json).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The resource types the server serves: Nodes and CustomResourceDefinitions
 built in, plus one cluster-scoped resource per stored CRD (the Kilo Peer).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The object store: what etcd plus the watch cache are to a real API server.
 
 One global resourceVersion counter, bumped by every change, stored as a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """meta.k8s.io/v1 Table replies, sent when the client's Accept asks for
 as=Table (kubectl get without -o): the columns a real server prints for
 Nodes (k8s printers), CRDs, and custom resources (Name, the CRD's

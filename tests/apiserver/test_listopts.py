@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Selectors and list options as kube-apiserver parses them."""
 
 import unittest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Patch semantics against the examples of RFC 7386, RFC 6902 and the
 strategic merge patches kubectl was observed sending (recipes/kubectl-api.md).
 Run: python3 -m unittest discover -s tests/apiserver -p 'test_*.py'"""

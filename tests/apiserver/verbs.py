@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The object verbs: get, list, create, update (PUT), patch and delete.
 
 Each takes a Request and returns (HTTP code, body); warnings for the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Watch streams: one JSON event per chunk, as a real API server sends them.
 
 resourceVersion N replays the events after N from the store's history; none

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-enum { VECTOR_MAX_FIELDS = 16, VECTOR_NAME_MAX = 32, VECTOR_LINE_MAX = 4096 };
+enum { VECTOR_MAX_FIELDS = 24, VECTOR_NAME_MAX = 32, VECTOR_LINE_MAX = 4096 };
 
 struct vector_field {
 	char name[VECTOR_NAME_MAX];
@@ -97,8 +97,11 @@ static inline void vector_add_field(struct vector_file *vf, struct vector_record
 	char *name = line, *value, *end;
 	struct vector_field *field;
 
-	if (!eq || rec->count == VECTOR_MAX_FIELDS)
+	if (!eq)
 		fail_msg("%s:%u: expected `name = hex`", vf->path, vf->line);
+	if (rec->count == VECTOR_MAX_FIELDS)
+		fail_msg("%s:%u: more than %d fields in a record", vf->path, vf->line,
+		         VECTOR_MAX_FIELDS);
 	*eq = '\0';
 	for (end = eq; end > name && (end[-1] == ' ' || end[-1] == '\t'); --end)
 		end[-1] = '\0';

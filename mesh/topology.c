@@ -225,6 +225,34 @@ static int collect_members(struct mesh_topology *t, const struct mesh_cluster *c
 	return t->local ? 0 : -ENOENT;
 }
 
+static int compare_node_names(const void *a, const void *b)
+{
+	const struct mesh_node *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* Kubernetes names are unique; a list repeating one is rejected, not guessed at. */
+static int check_unique_names(const struct member *members, size_t n, const char **repeated)
+{
+	const struct mesh_node **nodes = calloc(n ? n : 1, sizeof(*nodes));
+	int ret = 0;
+
+	if (!nodes)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		nodes[i] = members[i].node;
+	qsort(nodes, n, sizeof(*nodes), compare_node_names);
+	for (size_t i = 1; i < n && !ret; i++) {
+		if (!strcmp(nodes[i - 1]->name, nodes[i]->name)) {
+			*repeated = nodes[i]->name;
+			ret = -EINVAL;
+		}
+	}
+	free(nodes);
+	return ret;
+}
+
 static bool intersects_any(const struct mesh_prefix *ip, const struct mesh_prefix *set, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -331,6 +359,7 @@ int mesh_topology_build(const struct mesh_cluster *cluster,
                         char *err, size_t err_size)
 {
 	struct member *members = NULL;
+	const char *repeated = NULL;
 	size_t n_members = 0;
 	int ret;
 
@@ -346,6 +375,10 @@ int mesh_topology_build(const struct mesh_cluster *cluster,
 	if (ret == -ENOENT)
 		report(err, err_size, "node %s: not found among the ready nodes",
 		       options->hostname);
+	if (!ret)
+		ret = check_unique_names(members, n_members, &repeated);
+	if (repeated)
+		report(err, err_size, "node %s: listed more than once", repeated);
 	if (!ret)
 		ret = build_segments(t, members, n_members);
 	if (!ret) {

@@ -16,9 +16,10 @@
  * (WireGuard configs, routes, iptables rules, graph) live in wgconfig.h,
  * routes.h and iptables.h.
  *
- * Errors: -EINVAL (bad granularity or subnet), -ENOENT (the local node is
- * missing or not ready), -ENOSPC (the subnet ran out of WireGuard IPs),
- * -ENOMEM. A message naming the field and value goes to err when err_size > 0.
+ * Errors: -EINVAL (bad granularity or subnet, a ready node listed twice),
+ * -ENOENT (the local node is missing or not ready), -ENOSPC (the subnet ran
+ * out of WireGuard IPs), -ENOMEM. A message naming the field and value goes
+ * to err when err_size > 0.
  */
 #ifndef MESH_TOPOLOGY_H
 #define MESH_TOPOLOGY_H

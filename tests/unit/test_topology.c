@@ -500,6 +500,21 @@ static void test_bad_options_are_rejected(void **state)
 	mesh_cluster_release(&cluster);
 }
 
+static void test_a_node_listed_twice_is_rejected_by_name(void **state)
+{
+	struct mesh_cluster cluster;
+	struct mesh_topology t;
+	struct mesh_topology_options options = fixture_options(MESH_GRANULARITY_FULL, "aws-a");
+	char err[256] = "";
+
+	(void)state;
+	demo_cluster(&cluster);
+	memcpy(fixture_find_node(&cluster, "gcp-a")->name, "aws-b", sizeof("aws-b"));
+	assert_int_equal(mesh_topology_build(&cluster, &options, &t, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "node aws-b: listed more than once");
+	mesh_cluster_release(&cluster);
+}
+
 static void test_same_input_in_any_order_gives_the_same_topology(void **state)
 {
 	struct mesh_cluster cluster;
@@ -629,6 +644,7 @@ int main(void)
 	    cmocka_unit_test(test_subnet_exhaustion_is_an_error_naming_the_subnet),
 	    cmocka_unit_test(test_only_ready_nodes_and_peers_take_part),
 	    cmocka_unit_test(test_bad_options_are_rejected),
+	    cmocka_unit_test(test_a_node_listed_twice_is_rejected_by_name),
 	    cmocka_unit_test(test_same_input_in_any_order_gives_the_same_topology),
 	    cmocka_unit_test(test_every_viewpoint_agrees_and_tunnels_are_symmetric),
 	};

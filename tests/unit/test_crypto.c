@@ -326,21 +326,11 @@ static void test_keygen_is_clamped_and_random(void **state)
 	assert_false(wg_is_zero(pub, sizeof(pub)));
 }
 
-static uint64_t be64_value(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; ++i)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static void check_tai64n(const struct vector_record *rec)
 {
 	uint8_t out[WG_TAI64N_LEN];
 
-	wg_tai64n(out, be64_value(vector_get_exact(rec, "unix_ns", 8)));
+	wg_tai64n(out, vector_be64(vector_get_exact(rec, "unix_ns", 8)));
 	assert_memory_equal(out, vector_get_exact(rec, "tai64n", WG_TAI64N_LEN), WG_TAI64N_LEN);
 }
 

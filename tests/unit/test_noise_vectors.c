@@ -152,16 +152,6 @@ static void test_cacophony_ikpsk2_vector_is_reproduced_byte_for_byte(void **stat
 	endpoint_destroy(&r);
 }
 
-static uint64_t be64_value(const uint8_t *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; ++i)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static uint32_t le32_value(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -226,7 +216,7 @@ static void check_wireguard_handshake(const struct vector_record *rec)
 	script_random(vector_get_exact(rec, "initiator_ephemeral", 32), 32);
 	assert_int_equal(wg_noise_handshake_create_initiation(
 	                     &init, &i.hs, le32_value(vector_get(rec, "initiator_index", NULL)),
-	                     be64_value(vector_get_exact(rec, "unix_ns", 8))),
+	                     vector_be64(vector_get_exact(rec, "unix_ns", 8))),
 	                 0);
 	assert_int_equal(wg_cookie_add_macs(&initiator_maker, &init, sizeof(init), SEC), 0);
 	assert_memory_equal(&init, vector_get_exact(rec, "initiation", sizeof(init)), sizeof(init));

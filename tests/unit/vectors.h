@@ -174,6 +174,17 @@ static inline const uint8_t *vector_get_exact(const struct vector_record *rec, c
 	return value;
 }
 
+/* A big-endian integer field, as the files write numbers. */
+static inline uint64_t vector_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; ++i)
+		v = v << 8 | p[i];
+	return v;
+}
+
 typedef void (*vector_check_fn)(const struct vector_record *rec);
 
 /* Runs check on every record of the named file; returns how many records there were. */

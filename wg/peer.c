@@ -258,6 +258,9 @@ void wg_peer_purge_staged(struct wg_peer *peer)
 
 void wg_peer_set_endpoint(struct wg_peer *peer, const union wg_endpoint *endpoint)
 {
+	if (peer->endpoint.sa.sa_family != endpoint->sa.sa_family)
+		wg_device_log(peer->device, WG_LOG_DEBUG, "peer endpoint moves to IPv%d",
+			      endpoint->sa.sa_family == AF_INET ? 4 : 6);
 	peer->endpoint = *endpoint;
 }
 

@@ -109,32 +109,48 @@ void wg_handshake_queue_close(struct wg_handshake_queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
-void wg_ring_init(struct wg_ring *ring, struct wg_batch *const batches[WG_RING_SIZE],
-		  wg_batch_fn crypt, wg_batch_fn finish)
+static void free_batches(struct wg_ring *ring)
 {
 	unsigned int i;
 
+	for (i = 0; i < WG_RING_SIZE && ring->batches[i]; i++) {
+		wg_batch_free(ring->batches[i]);
+		free(ring->batches[i]);
+		ring->batches[i] = NULL;
+	}
+}
+
+int wg_ring_init(struct wg_ring *ring, size_t container_size,
+		 void (*setup)(struct wg_batch *batch, void *ctx), void *ctx, wg_batch_fn crypt,
+		 wg_batch_fn finish)
+{
+	struct wg_batch *batch;
+	unsigned int i;
+
+	memset(ring, 0, sizeof(*ring));
+	for (i = 0; i < WG_RING_SIZE; i++) {
+		batch = calloc(1, container_size);
+		if (!batch || wg_batch_init(batch) < 0) {
+			free(batch);
+			free_batches(ring);
+			return -ENOMEM;
+		}
+		batch->ring = ring;
+		atomic_init(&batch->crypted, false);
+		setup(batch, ctx);
+		ring->batches[i] = batch;
+	}
 	pthread_mutex_init(&ring->lock, NULL);
 	pthread_cond_init(&ring->freed, NULL);
 	pthread_mutex_init(&ring->finish_lock, NULL);
-	for (i = 0; i < WG_RING_SIZE; i++) {
-		ring->batches[i] = batches[i];
-		batches[i]->ring = ring;
-		atomic_init(&batches[i]->crypted, false);
-	}
-	ring->head = ring->count = 0;
 	ring->crypt = crypt;
 	ring->finish = finish;
+	return 0;
 }
 
 void wg_ring_destroy(struct wg_ring *ring)
 {
-	unsigned int i;
-
-	for (i = 0; i < WG_RING_SIZE; i++) {
-		wg_batch_free(ring->batches[i]);
-		free(ring->batches[i]);
-	}
+	free_batches(ring);
 	pthread_mutex_destroy(&ring->lock);
 	pthread_cond_destroy(&ring->freed);
 	pthread_mutex_destroy(&ring->finish_lock);

@@ -77,10 +77,11 @@ struct wg_pool {
 	unsigned int n_threads;
 };
 
-/* The ring takes the caller's batches: wg_batch_init'ed, each allocated with malloc at the start
- * of the caller's larger struct, freed by wg_ring_destroy(). */
-void wg_ring_init(struct wg_ring *ring, struct wg_batch *const batches[WG_RING_SIZE],
-		  wg_batch_fn crypt, wg_batch_fn finish);
+/* Each batch is the start of a zeroed struct of container_size bytes, which setup(batch, ctx)
+ * prepares; wg_ring_destroy() frees them. 0 or -ENOMEM. */
+int wg_ring_init(struct wg_ring *ring, size_t container_size,
+		 void (*setup)(struct wg_batch *batch, void *ctx), void *ctx, wg_batch_fn crypt,
+		 wg_batch_fn finish);
 void wg_ring_destroy(struct wg_ring *ring);
 /* The next batch to fill, emptied; blocks while every batch is in flight. */
 struct wg_batch *wg_ring_acquire(struct wg_ring *ring);

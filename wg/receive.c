@@ -206,31 +206,19 @@ void *wg_receive_udp_thread(void *arg)
 	return NULL;
 }
 
+static void rx_setup(struct wg_batch *batch, void *dev)
+{
+	unsigned int i;
+
+	((struct rx_batch *)batch)->dev = dev;
+	for (i = 0; i < WG_BATCH_SIZE; i++) {
+		batch->msgs[i].data = wg_batch_slot(batch, i);
+		batch->msgs[i].cap = WG_PACKET_SLOT;
+	}
+}
+
 int wg_receive_ring_init(struct wg_device *dev)
 {
-	struct wg_batch *batches[WG_RING_SIZE] = { 0 };
-	struct rx_batch *rx;
-	unsigned int i, j;
-
-	for (i = 0; i < WG_RING_SIZE; i++) {
-		rx = calloc(1, sizeof(*rx));
-		if (!rx || wg_batch_init(&rx->batch) < 0) {
-			free(rx);
-			goto err;
-		}
-		rx->dev = dev;
-		for (j = 0; j < WG_BATCH_SIZE; j++) {
-			rx->batch.msgs[j].data = wg_batch_slot(&rx->batch, j);
-			rx->batch.msgs[j].cap = WG_PACKET_SLOT;
-		}
-		batches[i] = &rx->batch;
-	}
-	wg_ring_init(&dev->rx_ring, batches, rx_crypt, rx_finish);
-	return 0;
-err:
-	while (i-- > 0) {
-		wg_batch_free(batches[i]);
-		free(batches[i]);
-	}
-	return -ENOMEM;
+	return wg_ring_init(&dev->rx_ring, sizeof(struct rx_batch), rx_setup, dev, rx_crypt,
+			    rx_finish);
 }

@@ -27,7 +27,6 @@ struct flow {
 	struct wg_keypair *kp;
 	union wg_endpoint endpoint;
 	uint64_t bytes;
-	bool sent_data;
 	bool want_handshake;
 };
 
@@ -62,9 +61,8 @@ static size_t seal(const struct wg_keypair *kp, uint8_t *slot, size_t len, uint6
 	return message_data_len(padded);
 }
 
-/* After one peer's datagrams left: timers, counters and keep-key-fresh. */
-static void account_sent(struct wg_peer *peer, const struct wg_keypair *kp, uint64_t bytes,
-			 bool sent_data, uint64_t now)
+/* Before a peer's datagrams leave, so that the answer they provoke finds the timers armed. */
+static void timers_sending(struct wg_peer *peer, bool sent_data, uint64_t now)
 {
 	pthread_mutex_lock(&peer->lock);
 	wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
@@ -73,6 +71,12 @@ static void account_sent(struct wg_peer *peer, const struct wg_keypair *kp, uint
 		wg_timers_data_sent(&peer->timers, now);
 	wg_peer_timers_changed(peer);
 	pthread_mutex_unlock(&peer->lock);
+}
+
+/* After they left: counters and keep-key-fresh. */
+static void account_sent(struct wg_peer *peer, const struct wg_keypair *kp, uint64_t bytes,
+			 uint64_t now)
+{
 	atomic_fetch_add_explicit(&peer->tx_bytes, bytes, memory_order_relaxed);
 	if (wg_timers_rekey_on_send(atomic_load(&kp->noise.send_counter), kp->noise.i_am_initiator,
 				    kp->noise.birth, now))
@@ -152,8 +156,11 @@ static bool send_staged_batch(struct wg_peer *peer, struct wg_keypair *kp,
 		bytes += out[i].len;
 		sent_data |= packets[i].len > 0;
 	}
-	if (i)
+	if (i) {
+		timers_sending(peer, sent_data, now);
 		wg_device_send(peer->device, out, i);
+		account_sent(peer, kp, bytes, now);
+	}
 	for (; i < n; i++) {
 		/* The session ran out under us: keep the rest for the next one. */
 		pthread_mutex_lock(&peer->lock);
@@ -162,8 +169,6 @@ static bool send_staged_batch(struct wg_peer *peer, struct wg_keypair *kp,
 	}
 	for (i = 0; i < n; i++)
 		wg_staged_packet_free(&packets[i]);
-	if (bytes)
-		account_sent(peer, kp, bytes, sent_data, now);
 	return ok;
 }
 
@@ -242,7 +247,6 @@ static void route_packet(struct wg_device *dev, struct tx_batch *tx, unsigned in
 	    wg_noise_keypair_next_nonce(&flow->kp->noise, tx->now, &tx->nonces[i]) == 0) {
 		tx->kps[i] = flow->kp;
 		tx->batch.msgs[i].addr = flow->endpoint;
-		flow->sent_data = true;
 		return;
 	}
 	pthread_mutex_lock(&peer->lock);
@@ -294,13 +298,16 @@ static void tx_finish(struct wg_batch *batch)
 		out[n++] = batch->msgs[i];
 		tx->flows[tx->flow_index[i]].bytes += batch->msgs[i].len;
 	}
+	pthread_rwlock_rdlock(&dev->lock);
+	for (i = 0; i < tx->n_flows; i++)
+		if (tx->flows[i].bytes)
+			timers_sending(tx->flows[i].peer, true, tx->now);
 	if (n)
 		wg_device_send(dev, out, n);
-	pthread_rwlock_rdlock(&dev->lock);
 	for (i = 0; i < tx->n_flows; i++) {
 		flow = &tx->flows[i];
 		if (flow->bytes)
-			account_sent(flow->peer, flow->kp, flow->bytes, flow->sent_data, tx->now);
+			account_sent(flow->peer, flow->kp, flow->bytes, tx->now);
 		if (flow->want_handshake)
 			wg_send_initiation(flow->peer, false);
 		wg_keypair_put(flow->kp);
@@ -356,27 +363,13 @@ void *wg_send_tun_thread(void *arg)
 	return NULL;
 }
 
+static void tx_setup(struct wg_batch *batch, void *dev)
+{
+	((struct tx_batch *)batch)->dev = dev;
+}
+
 int wg_send_ring_init(struct wg_device *dev)
 {
-	struct wg_batch *batches[WG_RING_SIZE] = { 0 };
-	struct tx_batch *tx;
-	unsigned int i;
-
-	for (i = 0; i < WG_RING_SIZE; i++) {
-		tx = calloc(1, sizeof(*tx));
-		if (!tx || wg_batch_init(&tx->batch) < 0) {
-			free(tx);
-			goto err;
-		}
-		tx->dev = dev;
-		batches[i] = &tx->batch;
-	}
-	wg_ring_init(&dev->tx_ring, batches, tx_crypt, tx_finish);
-	return 0;
-err:
-	while (i-- > 0) {
-		wg_batch_free(batches[i]);
-		free(batches[i]);
-	}
-	return -ENOMEM;
+	return wg_ring_init(&dev->tx_ring, sizeof(struct tx_batch), tx_setup, dev, tx_crypt,
+			    tx_finish);
 }

@@ -19,12 +19,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wg/cookie.h"
 #include "wg/crypto.h"
 #include "wg/device.h"
 #include "wg/peer.h"
 #include "wg/wg.h"
 
-enum { NODES = 3, WAIT_MS = 5000 };
+enum { NODES = 5, WAIT_MS = 5000 };
 
 struct node {
 	struct wg_device *dev;
@@ -54,7 +55,7 @@ static uint16_t bound_port(struct wg_device *dev)
 
 static void node_init(struct node *n, unsigned int i)
 {
-	static const char *names[NODES] = { "a", "b", "c" };
+	static const char *names[NODES] = { "a", "b", "c", "d", "e" };
 	struct wg_device_options opts = { .tun_fd = -1, .log_ctx = (void *)names[i] };
 	struct wg_config config = { .flags = WG_CONFIG_HAS_PRIVATE_KEY | WG_CONFIG_HAS_LISTEN_PORT };
 
@@ -151,6 +152,24 @@ static void send_and_expect(struct node *a, struct node *b, uint32_t seq)
 	got = receive_packet(wg_device_packet_fd(b->dev), in, sizeof(in), WAIT_MS);
 	assert_int_equal(got, (ssize_t)len);
 	assert_memory_equal(in, out, len);
+}
+
+/* The IPv6 twin of make_packet: fd00::src_host -> fd00::dst_host. */
+static size_t make_packet6(uint8_t *buf, size_t len, uint8_t src_host, uint8_t dst_host,
+			   uint32_t seq)
+{
+	uint16_t payload_len = htons((uint16_t)(len - 40));
+
+	memset(buf, 0, len);
+	buf[0] = 0x60;
+	memcpy(buf + 4, &payload_len, 2);
+	buf[6] = IPPROTO_UDP;
+	buf[7] = 64;
+	buf[8] = buf[24] = 0xfd;
+	buf[23] = src_host;
+	buf[39] = dst_host;
+	memcpy(buf + 48, &seq, sizeof(seq));
+	return len;
 }
 
 static struct wg_peer *find_peer(struct node *n, const struct node *of)
@@ -388,6 +407,133 @@ static void test_snapshot_reports_peer_settings(void **state)
 	wg_snapshot_free(&snap);
 }
 
+/* from learns about to over IPv6 only: fd00::to_host/128, and maybe its endpoint [::1]. */
+static void add_peer6(struct node *from, const struct node *to, uint8_t to_host, bool endpoint)
+{
+	struct wg_allowed_ip_change ip = { .ip = { .family = AF_INET6, .cidr = 128 } };
+	struct wg_peer_config pc = { .flags = endpoint ? WG_PEER_HAS_ENDPOINT : 0,
+				     .allowed_ips = &ip,
+				     .n_allowed_ips = 1 };
+	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+
+	memcpy(pc.public_key, to->public_key, WG_KEY_LEN);
+	ip.ip.ip6.s6_addr[0] = 0xfd;
+	ip.ip.ip6.s6_addr[15] = to_host;
+	pc.endpoint.in6.sin6_family = AF_INET6;
+	pc.endpoint.in6.sin6_port = htons(to->port);
+	pc.endpoint.in6.sin6_addr = in6addr_loopback;
+	assert_int_equal(wg_device_configure(from->dev, &config), 0);
+}
+
+static void test_ipv6_overlay_over_ipv6_underlay(void **state)
+{
+	struct node *d = &nodes[3], *e = &nodes[4];
+	const struct wg_peer_snapshot *peer;
+	uint8_t out[120], in[2048];
+	struct wg_snapshot snap;
+	uint32_t seq;
+
+	(void)state;
+	add_peer6(d, e, 5, true);
+	/* E does not know where D is: it learns it from D's authenticated initiation. */
+	add_peer6(e, d, 4, false);
+	for (seq = 0; seq < 10; seq++) {
+		make_packet6(out, sizeof(out), seq % 2 ? 5 : 4, seq % 2 ? 4 : 5, seq);
+		assert_int_equal(write(wg_device_packet_fd(seq % 2 ? e->dev : d->dev), out,
+				       sizeof(out)),
+				 (ssize_t)sizeof(out));
+		assert_int_equal(receive_packet(wg_device_packet_fd(seq % 2 ? d->dev : e->dev), in,
+						sizeof(in), WAIT_MS),
+				 (ssize_t)sizeof(out));
+		assert_memory_equal(in, out, sizeof(out));
+	}
+	assert_int_equal(wg_device_snapshot(e->dev, &snap), 0);
+	peer = snapshot_peer(&snap, d);
+	assert_non_null(peer);
+	assert_int_equal(peer->endpoint.sa.sa_family, AF_INET6);
+	assert_int_equal(peer->endpoint.in6.sin6_port, htons(d->port));
+	assert_true(peer->last_handshake.tv_sec > 0);
+	wg_snapshot_free(&snap);
+}
+
+static void test_initiation_flood_is_answered_with_cookies(void **state)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(nodes[1].port) };
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	struct wg_msg_initiation msg;
+	struct wg_cookie_maker maker;
+	uint8_t reply[128];
+	unsigned int i, cookies = 0;
+	struct pollfd pfd;
+	ssize_t len;
+	int fd;
+
+	(void)state;
+	to.sin_addr.s_addr = me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	/* Valid MAC1, garbage inside: each costs B a Diffie-Hellman until it is under load. */
+	wg_cookie_maker_init(&maker, nodes[1].public_key);
+	for (i = 0; i < 4 * MAX_QUEUED_INCOMING_HANDSHAKES; i++) {
+		wg_random(&msg, sizeof(msg));
+		msg.header.type = htole32(MESSAGE_HANDSHAKE_INITIATION);
+		assert_int_equal(wg_cookie_add_macs(&maker, &msg, sizeof(msg), 0), 0);
+		sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&to, sizeof(to));
+	}
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	while (poll(&pfd, 1, 1000) == 1) {
+		len = recv(fd, reply, sizeof(reply), 0);
+		if (len == MESSAGE_COOKIE_REPLY_LEN && reply[0] == MESSAGE_HANDSHAKE_COOKIE)
+			cookies++;
+	}
+	close(fd);
+	assert_true(cookies > 0);
+	send_and_expect(&nodes[0], &nodes[1], 1);
+	send_and_expect(&nodes[1], &nodes[0], 2);
+}
+
+/* Waits for B's count of bytes from A to move past before; returns the new count. */
+static uint64_t rx_bytes_after(struct wg_peer *peer, uint64_t before)
+{
+	int waited;
+
+	for (waited = 0; waited < WAIT_MS && atomic_load(&peer->rx_bytes) == before; waited += 10)
+		usleep(10000);
+	usleep(50000);
+	return atomic_load(&peer->rx_bytes);
+}
+
+static void test_persistent_keepalive_is_sent_on_time(void **state)
+{
+	struct wg_peer_config pc = { .flags = WG_PEER_HAS_KEEPALIVE,
+				     .persistent_keepalive_interval = 25 };
+	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	struct wg_peer *from_a = find_peer(&nodes[1], &nodes[0]);
+	uint64_t count;
+
+	(void)state;
+	memcpy(pc.public_key, nodes[1].public_key, WG_KEY_LEN);
+	/* Leave A owing B nothing but the keepalive due 10 s after B's data, and send that. */
+	send_and_expect(&nodes[0], &nodes[1], 1);
+	send_and_expect(&nodes[1], &nodes[0], 1);
+	count = atomic_load(&from_a->rx_bytes);
+	wg_device_advance_clock(nodes[0].dev, 11ULL * 1000000000ULL);
+	count = rx_bytes_after(from_a, count);
+
+	/* Switching it on sends one at once; a keepalive is exactly 32 bytes on the wire. */
+	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
+	assert_int_equal(rx_bytes_after(from_a, count), count + 32);
+	count += 32;
+	wg_device_advance_clock(nodes[0].dev, 24ULL * 1000000000ULL);
+	usleep(200000);
+	assert_int_equal(atomic_load(&from_a->rx_bytes), count);
+	wg_device_advance_clock(nodes[0].dev, 2ULL * 1000000000ULL);
+	assert_int_equal(rx_bytes_after(from_a, count), count + 32);
+
+	pc.persistent_keepalive_interval = 0;
+	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,8 +543,11 @@ int main(void)
 		cmocka_unit_test(test_packet_to_unknown_destination_is_dropped),
 		cmocka_unit_test(test_garbage_datagrams_leave_sessions_intact),
 		cmocka_unit_test(test_listen_port_in_use_is_refused),
+		cmocka_unit_test(test_initiation_flood_is_answered_with_cookies),
 		cmocka_unit_test(test_snapshot_reports_peer_settings),
+		cmocka_unit_test(test_persistent_keepalive_is_sent_on_time),
 		cmocka_unit_test(test_rekey_after_time_starts_new_session),
+		cmocka_unit_test(test_ipv6_overlay_over_ipv6_underlay),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

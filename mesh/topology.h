@@ -108,6 +108,24 @@ const struct mesh_endpoint *mesh_topology_endpoint(const struct mesh_topology *t
                                                    const struct mesh_endpoint *endpoint,
                                                    uint32_t persistent_keepalive);
 
+/* What the local WireGuard device reports about one of its peers. */
+struct mesh_observed_peer {
+	uint8_t key[MESH_KEY_LEN];
+	struct mesh_endpoint endpoint; /* where its packets come from now */
+	bool handshake;                /* a handshake ever completed */
+};
+
+/*
+ * Kilo's discoverNATEndpoints: the local node's discovered-endpoints map.
+ * A ready node with keepalive, or any ready Peer (Kilo does not look at a
+ * Peer's keepalive here), that the device has completed a handshake with is
+ * recorded at the endpoint the device sees. *out (sorted by key) is the
+ * caller's to free.
+ */
+int mesh_topology_discover(const struct mesh_cluster *cluster, int64_t now,
+                           const struct mesh_observed_peer *observed, size_t n_observed,
+                           struct mesh_discovered_endpoint **out, size_t *n_out);
+
 /* The private IP of a node, or NULL when it has none (or it is forced off). */
 const struct mesh_prefix *mesh_node_private_ip(const struct mesh_node *node);
 /* The private IP as a /32 (/128) in host; false when the node has none. */

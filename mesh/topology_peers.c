@@ -190,3 +190,58 @@ const struct mesh_endpoint *mesh_topology_endpoint(const struct mesh_topology *t
 	found = bsearch(key, t->discovered, t->n_discovered, sizeof(*t->discovered), compare_key);
 	return found ? &found->endpoint : endpoint;
 }
+
+static const struct mesh_observed_peer *observed_with(const struct mesh_observed_peer *observed,
+                                                      size_t n, const uint8_t *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(observed[i].key, key, MESH_KEY_LEN))
+			return observed[i].handshake && mesh_endpoint_is_set(&observed[i].endpoint)
+			           ? &observed[i]
+			           : NULL;
+	return NULL;
+}
+
+static int compare_discovered(const void *a, const void *b)
+{
+	return memcmp(((const struct mesh_discovered_endpoint *)a)->key,
+	              ((const struct mesh_discovered_endpoint *)b)->key, MESH_KEY_LEN);
+}
+
+static void record(struct mesh_discovered_endpoint *out, size_t *n, const uint8_t *key,
+                   const struct mesh_observed_peer *seen)
+{
+	if (!seen)
+		return;
+	memcpy(out[*n].key, key, MESH_KEY_LEN);
+	out[*n].endpoint = seen->endpoint;
+	(*n)++;
+}
+
+int mesh_topology_discover(const struct mesh_cluster *cluster, int64_t now,
+                           const struct mesh_observed_peer *observed, size_t n_observed,
+                           struct mesh_discovered_endpoint **out, size_t *n_out)
+{
+	size_t n = 0;
+
+	*out = calloc(cluster->n_nodes + cluster->n_peers + 1, sizeof(**out));
+	*n_out = 0;
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < cluster->n_nodes; i++) {
+		const struct mesh_node *node = &cluster->nodes[i];
+
+		if (node->persistent_keepalive && mesh_node_is_ready(node, now))
+			record(*out, &n, node->key, observed_with(observed, n_observed, node->key));
+	}
+	for (size_t i = 0; i < cluster->n_peers; i++) {
+		const struct mesh_peer *peer = &cluster->peers[i];
+
+		if (mesh_peer_is_ready(peer))
+			record(*out, &n, peer->public_key,
+			       observed_with(observed, n_observed, peer->public_key));
+	}
+	qsort(*out, n, sizeof(**out), compare_discovered);
+	*n_out = n;
+	return 0;
+}

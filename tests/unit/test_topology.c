@@ -277,6 +277,48 @@ static void test_discovered_endpoint_only_replaces_roaming_sides(void **state)
 	mesh_cluster_release(&cluster);
 }
 
+static struct mesh_observed_peer observed(const struct mesh_cluster *c, const char *name,
+                                          const char *endpoint, bool handshake)
+{
+	struct mesh_observed_peer o = {.handshake = handshake};
+
+	memcpy(o.key, fixture_key_of(c, name), MESH_KEY_LEN);
+	assert_int_equal(mesh_endpoint_parse(endpoint, &o.endpoint), 0);
+	return o;
+}
+
+/* Kilo's discoverNATEndpoints: roaming nodes and every Peer, once a handshake happened. */
+static void test_device_sightings_become_discovered_endpoints(void **state)
+{
+	struct mesh_cluster cluster;
+	struct mesh_observed_peer seen[5];
+	struct mesh_discovered_endpoint *found;
+	size_t n;
+	char ep[MESH_ENDPOINT_STRLEN];
+
+	(void)state;
+	demo_cluster(&cluster);
+	seen[0] = observed(&cluster, "gcp-a", "34.1.2.3:51820", true); /* no keepalive */
+	seen[1] = observed(&cluster, "home-nat", "81.2.3.4:40000", true);
+	seen[2] = observed(&cluster, "phone", "198.51.100.9:7", true);  /* peers always count */
+	seen[3] = observed(&cluster, "laptop", "81.9.9.9:5555", false); /* never shook hands */
+	seen[4] = observed(&cluster, "aws-b", "10.0.0.6:51820", true);
+	assert_int_equal(mesh_topology_discover(&cluster, FIXTURE_NOW, seen, 5, &found, &n), 0);
+	assert_int_equal(n, 2);
+	/* Sorted by key: nodes (0x10 + i) before peers (0x80 + i). */
+	assert_memory_equal(found[0].key, fixture_key_of(&cluster, "home-nat"), MESH_KEY_LEN);
+	assert_string_equal(mesh_endpoint_format(&found[0].endpoint, ep), "81.2.3.4:40000");
+	assert_memory_equal(found[1].key, fixture_key_of(&cluster, "phone"), MESH_KEY_LEN);
+	assert_string_equal(mesh_endpoint_format(&found[1].endpoint, ep), "198.51.100.9:7");
+	free(found);
+	/* A roaming node that stopped checking in is not tracked. */
+	fixture_find_node(&cluster, "home-nat")->last_seen = 0;
+	assert_int_equal(mesh_topology_discover(&cluster, FIXTURE_NOW, seen, 5, &found, &n), 0);
+	assert_int_equal(n, 1);
+	free(found);
+	mesh_cluster_release(&cluster);
+}
+
 struct leader_case {
 	const char *name;
 	const char *members; /* names of the election's nodes, comma-separated */
@@ -638,6 +680,7 @@ int main(void)
 	    cmocka_unit_test(test_peer_config_carries_the_peers_keepalive_and_key),
 	    cmocka_unit_test(test_segment_as_peer_adds_deduplicated_allowed_ips),
 	    cmocka_unit_test(test_discovered_endpoint_only_replaces_roaming_sides),
+	    cmocka_unit_test(test_device_sightings_become_discovered_endpoints),
 	    cmocka_unit_test(test_leader_election_follows_kilo_find_leader),
 	    cmocka_unit_test(test_kilo_fixture_segments_match_kilo),
 	    cmocka_unit_test(test_allowed_location_ip_filter_matches_kilo),

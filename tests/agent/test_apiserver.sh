@@ -286,7 +286,8 @@ test_state_survives_a_restart() {
 	kubectl annotate node node-a kilo.squat.ai/key=persisted >/dev/null
 	rv_before=$(kubectl get node node-a -o jsonpath='{.metadata.resourceVersion}')
 	stop_server
-	start_server --state "$WORK/state.json"
+	# Same address, as clients (kg) expect after an API server restart.
+	start_server --state "$WORK/state.json" --listen "127.0.0.1:${URL##*:}"
 	[ "$(kubectl get node node-a -o jsonpath='{.metadata.annotations.kilo\.squat\.ai/key}')" = persisted ] ||
 		fail "annotation lost over restart"
 	[ "$(kubectl get node node-a -o jsonpath='{.metadata.resourceVersion}')" = "$rv_before" ] ||
@@ -314,6 +315,11 @@ test_injected_faults() {
 	watch_to "$WORK/closed" 0 30
 	curl -sf -X POST "$URL/_admin/close-watches" >/dev/null
 	timeout 5 tail --pid="$WATCH_PID" -f /dev/null || fail "close-watches left a watch open"
+	wait "$WATCH_PID" || fail "close-watches must end the stream cleanly"
+	watch_to "$WORK/cut" 0 30
+	curl -sf -X POST -d '{"abort":true}' "$URL/_admin/close-watches" >/dev/null
+	timeout 5 tail --pid="$WATCH_PID" -f /dev/null || fail "an aborted watch stayed open"
+	if wait "$WATCH_PID"; then fail "an aborted watch must end without the final chunk"; fi
 }
 
 test_deleting_the_crd_deletes_its_peers() {

@@ -8,6 +8,7 @@ Go clients (kubectl) keep connections alive and decode watch events per chunk.
 """
 
 import json
+import socket
 import threading
 import traceback
 import urllib.parse
@@ -70,6 +71,16 @@ class Faults:
             return None
 
 
+def json_object(body, what):
+    try:
+        value = json.loads(body or b"{}")
+    except ValueError as err:
+        raise ApiError(400, "%s: invalid JSON: %s" % (what, err)) from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "%s: expected a JSON object, not %s" % (what, body.decode()))
+    return value
+
+
 class ChunkedStream:
     def __init__(self, handler):
         self.handler = handler
@@ -93,6 +104,11 @@ class ChunkedStream:
         self.handler.wfile.write(b"0\r\n\r\n")
         self.handler.wfile.flush()
         self.handler.close_connection = True
+
+    def abort(self):
+        """Cut the connection mid-stream, as a lost network or a crash would."""
+        self.handler.close_connection = True
+        self.handler.connection.shutdown(socket.SHUT_RDWR)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -292,19 +308,14 @@ class Handler(BaseHTTPRequestHandler):
             reply = {"resourceVersion": store.rv, "compacted": store.compacted,
                      "watches": server.watches, "faults": server.faults.describe()}
         elif method == "POST" and path == "/_admin/faults":
-            try:
-                spec = json.loads(body or b"{}")
-            except ValueError as err:
-                raise ApiError(400, "faults: invalid JSON: %s" % err) from None
-            if not isinstance(spec, dict):
-                raise ApiError(400, "faults: expected a JSON object, not %s" % body.decode())
-            server.faults.set(spec)
+            server.faults.set(json_object(body, "faults"))
             reply = server.faults.describe()
         elif method == "POST" and path == "/_admin/compact":
             reply = {"compacted": store.compact()}
         elif method == "POST" and path == "/_admin/close-watches":
-            store.end_watches()
-            reply = {"closed": True}
+            abort = json_object(body, "close-watches").get("abort", False)
+            store.end_watches(abort=bool(abort))
+            reply = {"closed": True, "aborted": bool(abort)}
         else:
             raise apierrors.no_such_path()
         self.send_json(200, reply)

@@ -52,6 +52,7 @@ class Store:
         self.objects = collections.defaultdict(dict)   # key -> name -> object
         self.history = collections.deque()
         self.watch_epoch = 0        # bumped to end every open watch
+        self.aborted_epochs = set()     # ended by cutting the connection
         if state_file and os.path.exists(state_file):
             self.load()
 
@@ -195,10 +196,16 @@ class Store:
         with self.cond:
             return self.cond.wait_for(lambda: self.rv >= rv, timeout)
 
-    def end_watches(self):
+    def end_watches(self, abort=False):
         with self.cond:
+            if abort:
+                self.aborted_epochs.add(self.watch_epoch)
             self.watch_epoch += 1
             self.cond.notify_all()
+
+    def aborted(self, epoch):
+        with self.cond:
+            return epoch in self.aborted_epochs
 
     def compact(self):
         with self.cond:

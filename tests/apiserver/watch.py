@@ -20,7 +20,7 @@ INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 class Watch:
     def __init__(self, req, opts, stream, bookmark_interval, forced_timeout):
-        """stream has start(), send(event dict) and finish(); forced_timeout
+        """stream has start(), send(event dict), finish() and abort(); forced_timeout
         (seconds or None) ends the watch early, as a fault."""
         self.req = req
         self.opts = opts
@@ -44,6 +44,9 @@ class Watch:
             if opts.initial_events and opts.bookmarks:
                 self.bookmark(cursor, initial_end=True)
             self.follow(cursor, epoch)
+            if self.req.store.aborted(epoch):
+                self.stream.abort()
+                return
         except ApiError as err:
             self.stream.send({"type": "ERROR", "object": err.status()})
         self.stream.finish()

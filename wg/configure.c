@@ -75,26 +75,33 @@ static int validate(const struct wg_device *dev, const struct wg_config *config)
 	return 0;
 }
 
-/* config_lock held. Moves the sockets first: the only step that may fail on valid input. */
+/* config_lock held. Moves the sockets first: the only step that may fail on valid input. A
+ * device whose link is up but whose port was taken gets another chance with the new one. */
 static int apply_sockets(struct wg_device *dev, const struct wg_config *config)
 {
 	uint16_t port = config->flags & WG_CONFIG_HAS_LISTEN_PORT ? config->listen_port
 								   : dev->listen_port;
 	uint32_t fwmark = config->flags & WG_CONFIG_HAS_FWMARK ? config->fwmark : dev->fwmark;
 	bool new_port = (config->flags & WG_CONFIG_HAS_LISTEN_PORT) && port != dev->udp.port;
+	uint16_t old_port = dev->listen_port;
+	uint32_t old_fwmark = dev->fwmark;
 	int ret = 0;
 
+	dev->listen_port = port;
+	dev->fwmark = fwmark;
 	if (dev->up && new_port)
 		ret = wg_device_rebind(dev, port, fwmark);
-	else if (dev->up && fwmark != dev->fwmark)
+	else if (dev->up && fwmark != old_fwmark)
 		ret = wg_udp_set_fwmark(&dev->udp, fwmark);
+	else if (!dev->up && dev->want_up && (config->flags & WG_CONFIG_HAS_LISTEN_PORT))
+		ret = wg_device_up(dev);
 	if (ret < 0) {
 		wg_device_log(dev, WG_LOG_ERROR, "cannot use listen_port %u fwmark %u: %s", port,
 			      fwmark, strerror(-ret));
+		dev->listen_port = old_port;
+		dev->fwmark = old_fwmark;
 		return ret == -EADDRINUSE || ret == -EPERM ? -EADDRINUSE : ret;
 	}
-	dev->listen_port = port;
-	dev->fwmark = fwmark;
 	return 0;
 }
 

@@ -242,6 +242,7 @@ static void link_changed(void *ctx, const struct tun_link_event *event)
 	if (event->mtu)
 		atomic_store(&dev->mtu, event->mtu);
 	pthread_mutex_lock(&dev->config_lock);
+	dev->want_up = event->running;
 	if (event->running)
 		wg_device_up(dev);
 	else
@@ -500,6 +501,7 @@ int wg_device_set_up(struct wg_device *dev, bool up)
 	if (dev->has_tun)
 		return -ENOTSUP;
 	pthread_mutex_lock(&dev->config_lock);
+	dev->want_up = up;
 	if (up)
 		ret = wg_device_up(dev);
 	else

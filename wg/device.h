@@ -46,6 +46,7 @@ struct wg_device {
 	pthread_rwlock_t udp_lock;
 	struct wg_udp udp;
 	bool up;
+	bool want_up; /* the link is up (or set_up), whether or not the sockets could open */
 
 	atomic_uint mtu;
 	int tun_fd;

@@ -376,6 +376,25 @@ static void test_listen_port_in_use_is_refused(void **state)
 	send_and_expect(&nodes[1], &nodes[0], 1);
 }
 
+static void test_taken_port_at_link_up_can_be_replaced(void **state)
+{
+	struct wg_device_options opts = { .tun_fd = -1 };
+	struct wg_config config = { .flags = WG_CONFIG_HAS_LISTEN_PORT,
+				    .listen_port = nodes[1].port };
+	struct wg_device *dev;
+
+	(void)state;
+	assert_int_equal(wg_device_create(&dev, &opts), 0);
+	assert_int_equal(wg_device_configure(dev, &config), 0);
+	assert_int_equal(wg_device_set_up(dev, true), -EADDRINUSE);
+	assert_int_equal(bound_port(dev), nodes[1].port);
+	config.listen_port = 0;
+	assert_int_equal(wg_device_configure(dev, &config), 0);
+	assert_int_not_equal(bound_port(dev), 0);
+	assert_int_not_equal(bound_port(dev), nodes[1].port);
+	wg_device_destroy(dev);
+}
+
 static void test_snapshot_reports_peer_settings(void **state)
 {
 	struct wg_peer_config pc = { .flags = WG_PEER_HAS_KEEPALIVE | WG_PEER_HAS_PRESHARED_KEY,
@@ -544,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_datagrams_leave_sessions_intact),
 		cmocka_unit_test(test_listen_port_in_use_is_refused),
 		cmocka_unit_test(test_initiation_flood_is_answered_with_cookies),
+		cmocka_unit_test(test_taken_port_at_link_up_can_be_replaced),
 		cmocka_unit_test(test_snapshot_reports_peer_settings),
 		cmocka_unit_test(test_persistent_keepalive_is_sent_on_time),
 		cmocka_unit_test(test_rekey_after_time_starts_new_session),

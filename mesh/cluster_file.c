@@ -37,26 +37,34 @@ static void set_error(json_error_t *error, const char *fmt, ...)
 static int add_object(const json_t *object, const char *implied_kind, const char *where,
                       struct mesh_cluster_objects *objects, json_error_t *error);
 
-static int add_items(const json_t *list, const char *item_kind, const char *where,
-                     struct mesh_cluster_objects *objects, json_error_t *error)
+/* Every element of array, as objects of implied_kind when they name none. */
+static int add_each(const json_t *array, const char *implied_kind, const char *where,
+                    struct mesh_cluster_objects *objects, json_error_t *error)
 {
-	const json_t *items = json_object_get(list, "items");
 	char item_where[JSON_ERROR_TEXT_LENGTH];
 	const json_t *item;
 	size_t i;
 	int ret;
 
-	if (items && !json_is_array(items) && !json_is_null(items)) {
-		set_error(error, "%s: \"items\" is not a list", where);
-		return -EINVAL;
-	}
-	json_array_foreach (items, i, item) {
+	json_array_foreach (array, i, item) {
 		snprintf(item_where, sizeof(item_where), "%s, item %zu", where, i + 1);
-		ret = add_object(item, item_kind, item_where, objects, error);
+		ret = add_object(item, implied_kind, item_where, objects, error);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+static int add_items(const json_t *list, const char *item_kind, const char *where,
+                     struct mesh_cluster_objects *objects, json_error_t *error)
+{
+	const json_t *items = json_object_get(list, "items");
+
+	if (items && !json_is_array(items) && !json_is_null(items)) {
+		set_error(error, "%s: \"items\" is not a list", where);
+		return -EINVAL;
+	}
+	return add_each(items, item_kind, where, objects, error);
 }
 
 static int add_typed(const json_t *object, const char *kind, const char *api_version,
@@ -105,23 +113,14 @@ static int add_object(const json_t *object, const char *implied_kind, const char
 static int add_document(const json_t *value, size_t index, struct mesh_cluster_objects *objects,
                         json_error_t *error)
 {
-	char where[64], item_where[96];
-	const json_t *item;
-	size_t i;
-	int ret;
+	char where[32];
 
 	snprintf(where, sizeof(where), "document %zu", index + 1);
 	if (json_is_null(value))
 		return 0;
-	if (!json_is_array(value))
-		return add_object(value, NULL, where, objects, error);
-	json_array_foreach (value, i, item) {
-		snprintf(item_where, sizeof(item_where), "%s, item %zu", where, i + 1);
-		ret = add_object(item, NULL, item_where, objects, error);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	if (json_is_array(value))
+		return add_each(value, NULL, where, objects, error);
+	return add_object(value, NULL, where, objects, error);
 }
 
 static size_t skip_space(const char *buf, size_t len, size_t offset)

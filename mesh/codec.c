@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,73 +168,85 @@ static bool first_of_name(json_t *seen, const char *kind, const char *name,
 	return json_object_set_new(seen, name, json_true()) == 0;
 }
 
-static int decode_nodes(const json_t *objects, const struct mesh_codec_options *options,
-                        struct mesh_cluster *cluster, json_t *seen)
+/* Nodes and Peers are listed alike; this is what differs. */
+struct kind {
+	const char *name;
+	size_t size, name_offset;
+	int (*decode)(const json_t *object, const struct mesh_codec_options *options, void *item);
+	void (*release)(void *item);
+};
+
+static int decode_node(const json_t *object, const struct mesh_codec_options *options, void *item)
 {
-	const json_t *object;
-	size_t i;
-	int ret;
-
-	cluster->nodes = calloc(json_array_size(objects) + 1, sizeof(*cluster->nodes));
-	if (!cluster->nodes)
-		return -ENOMEM;
-	json_array_foreach (objects, i, object) {
-		struct mesh_node *node = &cluster->nodes[cluster->n_nodes];
-
-		ret = mesh_codec_node_decode(object, options, node);
-		if (ret == -ENOMEM)
-			return ret;
-		if (ret)
-			continue;
-		if (first_of_name(seen, "node", node->name, options))
-			cluster->n_nodes++;
-		else
-			mesh_node_release(node);
-	}
-	return 0;
+	return mesh_codec_node_decode(object, options, item);
 }
 
-static int decode_peers(const json_t *objects, const struct mesh_codec_options *options,
-                        struct mesh_cluster *cluster, json_t *seen)
+static void release_node(void *item)
 {
+	mesh_node_release(item);
+}
+
+static int decode_peer(const json_t *object, const struct mesh_codec_options *options, void *item)
+{
+	return mesh_codec_peer_decode(object, options, item);
+}
+
+static void release_peer(void *item)
+{
+	mesh_peer_release(item);
+}
+
+static const struct kind node_kind = {"node", sizeof(struct mesh_node),
+                                      offsetof(struct mesh_node, name), decode_node, release_node};
+static const struct kind peer_kind = {"peer", sizeof(struct mesh_peer),
+                                      offsetof(struct mesh_peer, name), decode_peer, release_peer};
+
+/* Decodes every object into a new array at *items; the first of a name wins. */
+static int decode_all(const json_t *objects, const struct kind *kind,
+                      const struct mesh_codec_options *options, void **items, size_t *n)
+{
+	char *array = calloc(json_array_size(objects) + 1, kind->size);
+	json_t *seen = json_object();
 	const json_t *object;
+	int ret = -ENOMEM;
 	size_t i;
-	int ret;
 
-	cluster->peers = calloc(json_array_size(objects) + 1, sizeof(*cluster->peers));
-	if (!cluster->peers)
-		return -ENOMEM;
+	*items = array;
+	if (!array || !seen)
+		goto out;
 	json_array_foreach (objects, i, object) {
-		struct mesh_peer *peer = &cluster->peers[cluster->n_peers];
+		char *item = array + *n * kind->size;
 
-		ret = mesh_codec_peer_decode(object, options, peer);
+		ret = kind->decode(object, options, item);
 		if (ret == -ENOMEM)
-			return ret;
+			goto out;
 		if (ret)
 			continue;
-		if (first_of_name(seen, "peer", peer->name, options))
-			cluster->n_peers++;
+		if (first_of_name(seen, kind->name, item + kind->name_offset, options))
+			++*n;
 		else
-			mesh_peer_release(peer);
+			kind->release(item);
 	}
-	return 0;
+	ret = 0;
+out:
+	json_decref(seen);
+	return ret;
 }
 
 int mesh_codec_cluster_decode(const json_t *nodes, const json_t *peers,
                               const struct mesh_codec_options *options,
                               struct mesh_cluster *cluster)
 {
-	json_t *node_names = json_object(), *peer_names = json_object();
-	int ret = -ENOMEM;
+	void *items;
+	int ret;
 
 	memset(cluster, 0, sizeof(*cluster));
-	if (node_names && peer_names) {
-		ret = decode_nodes(nodes, options, cluster, node_names);
-		if (!ret)
-			ret = decode_peers(peers, options, cluster, peer_names);
+	ret = decode_all(nodes, &node_kind, options, &items, &cluster->n_nodes);
+	cluster->nodes = items;
+	if (!ret) {
+		ret = decode_all(peers, &peer_kind, options, &items, &cluster->n_peers);
+		cluster->peers = items;
 	}
-	json_decref(node_names);
-	json_decref(peer_names);
 	if (ret)
 		mesh_cluster_release(cluster);
 	return ret;

@@ -74,10 +74,9 @@ static int parse_allowed_ips(struct mesh_prefix **ips, size_t *n)
 	return 0;
 }
 
-static int print_config(const struct mesh_wg_config *config)
+/* Prints and then wipes text, which may hold a preshared key. */
+static int print_text(char *text)
 {
-	char *text = mesh_ini_render(config);
-
 	if (!text) {
 		kgctl_error("failed to generate configuration: out of memory");
 		return 1;
@@ -102,7 +101,7 @@ static int print_peer(const char *name, struct mesh_wg_peer *wg)
 	char *text;
 
 	if (!strcmp(flags.output, "wireguard"))
-		return print_config(&config);
+		return print_text(mesh_ini_render(&config));
 	snprintf(peer.name, sizeof(peer.name), "%s", name);
 	memcpy(peer.public_key, wg->public_key, MESH_KEY_LEN);
 	memcpy(peer.preshared_key, wg->preshared_key, MESH_KEY_LEN);
@@ -112,14 +111,7 @@ static int print_peer(const char *name, struct mesh_wg_peer *wg)
 	text = !strcmp(flags.output, "json") ? json_dumps(object, JSON_INDENT(2))
 	                                     : mesh_yaml_dump(object);
 	json_decref(object);
-	if (!text) {
-		kgctl_error("failed to encode the peer: out of memory");
-		return 1;
-	}
-	fputs(text, stdout);
-	sodium_memzero(text, strlen(text));
-	free(text);
-	return 0;
+	return print_text(text);
 }
 
 static int show_node(const struct kgctl_cluster *kc, const char *name,
@@ -141,12 +133,12 @@ static int show_node(const struct kgctl_cluster *kc, const char *name,
 		fprintf(stderr, "Node \"%s\" is not a leader node\n", name);
 		ret = 0;
 	} else if (!flags.as_peer) {
-		ret = mesh_wgconfig_local(&topology, &config) ? 1 : print_config(&config);
+		ret = mesh_wgconfig_local(&topology, &config);
+		ret = print_text(ret ? NULL : mesh_ini_render(&config));
 		mesh_wgconfig_release(&config);
 	} else {
-		ret = mesh_wgconfig_as_peer(&topology, extra, n_extra, &peer)
-		          ? 1
-		          : print_peer(name, &peer);
+		ret = mesh_wgconfig_as_peer(&topology, extra, n_extra, &peer);
+		ret = ret ? print_text(NULL) : print_peer(name, &peer);
 		mesh_wg_peer_release(&peer);
 	}
 	mesh_topology_release(&topology);
@@ -169,12 +161,12 @@ static int show_peer(const struct kgctl_cluster *kc, const char *name,
 	if (kgctl_topology(kc, kc->last_ready, &topology))
 		return 1;
 	if (!flags.as_peer) {
-		ret = mesh_wgconfig_for_peer(&topology, name, &config) ? 1 : print_config(&config);
+		ret = mesh_wgconfig_for_peer(&topology, name, &config);
+		ret = print_text(ret ? NULL : mesh_ini_render(&config));
 		mesh_wgconfig_release(&config);
 	} else {
-		ret = mesh_wgconfig_from_peer(source, extra, n_extra, &peer)
-		          ? 1
-		          : print_peer(name, &peer);
+		ret = mesh_wgconfig_from_peer(source, extra, n_extra, &peer);
+		ret = ret ? print_text(NULL) : print_peer(name, &peer);
 		mesh_wg_peer_release(&peer);
 	}
 	mesh_topology_release(&topology);

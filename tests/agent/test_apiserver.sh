@@ -192,6 +192,14 @@ test_apply_and_replace_nodes() {
 	expect_output "replaced spec shown" "Ready,SchedulingDisabled" kubectl get node node-a
 	expect_error "replace with a stale resourceVersion" "the object has been modified" \
 		kubectl replace -f "$WORK/a.json"
+	sed 's/node-a/node-c/' "$WORK/node-a.yaml" >"$WORK/node-c.yaml"
+	expect_output "server-side apply creates" "node/node-c serverside-applied" \
+		kubectl apply --server-side -f "$WORK/node-c.yaml"
+	sed -i 's/region: eu-west/region: ap-south/' "$WORK/node-c.yaml"
+	expect_output "server-side apply changes" "node/node-c serverside-applied" \
+		kubectl apply --server-side -f "$WORK/node-c.yaml"
+	expect_output "server-side applied label" "ap-south" kubectl get node node-c --show-labels
+	expect_output "delete node" 'node "node-c" deleted' kubectl delete node node-c
 }
 
 test_apply_crd_and_peers() {

@@ -139,6 +139,9 @@ NAME_LETTERS = "bcdfghjklmnpqrstvwxz2456789"
 
 def prepare_new(req, obj):
     meta = obj["metadata"]
+    if req.name is not None and meta.setdefault("name", req.name) != req.name:
+        raise ApiError(400, "the name of the object (%s) does not match the name on "
+                       "the URL (%s)" % (meta["name"], req.name))   # server-side apply
     if not meta.get("name") and meta.get("generateName"):
         meta["name"] = meta["generateName"] + "".join(random.choice(NAME_LETTERS) for _ in range(5))
     if not meta.get("name"):
@@ -226,8 +229,7 @@ def patch(req):
         raise
     apply_patch = patch_function(req, body)
     if req.content_type == APPLY and req.store.get(req.resource.key, req.name) is None:
-        req.body = json.dumps(body).encode()
-        return create(req)
+        return create(req)          # server-side apply creates what is missing
 
     def change(old):
         try:

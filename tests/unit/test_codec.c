@@ -416,6 +416,40 @@ static void test_discovered_endpoints_drop_unusable_entries(void **state)
 	mesh_node_release(&node);
 }
 
+static void test_valid_annotations_are_read(void **state)
+{
+	struct mesh_node node;
+
+	(void)state;
+	decode_node("{\"kilo.squat.ai/granularity\": \"full\", \"kilo.squat.ai/leader\": \"\","
+	            " \"kilo.squat.ai/persistent-keepalive\": \"0\","
+	            " \"kilo.squat.ai/cni-compatibility-ip\": \"10.2.0.77/32\","
+	            " \"kilo.squat.ai/wireguard-ip\": \"10.4.0.9/16\","
+	            " \"kilo.squat.ai/force-endpoint\": \"[2001:db8::1]:4500\","
+	            " \"kilo.squat.ai/allowed-location-ips\": \"192.168.0.0/24,fd00:7::/64\"}",
+	            &node);
+	assert_int_equal(node.granularity, MESH_GRANULARITY_FULL);
+	assert_true(node.leader);
+	assert_int_equal(node.persistent_keepalive, 0);
+	assert_string_equal(prefix_text(&node.cni_compatibility_ip), "10.2.0.77/32");
+	assert_string_equal(prefix_text(&node.wireguard_ip), "10.4.0.9/16");
+	assert_string_equal(endpoint_text(&node.endpoint), "[2001:db8::1]:4500");
+	assert_int_equal(node.n_allowed_location_ips, 2);
+	assert_string_equal(prefix_text(&node.allowed_location_ips[1]), "fd00:7::/64");
+	assert_true(mesh_node_is_ready(&node, 1795629600 + 59));
+	assert_false(mesh_node_is_ready(&node, 1795629600 + 60));
+	mesh_node_release(&node);
+	decode_node(
+	    "{\"kilo.squat.ai/granularity\": \"cross\", \"kilo.squat.ai/persistent-keepalive\":"
+	    " \"+25\", \"kilo.squat.ai/discovered-endpoints\": \"null\"}",
+	    &node);
+	assert_int_equal(node.granularity, MESH_GRANULARITY_CROSS);
+	assert_int_equal(node.persistent_keepalive, 25);
+	assert_int_equal(node.n_discovered_endpoints, 0);
+	mesh_node_release(&node);
+	assert_reports(NULL, 0);
+}
+
 static void test_location_annotation_wins_over_the_topology_label(void **state)
 {
 	struct mesh_codec_options custom = {.topology_label = "example.com/zone",
@@ -733,6 +767,7 @@ int main(void)
 	    TEST(test_bad_annotations_are_reported_and_zeroed),
 	    TEST(test_allowed_location_ips_are_split_but_not_trimmed),
 	    TEST(test_discovered_endpoints_drop_unusable_entries),
+	    TEST(test_valid_annotations_are_read),
 	    TEST(test_location_annotation_wins_over_the_topology_label),
 	    TEST(test_pod_cidr_is_masked_and_checked),
 	    TEST(test_objects_without_a_name_are_rejected),

@@ -48,6 +48,15 @@ enum mesh_encapsulate {
 };
 
 /*
+ * Add-on mode (--compatibility): whose overlay carries traffic inside a
+ * location. Kilo's Cilium mode is not modelled.
+ */
+enum mesh_compatibility {
+	MESH_COMPATIBILITY_NONE = 0, /* Kilo's own IPIP tunnel (tunl0) */
+	MESH_COMPATIBILITY_FLANNEL,  /* flannel.1, reached at a node's pod CIDR address */
+};
+
+/*
  * A WireGuard endpoint: a DNS name or an IP, plus a port. When dns is
  * non-empty it wins (Kilo keeps the unresolved "dns:port" form); port 0 means
  * no endpoint.

@@ -23,6 +23,7 @@ struct builder {
 	const struct mesh_prefix *private_ip; /* own, with its subnet mask */
 	struct mesh_addr source;              /* own private IP, or unset */
 	enum mesh_encapsulate encapsulate;
+	enum mesh_compatibility compatibility;
 };
 
 static void add_route(struct builder *b, struct mesh_route route)
@@ -155,20 +156,32 @@ static void add_leader_routes(struct builder *b, bool local)
 			                                 .device = MESH_DEVICE_KILO});
 }
 
-/* Everything not in the own location goes to the leader's private IP. */
+/* Kilo's Encapsulator.Gw: where a member hands traffic to its leader. */
+static int leader_gateway(const struct builder *b, struct mesh_addr *gw)
+{
+	const struct mesh_topology *t = b->t;
+	const struct mesh_node *leader = mesh_segment_leader(&t->segments[t->local_segment]);
+	const struct mesh_prefix *ip = mesh_node_private_ip(leader);
+
+	/* Members share a location with their leader, so both have private IPs. */
+	if (!ip || !b->private_ip)
+		return -EINVAL;
+	*gw = ip->addr;
+	if (b->compatibility == MESH_COMPATIBILITY_FLANNEL)
+		*gw = mesh_prefix_masked(&leader->subnet).addr;
+	return 0;
+}
+
+/* Everything not in the own location goes to the leader. */
 static void add_member_routes(struct builder *b, bool local)
 {
 	const struct mesh_topology *t = b->t;
-	const struct mesh_segment *own = &t->segments[t->local_segment];
-	const struct mesh_prefix *leader_ip = mesh_node_private_ip(mesh_segment_leader(own));
-	const struct mesh_addr *gw;
+	struct mesh_addr leader;
+	const struct mesh_addr *gw = &leader;
 
-	/* Members share a location with their leader, so both have private IPs. */
-	if (!leader_ip || !b->private_ip) {
-		b->error = -EINVAL;
+	b->error = leader_gateway(b, &leader);
+	if (b->error)
 		return;
-	}
-	gw = &leader_ip->addr;
 	for (size_t s = 0; s < t->n_segments; s++) {
 		const struct mesh_segment *seg = &t->segments[s];
 		struct mesh_prefix wg = mesh_prefix_host(&seg->wireguard_ip);
@@ -198,7 +211,10 @@ static void add_member_routes(struct builder *b, bool local)
 int mesh_routes_build(const struct mesh_topology *t, const struct mesh_routes_options *options,
                       struct mesh_routes *routes)
 {
-	struct builder b = {.out = routes, .t = t, .encapsulate = options->encapsulate};
+	struct builder b = {.out = routes,
+	                    .t = t,
+	                    .encapsulate = options->encapsulate,
+	                    .compatibility = options->compatibility};
 
 	memset(routes, 0, sizeof(*routes));
 	b.private_ip = mesh_node_private_ip(t->local);

@@ -7,8 +7,9 @@
  * tunnel) and the agent maps roles to interface indexes. Table 0 means the
  * main table; encapsulation routes and their rules use table 1107.
  * Leaders route other segments through kilo0 to the segment's WireGuard IP;
- * non-leaders send everything through their leader's private IP, IPIP-
- * encapsulated as --encapsulate decides. Lists are owned by struct
+ * non-leaders send everything through their leader (its private IP, or with
+ * flannel the address of its pod CIDR), through the tunnel as --encapsulate
+ * decides. Lists are owned by struct
  * mesh_routes and released with mesh_routes_release().
  */
 #ifndef MESH_ROUTES_H
@@ -27,7 +28,7 @@
 enum mesh_route_device {
 	MESH_DEVICE_KILO = 0, /* the WireGuard interface (kilo0) */
 	MESH_DEVICE_PRIVATE,  /* the interface holding the private IP */
-	MESH_DEVICE_TUNNEL,   /* the IPIP tunnel (tunl0) */
+	MESH_DEVICE_TUNNEL,   /* the tunnel: tunl0, or flannel.1 with flannel */
 };
 
 struct mesh_route {
@@ -55,7 +56,8 @@ struct mesh_routes {
 
 struct mesh_routes_options {
 	enum mesh_encapsulate encapsulate;
-	bool local; /* --local: manage routes inside the location */
+	enum mesh_compatibility compatibility; /* flannel: the tunnel role is flannel.1 */
+	bool local;                            /* --local: manage routes inside the location */
 };
 
 /* Names used when printing routes and rules. */

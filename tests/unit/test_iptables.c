@@ -205,6 +205,19 @@ static size_t count_containing(const struct mesh_iptables_ruleset *set, const ch
 	return n;
 }
 
+/* How many rules of viewer's rule set mention needle. */
+static size_t count_rules(enum mesh_granularity granularity, const char *viewer,
+                          const struct mesh_iptables_options *options, const char *needle)
+{
+	struct mesh_iptables_ruleset set;
+	size_t n;
+
+	build(&set, granularity, viewer, options);
+	n = count_containing(&set, needle);
+	mesh_iptables_release(&set);
+	return n;
+}
+
 /* Kilo only trusts IPIP from a "location:" segment; cross trusts the logical location. */
 static void test_ipip_trust_follows_the_private_network(void **state)
 {
@@ -222,22 +235,29 @@ static void test_ipip_trust_follows_the_private_network(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct mesh_iptables_ruleset set;
-
-		build(&set, cases[i].granularity, cases[i].viewer, &options);
-		assert_int_equal(count_containing(&set, "allow IPIP traffic"), cases[i].trusted);
-		assert_int_equal(count_containing(&set, "reject other IPIP traffic"), 2);
-		mesh_iptables_release(&set);
+		assert_int_equal(count_rules(cases[i].granularity, cases[i].viewer, &options,
+		                             "allow IPIP traffic"),
+		                 cases[i].trusted);
+		assert_int_equal(count_rules(cases[i].granularity, cases[i].viewer, &options,
+		                             "reject other IPIP traffic"),
+		                 2);
 	}
-	/* Without --local Kilo leaves IPIP alone entirely. */
+}
+
+static void test_no_ipip_rules_with_flannel_or_without_local(void **state)
+{
+	struct mesh_iptables_options options = {.local = true,
+	                                        .encapsulate = MESH_ENCAPSULATE_ALWAYS,
+	                                        .compatibility = MESH_COMPATIBILITY_FLANNEL};
+
+	(void)state;
+	assert_int_equal(count_rules(MESH_GRANULARITY_LOCATION, "aws-c", &options, "IPIP"), 0);
+	options.compatibility = MESH_COMPATIBILITY_NONE;
 	options.local = false;
-	{
-		struct mesh_iptables_ruleset set;
-
-		build(&set, MESH_GRANULARITY_LOCATION, "aws-c", &options);
-		assert_int_equal(count_containing(&set, "IPIP"), 0);
-		mesh_iptables_release(&set);
-	}
+	assert_int_equal(count_rules(MESH_GRANULARITY_LOCATION, "aws-c", &options, "IPIP"), 0);
+	/* Otherwise: two chains, two jumps, two drops and three members' accepts. */
+	options.local = true;
+	assert_int_equal(count_rules(MESH_GRANULARITY_LOCATION, "aws-c", &options, "IPIP"), 9);
 }
 
 int main(void)
@@ -247,6 +267,7 @@ int main(void)
 	    cmocka_unit_test(test_member_forwards_only_its_own_pods),
 	    cmocka_unit_test(test_node_without_private_ip_gets_no_ipip_rules),
 	    cmocka_unit_test(test_ipip_trust_follows_the_private_network),
+	    cmocka_unit_test(test_no_ipip_rules_with_flannel_or_without_local),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,6 +221,48 @@ static void test_routes_and_rules_per_viewpoint(void **state)
 	}
 }
 
+/* Kilo's flannel add-on mode: the leader is reached at its flannel.1 address. */
+static void test_flannel_member_routes_through_its_leaders_pod_cidr_address(void **state)
+{
+	static const struct mesh_route_devices flannel = {"kilo0", "eth0", "flannel.1"};
+	static const char *const expected[] = {
+	    "10.4.0.1/32 via 10.2.0.0 dev flannel.1 onlink",
+	    "10.4.0.2/32 via 10.2.0.0 dev flannel.1 onlink",
+	    "10.2.2.0/24 via 10.2.0.0 dev flannel.1 onlink",
+	    "10.1.96.6/32 via 10.2.0.0 dev flannel.1 onlink",
+	    "10.4.0.3/32 via 10.2.0.0 dev flannel.1 onlink",
+	    "10.2.4.0/24 via 10.2.0.0 dev flannel.1 onlink",
+	    "192.168.1.10/32 via 10.2.0.0 dev flannel.1 onlink",
+	    "10.4.0.4/32 via 10.2.0.0 dev flannel.1 onlink",
+	    "10.2.3.0/24 via 10.2.0.0 dev flannel.1 onlink",
+	    "10.5.0.1/32 via 10.2.0.0 dev flannel.1 onlink",
+	    "10.5.0.2/32 via 10.2.0.0 dev flannel.1 onlink",
+	    NULL,
+	};
+	/* The add-on manifests' flags: --compatibility=flannel --local=false. */
+	struct mesh_routes_options options = {.encapsulate = MESH_ENCAPSULATE_CROSSSUBNET,
+	                                      .compatibility = MESH_COMPATIBILITY_FLANNEL};
+	struct mesh_cluster cluster;
+	struct mesh_topology t;
+	struct mesh_routes routes;
+	char **lines;
+	char buf[MESH_ROUTE_STRLEN];
+
+	(void)state;
+	demo_cluster(&cluster);
+	fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, "aws-b");
+	assert_int_equal(mesh_routes_build(&t, &options, &routes), 0);
+	lines = calloc(routes.n_routes + 1, sizeof(*lines));
+	for (size_t i = 0; i < routes.n_routes; i++)
+		lines[i] = strdup(mesh_route_format(&routes.routes[i], &flannel, buf));
+	fixture_assert_lines("flannel", lines, routes.n_routes, expected);
+	fixture_free_lines(lines, routes.n_routes);
+	assert_int_equal(routes.n_rules, 0);
+	mesh_routes_release(&routes);
+	mesh_topology_release(&t);
+	mesh_cluster_release(&cluster);
+}
+
 /* A node reachable only on its endpoint IP cannot be routed to through itself. */
 static void test_leader_skips_private_ip_that_is_the_endpoint(void **state)
 {
@@ -301,6 +343,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_routes_and_rules_per_viewpoint),
+	    cmocka_unit_test(test_flannel_member_routes_through_its_leaders_pod_cidr_address),
 	    cmocka_unit_test(test_leader_skips_private_ip_that_is_the_endpoint),
 	    cmocka_unit_test(test_peer_routes_reach_every_segment_through_kilo0),
 	    cmocka_unit_test(test_tunnel_address_is_first_pod_ip),

@@ -12,6 +12,7 @@ packages=(
   wireguard-tools wireguard-go iproute2 iputils-ping iperf3 iptables
   tcpdump netcat-openbsd python3 procps qemu-system-x86 busybox-static
   cpio xz-utils graphviz ca-certificates kmod
+  curl openssl
 )
 
 missing=()

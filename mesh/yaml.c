@@ -6,8 +6,9 @@
  */
 #include "mesh/yaml.h"
 
-#include <errno.h>
+#include <ctype.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -75,16 +76,23 @@ static bool is_one_of(const char *s, const char *const *words)
 	return false;
 }
 
-/* Digits in base, at least one, nothing else. */
+/* Digits of base, at least one and nothing else; false on overflow. */
 static bool parse_digits(const char *s, int base, unsigned long long *value)
 {
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	*value = 0;
+	if (!*s)
 		return false;
-	errno = 0;
-	*value = strtoull(s, &end, base);
-	return !errno && !*end;
+	for (; *s; s++) {
+		int c = tolower((unsigned char)*s);
+		unsigned digit = isdigit(c)    ? (unsigned)(c - '0')
+		                 : isxdigit(c) ? (unsigned)(c - 'a' + 10)
+		                               : 16;
+
+		if (digit >= (unsigned)base || *value > (ULLONG_MAX - digit) / (unsigned)base)
+			return false;
+		*value = *value * (unsigned)base + digit;
+	}
+	return true;
 }
 
 /* YAML 1.1 integers as go-yaml reads them (Go's strconv base 0 syntax). */
@@ -106,8 +114,10 @@ static json_t *resolve_integer(const char *s)
 		base = 8, s += 1;
 	if (!parse_digits(s, base, &magnitude))
 		return NULL;
-	if (negative && magnitude <= (unsigned long long)INT64_MAX + 1)
-		return json_integer((json_int_t)(0 - magnitude));
+	if (negative && magnitude == (unsigned long long)INT64_MAX + 1)
+		return json_integer(INT64_MIN);
+	if (negative && magnitude <= INT64_MAX)
+		return json_integer(-(json_int_t)magnitude);
 	if (!negative && magnitude <= INT64_MAX)
 		return json_integer((json_int_t)magnitude);
 	return json_real(negative ? -(double)magnitude : (double)magnitude);
@@ -150,7 +160,7 @@ static json_t *resolve_number(const char *text, size_t len)
 	size_t n = 0;
 	json_t *value;
 
-	if (len > MAX_NUMBER_LEN || !strchr("+-.0123456789", text[0]))
+	if (!len || len > MAX_NUMBER_LEN || !strchr("+-.0123456789", text[0]))
 		return NULL;
 	for (size_t i = 0; i < len; i++)
 		if (text[i] != '_')
@@ -470,7 +480,8 @@ static bool emit_object(yaml_emitter_t *emitter, const json_t *object)
 
 	if (!keys)
 		return false;
-	json_object_foreach ((json_t *)object, key, member) {
+	json_object_foreach((json_t *)object, key, member)
+	{
 		keys[i++] = key;
 	}
 	qsort(keys, n, sizeof(*keys), compare_keys);

@@ -51,7 +51,7 @@ static struct mesh_route via(const struct mesh_prefix *dst, const struct mesh_ad
 	    .destination = *dst, .gateway = *gw, .device = device, .onlink = true};
 }
 
-/* Does traffic to gw leave through the IPIP tunnel? */
+/* Does traffic to gw leave through the tunnel (--encapsulate)? */
 static bool encapsulates(const struct builder *b, const struct mesh_addr *gw)
 {
 	return b->encapsulate == MESH_ENCAPSULATE_ALWAYS ||

@@ -82,21 +82,21 @@ static bool same_segment(const struct member *a, const struct member *b)
 /* Kilo's findLeader: volunteer with a public IP, volunteer, public IP, first. */
 static size_t find_leader(const struct mesh_node **nodes, size_t n)
 {
-	size_t volunteer = n, public = n;
+	size_t first_volunteer = n, first_public = n;
 
 	for (size_t i = 0; i < n; i++) {
 		bool is_public = mesh_addr_is_public(&nodes[i]->endpoint.ip);
 
 		if (nodes[i]->leader && is_public)
 			return i;
-		if (nodes[i]->leader && volunteer == n)
-			volunteer = i;
-		if (is_public && public == n)
-		public = i;
+		if (nodes[i]->leader && first_volunteer == n)
+			first_volunteer = i;
+		if (is_public && first_public == n)
+			first_public = i;
 	}
-	if (volunteer < n)
-		return volunteer;
-	return public < n ? public : 0;
+	if (first_volunteer < n)
+		return first_volunteer;
+	return first_public < n ? first_public : 0;
 }
 
 static int compare_prefix_text(const void *a, const void *b)

@@ -37,9 +37,9 @@
 struct mesh_topology_options {
 	enum mesh_granularity granularity; /* LOCATION, FULL or CROSS */
 	const char *hostname;              /* the viewpoint: the local node */
-	uint16_t port;                     /* ListenPort of the local WireGuard config */
-	struct mesh_prefix subnet;         /* the Kilo subnet (--subnet) */
-	int64_t now;                       /* Unix seconds, for node readiness */
+	uint16_t port;             /* ListenPort: kg the local endpoint port, kgctl --port */
+	struct mesh_prefix subnet; /* the Kilo subnet (--subnet) */
+	int64_t now;               /* Unix seconds, for node readiness */
 };
 
 /*

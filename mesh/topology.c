@@ -19,8 +19,8 @@
 /* A ready node and the segment it falls into. */
 struct member {
 	const struct mesh_node *node;
-	const char *prefix; /* "location:" or "node:" */
-	const char *name;   /* location or node name */
+	bool by_node;     /* "node:<name>" rather than "location:<location>" */
+	const char *name; /* location or node name */
 };
 
 static void report(char *err, size_t err_size, const char *fmt, ...)
@@ -52,10 +52,10 @@ bool mesh_node_private_host(const struct mesh_node *node, struct mesh_prefix *ho
 
 static struct member member_of(const struct mesh_node *node, enum mesh_granularity granularity)
 {
-	struct member m = {.node = node, .prefix = "node:", .name = node->name};
+	struct member m = {.node = node, .by_node = true, .name = node->name};
 
 	if (granularity == MESH_GRANULARITY_LOCATION && mesh_node_private_ip(node)) {
-		m.prefix = "location:";
+		m.by_node = false;
 		m.name = node->location;
 	}
 	return m;
@@ -65,7 +65,7 @@ static struct member member_of(const struct mesh_node *node, enum mesh_granulari
 static int compare_members(const void *a, const void *b)
 {
 	const struct member *x = a, *y = b;
-	int ret = strcmp(x->prefix, y->prefix);
+	int ret = (int)x->by_node - (int)y->by_node;
 
 	if (!ret)
 		ret = strcmp(x->name, y->name);
@@ -76,7 +76,7 @@ static int compare_members(const void *a, const void *b)
 
 static bool same_segment(const struct member *a, const struct member *b)
 {
-	return !strcmp(a->prefix, b->prefix) && !strcmp(a->name, b->name);
+	return a->by_node == b->by_node && !strcmp(a->name, b->name);
 }
 
 /* Kilo's findLeader: volunteer with a public IP, volunteer, public IP, first. */
@@ -157,7 +157,8 @@ static int init_segment(struct mesh_segment *segment, const struct member *first
 	segment->nodes = nodes;
 	segment->n_nodes = n;
 	segment->leader = find_leader(nodes, n);
-	snprintf(segment->location, sizeof(segment->location), "%s%s", first->prefix, first->name);
+	snprintf(segment->location, sizeof(segment->location), "%s:%s",
+	         first->by_node ? "node" : "location", first->name);
 	if (granularity == MESH_GRANULARITY_CROSS && mesh_node_private_ip(first->node))
 		snprintf(segment->logical_location, sizeof(segment->logical_location),
 		         "location:%s", first->node->location);

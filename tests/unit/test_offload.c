@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/* test_offload.c - TCP segmentation and coalescing of TUN super-packets (tun/offload.h). */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tun/offload.h"
+
+enum { MSS = 1000, SEGS = 8, CAP = 2048 };
+
+/* An independent, byte-by-byte reference sum (big-endian words). */
+static uint32_t ref_sum(const uint8_t *p, size_t len, uint32_t sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t ref_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static bool tcp_checksum_ok(const uint8_t *p, size_t len, size_t l4)
+{
+	uint32_t sum = (uint32_t)IPPROTO_TCP + (uint32_t)(len - l4);
+
+	sum = l4 == 20 ? ref_sum(p + 12, 8, sum) : ref_sum(p + 8, 32, sum);
+	return ref_fold(ref_sum(p + l4, len - l4, sum)) == 0xffff;
+}
+
+/* A TCP packet with `payload` bytes (pattern by offset), seq 1000, ACK|PSH|flags. */
+static size_t make_tcp(uint8_t *p, bool v4, size_t payload, uint8_t flags)
+{
+	size_t l4 = v4 ? 20 : 40, len = l4 + 20 + payload, i;
+	uint16_t v16;
+	uint32_t v32;
+
+	memset(p, 0, l4 + 20);
+	if (v4) {
+		p[0] = 0x45;
+		v16 = htons((uint16_t)len);
+		memcpy(p + 2, &v16, 2);
+		p[8] = 64;
+		p[9] = IPPROTO_TCP;
+		p[12] = 10, p[15] = 1, p[16] = 10, p[19] = 2;
+	} else {
+		p[0] = 0x60;
+		v16 = htons((uint16_t)(len - 40));
+		memcpy(p + 4, &v16, 2);
+		p[6] = IPPROTO_TCP;
+		p[7] = 64;
+		p[8] = 0xfd, p[23] = 1, p[24] = 0xfd, p[39] = 2;
+	}
+	p[l4 + 1] = 80, p[l4 + 3] = 90;
+	v32 = htonl(1000);
+	memcpy(p + l4 + 4, &v32, 4);
+	p[l4 + 12] = 5 << 4;
+	p[l4 + 13] = 0x10 | flags;
+	for (i = 0; i < payload; i++)
+		p[l4 + 20 + i] = (uint8_t)(i * 7);
+	return len;
+}
+
+static void split_and_check(bool v4)
+{
+	size_t l4 = v4 ? 20 : 40, payload = MSS * 3 + 123, lens[SEGS], i;
+	uint8_t *super = malloc(65536), *segs[SEGS];
+	struct virtio_net_hdr hdr = { .gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4
+						     : VIRTIO_NET_HDR_GSO_TCPV6,
+				      .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				      .gso_size = MSS,
+				      .csum_start = (uint16_t)l4,
+				      .csum_offset = 16 };
+	size_t len = make_tcp(super, v4, payload, 0x08 | 0x01);
+	uint32_t seq;
+	int n;
+
+	for (i = 0; i < SEGS; i++)
+		segs[i] = malloc(CAP);
+	n = tun_offload_split(&hdr, super, len, segs, lens, SEGS, CAP);
+	assert_int_equal(n, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(lens[i], l4 + 20 + (i < 3 ? MSS : 123));
+		assert_memory_equal(segs[i] + l4 + 20, super + l4 + 20 + i * MSS, lens[i] - l4 - 20);
+		memcpy(&seq, segs[i] + l4 + 4, 4);
+		assert_int_equal(ntohl(seq), 1000 + i * MSS);
+		assert_true(tcp_checksum_ok(segs[i], lens[i], l4));
+		/* FIN and PSH only on the last segment. */
+		assert_int_equal(segs[i][l4 + 13], i == 3 ? 0x19 : 0x10);
+		if (v4)
+			assert_int_equal(ref_fold(ref_sum(segs[i], 20, 0)), 0xffff);
+	}
+	assert_int_equal(tun_offload_split(&hdr, super, len, segs, lens, 3, CAP), -ENOSPC);
+	for (i = 0; i < SEGS; i++)
+		free(segs[i]);
+	free(super);
+}
+
+static void test_tso_ipv4_is_split_into_valid_segments(void **state)
+{
+	(void)state;
+	split_and_check(true);
+}
+
+static void test_tso_ipv6_is_split_into_valid_segments(void **state)
+{
+	(void)state;
+	split_and_check(false);
+}
+
+static void test_partial_checksum_is_completed(void **state)
+{
+	struct virtio_net_hdr hdr = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				      .csum_start = 20,
+				      .csum_offset = 16 };
+	uint8_t packet[200], out[CAP], *segs[1] = { out };
+	size_t len = make_tcp(packet, true, 100, 0), lens[1];
+	uint16_t partial;
+
+	(void)state;
+	/* The kernel leaves the pseudo-header sum in the field. */
+	partial = htons(ref_fold(ref_sum(packet + 12, 8, IPPROTO_TCP + (uint32_t)(len - 20))));
+	memcpy(packet + 36, &partial, 2);
+	assert_int_equal(tun_offload_split(&hdr, packet, len, segs, lens, 1, CAP), 1);
+	assert_int_equal(lens[0], len);
+	assert_true(tcp_checksum_ok(out, len, 20));
+}
+
+static void test_lying_headers_are_rejected(void **state)
+{
+	struct virtio_net_hdr hdr = { .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+				      .gso_size = MSS,
+				      .csum_start = 24 };
+	uint8_t packet[2000], out[CAP], *segs[1] = { out };
+	size_t len = make_tcp(packet, true, 500, 0), lens[1];
+
+	(void)state;
+	assert_int_equal(tun_offload_split(&hdr, packet, len, segs, lens, 1, CAP), -EINVAL);
+	hdr.csum_start = 20;
+	hdr.gso_size = 0;
+	assert_int_equal(tun_offload_split(&hdr, packet, len, segs, lens, 1, CAP), -EINVAL);
+	hdr.gso_type = VIRTIO_NET_HDR_GSO_UDP;
+	assert_int_equal(tun_offload_split(&hdr, packet, len, segs, lens, 1, CAP), -EINVAL);
+}
+
+static void coalesce_and_check(bool v4)
+{
+	size_t l4 = v4 ? 20 : 40, payload = MSS * 3 + 123, lens[SEGS], i;
+	uint8_t *super = malloc(65536), *segs[SEGS], *head = malloc(65536);
+	struct virtio_net_hdr hdr = { .gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4
+						     : VIRTIO_NET_HDR_GSO_TCPV6,
+				      .gso_size = MSS,
+				      .csum_start = (uint16_t)l4 };
+	size_t len = make_tcp(super, v4, payload, 0x08);
+	struct tun_gro gro;
+	uint16_t partial;
+
+	for (i = 0; i < SEGS; i++)
+		segs[i] = malloc(CAP);
+	assert_int_equal(tun_offload_split(&hdr, super, len, segs, lens, SEGS, CAP), 4);
+	memcpy(head, segs[0], lens[0]);
+	tun_gro_start(&gro, head, lens[0]);
+	for (i = 1; i < 4; i++)
+		assert_true(tun_gro_append(&gro, segs[i], lens[i]));
+	/* The short last segment closed the run. */
+	assert_false(tun_gro_append(&gro, segs[1], lens[1]));
+	tun_gro_finish(&gro);
+	assert_int_equal(gro.len, len);
+	assert_memory_equal(head + l4 + 20, super + l4 + 20, payload);
+	assert_int_equal(gro.hdr.gso_type, hdr.gso_type);
+	assert_int_equal(gro.hdr.gso_size, MSS);
+	assert_int_equal(gro.hdr.hdr_len, l4 + 20);
+	assert_int_equal(gro.hdr.csum_start, l4);
+	assert_int_equal(head[l4 + 13], 0x18);
+	partial = htons(ref_fold(v4 ? ref_sum(head + 12, 8, IPPROTO_TCP + (uint32_t)(len - l4))
+				    : ref_sum(head + 8, 32, IPPROTO_TCP + (uint32_t)(len - l4))));
+	assert_memory_equal(head + l4 + 16, &partial, 2);
+	for (i = 0; i < SEGS; i++)
+		free(segs[i]);
+	free(super);
+	free(head);
+}
+
+static void test_in_order_segments_coalesce_ipv4(void **state)
+{
+	(void)state;
+	coalesce_and_check(true);
+}
+
+static void test_in_order_segments_coalesce_ipv6(void **state)
+{
+	(void)state;
+	coalesce_and_check(false);
+}
+
+static void test_gaps_and_other_flows_do_not_coalesce(void **state)
+{
+	uint8_t a[CAP], b[CAP], head[65536];
+	size_t la = make_tcp(a, true, MSS, 0), lb;
+	struct tun_gro gro;
+	uint32_t seq;
+
+	(void)state;
+	memcpy(head, a, la);
+	tun_gro_start(&gro, head, la);
+	/* A gap in the sequence. */
+	lb = make_tcp(b, true, MSS, 0);
+	seq = htonl(1000 + 2 * MSS);
+	memcpy(b + 24, &seq, 4);
+	assert_false(tun_gro_append(&gro, b, lb));
+	/* The right sequence but another port. */
+	seq = htonl(1000 + MSS);
+	memcpy(b + 24, &seq, 4);
+	b[23] = 91;
+	assert_false(tun_gro_append(&gro, b, lb));
+	/* A SYN never coalesces. */
+	b[23] = 90;
+	b[33] |= 0x02;
+	assert_false(tun_gro_append(&gro, b, lb));
+	b[33] &= (uint8_t)~0x02;
+	assert_true(tun_gro_append(&gro, b, lb));
+	tun_gro_finish(&gro);
+	assert_int_equal(gro.segments, 2);
+	/* Alone, a packet keeps its headers and gets an empty virtio header. */
+	memcpy(head, a, la);
+	tun_gro_start(&gro, head, la);
+	tun_gro_finish(&gro);
+	assert_int_equal(gro.hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	assert_int_equal(gro.hdr.flags, 0);
+	assert_memory_equal(head, a, la);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tso_ipv4_is_split_into_valid_segments),
+		cmocka_unit_test(test_tso_ipv6_is_split_into_valid_segments),
+		cmocka_unit_test(test_partial_checksum_is_completed),
+		cmocka_unit_test(test_lying_headers_are_rejected),
+		cmocka_unit_test(test_in_order_segments_coalesce_ipv4),
+		cmocka_unit_test(test_in_order_segments_coalesce_ipv6),
+		cmocka_unit_test(test_gaps_and_other_flows_do_not_coalesce),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+/* offload.c - TCP segmentation and coalescing for a TUN with a virtio-net header. */
+
+#include "tun/offload.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+enum {
+	IPV4_LEN = 20,
+	IPV6_LEN = 40,
+	TCP_LEN = 20,
+	TCP_FIN = 0x01,
+	TCP_SYN = 0x02,
+	TCP_RST = 0x04,
+	TCP_PSH = 0x08,
+	TCP_ACK = 0x10,
+	TCP_URG = 0x20,
+	TCP_ECE = 0x40,
+	TCP_CWR = 0x80,
+	TCP_SEQ = 4,
+	TCP_ACK_SEQ = 8,
+	TCP_OFF = 12,
+	TCP_FLAGS = 13,
+	TCP_WINDOW = 14,
+	TCP_CHECK = 16,
+};
+
+/*
+ * One's complement sums are the same in either byte order, so words are added as they lie in
+ * memory and the folded result is stored the same way.
+ */
+static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
+{
+	uint32_t word = 0;
+	uint16_t half = 0;
+
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(&word, p, 4);
+		sum += word;
+	}
+	if (len >= 2) {
+		memcpy(&half, p, 2);
+		sum += half;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		half = 0;
+		memcpy(&half, p, 1);
+		sum += half;
+	}
+	return sum;
+}
+
+static uint16_t csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return ntohs(v);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return ntohl(v);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	v = htons(v);
+	memcpy(p, &v, 2);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, 4);
+}
+
+/* The pseudo-header sum of a TCP segment of l4_len bytes. */
+static uint64_t pseudo_sum(const uint8_t *packet, bool v4, size_t l4_len)
+{
+	uint8_t tail[8] = { 0 };
+
+	if (v4) {
+		tail[1] = IPPROTO_TCP;
+		put16(tail + 2, (uint16_t)l4_len);
+		return csum_add(csum_add(0, packet + 12, 8), tail, 4);
+	}
+	put32(tail, (uint32_t)l4_len);
+	tail[7] = IPPROTO_TCP;
+	return csum_add(csum_add(0, packet + 8, 32), tail, 8);
+}
+
+static void ipv4_checksum(uint8_t *packet)
+{
+	uint16_t check;
+
+	packet[10] = packet[11] = 0;
+	check = (uint16_t)~csum_fold(csum_add(0, packet, IPV4_LEN));
+	memcpy(packet + 10, &check, 2);
+}
+
+/* Completes a checksum the kernel left partial (its field holds the pseudo-header sum). */
+static int finish_checksum(uint8_t *packet, size_t len, size_t start, size_t offset)
+{
+	bool udp = (packet[0] >> 4 == 4 && packet[9] == IPPROTO_UDP) ||
+		   (packet[0] >> 4 == 6 && len > 6 && packet[6] == IPPROTO_UDP);
+	uint16_t check;
+
+	if (start + offset + 2 > len)
+		return -EINVAL;
+	check = (uint16_t)~csum_fold(csum_add(0, packet + start, len - start));
+	/* For UDP a zero checksum means "none"; its all-ones twin is the same sum. */
+	if (udp && check == 0)
+		check = 0xffff;
+	memcpy(packet + start + offset, &check, 2);
+	return 0;
+}
+
+/* Where the TCP header starts and how long IP + TCP headers are; 0 if not plain TCP. */
+static size_t tcp_headers(const uint8_t *packet, size_t len, bool v4, size_t l4)
+{
+	size_t tcp_len;
+
+	if (l4 + TCP_LEN > len)
+		return 0;
+	tcp_len = (size_t)(packet[l4 + TCP_OFF] >> 4) * 4;
+	if (tcp_len < TCP_LEN || l4 + tcp_len > len)
+		return 0;
+	if (v4 ? (packet[0] >> 4 != 4 || (size_t)(packet[0] & 15) * 4 != l4)
+	       : (packet[0] >> 4 != 6 || l4 < IPV6_LEN))
+		return 0;
+	return l4 + tcp_len;
+}
+
+static void finish_segment(uint8_t *seg, size_t len, bool v4, size_t l4, uint16_t id)
+{
+	uint16_t check;
+
+	if (v4) {
+		put16(seg + 2, (uint16_t)len);
+		put16(seg + 4, id);
+		ipv4_checksum(seg);
+	} else {
+		put16(seg + 4, (uint16_t)(len - IPV6_LEN));
+	}
+	seg[l4 + TCP_CHECK] = seg[l4 + TCP_CHECK + 1] = 0;
+	check = (uint16_t)~csum_fold(
+		csum_add(pseudo_sum(seg, v4, len - l4), seg + l4, len - l4));
+	memcpy(seg + l4 + TCP_CHECK, &check, 2);
+}
+
+static int split_tcp(const struct virtio_net_hdr *hdr, bool v4, const uint8_t *packet,
+		     size_t len, uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs,
+		     size_t cap)
+{
+	size_t l4 = hdr->csum_start, hdr_len = tcp_headers(packet, len, v4, l4), off, chunk;
+	uint32_t seq = get32(packet + l4 + TCP_SEQ);
+	uint16_t id = v4 ? get16(packet + 4) : 0;
+	unsigned int i, n;
+	uint8_t *seg;
+
+	if (!hdr_len || !hdr->gso_size || hdr_len + hdr->gso_size > cap)
+		return -EINVAL;
+	n = (unsigned int)((len - hdr_len + hdr->gso_size - 1) / hdr->gso_size);
+	if (n == 0)
+		n = 1;
+	if (n > max_segs)
+		return -ENOSPC;
+	for (i = 0, off = 0; i < n; i++, off += chunk) {
+		chunk = len - hdr_len - off < hdr->gso_size ? len - hdr_len - off : hdr->gso_size;
+		seg = segs[i];
+		memcpy(seg, packet, hdr_len);
+		memcpy(seg + hdr_len, packet + hdr_len + off, chunk);
+		put32(seg + l4 + TCP_SEQ, seq + (uint32_t)off);
+		if (i != n - 1)
+			seg[l4 + TCP_FLAGS] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+		if (i != 0)
+			seg[l4 + TCP_FLAGS] &= (uint8_t)~TCP_CWR;
+		seg_lens[i] = hdr_len + chunk;
+		finish_segment(seg, seg_lens[i], v4, l4, (uint16_t)(id + i));
+	}
+	return (int)n;
+}
+
+int tun_offload_split(const struct virtio_net_hdr *hdr, const uint8_t *packet, size_t len,
+		      uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap)
+{
+	int ret;
+
+	switch (hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		if (len > cap || !max_segs)
+			return -EINVAL;
+		memcpy(segs[0], packet, len);
+		seg_lens[0] = len;
+		if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+			ret = finish_checksum(segs[0], len, hdr->csum_start, hdr->csum_offset);
+			if (ret < 0)
+				return ret;
+		}
+		return 1;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		return split_tcp(hdr, true, packet, len, segs, seg_lens, max_segs, cap);
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		return split_tcp(hdr, false, packet, len, segs, seg_lens, max_segs, cap);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The TCP header offset of a packet GRO may grow, or 0. */
+static size_t gro_candidate(const uint8_t *packet, size_t len)
+{
+	if (len >= IPV4_LEN && packet[0] == 0x45)
+		return packet[9] == IPPROTO_TCP && (get16(packet + 6) & 0x3fff) == 0 &&
+				       get16(packet + 2) == len
+			       ? IPV4_LEN
+			       : 0;
+	if (len >= IPV6_LEN && packet[0] >> 4 == 6)
+		return packet[6] == IPPROTO_TCP && get16(packet + 4) + (size_t)IPV6_LEN == len
+			       ? IPV6_LEN
+			       : 0;
+	return 0;
+}
+
+void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len)
+{
+	size_t l4 = gro_candidate(packet, len);
+	uint8_t flags;
+
+	memset(gro, 0, sizeof(*gro));
+	gro->packet = packet;
+	gro->len = len;
+	gro->segments = 1;
+	if (!l4)
+		return;
+	gro->hdr_len = tcp_headers(packet, len, l4 == IPV4_LEN, l4);
+	flags = packet[l4 + TCP_FLAGS];
+	if (!gro->hdr_len || gro->hdr_len == len || (flags & ~TCP_PSH) != TCP_ACK)
+		return;
+	gro->l4 = l4;
+	gro->gso_size = (uint16_t)(len - gro->hdr_len);
+	gro->next_seq = get32(packet + l4 + TCP_SEQ) + gro->gso_size;
+	gro->closed = flags & TCP_PSH;
+}
+
+/* Same addresses, ports, IP fields that must match, ACK number and TCP options. */
+static bool same_flow(const struct tun_gro *gro, const uint8_t *next)
+{
+	const uint8_t *head = gro->packet;
+	size_t l4 = gro->l4;
+
+	if (l4 == IPV4_LEN ? memcmp(head, next, 2) || head[8] != next[8] ||
+				     memcmp(head + 12, next + 12, 8)
+			   : memcmp(head, next, 4) || memcmp(head + 6, next + 6, 34))
+		return false;
+	return !memcmp(head + l4, next + l4, 4) &&
+	       !memcmp(head + l4 + TCP_ACK_SEQ, next + l4 + TCP_ACK_SEQ, 5) &&
+	       !memcmp(head + l4 + TCP_LEN, next + l4 + TCP_LEN, gro->hdr_len - l4 - TCP_LEN);
+}
+
+bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
+{
+	size_t payload;
+	uint8_t flags;
+
+	if (!gro->l4 || gro->closed || len <= gro->hdr_len || gro_candidate(next, len) != gro->l4)
+		return false;
+	payload = len - gro->hdr_len;
+	flags = next[gro->l4 + TCP_FLAGS];
+	if (!same_flow(gro, next) || (flags & ~TCP_PSH) != TCP_ACK || payload > gro->gso_size ||
+	    get32(next + gro->l4 + TCP_SEQ) != gro->next_seq ||
+	    gro->len + payload > TUN_OFFLOAD_MAX)
+		return false;
+	memcpy(gro->packet + gro->len, next + gro->hdr_len, payload);
+	gro->len += payload;
+	gro->next_seq += (uint32_t)payload;
+	gro->segments++;
+	/* The freshest window and PSH travel on; a short or pushed segment ends the run. */
+	memcpy(gro->packet + gro->l4 + TCP_WINDOW, next + gro->l4 + TCP_WINDOW, 2);
+	gro->packet[gro->l4 + TCP_FLAGS] |= flags & TCP_PSH;
+	gro->closed = payload < gro->gso_size || (flags & TCP_PSH);
+	return true;
+}
+
+void tun_gro_finish(struct tun_gro *gro)
+{
+	bool v4 = gro->l4 == IPV4_LEN;
+	uint16_t partial;
+
+	memset(&gro->hdr, 0, sizeof(gro->hdr));
+	if (gro->segments < 2)
+		return;
+	if (v4) {
+		put16(gro->packet + 2, (uint16_t)gro->len);
+		ipv4_checksum(gro->packet);
+	} else {
+		put16(gro->packet + 4, (uint16_t)(gro->len - IPV6_LEN));
+	}
+	/* The kernel finishes the sum it is handed: the pseudo-header's, not inverted. */
+	partial = csum_fold(pseudo_sum(gro->packet, v4, gro->len - gro->l4));
+	memcpy(gro->packet + gro->l4 + TCP_CHECK, &partial, 2);
+	gro->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	gro->hdr.gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+	gro->hdr.hdr_len = (uint16_t)gro->hdr_len;
+	gro->hdr.gso_size = gro->gso_size;
+	gro->hdr.csum_start = (uint16_t)gro->l4;
+	gro->hdr.csum_offset = TCP_CHECK;
+}

@@ -80,7 +80,10 @@ expect_error() {
 
 # json FILE-or-- 'python expression over doc': prints the value.
 json() {
-	python3 -c 'import json,sys; doc=json.load(open(sys.argv[1]) if sys.argv[1] != "-" else sys.stdin); print(eval(sys.argv[2]))' "$@"
+	python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]) if sys.argv[1] != "-" else sys.stdin)
+print(eval(sys.argv[2]))' "$@"
 }
 
 node_json() { kubectl get node "$1" -o json; }
@@ -162,9 +165,12 @@ test_annotate_and_label_nodes() {
 
 test_patch_types() {
 	expect_output "strategic merge" "patched" kubectl patch node node-a --type=strategic \
-		-p '{"metadata":{"annotations":{"kilo.squat.ai/key":"k1"}},"spec":{"podCIDRs":["10.244.1.0/24"]},"status":{"conditions":[{"type":"Ready","status":"False"}]}}'
+		-p '{"metadata":{"annotations":{"kilo.squat.ai/key":"k1"}},
+		     "spec":{"podCIDRs":["10.244.1.0/24"]},
+		     "status":{"conditions":[{"type":"Ready","status":"False"}]}}'
 	expect_output "json patch" "patched" kubectl patch node node-a --type=json \
-		-p '[{"op":"add","path":"/metadata/annotations/kilo.squat.ai~1endpoint","value":"1.2.3.4:51820"},{"op":"remove","path":"/metadata/annotations/kilo.squat.ai~1key"}]'
+		-p '[{"op":"add","path":"/metadata/annotations/kilo.squat.ai~1endpoint","value":"1.2.3.4:51820"},
+		     {"op":"remove","path":"/metadata/annotations/kilo.squat.ai~1key"}]'
 	expect_output "merge patch" "patched" kubectl patch node node-a --type=merge \
 		-p '{"metadata":{"annotations":{"kilo.squat.ai/endpoint":null,"kilo.squat.ai/last-seen":"1700000000"}}}'
 	node_json node-a >"$WORK/a.json"
@@ -187,7 +193,11 @@ test_apply_and_replace_nodes() {
 	expect_output "apply a changed label" "node/node-a configured" kubectl apply -f "$WORK/node-a2.yaml"
 	[ "$(kubectl get node node-a -o jsonpath='{.metadata.labels.topology\.kubernetes\.io/region}')" = us-east ] ||
 		fail "apply did not change the label"
-	node_json node-a | python3 -c 'import json,sys; n=json.load(sys.stdin); n["spec"]["unschedulable"]=True; print(json.dumps(n))' >"$WORK/a.json"
+	node_json node-a | python3 -c '
+import json, sys
+node = json.load(sys.stdin)
+node["spec"]["unschedulable"] = True
+print(json.dumps(node))' >"$WORK/a.json"
 	expect_output "replace" "node/node-a replaced" kubectl replace -f "$WORK/a.json"
 	expect_output "replaced spec shown" "Ready,SchedulingDisabled" kubectl get node node-a
 	expect_error "replace with a stale resourceVersion" "the object has been modified" \

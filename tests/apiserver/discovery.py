@@ -135,9 +135,8 @@ def openapi_paths(registry):
     for r in registry.all():
         for v in r.versions:
             path = r.prefix(v).lstrip("/")
-            doc = docs.setdefault(path, {"openapi": "3.0.0",
-                                         "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
-                                         "paths": {}})
+            info = {"title": "Kubernetes", "version": VERSION["gitVersion"]}
+            doc = docs.setdefault(path, {"openapi": "3.0.0", "info": info, "paths": {}})
             doc["paths"]["%s/%s/{name}" % (r.prefix(v), r.plural)] = {"patch": {
                 "x-kubernetes-group-version-kind": {"group": r.group, "version": v, "kind": r.kind},
                 "parameters": [{"name": "fieldValidation", "in": "query",

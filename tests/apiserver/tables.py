@@ -72,7 +72,10 @@ CRD_COLUMNS = [NAME, column("Created At", "The time the resource was created.", 
 def node_status(node):
     ready = next((c for c in node.get("status", {}).get("conditions", [])
                   if c.get("type") == "Ready"), None)
-    text = "Unknown" if ready is None else ("Ready" if ready.get("status") == "True" else "NotReady")
+    if ready is None:
+        text = "Unknown"
+    else:
+        text = "Ready" if ready.get("status") == "True" else "NotReady"
     if node.get("spec", {}).get("unschedulable"):
         text += ",SchedulingDisabled"
     return text

@@ -102,7 +102,8 @@ def get(req):
     if obj is None:
         raise apierrors.not_found(req.resource, req.name)
     if req.table:
-        return 200, tables.table(req.resource, req.version, [obj], obj["metadata"]["resourceVersion"])
+        rv = obj["metadata"]["resourceVersion"]
+        return 200, tables.table(req.resource, req.version, [obj], rv)
     return 200, req.present(obj)
 
 
@@ -128,8 +129,8 @@ def list_objects(req):
             obj.pop("kind", None)
     else:
         items = [req.present(o) for o in items]
-    return 200, {"kind": req.resource.list_kind, "apiVersion": req.resource.api_version(req.version),
-                 "metadata": meta, "items": items}
+    return 200, {"kind": req.resource.list_kind, "metadata": meta, "items": items,
+                 "apiVersion": req.resource.api_version(req.version)}
 
 
 # --- writes --------------------------------------------------------------------
@@ -145,8 +146,9 @@ def prepare_new(req, obj):
     if not meta.get("name") and meta.get("generateName"):
         meta["name"] = meta["generateName"] + "".join(random.choice(NAME_LETTERS) for _ in range(5))
     if not meta.get("name"):
-        raise apierrors.invalid(req.resource, "", [("metadata.name", "FieldValueRequired",
-                                                    "Required value: name or generateName is required")])
+        raise apierrors.invalid(req.resource, "", [(
+            "metadata.name", "FieldValueRequired",
+            "Required value: name or generateName is required")])
     obj = req.validate(obj)
     if req.resource is resources.CRDS:
         obj["status"] = resources.crd_status(obj, now_timestamp())

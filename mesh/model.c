@@ -191,47 +191,46 @@ static const char *const encapsulate_names[] = {
     [MESH_ENCAPSULATE_ALWAYS] = "always",
 };
 
-/* Index of text in names[1..n) (or [0..n)), -EINVAL if absent. */
-static int lookup(const char *const *names, size_t first, size_t n, const char *text)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
+
+/* Index of text among names (an unset value's "" never matches), or -EINVAL. */
+static int index_of(const char *const *names, size_t n, const char *text)
 {
-	for (size_t i = first; i < n; i++)
-		if (!strcmp(names[i], text))
+	for (size_t i = 0; i < n; i++)
+		if (names[i][0] && !strcmp(names[i], text))
 			return (int)i;
 	return -EINVAL;
 }
 
+static const char *name_at(const char *const *names, size_t n, size_t i)
+{
+	return i < n ? names[i] : "";
+}
+
 int mesh_granularity_parse(const char *text, enum mesh_granularity *granularity)
 {
-	int i = lookup(granularity_names, 1, sizeof(granularity_names) / sizeof(*granularity_names),
-	               text);
+	int i = index_of(granularity_names, ARRAY_SIZE(granularity_names), text);
 
-	if (i < 0)
-		return i;
-	*granularity = (enum mesh_granularity)i;
-	return 0;
+	if (i >= 0)
+		*granularity = (enum mesh_granularity)i;
+	return i < 0 ? i : 0;
 }
 
 const char *mesh_granularity_name(enum mesh_granularity granularity)
 {
-	if ((size_t)granularity >= sizeof(granularity_names) / sizeof(*granularity_names))
-		return "";
-	return granularity_names[granularity];
+	return name_at(granularity_names, ARRAY_SIZE(granularity_names), (size_t)granularity);
 }
 
 int mesh_encapsulate_parse(const char *text, enum mesh_encapsulate *encapsulate)
 {
-	int i = lookup(encapsulate_names, 0, sizeof(encapsulate_names) / sizeof(*encapsulate_names),
-	               text);
+	int i = index_of(encapsulate_names, ARRAY_SIZE(encapsulate_names), text);
 
-	if (i < 0)
-		return i;
-	*encapsulate = (enum mesh_encapsulate)i;
-	return 0;
+	if (i >= 0)
+		*encapsulate = (enum mesh_encapsulate)i;
+	return i < 0 ? i : 0;
 }
 
 const char *mesh_encapsulate_name(enum mesh_encapsulate encapsulate)
 {
-	if ((size_t)encapsulate >= sizeof(encapsulate_names) / sizeof(*encapsulate_names))
-		return "";
-	return encapsulate_names[encapsulate];
+	return name_at(encapsulate_names, ARRAY_SIZE(encapsulate_names), (size_t)encapsulate);
 }

@@ -263,6 +263,40 @@ static void test_flannel_member_routes_through_its_leaders_pod_cidr_address(void
 	mesh_cluster_release(&cluster);
 }
 
+/* Nothing assumes IPv4: an IPv6 cluster with an IPv6 Kilo subnet. */
+static void test_ipv6_cluster_routes_like_ipv4(void **state)
+{
+	static const struct node_spec nodes[] = {
+	    {"v6-a", "x", "[2001:db8::1]:51820", "fd00:1::1/64", "fd00:10:1::/64", false, 0, NULL},
+	    {"v6-b", "x", "[fd00:1::2]:51820", "fd00:1::2/64", "fd00:10:2::/64", false, 0, NULL},
+	    {"v6-c", "y", "[2001:db8::3]:51820", "fd00:2::3/64", "fd00:10:3::/64", false, 0, NULL},
+	};
+	static const char *const expected[] = {
+	    "fd00:10:2::/64 via fd00:1::2 dev eth0 onlink",
+	    "fd00:10:3::/64 via fd00:4::2 dev kilo0 onlink src fd00:1::1",
+	    "fd00:2::3/128 via fd00:4::2 dev kilo0 onlink src fd00:1::1",
+	    NULL,
+	};
+	struct mesh_routes_options options = {.encapsulate = MESH_ENCAPSULATE_CROSSSUBNET,
+	                                      .local = true};
+	struct mesh_topology_options topology = fixture_options(MESH_GRANULARITY_LOCATION, "v6-a");
+	struct mesh_cluster cluster;
+	struct mesh_topology t;
+	struct mesh_routes routes;
+	char err[256];
+
+	(void)state;
+	fixture_cluster(&cluster, nodes, ARRAY_SIZE(nodes), NULL, 0, NULL, 0);
+	topology.subnet = fixture_prefix("fd00:4::/112");
+	assert_int_equal(mesh_topology_build(&cluster, &topology, &t, err, sizeof(err)), 0);
+	assert_string_equal(mesh_prefix_format(&t.wireguard_cidr, err), "fd00:4::1/112");
+	assert_int_equal(mesh_routes_build(&t, &options, &routes), 0);
+	assert_routes("IPv6", &routes, expected, NONE);
+	mesh_routes_release(&routes);
+	mesh_topology_release(&t);
+	mesh_cluster_release(&cluster);
+}
+
 /* A node reachable only on its endpoint IP cannot be routed to through itself. */
 static void test_leader_skips_private_ip_that_is_the_endpoint(void **state)
 {
@@ -344,6 +378,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_routes_and_rules_per_viewpoint),
 	    cmocka_unit_test(test_flannel_member_routes_through_its_leaders_pod_cidr_address),
+	    cmocka_unit_test(test_ipv6_cluster_routes_like_ipv4),
 	    cmocka_unit_test(test_leader_skips_private_ip_that_is_the_endpoint),
 	    cmocka_unit_test(test_peer_routes_reach_every_segment_through_kilo0),
 	    cmocka_unit_test(test_tunnel_address_is_first_pod_ip),

@@ -14,6 +14,8 @@
 
 #include <errno.h>
 
+#include "mesh/iptables.h"
+#include "mesh/routes.h"
 #include "mesh/topology.h"
 #include "mesh/wgconfig.h"
 #include "mesh_fixture.h"
@@ -589,29 +591,78 @@ static void test_same_input_in_any_order_gives_the_same_topology(void **state)
 	mesh_cluster_release(&cluster);
 }
 
-/* A deterministic pseudo-random cluster: some nodes without private IP, some volunteers. */
+/*
+ * A deterministic pseudo-random cluster: nodes without private IP, volunteers,
+ * roaming nodes that node n00 has seen, and a LAN per location announced by
+ * some of its nodes (plus, sometimes, a bad one inside the node's pod CIDR).
+ */
 static void random_cluster(struct mesh_cluster *c, unsigned int seed, size_t n)
 {
 	static const char *const locations[] = {"a", "b", "c", ""};
 	struct node_spec *specs = calloc(n, sizeof(*specs));
-	char(*text)[4][40] = calloc(n, sizeof(*text));
+	char(*text)[5][64] = calloc(n, sizeof(*text));
 
 	for (size_t i = 0; i < n; i++) {
+		unsigned int location;
+
 		seed = seed * 1103515245u + 12345u;
-		snprintf(text[i][0], sizeof(text[i][0]), "n%02zu",
-		         n - 1 - i); /* listed backwards */
-		snprintf(text[i][1], sizeof(text[i][1]), "%s.%zu.%zu.1:51820",
-		         seed & 1 ? "8.8" : "10.9", i / 256, i % 256);
-		snprintf(text[i][2], sizeof(text[i][2]), "172.16.%zu.%zu/24", i / 256, i % 256);
-		snprintf(text[i][3], sizeof(text[i][3]), "10.%zu.%zu.0/24", 100 + i / 256, i % 256);
-		specs[i] = (struct node_spec){text[i][0], locations[(seed >> 3) % 4],
-		                              text[i][1], (seed >> 5) % 5 ? text[i][2] : NULL,
-		                              text[i][3], (seed >> 7) % 3 == 0,
-		                              0,          NULL};
+		location = (seed >> 3) % 4;
+		/* Listed backwards, so input order never equals name order. */
+		snprintf(text[i][0], sizeof(text[i][0]), "n%02zu", n - 1 - i);
+		snprintf(text[i][1], sizeof(text[i][1]), "%s.0.%zu.1:51820",
+		         seed & 1 ? "8.8" : "10.9", i);
+		snprintf(text[i][2], sizeof(text[i][2]), "172.16.%zu.1/24", i);
+		snprintf(text[i][3], sizeof(text[i][3]), "10.100.%zu.0/24", i);
+		snprintf(text[i][4], sizeof(text[i][4]), "192.168.%u.0/24%s", location,
+		         (seed >> 9) % 4 ? "" : ",10.100.0.128/25");
+		specs[i] = (struct node_spec){text[i][0],
+		                              locations[location],
+		                              text[i][1],
+		                              (seed >> 5) % 5 ? text[i][2] : NULL,
+		                              text[i][3],
+		                              (seed >> 7) % 3 == 0,
+		                              (seed >> 11) % 3 ? 0 : 25,
+		                              (seed >> 13) % 3 ? NULL : text[i][4]};
 	}
 	fixture_cluster(c, specs, n, demo_peers, ARRAY_SIZE(demo_peers), NULL, 0);
+	for (size_t i = 0; i < n; i++) {
+		struct discovery_spec seen = {"n00", specs[i].name, "203.0.113.1:4000"};
+
+		if (specs[i].keepalive)
+			fixture_discover(c, &seen);
+	}
 	free(specs);
 	free(text);
+}
+
+/* WireGuard routes by allowed IP: no two entries of one config may overlap. */
+static void assert_allowed_ips_disjoint(const struct mesh_wg_config *config)
+{
+	for (size_t p = 0; p < config->n_peers; p++)
+		for (size_t i = 0; i < config->peers[p].n_allowed_ips; i++)
+			for (size_t q = p + 1; q < config->n_peers; q++)
+				for (size_t j = 0; j < config->peers[q].n_allowed_ips; j++)
+					assert_false(
+					    mesh_prefix_overlaps(&config->peers[p].allowed_ips[i],
+					                         &config->peers[q].allowed_ips[j]));
+}
+
+/* The other views build from any viewpoint. */
+static void assert_views_build(const struct mesh_topology *t)
+{
+	struct mesh_routes_options route_options = {.encapsulate = MESH_ENCAPSULATE_CROSSSUBNET,
+	                                            .local = true};
+	struct mesh_iptables_options rule_options = {.cni = true,
+	                                             .forward_rules = true,
+	                                             .local = true,
+	                                             .encapsulate = MESH_ENCAPSULATE_ALWAYS};
+	struct mesh_routes routes;
+	struct mesh_iptables_ruleset rules;
+
+	assert_int_equal(mesh_routes_build(t, &route_options, &routes), 0);
+	assert_int_equal(mesh_iptables_build(t, &rule_options, &rules), 0);
+	mesh_routes_release(&routes);
+	mesh_iptables_release(&rules);
 }
 
 /* Does the config of from carry a [Peer] with the key of to? */
@@ -631,6 +682,8 @@ static void assert_views_agree(const struct mesh_cluster *c, enum mesh_granulari
 	for (size_t i = 0; i < c->n_nodes; i++) {
 		fixture_topology(&t[i], c, g, c->nodes[i].name);
 		assert_int_equal(mesh_wgconfig_local(&t[i], &conf[i]), 0);
+		assert_allowed_ips_disjoint(&conf[i]);
+		assert_views_build(&t[i]);
 	}
 	for (size_t i = 0; i < c->n_nodes; i++) {
 		assert_int_equal(t[i].n_segments, t[0].n_segments);
@@ -655,7 +708,7 @@ static void assert_views_agree(const struct mesh_cluster *c, enum mesh_granulari
 	free(t);
 }
 
-static void test_every_viewpoint_agrees_and_tunnels_are_symmetric(void **state)
+static void test_random_clusters_agree_from_every_viewpoint(void **state)
 {
 	static const enum mesh_granularity granularities[] = {
 	    MESH_GRANULARITY_LOCATION, MESH_GRANULARITY_FULL, MESH_GRANULARITY_CROSS};
@@ -689,7 +742,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_options_are_rejected),
 	    cmocka_unit_test(test_a_node_listed_twice_is_rejected_by_name),
 	    cmocka_unit_test(test_same_input_in_any_order_gives_the_same_topology),
-	    cmocka_unit_test(test_every_viewpoint_agrees_and_tunnels_are_symmetric),
+	    cmocka_unit_test(test_random_clusters_agree_from_every_viewpoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

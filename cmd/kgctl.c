@@ -91,16 +91,16 @@ static int run(int argc, char **argv)
 {
 	bool help_command = argc && !strcmp(argv[0], "help");
 
+	if (version) {
+		printf("kgctl version %s\n", KGCTL_VERSION);
+		return 0;
+	}
 	if (help || !argc || help_command) {
 		/* "kgctl help showconf" and "kgctl showconf --help" alike. */
 		if (help_command)
 			usage(argc > 1 ? argv[1] : NULL);
 		else
 			usage(argc ? argv[0] : NULL);
-		return 0;
-	}
-	if (version) {
-		printf("%s\n", KGCTL_VERSION);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)

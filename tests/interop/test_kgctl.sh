@@ -195,6 +195,7 @@ done
 "$KGCTL" --help | grep -q '^  graph ' || fail "--help does not list graph"
 "$KGCTL" help | grep -q '^  showconf ' || fail "help does not list showconf"
 "$KGCTL" showconf --help | grep -q -- '--as-peer' || fail "showconf --help lacks --as-peer"
+"$KGCTL" --version | grep -q '^kgctl version ' || fail "--version is not cobra's \"kgctl version X\""
 
 echo "== wg setconf on a userspace device"
 ip netns add "$NS" || fail "cannot create netns $NS"

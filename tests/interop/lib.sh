@@ -55,6 +55,17 @@ skip() {
 	exit 77
 }
 
+# exclusive PREFIX: run the rest of this script holding a lock named for the
+# PREFIX of its namespaces and interfaces, so that two runs of the same tests
+# (two build directories, two checkouts) wait for each other instead of
+# tearing down each other's namespaces. Call it right after sourcing.
+exclusive() {
+	[ "${KILO_TEST_LOCK:-}" = "$1" ] && return
+	rm -rf "$TMP"
+	trap - EXIT
+	KILO_TEST_LOCK=$1 exec flock "/tmp/kilo-test-$1.lock" "$BASH" "$0"
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] || skip "network namespaces need root"
 	command -v ip >/dev/null || skip "iproute2 is not installed"

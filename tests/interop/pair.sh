@@ -11,6 +11,7 @@
 # Each scenario runs in a subshell with its own cleanup.
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+exclusive kw
 need_root
 
 _pair() {

@@ -6,6 +6,7 @@
 # over both overlay families, and `wg-quick down` deletes the interface, which
 # makes kwg exit and remove its socket.
 . "$(dirname "$0")/lib.sh"
+exclusive kw
 need_root
 command -v wg-quick >/dev/null || skip "wg-quick is not installed"
 command -v "$WGGO" >/dev/null || skip "wireguard-go is not installed"

@@ -6,6 +6,7 @@
 # only the interface name and the order of peers (wireguard-go lists peers in
 # Go map order, kwg in creation order).
 . "$(dirname "$0")/lib.sh"
+exclusive kw
 need_root
 command -v "$WGGO" >/dev/null || skip "wireguard-go is not installed"
 

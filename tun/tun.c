@@ -8,6 +8,7 @@
 #include <linux/if_tun.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static int attach(const char *name, short flags, int *fd_out)
@@ -30,13 +31,29 @@ out:
 	return ret;
 }
 
+static int set_mtu(const char *name, int mtu)
+{
+	struct ifreq ifr = { .ifr_mtu = mtu };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, SIOCSIFMTU, &ifr) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int tun_open(const char *name, int *fd_out, char name_out[IFNAMSIZ])
 {
-	const short flags = IFF_TUN | IFF_NO_PI;
+	const short flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
+	bool created;
 	int ret;
 
 	if (!name || strlen(name) >= IFNAMSIZ)
 		return -EINVAL;
+	created = if_nametoindex(name) == 0;
 	/*
 	 * Multi-queue first so that more queues can be attached later; an
 	 * existing single-queue interface refuses it with EINVAL.
@@ -47,6 +64,8 @@ int tun_open(const char *name, int *fd_out, char name_out[IFNAMSIZ])
 	if (ret < 0)
 		return ret;
 	ret = tun_name(*fd_out, name_out);
+	if (ret == 0 && created)
+		ret = set_mtu(name_out, TUN_DEFAULT_MTU);
 	if (ret < 0) {
 		close(*fd_out);
 		*fd_out = -1;
@@ -71,6 +90,22 @@ int tun_prepare_fd(int fd)
 
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return 0;
+}
+
+bool tun_has_vnet_hdr(int fd)
+{
+	struct ifreq ifr = { 0 };
+
+	return ioctl(fd, TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR);
+}
+
+int tun_set_offload(int fd, bool on)
+{
+	unsigned int features = on ? TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 : 0;
+
+	if (ioctl(fd, TUNSETOFFLOAD, features) < 0)
 		return -errno;
 	return 0;
 }

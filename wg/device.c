@@ -13,11 +13,13 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "tun/link.h"
+#include "tun/offload.h"
 #include "tun/tun.h"
 #include "wg/peer.h"
 
@@ -103,11 +105,35 @@ int wg_device_send(struct wg_device *dev, const struct wg_udp_msg *msgs, unsigne
 	return ret;
 }
 
-void wg_device_deliver(struct wg_device *dev, const uint8_t *packet, size_t len)
+static void write_tun(struct wg_device *dev, const struct iovec *iov, int iovcnt)
 {
 	/* A full TUN queue drops the packet, as a full NIC ring would. */
-	if (write(dev->tun_fd, packet, len) < 0)
+	if (writev(dev->tun_fd, iov, iovcnt) < 0)
 		wg_device_log(dev, WG_LOG_DEBUG, "TUN write failed: %s", strerror(errno));
+}
+
+void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const size_t *lens,
+		       unsigned int n)
+{
+	struct iovec iov[2];
+	struct tun_gro gro;
+	unsigned int i, j;
+
+	for (i = 0; i < n; i = j) {
+		j = i + 1;
+		if (!dev->vnet_hdr) {
+			iov[0] = (struct iovec){ .iov_base = packets[i], .iov_len = lens[i] };
+			write_tun(dev, iov, 1);
+			continue;
+		}
+		tun_gro_start(&gro, packets[i], lens[i]);
+		while (dev->gro && j < n && tun_gro_append(&gro, packets[j], lens[j]))
+			j++;
+		tun_gro_finish(&gro);
+		iov[0] = (struct iovec){ .iov_base = &gro.hdr, .iov_len = sizeof(gro.hdr) };
+		iov[1] = (struct iovec){ .iov_base = gro.packet, .iov_len = gro.len };
+		write_tun(dev, iov, 2);
+	}
 }
 
 static int start_receiver(struct wg_device *dev)
@@ -286,6 +312,16 @@ static int open_tun(struct wg_device *dev, const struct wg_device_options *opts)
 	}
 	if (ret < 0)
 		return ret;
+	dev->vnet_hdr = tun_has_vnet_hdr(dev->tun_fd);
+	if (dev->vnet_hdr && !opts->no_offload) {
+		ret = tun_set_offload(dev->tun_fd, true);
+		dev->gro = ret == 0;
+		if (ret < 0)
+			wg_device_log(dev, WG_LOG_INFO, "TUN offloads refused (%s), going without",
+				      strerror(-ret));
+	}
+	if (dev->vnet_hdr && !dev->gro)
+		tun_set_offload(dev->tun_fd, false);
 	return tun_link_open(&dev->link, (int)if_nametoindex(dev->name));
 }
 

@@ -52,6 +52,8 @@ struct wg_device {
 	int tun_fd;
 	int packet_fd; /* TUN-less: the caller's end of the packet pair */
 	bool has_tun;
+	bool vnet_hdr; /* every TUN read and write starts with a virtio-net header */
+	bool gro;      /* coalesce TCP segments into super-packets on TUN writes */
 	char name[IFNAMSIZ];
 	struct tun_link *link;
 
@@ -101,8 +103,10 @@ int wg_device_rebind(struct wg_device *dev, uint16_t port, uint32_t fwmark);
 
 /* Sends datagrams under the socket lock; returns the count sent or -errno. */
 int wg_device_send(struct wg_device *dev, const struct wg_udp_msg *msgs, unsigned int n);
-/* Write one decrypted packet to the TUN (or packet pair). */
-void wg_device_deliver(struct wg_device *dev, const uint8_t *packet, size_t len);
+/* Writes decrypted packets to the TUN (or packet pair), in order. Each sits in a buffer with
+ * room for TUN_OFFLOAD_MAX bytes, where the ones that follow it may be coalesced. */
+void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const size_t *lens,
+		       unsigned int n);
 
 /* Timer thread (timer_thread.c). */
 int wg_timer_thread_start(struct wg_device *dev);

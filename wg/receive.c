@@ -59,8 +59,9 @@ static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
 		wg_send_initiation(peer, false);
 }
 
-static void deliver(struct wg_device *dev, struct wg_peer *peer, const uint8_t *plain,
-		    size_t len)
+/* The length of the inner packet without its padding, or 0 if it must not reach the TUN. */
+static size_t deliverable(struct wg_device *dev, struct wg_peer *peer, const uint8_t *plain,
+			  size_t len)
 {
 	size_t ip_len = wg_packet_ip_len(plain, len);
 	const uint8_t *src;
@@ -68,14 +69,14 @@ static void deliver(struct wg_device *dev, struct wg_peer *peer, const uint8_t *
 
 	if (!ip_len) {
 		wg_device_log(dev, WG_LOG_DEBUG, "dropping a packet with a dishonest IP header");
-		return;
+		return 0;
 	}
 	family = wg_packet_addr(plain, ip_len, true, &src);
 	if (wg_allowedips_lookup(dev->allowedips, family, src) != peer) {
 		wg_device_log(dev, WG_LOG_DEBUG, "dropping a packet from a disallowed source");
-		return;
+		return 0;
 	}
-	wg_device_deliver(dev, plain, ip_len);
+	return ip_len;
 }
 
 /* Pins the keypair a data packet names; NULL if there is none (dropped). */
@@ -151,11 +152,12 @@ static void rx_finish(struct wg_batch *batch)
 {
 	struct rx_batch *rx = (struct rx_batch *)batch;
 	struct wg_device *dev = rx->dev;
+	uint8_t *packets[WG_BATCH_SIZE];
+	size_t lens[WG_BATCH_SIZE], len;
 	const struct wg_msg_data *hdr;
+	unsigned int i, n = 0;
 	struct wg_udp_msg *msg;
 	struct wg_keypair *kp;
-	unsigned int i;
-	size_t len;
 
 	pthread_rwlock_rdlock(&dev->lock);
 	for (i = 0; i < batch->count; i++) {
@@ -167,12 +169,14 @@ static void rx_finish(struct wg_batch *batch)
 		len = msg->len - MESSAGE_MINIMUM_LENGTH;
 		if (rx->opened[i] && wg_replay_check(&kp->noise.replay, le64toh(hdr->counter))) {
 			data_authenticated(kp->entry.peer, kp, msg, len == 0, rx->now);
-			if (len)
-				deliver(dev, kp->entry.peer, msg->data + MESSAGE_DATA_HEADER_LEN, len);
+			packets[n] = msg->data + MESSAGE_DATA_HEADER_LEN;
+			lens[n] = len ? deliverable(dev, kp->entry.peer, packets[n], len) : 0;
+			n += lens[n] > 0;
 		}
 		wg_keypair_put(kp);
 	}
 	pthread_rwlock_unlock(&dev->lock);
+	wg_device_deliver(dev, packets, lens, n);
 }
 
 void *wg_receive_udp_thread(void *arg)

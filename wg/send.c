@@ -20,6 +20,7 @@
 #include "wg/device.h"
 #include "wg/packet.h"
 #include "wg/peer.h"
+#include "tun/offload.h"
 
 /* One peer's share of a TUN batch. */
 struct flow {
@@ -317,41 +318,116 @@ static void tx_finish(struct wg_batch *batch)
 	tx->n_flows = 0;
 }
 
+/* The TUN thread's state between batches. */
+struct tun_reader {
+	uint8_t *buffer; /* a virtio header and super-packet, when the TUN has one */
+	size_t pending;  /* a read whose segments did not fit the last batch */
+};
+
+static int read_error(ssize_t len)
+{
+	if (len < 0)
+		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+	return -ENODEV;
+}
+
 /* Reads what the TUN has, up to a batch; -errno when the TUN is gone. */
-static int read_batch(struct wg_device *dev, struct wg_batch *batch)
+static int read_plain(struct wg_device *dev, struct wg_batch *batch)
 {
 	ssize_t len;
+	int ret;
 
-	for (batch->count = 0; batch->count < WG_BATCH_SIZE; batch->count++) {
+	for (; batch->count < WG_BATCH_SIZE; batch->count++) {
 		len = read(dev->tun_fd, wg_batch_slot(batch, batch->count) + WG_PACKET_HEADROOM,
 			   WG_PACKET_MAX);
-		if (len < 0 && (errno == EAGAIN || errno == EINTR))
-			break;
-		if (len < 0)
-			return -errno;
-		if (len == 0)
-			return -ENODEV;
+		if (len <= 0) {
+			ret = read_error(len);
+			return ret == -EAGAIN ? 0 : ret;
+		}
 		batch->msgs[batch->count].len = (size_t)len;
 	}
 	return 0;
 }
 
+/* Splits one virtio-headed read into the batch; -ENOSPC when it must wait for the next one. */
+static int split_into(struct wg_device *dev, struct tun_reader *reader, struct wg_batch *batch)
+{
+	const struct virtio_net_hdr *hdr = (const struct virtio_net_hdr *)reader->buffer;
+	unsigned int room = WG_BATCH_SIZE - batch->count, i;
+	uint8_t *segs[WG_BATCH_SIZE];
+	size_t lens[WG_BATCH_SIZE];
+	int n = -EINVAL;
+
+	for (i = 0; i < room; i++)
+		segs[i] = wg_batch_slot(batch, batch->count + i) + WG_PACKET_HEADROOM;
+	if (reader->pending > TUN_VNET_HDR_LEN)
+		n = tun_offload_split(hdr, reader->buffer + TUN_VNET_HDR_LEN,
+				      reader->pending - TUN_VNET_HDR_LEN, segs, lens, room,
+				      WG_PACKET_MAX);
+	if (n == -ENOSPC && batch->count)
+		return n;
+	reader->pending = 0;
+	if (n < 0) {
+		wg_device_log(dev, WG_LOG_DEBUG, "dropping a TUN packet its header misdescribes");
+		return 0;
+	}
+	for (i = 0; i < (unsigned int)n; i++)
+		batch->msgs[batch->count + i].len = lens[i];
+	batch->count += (unsigned int)n;
+	return 0;
+}
+
+static int read_offloaded(struct wg_device *dev, struct tun_reader *reader,
+			  struct wg_batch *batch)
+{
+	ssize_t len;
+	int ret;
+
+	while (batch->count < WG_BATCH_SIZE) {
+		if (!reader->pending) {
+			len = read(dev->tun_fd, reader->buffer, TUN_VNET_HDR_LEN + TUN_OFFLOAD_MAX);
+			if (len <= 0) {
+				ret = read_error(len);
+				return ret == -EAGAIN ? 0 : ret;
+			}
+			reader->pending = (size_t)len;
+		}
+		if (split_into(dev, reader, batch) == -ENOSPC)
+			break;
+	}
+	return 0;
+}
+
+static int read_batch(struct wg_device *dev, struct tun_reader *reader, struct wg_batch *batch)
+{
+	struct pollfd fds[2] = { { .fd = dev->tun_fd, .events = POLLIN },
+				 { .fd = dev->quit_fd, .events = POLLIN } };
+
+	/* What is left of the last read needs no waiting. */
+	if (!reader->pending && poll(fds, 2, -1) < 0 && errno != EINTR)
+		return -errno;
+	if (fds[1].revents)
+		return -ECANCELED;
+	return dev->vnet_hdr ? read_offloaded(dev, reader, batch) : read_plain(dev, batch);
+}
+
 void *wg_send_tun_thread(void *arg)
 {
 	struct wg_device *dev = arg;
-	struct pollfd fds[2] = { { .fd = dev->tun_fd, .events = POLLIN },
-				 { .fd = dev->quit_fd, .events = POLLIN } };
+	struct tun_reader reader = { 0 };
 	struct wg_batch *batch;
 	int ret = 0;
 
+	if (dev->vnet_hdr) {
+		reader.buffer = malloc(TUN_VNET_HDR_LEN + TUN_OFFLOAD_MAX);
+		if (!reader.buffer) {
+			wg_device_log(dev, WG_LOG_ERROR, "TUN reader: out of memory");
+			return NULL;
+		}
+	}
 	while (ret == 0) {
 		batch = wg_ring_acquire(&dev->tx_ring);
-		if (poll(fds, 2, -1) < 0 && errno != EINTR)
-			ret = -errno;
-		else if (fds[1].revents)
-			ret = -ECANCELED;
-		else
-			ret = read_batch(dev, batch);
+		ret = read_batch(dev, &reader, batch);
 		if (batch->count)
 			route_batch(dev, (struct tx_batch *)batch);
 		wg_pool_submit(&dev->pool, batch);
@@ -360,6 +436,7 @@ void *wg_send_tun_thread(void *arg)
 		wg_device_log(dev, WG_LOG_INFO, "TUN is gone (%s)", strerror(-ret));
 		wg_device_stop_for(dev, WG_STOP_LINK_DELETED);
 	}
+	free(reader.buffer);
 	return NULL;
 }
 

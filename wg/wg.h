@@ -53,6 +53,8 @@ struct wg_device_options {
 	enum wg_log_level log_level;
 	/* Crypto worker threads; 0 = one per online CPU. */
 	unsigned int workers;
+	/* Do not ask the TUN for TCP super-packets nor coalesce what we write to it. */
+	bool no_offload;
 };
 
 /* A UDP endpoint: sa.sa_family is AF_INET, AF_INET6, or AF_UNSPEC for "none". */

@@ -66,6 +66,16 @@ for granularity in location full cross; do
 		showconf node aws-1 | cmp -s - "$tmp/$granularity.json/node-aws-1" ||
 		fail "global flags before the subcommand change the answer"
 done
+# Every spelling cobra accepts for a flag and its value.
+for spelling in "--backend=file --cluster-file=$FIXTURES/cluster.json showconf node gcp-1 --as-peer -o=json" \
+	"showconf node gcp-1 --cluster-file $FIXTURES/cluster.json -ojson --as-peer=true --backend file" \
+	"showconf --output json --cluster-file $FIXTURES/cluster.json node --as-peer gcp-1"; do
+	"$KGCTL" $spelling | cmp -s - <(run json showconf node gcp-1 --as-peer -o json) ||
+		fail "kgctl $spelling"
+done
+"$KGCTL" --cluster-file "$FIXTURES/cluster.json" showconf node gcp-1 --as-peer=false |
+	cmp -s - "$tmp/location.json/node-gcp-1" || fail "--as-peer=false"
+
 # The first listed node (aws-1) announces "location": auto means location.
 run json showconf node gcp-1 | cmp -s - "$tmp/location.json/node-gcp-1" ||
 	fail "--mesh-granularity auto did not follow the first node's annotation"

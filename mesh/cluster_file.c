@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,9 +239,11 @@ static int read_stream(FILE *file, char **text, size_t *len)
 	return 0;
 }
 
+/* "-" is standard input, for `kubectl get nodes,peers -o yaml | kgctl ...`. */
 static int read_file(const char *path, char **text, size_t *len, json_error_t *error)
 {
-	FILE *file = fopen(path, "re");
+	bool is_stdin = !strcmp(path, "-");
+	FILE *file = is_stdin ? stdin : fopen(path, "re");
 	int ret;
 
 	*text = NULL;
@@ -248,7 +251,8 @@ static int read_file(const char *path, char **text, size_t *len, json_error_t *e
 		ret = -errno;
 	} else {
 		ret = read_stream(file, text, len);
-		fclose(file);
+		if (!is_stdin)
+			fclose(file);
 	}
 	if (ret) {
 		set_error(error, "cannot read %s: %s", path, strerror(-ret));

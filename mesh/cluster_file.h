@@ -5,7 +5,7 @@
  * NodeList/PeerList) of Node and Peer objects, or a stream of such objects and
  * lists (YAML documents separated by "---", concatenated JSON values, or one
  * top-level JSON array). Text starting with '{' or '[' is JSON, anything else
- * YAML.
+ * YAML. The path "-" reads standard input.
  *
  * The result is the raw Kubernetes objects, not the model: two JSON arrays
  * with the Node (apiVersion v1) and Peer (kilo.squat.ai/v1alpha1) objects in

@@ -76,6 +76,10 @@ done
 "$KGCTL" --cluster-file "$FIXTURES/cluster.json" showconf node gcp-1 --as-peer=false |
 	cmp -s - "$tmp/location.json/node-gcp-1" || fail "--as-peer=false"
 
+# A listing piped in, as from `kubectl get nodes,peers -o yaml | kgctl --cluster-file - ...`.
+"$KGCTL" --cluster-file - graph <"$FIXTURES/cluster.yaml" | cmp -s - "$tmp/location.yaml/graph" ||
+	fail "--cluster-file - does not read standard input"
+
 # The first listed node (aws-1) announces "location": auto means location.
 run json showconf node gcp-1 | cmp -s - "$tmp/location.json/node-gcp-1" ||
 	fail "--mesh-granularity auto did not follow the first node's annotation"

@@ -24,9 +24,9 @@ const struct kgctl_flag kgctl_global_flags[] = {
      "The backend for the mesh. Possible values: kubernetes, file", "string",
      "\"kubernetes\", or \"file\" with --cluster-file"},
     {"cluster-file", 0, KGCTL_FLAG_STRING, &options.cluster_file,
-     "Path (or - for stdin) of a cluster file for the file backend: the JSON or YAML that `kubectl "
-     "get "
-     "nodes,peers -o json|yaml` prints; readiness is judged at its newest last-seen.",
+     "Path (or - for stdin) of a cluster file for the file backend: the JSON or YAML that "
+     "`kubectl get nodes,peers -o json|yaml` prints; readiness is judged at its newest "
+     "last-seen.",
      "string", NULL},
     {"help", 'h', KGCTL_FLAG_BOOL, &help, "help for kgctl", NULL, NULL},
     {"kubeconfig", 0, KGCTL_FLAG_STRING, &options.kubeconfig, "Path to kubeconfig.", "string",

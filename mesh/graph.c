@@ -38,8 +38,11 @@ static int compare_quoted(const char *a, const char *b)
 	for (;; a++, b++) {
 		unsigned char x = *a ? (unsigned char)*a : '"', y = *b ? (unsigned char)*b : '"';
 
-		if (x != y || !*a || !*b)
-			return x != y ? x - y : (!*a) - (!*b);
+		if (x != y)
+			return x - y;
+		/* Equal up to where one ends: the shorter sorts first. */
+		if (!*a || !*b)
+			return !*b - !*a;
 	}
 }
 

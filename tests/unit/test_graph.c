@@ -301,6 +301,41 @@ static void test_cross_graph(void **state)
 	    "}\n");
 }
 
+/*
+ * gographviz sorts clusters by their quoted names, so "eu west" (a space)
+ * comes before "eu" (whose closing quote sorts after the space), while the
+ * segments, and so the edges, stay in plain string order.
+ */
+static void test_clusters_sort_by_quoted_name(void **state)
+{
+	struct mesh_node nodes[2] = {cluster.nodes[0], cluster.nodes[3]};
+	struct mesh_cluster two = {.nodes = nodes, .n_nodes = 2};
+	struct mesh_topology_options options = {
+	    .granularity = MESH_GRANULARITY_LOCATION,
+	    .hostname = "aws-1",
+	    .port = 51820,
+	    .now = 1795629600,
+	};
+	struct mesh_topology topology;
+	char *dot, *eu_west, *eu;
+
+	(void)state;
+	strcpy(nodes[0].location, "eu");
+	strcpy(nodes[1].location, "eu west");
+	assert_int_equal(mesh_prefix_parse("10.4.0.0/16", &options.subnet), 0);
+	assert_int_equal(mesh_topology_build(&two, &options, &topology, NULL, 0), 0);
+	assert_string_equal(topology.segments[0].location, "location:eu");
+	dot = mesh_graph_dot(&topology);
+	eu_west = strstr(dot, "subgraph \"cluster_location_location:eu west\"");
+	eu = strstr(dot, "subgraph \"cluster_location_location:eu\"");
+	assert_non_null(eu_west);
+	assert_non_null(eu);
+	assert_true(eu_west < eu);
+	assert_non_null(strstr(dot, "\t\"aws-1\"->\"gcp-1\"[ dir=both ];\n"));
+	free(dot);
+	mesh_topology_release(&topology);
+}
+
 static void test_quotes_in_a_location_are_escaped(void **state)
 {
 	struct mesh_cluster one = {.nodes = &cluster.nodes[0], .n_nodes = 1};
@@ -338,6 +373,7 @@ int main(void)
 	    cmocka_unit_test(test_graph_is_the_same_from_every_node),
 	    cmocka_unit_test(test_full_graph),
 	    cmocka_unit_test(test_cross_graph),
+	    cmocka_unit_test(test_clusters_sort_by_quoted_name),
 	    cmocka_unit_test(test_quotes_in_a_location_are_escaped),
 	};
 

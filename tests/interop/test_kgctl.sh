@@ -190,6 +190,11 @@ expect_error 'cannot read /nonexistent/mc.yaml: No such file or directory' \
 	--cluster-file /nonexistent/mc.yaml graph
 printf 'kind: List\nitems:\n- kind: Node\n   name: x\n' >"$tmp/broken.yaml"
 expect_error "$tmp/broken.yaml:4:8: mapping values are not allowed" --cluster-file "$tmp/broken.yaml" graph
+printf 'kind: Node\napiVersion: v1\nmetadata: {name: lonely}\n' >"$tmp/lonely.yaml"
+expect_error 'did not find any valid Kilo nodes in the cluster' --cluster-file "$tmp/lonely.yaml" \
+	--mesh-granularity full graph
+expect_error 'failed to determine granularity: node "lonely" announces no mesh granularity' \
+	--cluster-file "$tmp/lonely.yaml" graph
 expect_error 'unknown flag: --frobnicate' $F graph --frobnicate
 expect_error 'unknown command "frob" for "kgctl"' $F frob
 expect_error 'invalid port' $F --port 0 graph

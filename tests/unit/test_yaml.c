@@ -94,6 +94,21 @@ static void test_quoted_and_tagged_scalars_stay_strings(void **state)
 	json_decref(value);
 }
 
+/* How kubectl folds long values and prints multi-line ones. */
+static void test_folded_and_block_scalars(void **state)
+{
+	json_t *value = load_one("a: '{\"k\":1,\n  \"l\":2}'\n"
+	                         "b: plain words\n  continued here\n"
+	                         "c: |-\n  line 1\n  line 2\n"
+	                         "d: >\n  folded\n  text\n");
+
+	(void)state;
+	assert_json_equal(value, "{\"a\": \"{\\\"k\\\":1, \\\"l\\\":2}\", "
+	                         "\"b\": \"plain words continued here\", "
+	                         "\"c\": \"line 1\\nline 2\", \"d\": \"folded text\\n\"}");
+	json_decref(value);
+}
+
 static void test_a_stream_gives_one_value_per_document(void **state)
 {
 	static const char text[] =
@@ -247,6 +262,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_plain_scalars_resolve_like_go_yaml),
 	    cmocka_unit_test(test_quoted_and_tagged_scalars_stay_strings),
+	    cmocka_unit_test(test_folded_and_block_scalars),
 	    cmocka_unit_test(test_a_stream_gives_one_value_per_document),
 	    cmocka_unit_test(test_an_empty_stream_is_an_empty_list),
 	    cmocka_unit_test(test_errors_name_line_and_column),

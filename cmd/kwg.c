@@ -41,21 +41,21 @@ static struct wg_device *volatile running_device;
 static void usage(FILE *out, const char *argv0)
 {
 	fprintf(out,
-		"Usage: %s [-f/--foreground] INTERFACE-NAME\n"
-		"\n"
-		"Creates the TUN interface INTERFACE-NAME and serves the WireGuard UAPI on\n"
-		WG_UAPI_DIR "/INTERFACE-NAME.sock, then runs in the background unless\n"
-		"-f/--foreground is given or WG_PROCESS_FOREGROUND=1. Configure it with wg(8).\n"
-		"LOG_LEVEL=verbose|debug|error|silent sets how much it logs (default: error).\n"
-		"It exits when the interface is deleted, the socket file is removed, or on\n"
-		"SIGINT/SIGTERM.\n",
-		argv0);
+	        "Usage: %s [-f/--foreground] INTERFACE-NAME\n"
+	        "\n"
+	        "Creates the TUN interface INTERFACE-NAME and serves the WireGuard UAPI on\n"
+	        "%s/INTERFACE-NAME.sock, then runs in the background unless\n"
+	        "-f/--foreground is given or WG_PROCESS_FOREGROUND=1. Configure it with wg(8).\n"
+	        "LOG_LEVEL=verbose|debug|error|silent sets how much it logs (default: error).\n"
+	        "It exits when the interface is deleted, the socket file is removed, or on\n"
+	        "SIGINT/SIGTERM.\n",
+	        argv0, WG_UAPI_DIR);
 }
 
 static void log_line(void *ctx, enum wg_log_level level, const char *msg)
 {
 	static const char *const names[] = {
-		[WG_LOG_ERROR] = "ERROR", [WG_LOG_INFO] = "INFO", [WG_LOG_DEBUG] = "DEBUG"};
+	    [WG_LOG_ERROR] = "ERROR", [WG_LOG_INFO] = "INFO", [WG_LOG_DEBUG] = "DEBUG"};
 	const struct daemon *d = ctx;
 	char stamp[32];
 	time_t now = time(NULL);
@@ -105,7 +105,7 @@ static int parse_args(struct daemon *d, int argc, char **argv)
 	name = argv[argc - 1];
 	if (strlen(name) >= sizeof(d->ifname)) {
 		fprintf(stderr, "kwg: interface name '%s' is longer than %d characters\n", name,
-			IFNAMSIZ - 1);
+		        IFNAMSIZ - 1);
 		return 1;
 	}
 	strcpy(d->ifname, name);
@@ -123,13 +123,14 @@ static int open_interface(struct daemon *d)
 
 	if (ret) {
 		fprintf(stderr, "kwg: cannot create TUN interface '%s': %s\n", d->ifname,
-			strerror(-ret));
+		        strerror(-ret));
 		return ret;
 	}
 	ret = wg_uapi_listen(d->ifname, &d->uapi_fd);
 	if (ret) {
 		fprintf(stderr, "kwg: cannot listen on " WG_UAPI_DIR "/%s.sock: %s\n", d->ifname,
-			ret == -EADDRINUSE ? "another daemon serves this interface" : strerror(-ret));
+		        ret == -EADDRINUSE ? "another daemon serves this interface"
+		                           : strerror(-ret));
 		close(d->tun_fd);
 	}
 	return ret;
@@ -199,25 +200,25 @@ static void on_socket_gone(void *ctx)
 static int start(struct daemon *d)
 {
 	struct wg_device_options dev_opts = {
-		.ifname = d->ifname,
-		.tun_fd = d->tun_fd,
-		.log = d->log_level ? log_line : NULL,
-		.log_ctx = d,
-		.log_level = d->log_level,
+	    .ifname = d->ifname,
+	    .tun_fd = d->tun_fd,
+	    .log = d->log_level ? log_line : NULL,
+	    .log_ctx = d,
+	    .log_level = d->log_level,
 	};
 	struct wg_uapi_server_options uapi_opts = {
-		.ifname = d->ifname,
-		.listen_fd = d->uapi_fd,
-		.log = dev_opts.log,
-		.log_ctx = d,
-		.log_level = d->log_level,
-		.on_gone = on_socket_gone,
+	    .ifname = d->ifname,
+	    .listen_fd = d->uapi_fd,
+	    .log = dev_opts.log,
+	    .log_ctx = d,
+	    .log_level = d->log_level,
+	    .on_gone = on_socket_gone,
 	};
 	int ret = wg_device_create(&d->device, &dev_opts);
 
 	if (ret) {
 		fprintf(stderr, "kwg: cannot start the WireGuard device on '%s': %s\n", d->ifname,
-			strerror(-ret));
+		        strerror(-ret));
 		close(d->uapi_fd);
 		return ret;
 	}
@@ -271,8 +272,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &stop_signals, NULL);
 	if (d.log_level >= WG_LOG_DEBUG)
 		log_line(&d, WG_LOG_DEBUG,
-			 reason == WG_STOP_LINK_DELETED ? "Interface deleted, shutting down"
-							: "Shutting down");
+		         reason == WG_STOP_LINK_DELETED ? "Interface deleted, shutting down"
+		                                        : "Shutting down");
 	wg_uapi_server_stop(d.uapi);
 	wg_device_destroy(d.device);
 	return 0;

@@ -23,7 +23,7 @@
 enum { KEY_HEX_LEN = 2 * WG_KEY_LEN, MAX_KEY_NAME = 32 };
 
 static int fail(struct wg_uapi_set *req, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Keeps the first error only: it is the one the sender can act on. */
 static int fail(struct wg_uapi_set *req, int err, const char *fmt, ...)
@@ -47,7 +47,7 @@ static uint8_t hex_digit(uint8_t c, uint8_t *bad)
 	uint8_t num_ok = (uint8_t)((num - 10) >> 8);
 	uint8_t alpha_ok = (uint8_t)(((alpha - 10) ^ (alpha - 16)) >> 8);
 
-	*bad |= (uint8_t)~(num_ok | alpha_ok);
+	*bad |= (uint8_t) ~(num_ok | alpha_ok);
 	return (uint8_t)((num_ok & num) | (alpha_ok & alpha));
 }
 
@@ -60,7 +60,7 @@ static int key_from_hex(uint8_t key[WG_KEY_LEN], const char *hex)
 		return -EINVAL;
 	for (i = 0; i < WG_KEY_LEN; i++)
 		key[i] = (uint8_t)(hex_digit((uint8_t)hex[2 * i], &bad) << 4 |
-				   hex_digit((uint8_t)hex[2 * i + 1], &bad));
+		                   hex_digit((uint8_t)hex[2 * i + 1], &bad));
 	if (bad) {
 		wg_memzero(key, WG_KEY_LEN);
 		return -EINVAL;
@@ -223,7 +223,7 @@ static int device_line(struct wg_uapi_set *req, const char *key, const char *val
 
 /* A peer line whose value is only ever "true" and which sets one flag. */
 static int peer_flag(struct wg_uapi_set *req, struct wg_peer_config *peer, const char *key,
-		     const char *value, uint32_t flag)
+                     const char *value, uint32_t flag)
 {
 	peer->flags |= flag;
 	if (parse_true(value))
@@ -252,7 +252,7 @@ static int add_allowed_ip(struct wg_uapi_set *req, struct wg_peer_config *peer, 
 }
 
 static int peer_line(struct wg_uapi_set *req, struct wg_peer_config *peer, const char *key,
-		     const char *value)
+                     const char *value)
 {
 	uint64_t num;
 
@@ -280,7 +280,7 @@ static int peer_line(struct wg_uapi_set *req, struct wg_peer_config *peer, const
 		peer->flags |= WG_PEER_HAS_KEEPALIVE;
 		if (parse_uint(value, UINT16_MAX, &num))
 			return fail(req, -EINVAL, "invalid persistent_keepalive_interval '%.64s'",
-				    value);
+			            value);
 		peer->persistent_keepalive_interval = (uint16_t)num;
 	} else if (!strcmp(key, "protocol_version")) {
 		if (strcmp(value, "1"))
@@ -446,7 +446,7 @@ static void print_endpoint(struct wg_uapi_buf *buf, const union wg_endpoint *ep)
 		if (ep->in6.sin6_scope_id)
 			zone[0] = '%';
 		wg_uapi_buf_printf(buf, "endpoint=[%s%s]:%u\n", addr, zone,
-				   ntohs(ep->in6.sin6_port));
+		                   ntohs(ep->in6.sin6_port));
 	}
 }
 
@@ -455,7 +455,7 @@ static void print_allowed_ip(struct wg_uapi_buf *buf, const struct wg_allowed_ip
 	char addr[INET6_ADDRSTRLEN];
 
 	inet_ntop(ip->family, ip->family == AF_INET ? (const void *)&ip->ip4 : &ip->ip6, addr,
-		  sizeof(addr));
+	          sizeof(addr));
 	wg_uapi_buf_printf(buf, "allowed_ip=%s/%u\n", addr, ip->cidr);
 }
 
@@ -468,11 +468,11 @@ static void print_peer(struct wg_uapi_buf *buf, const struct wg_peer_snapshot *p
 	wg_uapi_buf_printf(buf, "protocol_version=1\n");
 	print_endpoint(buf, &peer->endpoint);
 	wg_uapi_buf_printf(buf,
-			   "last_handshake_time_sec=%lld\nlast_handshake_time_nsec=%ld\n"
-			   "tx_bytes=%llu\nrx_bytes=%llu\npersistent_keepalive_interval=%u\n",
-			   (long long)peer->last_handshake.tv_sec, peer->last_handshake.tv_nsec,
-			   (unsigned long long)peer->tx_bytes, (unsigned long long)peer->rx_bytes,
-			   peer->persistent_keepalive_interval);
+	                   "last_handshake_time_sec=%lld\nlast_handshake_time_nsec=%ld\n"
+	                   "tx_bytes=%llu\nrx_bytes=%llu\npersistent_keepalive_interval=%u\n",
+	                   (long long)peer->last_handshake.tv_sec, peer->last_handshake.tv_nsec,
+	                   (unsigned long long)peer->tx_bytes, (unsigned long long)peer->rx_bytes,
+	                   peer->persistent_keepalive_interval);
 	for (i = 0; i < peer->n_allowed_ips; i++)
 		print_allowed_ip(buf, &peer->allowed_ips[i]);
 }

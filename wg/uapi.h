@@ -53,7 +53,7 @@ struct wg_uapi_buf {
 /* Appends the `get` body for snapshot to buf; returns buf->error. */
 int wg_uapi_format_get(struct wg_uapi_buf *buf, const struct wg_snapshot *snapshot);
 void wg_uapi_buf_printf(struct wg_uapi_buf *buf, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Zeroes and frees the contents; buf can be reused. */
 void wg_uapi_buf_free(struct wg_uapi_buf *buf);
 

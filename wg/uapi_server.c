@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wg/crypto.h"
 #include "wg/uapi.h"
 
 enum {
@@ -62,7 +63,7 @@ struct wg_uapi_server {
 };
 
 static void say(struct wg_uapi_server *srv, enum wg_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void say(struct wg_uapi_server *srv, enum wg_log_level level, const char *fmt, ...)
 {
@@ -199,7 +200,8 @@ static int do_set(struct wg_uapi_server *srv, struct client *c)
 		ret = wg_uapi_set_finish(&c->req, &config);
 	if (ret)
 		say(srv, WG_LOG_ERROR, "UAPI: set rejected, nothing changed: %s",
-		    c->error ? "a line too long or holding a NUL byte" : wg_uapi_set_error(&c->req));
+		    c->error ? "a line too long or holding a NUL byte"
+		             : wg_uapi_set_error(&c->req));
 	else
 		ret = wg_device_configure(srv->opts.device, config);
 	wg_uapi_set_free(&c->req);
@@ -241,34 +243,35 @@ static int client_line(struct wg_uapi_server *srv, struct client *c, const char 
 	return blank ? do_get(srv, c) : reply_errno(c, -EINVAL);
 }
 
-/* Reads what is pending; a negative return drops the connection. */
+/* Reads what is pending; a negative return drops the connection. Lines may carry keys, so
+ * both buffers are wiped once read. */
 static int client_read(struct wg_uapi_server *srv, struct client *c)
 {
 	char buf[4096];
 	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 	ssize_t i;
-	int ret;
+	int ret = 0;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	if (n == 0)
 		return -ECONNRESET;
 	c->last_active = now_ns();
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !ret; i++) {
 		if (buf[i] == '\n') {
 			c->line[c->len] = '\0';
 			ret = client_line(srv, c, c->line);
+			wg_memzero(c->line, c->len);
 			c->len = 0;
 			c->bad_line = false;
-			if (ret)
-				return ret;
 		} else if (!buf[i] || c->len == MAX_LINE - 1) {
 			c->bad_line = true;
 		} else {
 			c->line[c->len++] = buf[i];
 		}
 	}
-	return 0;
+	wg_memzero(buf, (size_t)n);
+	return ret;
 }
 
 static void client_drop(struct wg_uapi_server *srv, size_t i)
@@ -277,6 +280,7 @@ static void client_drop(struct wg_uapi_server *srv, size_t i)
 
 	close(c->fd);
 	wg_uapi_set_free(&c->req);
+	wg_memzero(c, sizeof(*c));
 	free(c);
 	srv->clients[i] = srv->clients[--srv->n_clients];
 }
@@ -344,7 +348,8 @@ static void *serve(void *arg)
 		fds[2] = (struct pollfd){.fd = srv->inotify_fd, .events = POLLIN};
 		n = srv->n_clients;
 		for (i = 0; i < n; i++)
-			fds[FIXED_FDS + i] = (struct pollfd){.fd = srv->clients[i]->fd, .events = POLLIN};
+			fds[FIXED_FDS + i] =
+			    (struct pollfd){.fd = srv->clients[i]->fd, .events = POLLIN};
 		if (poll(fds, FIXED_FDS + n, -1) < 0)
 			continue;
 		if (fds[0].revents)
@@ -393,8 +398,8 @@ static int server_watch(struct wg_uapi_server *srv)
 	if (srv->stop_fd < 0 || srv->inotify_fd < 0)
 		return -errno;
 	if (inotify_add_watch(srv->inotify_fd, WG_UAPI_DIR,
-			      IN_ATTRIB | IN_DELETE | IN_DELETE_SELF | IN_MOVED_FROM |
-				      IN_MOVED_TO | IN_CREATE) < 0)
+	                      IN_ATTRIB | IN_DELETE | IN_DELETE_SELF | IN_MOVED_FROM | IN_MOVED_TO |
+	                          IN_CREATE) < 0)
 		return -errno;
 	return 0;
 }

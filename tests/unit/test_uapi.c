@@ -61,12 +61,12 @@ static void test_device_keys_are_parsed(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&req,
-			       "private_key=" KEY_A "\nlisten_port=51820\nfwmark=4294967295\n"
-			       "replace_peers=true\n",
-			       &c),
-			 0);
+	                       "private_key=" KEY_A "\nlisten_port=51820\nfwmark=4294967295\n"
+	                       "replace_peers=true\n",
+	                       &c),
+	                 0);
 	assert_int_equal(c->flags, WG_CONFIG_HAS_PRIVATE_KEY | WG_CONFIG_HAS_LISTEN_PORT |
-					   WG_CONFIG_HAS_FWMARK | WG_CONFIG_REPLACE_PEERS);
+	                               WG_CONFIG_HAS_FWMARK | WG_CONFIG_REPLACE_PEERS);
 	hex_to_key(key, KEY_A);
 	assert_memory_equal(c->private_key, key, WG_KEY_LEN);
 	assert_int_equal(c->listen_port, 51820);
@@ -102,12 +102,12 @@ static void test_peer_keys_are_parsed(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&req,
-			       "public_key=" KEY_B "\nprotocol_version=1\npreshared_key=" KEY_C
-			       "\nendpoint=192.0.2.7:51821\npersistent_keepalive_interval=25\n"
-			       "replace_allowed_ips=true\nallowed_ip=10.0.0.0/8\n"
-			       "allowed_ip=2001:db8::/32\nallowed_ip=-10.1.0.0/16\n",
-			       &c),
-			 0);
+	                       "public_key=" KEY_B "\nprotocol_version=1\npreshared_key=" KEY_C
+	                       "\nendpoint=192.0.2.7:51821\npersistent_keepalive_interval=25\n"
+	                       "replace_allowed_ips=true\nallowed_ip=10.0.0.0/8\n"
+	                       "allowed_ip=2001:db8::/32\nallowed_ip=-10.1.0.0/16\n",
+	                       &c),
+	                 0);
 	assert_int_equal(c->n_peers, 1);
 	p = &c->peers[0];
 	hex_to_key(key, KEY_B);
@@ -115,11 +115,11 @@ static void test_peer_keys_are_parsed(void **state)
 	hex_to_key(key, KEY_C);
 	assert_memory_equal(p->preshared_key, key, WG_KEY_LEN);
 	assert_int_equal(p->flags, WG_PEER_HAS_PRESHARED_KEY | WG_PEER_HAS_ENDPOINT |
-					   WG_PEER_HAS_KEEPALIVE | WG_PEER_REPLACE_ALLOWED_IPS);
+	                               WG_PEER_HAS_KEEPALIVE | WG_PEER_REPLACE_ALLOWED_IPS);
 	assert_int_equal(p->endpoint.sa.sa_family, AF_INET);
 	assert_int_equal(ntohs(p->endpoint.in.sin_port), 51821);
 	assert_string_equal(inet_ntop(AF_INET, &p->endpoint.in.sin_addr, addr, sizeof(addr)),
-			    "192.0.2.7");
+	                    "192.0.2.7");
 	assert_int_equal(p->persistent_keepalive_interval, 25);
 	assert_int_equal(p->n_allowed_ips, 3);
 	assert_int_equal(p->allowed_ips[0].ip.family, AF_INET);
@@ -129,7 +129,7 @@ static void test_peer_keys_are_parsed(void **state)
 	assert_int_equal(p->allowed_ips[1].ip.family, AF_INET6);
 	assert_int_equal(p->allowed_ips[1].ip.cidr, 32);
 	assert_string_equal(inet_ntop(AF_INET6, &p->allowed_ips[1].ip.ip6, addr, sizeof(addr)),
-			    "2001:db8::");
+	                    "2001:db8::");
 	assert_true(p->allowed_ips[2].remove);
 	assert_int_equal(p->allowed_ips[2].ip.cidr, 16);
 	wg_uapi_set_free(&req);
@@ -142,10 +142,10 @@ static void test_remove_and_update_only_set_their_flags(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&req,
-			       "public_key=" KEY_A "\nremove=true\npublic_key=" KEY_B
-			       "\nupdate_only=true\nallowed_ip=10.2.0.0/16\n",
-			       &c),
-			 0);
+	                       "public_key=" KEY_A "\nremove=true\npublic_key=" KEY_B
+	                       "\nupdate_only=true\nallowed_ip=10.2.0.0/16\n",
+	                       &c),
+	                 0);
 	assert_int_equal(c->n_peers, 2);
 	assert_int_equal(c->peers[0].flags, WG_PEER_REMOVE);
 	assert_int_equal(c->peers[1].flags, WG_PEER_UPDATE_ONLY);
@@ -187,11 +187,11 @@ static void test_replace_allowed_ips_drops_the_lines_before_it(void **state)
 	(void)state;
 	/* wireguard-go applies lines in order, so the first prefix is gone after the replace. */
 	assert_int_equal(parse(&req,
-			       "public_key=" KEY_A "\nallowed_ip=10.3.0.0/16\npublic_key=" KEY_B
-			       "\nallowed_ip=10.4.0.0/16\nreplace_allowed_ips=true\n"
-			       "allowed_ip=10.5.0.0/16\n",
-			       &c),
-			 0);
+	                       "public_key=" KEY_A "\nallowed_ip=10.3.0.0/16\npublic_key=" KEY_B
+	                       "\nallowed_ip=10.4.0.0/16\nreplace_allowed_ips=true\n"
+	                       "allowed_ip=10.5.0.0/16\n",
+	                       &c),
+	                 0);
 	assert_int_equal(c->peers[0].n_allowed_ips, 1);
 	assert_int_equal(ntohl(c->peers[0].allowed_ips[0].ip.ip4.s_addr), 0x0a030000);
 	assert_int_equal(c->peers[1].n_allowed_ips, 1);
@@ -206,10 +206,11 @@ static void test_same_peer_twice_keeps_both_sections_in_order(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&req,
-			       "public_key=" KEY_A "\npersistent_keepalive_interval=5\npublic_key=" KEY_A
-			       "\npersistent_keepalive_interval=0\n",
-			       &c),
-			 0);
+	                       "public_key=" KEY_A
+	                       "\npersistent_keepalive_interval=5\npublic_key=" KEY_A
+	                       "\npersistent_keepalive_interval=0\n",
+	                       &c),
+	                 0);
 	assert_int_equal(c->n_peers, 2);
 	assert_memory_equal(c->peers[0].public_key, c->peers[1].public_key, WG_KEY_LEN);
 	assert_int_equal(c->peers[0].persistent_keepalive_interval, 5);
@@ -226,17 +227,17 @@ static void test_hex_keys_accept_either_case(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&req,
-			       "private_key=0011223344556677889900AABBCCDDEEFF00112233445566778899"
-			       "aAbBcCdDeE\n",
-			       &c),
-			 0);
+	                       "private_key=0011223344556677889900AABBCCDDEEFF00112233445566778899"
+	                       "aAbBcCdDeE\n",
+	                       &c),
+	                 0);
 	hex_to_key(key, KEY_A);
 	assert_memory_equal(c->private_key, key, WG_KEY_LEN);
 	wg_uapi_set_free(&req);
 }
 
 static void endpoint_is(const char *value, int family, const char *addr, uint16_t port,
-			uint32_t scope)
+                        uint32_t scope)
 {
 	struct wg_uapi_set req = {0};
 	const struct wg_config *c;
@@ -251,7 +252,8 @@ static void endpoint_is(const char *value, int family, const char *addr, uint16_
 		assert_string_equal(inet_ntop(family, &ep->in.sin_addr, text, sizeof(text)), addr);
 		assert_int_equal(ntohs(ep->in.sin_port), port);
 	} else {
-		assert_string_equal(inet_ntop(family, &ep->in6.sin6_addr, text, sizeof(text)), addr);
+		assert_string_equal(inet_ntop(family, &ep->in6.sin6_addr, text, sizeof(text)),
+		                    addr);
 		assert_int_equal(ntohs(ep->in6.sin6_port), port);
 		assert_int_equal(ep->in6.sin6_scope_id, scope);
 	}
@@ -278,69 +280,69 @@ static void test_line_without_equals_is_a_protocol_error(void **state)
 }
 
 static const char *const invalid_requests[] = {
-	/* unknown keys, and keys in the wrong section */
-	"foo=bar",
-	"=1",
-	"get=1",
-	"public_key=" KEY_A "\nprivate_key=" KEY_B,
-	"public_key=" KEY_A "\nlisten_port=1",
-	"public_key=" KEY_A "\nfoo=bar",
-	"protocol_version=1",
-	"allowed_ip=10.0.0.0/8",
-	"a_key_name_that_is_much_longer_than_any_real_key=1",
-	/* hex keys */
-	"private_key=" KEY_A "0",
-	"private_key=0011223344556677889900aabbccddeeff00112233445566778899aabbccdde",
-	"private_key=0011223344556677889900aabbccddeeff00112233445566778899aabbccddeg",
-	"private_key=",
-	"public_key=" KEY_A "\npreshared_key=xx",
-	"public_key= " KEY_A,
-	"public_key=" KEY_A "\npreshared_key=" KEY_B " ",
-	/* numbers */
-	"listen_port=65536",
-	"listen_port=-1",
-	"listen_port=+1",
-	"listen_port=",
-	"listen_port= 1",
-	"listen_port=1a",
-	"listen_port=99999999999999999999999",
-	"fwmark=4294967296",
-	"fwmark=0x10",
-	"fwmark=",
-	"public_key=" KEY_A "\npersistent_keepalive_interval=65536",
-	"public_key=" KEY_A "\npersistent_keepalive_interval=x",
-	"public_key=" KEY_A "\nprotocol_version=2",
-	"public_key=" KEY_A "\nprotocol_version=",
-	/* booleans are the literal "true" only */
-	"replace_peers=false",
-	"replace_peers=TRUE",
-	"replace_peers=",
-	"public_key=" KEY_A "\nupdate_only=false",
-	"public_key=" KEY_A "\nremove=1",
-	"public_key=" KEY_A "\nreplace_allowed_ips=yes",
-	/* endpoints: numeric, port required, IPv6 in brackets */
-	"public_key=" KEY_A "\nendpoint=192.0.2.1",
-	"public_key=" KEY_A "\nendpoint=192.0.2.1:65536",
-	"public_key=" KEY_A "\nendpoint=192.0.2.1:",
-	"public_key=" KEY_A "\nendpoint=192.0.2:1",
-	"public_key=" KEY_A "\nendpoint=::1:80",
-	"public_key=" KEY_A "\nendpoint=[::1]80",
-	"public_key=" KEY_A "\nendpoint=[::1]:",
-	"public_key=" KEY_A "\nendpoint=[::1",
-	"public_key=" KEY_A "\nendpoint=[192.0.2.1]:80",
-	"public_key=" KEY_A "\nendpoint=vpn.example.com:51820",
-	"public_key=" KEY_A "\nendpoint=[fe80::1%no-such-if0]:1",
-	"public_key=" KEY_A "\nendpoint=",
-	/* allowed IPs */
-	"public_key=" KEY_A "\nallowed_ip=10.0.0.0",
-	"public_key=" KEY_A "\nallowed_ip=10.0.0.0/33",
-	"public_key=" KEY_A "\nallowed_ip=::/129",
-	"public_key=" KEY_A "\nallowed_ip=10.0.0.0/",
-	"public_key=" KEY_A "\nallowed_ip=10.0.0.0/-1",
-	"public_key=" KEY_A "\nallowed_ip=bad/8",
-	"public_key=" KEY_A "\nallowed_ip=--10.0.0.0/8",
-	"public_key=" KEY_A "\nallowed_ip=/8",
-	"public_key=" KEY_A "\nallowed_ip=",
+    /* unknown keys, and keys in the wrong section */
+    "foo=bar",
+    "=1",
+    "get=1",
+    "public_key=" KEY_A "\nprivate_key=" KEY_B,
+    "public_key=" KEY_A "\nlisten_port=1",
+    "public_key=" KEY_A "\nfoo=bar",
+    "protocol_version=1",
+    "allowed_ip=10.0.0.0/8",
+    "a_key_name_that_is_much_longer_than_any_real_key=1",
+    /* hex keys */
+    "private_key=" KEY_A "0",
+    "private_key=0011223344556677889900aabbccddeeff00112233445566778899aabbccdde",
+    "private_key=0011223344556677889900aabbccddeeff00112233445566778899aabbccddeg",
+    "private_key=",
+    "public_key=" KEY_A "\npreshared_key=xx",
+    "public_key= " KEY_A,
+    "public_key=" KEY_A "\npreshared_key=" KEY_B " ",
+    /* numbers */
+    "listen_port=65536",
+    "listen_port=-1",
+    "listen_port=+1",
+    "listen_port=",
+    "listen_port= 1",
+    "listen_port=1a",
+    "listen_port=99999999999999999999999",
+    "fwmark=4294967296",
+    "fwmark=0x10",
+    "fwmark=",
+    "public_key=" KEY_A "\npersistent_keepalive_interval=65536",
+    "public_key=" KEY_A "\npersistent_keepalive_interval=x",
+    "public_key=" KEY_A "\nprotocol_version=2",
+    "public_key=" KEY_A "\nprotocol_version=",
+    /* booleans are the literal "true" only */
+    "replace_peers=false",
+    "replace_peers=TRUE",
+    "replace_peers=",
+    "public_key=" KEY_A "\nupdate_only=false",
+    "public_key=" KEY_A "\nremove=1",
+    "public_key=" KEY_A "\nreplace_allowed_ips=yes",
+    /* endpoints: numeric, port required, IPv6 in brackets */
+    "public_key=" KEY_A "\nendpoint=192.0.2.1",
+    "public_key=" KEY_A "\nendpoint=192.0.2.1:65536",
+    "public_key=" KEY_A "\nendpoint=192.0.2.1:",
+    "public_key=" KEY_A "\nendpoint=192.0.2:1",
+    "public_key=" KEY_A "\nendpoint=::1:80",
+    "public_key=" KEY_A "\nendpoint=[::1]80",
+    "public_key=" KEY_A "\nendpoint=[::1]:",
+    "public_key=" KEY_A "\nendpoint=[::1",
+    "public_key=" KEY_A "\nendpoint=[192.0.2.1]:80",
+    "public_key=" KEY_A "\nendpoint=vpn.example.com:51820",
+    "public_key=" KEY_A "\nendpoint=[fe80::1%no-such-if0]:1",
+    "public_key=" KEY_A "\nendpoint=",
+    /* allowed IPs */
+    "public_key=" KEY_A "\nallowed_ip=10.0.0.0",
+    "public_key=" KEY_A "\nallowed_ip=10.0.0.0/33",
+    "public_key=" KEY_A "\nallowed_ip=::/129",
+    "public_key=" KEY_A "\nallowed_ip=10.0.0.0/",
+    "public_key=" KEY_A "\nallowed_ip=10.0.0.0/-1",
+    "public_key=" KEY_A "\nallowed_ip=bad/8",
+    "public_key=" KEY_A "\nallowed_ip=--10.0.0.0/8",
+    "public_key=" KEY_A "\nallowed_ip=/8",
+    "public_key=" KEY_A "\nallowed_ip=",
 };
 
 static void test_every_invalid_line_is_einval(void **state)
@@ -362,11 +364,11 @@ static void test_one_bad_line_fails_the_whole_request(void **state)
 	(void)state;
 	/* Valid lines around one bad one: nothing of it may reach the engine. */
 	assert_int_equal(parse(&req,
-			       "private_key=" KEY_A "\nlisten_port=51820\nreplace_peers=true\n"
-			       "public_key=" KEY_B "\nallowed_ip=10.0.0.0/8\n"
-			       "endpoint=192.0.2.1:99999\npublic_key=" KEY_C "\n",
-			       &c),
-			 -EINVAL);
+	                       "private_key=" KEY_A "\nlisten_port=51820\nreplace_peers=true\n"
+	                       "public_key=" KEY_B "\nallowed_ip=10.0.0.0/8\n"
+	                       "endpoint=192.0.2.1:99999\npublic_key=" KEY_C "\n",
+	                       &c),
+	                 -EINVAL);
 	assert_null(c);
 	wg_uapi_set_free(&req);
 }
@@ -390,8 +392,8 @@ static void test_first_error_wins_and_names_the_field(void **state)
 static void test_error_messages_never_show_secrets(void **state)
 {
 	static const char *const lines[] = {
-		"private_key=" KEY_A "00",
-		"preshared_key=" KEY_B "!",
+	    "private_key=" KEY_A "00",
+	    "preshared_key=" KEY_B "!",
 	};
 	struct wg_uapi_set req = {0};
 	size_t i;
@@ -401,7 +403,8 @@ static void test_error_messages_never_show_secrets(void **state)
 		if (i == 1)
 			wg_uapi_set_line(&req, "public_key=" KEY_C);
 		assert_int_equal(wg_uapi_set_line(&req, lines[i]), -EINVAL);
-		assert_non_null(strstr(wg_uapi_set_error(&req), i ? "preshared_key" : "private_key"));
+		assert_non_null(
+		    strstr(wg_uapi_set_error(&req), i ? "preshared_key" : "private_key"));
 		assert_null(strstr(wg_uapi_set_error(&req), i ? KEY_B : KEY_A));
 		wg_uapi_set_free(&req);
 	}
@@ -428,7 +431,7 @@ static char *format(const struct wg_snapshot *snap)
 
 /* Two peers: one with everything set, one with nothing but its key. */
 static void two_peer_snapshot(struct wg_snapshot *snap, struct wg_peer_snapshot peers[2],
-			      struct wg_allowed_ip ips[3])
+                              struct wg_allowed_ip ips[3])
 {
 	memset(snap, 0, sizeof(*snap));
 	memset(peers, 0, 2 * sizeof(*peers));
@@ -472,29 +475,29 @@ static void test_get_prints_wireguard_go_key_order(void **state)
 	two_peer_snapshot(&snap, peers, ips);
 	text = format(&snap);
 	assert_string_equal(text, "private_key=" KEY_A "\n"
-				  "listen_port=51820\n"
-				  "fwmark=51\n"
-				  "public_key=" KEY_B "\n"
-				  "preshared_key=" KEY_C "\n"
-				  "protocol_version=1\n"
-				  "endpoint=[2001:db8::7]:51821\n"
-				  "last_handshake_time_sec=1700000000\n"
-				  "last_handshake_time_nsec=123456789\n"
-				  "tx_bytes=18446744073709551615\n"
-				  "rx_bytes=4096\n"
-				  "persistent_keepalive_interval=25\n"
-				  "allowed_ip=10.0.0.0/8\n"
-				  "allowed_ip=fd00::/64\n"
-				  "public_key=" KEY_C "\n"
-				  "preshared_key=" ZERO_KEY "\n"
-				  "protocol_version=1\n"
-				  "endpoint=192.0.2.200:1\n"
-				  "last_handshake_time_sec=0\n"
-				  "last_handshake_time_nsec=0\n"
-				  "tx_bytes=0\n"
-				  "rx_bytes=0\n"
-				  "persistent_keepalive_interval=0\n"
-				  "allowed_ip=192.168.1.1/32\n");
+	                          "listen_port=51820\n"
+	                          "fwmark=51\n"
+	                          "public_key=" KEY_B "\n"
+	                          "preshared_key=" KEY_C "\n"
+	                          "protocol_version=1\n"
+	                          "endpoint=[2001:db8::7]:51821\n"
+	                          "last_handshake_time_sec=1700000000\n"
+	                          "last_handshake_time_nsec=123456789\n"
+	                          "tx_bytes=18446744073709551615\n"
+	                          "rx_bytes=4096\n"
+	                          "persistent_keepalive_interval=25\n"
+	                          "allowed_ip=10.0.0.0/8\n"
+	                          "allowed_ip=fd00::/64\n"
+	                          "public_key=" KEY_C "\n"
+	                          "preshared_key=" ZERO_KEY "\n"
+	                          "protocol_version=1\n"
+	                          "endpoint=192.0.2.200:1\n"
+	                          "last_handshake_time_sec=0\n"
+	                          "last_handshake_time_nsec=0\n"
+	                          "tx_bytes=0\n"
+	                          "rx_bytes=0\n"
+	                          "persistent_keepalive_interval=0\n"
+	                          "allowed_ip=192.168.1.1/32\n");
 	free(text);
 }
 
@@ -513,13 +516,13 @@ static void test_get_omits_what_is_unset(void **state)
 	snap.n_peers = 1;
 	text = format(&snap);
 	assert_string_equal(text, "public_key=" KEY_B "\n"
-				  "preshared_key=" ZERO_KEY "\n"
-				  "protocol_version=1\n"
-				  "last_handshake_time_sec=0\n"
-				  "last_handshake_time_nsec=0\n"
-				  "tx_bytes=0\n"
-				  "rx_bytes=0\n"
-				  "persistent_keepalive_interval=0\n");
+	                          "preshared_key=" ZERO_KEY "\n"
+	                          "protocol_version=1\n"
+	                          "last_handshake_time_sec=0\n"
+	                          "last_handshake_time_nsec=0\n"
+	                          "tx_bytes=0\n"
+	                          "rx_bytes=0\n"
+	                          "persistent_keepalive_interval=0\n");
 	free(text);
 }
 
@@ -552,20 +555,20 @@ static void test_get_output_grows_past_one_block(void **state)
 	snap.n_peers = 64;
 	text = format(&snap);
 	/* Every peer prints 8 lines, the two keys being 64 hex digits each. */
-	assert_int_equal(strlen(text), 64 * (strlen("public_key=\n") + 64 + strlen("preshared_key=\n") +
-					     64 + strlen("protocol_version=1\n") +
-					     strlen("last_handshake_time_sec=0\n") +
-					     strlen("last_handshake_time_nsec=0\n") +
-					     strlen("tx_bytes=0\nrx_bytes=0\n") +
-					     strlen("persistent_keepalive_interval=0\n")));
+	assert_int_equal(
+	    strlen(text),
+	    64 * (strlen("public_key=\n") + 64 + strlen("preshared_key=\n") + 64 +
+	          strlen("protocol_version=1\n") + strlen("last_handshake_time_sec=0\n") +
+	          strlen("last_handshake_time_nsec=0\n") + strlen("tx_bytes=0\nrx_bytes=0\n") +
+	          strlen("persistent_keepalive_interval=0\n")));
 	free(text);
 }
 
 /* get-only lines are what a `set` cannot take back. */
 static bool is_get_only(const char *line)
 {
-	static const char *const keys[] = {"last_handshake_time_sec=", "last_handshake_time_nsec=",
-					   "tx_bytes=", "rx_bytes="};
+	static const char *const keys[] = {
+	    "last_handshake_time_sec=", "last_handshake_time_nsec=", "tx_bytes=", "rx_bytes="};
 	size_t i;
 
 	for (i = 0; i < 4; i++) {
@@ -602,13 +605,13 @@ static void test_get_output_parses_back_as_the_same_set(void **state)
 		assert_memory_equal(c->peers[i].public_key, peers[i].public_key, WG_KEY_LEN);
 		assert_memory_equal(c->peers[i].preshared_key, peers[i].preshared_key, WG_KEY_LEN);
 		assert_memory_equal(&c->peers[i].endpoint, &peers[i].endpoint,
-				    sizeof(peers[i].endpoint));
+		                    sizeof(peers[i].endpoint));
 		assert_int_equal(c->peers[i].persistent_keepalive_interval,
-				 peers[i].persistent_keepalive_interval);
+		                 peers[i].persistent_keepalive_interval);
 		assert_int_equal(c->peers[i].n_allowed_ips, peers[i].n_allowed_ips);
 		for (j = 0; j < peers[i].n_allowed_ips; j++)
-			assert_memory_equal(&c->peers[i].allowed_ips[j].ip, &peers[i].allowed_ips[j],
-					    sizeof(struct wg_allowed_ip));
+			assert_memory_equal(&c->peers[i].allowed_ips[j].ip,
+			                    &peers[i].allowed_ips[j], sizeof(struct wg_allowed_ip));
 	}
 	wg_uapi_set_free(&req);
 }
@@ -616,25 +619,25 @@ static void test_get_output_parses_back_as_the_same_set(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_device_keys_are_parsed),
-		cmocka_unit_test(test_absent_device_keys_leave_flags_clear),
-		cmocka_unit_test(test_peer_keys_are_parsed),
-		cmocka_unit_test(test_remove_and_update_only_set_their_flags),
-		cmocka_unit_test(test_allowed_ips_belong_to_their_own_peer),
-		cmocka_unit_test(test_replace_allowed_ips_drops_the_lines_before_it),
-		cmocka_unit_test(test_same_peer_twice_keeps_both_sections_in_order),
-		cmocka_unit_test(test_hex_keys_accept_either_case),
-		cmocka_unit_test(test_endpoint_forms),
-		cmocka_unit_test(test_line_without_equals_is_a_protocol_error),
-		cmocka_unit_test(test_every_invalid_line_is_einval),
-		cmocka_unit_test(test_one_bad_line_fails_the_whole_request),
-		cmocka_unit_test(test_first_error_wins_and_names_the_field),
-		cmocka_unit_test(test_error_messages_never_show_secrets),
-		cmocka_unit_test(test_get_prints_wireguard_go_key_order),
-		cmocka_unit_test(test_get_omits_what_is_unset),
-		cmocka_unit_test(test_get_prints_endpoint_zone_by_name),
-		cmocka_unit_test(test_get_output_grows_past_one_block),
-		cmocka_unit_test(test_get_output_parses_back_as_the_same_set),
+	    cmocka_unit_test(test_device_keys_are_parsed),
+	    cmocka_unit_test(test_absent_device_keys_leave_flags_clear),
+	    cmocka_unit_test(test_peer_keys_are_parsed),
+	    cmocka_unit_test(test_remove_and_update_only_set_their_flags),
+	    cmocka_unit_test(test_allowed_ips_belong_to_their_own_peer),
+	    cmocka_unit_test(test_replace_allowed_ips_drops_the_lines_before_it),
+	    cmocka_unit_test(test_same_peer_twice_keeps_both_sections_in_order),
+	    cmocka_unit_test(test_hex_keys_accept_either_case),
+	    cmocka_unit_test(test_endpoint_forms),
+	    cmocka_unit_test(test_line_without_equals_is_a_protocol_error),
+	    cmocka_unit_test(test_every_invalid_line_is_einval),
+	    cmocka_unit_test(test_one_bad_line_fails_the_whole_request),
+	    cmocka_unit_test(test_first_error_wins_and_names_the_field),
+	    cmocka_unit_test(test_error_messages_never_show_secrets),
+	    cmocka_unit_test(test_get_prints_wireguard_go_key_order),
+	    cmocka_unit_test(test_get_omits_what_is_unset),
+	    cmocka_unit_test(test_get_prints_endpoint_zone_by_name),
+	    cmocka_unit_test(test_get_output_grows_past_one_block),
+	    cmocka_unit_test(test_get_output_parses_back_as_the_same_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

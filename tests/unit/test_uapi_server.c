@@ -50,7 +50,7 @@ static int setup(void **state)
 	if (geteuid())
 		return -1;
 	snprintf(f->ifname, sizeof(f->ifname), "kwu%u-%u", (unsigned int)getpid() % 100000,
-		 serial++);
+	         serial++);
 	snprintf(f->path, sizeof(f->path), WG_UAPI_DIR "/%s.sock", f->ifname);
 	assert_int_equal(wg_device_create(&f->dev, &dev_opts), 0);
 	opts.ifname = f->ifname;
@@ -122,24 +122,24 @@ static void talk_expect(const struct fixture *f, const char *request, const char
 }
 
 static const char *const full_get = "private_key=" PRIV "\n"
-				    "public_key=" KEY_A "\n"
-				    "preshared_key=" ZERO_KEY "\n"
-				    "protocol_version=1\n"
-				    "endpoint=192.0.2.1:51820\n"
-				    "last_handshake_time_sec=0\n"
-				    "last_handshake_time_nsec=0\n"
-				    "tx_bytes=0\n"
-				    "rx_bytes=0\n"
-				    "persistent_keepalive_interval=0\n"
-				    "allowed_ip=10.0.0.0/8\n"
-				    "errno=0\n\n";
+                                    "public_key=" KEY_A "\n"
+                                    "preshared_key=" ZERO_KEY "\n"
+                                    "protocol_version=1\n"
+                                    "endpoint=192.0.2.1:51820\n"
+                                    "last_handshake_time_sec=0\n"
+                                    "last_handshake_time_nsec=0\n"
+                                    "tx_bytes=0\n"
+                                    "rx_bytes=0\n"
+                                    "persistent_keepalive_interval=0\n"
+                                    "allowed_ip=10.0.0.0/8\n"
+                                    "errno=0\n\n";
 
 static void configure(const struct fixture *f)
 {
 	talk_expect(f,
-		    "set=1\nprivate_key=" PRIV "\npublic_key=" KEY_A
-		    "\nendpoint=192.0.2.1:51820\nallowed_ip=10.0.0.0/8\n\n",
-		    "errno=0\n\n");
+	            "set=1\nprivate_key=" PRIV "\npublic_key=" KEY_A
+	            "\nendpoint=192.0.2.1:51820\nallowed_ip=10.0.0.0/8\n\n",
+	            "errno=0\n\n");
 }
 
 static void test_set_and_get_share_one_connection(void **state)
@@ -149,7 +149,7 @@ static void test_set_and_get_share_one_connection(void **state)
 
 	talk_expect(f, "get=1\n\n", "errno=0\n\n");
 	got = talk(f, "set=1\nprivate_key=" PRIV "\npublic_key=" KEY_A
-		      "\nendpoint=192.0.2.1:51820\nallowed_ip=10.0.0.0/8\n\nget=1\n\nget=1\n\n");
+	              "\nendpoint=192.0.2.1:51820\nallowed_ip=10.0.0.0/8\n\nget=1\n\nget=1\n\n");
 	assert_true(!strncmp(got, "errno=0\n\n", 9));
 	assert_true(!strncmp(got + 9, full_get, strlen(full_get)));
 	assert_string_equal(got + 9 + strlen(full_get), full_get);
@@ -162,10 +162,8 @@ static void test_bad_set_answers_einval_and_changes_nothing(void **state)
 
 	configure(f);
 	/* Valid lines first: in wireguard-go they would have been applied already. */
-	talk_expect(f,
-		    "set=1\nreplace_peers=true\nprivate_key=" ZERO_KEY
-		    "\nlisten_port=70000\n\n",
-		    "errno=-22\n\n");
+	talk_expect(f, "set=1\nreplace_peers=true\nprivate_key=" ZERO_KEY "\nlisten_port=70000\n\n",
+	            "errno=-22\n\n");
 	talk_expect(f, "get=1\n\n", full_get);
 }
 
@@ -317,19 +315,19 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_set_and_get_share_one_connection),
-		T(test_bad_set_answers_einval_and_changes_nothing),
-		T(test_line_without_equals_answers_eproto),
-		T(test_unreadable_lines_answer_einval),
-		T(test_get_with_a_line_answers_einval),
-		T(test_unknown_operation_closes_the_connection),
-		T(test_interleaved_connections_each_get_their_answer),
-		T(test_socket_is_owner_only),
-		T(test_live_socket_is_not_taken_over),
-		T(test_stale_socket_is_replaced),
-		T(test_bad_interface_names_are_refused),
-		T(test_deleting_the_socket_file_reports_gone),
-		T(test_stopping_removes_the_socket_file),
+	    T(test_set_and_get_share_one_connection),
+	    T(test_bad_set_answers_einval_and_changes_nothing),
+	    T(test_line_without_equals_answers_eproto),
+	    T(test_unreadable_lines_answer_einval),
+	    T(test_get_with_a_line_answers_einval),
+	    T(test_unknown_operation_closes_the_connection),
+	    T(test_interleaved_connections_each_get_their_answer),
+	    T(test_socket_is_owner_only),
+	    T(test_live_socket_is_not_taken_over),
+	    T(test_stale_socket_is_replaced),
+	    T(test_bad_interface_names_are_refused),
+	    T(test_deleting_the_socket_file_reports_gone),
+	    T(test_stopping_removes_the_socket_file),
 	};
 
 	if (geteuid()) {

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The backend interface: dispatch to the implementation, and the logging,
+ * decoding and annotation patches every implementation shares.
+ */
+#include "mesh/backend.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "mesh/annotations.h"
+#include "mesh/backend_ops.h"
+
+int mesh_backend_kind_parse(const char *text, enum mesh_backend_kind *kind)
+{
+	if (!strcmp(text, "kubernetes"))
+		*kind = MESH_BACKEND_KUBERNETES;
+	else if (!strcmp(text, "file"))
+		*kind = MESH_BACKEND_FILE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+void mesh_backend_log(const struct mesh_backend *backend, int level, const char *fmt, ...)
+{
+	char message[1024];
+	va_list ap;
+
+	if (!backend->options.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	backend->options.log(backend->options.log_ctx, level, message);
+}
+
+static void report(void *ctx, const char *message)
+{
+	mesh_backend_log(ctx, LOG_WARNING, "%s", message);
+}
+
+void mesh_backend_init(struct mesh_backend *backend, const struct mesh_backend_ops *ops,
+                       const struct mesh_backend_options *options)
+{
+	backend->ops = ops;
+	backend->options = *options;
+	backend->codec = (struct mesh_codec_options){
+	    .topology_label = options->topology_label,
+	    .report = report,
+	    .report_ctx = backend,
+	};
+}
+
+int mesh_backend_decode(const struct mesh_backend *backend, const json_t *nodes,
+                        const json_t *peers, struct mesh_cluster *cluster)
+{
+	int ret = mesh_codec_cluster_decode(nodes, peers, &backend->codec, cluster);
+
+	if (ret)
+		mesh_backend_log(backend, LOG_ERR, "failed to decode the cluster: %s",
+		                 strerror(-ret));
+	return ret;
+}
+
+int mesh_backend_open(const struct mesh_backend_options *options, struct mesh_backend **backend)
+{
+	*backend = NULL;
+	if (!options->hostname || !*options->hostname) {
+		if (options->log)
+			options->log(options->log_ctx, LOG_ERR, "backend: no hostname given");
+		return -EINVAL;
+	}
+	if (options->kind == MESH_BACKEND_FILE)
+		return mesh_file_backend_open(options, backend);
+	return mesh_kube_backend_open(options, backend);
+}
+
+int mesh_backend_fd(const struct mesh_backend *backend)
+{
+	return backend->ops->fd(backend);
+}
+
+int mesh_backend_list(struct mesh_backend *backend, struct mesh_cluster *cluster)
+{
+	memset(cluster, 0, sizeof(*cluster));
+	return backend->ops->list(backend, cluster);
+}
+
+static int annotate(struct mesh_backend *backend, json_t *annotations)
+{
+	int ret = -ENOMEM;
+
+	if (annotations)
+		ret = backend->ops->annotate(backend, annotations);
+	else
+		mesh_backend_log(backend, LOG_ERR, "failed to annotate node %s: %s",
+		                 backend->options.hostname, strerror(ENOMEM));
+	json_decref(annotations);
+	return ret;
+}
+
+int mesh_backend_set_node(struct mesh_backend *backend, const struct mesh_node *node)
+{
+	return annotate(backend, mesh_annotations_of_node(node));
+}
+
+int mesh_backend_clean_up(struct mesh_backend *backend)
+{
+	return annotate(backend, mesh_annotations_removal());
+}
+
+int mesh_backend_check_crd(struct mesh_backend *backend)
+{
+	return backend->ops->check_crd(backend);
+}
+
+void mesh_backend_close(struct mesh_backend *backend)
+{
+	if (backend)
+		backend->ops->close(backend);
+}

@@ -55,15 +55,15 @@ skip() {
 	exit 77
 }
 
-# exclusive PREFIX: run the rest of this script holding a lock named for the
+# exclusive PREFIX: hold, until this script exits, a lock named for the
 # PREFIX of its namespaces and interfaces, so that two runs of the same tests
 # (two build directories, two checkouts) wait for each other instead of
-# tearing down each other's namespaces. Call it right after sourcing.
+# tearing down each other's namespaces.
 exclusive() {
-	[ "${KILO_TEST_LOCK:-}" = "$1" ] && return
-	rm -rf "$TMP"
-	trap - EXIT
-	KILO_TEST_LOCK=$1 exec flock "/tmp/kilo-test-$1.lock" "$BASH" "$0"
+	local lock=/tmp/kilo-test-$1.lock
+	exec {KILO_LOCK_FD}>"$lock"
+	flock -w 300 "$KILO_LOCK_FD" ||
+		die "another run of the '$1' tests has held $lock for 5 minutes"
 }
 
 need_root() {

@@ -94,6 +94,15 @@ same wg set @IF@ peer "$(cat "$TMP/p3.pub")" remove
 same wg set @IF@ peer "$(cat "$TMP/p4.pub")" allowed-ips 10.40.0.1/32 endpoint "[fd50::4]:9"
 views
 
+log "set: a link-local endpoint keeps its zone"
+# wireguard-go 0.0.20220316 drops the zone (and could not reach the address);
+# kwg keeps it as the kernel does, so here only kwg is checked.
+same wg set @IF@ peer "$(cat "$TMP/p2.pub")" endpoint "[fe80::1%lo]:4500"
+nsx kw-a wg show kwa0 endpoints | grep -q "	\[fe80::1%lo\]:4500\$" ||
+	die "the zone got lost: $(nsx kw-a wg show kwa0 endpoints)"
+same wg set @IF@ peer "$(cat "$TMP/p2.pub")" endpoint 192.168.50.9:1
+views
+
 log "set: a prefix moves from one peer to another"
 same wg set @IF@ peer "$(cat "$TMP/p4.pub")" allowed-ips 10.40.0.1/32,10.30.0.0/16
 views

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The route and rule applier. The diff compares every desired entry with every current one:
+ * a node holds routes per segment and per peer, a few hundred at most, so the quadratic
+ * scan costs less than the dump that precedes it.
+ */
+#include "mesh/apply_routes.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mesh/array.h"
+
+/* A growing route state with a sticky error, like the builders of mesh/routes.c. */
+struct builder {
+	struct mesh_route_state *out;
+	size_t route_cap, rule_cap;
+	int error;
+};
+
+static void push_route(struct builder *b, const struct tun_nl_route *route)
+{
+	struct mesh_route_state *o = b->out;
+
+	if (!b->error && !mesh_array_push((void **)&o->routes, &o->n_routes, &b->route_cap, route,
+	                                  sizeof(*route)))
+		b->error = -ENOMEM;
+}
+
+static void push_rule(struct builder *b, const struct tun_nl_rule *rule)
+{
+	struct mesh_route_state *o = b->out;
+
+	if (!b->error &&
+	    !mesh_array_push((void **)&o->rules, &o->n_rules, &b->rule_cap, rule, sizeof(*rule)))
+		b->error = -ENOMEM;
+}
+
+static struct tun_nl_ip nl_ip(const struct mesh_addr *addr)
+{
+	struct tun_nl_ip ip = { .family = addr->family };
+
+	memcpy(ip.bytes, addr->bytes, mesh_addr_len(addr));
+	return ip;
+}
+
+static int role_ifindex(const struct mesh_route_links *links, enum mesh_route_device device)
+{
+	switch (device) {
+	case MESH_DEVICE_KILO:
+		return links->kilo;
+	case MESH_DEVICE_PRIVATE:
+		return links->private_iface;
+	case MESH_DEVICE_TUNNEL:
+		return links->tunnel;
+	}
+	return 0;
+}
+
+static const char *role_name(enum mesh_route_device device)
+{
+	switch (device) {
+	case MESH_DEVICE_KILO:
+		return "the WireGuard interface";
+	case MESH_DEVICE_PRIVATE:
+		return "the interface holding the private IP";
+	case MESH_DEVICE_TUNNEL:
+		return "the tunnel interface";
+	}
+	return "?";
+}
+
+/* Role names for messages about routes and rules that could not be converted. */
+static const struct mesh_route_devices role_names = { "kilo", "private", "tunnel" };
+
+static int convert_route(const struct mesh_route *route, const struct mesh_route_links *links,
+                         struct tun_nl_route *out, char *err, size_t err_size)
+{
+	struct mesh_prefix dst = mesh_prefix_masked(&route->destination);
+	char text[MESH_ROUTE_STRLEN];
+
+	*out = (struct tun_nl_route){ .dst = nl_ip(&dst.addr),
+		                      .dst_len = dst.cidr,
+		                      .gw = nl_ip(&route->gateway),
+		                      .src = nl_ip(&route->source),
+		                      .ifindex = role_ifindex(links, route->device),
+		                      .table = route->table ? route->table : RT_TABLE_MAIN,
+		                      .protocol = MESH_APPLY_ROUTES_PROTOCOL,
+		                      .onlink = route->onlink };
+	if (out->ifindex > 0)
+		return 0;
+	snprintf(err, err_size, "route \"%s\": %s does not exist",
+	         mesh_route_format(route, &role_names, text), role_name(route->device));
+	return -ENODEV;
+}
+
+static int convert_rule(const struct mesh_rule *rule, const struct mesh_route_links *links,
+                        struct tun_nl_rule *out, char *err, size_t err_size)
+{
+	struct mesh_prefix src = mesh_prefix_masked(&rule->source);
+	struct mesh_prefix dst = mesh_prefix_masked(&rule->destination);
+	char text[MESH_ROUTE_STRLEN];
+
+	*out = (struct tun_nl_rule){ .family = src.addr.family ? src.addr.family : dst.addr.family,
+		                     .src = nl_ip(&src.addr),
+		                     .src_len = src.cidr,
+		                     .dst = nl_ip(&dst.addr),
+		                     .dst_len = dst.cidr,
+		                     .table = rule->table ? rule->table : RT_TABLE_MAIN };
+	if (rule->from_kilo)
+		memcpy(out->iif, links->kilo_name, IFNAMSIZ - 1);
+	if (out->family && (!rule->from_kilo || out->iif[0]))
+		return 0;
+	snprintf(err, err_size, "rule \"%s\": %s", mesh_rule_format(rule, &role_names, text),
+	         out->family ? "the WireGuard interface has no name" : "no source or destination");
+	return -EINVAL;
+}
+
+int mesh_apply_routes_desired(const struct mesh_routes *routes,
+                              const struct mesh_route_links *links,
+                              struct mesh_route_state *desired, char *err, size_t err_size)
+{
+	struct builder b = { .out = desired };
+	struct tun_nl_route route;
+	struct tun_nl_rule rule;
+
+	memset(desired, 0, sizeof(*desired));
+	for (size_t i = 0; !b.error && i < routes->n_routes; i++) {
+		b.error = convert_route(&routes->routes[i], links, &route, err, err_size);
+		push_route(&b, &route);
+	}
+	for (size_t i = 0; !b.error && i < routes->n_rules; i++) {
+		b.error = convert_rule(&routes->rules[i], links, &rule, err, err_size);
+		push_rule(&b, &rule);
+	}
+	if (b.error)
+		mesh_route_state_release(desired);
+	return b.error;
+}
+
+static bool owned_route(const struct tun_nl_route *route)
+{
+	return route->table == MESH_ROUTE_TABLE || route->protocol == MESH_APPLY_ROUTES_PROTOCOL;
+}
+
+static bool owned_rule(const struct tun_nl_rule *rule)
+{
+	return rule->table == MESH_ROUTE_TABLE;
+}
+
+/* The kernel keeps one route per table and destination (we set no metric). */
+static bool same_destination(const struct tun_nl_route *a, const struct tun_nl_route *b)
+{
+	return tun_nl_route_family(a) == tun_nl_route_family(b) && a->table == b->table &&
+	       tun_nl_ip_equal(&a->dst, &b->dst) && a->dst_len == b->dst_len;
+}
+
+static bool route_in(const struct tun_nl_route *route, const struct tun_nl_route *routes,
+                     size_t n, bool (*match)(const struct tun_nl_route *,
+                                             const struct tun_nl_route *))
+{
+	for (size_t i = 0; i < n; i++)
+		if (match(route, &routes[i]))
+			return true;
+	return false;
+}
+
+static bool rule_in(const struct tun_nl_rule *rule, const struct tun_nl_rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tun_nl_rule_equal(rule, &rules[i]))
+			return true;
+	return false;
+}
+
+static void diff_routes(const struct mesh_route_state *desired,
+                        const struct mesh_route_state *current, struct builder *add,
+                        struct builder *remove)
+{
+	const struct tun_nl_route *want = desired->routes, *have = current->routes;
+	size_t n_want = desired->n_routes, n_have = current->n_routes;
+
+	for (size_t i = 0; i < n_want; i++) {
+		/* A later route to the same destination replaces this one anyway. */
+		if (route_in(&want[i], want + i + 1, n_want - i - 1, same_destination))
+			continue;
+		if (!route_in(&want[i], have, n_have, tun_nl_route_equal))
+			push_route(add, &want[i]);
+	}
+	for (size_t i = 0; i < n_have; i++)
+		if (owned_route(&have[i]) && !route_in(&have[i], want, n_want, same_destination))
+			push_route(remove, &have[i]);
+}
+
+static void diff_rules(const struct mesh_route_state *desired,
+                       const struct mesh_route_state *current, struct builder *add,
+                       struct builder *remove)
+{
+	const struct tun_nl_rule *want = desired->rules, *have = current->rules;
+
+	for (size_t i = 0; i < desired->n_rules; i++)
+		if (!rule_in(&want[i], want, i) && !rule_in(&want[i], have, current->n_rules))
+			push_rule(add, &want[i]);
+	for (size_t i = 0; i < current->n_rules; i++)
+		if (owned_rule(&have[i]) && !rule_in(&have[i], want, desired->n_rules))
+			push_rule(remove, &have[i]);
+}
+
+int mesh_apply_routes_diff(const struct mesh_route_state *desired,
+                           const struct mesh_route_state *current, struct mesh_route_plan *plan)
+{
+	struct builder add, remove;
+
+	memset(plan, 0, sizeof(*plan));
+	add = (struct builder){ .out = &plan->add };
+	remove = (struct builder){ .out = &plan->remove };
+	diff_routes(desired, current, &add, &remove);
+	diff_rules(desired, current, &add, &remove);
+	if (add.error || remove.error) {
+		mesh_route_plan_release(plan);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void mesh_route_state_release(struct mesh_route_state *state)
+{
+	free(state->routes);
+	free(state->rules);
+	memset(state, 0, sizeof(*state));
+}
+
+void mesh_route_plan_release(struct mesh_route_plan *plan)
+{
+	mesh_route_state_release(&plan->add);
+	mesh_route_state_release(&plan->remove);
+}
+
+int mesh_apply_routes_dump(struct tun_nl *nl, struct mesh_route_state *current)
+{
+	struct tun_nl_route *v6 = NULL, *all;
+	size_t n_v6 = 0;
+	int ret;
+
+	memset(current, 0, sizeof(*current));
+	ret = tun_nl_route_dump(nl, AF_INET, &current->routes, &current->n_routes);
+	if (ret == 0)
+		ret = tun_nl_route_dump(nl, AF_INET6, &v6, &n_v6);
+	if (ret == 0 && n_v6) {
+		all = realloc(current->routes, (current->n_routes + n_v6) * sizeof(*all));
+		if (!all) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		memcpy(all + current->n_routes, v6, n_v6 * sizeof(*all));
+		current->routes = all;
+		current->n_routes += n_v6;
+	}
+	if (ret == 0)
+		ret = tun_nl_rule_dump(nl, AF_UNSPEC, &current->rules, &current->n_rules);
+out:
+	free(v6);
+	if (ret < 0)
+		mesh_route_state_release(current);
+	return ret;
+}
+
+static char *describe_route(const struct tun_nl_route *route, char *buf, size_t size)
+{
+	char dst[INET6_ADDRSTRLEN] = "default", gw[INET6_ADDRSTRLEN] = "";
+	uint8_t family = tun_nl_route_family(route);
+
+	if (route->dst.family)
+		inet_ntop(family, route->dst.bytes, dst, sizeof(dst));
+	if (route->gw.family)
+		inet_ntop(family, route->gw.bytes, gw, sizeof(gw));
+	snprintf(buf, size, "%s/%u%s%s ifindex %d table %u", dst, route->dst_len,
+	         gw[0] ? " via " : "", gw, route->ifindex, route->table);
+	return buf;
+}
+
+static char *describe_rule(const struct tun_nl_rule *rule, char *buf, size_t size)
+{
+	char src[INET6_ADDRSTRLEN] = "all", dst[INET6_ADDRSTRLEN] = "all";
+
+	if (rule->src.family)
+		inet_ntop(rule->family, rule->src.bytes, src, sizeof(src));
+	if (rule->dst.family)
+		inet_ntop(rule->family, rule->dst.bytes, dst, sizeof(dst));
+	snprintf(buf, size, "from %s/%u to %s/%u%s%s lookup %u", src, rule->src_len, dst,
+	         rule->dst_len, rule->iif[0] ? " iif " : "", rule->iif, rule->table);
+	return buf;
+}
+
+/* Keep the first failure for the caller; later ones are only counted out. */
+static void failed(int *first, int ret, const char *what, const char *item, char *err,
+                   size_t err_size)
+{
+	if (*first)
+		return;
+	*first = ret;
+	snprintf(err, err_size, "%s %s: %s", what, item, strerror(-ret));
+}
+
+static int apply_plan(struct tun_nl *nl, const struct mesh_route_plan *plan,
+                      struct mesh_route_changes *changes, char *err, size_t err_size)
+{
+	char text[256];
+	int first = 0, ret;
+
+	for (size_t i = 0; i < plan->add.n_routes; i++) {
+		ret = tun_nl_route_replace(nl, &plan->add.routes[i]);
+		if (ret < 0)
+			failed(&first, ret, "replacing route",
+			       describe_route(&plan->add.routes[i], text, sizeof(text)), err,
+			       err_size);
+		changes->routes_replaced += ret == 0;
+	}
+	for (size_t i = 0; i < plan->add.n_rules; i++) {
+		ret = tun_nl_rule_add(nl, &plan->add.rules[i]);
+		if (ret < 0)
+			failed(&first, ret, "adding rule",
+			       describe_rule(&plan->add.rules[i], text, sizeof(text)), err,
+			       err_size);
+		changes->rules_added += ret == 0;
+	}
+	for (size_t i = 0; i < plan->remove.n_rules; i++) {
+		ret = tun_nl_rule_del(nl, &plan->remove.rules[i]);
+		if (ret < 0 && ret != -ENOENT)
+			failed(&first, ret, "deleting rule",
+			       describe_rule(&plan->remove.rules[i], text, sizeof(text)), err,
+			       err_size);
+		changes->rules_removed += ret == 0;
+	}
+	/* Routes go last: rules that still point at them are gone by now. */
+	for (size_t i = 0; i < plan->remove.n_routes; i++) {
+		ret = tun_nl_route_del(nl, &plan->remove.routes[i]);
+		if (ret < 0 && ret != -ESRCH)
+			failed(&first, ret, "deleting route",
+			       describe_route(&plan->remove.routes[i], text, sizeof(text)), err,
+			       err_size);
+		changes->routes_removed += ret == 0;
+	}
+	return first;
+}
+
+int mesh_apply_routes(struct tun_nl *nl, const struct mesh_route_state *desired,
+                      struct mesh_route_changes *changes, char *err, size_t err_size)
+{
+	struct mesh_route_state current;
+	struct mesh_route_plan plan;
+	struct mesh_route_changes ignored;
+	int ret;
+
+	if (!changes)
+		changes = &ignored;
+	memset(changes, 0, sizeof(*changes));
+	ret = mesh_apply_routes_dump(nl, &current);
+	if (ret < 0) {
+		snprintf(err, err_size, "reading routes and rules: %s", strerror(-ret));
+		return ret;
+	}
+	ret = mesh_apply_routes_diff(desired, &current, &plan);
+	if (ret < 0) {
+		snprintf(err, err_size, "comparing routes: %s", strerror(-ret));
+		goto out;
+	}
+	ret = apply_plan(nl, &plan, changes, err, err_size);
+	mesh_route_plan_release(&plan);
+out:
+	mesh_route_state_release(&current);
+	return ret;
+}

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mesh/apply_routes: the diff as a pure function (what is ours, what changes, what stays),
+ * then the applier against the kernel in a network namespace of the test's own: a first
+ * apply adds, a resync changes nothing, a route deleted behind our back comes back, a
+ * changed topology is replaced in place, and an empty state cleans up only what is ours.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "mesh/apply_routes.h"
+
+static struct tun_nl_ip ip(const char *text)
+{
+	struct tun_nl_ip out = { .family = strchr(text, ':') ? AF_INET6 : AF_INET };
+
+	assert_int_equal(inet_pton(out.family, text, out.bytes), 1);
+	return out;
+}
+
+static struct mesh_prefix prefix(const char *text)
+{
+	struct mesh_prefix out;
+
+	assert_int_equal(mesh_prefix_parse(text, &out), 0);
+	return out;
+}
+
+static struct mesh_addr addr(const char *text)
+{
+	struct mesh_addr out;
+
+	assert_int_equal(mesh_addr_parse(text, &out), 0);
+	return out;
+}
+
+static struct tun_nl_route ours(const char *dst, uint8_t len, const char *gw, uint32_t table)
+{
+	return (struct tun_nl_route){ .dst = ip(dst),
+		                      .dst_len = len,
+		                      .gw = gw ? ip(gw) : (struct tun_nl_ip){ 0 },
+		                      .ifindex = 2,
+		                      .table = table,
+		                      .protocol = MESH_APPLY_ROUTES_PROTOCOL,
+		                      .onlink = true };
+}
+
+static struct tun_nl_rule rule_to(const char *dst, uint32_t table, uint32_t priority)
+{
+	return (struct tun_nl_rule){
+		.family = AF_INET, .dst = ip(dst), .dst_len = 32, .table = table, .priority = priority
+	};
+}
+
+#define STATE(r, nr, u, nu) ((struct mesh_route_state){ (r), (nr), (u), (nu) })
+
+static void test_resync_with_nothing_changed_plans_nothing(void **state)
+{
+	struct tun_nl_route routes[] = { ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
+		                         ours("192.168.0.2", 32, "192.168.0.2", MESH_ROUTE_TABLE) };
+	struct tun_nl_rule want = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0);
+	struct tun_nl_rule have = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 32765);
+	struct mesh_route_plan plan;
+
+	(void)state;
+	assert_int_equal(mesh_apply_routes_diff(&STATE(routes, 2, &want, 1),
+	                                        &STATE(routes, 2, &have, 1), &plan),
+	                 0);
+	assert_int_equal(plan.add.n_routes + plan.add.n_rules, 0);
+	assert_int_equal(plan.remove.n_routes + plan.remove.n_rules, 0);
+	mesh_route_plan_release(&plan);
+}
+
+static void test_missing_route_is_replaced_and_changed_gateway_is_not_deleted(void **state)
+{
+	struct tun_nl_route want[] = { ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN),
+		                       ours("10.2.3.0", 24, "10.4.0.2", RT_TABLE_MAIN) };
+	struct tun_nl_route have[] = { ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN) };
+	struct mesh_route_plan plan;
+
+	(void)state;
+	assert_int_equal(mesh_apply_routes_diff(&STATE(want, 2, NULL, 0),
+	                                        &STATE(have, 1, NULL, 0), &plan),
+	                 0);
+	assert_int_equal(plan.add.n_routes, 2);
+	assert_true(tun_nl_route_equal(&plan.add.routes[0], &want[0]));
+	assert_true(tun_nl_route_equal(&plan.add.routes[1], &want[1]));
+	/* Replacing 10.2.2.0/24 overwrites the old gateway; deleting it would cut traffic. */
+	assert_int_equal(plan.remove.n_routes, 0);
+	mesh_route_plan_release(&plan);
+}
+
+static void test_only_our_routes_are_removed(void **state)
+{
+	struct tun_nl_route admin = ours("172.16.0.0", 16, "10.0.0.1", RT_TABLE_MAIN);
+	struct tun_nl_route kernel = ours("10.0.0.0", 24, NULL, RT_TABLE_MAIN);
+	struct tun_nl_route have[] = { admin, kernel,
+		                       ours("10.2.9.0", 24, "10.4.0.9", RT_TABLE_MAIN),
+		                       ours("192.168.0.9", 32, "192.168.0.9", MESH_ROUTE_TABLE) };
+	struct mesh_route_plan plan;
+
+	(void)state;
+	have[0].protocol = RTPROT_STATIC; /* an administrator's "proto static" route */
+	have[1].protocol = RTPROT_KERNEL;
+	have[3].protocol = RTPROT_STATIC; /* table 1107 is ours whatever the protocol */
+	assert_int_equal(mesh_apply_routes_diff(&STATE(NULL, 0, NULL, 0),
+	                                        &STATE(have, 4, NULL, 0), &plan),
+	                 0);
+	assert_int_equal(plan.add.n_routes, 0);
+	assert_int_equal(plan.remove.n_routes, 2);
+	assert_true(tun_nl_route_equal(&plan.remove.routes[0], &have[2]));
+	assert_true(tun_nl_route_equal(&plan.remove.routes[1], &have[3]));
+	mesh_route_plan_release(&plan);
+}
+
+static void test_foreign_route_to_our_destination_is_taken_over(void **state)
+{
+	struct tun_nl_route want = ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN);
+	struct tun_nl_route kilo = want;
+	struct mesh_route_plan plan;
+
+	(void)state;
+	kilo.protocol = RTPROT_STATIC; /* left by Kilo's Go agent */
+	assert_int_equal(mesh_apply_routes_diff(&STATE(&want, 1, NULL, 0),
+	                                        &STATE(&kilo, 1, NULL, 0), &plan),
+	                 0);
+	assert_int_equal(plan.add.n_routes, 1);
+	assert_int_equal(plan.add.routes[0].protocol, MESH_APPLY_ROUTES_PROTOCOL);
+	assert_int_equal(plan.remove.n_routes, 0);
+	mesh_route_plan_release(&plan);
+}
+
+static void test_same_destination_twice_keeps_the_last(void **state)
+{
+	struct tun_nl_route want[] = { ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
+		                       ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN) };
+	struct mesh_route_plan plan;
+
+	(void)state;
+	/* Whatever is there: if it is the last one, a resync must not flip it back and forth. */
+	assert_int_equal(mesh_apply_routes_diff(&STATE(want, 2, NULL, 0),
+	                                        &STATE(&want[1], 1, NULL, 0), &plan),
+	                 0);
+	assert_int_equal(plan.add.n_routes, 0);
+	assert_int_equal(plan.remove.n_routes, 0);
+	mesh_route_plan_release(&plan);
+}
+
+static void test_rules_are_added_once_and_stale_ones_of_table_1107_removed(void **state)
+{
+	struct tun_nl_rule want[] = { rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0),
+		                      rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0) };
+	struct tun_nl_rule have[] = { rule_to("192.168.0.3", MESH_ROUTE_TABLE, 32765),
+		                      rule_to("0.0.0.0", RT_TABLE_MAIN, 32766) };
+	struct mesh_route_plan plan;
+
+	(void)state;
+	have[1].dst = (struct tun_nl_ip){ 0 };
+	have[1].dst_len = 0;
+	assert_int_equal(mesh_apply_routes_diff(&STATE(NULL, 0, want, 2),
+	                                        &STATE(NULL, 0, have, 2), &plan),
+	                 0);
+	assert_int_equal(plan.add.n_rules, 1);
+	assert_true(tun_nl_rule_equal(&plan.add.rules[0], &want[0]));
+	assert_int_equal(plan.remove.n_rules, 1);
+	assert_int_equal(plan.remove.rules[0].priority, 32765); /* deleted exactly */
+	mesh_route_plan_release(&plan);
+}
+
+static void test_desired_state_resolves_roles_masks_and_names_the_main_table(void **state)
+{
+	struct mesh_route route = { .destination = prefix("10.2.2.7/24"),
+		                    .gateway = addr("10.4.0.2"),
+		                    .source = addr("192.168.0.1"),
+		                    .device = MESH_DEVICE_KILO,
+		                    .onlink = true };
+	struct mesh_rule rule = { .destination = prefix("192.168.0.2/32"),
+		                  .from_kilo = true,
+		                  .table = MESH_ROUTE_TABLE };
+	struct mesh_routes routes = { &route, 1, &rule, 1 };
+	struct mesh_route_links links = { .kilo = 7, .private_iface = 3, .kilo_name = "kilo0" };
+	struct tun_nl_ip network = ip("10.2.2.0");
+	struct mesh_route_state desired;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(mesh_apply_routes_desired(&routes, &links, &desired, err, sizeof(err)), 0);
+	assert_true(tun_nl_ip_equal(&desired.routes[0].dst, &network));
+	assert_int_equal(desired.routes[0].ifindex, 7);
+	assert_int_equal(desired.routes[0].table, RT_TABLE_MAIN);
+	assert_int_equal(desired.routes[0].protocol, MESH_APPLY_ROUTES_PROTOCOL);
+	assert_string_equal(desired.rules[0].iif, "kilo0");
+	assert_int_equal(desired.rules[0].table, MESH_ROUTE_TABLE);
+	mesh_route_state_release(&desired);
+
+	route.device = MESH_DEVICE_TUNNEL;
+	assert_int_equal(mesh_apply_routes_desired(&routes, &links, &desired, err, sizeof(err)),
+	                 -ENODEV);
+	assert_string_equal(err, "route \"10.2.2.7/24 via 10.4.0.2 dev tunnel onlink src "
+	                         "192.168.0.1\": the tunnel interface does not exist");
+	assert_null(desired.routes);
+}
+
+/* Against the kernel: an0 plays kilo0, an2 the private interface, an4 the tunnel. */
+
+struct kernel {
+	struct tun_nl *nl;
+	struct mesh_route_links links;
+};
+
+static int link_up(struct tun_nl *nl, const char *name, const char *address, uint8_t len)
+{
+	struct tun_nl_link link;
+	struct tun_nl_address a = { .ip = ip(address), .prefixlen = len };
+
+	if (tun_nl_link_get(nl, name, &link) < 0 || tun_nl_link_set(nl, link.ifindex, 1, 0) < 0)
+		return -1;
+	a.ifindex = link.ifindex;
+	return tun_nl_address_add(nl, &a) < 0 ? -1 : link.ifindex;
+}
+
+static int enter_namespace(void **state)
+{
+	static struct kernel k = { .links.kilo_name = "an0" };
+
+	if (unshare(CLONE_NEWNET) < 0 || tun_nl_open(&k.nl) < 0)
+		return -1;
+	if (system("ip link add an0 type veth peer name an1 && "
+	           "ip link add an2 type veth peer name an3 && "
+	           "ip link add an4 type veth peer name an5") != 0)
+		return -1;
+	k.links.kilo = link_up(k.nl, "an0", "10.4.0.1", 16);
+	k.links.private_iface = link_up(k.nl, "an2", "192.168.0.1", 24);
+	k.links.tunnel = link_up(k.nl, "an4", "10.2.1.1", 32);
+	if (k.links.kilo < 0 || k.links.private_iface < 0 || k.links.tunnel < 0 ||
+	    link_up(k.nl, "an0", "fd00:4::1", 64) < 0)
+		return -1;
+	*state = &k;
+	return 0;
+}
+
+static int leave_namespace(void **state)
+{
+	struct kernel *k = *state;
+
+	tun_nl_close(k->nl);
+	return 0;
+}
+
+/* A leader's kind of routes: other segments, a peer, the own location through the tunnel. */
+static struct mesh_route leader_routes[] = {
+	{ .destination = { { AF_INET, { 10, 2, 2, 0 } }, 24 },
+	  .gateway = { AF_INET, { 10, 4, 0, 2 } },
+	  .source = { AF_INET, { 192, 168, 0, 1 } },
+	  .device = MESH_DEVICE_KILO,
+	  .onlink = true },
+	{ .destination = { { AF_INET, { 10, 5, 0, 1 } }, 32 },
+	  .source = { AF_INET, { 192, 168, 0, 1 } },
+	  .device = MESH_DEVICE_KILO },
+	{ .destination = { { AF_INET, { 10, 2, 3, 0 } }, 24 },
+	  .gateway = { AF_INET, { 192, 168, 0, 3 } },
+	  .device = MESH_DEVICE_PRIVATE,
+	  .onlink = true },
+	{ .destination = { { AF_INET, { 192, 168, 0, 3 } }, 32 },
+	  .gateway = { AF_INET, { 192, 168, 0, 3 } },
+	  .source = { AF_INET, { 192, 168, 0, 1 } },
+	  .device = MESH_DEVICE_TUNNEL,
+	  .onlink = true,
+	  .table = MESH_ROUTE_TABLE },
+	{ .destination = { { AF_INET6, { 0xfd, 0, 0, 2 } }, 64 },
+	  .gateway = { AF_INET6, { 0xfd, 0, 0, 4, [15] = 2 } },
+	  .device = MESH_DEVICE_KILO,
+	  .onlink = true },
+};
+
+static struct mesh_rule leader_rules[] = {
+	{ .source = { { AF_INET, { 10, 2, 1, 0 } }, 24 },
+	  .destination = { { AF_INET, { 192, 168, 0, 3 } }, 32 },
+	  .table = MESH_ROUTE_TABLE },
+	{ .destination = { { AF_INET, { 192, 168, 0, 3 } }, 32 },
+	  .from_kilo = true,
+	  .table = MESH_ROUTE_TABLE },
+};
+
+static struct mesh_route_changes apply(struct kernel *k, const struct mesh_routes *routes)
+{
+	struct mesh_route_state desired;
+	struct mesh_route_changes changes;
+	char err[256] = "";
+
+	assert_int_equal(mesh_apply_routes_desired(routes, &k->links, &desired, err, sizeof(err)),
+	                 0);
+	if (mesh_apply_routes(k->nl, &desired, &changes, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	mesh_route_state_release(&desired);
+	return changes;
+}
+
+static size_t count_ours(struct kernel *k, size_t *n_rules)
+{
+	struct mesh_route_state current;
+	size_t n = 0;
+
+	assert_int_equal(mesh_apply_routes_dump(k->nl, &current), 0);
+	for (size_t i = 0; i < current.n_routes; i++)
+		n += current.routes[i].table == MESH_ROUTE_TABLE ||
+		     current.routes[i].protocol == MESH_APPLY_ROUTES_PROTOCOL;
+	*n_rules = 0;
+	for (size_t i = 0; i < current.n_rules; i++)
+		*n_rules += current.rules[i].table == MESH_ROUTE_TABLE;
+	mesh_route_state_release(&current);
+	return n;
+}
+
+static void test_applier_converges_and_resync_touches_nothing(void **state)
+{
+	struct kernel *k = *state;
+	struct mesh_routes routes = { leader_routes, 5, leader_rules, 2 };
+	struct mesh_route_changes c;
+	size_t n_rules;
+
+	c = apply(k, &routes);
+	assert_int_equal(c.routes_replaced, 5);
+	assert_int_equal(c.rules_added, 2);
+	assert_int_equal(count_ours(k, &n_rules), 5);
+	assert_int_equal(n_rules, 2);
+
+	c = apply(k, &routes);
+	assert_int_equal(c.routes_replaced + c.routes_removed + c.rules_added + c.rules_removed, 0);
+}
+
+static void test_route_deleted_behind_our_back_comes_back(void **state)
+{
+	struct kernel *k = *state;
+	struct mesh_routes routes = { leader_routes, 5, leader_rules, 2 };
+	struct mesh_route_state desired;
+	struct mesh_route_changes c;
+	char err[256];
+	size_t n_rules;
+
+	apply(k, &routes);
+	assert_int_equal(mesh_apply_routes_desired(&routes, &k->links, &desired, err, sizeof(err)),
+	                 0);
+	assert_int_equal(tun_nl_route_del(k->nl, &desired.routes[3]), 0);
+	assert_int_equal(tun_nl_rule_del(k->nl, &desired.rules[1]), 0);
+	mesh_route_state_release(&desired);
+	assert_int_equal(count_ours(k, &n_rules), 4);
+
+	c = apply(k, &routes);
+	assert_int_equal(c.routes_replaced, 1);
+	assert_int_equal(c.rules_added, 1);
+	assert_int_equal(c.routes_removed + c.rules_removed, 0);
+	assert_int_equal(count_ours(k, &n_rules), 5);
+	assert_int_equal(n_rules, 2);
+}
+
+static void test_changed_topology_replaces_and_removes_only_the_difference(void **state)
+{
+	struct kernel *k = *state;
+	struct mesh_route changed[3];
+	struct mesh_routes all = { leader_routes, 5, leader_rules, 2 };
+	struct mesh_routes fewer = { changed, 3, leader_rules, 1 };
+	struct mesh_route_changes c;
+	size_t n_rules;
+
+	apply(k, &all);
+	memcpy(changed, leader_routes, sizeof(changed));
+	changed[0].gateway.bytes[3] = 3; /* the segment's leader moved to 10.4.0.3 */
+	c = apply(k, &fewer);
+	assert_int_equal(c.routes_replaced, 1);
+	assert_int_equal(c.routes_removed, 2);
+	assert_int_equal(c.rules_added, 0);
+	assert_int_equal(c.rules_removed, 1);
+	assert_int_equal(count_ours(k, &n_rules), 3);
+	assert_int_equal(n_rules, 1);
+}
+
+static void test_clean_up_removes_ours_and_keeps_the_administrators(void **state)
+{
+	struct kernel *k = *state;
+	struct mesh_routes all = { leader_routes, 5, leader_rules, 2 };
+	struct tun_nl_route admin = { .dst = ip("172.16.0.0"),
+		                      .dst_len = 16,
+		                      .gw = ip("192.168.0.254"),
+		                      .ifindex = k->links.private_iface,
+		                      .table = RT_TABLE_MAIN,
+		                      .protocol = RTPROT_STATIC };
+	struct mesh_routes none = { 0 };
+	struct mesh_route_state current;
+	struct mesh_route_changes c;
+	size_t n_rules, found = 0;
+
+	apply(k, &all);
+	assert_int_equal(tun_nl_route_replace(k->nl, &admin), 0);
+	c = apply(k, &none);
+	assert_int_equal(c.routes_removed, 5);
+	assert_int_equal(c.rules_removed, 2);
+	assert_int_equal(count_ours(k, &n_rules), 0);
+	assert_int_equal(n_rules, 0);
+	assert_int_equal(mesh_apply_routes_dump(k->nl, &current), 0);
+	for (size_t i = 0; i < current.n_routes; i++)
+		found += tun_nl_route_equal(&current.routes[i], &admin);
+	mesh_route_state_release(&current);
+	assert_int_equal(found, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest diff[] = {
+		cmocka_unit_test(test_resync_with_nothing_changed_plans_nothing),
+		cmocka_unit_test(test_missing_route_is_replaced_and_changed_gateway_is_not_deleted),
+		cmocka_unit_test(test_only_our_routes_are_removed),
+		cmocka_unit_test(test_foreign_route_to_our_destination_is_taken_over),
+		cmocka_unit_test(test_same_destination_twice_keeps_the_last),
+		cmocka_unit_test(test_rules_are_added_once_and_stale_ones_of_table_1107_removed),
+		cmocka_unit_test(test_desired_state_resolves_roles_masks_and_names_the_main_table),
+	};
+	const struct CMUnitTest kernel[] = {
+		cmocka_unit_test(test_applier_converges_and_resync_touches_nothing),
+		cmocka_unit_test(test_route_deleted_behind_our_back_comes_back),
+		cmocka_unit_test(test_changed_topology_replaces_and_removes_only_the_difference),
+		cmocka_unit_test(test_clean_up_removes_ours_and_keeps_the_administrators),
+	};
+
+	return cmocka_run_group_tests_name("diff", diff, NULL, NULL) |
+	       cmocka_run_group_tests_name("kernel", kernel, enter_namespace, leave_namespace);
+}

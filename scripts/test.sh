@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds the release and the
-# sanitizer (ASan+UBSan) configurations, and runs every ctest stage in both.
-# Exits non-zero on any failure. Extra arguments go to ctest (-R '^unit_').
+# sanitizer (ASan+UBSan) configurations, and runs every ctest stage in both;
+# then builds the clang fuzz configuration and runs its fuzz_ stage (label
+# fuzz: each target for a few seconds). Exits non-zero on any failure. Extra
+# arguments go to ctest (-R '^unit_'), in the fuzz configuration too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -16,4 +18,8 @@ for config in release asan; do
   echo "=== test: $config"
   (cd "build/$config" && ctest --output-on-failure --timeout 900 "$@") || status=1
 done
+echo "=== build: fuzz"
+bash scripts/build.sh fuzz
+echo "=== test: fuzz"
+(cd build/fuzz && ctest --output-on-failure --timeout 900 -L '^fuzz$' "$@") || status=1
 exit $status

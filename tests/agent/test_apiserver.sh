@@ -287,7 +287,12 @@ test_expired_resource_versions_are_410() {
 	token=$(json "$WORK/page" 'doc["metadata"]["continue"]')
 	[ "$(json "$WORK/page" 'len(doc["items"])')" = 1 ] || fail "limit=1 returned more"
 	expect_output "next page" '"node-b"' curl -sf "$URL/api/v1/nodes?limit=1&continue=$token"
+	local past exact="resourceVersionMatch=Exact"
+	past=$(curl -sf "$URL/api/v1/nodes" | json - 'doc["metadata"]["resourceVersion"]')
 	kubectl annotate node node-b moved=1 >/dev/null
+	[ "$(curl -sf "$URL/api/v1/nodes?resourceVersion=$past&$exact" |
+		json - '[i["metadata"].get("annotations", {}).get("moved") for i in doc["items"]]')" = \
+		"[None, None]" ] || fail "an Exact list must show the objects as they were at $past"
 	curl -sf -X POST "$URL/_admin/compact" >/dev/null
 	watch_to "$WORK/expired" 1 2
 	wait "$WATCH_PID"
@@ -296,6 +301,8 @@ test_expired_resource_versions_are_410() {
 	local code
 	code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/nodes?limit=1&continue=$token")
 	[ "$code" = 410 ] || fail "expired continue: HTTP $code, want 410"
+	code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/nodes?resourceVersion=$past&$exact")
+	[ "$code" = 410 ] || fail "expired Exact list: HTTP $code, want 410"
 	kubectl delete node node-b >/dev/null
 }
 

@@ -99,12 +99,24 @@ def flag(query, name):
     return query.get(name, "").lower() in ("true", "t", "1")     # Go's ParseBool
 
 
+def exact_match(match, rv):
+    """resourceVersionMatch: True for Exact, False for NotOlderThan or none."""
+    if match and not rv:
+        raise ApiError(400, "resourceVersionMatch is forbidden unless resourceVersion is provided")
+    if match not in ("", "Exact", "NotOlderThan"):
+        raise ApiError(400, 'resourceVersionMatch "%s" is not supported' % match)
+    if match == "Exact" and rv == "0":
+        raise ApiError(400, 'resourceVersionMatch "Exact" is forbidden for resourceVersion "0"')
+    return match == "Exact"
+
+
 class ListOptions:
     def __init__(self, query):
         rv = query.get("resourceVersion", "")
         if rv not in ("", "0") and not re.fullmatch(r"\d+", rv):
             raise ApiError(400, "invalid resource version: %s" % rv)
         self.rv = int(rv) if rv not in ("", "0") else None
+        self.exact = exact_match(query.get("resourceVersionMatch", ""), rv)
         self.watch = flag(query, "watch")
         self.bookmarks = flag(query, "allowWatchBookmarks")
         self.initial_events = flag(query, "sendInitialEvents")

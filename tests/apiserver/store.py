@@ -62,17 +62,15 @@ class Store:
         with self.cond:
             return copy.deepcopy(self.objects[key].get(name))
 
-    def list(self, key, at_rv=None):
+    def list(self, key, at_rv=None, expired_message=None):
         """Objects sorted by name and the resourceVersion they are current at.
-        at_rv rebuilds an older state from the history (for list paging)."""
+        at_rv rebuilds an older state from the history (list paging, Exact
+        lists); older than the history it is expired_message, a 410."""
         with self.cond:
             items = dict(self.objects[key])
             if at_rv is not None and at_rv < self.rv:
                 if at_rv < self.compacted:
-                    raise apierrors.expired(
-                        "The provided continue parameter is too old to display a "
-                        "consistent list result. You can start a new list without "
-                        "the continue parameter.")
+                    raise apierrors.expired(expired_message)
                 for ev in reversed(self.history):
                     if ev.rv <= at_rv:
                         break

@@ -107,12 +107,20 @@ def get(req):
     return 200, req.present(obj)
 
 
+EXPIRED_CONTINUE = ("The provided continue parameter is too old to display a consistent "
+                    "list result. You can start a new list without the continue parameter.")
+EXPIRED_LIST = "The resourceVersion for the provided list is too old."
+
+
 def list_objects(req):
     opts = ListOptions(req.query)
-    at_rv, start = opts.token if opts.token else (None, "")
-    if at_rv is None:
+    start, expired = "", EXPIRED_LIST
+    if opts.token:
+        (at_rv, start), expired = opts.token, EXPIRED_CONTINUE
+    else:
         wait_until_current(req.store, opts.rv)
-    items, rv = req.store.list(req.resource.key, at_rv)
+        at_rv = opts.rv if opts.exact else None
+    items, rv = req.store.list(req.resource.key, at_rv, expired)
     items = [o for o in items if o["metadata"]["name"] > start and opts.matches(o)]
     meta = {"resourceVersion": str(rv)}
     if opts.limit and len(items) > opts.limit:

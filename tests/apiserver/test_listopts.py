@@ -54,6 +54,15 @@ class Options(unittest.TestCase):
             ListOptions({"resourceVersion": "abc"})
         self.assertEqual(ctx.exception.code, 400)
 
+    def test_resource_version_match_rules(self):
+        self.assertTrue(ListOptions({"resourceVersion": "5",
+                                     "resourceVersionMatch": "Exact"}).exact)
+        for query in ({"resourceVersionMatch": "Exact"},
+                      {"resourceVersion": "0", "resourceVersionMatch": "Exact"},
+                      {"resourceVersion": "5", "resourceVersionMatch": "Newest"}):
+            with self.assertRaises(ApiError, msg=query):
+                ListOptions(query)
+
     def test_continue_token_round_trip(self):
         self.assertEqual(decode_continue(encode_continue(7, "node-a")), (7, "node-a"))
         with self.assertRaises(ApiError):

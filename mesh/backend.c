@@ -69,11 +69,6 @@ int mesh_backend_decode(const struct mesh_backend *backend, const json_t *nodes,
 int mesh_backend_open(const struct mesh_backend_options *options, struct mesh_backend **backend)
 {
 	*backend = NULL;
-	if (!options->hostname || !*options->hostname) {
-		if (options->log)
-			options->log(options->log_ctx, LOG_ERR, "backend: no hostname given");
-		return -EINVAL;
-	}
 	if (options->kind == MESH_BACKEND_FILE)
 		return mesh_file_backend_open(options, backend);
 	return mesh_kube_backend_open(options, backend);
@@ -92,13 +87,18 @@ int mesh_backend_list(struct mesh_backend *backend, struct mesh_cluster *cluster
 
 static int annotate(struct mesh_backend *backend, json_t *annotations)
 {
+	const char *hostname = backend->options.hostname;
 	int ret = -ENOMEM;
 
-	if (annotations)
+	if (!hostname || !*hostname) {
+		mesh_backend_log(backend, LOG_ERR, "cannot annotate the own node: no hostname given");
+		ret = -EINVAL;
+	} else if (!annotations) {
+		mesh_backend_log(backend, LOG_ERR, "failed to annotate node %s: %s", hostname,
+		                 strerror(ENOMEM));
+	} else {
 		ret = backend->ops->annotate(backend, annotations);
-	else
-		mesh_backend_log(backend, LOG_ERR, "failed to annotate node %s: %s",
-		                 backend->options.hostname, strerror(ENOMEM));
+	}
 	json_decref(annotations);
 	return ret;
 }

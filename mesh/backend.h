@@ -27,7 +27,8 @@
  *
  * Every failure is reported once through options.log (never a token or a
  * key) and returned as a negative errno. The functions may be called from one
- * thread at a time.
+ * thread at a time. The strings in options are borrowed: they must outlive
+ * the backend.
  */
 #ifndef MESH_BACKEND_H
 #define MESH_BACKEND_H
@@ -50,7 +51,7 @@ struct mesh_backend_options {
 	const char *master;         /* kubernetes: API server URL override, or NULL */
 	const char *cluster_file;   /* file: path, "-" = standard input (no watch) */
 	const char *topology_label; /* NULL: MESH_DEFAULT_TOPOLOGY_LABEL */
-	const char *hostname;       /* own Node: the only one set/clean_up touch */
+	const char *hostname;       /* own Node, the only one set/clean_up touch; kgctl: NULL */
 	bool watch;                 /* follow changes (kg) or list once (kgctl) */
 	mesh_backend_log_fn *log;   /* NULL: messages are dropped */
 	void *log_ctx;

@@ -345,6 +345,15 @@ test_injected_faults() {
 	curl -sf -X POST -d '{"abort":true}' "$URL/_admin/close-watches" >/dev/null
 	timeout 5 tail --pid="$WATCH_PID" -f /dev/null || fail "an aborted watch stayed open"
 	if wait "$WATCH_PID"; then fail "an aborted watch must end without the final chunk"; fi
+	watch_to "$WORK/left" 0 30
+	[ "$(curl -sf "$URL/_admin/state" | json - 'doc["watches"]')" = 1 ] || fail "open watch not counted"
+	kill "$WATCH_PID"
+	wait "$WATCH_PID" || true
+	for _ in $(seq 30); do
+		[ "$(curl -sf "$URL/_admin/state" | json - 'doc["watches"]')" = 0 ] && return
+		sleep 0.1
+	done
+	fail "the server kept the watch of a client that left"
 }
 
 test_deleting_the_crd_deletes_its_peers() {

@@ -8,6 +8,7 @@ Go clients (kubectl) keep connections alive and decode watch events per chunk.
 """
 
 import json
+import select
 import socket
 import threading
 import traceback
@@ -104,6 +105,15 @@ class ChunkedStream:
         self.handler.wfile.write(b"0\r\n\r\n")
         self.handler.wfile.flush()
         self.handler.close_connection = True
+
+    def client_gone(self):
+        """Clients send nothing while they watch, so anything readable is
+        their end of the connection (EOF, or a TLS close_notify)."""
+        try:
+            readable, _, _ = select.select([self.handler.connection], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
 
     def abort(self):
         """Cut the connection mid-stream, as a lost network or a crash would."""

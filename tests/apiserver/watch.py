@@ -16,12 +16,14 @@ from apierrors import ApiError
 from verbs import wait_until_current
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+POLL = 1.0          # seconds between checks that the client is still there
 
 
 class Watch:
     def __init__(self, req, opts, stream, bookmark_interval, forced_timeout):
-        """stream has start(), send(event dict), finish() and abort(); forced_timeout
-        (seconds or None) ends the watch early, as a fault."""
+        """stream has start(), send(event dict), finish(), abort() and
+        client_gone(); forced_timeout (seconds or None) ends the watch early,
+        as a fault."""
         self.req = req
         self.opts = opts
         self.stream = stream
@@ -43,26 +45,32 @@ class Watch:
                     self.send("ADDED", obj)
             if opts.initial_events and opts.bookmarks:
                 self.bookmark(cursor, initial_end=True)
-            self.follow(cursor, epoch)
-            if self.req.store.aborted(epoch):
-                self.stream.abort()
-                return
+            ending = self.follow(cursor, epoch)
         except ApiError as err:
             self.stream.send({"type": "ERROR", "object": err.status()})
-        self.stream.finish()
+            ending = "finish"
+        if ending == "abort":
+            self.stream.abort()
+        elif ending == "finish":
+            self.stream.finish()
+        # "gone": nobody is left to tell
 
     def follow(self, cursor, epoch):
+        """Sends events until the watch ends; returns how to end the stream:
+        "finish", "abort" (cut, as a fault) or "gone" (the client left)."""
         next_bookmark = time.monotonic() + self.bookmark_interval
         while True:
             now = time.monotonic()
             if self.deadline is not None and now >= self.deadline:
-                return
-            wait = min(next_bookmark - now, 5.0,
-                       self.deadline - now if self.deadline is not None else 5.0)
+                return "finish"
+            if self.stream.client_gone():
+                return "gone"
+            wait = min(next_bookmark - now, POLL,
+                       self.deadline - now if self.deadline is not None else POLL)
             events, cursor = self.req.store.wait_events(self.req.resource.key, cursor,
                                                         epoch, max(wait, 0.0))
             if events is None:
-                return
+                return "abort" if self.req.store.aborted(epoch) else "finish"
             for ev in events:
                 self.translate(ev)
             if time.monotonic() >= next_bookmark:

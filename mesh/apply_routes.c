@@ -42,7 +42,7 @@ static void push_rule(struct builder *b, const struct tun_nl_rule *rule)
 
 static struct tun_nl_ip nl_ip(const struct mesh_addr *addr)
 {
-	struct tun_nl_ip ip = { .family = addr->family };
+	struct tun_nl_ip ip = {.family = addr->family};
 
 	memcpy(ip.bytes, addr->bytes, mesh_addr_len(addr));
 	return ip;
@@ -75,7 +75,7 @@ static const char *role_name(enum mesh_route_device device)
 }
 
 /* Role names for messages about routes and rules that could not be converted. */
-static const struct mesh_route_devices role_names = { "kilo", "private", "tunnel" };
+static const struct mesh_route_devices role_names = {"kilo", "private", "tunnel"};
 
 static int convert_route(const struct mesh_route *route, const struct mesh_route_links *links,
                          struct tun_nl_route *out, char *err, size_t err_size)
@@ -83,14 +83,14 @@ static int convert_route(const struct mesh_route *route, const struct mesh_route
 	struct mesh_prefix dst = mesh_prefix_masked(&route->destination);
 	char text[MESH_ROUTE_STRLEN];
 
-	*out = (struct tun_nl_route){ .dst = nl_ip(&dst.addr),
-		                      .dst_len = dst.cidr,
-		                      .gw = nl_ip(&route->gateway),
-		                      .src = nl_ip(&route->source),
-		                      .ifindex = role_ifindex(links, route->device),
-		                      .table = route->table ? route->table : RT_TABLE_MAIN,
-		                      .protocol = MESH_APPLY_ROUTES_PROTOCOL,
-		                      .onlink = route->onlink };
+	*out = (struct tun_nl_route){.dst = nl_ip(&dst.addr),
+	                             .dst_len = dst.cidr,
+	                             .gw = nl_ip(&route->gateway),
+	                             .src = nl_ip(&route->source),
+	                             .ifindex = role_ifindex(links, route->device),
+	                             .table = route->table ? route->table : RT_TABLE_MAIN,
+	                             .protocol = MESH_APPLY_ROUTES_PROTOCOL,
+	                             .onlink = route->onlink};
 	if (out->ifindex > 0)
 		return 0;
 	snprintf(err, err_size, "route \"%s\": %s does not exist",
@@ -105,12 +105,12 @@ static int convert_rule(const struct mesh_rule *rule, const struct mesh_route_li
 	struct mesh_prefix dst = mesh_prefix_masked(&rule->destination);
 	char text[MESH_ROUTE_STRLEN];
 
-	*out = (struct tun_nl_rule){ .family = src.addr.family ? src.addr.family : dst.addr.family,
-		                     .src = nl_ip(&src.addr),
-		                     .src_len = src.cidr,
-		                     .dst = nl_ip(&dst.addr),
-		                     .dst_len = dst.cidr,
-		                     .table = rule->table ? rule->table : RT_TABLE_MAIN };
+	*out = (struct tun_nl_rule){.family = src.addr.family ? src.addr.family : dst.addr.family,
+	                            .src = nl_ip(&src.addr),
+	                            .src_len = src.cidr,
+	                            .dst = nl_ip(&dst.addr),
+	                            .dst_len = dst.cidr,
+	                            .table = rule->table ? rule->table : RT_TABLE_MAIN};
 	if (rule->from_kilo)
 		memcpy(out->iif, links->kilo_name, IFNAMSIZ - 1);
 	if (out->family && (!rule->from_kilo || out->iif[0]))
@@ -124,7 +124,7 @@ int mesh_apply_routes_desired(const struct mesh_routes *routes,
                               const struct mesh_route_links *links,
                               struct mesh_route_state *desired, char *err, size_t err_size)
 {
-	struct builder b = { .out = desired };
+	struct builder b = {.out = desired};
 	struct tun_nl_route route;
 	struct tun_nl_rule rule;
 
@@ -159,9 +159,8 @@ static bool same_destination(const struct tun_nl_route *a, const struct tun_nl_r
 	       tun_nl_ip_equal(&a->dst, &b->dst) && a->dst_len == b->dst_len;
 }
 
-static bool route_in(const struct tun_nl_route *route, const struct tun_nl_route *routes,
-                     size_t n, bool (*match)(const struct tun_nl_route *,
-                                             const struct tun_nl_route *))
+static bool route_in(const struct tun_nl_route *route, const struct tun_nl_route *routes, size_t n,
+                     bool (*match)(const struct tun_nl_route *, const struct tun_nl_route *))
 {
 	for (size_t i = 0; i < n; i++)
 		if (match(route, &routes[i]))
@@ -216,8 +215,8 @@ int mesh_apply_routes_diff(const struct mesh_route_state *desired,
 	struct builder add, remove;
 
 	memset(plan, 0, sizeof(*plan));
-	add = (struct builder){ .out = &plan->add };
-	remove = (struct builder){ .out = &plan->remove };
+	add = (struct builder){.out = &plan->add};
+	remove = (struct builder){.out = &plan->remove};
 	diff_routes(desired, current, &add, &remove);
 	diff_rules(desired, current, &add, &remove);
 	if (add.error || remove.error) {

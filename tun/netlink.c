@@ -5,8 +5,8 @@
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
-#include <linux/if.h>
 #include <linux/fib_rules.h>
+#include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
@@ -104,7 +104,7 @@ static int collect_one(const struct nlmsghdr *nlh, void *data)
 int tun_nl_collect(struct tun_nl *nl, struct nlmsghdr *nlh, tun_nl_parse_fn parse, size_t size,
                    void **items, size_t *n)
 {
-	struct collect_ctx c = { .parse = parse, .size = size };
+	struct collect_ctx c = {.parse = parse, .size = size};
 	int ret = talk(nl, nlh, collect_one, &c);
 
 	if (c.error)
@@ -312,7 +312,7 @@ struct nlmsghdr *tun_nl_build_address(void *buf, uint16_t type, uint16_t extra_f
 /* Copy an address attribute of the expected length; anything else is ignored. */
 static void get_ip(const struct nlattr *attr, uint8_t family, struct tun_nl_ip *ip)
 {
-	struct tun_nl_ip parsed = { .family = family };
+	struct tun_nl_ip parsed = {.family = family};
 
 	if (!ip_len(&parsed) || mnl_attr_get_payload_len(attr) != ip_len(&parsed))
 		return;
@@ -339,7 +339,7 @@ static int address_attr(const struct nlattr *attr, void *data)
 int tun_nl_parse_address(const struct nlmsghdr *nlh, struct tun_nl_address *address)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	struct address_attrs a = { 0 };
+	struct address_attrs a = {0};
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
 		return -ENOMSG;
@@ -373,8 +373,8 @@ int tun_nl_address_add(struct tun_nl *nl, const struct tun_nl_address *address)
 
 	if (!ip_len(&address->ip))
 		return -EAFNOSUPPORT;
-	return tun_nl_request(nl, tun_nl_build_address(buf, RTM_NEWADDR,
-	                                               NLM_F_CREATE | NLM_F_REPLACE, address));
+	return tun_nl_request(
+	    nl, tun_nl_build_address(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, address));
 }
 
 int tun_nl_address_del(struct tun_nl *nl, const struct tun_nl_address *address)
@@ -526,8 +526,8 @@ int tun_nl_route_replace(struct tun_nl *nl, const struct tun_nl_route *route)
 
 	if (ret < 0)
 		return ret;
-	return tun_nl_request(nl, tun_nl_build_route(buf, RTM_NEWROUTE,
-	                                             NLM_F_CREATE | NLM_F_REPLACE, route));
+	return tun_nl_request(
+	    nl, tun_nl_build_route(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, route));
 }
 
 int tun_nl_route_del(struct tun_nl *nl, const struct tun_nl_route *route)
@@ -625,8 +625,8 @@ int tun_nl_rule_add(struct tun_nl *nl, const struct tun_nl_rule *rule)
 
 	if (rule->family != AF_INET && rule->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	return tun_nl_request(nl, tun_nl_build_rule(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL,
-	                                            rule));
+	return tun_nl_request(nl,
+	                      tun_nl_build_rule(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule));
 }
 
 int tun_nl_rule_del(struct tun_nl *nl, const struct tun_nl_rule *rule)

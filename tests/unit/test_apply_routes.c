@@ -24,7 +24,7 @@
 
 static struct tun_nl_ip ip(const char *text)
 {
-	struct tun_nl_ip out = { .family = strchr(text, ':') ? AF_INET6 : AF_INET };
+	struct tun_nl_ip out = {.family = strchr(text, ':') ? AF_INET6 : AF_INET};
 
 	assert_int_equal(inet_pton(out.family, text, out.bytes), 1);
 	return out;
@@ -48,36 +48,35 @@ static struct mesh_addr addr(const char *text)
 
 static struct tun_nl_route ours(const char *dst, uint8_t len, const char *gw, uint32_t table)
 {
-	return (struct tun_nl_route){ .dst = ip(dst),
-		                      .dst_len = len,
-		                      .gw = gw ? ip(gw) : (struct tun_nl_ip){ 0 },
-		                      .ifindex = 2,
-		                      .table = table,
-		                      .protocol = MESH_APPLY_ROUTES_PROTOCOL,
-		                      .onlink = true };
+	return (struct tun_nl_route){.dst = ip(dst),
+	                             .dst_len = len,
+	                             .gw = gw ? ip(gw) : (struct tun_nl_ip){0},
+	                             .ifindex = 2,
+	                             .table = table,
+	                             .protocol = MESH_APPLY_ROUTES_PROTOCOL,
+	                             .onlink = true};
 }
 
 static struct tun_nl_rule rule_to(const char *dst, uint32_t table, uint32_t priority)
 {
 	return (struct tun_nl_rule){
-		.family = AF_INET, .dst = ip(dst), .dst_len = 32, .table = table, .priority = priority
-	};
+	    .family = AF_INET, .dst = ip(dst), .dst_len = 32, .table = table, .priority = priority};
 }
 
-#define STATE(r, nr, u, nu) ((struct mesh_route_state){ (r), (nr), (u), (nu) })
+#define STATE(r, nr, u, nu) ((struct mesh_route_state){(r), (nr), (u), (nu)})
 
 static void test_resync_with_nothing_changed_plans_nothing(void **state)
 {
-	struct tun_nl_route routes[] = { ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
-		                         ours("192.168.0.2", 32, "192.168.0.2", MESH_ROUTE_TABLE) };
+	struct tun_nl_route routes[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
+	                                ours("192.168.0.2", 32, "192.168.0.2", MESH_ROUTE_TABLE)};
 	struct tun_nl_rule want = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0);
 	struct tun_nl_rule have = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 32765);
 	struct mesh_route_plan plan;
 
 	(void)state;
-	assert_int_equal(mesh_apply_routes_diff(&STATE(routes, 2, &want, 1),
-	                                        &STATE(routes, 2, &have, 1), &plan),
-	                 0);
+	assert_int_equal(
+	    mesh_apply_routes_diff(&STATE(routes, 2, &want, 1), &STATE(routes, 2, &have, 1), &plan),
+	    0);
 	assert_int_equal(plan.add.n_routes + plan.add.n_rules, 0);
 	assert_int_equal(plan.remove.n_routes + plan.remove.n_rules, 0);
 	mesh_route_plan_release(&plan);
@@ -85,15 +84,14 @@ static void test_resync_with_nothing_changed_plans_nothing(void **state)
 
 static void test_missing_route_is_replaced_and_changed_gateway_is_not_deleted(void **state)
 {
-	struct tun_nl_route want[] = { ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN),
-		                       ours("10.2.3.0", 24, "10.4.0.2", RT_TABLE_MAIN) };
-	struct tun_nl_route have[] = { ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN) };
+	struct tun_nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN),
+	                              ours("10.2.3.0", 24, "10.4.0.2", RT_TABLE_MAIN)};
+	struct tun_nl_route have[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN)};
 	struct mesh_route_plan plan;
 
 	(void)state;
-	assert_int_equal(mesh_apply_routes_diff(&STATE(want, 2, NULL, 0),
-	                                        &STATE(have, 1, NULL, 0), &plan),
-	                 0);
+	assert_int_equal(
+	    mesh_apply_routes_diff(&STATE(want, 2, NULL, 0), &STATE(have, 1, NULL, 0), &plan), 0);
 	assert_int_equal(plan.add.n_routes, 2);
 	assert_true(tun_nl_route_equal(&plan.add.routes[0], &want[0]));
 	assert_true(tun_nl_route_equal(&plan.add.routes[1], &want[1]));
@@ -106,18 +104,17 @@ static void test_only_our_routes_are_removed(void **state)
 {
 	struct tun_nl_route admin = ours("172.16.0.0", 16, "10.0.0.1", RT_TABLE_MAIN);
 	struct tun_nl_route kernel = ours("10.0.0.0", 24, NULL, RT_TABLE_MAIN);
-	struct tun_nl_route have[] = { admin, kernel,
-		                       ours("10.2.9.0", 24, "10.4.0.9", RT_TABLE_MAIN),
-		                       ours("192.168.0.9", 32, "192.168.0.9", MESH_ROUTE_TABLE) };
+	struct tun_nl_route have[] = {admin, kernel,
+	                              ours("10.2.9.0", 24, "10.4.0.9", RT_TABLE_MAIN),
+	                              ours("192.168.0.9", 32, "192.168.0.9", MESH_ROUTE_TABLE)};
 	struct mesh_route_plan plan;
 
 	(void)state;
 	have[0].protocol = RTPROT_STATIC; /* an administrator's "proto static" route */
 	have[1].protocol = RTPROT_KERNEL;
 	have[3].protocol = RTPROT_STATIC; /* table 1107 is ours whatever the protocol */
-	assert_int_equal(mesh_apply_routes_diff(&STATE(NULL, 0, NULL, 0),
-	                                        &STATE(have, 4, NULL, 0), &plan),
-	                 0);
+	assert_int_equal(
+	    mesh_apply_routes_diff(&STATE(NULL, 0, NULL, 0), &STATE(have, 4, NULL, 0), &plan), 0);
 	assert_int_equal(plan.add.n_routes, 0);
 	assert_int_equal(plan.remove.n_routes, 2);
 	assert_true(tun_nl_route_equal(&plan.remove.routes[0], &have[2]));
@@ -133,9 +130,8 @@ static void test_foreign_route_to_our_destination_is_taken_over(void **state)
 
 	(void)state;
 	kilo.protocol = RTPROT_STATIC; /* left by Kilo's Go agent */
-	assert_int_equal(mesh_apply_routes_diff(&STATE(&want, 1, NULL, 0),
-	                                        &STATE(&kilo, 1, NULL, 0), &plan),
-	                 0);
+	assert_int_equal(
+	    mesh_apply_routes_diff(&STATE(&want, 1, NULL, 0), &STATE(&kilo, 1, NULL, 0), &plan), 0);
 	assert_int_equal(plan.add.n_routes, 1);
 	assert_int_equal(plan.add.routes[0].protocol, MESH_APPLY_ROUTES_PROTOCOL);
 	assert_int_equal(plan.remove.n_routes, 0);
@@ -144,15 +140,15 @@ static void test_foreign_route_to_our_destination_is_taken_over(void **state)
 
 static void test_same_destination_twice_keeps_the_last(void **state)
 {
-	struct tun_nl_route want[] = { ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
-		                       ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN) };
+	struct tun_nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
+	                              ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN)};
 	struct mesh_route_plan plan;
 
 	(void)state;
 	/* Whatever is there: if it is the last one, a resync must not flip it back and forth. */
-	assert_int_equal(mesh_apply_routes_diff(&STATE(want, 2, NULL, 0),
-	                                        &STATE(&want[1], 1, NULL, 0), &plan),
-	                 0);
+	assert_int_equal(
+	    mesh_apply_routes_diff(&STATE(want, 2, NULL, 0), &STATE(&want[1], 1, NULL, 0), &plan),
+	    0);
 	assert_int_equal(plan.add.n_routes, 0);
 	assert_int_equal(plan.remove.n_routes, 0);
 	mesh_route_plan_release(&plan);
@@ -160,18 +156,17 @@ static void test_same_destination_twice_keeps_the_last(void **state)
 
 static void test_rules_are_added_once_and_stale_ones_of_table_1107_removed(void **state)
 {
-	struct tun_nl_rule want[] = { rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0),
-		                      rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0) };
-	struct tun_nl_rule have[] = { rule_to("192.168.0.3", MESH_ROUTE_TABLE, 32765),
-		                      rule_to("0.0.0.0", RT_TABLE_MAIN, 32766) };
+	struct tun_nl_rule want[] = {rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0),
+	                             rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0)};
+	struct tun_nl_rule have[] = {rule_to("192.168.0.3", MESH_ROUTE_TABLE, 32765),
+	                             rule_to("0.0.0.0", RT_TABLE_MAIN, 32766)};
 	struct mesh_route_plan plan;
 
 	(void)state;
-	have[1].dst = (struct tun_nl_ip){ 0 };
+	have[1].dst = (struct tun_nl_ip){0};
 	have[1].dst_len = 0;
-	assert_int_equal(mesh_apply_routes_diff(&STATE(NULL, 0, want, 2),
-	                                        &STATE(NULL, 0, have, 2), &plan),
-	                 0);
+	assert_int_equal(
+	    mesh_apply_routes_diff(&STATE(NULL, 0, want, 2), &STATE(NULL, 0, have, 2), &plan), 0);
 	assert_int_equal(plan.add.n_rules, 1);
 	assert_true(tun_nl_rule_equal(&plan.add.rules[0], &want[0]));
 	assert_int_equal(plan.remove.n_rules, 1);
@@ -181,16 +176,15 @@ static void test_rules_are_added_once_and_stale_ones_of_table_1107_removed(void 
 
 static void test_desired_state_resolves_roles_masks_and_names_the_main_table(void **state)
 {
-	struct mesh_route route = { .destination = prefix("10.2.2.7/24"),
-		                    .gateway = addr("10.4.0.2"),
-		                    .source = addr("192.168.0.1"),
-		                    .device = MESH_DEVICE_KILO,
-		                    .onlink = true };
-	struct mesh_rule rule = { .destination = prefix("192.168.0.2/32"),
-		                  .from_kilo = true,
-		                  .table = MESH_ROUTE_TABLE };
-	struct mesh_routes routes = { &route, 1, &rule, 1 };
-	struct mesh_route_links links = { .kilo = 7, .private_iface = 3, .kilo_name = "kilo0" };
+	struct mesh_route route = {.destination = prefix("10.2.2.7/24"),
+	                           .gateway = addr("10.4.0.2"),
+	                           .source = addr("192.168.0.1"),
+	                           .device = MESH_DEVICE_KILO,
+	                           .onlink = true};
+	struct mesh_rule rule = {
+	    .destination = prefix("192.168.0.2/32"), .from_kilo = true, .table = MESH_ROUTE_TABLE};
+	struct mesh_routes routes = {&route, 1, &rule, 1};
+	struct mesh_route_links links = {.kilo = 7, .private_iface = 3, .kilo_name = "kilo0"};
 	struct tun_nl_ip network = ip("10.2.2.0");
 	struct mesh_route_state desired;
 	char err[256] = "";
@@ -223,7 +217,7 @@ struct kernel {
 static int link_up(struct tun_nl *nl, const char *name, const char *address, uint8_t len)
 {
 	struct tun_nl_link link;
-	struct tun_nl_address a = { .ip = ip(address), .prefixlen = len };
+	struct tun_nl_address a = {.ip = ip(address), .prefixlen = len};
 
 	if (tun_nl_link_get(nl, name, &link) < 0 || tun_nl_link_set(nl, link.ifindex, 1, 0) < 0)
 		return -1;
@@ -233,7 +227,7 @@ static int link_up(struct tun_nl *nl, const char *name, const char *address, uin
 
 static int enter_namespace(void **state)
 {
-	static struct kernel k = { .links.kilo_name = "an0" };
+	static struct kernel k = {.links.kilo_name = "an0"};
 
 	if (unshare(CLONE_NEWNET) < 0 || tun_nl_open(&k.nl) < 0)
 		return -1;
@@ -261,37 +255,37 @@ static int leave_namespace(void **state)
 
 /* A leader's kind of routes: other segments, a peer, the own location through the tunnel. */
 static struct mesh_route leader_routes[] = {
-	{ .destination = { { AF_INET, { 10, 2, 2, 0 } }, 24 },
-	  .gateway = { AF_INET, { 10, 4, 0, 2 } },
-	  .source = { AF_INET, { 192, 168, 0, 1 } },
-	  .device = MESH_DEVICE_KILO,
-	  .onlink = true },
-	{ .destination = { { AF_INET, { 10, 5, 0, 1 } }, 32 },
-	  .source = { AF_INET, { 192, 168, 0, 1 } },
-	  .device = MESH_DEVICE_KILO },
-	{ .destination = { { AF_INET, { 10, 2, 3, 0 } }, 24 },
-	  .gateway = { AF_INET, { 192, 168, 0, 3 } },
-	  .device = MESH_DEVICE_PRIVATE,
-	  .onlink = true },
-	{ .destination = { { AF_INET, { 192, 168, 0, 3 } }, 32 },
-	  .gateway = { AF_INET, { 192, 168, 0, 3 } },
-	  .source = { AF_INET, { 192, 168, 0, 1 } },
-	  .device = MESH_DEVICE_TUNNEL,
-	  .onlink = true,
-	  .table = MESH_ROUTE_TABLE },
-	{ .destination = { { AF_INET6, { 0xfd, 0, 0, 2 } }, 64 },
-	  .gateway = { AF_INET6, { 0xfd, 0, 0, 4, [15] = 2 } },
-	  .device = MESH_DEVICE_KILO,
-	  .onlink = true },
+    {.destination = {{AF_INET, {10, 2, 2, 0}}, 24},
+     .gateway = {AF_INET, {10, 4, 0, 2}},
+     .source = {AF_INET, {192, 168, 0, 1}},
+     .device = MESH_DEVICE_KILO,
+     .onlink = true},
+    {.destination = {{AF_INET, {10, 5, 0, 1}}, 32},
+     .source = {AF_INET, {192, 168, 0, 1}},
+     .device = MESH_DEVICE_KILO},
+    {.destination = {{AF_INET, {10, 2, 3, 0}}, 24},
+     .gateway = {AF_INET, {192, 168, 0, 3}},
+     .device = MESH_DEVICE_PRIVATE,
+     .onlink = true},
+    {.destination = {{AF_INET, {192, 168, 0, 3}}, 32},
+     .gateway = {AF_INET, {192, 168, 0, 3}},
+     .source = {AF_INET, {192, 168, 0, 1}},
+     .device = MESH_DEVICE_TUNNEL,
+     .onlink = true,
+     .table = MESH_ROUTE_TABLE},
+    {.destination = {{AF_INET6, {0xfd, 0, 0, 2}}, 64},
+     .gateway = {AF_INET6, {0xfd, 0, 0, 4, [15] = 2}},
+     .device = MESH_DEVICE_KILO,
+     .onlink = true},
 };
 
 static struct mesh_rule leader_rules[] = {
-	{ .source = { { AF_INET, { 10, 2, 1, 0 } }, 24 },
-	  .destination = { { AF_INET, { 192, 168, 0, 3 } }, 32 },
-	  .table = MESH_ROUTE_TABLE },
-	{ .destination = { { AF_INET, { 192, 168, 0, 3 } }, 32 },
-	  .from_kilo = true,
-	  .table = MESH_ROUTE_TABLE },
+    {.source = {{AF_INET, {10, 2, 1, 0}}, 24},
+     .destination = {{AF_INET, {192, 168, 0, 3}}, 32},
+     .table = MESH_ROUTE_TABLE},
+    {.destination = {{AF_INET, {192, 168, 0, 3}}, 32},
+     .from_kilo = true,
+     .table = MESH_ROUTE_TABLE},
 };
 
 static struct mesh_route_changes apply(struct kernel *k, const struct mesh_routes *routes)
@@ -327,7 +321,7 @@ static size_t count_ours(struct kernel *k, size_t *n_rules)
 static void test_applier_converges_and_resync_touches_nothing(void **state)
 {
 	struct kernel *k = *state;
-	struct mesh_routes routes = { leader_routes, 5, leader_rules, 2 };
+	struct mesh_routes routes = {leader_routes, 5, leader_rules, 2};
 	struct mesh_route_changes c;
 	size_t n_rules;
 
@@ -344,7 +338,7 @@ static void test_applier_converges_and_resync_touches_nothing(void **state)
 static void test_route_deleted_behind_our_back_comes_back(void **state)
 {
 	struct kernel *k = *state;
-	struct mesh_routes routes = { leader_routes, 5, leader_rules, 2 };
+	struct mesh_routes routes = {leader_routes, 5, leader_rules, 2};
 	struct mesh_route_state desired;
 	struct mesh_route_changes c;
 	char err[256];
@@ -370,8 +364,8 @@ static void test_changed_topology_replaces_and_removes_only_the_difference(void 
 {
 	struct kernel *k = *state;
 	struct mesh_route changed[3];
-	struct mesh_routes all = { leader_routes, 5, leader_rules, 2 };
-	struct mesh_routes fewer = { changed, 3, leader_rules, 1 };
+	struct mesh_routes all = {leader_routes, 5, leader_rules, 2};
+	struct mesh_routes fewer = {changed, 3, leader_rules, 1};
 	struct mesh_route_changes c;
 	size_t n_rules;
 
@@ -390,14 +384,14 @@ static void test_changed_topology_replaces_and_removes_only_the_difference(void 
 static void test_clean_up_removes_ours_and_keeps_the_administrators(void **state)
 {
 	struct kernel *k = *state;
-	struct mesh_routes all = { leader_routes, 5, leader_rules, 2 };
-	struct tun_nl_route admin = { .dst = ip("172.16.0.0"),
-		                      .dst_len = 16,
-		                      .gw = ip("192.168.0.254"),
-		                      .ifindex = k->links.private_iface,
-		                      .table = RT_TABLE_MAIN,
-		                      .protocol = RTPROT_STATIC };
-	struct mesh_routes none = { 0 };
+	struct mesh_routes all = {leader_routes, 5, leader_rules, 2};
+	struct tun_nl_route admin = {.dst = ip("172.16.0.0"),
+	                             .dst_len = 16,
+	                             .gw = ip("192.168.0.254"),
+	                             .ifindex = k->links.private_iface,
+	                             .table = RT_TABLE_MAIN,
+	                             .protocol = RTPROT_STATIC};
+	struct mesh_routes none = {0};
 	struct mesh_route_state current;
 	struct mesh_route_changes c;
 	size_t n_rules, found = 0;
@@ -419,19 +413,19 @@ static void test_clean_up_removes_ours_and_keeps_the_administrators(void **state
 int main(void)
 {
 	const struct CMUnitTest diff[] = {
-		cmocka_unit_test(test_resync_with_nothing_changed_plans_nothing),
-		cmocka_unit_test(test_missing_route_is_replaced_and_changed_gateway_is_not_deleted),
-		cmocka_unit_test(test_only_our_routes_are_removed),
-		cmocka_unit_test(test_foreign_route_to_our_destination_is_taken_over),
-		cmocka_unit_test(test_same_destination_twice_keeps_the_last),
-		cmocka_unit_test(test_rules_are_added_once_and_stale_ones_of_table_1107_removed),
-		cmocka_unit_test(test_desired_state_resolves_roles_masks_and_names_the_main_table),
+	    cmocka_unit_test(test_resync_with_nothing_changed_plans_nothing),
+	    cmocka_unit_test(test_missing_route_is_replaced_and_changed_gateway_is_not_deleted),
+	    cmocka_unit_test(test_only_our_routes_are_removed),
+	    cmocka_unit_test(test_foreign_route_to_our_destination_is_taken_over),
+	    cmocka_unit_test(test_same_destination_twice_keeps_the_last),
+	    cmocka_unit_test(test_rules_are_added_once_and_stale_ones_of_table_1107_removed),
+	    cmocka_unit_test(test_desired_state_resolves_roles_masks_and_names_the_main_table),
 	};
 	const struct CMUnitTest kernel[] = {
-		cmocka_unit_test(test_applier_converges_and_resync_touches_nothing),
-		cmocka_unit_test(test_route_deleted_behind_our_back_comes_back),
-		cmocka_unit_test(test_changed_topology_replaces_and_removes_only_the_difference),
-		cmocka_unit_test(test_clean_up_removes_ours_and_keeps_the_administrators),
+	    cmocka_unit_test(test_applier_converges_and_resync_touches_nothing),
+	    cmocka_unit_test(test_route_deleted_behind_our_back_comes_back),
+	    cmocka_unit_test(test_changed_topology_replaces_and_removes_only_the_difference),
+	    cmocka_unit_test(test_clean_up_removes_ours_and_keeps_the_administrators),
 	};
 
 	return cmocka_run_group_tests_name("diff", diff, NULL, NULL) |

@@ -26,7 +26,7 @@
 
 static struct tun_nl_ip ip(const char *text)
 {
-	struct tun_nl_ip out = { .family = strchr(text, ':') ? AF_INET6 : AF_INET };
+	struct tun_nl_ip out = {.family = strchr(text, ':') ? AF_INET6 : AF_INET};
 
 	assert_int_equal(inet_pton(out.family, text, out.bytes), 1);
 	return out;
@@ -54,7 +54,7 @@ static int index_attr(const struct nlattr *attr, void *data)
 
 static struct attrs attrs_of(const struct nlmsghdr *nlh, size_t header)
 {
-	struct attrs a = { 0 };
+	struct attrs a = {0};
 
 	assert_int_equal(mnl_attr_parse(nlh, header, index_attr, &a), MNL_CB_OK);
 	return a;
@@ -64,12 +64,11 @@ static void test_ipip_link_is_created_with_kind_ipip_and_mtu(void **state)
 {
 	char buf[TUN_NL_BUFSIZE];
 	struct nlmsghdr *nlh = tun_nl_build_link_ipip(buf, "tunl0", 1480);
-	struct attrs a = attrs_of(nlh, sizeof(struct ifinfomsg)), info = { 0 };
+	struct attrs a = attrs_of(nlh, sizeof(struct ifinfomsg)), info = {0};
 
 	(void)state;
 	assert_int_equal(nlh->nlmsg_type, RTM_NEWLINK);
-	assert_int_equal(nlh->nlmsg_flags,
-	                 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
 	assert_string_equal(mnl_attr_get_str(a.at[IFLA_IFNAME]), "tunl0");
 	assert_int_equal(mnl_attr_get_u32(a.at[IFLA_MTU]), 1480);
 	assert_non_null(a.at[IFLA_LINKINFO]);
@@ -101,17 +100,17 @@ static void test_link_set_touches_only_what_is_asked(void **state)
 
 static void test_route_in_table_1107_goes_in_rta_table(void **state)
 {
-	const struct tun_nl_route route = { .dst = ip("10.2.2.0"),
-		                            .dst_len = 24,
-		                            .gw = ip("10.4.0.2"),
-		                            .src = ip("192.168.0.1"),
-		                            .ifindex = 5,
-		                            .table = 1107,
-		                            .protocol = RTPROT_STATIC,
-		                            .onlink = true };
+	const struct tun_nl_route route = {.dst = ip("10.2.2.0"),
+	                                   .dst_len = 24,
+	                                   .gw = ip("10.4.0.2"),
+	                                   .src = ip("192.168.0.1"),
+	                                   .ifindex = 5,
+	                                   .table = 1107,
+	                                   .protocol = RTPROT_STATIC,
+	                                   .onlink = true};
 	char buf[TUN_NL_BUFSIZE];
-	struct nlmsghdr *nlh = tun_nl_build_route(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
-	                                          &route);
+	struct nlmsghdr *nlh =
+	    tun_nl_build_route(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &route);
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct attrs a = attrs_of(nlh, sizeof(*rtm));
 
@@ -133,8 +132,7 @@ static void test_route_in_table_1107_goes_in_rta_table(void **state)
 static void test_route_without_gateway_is_link_scoped_and_delete_matches_any_scope(void **state)
 {
 	const struct tun_nl_route route = {
-		.dst = ip("fd00:5::"), .dst_len = 64, .ifindex = 3, .table = RT_TABLE_MAIN
-	};
+	    .dst = ip("fd00:5::"), .dst_len = 64, .ifindex = 3, .table = RT_TABLE_MAIN};
 	char buf[TUN_NL_BUFSIZE];
 	struct nlmsghdr *nlh = tun_nl_build_route(buf, RTM_NEWROUTE, 0, &route);
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
@@ -154,38 +152,37 @@ static void test_route_without_gateway_is_link_scoped_and_delete_matches_any_sco
 
 static void test_route_parses_back_to_itself(void **state)
 {
-	const struct tun_nl_route route = { .dst = ip("fd00:2::"),
-		                            .dst_len = 64,
-		                            .gw = ip("fd00:4::2"),
-		                            .ifindex = 9,
-		                            .table = 1107,
-		                            .protocol = 99,
-		                            .onlink = true };
+	const struct tun_nl_route route = {.dst = ip("fd00:2::"),
+	                                   .dst_len = 64,
+	                                   .gw = ip("fd00:4::2"),
+	                                   .ifindex = 9,
+	                                   .table = 1107,
+	                                   .protocol = 99,
+	                                   .onlink = true};
 	char buf[TUN_NL_BUFSIZE];
 	struct tun_nl_route parsed;
 
 	(void)state;
-	assert_int_equal(tun_nl_parse_route(tun_nl_build_route(buf, RTM_NEWROUTE, 0, &route),
-	                                    &parsed),
-	                 0);
+	assert_int_equal(
+	    tun_nl_parse_route(tun_nl_build_route(buf, RTM_NEWROUTE, 0, &route), &parsed), 0);
 	assert_true(tun_nl_route_equal(&parsed, &route));
 	parsed.onlink = false;
 	assert_false(tun_nl_route_equal(&parsed, &route));
 	/* A deletion is not a route. */
-	assert_int_equal(tun_nl_parse_route(tun_nl_build_route(buf, RTM_DELROUTE, 0, &route),
-	                                    &parsed),
-	                 -ENOMSG);
+	assert_int_equal(
+	    tun_nl_parse_route(tun_nl_build_route(buf, RTM_DELROUTE, 0, &route), &parsed), -ENOMSG);
 }
 
 static void test_rule_carries_selectors_table_and_iif(void **state)
 {
-	const struct tun_nl_rule rule = { .family = AF_INET,
-		                          .dst = ip("192.168.0.2"),
-		                          .dst_len = 32,
-		                          .iif = "kilo0",
-		                          .table = 1107 };
+	const struct tun_nl_rule rule = {.family = AF_INET,
+	                                 .dst = ip("192.168.0.2"),
+	                                 .dst_len = 32,
+	                                 .iif = "kilo0",
+	                                 .table = 1107};
 	char buf[TUN_NL_BUFSIZE];
-	struct nlmsghdr *nlh = tun_nl_build_rule(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule);
+	struct nlmsghdr *nlh =
+	    tun_nl_build_rule(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule);
 	struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 	struct attrs a = attrs_of(nlh, sizeof(*frh));
 	struct tun_nl_rule parsed;
@@ -206,7 +203,7 @@ static void test_rule_carries_selectors_table_and_iif(void **state)
 
 static void test_address_sets_local_and_address(void **state)
 {
-	const struct tun_nl_address address = { .ifindex = 4, .ip = ip("10.2.1.1"), .prefixlen = 32 };
+	const struct tun_nl_address address = {.ifindex = 4, .ip = ip("10.2.1.1"), .prefixlen = 32};
 	char buf[TUN_NL_BUFSIZE];
 	struct nlmsghdr *nlh = tun_nl_build_address(buf, RTM_NEWADDR, NLM_F_CREATE, &address);
 	struct attrs a = attrs_of(nlh, sizeof(struct ifaddrmsg));
@@ -271,8 +268,8 @@ static void test_address_is_added_dumped_and_deleted(void **state)
 {
 	struct tun_nl *nl = *state;
 	struct tun_nl_link link;
-	struct tun_nl_address v4 = { .ip = ip("10.9.0.1"), .prefixlen = 24 };
-	struct tun_nl_address v6 = { .ip = ip("fd00:9::1"), .prefixlen = 64 };
+	struct tun_nl_address v4 = {.ip = ip("10.9.0.1"), .prefixlen = 24};
+	struct tun_nl_address v6 = {.ip = ip("fd00:9::1"), .prefixlen = 64};
 
 	assert_int_equal(tun_nl_link_get(nl, "an0", &link), 0);
 	v4.ifindex = v6.ifindex = link.ifindex;
@@ -302,14 +299,14 @@ static void test_route_is_replaced_dumped_and_deleted_in_table_1107(void **state
 {
 	struct tun_nl *nl = *state;
 	struct tun_nl_link link;
-	struct tun_nl_address own = { .ip = ip("10.9.0.1"), .prefixlen = 24 };
-	struct tun_nl_route route = { .dst = ip("10.8.0.0"),
-		                      .dst_len = 24,
-		                      .gw = ip("10.7.0.2"),
-		                      .src = ip("10.9.0.1"),
-		                      .table = 1107,
-		                      .protocol = RTPROT_STATIC,
-		                      .onlink = true };
+	struct tun_nl_address own = {.ip = ip("10.9.0.1"), .prefixlen = 24};
+	struct tun_nl_route route = {.dst = ip("10.8.0.0"),
+	                             .dst_len = 24,
+	                             .gw = ip("10.7.0.2"),
+	                             .src = ip("10.9.0.1"),
+	                             .table = 1107,
+	                             .protocol = RTPROT_STATIC,
+	                             .onlink = true};
 
 	assert_int_equal(tun_nl_link_get(nl, "an0", &link), 0);
 	assert_int_equal(tun_nl_link_set(nl, link.ifindex, 1, 0), 0);
@@ -328,8 +325,7 @@ static void test_ipv6_route_without_gateway(void **state)
 	struct tun_nl *nl = *state;
 	struct tun_nl_link link;
 	struct tun_nl_route route = {
-		.dst = ip("fd00:8::"), .dst_len = 64, .table = RT_TABLE_MAIN, .protocol = 99
-	};
+	    .dst = ip("fd00:8::"), .dst_len = 64, .table = RT_TABLE_MAIN, .protocol = 99};
 
 	assert_int_equal(tun_nl_link_get(nl, "an0", &link), 0);
 	assert_int_equal(tun_nl_link_set(nl, link.ifindex, 1, 0), 0);
@@ -359,13 +355,13 @@ static size_t count_rules(struct tun_nl *nl, const struct tun_nl_rule *want, uin
 static void test_rule_is_added_dumped_and_deleted(void **state)
 {
 	struct tun_nl *nl = *state;
-	struct tun_nl_rule rule = { .family = AF_INET,
-		                    .src = ip("10.2.1.0"),
-		                    .src_len = 24,
-		                    .dst = ip("192.168.0.2"),
-		                    .dst_len = 32,
-		                    .iif = "an0",
-		                    .table = 1107 };
+	struct tun_nl_rule rule = {.family = AF_INET,
+	                           .src = ip("10.2.1.0"),
+	                           .src_len = 24,
+	                           .dst = ip("192.168.0.2"),
+	                           .dst_len = 32,
+	                           .iif = "an0",
+	                           .table = 1107};
 	uint32_t priority = 0;
 
 	assert_int_equal(tun_nl_rule_add(nl, &rule), 0);
@@ -379,20 +375,21 @@ static void test_rule_is_added_dumped_and_deleted(void **state)
 int main(void)
 {
 	const struct CMUnitTest messages[] = {
-		cmocka_unit_test(test_ipip_link_is_created_with_kind_ipip_and_mtu),
-		cmocka_unit_test(test_link_set_touches_only_what_is_asked),
-		cmocka_unit_test(test_route_in_table_1107_goes_in_rta_table),
-		cmocka_unit_test(test_route_without_gateway_is_link_scoped_and_delete_matches_any_scope),
-		cmocka_unit_test(test_route_parses_back_to_itself),
-		cmocka_unit_test(test_rule_carries_selectors_table_and_iif),
-		cmocka_unit_test(test_address_sets_local_and_address),
+	    cmocka_unit_test(test_ipip_link_is_created_with_kind_ipip_and_mtu),
+	    cmocka_unit_test(test_link_set_touches_only_what_is_asked),
+	    cmocka_unit_test(test_route_in_table_1107_goes_in_rta_table),
+	    cmocka_unit_test(
+	        test_route_without_gateway_is_link_scoped_and_delete_matches_any_scope),
+	    cmocka_unit_test(test_route_parses_back_to_itself),
+	    cmocka_unit_test(test_rule_carries_selectors_table_and_iif),
+	    cmocka_unit_test(test_address_sets_local_and_address),
 	};
 	const struct CMUnitTest kernel[] = {
-		cmocka_unit_test(test_link_is_found_set_up_and_resized),
-		cmocka_unit_test(test_address_is_added_dumped_and_deleted),
-		cmocka_unit_test(test_route_is_replaced_dumped_and_deleted_in_table_1107),
-		cmocka_unit_test(test_ipv6_route_without_gateway),
-		cmocka_unit_test(test_rule_is_added_dumped_and_deleted),
+	    cmocka_unit_test(test_link_is_found_set_up_and_resized),
+	    cmocka_unit_test(test_address_is_added_dumped_and_deleted),
+	    cmocka_unit_test(test_route_is_replaced_dumped_and_deleted_in_table_1107),
+	    cmocka_unit_test(test_ipv6_route_without_gateway),
+	    cmocka_unit_test(test_rule_is_added_dumped_and_deleted),
 	};
 
 	return cmocka_run_group_tests_name("messages", messages, NULL, NULL) |

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Converge iptables and ip6tables on the rule set of mesh/iptables.h by diff.
+ *
+ * Ours are the chains named KILO-* and, in other chains, the rules whose comment starts with
+ * "Kilo: " (so rules left by Kilo's Go agent are adopted, not duplicated). Each apply reads the
+ * tables with iptables-save, plans the difference as iptables-restore --noflush input (a pure
+ * function) and runs it only when there is one, so a resync with nothing changed writes
+ * nothing. A chain of ours whose rules differ is rewritten whole in one atomic restore;
+ * missing prepend rules are inserted at the top, appended rules re-appended from the first
+ * that differs, rules no longer desired deleted. An empty rule set removes all of ours. The
+ * programs are run from PATH with the input on stdin; a missing one is a clear error.
+ */
+#ifndef MESH_APPLY_IPTABLES_H
+#define MESH_APPLY_IPTABLES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mesh/iptables.h"
+
+#define MESH_APPLY_IPTABLES_ERRLEN 512
+
+/*
+ * The iptables-restore --noflush input that takes the tables in saved (iptables-save output
+ * of one family) to the rules of ruleset of that family. *script is a heap string, "" when
+ * nothing differs. Rules are written as iptables-save prints them, so they compare as text.
+ */
+int mesh_apply_iptables_plan(const struct mesh_iptables_ruleset *ruleset, uint8_t family,
+                             const char *saved, char **script);
+
+/*
+ * Apply ruleset for IPv4 and, if ipv6, for IPv6 (Kilo uses a no-op there when the kernel has
+ * IPv6 disabled). *changed (may be NULL) tells whether anything was written.
+ */
+int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, bool *changed,
+                        char *err, size_t err_size);
+
+#endif /* MESH_APPLY_IPTABLES_H */

@@ -20,10 +20,6 @@
 #include "wg/uapi_server.h"
 #include "wg/wg.h"
 
-#ifndef KILO_VERSION
-#define KILO_VERSION "0.1.0"
-#endif
-
 struct daemon {
 	char ifname[IFNAMSIZ];
 	bool foreground;

@@ -1,20 +1,21 @@
 # harness.sh - the fixture of the kernel interop tests (sourced by test_*.sh).
 #
-# Host side: network namespace kv-PID holding the implementation under test
-# ($IMPL, default $KILO_BIN/kwg) on interface kvwgPID, listening on
-# $HOST_IP:$HOST_PORT, tunnel 10.77.0.1/24 + fd77::1/64, MTU 1420.
+# Host side: network namespace kv-PID with instances of the implementation
+# under test ($IMPL, default $KILO_BIN/kwg); the main one is on $IFACE
+# (kvwgPID), $HOST_IP:$HOST_PORT, tunnel 10.77.0.1/24 + fd77::1/64, MTU 1420.
 # VM side: the kernel's wg0 on $VM_IP:$VM_PORT, tunnel 10.77.0.2/24 +
 # fd77::2/64. kv_begin boots both and arranges the cleanup; kv_fail prints
 # both sides' state, the kernel log and the IUT's log, then exits 1.
 # The kernel logs every handshake message it sends and receives (dynamic
 # debug), which is how the tests tell who initiated.
 # Another implementation can stand in for kwg to check the tests themselves:
-#   IMPL=/usr/bin/wireguard-go bash tests/kernel/test_handshake.sh
+#   IMPL=/usr/bin/wireguard-go bash tests/kernel/test_traffic.sh
 
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/vm.sh"
 
 IMPL=${IMPL:-${KILO_BIN:-}/kwg}
+IUT=$(basename "$IMPL")
 NS=kv-$$
 IFACE=kvwg$$
 HOST_IP=10.99.0.1
@@ -28,22 +29,28 @@ VM_TUN_IP6=fd77::2
 VM_ALLOWED=$VM_TUN_IP/32,$VM_TUN_IP6/128
 HOST_ALLOWED=$HOST_TUN_IP/32,$HOST_TUN_IP6/128
 KEYS=$VM_RUN/keys
+KV_SPAWNED=()
+KV_IMPLS=()
 
 kv_log() { printf '[kernel %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 on_host() { ip netns exec "$NS" "$@"; }
 
 kv_diag() {
-	local VM_EXEC_TIMEOUT=10
-	kv_log "--- wg show (host, $IMPL)"
-	on_host wg show "$IFACE" >&2
+	local VM_EXEC_TIMEOUT=10 impl
+	for impl in "${KV_IMPLS[@]}"; do
+		kv_log "--- wg show (host, $IUT)"
+		on_host wg show "${impl#*:}" >&2
+	done
 	kv_log "--- wg show (VM, kernel)"
 	vm_exec wg show >&2
 	kv_log "--- kernel log (VM dmesg, tail)"
 	vm_exec 'dmesg | tail -n 40' >&2
 	kv_log "--- VM console (tail)"
 	vm_console_tail 20 >&2
-	kv_log "--- $IMPL log (tail)"
-	tail -n 30 "$VM_RUN/impl.log" >&2
+	for impl in "${KV_IMPLS[@]}"; do
+		kv_log "--- $IUT ${impl#*:} log (tail)"
+		tail -n 30 "$VM_RUN/${impl#*:}.log" >&2
+	done
 }
 
 kv_fail() {
@@ -52,50 +59,86 @@ kv_fail() {
 	exit 1
 }
 
-# kv_case TITLE: starts a case with an empty kernel log.
+# kv_case TITLE: starts a case; kv_vm_log_count counts from here.
 kv_case() {
 	kv_log "=== $*"
-	vm_exec 'dmesg -c > /dev/null' || kv_fail "VM shell unreachable"
+	vm_exec 'echo KV-CASE > /dev/kmsg' || kv_fail "VM shell unreachable"
+}
+
+# kv_vm_log_count REGEX [MARK]: matching kernel log lines since the last
+# line with MARK (default: the start of the case).
+kv_vm_log_count() {
+	vm_exec "dmesg | awk '/${2:-KV-CASE}/ { n = 0 } /$1/ { n++ } END { print n + 0 }'"
 }
 
 kv_key_pair() {
 	wg genkey > "$KEYS/$1.key" && wg pubkey < "$KEYS/$1.key" > "$KEYS/$1.pub"
 }
 
-kv_start_impl() {
-	[ -x "$IMPL" ] || kv_fail "implementation under test '$IMPL' is not an executable (set IMPL or KILO_BIN)"
-	on_host env WG_PROCESS_FOREGROUND=1 "$IMPL" -f "$IFACE" > "$VM_RUN/impl.log" 2>&1 &
-	IMPL_PID=$!
-	local i
-	for i in $(seq 50); do
-		on_host wg show "$IFACE" > /dev/null 2>&1 && break
-		sleep 0.1
-	done
-	on_host ip link set "$IFACE" mtu 1420 up &&
-		on_host ip addr add "$HOST_TUN_IP/24" dev "$IFACE" &&
-		on_host ip addr add "$HOST_TUN_IP6/64" dev "$IFACE" nodad ||
-		kv_fail "$IMPL did not bring up $IFACE"
+# kv_spawn CMD...: runs the command (not a function) in the background in a
+# process group of its own, which kv_end kills if it is still running, and
+# sets SPAWNED to its pid.
+kv_spawn() {
+	setsid "$@" &
+	SPAWNED=$!
+	KV_SPAWNED+=("$SPAWNED")
 }
 
-# The IUT must also exit cleanly: a sanitizer report in its log fails the test.
-kv_stop_impl() {
-	[ -n "${IMPL_PID:-}" ] || return 0
-	kill "$IMPL_PID" 2> /dev/null && wait "$IMPL_PID"
-	IMPL_PID=
-	rm -f "/var/run/wireguard/$IFACE.sock"
-	! grep -E -A 30 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$VM_RUN/impl.log" >&2
+# kv_start_impl IFNAME CIDR...: an instance of the IUT on IFNAME, up with
+# MTU 1420 and the addresses.
+kv_start_impl() {
+	local ifname=$1 i
+	shift
+	[ -x "$IMPL" ] || kv_fail "implementation under test '$IMPL' is not an executable (set IMPL or KILO_BIN)"
+	kv_spawn ip netns exec "$NS" env WG_PROCESS_FOREGROUND=1 "$IMPL" -f "$ifname" > "$VM_RUN/$ifname.log" 2>&1
+	KV_IMPLS+=("$SPAWNED:$ifname")
+	for i in $(seq 50); do
+		on_host wg show "$ifname" > /dev/null 2>&1 && break
+		sleep 0.1
+	done
+	on_host ip link set "$ifname" mtu 1420 up || kv_fail "$IUT did not bring up $ifname"
+	for i in "$@"; do
+		on_host ip addr add "$i" dev "$ifname" || kv_fail "cannot add $i to $ifname"
+	done
+}
+
+# Every IUT instance must also exit cleanly on SIGTERM: a sanitizer report
+# in its log fails the test.
+kv_stop_impls() {
+	local impl ok=0
+	for impl in "${KV_IMPLS[@]}"; do
+		kill "${impl%%:*}" 2> /dev/null && wait "${impl%%:*}"
+		rm -f "/var/run/wireguard/${impl#*:}.sock"
+		grep -E -A 30 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$VM_RUN/${impl#*:}.log" >&2 && ok=1
+	done
+	KV_IMPLS=()
+	return $ok
 }
 
 kv_end() {
-	local status=$?
-	kv_stop_impl || { kv_log "FAIL: $IMPL reported memory errors"; status=1; }
+	local status=$? pid
+	kv_stop_impls || { kv_log "FAIL: $IUT reported memory errors"; status=1; }
+	for pid in "${KV_SPAWNED[@]}"; do kill -- "-$pid" 2> /dev/null; done
 	vm_stop
 	ip netns del "$NS" 2> /dev/null
 	rm -rf "$VM_RUN"
 	exit "$status"
 }
 
-# Boots the VM, starts the IUT, and creates the kernel's wg0 (no peer yet).
+# kv_vm_iface NAME CIDR...: a kernel WireGuard interface in the VM, up.
+kv_vm_iface() {
+	local name=$1 cmd="ip link add $1 type wireguard" cidr
+	shift
+	for cidr in "$@"; do cmd+=" && ip addr add $cidr dev $name"; done
+	vm_exec "$cmd && ip link set $name up" || kv_fail "cannot create the kernel's $name"
+}
+
+# kv_vm_put NAME: copies $KEYS/NAME into the VM as /tmp/NAME.
+kv_vm_put() {
+	vm_exec "echo '$(cat "$KEYS/$1")' > /tmp/$1" || kv_fail "cannot copy $1 into the VM"
+}
+
+# Boots the VM with the kernel's wg0 and starts the IUT on $IFACE, no peers.
 kv_begin() {
 	trap kv_end EXIT
 	umask 077
@@ -109,19 +152,13 @@ kv_begin() {
 	77) exit 77 ;;
 	*) kv_fail "VM did not boot" ;;
 	esac
-	vm_exec "ip link add wg0 type wireguard &&
-		ip addr add $VM_TUN_IP/24 dev wg0 && ip addr add $VM_TUN_IP6/64 dev wg0 &&
-		ip link set wg0 up" || kv_fail "cannot create the kernel's wg0"
-	kv_start_impl
+	kv_vm_iface wg0 "$VM_TUN_IP/24" "$VM_TUN_IP6/64"
+	kv_start_impl "$IFACE" "$HOST_TUN_IP/24" "$HOST_TUN_IP6/64"
 }
 
-# kv_vm_put NAME: copies $KEYS/NAME into the VM as /tmp/NAME.
-kv_vm_put() {
-	vm_exec "echo '$(cat "$KEYS/$1")' > /tmp/$1" || kv_fail "cannot copy $1 into the VM"
-}
-
-# kv_configure [psk]: both sides get a fresh peer (removed and added again,
-# so no session survives) for each other, with or without a preshared key.
+# kv_configure [psk]: wg0 and $IFACE get a fresh peer (removed and added
+# again, so no session survives) for each other, with or without a
+# preshared key.
 kv_configure() {
 	local host_psk=() vm_psk=
 	if [ "${1:-}" = psk ]; then
@@ -137,7 +174,7 @@ kv_configure() {
 	on_host wg set "$IFACE" peer "$(cat "$KEYS/vm.pub")" remove &&
 		on_host wg set "$IFACE" private-key "$KEYS/host.key" listen-port "$HOST_PORT" \
 			peer "$(cat "$KEYS/vm.pub")" "${host_psk[@]}" allowed-ips "$VM_ALLOWED" \
-			endpoint "$VM_IP:$VM_PORT" || kv_fail "cannot configure $IMPL's peer"
+			endpoint "$VM_IP:$VM_PORT" || kv_fail "cannot configure $IUT's peer"
 }
 
 # kv_ping_host ADDR [ping args]: from the IUT's side; every reply must come.
@@ -154,13 +191,9 @@ kv_ping_vm() {
 	grep -q ' 0% packet loss' <<< "$out" || { echo "$out" >&2; kv_fail "ping $* from the VM"; }
 }
 
-# kv_vm_log_count REGEX: matching lines in the kernel log of this case.
-kv_vm_log_count() {
-	vm_exec "dmesg | grep -c -E '$1'"
-}
-
-# kv_peer_line SIDE PUBKEY: the `wg show dump` peer line of PUBKEY on SIDE
-# (host or vm), fields: key psk endpoint allowed-ips handshake rx tx keepalive.
+# kv_peer_line SIDE PUBKEY: the `wg show dump` line of peer PUBKEY on $IFACE
+# (SIDE host) or wg0 (SIDE vm), fields: key psk endpoint allowed-ips
+# latest-handshake rx tx keepalive.
 kv_peer_line() {
 	local dump
 	if [ "$1" = host ]; then dump=$(on_host wg show "$IFACE" dump); else dump=$(vm_exec wg show wg0 dump); fi
@@ -179,13 +212,13 @@ kv_check_agreement() {
 	[ "${1:-}" = psk ] && psk=$(cat "$KEYS/psk")
 	read -r -a h <<< "$(kv_peer_line host "$vpub")"
 	read -r -a v <<< "$(kv_peer_line vm "$hpub")"
-	[ ${#h[@]} = 8 ] || kv_fail "$IMPL has no peer with the kernel's public key $vpub"
-	[ ${#v[@]} = 8 ] || kv_fail "the kernel has no peer with $IMPL's public key $hpub"
+	[ ${#h[@]} = 8 ] || kv_fail "$IUT has no peer with the kernel's public key $vpub"
+	[ ${#v[@]} = 8 ] || kv_fail "the kernel has no peer with $IUT's public key $hpub"
 	[ "${h[1]}" = "$psk" ] && [ "${v[1]}" = "$psk" ] || kv_fail "preshared keys are not the configured ones"
-	[ "${h[2]}" = "$VM_IP:$vport" ] || kv_fail "$IMPL's endpoint ${h[2]}, expected $VM_IP:$vport"
+	[ "${h[2]}" = "$VM_IP:$vport" ] || kv_fail "$IUT's endpoint ${h[2]}, expected $VM_IP:$vport"
 	[ "${v[2]}" = "$HOST_IP:$hport" ] || kv_fail "kernel's endpoint ${v[2]}, expected $HOST_IP:$hport"
 	now=$(date +%s)
-	((now - h[4] <= 30)) || kv_fail "$IMPL's latest handshake ${h[4]} is not recent (now $now)"
+	((now - h[4] <= 30)) || kv_fail "$IUT's latest handshake ${h[4]} is not recent (now $now)"
 	now=$(vm_exec date +%s)
 	((now - v[4] <= 30)) || kv_fail "kernel's latest handshake ${v[4]} is not recent (now $now)"
 }

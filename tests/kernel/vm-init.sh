@@ -28,5 +28,6 @@ ip addr add "$ip" dev eth0 || echo "KV-FAIL: address '$ip' on eth0"
 printf '#!/bin/sh\nexec /bin/sh 2>&1\n' > /bin/kv-shell
 chmod +x /bin/kv-shell
 nc -ll -p 2323 -e /bin/kv-shell &
+until netstat -ltn | grep -q ':2323 '; do sleep 0.1; done
 echo "KV-READY"
 while true; do sleep 3600; done

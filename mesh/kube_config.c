@@ -282,8 +282,10 @@ static int load_file(const char *path, const char *master, struct mesh_kube_conf
 
 	snprintf(p.dir, sizeof(p.dir), "%s", path);
 	slash = strrchr(p.dir, '/');
-	snprintf(p.dir, sizeof(p.dir), "%.*s", slash ? (int)(slash - p.dir) : 1,
-	         slash ? p.dir : ".");
+	if (!slash)
+		strcpy(p.dir, ".");
+	else
+		slash[slash == p.dir] = '\0'; /* "/kubeconfig" lives in "/" */
 	ret = read_file(path, &text, &len);
 	if (ret) {
 		snprintf(err, errlen, "kubeconfig %s: %s", path, strerror(-ret));
@@ -310,6 +312,7 @@ int mesh_kube_config_in_cluster(const char *sa_dir, struct mesh_kube_config *con
 	char *token = NULL;
 	int ret;
 
+	memset(config, 0, sizeof(*config));
 	if (!host || !*host || !port || !*port) {
 		snprintf(err, errlen, "in-cluster config: KUBERNETES_SERVICE_HOST and "
 		                      "KUBERNETES_SERVICE_PORT must be set (outside a pod, pass "

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mesh/annotations: the annotations kg writes on its Node, byte for byte as
+ * Kilo's nodeBackend.Set writes them, and read back the same by the codec.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mesh/annotations.h"
+#include "mesh/codec.h"
+
+#define KEY_AWS_1 "66HI7cRXT21aHM2wb1GjtGkt3WOCupR2o+PV3MmMAUA="
+#define KEY_EDGE_1 "y2ICdBTCqbugf0JxwPmtroS1V87d+ZbvP6Mn0aNRTiw="
+#define KEY_PHONE "AsnFXk3DAjFnrd1Fv5CXBi4uNnWaC/g2eOryzniNtTM="
+
+static void leader(struct mesh_node *node)
+{
+	memset(node, 0, sizeof(*node));
+	strcpy(node->name, "aws-1");
+	assert_int_equal(mesh_codec_key_decode(KEY_AWS_1, node->key), 0);
+	assert_int_equal(mesh_endpoint_parse("3.120.246.76:51820", &node->endpoint), 0);
+	assert_int_equal(mesh_prefix_parse("10.0.0.5/24", &node->internal_ip), 0);
+	assert_int_equal(mesh_prefix_parse("10.4.0.1/16", &node->wireguard_ip), 0);
+	node->last_seen = 1795629600;
+	node->granularity = MESH_GRANULARITY_LOCATION;
+}
+
+static const char *annotation(const json_t *annotations, const char *name)
+{
+	char key[96];
+
+	snprintf(key, sizeof(key), "kilo.squat.ai/%s", name);
+	return json_string_value(json_object_get(annotations, key));
+}
+
+static void test_leader_annotations_as_kilo_writes_them(void **state)
+{
+	struct mesh_node node;
+	json_t *annotations;
+
+	(void)state;
+	leader(&node);
+	annotations = mesh_annotations_of_node(&node);
+	assert_non_null(annotations);
+	assert_int_equal(json_object_size(annotations), 7);
+	assert_string_equal(annotation(annotations, "key"), KEY_AWS_1);
+	assert_string_equal(annotation(annotations, "endpoint"), "3.120.246.76:51820");
+	assert_string_equal(annotation(annotations, "internal-ip"), "10.0.0.5/24");
+	assert_string_equal(annotation(annotations, "wireguard-ip"), "10.4.0.1/16");
+	assert_string_equal(annotation(annotations, "last-seen"), "1795629600");
+	assert_string_equal(annotation(annotations, "discovered-endpoints"), "{}");
+	assert_string_equal(annotation(annotations, "granularity"), "location");
+	json_decref(annotations);
+}
+
+static void test_absent_ips_are_empty_strings(void **state)
+{
+	struct mesh_node node;
+	json_t *annotations;
+
+	(void)state;
+	leader(&node);
+	memset(&node.internal_ip, 0, sizeof(node.internal_ip));
+	memset(&node.wireguard_ip, 0, sizeof(node.wireguard_ip));
+	annotations = mesh_annotations_of_node(&node);
+	assert_string_equal(annotation(annotations, "internal-ip"), "");
+	assert_string_equal(annotation(annotations, "wireguard-ip"), "");
+	json_decref(annotations);
+}
+
+static void test_discovered_endpoints_are_go_udp_addrs_sorted_by_key(void **state)
+{
+	struct mesh_discovered_endpoint found[2] = {0};
+	struct mesh_node node;
+	json_t *annotations;
+
+	(void)state;
+	leader(&node);
+	assert_int_equal(mesh_codec_key_decode(KEY_EDGE_1, found[0].key), 0);
+	assert_int_equal(mesh_endpoint_parse("203.0.113.7:41000", &found[0].endpoint), 0);
+	assert_int_equal(mesh_codec_key_decode(KEY_PHONE, found[1].key), 0);
+	assert_int_equal(mesh_endpoint_parse("[2001:db8::7]:5000", &found[1].endpoint), 0);
+	node.discovered_endpoints = found;
+	node.n_discovered_endpoints = 2;
+	annotations = mesh_annotations_of_node(&node);
+	assert_string_equal(annotation(annotations, "discovered-endpoints"),
+	                    "{\"" KEY_PHONE "\":{\"IP\":\"2001:db8::7\",\"Port\":5000,\"Zone\":\"\"},"
+	                    "\"" KEY_EDGE_1 "\":{\"IP\":\"203.0.113.7\",\"Port\":41000,"
+	                    "\"Zone\":\"\"}}");
+	json_decref(annotations);
+}
+
+/* What kg writes, the codec reads back as the same node. */
+static void test_written_annotations_read_back_the_same(void **state)
+{
+	struct mesh_discovered_endpoint found = {0};
+	struct mesh_node node, back = {0};
+	json_t *object, *annotations;
+
+	(void)state;
+	leader(&node);
+	assert_int_equal(mesh_codec_key_decode(KEY_EDGE_1, found.key), 0);
+	assert_int_equal(mesh_endpoint_parse("203.0.113.7:41000", &found.endpoint), 0);
+	node.discovered_endpoints = &found;
+	node.n_discovered_endpoints = 1;
+	object = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind", "Node",
+	                   "metadata", "name", "aws-1", "spec", "podCIDR", "10.2.0.0/24");
+	annotations = mesh_annotations_of_node(&node);
+	assert_int_equal(mesh_annotations_apply(object, annotations), 0);
+	assert_int_equal(mesh_codec_node_decode(object, NULL, &back), 0);
+	assert_memory_equal(back.key, node.key, MESH_KEY_LEN);
+	assert_true(mesh_endpoint_equal(&back.endpoint, &node.endpoint));
+	assert_true(mesh_prefix_equal(&back.internal_ip, &node.internal_ip));
+	assert_true(mesh_prefix_equal(&back.wireguard_ip, &node.wireguard_ip));
+	assert_int_equal(back.last_seen, node.last_seen);
+	assert_int_equal(back.granularity, node.granularity);
+	assert_int_equal(back.n_discovered_endpoints, 1);
+	assert_true(mesh_endpoint_equal(&back.discovered_endpoints[0].endpoint, &found.endpoint));
+	mesh_node_release(&back);
+	json_decref(annotations);
+	json_decref(object);
+}
+
+static void test_removal_takes_only_the_agent_annotations(void **state)
+{
+	json_t *object = json_loads("{\"metadata\":{\"name\":\"a\",\"annotations\":{"
+	                            "\"kilo.squat.ai/key\":\"k\",\"kilo.squat.ai/last-seen\":\"1\","
+	                            "\"kilo.squat.ai/location\":\"aws\","
+	                            "\"kilo.squat.ai/force-endpoint\":\"1.2.3.4:5\","
+	                            "\"node.alpha.kubernetes.io/ttl\":\"0\"}}}",
+	                            0, NULL);
+	json_t *removal = mesh_annotations_removal();
+	const json_t *left;
+
+	(void)state;
+	assert_int_equal(json_object_size(removal), 7);
+	assert_true(json_is_null(json_object_get(removal, "kilo.squat.ai/granularity")));
+	assert_int_equal(mesh_annotations_apply(object, removal), 0);
+	left = json_object_get(json_object_get(object, "metadata"), "annotations");
+	assert_int_equal(json_object_size(left), 3);
+	assert_non_null(json_object_get(left, "kilo.squat.ai/location"));
+	assert_non_null(json_object_get(left, "kilo.squat.ai/force-endpoint"));
+	assert_non_null(json_object_get(left, "node.alpha.kubernetes.io/ttl"));
+	json_decref(removal);
+	json_decref(object);
+}
+
+static void test_apply_creates_annotations_and_needs_metadata(void **state)
+{
+	json_t *bare = json_loads("{\"metadata\":{\"name\":\"a\"}}", 0, NULL);
+	json_t *no_metadata = json_loads("{\"kind\":\"Node\"}", 0, NULL);
+	json_t *set = json_pack("{s:s}", "kilo.squat.ai/key", "k");
+
+	(void)state;
+	assert_int_equal(mesh_annotations_apply(bare, set), 0);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_object_get(json_object_get(bare, "metadata"), "annotations"),
+	                        "kilo.squat.ai/key")),
+	                    "k");
+	assert_int_equal(mesh_annotations_apply(no_metadata, set), -EINVAL);
+	json_decref(bare);
+	json_decref(no_metadata);
+	json_decref(set);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_leader_annotations_as_kilo_writes_them),
+	    cmocka_unit_test(test_absent_ips_are_empty_strings),
+	    cmocka_unit_test(test_discovered_endpoints_are_go_udp_addrs_sorted_by_key),
+	    cmocka_unit_test(test_written_annotations_read_back_the_same),
+	    cmocka_unit_test(test_removal_takes_only_the_agent_annotations),
+	    cmocka_unit_test(test_apply_creates_annotations_and_needs_metadata),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	stream = mesh_yaml_load((const char *)data, size, &error);
 	if (!stream) {
-		FUZZ_CHECK(error.text[0] != '\0');
+		FUZZ_CHECK(error.text[0] != '\0' && error.line >= 1 && error.column >= 1);
 		return 0;
 	}
 	FUZZ_CHECK(json_is_array(stream));

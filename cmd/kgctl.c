@@ -10,7 +10,6 @@
 
 #include "cmd/kgctl/kgctl.h"
 
-#define KGCTL_VERSION "0.1.0"
 
 static struct kgctl_options options = {
     .granularity = "auto",
@@ -19,28 +18,28 @@ static struct kgctl_options options = {
 };
 static bool help, version;
 
-const struct kgctl_flag kgctl_global_flags[] = {
-    {"backend", 0, KGCTL_FLAG_STRING, &options.backend,
+const struct mesh_flag kgctl_global_flags[] = {
+    {"backend", 0, MESH_FLAG_STRING, &options.backend,
      "The backend for the mesh. Possible values: kubernetes, file", "string",
      "\"kubernetes\", or \"file\" with --cluster-file"},
-    {"cluster-file", 0, KGCTL_FLAG_STRING, &options.cluster_file,
+    {"cluster-file", 0, MESH_FLAG_STRING, &options.cluster_file,
      "Path (or - for stdin) of a cluster file for the file backend: the JSON or YAML that "
      "`kubectl get nodes,peers -o json|yaml` prints; readiness is judged at its newest "
      "last-seen.",
      "string", NULL},
-    {"help", 'h', KGCTL_FLAG_BOOL, &help, "help for kgctl", NULL, NULL},
-    {"kubeconfig", 0, KGCTL_FLAG_STRING, &options.kubeconfig, "Path to kubeconfig.", "string",
+    {"help", 'h', MESH_FLAG_BOOL, &help, "help for kgctl", NULL, NULL},
+    {"kubeconfig", 0, MESH_FLAG_STRING, &options.kubeconfig, "Path to kubeconfig.", "string",
      "$KUBECONFIG or ~/.kube/config"},
-    {"mesh-granularity", 0, KGCTL_FLAG_STRING, &options.granularity,
+    {"mesh-granularity", 0, MESH_FLAG_STRING, &options.granularity,
      "The granularity of the network mesh to create. Possible values: location, full, cross, "
      "auto",
      "string", "\"auto\""},
-    {"port", 0, KGCTL_FLAG_STRING, &options.port,
+    {"port", 0, MESH_FLAG_STRING, &options.port,
      "The WireGuard port over which the nodes communicate.", "int", "51820"},
-    {"topology-label", 0, KGCTL_FLAG_STRING, &options.topology_label,
+    {"topology-label", 0, MESH_FLAG_STRING, &options.topology_label,
      "Kubernetes node label used to group nodes into logical locations.", "string",
      "\"topology.kubernetes.io/region\""},
-    {"version", 0, KGCTL_FLAG_BOOL, &version, "version for kgctl", NULL, NULL},
+    {"version", 0, MESH_FLAG_BOOL, &version, "version for kgctl", NULL, NULL},
     {0},
 };
 
@@ -66,7 +65,7 @@ static void usage(const char *command)
 			commands[i].usage();
 		}
 		printf("\nGlobal Flags:\n");
-		kgctl_flags_usage(kgctl_global_flags);
+		mesh_flags_usage(kgctl_global_flags);
 		return;
 	}
 	printf("Manage a Kilo network\n\nUsage:\n  kgctl [command]\n\nAvailable Commands:\n");
@@ -74,7 +73,7 @@ static void usage(const char *command)
 		printf("  %-11s %s\n", commands[i].name, commands[i].summary);
 	printf("  %-11s %s\n", "help", "Help about any command");
 	printf("\nFlags:\n");
-	kgctl_flags_usage(kgctl_global_flags);
+	mesh_flags_usage(kgctl_global_flags);
 	printf("\nUse \"kgctl [command] --help\" for more information about a command.\n");
 }
 
@@ -93,7 +92,7 @@ static int run(int argc, char **argv)
 	bool help_command = argc && !strcmp(argv[0], "help");
 
 	if (version) {
-		printf("kgctl version %s\n", KGCTL_VERSION);
+		printf("kgctl version %s\n", KILO_VERSION);
 		return 0;
 	}
 	if (help || !argc || help_command) {
@@ -118,7 +117,7 @@ int main(int argc, char **argv)
 
 	options.kubeconfig = default_kubeconfig(kubeconfig, sizeof(kubeconfig));
 	argc--, argv++;
-	if (kgctl_flags_take(kgctl_global_flags, &argc, argv, true))
+	if (mesh_flags_take("kgctl", kgctl_global_flags, &argc, argv, true))
 		return 1;
 	ret = run(argc, argv);
 	if (fflush(stdout) || ferror(stdout)) {

@@ -6,7 +6,7 @@
 #include "cmd/kgctl/kgctl.h"
 #include "mesh/graph.h"
 
-static const struct kgctl_flag graph_flags[] = {{0}};
+static const struct mesh_flag graph_flags[] = {{0}};
 
 int kgctl_graph(int argc, char **argv, const struct kgctl_options *options)
 {
@@ -14,7 +14,7 @@ int kgctl_graph(int argc, char **argv, const struct kgctl_options *options)
 	struct kgctl_cluster kc;
 	char *dot = NULL;
 
-	if (kgctl_flags_take(graph_flags, &argc, argv, false))
+	if (mesh_flags_take("kgctl", graph_flags, &argc, argv, false))
 		return 1;
 	if (argc) {
 		kgctl_error("graph takes no arguments, got \"%s\"", argv[0]);

@@ -14,38 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mesh/flags.h"
 #include "mesh/model.h"
 #include "mesh/topology.h"
-
-enum kgctl_flag_kind {
-	KGCTL_FLAG_STRING, /* const char * */
-	KGCTL_FLAG_BOOL,   /* bool */
-	KGCTL_FLAG_LIST,   /* struct kgctl_list, repeatable and comma-separated */
-};
-
-struct kgctl_list {
-	const char **items; /* arguments as given, commas not split yet */
-	size_t n;
-};
-
-struct kgctl_flag {
-	const char *name; /* --name */
-	char short_name;  /* -c, or 0 */
-	enum kgctl_flag_kind kind;
-	void *value;
-	const char *help;       /* one line for --help; NULL hides the flag */
-	const char *value_name; /* "string", "int", "strings"; NULL for bools */
-	const char *fallback;   /* shown as (default "...") */
-};
-
-/*
- * Take the flags of table out of argv[0..*argc) wherever they are, cobra
- * style (--f v, --f=v, -f v, -fv, bools bare or =true/false, "--" ends flags),
- * leaving the other arguments in order. Unknown flags are an error unless
- * keep_unknown, in which case they stay for a later pass.
- */
-int kgctl_flags_take(const struct kgctl_flag *table, int *argc, char **argv, bool keep_unknown);
-void kgctl_flags_usage(const struct kgctl_flag *table);
 
 struct kgctl_options {
 	const char *backend;
@@ -56,7 +27,7 @@ struct kgctl_options {
 	const char *topology_label;
 };
 
-extern const struct kgctl_flag kgctl_global_flags[];
+extern const struct mesh_flag kgctl_global_flags[];
 
 void kgctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

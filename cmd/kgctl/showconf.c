@@ -19,19 +19,19 @@
 static struct {
 	bool as_peer;
 	const char *output;
-	struct kgctl_list allowed_ips;
+	struct mesh_flag_list allowed_ips;
 } flags = {.output = "wireguard"};
 
-static const struct kgctl_flag showconf_flags[] = {
-    {"allowed-ips", 0, KGCTL_FLAG_LIST, &flags.allowed_ips,
+static const struct mesh_flag showconf_flags[] = {
+    {"allowed-ips", 0, MESH_FLAG_LIST, &flags.allowed_ips,
      "Add the given IPs to the allowed IPs of the configuration. Only valid when combined "
      "with 'as-peer'.",
      "strings", "[]"},
-    {"as-peer", 0, KGCTL_FLAG_BOOL, &flags.as_peer,
+    {"as-peer", 0, MESH_FLAG_BOOL, &flags.as_peer,
      "Should the resource be shown as a peer? Useful to configure this resource as a peer of "
      "another WireGuard interface.",
      NULL, NULL},
-    {"output", 'o', KGCTL_FLAG_STRING, &flags.output,
+    {"output", 'o', MESH_FLAG_STRING, &flags.output,
      "The output format of the resource. Only valid when combined with 'as-peer'. Possible "
      "values: json, wireguard, yaml",
      "string", "\"wireguard\""},
@@ -40,7 +40,7 @@ static const struct kgctl_flag showconf_flags[] = {
 
 void kgctl_showconf_usage(void)
 {
-	kgctl_flags_usage(showconf_flags);
+	mesh_flags_usage(showconf_flags);
 }
 
 /* Kilo keeps the network of each --allowed-ips CIDR. */
@@ -203,7 +203,7 @@ int kgctl_showconf(int argc, char **argv, const struct kgctl_options *options)
 	size_t n_extra = 0;
 	int ret = 1;
 
-	if (kgctl_flags_take(showconf_flags, &argc, argv, false) || check_arguments(argc, argv) ||
+	if (mesh_flags_take("kgctl", showconf_flags, &argc, argv, false) || check_arguments(argc, argv) ||
 	    parse_allowed_ips(&extra, &n_extra))
 		goto out;
 	if (kgctl_cluster_load(options, &kc))

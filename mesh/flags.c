@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: MIT
-/*
- * Command-line flags the way cobra reads them for Kilo's kgctl: anywhere on
- * the line, in long or short form, with the value attached or following.
- */
+#include "mesh/flags.h"
+
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/kgctl/kgctl.h"
+static void flag_error(const char *program, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void flag_error(const char *program, const char *fmt, ...)
+{
+	va_list ap;
 
-static const struct kgctl_flag *find_flag(const struct kgctl_flag *table, const char *name,
-                                          size_t len, char short_name)
+	fprintf(stderr, "%s: ", program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const struct mesh_flag *find_flag(const struct mesh_flag *table, const char *name,
+                                         size_t len, char short_name)
 {
 	for (; table->name; table++) {
 		if (short_name ? table->short_name == short_name
@@ -35,29 +45,29 @@ static int parse_bool(const char *text, bool *value)
 	return -1;
 }
 
-static int set_flag(const struct kgctl_flag *flag, const char *value)
+static int set_flag(const char *program, const struct mesh_flag *flag, const char *value)
 {
-	struct kgctl_list *list = flag->value;
+	struct mesh_flag_list *list = flag->value;
 	const char **items;
 
 	switch (flag->kind) {
-	case KGCTL_FLAG_STRING:
+	case MESH_FLAG_STRING:
 		*(const char **)flag->value = value;
 		return 0;
-	case KGCTL_FLAG_BOOL:
+	case MESH_FLAG_BOOL:
 		if (!value) {
 			*(bool *)flag->value = true;
 			return 0;
 		}
 		if (!parse_bool(value, flag->value))
 			return 0;
-		kgctl_error("invalid argument \"%s\" for \"--%s\" flag: not true or false", value,
-		            flag->name);
+		flag_error(program, "invalid argument \"%s\" for \"--%s\" flag: not true or false",
+		           value, flag->name);
 		return -1;
-	case KGCTL_FLAG_LIST:
+	case MESH_FLAG_LIST:
 		items = realloc(list->items, (list->n + 1) * sizeof(*items));
 		if (!items) {
-			kgctl_error("out of memory");
+			flag_error(program, "out of memory");
 			return -1;
 		}
 		list->items = items;
@@ -71,10 +81,11 @@ static int set_flag(const struct kgctl_flag *flag, const char *value)
  * One flag at argv[*i]: "--name", "--name=value", "-c", "-cvalue" or
  * "-c=value"; a value may also be the next argument. 1 if it is not ours.
  */
-static int take_flag(const struct kgctl_flag *table, int argc, char **argv, int *i)
+static int take_flag(const char *program, const struct mesh_flag *table, int argc, char **argv,
+                     int *i)
 {
 	const char *arg = argv[*i], *value = NULL;
-	const struct kgctl_flag *flag;
+	const struct mesh_flag *flag;
 
 	if (arg[1] == '-') {
 		const char *name = arg + 2, *equals = strchr(name, '=');
@@ -89,17 +100,18 @@ static int take_flag(const struct kgctl_flag *table, int argc, char **argv, int 
 	}
 	if (!flag)
 		return 1;
-	if (!value && flag->kind != KGCTL_FLAG_BOOL) {
+	if (!value && flag->kind != MESH_FLAG_BOOL) {
 		if (*i + 1 >= argc) {
-			kgctl_error("flag needs an argument: %s", arg);
+			flag_error(program, "flag needs an argument: %s", arg);
 			return -1;
 		}
 		value = argv[++*i];
 	}
-	return set_flag(flag, value);
+	return set_flag(program, flag, value);
 }
 
-int kgctl_flags_take(const struct kgctl_flag *table, int *argc, char **argv, bool keep_unknown)
+int mesh_flags_take(const char *program, const struct mesh_flag *table, int *argc, char **argv,
+                    bool keep_unknown)
 {
 	bool flags_done = false;
 	int kept = 0, ret;
@@ -118,11 +130,11 @@ int kgctl_flags_take(const struct kgctl_flag *table, int *argc, char **argv, boo
 			flags_done = true;
 			continue;
 		}
-		ret = take_flag(table, *argc, argv, &i);
+		ret = take_flag(program, table, *argc, argv, &i);
 		if (ret < 0)
 			return ret;
 		if (ret && !keep_unknown) {
-			kgctl_error("unknown flag: %s", arg);
+			flag_error(program, "unknown flag: %s", arg);
 			return -1;
 		}
 		if (ret)
@@ -132,20 +144,20 @@ int kgctl_flags_take(const struct kgctl_flag *table, int *argc, char **argv, boo
 	return 0;
 }
 
-static int left_width(const struct kgctl_flag *flag)
+static int left_width(const struct mesh_flag *flag)
 {
 	return (int)(strlen(flag->name) + (flag->value_name ? strlen(flag->value_name) + 1 : 0));
 }
 
-void kgctl_flags_usage(const struct kgctl_flag *table)
+void mesh_flags_usage(const struct mesh_flag *table)
 {
 	char left[64];
 	int width = 0;
 
-	for (const struct kgctl_flag *f = table; f->name; f++)
+	for (const struct mesh_flag *f = table; f->name; f++)
 		if (f->help && left_width(f) > width)
 			width = left_width(f);
-	for (const struct kgctl_flag *f = table; f->name; f++) {
+	for (const struct mesh_flag *f = table; f->name; f++) {
 		if (!f->help)
 			continue;
 		snprintf(left, sizeof(left), "%s%s%s", f->name, f->value_name ? " " : "",

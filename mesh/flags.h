@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command-line flags the way cobra reads them for Kilo's kg and kgctl:
+ * anywhere on the line, in long or short form (--f v, --f=v, -f v, -fv),
+ * bools bare or =true/false (Go's strconv.ParseBool), "--" ends the flags.
+ * A flag table ends with a zeroed entry. Errors are printed once to stderr
+ * as "PROGRAM: message" and returned as -1.
+ */
+#ifndef MESH_FLAGS_H
+#define MESH_FLAGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum mesh_flag_kind {
+	MESH_FLAG_STRING, /* const char * */
+	MESH_FLAG_BOOL,   /* bool */
+	MESH_FLAG_LIST,   /* struct mesh_flag_list, repeatable */
+};
+
+struct mesh_flag_list {
+	const char **items; /* arguments as given, commas not split yet; free(items) */
+	size_t n;
+};
+
+struct mesh_flag {
+	const char *name; /* --name */
+	char short_name;  /* -c, or 0 */
+	enum mesh_flag_kind kind;
+	void *value;
+	const char *help;       /* one line for --help; NULL hides the flag */
+	const char *value_name; /* "string", "int", "strings"; NULL for bools */
+	const char *fallback;   /* shown as (default ...) */
+};
+
+/*
+ * Take the flags of table out of argv[0..*argc) wherever they are, leaving
+ * the other arguments in order. Unknown flags are an error unless
+ * keep_unknown, in which case they stay for a later pass.
+ */
+int mesh_flags_take(const char *program, const struct mesh_flag *table, int *argc, char **argv,
+                    bool keep_unknown);
+/* The "Flags:" block of --help, cobra's layout. */
+void mesh_flags_usage(const struct mesh_flag *table);
+
+#endif /* MESH_FLAGS_H */

@@ -407,6 +407,39 @@ bool tun_nl_rule_equal(const struct tun_nl_rule *a, const struct tun_nl_rule *b)
 	       (!a->priority || !b->priority || a->priority == b->priority);
 }
 
+static bool ipv6_link_local(const struct tun_nl_ip *ip)
+{
+	return ip->family == AF_INET6 && ip->bytes[0] == 0xfe && (ip->bytes[1] & 0xc0) == 0x80;
+}
+
+int tun_nl_address_set(struct tun_nl *nl, const struct tun_nl_address *want, bool *changed)
+{
+	struct tun_nl_address *have = NULL;
+	bool present = false, ignored;
+	size_t n = 0;
+	int ret = tun_nl_address_dump(nl, AF_UNSPEC, &have, &n);
+
+	changed = changed ? changed : &ignored;
+	*changed = false;
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		if (have[i].ifindex != want->ifindex || ipv6_link_local(&have[i].ip))
+			continue;
+		if (want->ip.family && tun_nl_ip_equal(&have[i].ip, &want->ip) &&
+		    have[i].prefixlen == want->prefixlen) {
+			present = true;
+			continue;
+		}
+		ret = tun_nl_address_del(nl, &have[i]);
+		*changed |= ret == 0;
+	}
+	free(have);
+	if (ret == 0 && want->ip.family && !present) {
+		ret = tun_nl_address_add(nl, want);
+		*changed |= ret == 0;
+	}
+	return ret;
+}
+
 uint8_t tun_nl_route_family(const struct tun_nl_route *route)
 {
 	if (route->dst.family)

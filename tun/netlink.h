@@ -125,6 +125,12 @@ int tun_nl_address_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_address
                         size_t *n);
 int tun_nl_address_add(struct tun_nl *nl, const struct tun_nl_address *address);
 int tun_nl_address_del(struct tun_nl *nl, const struct tun_nl_address *address);
+/*
+ * Make want the only address of its link (want->ip unset: no address at all), touching
+ * nothing when that already holds. IPv6 link-local addresses are the kernel's and stay.
+ * *changed (may be NULL) tells whether anything was added or removed.
+ */
+int tun_nl_address_set(struct tun_nl *nl, const struct tun_nl_address *want, bool *changed);
 
 /* Unicast routes of one family in every table (callers filter by table). */
 int tun_nl_route_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_route **routes, size_t *n);

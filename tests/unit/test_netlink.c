@@ -283,6 +283,41 @@ static void test_address_is_added_dumped_and_deleted(void **state)
 	assert_int_equal(tun_nl_address_del(nl, &v6), -EADDRNOTAVAIL);
 }
 
+static size_t addresses_on(struct tun_nl *nl, int ifindex)
+{
+	struct tun_nl_address *all;
+	size_t n, found = 0;
+
+	assert_int_equal(tun_nl_address_dump(nl, AF_INET, &all, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		found += all[i].ifindex == ifindex;
+	free(all);
+	return found;
+}
+
+static void test_address_set_leaves_exactly_one_and_touches_nothing_twice(void **state)
+{
+	struct tun_nl *nl = *state;
+	struct tun_nl_link link;
+	struct tun_nl_address other = {.ip = ip("10.9.9.9"), .prefixlen = 24};
+	struct tun_nl_address tunnel = {.ip = ip("10.2.1.1"), .prefixlen = 32};
+	struct tun_nl_address none = {0};
+	bool changed;
+
+	assert_int_equal(tun_nl_link_get(nl, "an1", &link), 0);
+	other.ifindex = tunnel.ifindex = none.ifindex = link.ifindex;
+	assert_int_equal(tun_nl_address_add(nl, &other), 0);
+	assert_int_equal(tun_nl_address_set(nl, &tunnel, &changed), 0);
+	assert_true(changed);
+	assert_true(has_address(nl, &tunnel));
+	assert_false(has_address(nl, &other));
+	assert_int_equal(tun_nl_address_set(nl, &tunnel, &changed), 0);
+	assert_false(changed);
+	assert_int_equal(tun_nl_address_set(nl, &none, &changed), 0);
+	assert_true(changed);
+	assert_int_equal(addresses_on(nl, link.ifindex), 0);
+}
+
 static size_t count_routes(struct tun_nl *nl, const struct tun_nl_route *want)
 {
 	struct tun_nl_route *all;
@@ -387,6 +422,7 @@ int main(void)
 	const struct CMUnitTest kernel[] = {
 	    cmocka_unit_test(test_link_is_found_set_up_and_resized),
 	    cmocka_unit_test(test_address_is_added_dumped_and_deleted),
+	    cmocka_unit_test(test_address_set_leaves_exactly_one_and_touches_nothing_twice),
 	    cmocka_unit_test(test_route_is_replaced_dumped_and_deleted_in_table_1107),
 	    cmocka_unit_test(test_ipv6_route_without_gateway),
 	    cmocka_unit_test(test_rule_is_added_dumped_and_deleted),

@@ -7,7 +7,8 @@
 #                      package versions: cached in $KV_CACHE.
 #   vm_start NS        create tap $VM_TAP in netns NS ($VM_HOST_ADDR on it),
 #                      boot the VM on it ($VM_ADDR) and wait for its shell.
-#                      Returns 77 when QEMU itself cannot start here.
+#                      Returns 77 (and says so loudly) only when QEMU
+#                      cannot boot a kernel on this machine at all.
 #   vm_exec CMD        run CMD (sh) in the VM; prints its output (stdout and
 #                      stderr), returns its status.
 #   vm_stop            kill QEMU (by its pid file) and delete the tap.
@@ -25,6 +26,7 @@ VM_CTL_PORT=2323
 VM_MODULES="virtio_pci virtio_net wireguard"
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_ENTRY=
+VM_NS=
 
 vm_log() { printf '[vm %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
@@ -118,10 +120,25 @@ vm_alive() {
 
 vm_console_tail() { tail -n "${1:-40}" "$VM_RUN/console.log" 2>/dev/null; }
 
-# The loud skip: only for QEMU failing to run at all on this machine.
-vm_cannot_run() {
+# Whether QEMU can boot a kernel here at all (accel options in "$@"): the
+# kernel without a root fs panics, and -no-reboot makes that a clean exit.
+vm_qemu_runs() {
+	timeout 120 qemu-system-x86_64 -machine q35 "$@" -m 256 -nodefaults -no-user-config \
+		-display none -no-reboot -kernel "$VM_KERNEL" -append "panic=-1" > /dev/null 2>&1
+}
+
+# vm_start_failed REASON ACCEL_OPTS...: the loud skip (77) when QEMU cannot
+# run on this machine at all; any other failure is a failure (1).
+vm_start_failed() {
+	local reason=$1
+	shift
+	if command -v qemu-system-x86_64 > /dev/null && vm_qemu_runs "$@"; then
+		vm_log "$reason"
+		vm_console_tail >&2
+		return 1
+	fi
 	printf '\n%s\n' "########################################################################" >&2
-	printf '### SKIP: QEMU cannot start on this machine: %s\n' "$1" >&2
+	printf '### SKIP: QEMU cannot start on this machine: %s\n' "$reason" >&2
 	printf '%s\n\n' "### The kernel WireGuard interop tests did NOT run. ###################" >&2
 	return 77
 }
@@ -129,11 +146,11 @@ vm_cannot_run() {
 vm_start() {
 	local ns=$1 accel deadline accel_opts
 	accel=$(vm_accel)
-	command -v qemu-system-x86_64 > /dev/null || { vm_cannot_run "qemu-system-x86_64 not installed"; return; }
+	[ "$accel" = kvm ] && accel_opts=(-accel kvm -cpu host) || accel_opts=(-accel tcg,tb-size=64 -cpu max)
 	ip -n "$ns" tuntap add dev "$VM_TAP" mode tap || return 1
 	ip -n "$ns" addr add "$VM_HOST_ADDR" dev "$VM_TAP" &&
 		ip -n "$ns" link set "$VM_TAP" up || return 1
-	[ "$accel" = kvm ] && accel_opts=(-accel kvm -cpu host) || accel_opts=(-accel tcg,tb-size=64 -cpu max)
+	VM_NS=$ns
 	if ! ip netns exec "$ns" qemu-system-x86_64 -name kernel-vm -machine q35 "${accel_opts[@]}" \
 		-smp 1 -m 256 -nodefaults -no-user-config -nographic -no-reboot \
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
@@ -142,15 +159,14 @@ vm_start() {
 		-netdev "tap,id=n0,ifname=$VM_TAP,script=no,downscript=no" \
 		-device virtio-net-pci,netdev=n0 \
 		-pidfile "$VM_RUN/qemu.pid" -daemonize 2> "$VM_RUN/qemu.err"; then
-		vm_cannot_run "$(cat "$VM_RUN/qemu.err")"
+		vm_start_failed "QEMU did not start: $(cat "$VM_RUN/qemu.err")" "${accel_opts[@]}"
 		return
 	fi
-	VM_NS=$ns
 	deadline=$((SECONDS + 60))
 	until grep -q KV-READY "$VM_RUN/console.log" 2> /dev/null; do
 		if ! vm_alive; then
-			[ -s "$VM_RUN/console.log" ] || { vm_cannot_run "qemu exited silently: $(cat "$VM_RUN/qemu.err")"; return; }
-			vm_log "QEMU exited during boot"; vm_console_tail >&2; return 1
+			vm_start_failed "QEMU exited during boot: $(cat "$VM_RUN/qemu.err")" "${accel_opts[@]}"
+			return
 		fi
 		[ $SECONDS -lt $deadline ] || { vm_log "VM not ready in 60 s"; vm_console_tail >&2; return 1; }
 		sleep 0.2

@@ -295,56 +295,71 @@ static char *describe_rule(const struct tun_nl_rule *rule, char *buf, size_t siz
 	return buf;
 }
 
-/* Keep the first failure for the caller; later ones are only counted out. */
-static void failed(int *first, int ret, const char *what, const char *item, char *err,
-                   size_t err_size)
+/* The first failure of an apply, kept for the caller; later ones are only not counted. */
+struct outcome {
+	int first;
+	char *err;
+	size_t err_size;
+};
+
+typedef int (*route_op)(struct tun_nl *, const struct tun_nl_route *);
+typedef int (*rule_op)(struct tun_nl *, const struct tun_nl_rule *);
+
+static void failed(struct outcome *o, int ret, const char *what, const char *item)
 {
-	if (*first)
+	if (o->first)
 		return;
-	*first = ret;
-	snprintf(err, err_size, "%s %s: %s", what, item, strerror(-ret));
+	o->first = ret;
+	snprintf(o->err, o->err_size, "%s %s: %s", what, item, strerror(-ret));
+}
+
+/* op on each route; gone is the error meaning "already done". Returns how many succeeded. */
+static size_t each_route(struct tun_nl *nl, const struct mesh_route_state *state, route_op op,
+                         int gone, const char *what, struct outcome *o)
+{
+	char text[256];
+	size_t done = 0;
+
+	for (size_t i = 0; i < state->n_routes; i++) {
+		int ret = op(nl, &state->routes[i]);
+
+		if (ret < 0 && ret != gone)
+			failed(o, ret, what, describe_route(&state->routes[i], text, sizeof(text)));
+		done += ret == 0;
+	}
+	return done;
+}
+
+static size_t each_rule(struct tun_nl *nl, const struct mesh_route_state *state, rule_op op,
+                        int gone, const char *what, struct outcome *o)
+{
+	char text[256];
+	size_t done = 0;
+
+	for (size_t i = 0; i < state->n_rules; i++) {
+		int ret = op(nl, &state->rules[i]);
+
+		if (ret < 0 && ret != gone)
+			failed(o, ret, what, describe_rule(&state->rules[i], text, sizeof(text)));
+		done += ret == 0;
+	}
+	return done;
 }
 
 static int apply_plan(struct tun_nl *nl, const struct mesh_route_plan *plan,
                       struct mesh_route_changes *changes, char *err, size_t err_size)
 {
-	char text[256];
-	int first = 0, ret;
+	struct outcome o = {.err = err, .err_size = err_size};
 
-	for (size_t i = 0; i < plan->add.n_routes; i++) {
-		ret = tun_nl_route_replace(nl, &plan->add.routes[i]);
-		if (ret < 0)
-			failed(&first, ret, "replacing route",
-			       describe_route(&plan->add.routes[i], text, sizeof(text)), err,
-			       err_size);
-		changes->routes_replaced += ret == 0;
-	}
-	for (size_t i = 0; i < plan->add.n_rules; i++) {
-		ret = tun_nl_rule_add(nl, &plan->add.rules[i]);
-		if (ret < 0)
-			failed(&first, ret, "adding rule",
-			       describe_rule(&plan->add.rules[i], text, sizeof(text)), err,
-			       err_size);
-		changes->rules_added += ret == 0;
-	}
-	for (size_t i = 0; i < plan->remove.n_rules; i++) {
-		ret = tun_nl_rule_del(nl, &plan->remove.rules[i]);
-		if (ret < 0 && ret != -ENOENT)
-			failed(&first, ret, "deleting rule",
-			       describe_rule(&plan->remove.rules[i], text, sizeof(text)), err,
-			       err_size);
-		changes->rules_removed += ret == 0;
-	}
+	changes->routes_replaced =
+	    each_route(nl, &plan->add, tun_nl_route_replace, 0, "replacing route", &o);
+	changes->rules_added = each_rule(nl, &plan->add, tun_nl_rule_add, 0, "adding rule", &o);
+	changes->rules_removed =
+	    each_rule(nl, &plan->remove, tun_nl_rule_del, -ENOENT, "deleting rule", &o);
 	/* Routes go last: rules that still point at them are gone by now. */
-	for (size_t i = 0; i < plan->remove.n_routes; i++) {
-		ret = tun_nl_route_del(nl, &plan->remove.routes[i]);
-		if (ret < 0 && ret != -ESRCH)
-			failed(&first, ret, "deleting route",
-			       describe_route(&plan->remove.routes[i], text, sizeof(text)), err,
-			       err_size);
-		changes->routes_removed += ret == 0;
-	}
-	return first;
+	changes->routes_removed =
+	    each_route(nl, &plan->remove, tun_nl_route_del, -ESRCH, "deleting route", &o);
+	return o.first;
 }
 
 int mesh_apply_routes(struct tun_nl *nl, const struct mesh_route_state *desired,

@@ -204,12 +204,19 @@ struct nlmsghdr *tun_nl_build_link_del(void *buf, int ifindex)
 	return nlh;
 }
 
+/* A 32-bit attribute into *value; one of another size leaves it alone. */
+static void get_u32(const struct nlattr *attr, uint32_t *value)
+{
+	if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+		*value = mnl_attr_get_u32(attr);
+}
+
 static int link_attr(const struct nlattr *attr, void *data)
 {
 	struct tun_nl_link *link = data;
 
-	if (mnl_attr_get_type(attr) == IFLA_MTU && mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-		link->mtu = mnl_attr_get_u32(attr);
+	if (mnl_attr_get_type(attr) == IFLA_MTU)
+		get_u32(attr, &link->mtu);
 	else if (mnl_attr_get_type(attr) == IFLA_IFNAME &&
 	         mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
 		strncpy(link->name, mnl_attr_get_str(attr), IFNAMSIZ - 1);
@@ -487,6 +494,7 @@ static int route_attr(const struct nlattr *attr, void *data)
 {
 	struct tun_nl_route *route = data;
 	uint8_t family = route->dst.family; /* set to rtm_family while parsing */
+	uint32_t oif = 0;
 
 	switch (mnl_attr_get_type(attr)) {
 	case RTA_DST:
@@ -499,12 +507,11 @@ static int route_attr(const struct nlattr *attr, void *data)
 		get_ip(attr, family, &route->src);
 		break;
 	case RTA_OIF:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			route->ifindex = (int)mnl_attr_get_u32(attr);
+		get_u32(attr, &oif);
+		route->ifindex = (int)oif;
 		break;
 	case RTA_TABLE:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			route->table = mnl_attr_get_u32(attr);
+		get_u32(attr, &route->table);
 		break;
 	}
 	return MNL_CB_OK;
@@ -612,12 +619,10 @@ static int rule_attr(const struct nlattr *attr, void *data)
 			strncpy(rule->iif, mnl_attr_get_str(attr), IFNAMSIZ - 1);
 		break;
 	case FRA_TABLE:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			rule->table = mnl_attr_get_u32(attr);
+		get_u32(attr, &rule->table);
 		break;
 	case FRA_PRIORITY:
-		if (mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
-			rule->priority = mnl_attr_get_u32(attr);
+		get_u32(attr, &rule->priority);
 		break;
 	}
 	return MNL_CB_OK;

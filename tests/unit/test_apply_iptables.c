@@ -13,13 +13,13 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "mesh/apply_iptables.h"
+#include "netns.h"
 
 #define NAT MESH_IPTABLES_NAT
 #define FILTER MESH_IPTABLES_FILTER
@@ -278,7 +278,7 @@ static void test_missing_program_is_named_in_the_error(void **state)
 static int enter_namespace(void **state)
 {
 	(void)state;
-	return unshare(CLONE_NEWNET) < 0 ? -1 : 0;
+	return netns_enter(NULL);
 }
 
 static char *save(const char *program)

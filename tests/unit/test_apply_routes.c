@@ -15,12 +15,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/rtnetlink.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "mesh/apply_routes.h"
+#include "netns.h"
 
 static struct tun_nl_ip ip(const char *text)
 {
@@ -229,11 +229,10 @@ static int enter_namespace(void **state)
 {
 	static struct kernel k = {.links.kilo_name = "an0"};
 
-	if (unshare(CLONE_NEWNET) < 0 || tun_nl_open(&k.nl) < 0)
-		return -1;
-	if (system("ip link add an0 type veth peer name an1 && "
-	           "ip link add an2 type veth peer name an3 && "
-	           "ip link add an4 type veth peer name an5") != 0)
+	if (netns_enter("ip link add an0 type veth peer name an1 && "
+	                "ip link add an2 type veth peer name an3 && "
+	                "ip link add an4 type veth peer name an5") < 0 ||
+	    tun_nl_open(&k.nl) < 0)
 		return -1;
 	k.links.kilo = link_up(k.nl, "an0", "10.4.0.1", 16);
 	k.links.private_iface = link_up(k.nl, "an2", "192.168.0.1", 24);

@@ -11,12 +11,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mesh/ipdetect.h"
+#include "netns.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
@@ -171,14 +171,13 @@ static void test_snapshot_over_netlink_finds_default_route_interface(void **stat
 	struct mesh_addr own;
 
 	(void)state;
-	assert_int_equal(unshare(CLONE_NEWNET), 0);
-	assert_int_equal(
-	    system("ip link add an0 type veth peer name an1 && ip link set an0 mtu 9000 up"
-	           " && ip addr add 192.168.7.2/24 dev an0"
-	           " && ip route add default via 192.168.7.1 dev an0 onlink"
-	           " && ip link set lo up && ip link add an2 type veth peer name an3"
-	           " && ip addr add 10.4.0.1/16 dev an2"),
-	    0);
+	assert_int_equal(netns_enter("ip link add an0 type veth peer name an1"
+	                             " && ip link set an0 mtu 9000 up"
+	                             " && ip addr add 192.168.7.2/24 dev an0"
+	                             " && ip route add default via 192.168.7.1 dev an0 onlink"
+	                             " && ip link add an2 type veth peer name an3"
+	                             " && ip addr add 10.4.0.1/16 dev an2"),
+	                 0);
 	assert_int_equal(tun_nl_open(&nl), 0);
 	assert_int_equal(mesh_host_collect(nl, NULL, &host), 0);
 	tun_nl_close(nl);

@@ -13,10 +13,10 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <sched.h>
 #include <stdlib.h>
 
 #include "mesh/ipip.h"
+#include "netns.h"
 
 #define TUNNEL "an-tunl"
 
@@ -24,10 +24,9 @@ static int enter_namespace(void **state)
 {
 	struct tun_nl *nl;
 
-	if (unshare(CLONE_NEWNET) < 0 || tun_nl_open(&nl) < 0)
-		return -1;
-	if (system("ip link add an0 type veth peer name an1 && ip link set an0 mtu 1500 up && "
-	           "ip link add " TUNNEL " type veth peer name an-tunl-p") != 0)
+	if (netns_enter("ip link add an0 type veth peer name an1 && ip link set an0 mtu 1500 up && "
+	                "ip link add " TUNNEL " type veth peer name an-tunl-p") < 0 ||
+	    tun_nl_open(&nl) < 0)
 		return -1;
 	*state = nl;
 	return 0;

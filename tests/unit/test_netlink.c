@@ -17,11 +17,11 @@
 #include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "netns.h"
 #include "tun/netlink.h"
 
 static struct tun_nl_ip ip(const char *text)
@@ -222,9 +222,7 @@ static int enter_namespace(void **state)
 {
 	struct tun_nl *nl;
 
-	if (unshare(CLONE_NEWNET) < 0)
-		return -1;
-	if (system("ip link add an0 type veth peer name an1") != 0 || tun_nl_open(&nl) < 0)
+	if (netns_enter("ip link add an0 type veth peer name an1") < 0 || tun_nl_open(&nl) < 0)
 		return -1;
 	*state = nl;
 	return 0;

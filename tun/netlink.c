@@ -58,6 +58,16 @@ void tun_nl_close(struct tun_nl *nl)
 	free(nl);
 }
 
+/*
+ * What is left of an answer cut short (a failed callback, an interrupted read) would be taken
+ * for the answer to the next request; read it away. A dump goes on as it is read, to its end.
+ */
+static void drain(struct tun_nl *nl)
+{
+	while (recv(mnl_socket_get_fd(nl->sock), nl->buf, sizeof(nl->buf), MSG_DONTWAIT) > 0)
+		;
+}
+
 /* Send nlh and run cb over every answer until the ack, the end of the dump or an error. */
 static int talk(struct tun_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
@@ -69,11 +79,15 @@ static int talk(struct tun_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data
 		return -errno;
 	do {
 		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
-		if (len < 0)
-			return -errno;
-		ret = mnl_cb_run(nl->buf, (size_t)len, nlh->nlmsg_seq, nl->portid, cb, data);
+		ret = len < 0
+		          ? -1
+		          : mnl_cb_run(nl->buf, (size_t)len, nlh->nlmsg_seq, nl->portid, cb, data);
 	} while (ret > 0);
-	return ret < 0 ? -errno : 0;
+	if (ret < 0) {
+		ret = -errno;
+		drain(nl);
+	}
+	return ret;
 }
 
 int tun_nl_request(struct tun_nl *nl, struct nlmsghdr *nlh)

@@ -165,7 +165,8 @@ static int find_named(const struct parse *p, const json_t *root, const char *lis
 		if (!entry_name || strcmp(entry_name, name))
 			continue;
 		*found = json_object_get(entry, inner);
-		if (!json_is_object(*found))
+		/* "user:" with nothing under it is an empty user, as in client-go. */
+		if (*found && !json_is_null(*found) && !json_is_object(*found))
 			return fail(p, "%s[\"%s\"].%s: not a mapping", list, name, inner);
 		return 0;
 	}

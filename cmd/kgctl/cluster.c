@@ -10,10 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+#include <time.h>
 
 #include "cmd/kgctl/kgctl.h"
-#include "mesh/cluster_file.h"
-#include "mesh/codec.h"
+#include "mesh/backend.h"
 
 void kgctl_error(const char *fmt, ...)
 {
@@ -26,15 +27,18 @@ void kgctl_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void report(void *ctx, const char *message)
+/* Warnings and errors reach the operator; the rest is for kg's log. */
+static void report(void *ctx, int level, const char *message)
 {
 	(void)ctx;
-	kgctl_error("%s", message);
+	if (level <= LOG_WARNING)
+		kgctl_error("%s", message);
 }
 
 static int check_flags(const struct kgctl_options *options, struct kgctl_cluster *kc,
-                       const char **backend)
+                       enum mesh_backend_kind *kind)
 {
+	const char *backend;
 	char *end;
 	long port = strtol(options->port, &end, 10);
 
@@ -51,48 +55,37 @@ static int check_flags(const struct kgctl_options *options, struct kgctl_cluster
 		return -1;
 	}
 	/* Naming a cluster file is asking for the file backend. */
-	*backend = options->backend        ? options->backend
-	           : options->cluster_file ? "file"
-	                                   : "kubernetes";
-	if (!strcmp(*backend, "kubernetes")) {
-		kgctl_error("the kubernetes backend is not supported yet; use --backend file "
-		            "--cluster-file PATH");
+	backend = options->backend        ? options->backend
+	          : options->cluster_file ? "file"
+	                                  : "kubernetes";
+	if (mesh_backend_kind_parse(backend, kind)) {
+		kgctl_error("backend %s unknown; possible values are: kubernetes, file", backend);
 		return -1;
 	}
-	if (strcmp(*backend, "file")) {
-		kgctl_error("backend %s unknown; possible values are: kubernetes, file", *backend);
-		return -1;
-	}
-	if (!options->cluster_file) {
+	if (*kind == MESH_BACKEND_FILE && !options->cluster_file) {
 		kgctl_error("the file backend needs --cluster-file PATH");
 		return -1;
 	}
 	return 0;
 }
 
-static int read_cluster(const struct kgctl_options *options, struct mesh_cluster *cluster)
+/* One listing, without a watch: the backend reports what went wrong. */
+static int read_cluster(const struct kgctl_options *options, enum mesh_backend_kind kind,
+                        struct mesh_cluster *cluster)
 {
-	const struct mesh_codec_options codec = {
-		.topology_label = options->topology_label,
-		.report = report,
+	const struct mesh_backend_options backend_options = {
+	    .kind = kind,
+	    .kubeconfig = options->kubeconfig,
+	    .cluster_file = options->cluster_file,
+	    .topology_label = options->topology_label,
+	    .log = report,
 	};
-	const char *path = options->cluster_file;
-	struct mesh_cluster_objects objects;
-	json_error_t error;
-	int ret;
+	struct mesh_backend *backend;
+	int ret = mesh_backend_open(&backend_options, &backend);
 
-	ret = mesh_cluster_file_load(path, &objects, &error);
-	if (ret && error.line > 0)
-		kgctl_error("failed to read cluster file %s:%d:%d: %s", path, error.line,
-		            error.column, error.text);
-	else if (ret)
-		kgctl_error("failed to read cluster file: %s", error.text);
-	if (ret)
-		return ret;
-	ret = mesh_codec_cluster_decode(objects.nodes, objects.peers, &codec, cluster);
-	if (ret)
-		kgctl_error("failed to decode cluster file %s: %s", path, strerror(-ret));
-	mesh_cluster_objects_release(&objects);
+	if (!ret)
+		ret = mesh_backend_list(backend, cluster);
+	mesh_backend_close(backend);
 	return ret;
 }
 
@@ -118,17 +111,19 @@ static int resolve_granularity(struct kgctl_cluster *kc)
 }
 
 /*
- * A saved listing is judged at the moment it was taken: the newest
- * heartbeat in it stands for "now", so readiness does not decay with the
- * file's age.
+ * A live cluster is judged now, as Kilo's kgctl judges it. A saved listing
+ * is judged at the moment it was taken: the newest heartbeat in it stands
+ * for "now", so readiness does not decay with the file's age.
  */
-static void settle(struct kgctl_cluster *kc)
+static void settle(struct kgctl_cluster *kc, enum mesh_backend_kind kind)
 {
+	if (kind == MESH_BACKEND_KUBERNETES)
+		kc->now = time(NULL);
 	mesh_prefix_parse(MESH_DEFAULT_SUBNET, &kc->subnet);
 	for (size_t i = 0; i < kc->cluster.n_nodes; i++) {
 		const struct mesh_node *node = &kc->cluster.nodes[i];
 
-		if (node->last_seen > kc->now)
+		if (kind == MESH_BACKEND_FILE && node->last_seen > kc->now)
 			kc->now = node->last_seen;
 		/* The subnet comes from the last node listed with a WireGuard IP. */
 		if (mesh_prefix_is_set(&node->wireguard_ip))
@@ -141,17 +136,17 @@ static void settle(struct kgctl_cluster *kc)
 
 int kgctl_cluster_load(const struct kgctl_options *options, struct kgctl_cluster *kc)
 {
-	const char *backend;
+	enum mesh_backend_kind kind;
 	int ret;
 
 	memset(kc, 0, sizeof(*kc));
-	ret = check_flags(options, kc, &backend);
+	ret = check_flags(options, kc, &kind);
 	if (!ret)
-		ret = read_cluster(options, &kc->cluster);
+		ret = read_cluster(options, kind, &kc->cluster);
 	if (!ret)
 		ret = resolve_granularity(kc);
 	if (!ret)
-		settle(kc);
+		settle(kc, kind);
 	if (!ret && !kc->last_ready) {
 		kgctl_error("did not find any valid Kilo nodes in the cluster");
 		ret = -1;

@@ -203,7 +203,8 @@ expect_error 'output format toml unknown' $F showconf node aws-1 --as-peer -o to
 expect_error 'allowed-ips must contain only valid CIDRs; got "10.0.0.1"' $F showconf node aws-1 \
 	--as-peer --allowed-ips 10.0.0.1
 expect_error 'accepts 1 arg(s), received 2' $F showconf node aws-1 gcp-1
-expect_error 'not supported yet' --backend kubernetes graph
+expect_error 'kubeconfig /nonexistent/kubeconfig: No such file or directory' \
+	--backend kubernetes --kubeconfig /nonexistent/kubeconfig graph
 expect_error 'flag needs an argument: --cluster-file' graph --cluster-file
 
 echo "== help"

@@ -205,6 +205,10 @@ static const struct {
      "clusters:\n- name: c\n  cluster: {server: 'https://h'}\n"
      "users:\n- name: u\n  user: {token: [hush-hush]}\n",
      "users[\"u\"].user.token: not a string"},
+    {"current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
+     "clusters:\n- name: c\n  cluster: {server: 'https://h'}\n"
+     "users:\n- name: u\n  user: [hush-hush]\n",
+     "users[\"u\"].user: not a mapping"},
     {"current-context: x\n  bad: indent\n", "mapping values are not allowed"},
 };
 
@@ -228,6 +232,25 @@ static void test_broken_kubeconfigs_name_the_field(void **state)
 		assert_null(strstr(err, "hush-hush"));
 		assert_null(config.server);
 	}
+}
+
+static void test_user_without_fields_is_anonymous(void **state)
+{
+	struct mesh_kube_config config;
+	char err[256] = "", *token;
+	const char *path;
+
+	(void)state;
+	path = write_scratch("anonymous.yaml",
+	                     "current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, "
+	                     "user: u}\nclusters:\n- name: c\n  cluster: {server: 'https://h'}\n"
+	                     "users:\n- name: u\n  user:\n");
+	assert_int_equal(mesh_kube_config_load(path, NULL, &config, err, sizeof(err)), 0);
+	assert_null(config.cert.path);
+	assert_null(config.cert.data);
+	token = token_of(&config);
+	assert_null(token);
+	mesh_kube_config_release(&config);
 }
 
 static void test_missing_kubeconfig_names_the_file(void **state)
@@ -323,6 +346,7 @@ int main(void)
 	    cmocka_unit_test(test_master_overrides_the_server),
 	    cmocka_unit_test(test_master_alone_has_no_credentials),
 	    cmocka_unit_test(test_broken_kubeconfigs_name_the_field),
+	    cmocka_unit_test(test_user_without_fields_is_anonymous),
 	    cmocka_unit_test(test_missing_kubeconfig_names_the_file),
 	    cmocka_unit_test(test_in_cluster_reads_the_service_account),
 	    cmocka_unit_test(test_in_cluster_ipv6_service_gets_brackets),

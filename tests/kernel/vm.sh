@@ -94,6 +94,10 @@ vm_prepare() {
 		# Stale lists may name a kernel the mirror no longer has.
 		apt-get update -qq && vm_resolve && { [ -f "$VM_ENTRY/initrd.gz" ] || vm_build; }
 	fi
+	# Entries unused for a week (older kernels, older /init) go.
+	[ -f "$VM_ENTRY/initrd.gz" ] && touch "$VM_ENTRY"
+	find "$KV_CACHE" -mindepth 1 -maxdepth 1 -type d -mtime +7 \
+		\( -name '*-cloud-amd64_*' -o -name '.build.*' \) -exec rm -rf {} +
 	exec {lock}>&-
 	VM_KERNEL=$VM_ENTRY/vmlinuz
 	VM_INITRD=$VM_ENTRY/initrd.gz

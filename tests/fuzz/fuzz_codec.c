@@ -22,15 +22,21 @@ struct secrets {
 	const char *preshared_key;
 };
 
-/* The preshared key, if the input holds its text nowhere else (a report may quote that). */
+/*
+ * The preshared key, if it looks like key material (16+ base64 characters, a digit among them,
+ * so no word of a report's own text) and the input holds its text nowhere else (a report may
+ * quote that).
+ */
 static const char *preshared_key(const json_t *object, const uint8_t *data, size_t size)
 {
+	static const char base64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 	const char *psk =
 	    json_string_value(json_object_get(json_object_get(object, "spec"), "presharedKey"));
 	const uint8_t *first;
 	size_t len;
 
-	if (!psk || (len = strlen(psk)) < 8)
+	if (!psk || (len = strlen(psk)) < 16 || psk[strspn(psk, base64)] ||
+	    !strpbrk(psk, "0123456789"))
 		return NULL;
 	first = memmem(data, size, psk, len);
 	if (first && memmem(first + 1, size - (size_t)(first + 1 - data), psk, len))

@@ -113,28 +113,58 @@ static int parse_saved(const char *saved, struct lines *have)
 	return have->error;
 }
 
+/*
+ * A comment as iptables-save prints it (xtables_save_string): bare when it is only letters,
+ * digits, '-' and '_', else in double quotes with backslashes before '"', '\\' and '\''.
+ */
+static void put_comment(FILE *out, const char *comment)
+{
+	static const char bare[] =
+	    "_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	size_t len = strspn(comment, bare);
+
+	if (len > 0 && !comment[len]) {
+		fputs(comment, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *comment; comment++) {
+		if (strchr("\"\\'", *comment))
+			fputc('\\', out);
+		fputc(*comment, out);
+	}
+	fputc('"', out);
+}
+
+static void put_prefix(FILE *out, const char *option, const struct mesh_prefix *prefix)
+{
+	struct mesh_prefix masked = mesh_prefix_masked(prefix);
+	char text[MESH_PREFIX_STRLEN];
+
+	if (mesh_prefix_is_set(prefix))
+		fprintf(out, "%s %s ", option, mesh_prefix_format(&masked, text));
+}
+
 /* As iptables-save prints it: -s, -d, -p, the comment match, the target. */
 static char *render_spec(const struct mesh_iptables_rule *rule)
 {
-	char source[MESH_PREFIX_STRLEN + 4] = "", destination[MESH_PREFIX_STRLEN + 4] = "";
-	char protocol[64] = "", prefix[MESH_PREFIX_STRLEN];
-	struct mesh_prefix masked;
-	char *spec;
+	char *spec = NULL;
+	size_t len;
+	FILE *out = open_memstream(&spec, &len);
 
-	if (mesh_prefix_is_set(&rule->source)) {
-		masked = mesh_prefix_masked(&rule->source);
-		snprintf(source, sizeof(source), "-s %s ", mesh_prefix_format(&masked, prefix));
-	}
-	if (mesh_prefix_is_set(&rule->destination)) {
-		masked = mesh_prefix_masked(&rule->destination);
-		snprintf(destination, sizeof(destination), "-d %s ",
-		         mesh_prefix_format(&masked, prefix));
-	}
-	if (rule->protocol)
-		snprintf(protocol, sizeof(protocol), "-p %s ", rule->protocol);
-	if (asprintf(&spec, "%s%s%s-m comment --comment \"%s\" -j %s", source, destination,
-	             protocol, rule->comment, rule->target) < 0)
+	if (!out)
 		return NULL;
+	put_prefix(out, "-s", &rule->source);
+	put_prefix(out, "-d", &rule->destination);
+	if (rule->protocol)
+		fprintf(out, "-p %s ", rule->protocol);
+	fputs("-m comment --comment ", out);
+	put_comment(out, rule->comment);
+	fprintf(out, " -j %s", rule->target);
+	if (fclose(out)) {
+		free(spec);
+		return NULL;
+	}
 	return spec;
 }
 

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "mesh/apply_iptables.h"
+#include "mesh_fixture.h"
 #include "netns.h"
 
 #define NAT MESH_IPTABLES_NAT
@@ -260,6 +261,34 @@ static void test_clean_up_removes_ours_and_only_ours(void **state)
 	free(script);
 }
 
+static void test_comments_are_quoted_and_escaped_as_iptables_save_does(void **state)
+{
+	struct mesh_iptables_rule rules[] = {
+	    {.family = AF_INET,
+	     .table = FILTER,
+	     .chain = "FORWARD",
+	     .source = V4(10, 2, 1, 0, 24),
+	     .comment = "Kilo: forward packets from the node's pod subnet",
+	     .target = "ACCEPT"},
+	    {.family = AF_INET,
+	     .table = FILTER,
+	     .chain = "FORWARD",
+	     .comment = "bare_word-1",
+	     .target = "ACCEPT"},
+	};
+	const struct mesh_iptables_ruleset set = {NULL, 0, rules, 2};
+	char *script = plan(&set, AF_INET, "");
+
+	(void)state;
+	assert_string_equal(script,
+	                    "*filter\n"
+	                    "-I FORWARD 1 -s 10.2.1.0/24 -m comment --comment \"Kilo: forward "
+	                    "packets from the node\\'s pod subnet\" -j ACCEPT\n"
+	                    "-I FORWARD 1 -m comment --comment bare_word-1 -j ACCEPT\n"
+	                    "COMMIT\n");
+	free(script);
+}
+
 static void test_missing_program_is_named_in_the_error(void **state)
 {
 	char *path = strdup(getenv("PATH"));
@@ -341,6 +370,40 @@ static void test_rule_deleted_by_someone_else_comes_back(void **state)
 	free(v4);
 }
 
+/*
+ * Every kind of rule the topology makes, from every node of the demo cluster, comes back from
+ * iptables-save exactly as planned: otherwise each resync would rewrite it.
+ */
+static void test_demo_cluster_rules_read_back_as_written_from_every_node(void **state)
+{
+	static const char *const viewers[] = {"aws-a", "aws-b", "gcp-a", "gcp-b", "home-nat"};
+	struct mesh_prefix services = fixture_prefix("10.96.0.0/12");
+	const struct mesh_iptables_options options = {.cni = true,
+	                                              .forward_rules = true,
+	                                              .local = true,
+	                                              .encapsulate = MESH_ENCAPSULATE_ALWAYS,
+	                                              .service_cidrs = &services,
+	                                              .n_service_cidrs = 1};
+	const struct mesh_iptables_ruleset none = {0};
+	struct mesh_iptables_ruleset rules;
+	struct mesh_cluster cluster;
+	struct mesh_topology t;
+
+	(void)state;
+	demo_cluster(&cluster);
+	for (size_t i = 0; i < sizeof(viewers) / sizeof(*viewers); i++) {
+		fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, viewers[i]);
+		assert_int_equal(mesh_iptables_build(&t, &options, &rules), 0);
+		assert_true(applied(&rules));
+		if (applied(&rules))
+			fail_msg("the rules of %s differ once written", viewers[i]);
+		mesh_iptables_release(&rules);
+		mesh_topology_release(&t);
+	}
+	mesh_cluster_release(&cluster);
+	assert_true(applied(&none));
+}
+
 static void test_clean_up_leaves_no_trace_of_ours(void **state)
 {
 	const struct mesh_iptables_ruleset none = {0};
@@ -370,11 +433,13 @@ int main(void)
 	    cmocka_unit_test(test_appended_pair_keeps_its_order),
 	    cmocka_unit_test(test_changed_own_chain_is_rewritten_whole_and_stale_rules_deleted),
 	    cmocka_unit_test(test_clean_up_removes_ours_and_only_ours),
+	    cmocka_unit_test(test_comments_are_quoted_and_escaped_as_iptables_save_does),
 	    cmocka_unit_test(test_missing_program_is_named_in_the_error),
 	};
 	const struct CMUnitTest kernel[] = {
 	    cmocka_unit_test(test_apply_writes_once_and_resync_writes_nothing),
 	    cmocka_unit_test(test_rule_deleted_by_someone_else_comes_back),
+	    cmocka_unit_test(test_demo_cluster_rules_read_back_as_written_from_every_node),
 	    cmocka_unit_test(test_clean_up_leaves_no_trace_of_ours),
 	};
 

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "mesh/apply_routes.h"
+#include "mesh_fixture.h"
 #include "netns.h"
 
 static struct tun_nl_ip ip(const char *text)
@@ -380,6 +381,55 @@ static void test_changed_topology_replaces_and_removes_only_the_difference(void 
 	assert_int_equal(n_rules, 1);
 }
 
+/* ifindex holds prefix (none when NULL), and only it. */
+static void hold(struct kernel *k, int ifindex, const struct mesh_prefix *prefix)
+{
+	struct tun_nl_address address = {.ifindex = ifindex};
+
+	if (prefix) {
+		address.ip.family = prefix->addr.family;
+		memcpy(address.ip.bytes, prefix->addr.bytes, sizeof(address.ip.bytes));
+		address.prefixlen = prefix->cidr;
+	}
+	assert_int_equal(tun_nl_address_set(k->nl, &address, NULL), 0);
+}
+
+/*
+ * Every route and rule the topology makes, from every node of the demo cluster, reads back
+ * from the kernel as written: otherwise each resync would replace it again.
+ */
+static void test_demo_cluster_routes_read_back_as_written_from_every_node(void **state)
+{
+	static const char *const viewers[] = {"aws-a", "aws-b", "aws-c",
+	                                      "gcp-a", "gcp-b", "home-nat"};
+	const struct mesh_routes_options options = {.encapsulate = MESH_ENCAPSULATE_ALWAYS,
+	                                            .local = true};
+	struct kernel *k = *state;
+	struct mesh_routes routes, none = {0};
+	struct mesh_route_changes c;
+	struct mesh_cluster cluster;
+	struct mesh_topology t;
+
+	demo_cluster(&cluster);
+	for (size_t i = 0; i < sizeof(viewers) / sizeof(*viewers); i++) {
+		fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, viewers[i]);
+		assert_int_equal(mesh_routes_build(&t, &options, &routes), 0);
+		/* The viewer's own addresses: preferred sources, never gateways. */
+		hold(k, k->links.kilo, t.leader ? &t.wireguard_cidr : NULL);
+		hold(k, k->links.private_iface, mesh_node_private_ip(t.local));
+		apply(k, &routes);
+		c = apply(k, &routes);
+		if (c.routes_replaced + c.routes_removed + c.rules_added + c.rules_removed)
+			fail_msg("the routes of %s differ once written", viewers[i]);
+		mesh_routes_release(&routes);
+		mesh_topology_release(&t);
+	}
+	mesh_cluster_release(&cluster);
+	apply(k, &none);
+	assert_int_equal(link_up(k->nl, "an0", "10.4.0.1", 16), k->links.kilo);
+	assert_int_equal(link_up(k->nl, "an2", "192.168.0.1", 24), k->links.private_iface);
+}
+
 static void test_clean_up_removes_ours_and_keeps_the_administrators(void **state)
 {
 	struct kernel *k = *state;
@@ -424,6 +474,7 @@ int main(void)
 	    cmocka_unit_test(test_applier_converges_and_resync_touches_nothing),
 	    cmocka_unit_test(test_route_deleted_behind_our_back_comes_back),
 	    cmocka_unit_test(test_changed_topology_replaces_and_removes_only_the_difference),
+	    cmocka_unit_test(test_demo_cluster_routes_read_back_as_written_from_every_node),
 	    cmocka_unit_test(test_clean_up_removes_ours_and_keeps_the_administrators),
 	};
 

@@ -102,22 +102,29 @@ kv_start_impl() {
 	done
 }
 
-# Every IUT instance must also exit cleanly on SIGTERM: a sanitizer report
-# in its log fails the test.
+# Every IUT instance must also exit cleanly on SIGTERM: status 0 and no
+# sanitizer report in its log.
 kv_stop_impls() {
-	local impl ok=0
+	local impl pid rc status=0
 	for impl in "${KV_IMPLS[@]}"; do
-		kill "${impl%%:*}" 2> /dev/null && wait "${impl%%:*}"
+		pid=${impl%%:*}
+		kill "$pid" 2> /dev/null
+		wait "$pid"
+		rc=$?
 		rm -f "/var/run/wireguard/${impl#*:}.sock"
-		grep -E -A 30 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$VM_RUN/${impl#*:}.log" >&2 && ok=1
+		if [ $rc != 0 ] || grep -E -A 30 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+			"$VM_RUN/${impl#*:}.log" >&2; then
+			kv_log "FAIL: $IUT on ${impl#*:} did not exit cleanly (status $rc)"
+			status=1
+		fi
 	done
 	KV_IMPLS=()
-	return $ok
+	return $status
 }
 
 kv_end() {
 	local status=$? pid
-	kv_stop_impls || { kv_log "FAIL: $IUT reported memory errors"; status=1; }
+	kv_stop_impls || status=1
 	for pid in "${KV_SPAWNED[@]}"; do kill -- "-$pid" 2> /dev/null; done
 	vm_stop
 	ip netns del "$NS" 2> /dev/null

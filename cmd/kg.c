@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kg: the Kilo agent (Kilo's cmd/kg), with its WireGuard device in the same
+ * process. Flags, the HTTP server, signals; the agent does the rest.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "cmd/kg/kg.h"
+
+static struct mesh_agent *agent;
+
+static void on_signal(int signo)
+{
+	(void)signo;
+	if (agent)
+		mesh_agent_stop(agent);
+}
+
+static int handle_signals(void)
+{
+	struct sigaction action = {.sa_handler = on_signal};
+
+	sigemptyset(&action.sa_mask);
+	return sigaction(SIGTERM, &action, NULL) || sigaction(SIGINT, &action, NULL) ||
+	       signal(SIGPIPE, SIG_IGN) == SIG_ERR;
+}
+
+static int run(struct kg_config *config)
+{
+	struct mesh_http_server *server = NULL;
+	char message[256];
+	int ret;
+
+	ret = mesh_agent_create(&config->agent, &agent);
+	if (ret)
+		return 1;
+	ret = mesh_http_open(config->listen, kg_handle, agent, &server);
+	if (ret) {
+		snprintf(message, sizeof(message), "failed to listen on %s: %s", config->listen,
+		         strerror(-ret));
+		kg_log(NULL, LOG_ERR, message);
+	}
+	if (!ret)
+		ret = mesh_agent_run(agent);
+	mesh_http_close(server);
+	mesh_agent_destroy(agent);
+	agent = NULL;
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct kg_config config;
+	int ret = 1;
+
+	if (kg_flags_parse(argc - 1, argv + 1, &config))
+		goto out;
+	ret = 0;
+	if (config.help)
+		kg_usage();
+	else if (config.version)
+		printf("%s\n", KILO_VERSION);
+	else if (handle_signals())
+		ret = 1;
+	else
+		ret = run(&config);
+out:
+	kg_flags_release(&config);
+	return ret;
+}

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kg's flags: Kilo's names and defaults (cmd/kg/main.go), plus --cluster-file
+ * for the file backend. Values are checked here so that a bad one stops kg
+ * before it touches the host, with the flag and value named.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/kg/kg.h"
+#include "mesh/codec.h"
+#include "mesh/flags.h"
+#include "mesh/keyfile.h"
+
+/* Everything as the command line gave it, before it is checked. */
+static struct {
+	const char *backend, *cluster_file, *cni_path, *compatibility, *encapsulate, *granularity;
+	const char *hostname, *interface, *kubeconfig, *listen, *log_level, *master, *mtu, *port;
+	const char *resync_period, *subnet, *topology_label;
+	bool clean_up, clean_up_interface, create_interface, cni, local, forward_rules;
+	bool prioritise_private, help, version;
+	struct mesh_flag_list service_cidrs, internal_cidrs;
+} raw = {
+    .backend = "kubernetes",
+    .cni_path = "/etc/cni/net.d/10-kilo.conflist",
+    .compatibility = "",
+    .encapsulate = "always",
+    .granularity = "location",
+    .interface = MESH_DEFAULT_INTERFACE,
+    .kubeconfig = "",
+    .listen = ":1107",
+    .log_level = "info",
+    .master = "",
+    .mtu = "auto",
+    .port = "51820",
+    .resync_period = "30s",
+    .subnet = MESH_DEFAULT_SUBNET,
+    .topology_label = MESH_DEFAULT_TOPOLOGY_LABEL,
+    .clean_up = true,
+    .create_interface = true,
+    .cni = true,
+    .local = true,
+};
+
+#define STR(name, var, help, fallback)                                                             \
+	{                                                                                          \
+		name, 0, MESH_FLAG_STRING, &raw.var, help, "string", fallback                      \
+	}
+#define BOOL(name, var, help, fallback)                                                            \
+	{                                                                                          \
+		name, 0, MESH_FLAG_BOOL, &raw.var, help, NULL, fallback                            \
+	}
+#define LIST(name, var, help)                                                                      \
+	{                                                                                          \
+		name, 0, MESH_FLAG_LIST, &raw.var, help, "strings", NULL                           \
+	}
+
+static const struct mesh_flag flags[] = {
+    STR("backend", backend, "The backend for the mesh. Possible values: kubernetes, file",
+        "\"kubernetes\""),
+    BOOL("clean-up", clean_up, "Should kilo clean up network modifications on shutdown?", "true"),
+    BOOL("clean-up-interface", clean_up_interface,
+         "Should Kilo delete its interface when it shuts down?", NULL),
+    STR("cluster-file", cluster_file,
+        "Path of the cluster file of the file backend: the JSON or YAML that `kubectl get "
+        "nodes,peers -o json|yaml` prints.",
+        NULL),
+    BOOL("cni", cni, "Should Kilo manage the node's CNI configuration?", "true"),
+    STR("cni-path", cni_path, "Path to CNI config.", "\"/etc/cni/net.d/10-kilo.conflist\""),
+    STR("compatibility", compatibility,
+        "Should Kilo run in compatibility mode? Possible values: flannel", NULL),
+    BOOL("create-interface", create_interface, "Should kilo create an interface on startup?",
+         "true"),
+    STR("encapsulate", encapsulate,
+        "When should Kilo encapsulate packets within a location? Possible values: never, "
+        "crosssubnet, always",
+        "\"always\""),
+    {"help", 'h', MESH_FLAG_BOOL, &raw.help, "help for kg", NULL, NULL},
+    STR("hostname", hostname, "Hostname of the node on which this process is running.", NULL),
+    STR("interface", interface,
+        "Name of the Kilo interface to use; if it does not exist, it will be created.",
+        "\"kilo0\""),
+    LIST("internal-cidr", internal_cidrs,
+         "Limit the private IP address detection to these CIDRs. Can be specified multiple "
+         "times."),
+    BOOL("iptables-forward-rules", forward_rules,
+         "Add default accept rules to the FORWARD chain in iptables. Warning: this may break "
+         "firewalls with a deny all policy and is potentially insecure!",
+         NULL),
+    STR("kubeconfig", kubeconfig, "Path to kubeconfig.", NULL),
+    STR("listen", listen, "The address at which to listen for health and metrics.", "\":1107\""),
+    BOOL("local", local, "Should Kilo manage routes within a location?", "true"),
+    STR("log-level", log_level,
+        "Log level to use. Possible values: all, debug, info, warn, error, none", "\"info\""),
+    STR("master", master,
+        "The address of the Kubernetes API server (overrides any value in kubeconfig).", NULL),
+    STR("mesh-granularity", granularity,
+        "The granularity of the network mesh to create. Possible values: location, full, "
+        "cross",
+        "\"location\""),
+    STR("mtu", mtu, "The MTU of the WireGuard interface created by Kilo.", "\"auto\""),
+    {"port", 0, MESH_FLAG_STRING, &raw.port,
+     "The port over which WireGuard peers should communicate.", "int", "51820"},
+    BOOL("prioritise-private-addresses", prioritise_private,
+         "Prefer to assign a private IP address to the node's endpoint.", NULL),
+    {"resync-period", 0, MESH_FLAG_STRING, &raw.resync_period,
+     "How often should the Kilo controllers reconcile?", "duration", "30s"},
+    LIST("service-cidr", service_cidrs,
+         "The service CIDR for the Kubernetes cluster. Can be provided optionally to avoid "
+         "masquerading packets sent to service IPs. Can be specified multiple times."),
+    STR("subnet", subnet, "CIDR from which to allocate addresses for WireGuard interfaces.",
+        "\"10.4.0.0/16\""),
+    STR("topology-label", topology_label,
+        "Kubernetes node label used to group nodes into logical locations.",
+        "\"topology.kubernetes.io/region\""),
+    {"version", 0, MESH_FLAG_BOOL, &raw.version, "Print version and exit", NULL, NULL},
+    {0},
+};
+
+static int fail(const char *fmt, const char *value)
+{
+	fputs("kg: ", stderr);
+	fprintf(stderr, fmt, value);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static int parse_uint(const char *text, unsigned long max, unsigned long *value)
+{
+	char *end;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	*value = strtoul(text, &end, 10);
+	return errno || *end || *value > max ? -EINVAL : 0;
+}
+
+/* Go's time.ParseDuration for whole seconds: "30s", "1m", "1h30m", "90s". */
+static int parse_duration(const char *text, unsigned int *seconds)
+{
+	static const struct {
+		char unit;
+		unsigned long scale;
+	} units[] = {{'h', 3600}, {'m', 60}, {'s', 1}};
+	unsigned long total = 0;
+
+	while (*text) {
+		unsigned long n = 0, scale = 0;
+		char *end;
+
+		if (*text < '0' || *text > '9')
+			return -EINVAL;
+		n = strtoul(text, &end, 10);
+		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+			if (*end == units[i].unit && end[1] != 's')
+				scale = units[i].scale;
+		if (!scale || n > 86400 * 365)
+			return -EINVAL;
+		total += n * scale;
+		text = end + 1;
+	}
+	if (!total || total > 86400 * 365)
+		return -EINVAL;
+	*seconds = (unsigned int)total;
+	return 0;
+}
+
+/* Repeatable, comma-separated CIDR lists (pflag's StringSlice). */
+static int parse_cidrs(const struct mesh_flag_list *list, const char *flag,
+                       struct mesh_prefix **out, size_t *n)
+{
+	size_t max = 1;
+
+	*n = 0;
+	for (size_t i = 0; i < list->n; i++)
+		max += strlen(list->items[i]) / 2 + 1;
+	*out = calloc(max, sizeof(**out));
+	if (!*out)
+		return fail("%s: out of memory", flag);
+	for (size_t i = 0; i < list->n; i++) {
+		char *copy = strdup(list->items[i]), *save = NULL;
+
+		for (char *item = strtok_r(copy, ",", &save); item;
+		     item = strtok_r(NULL, ",", &save)) {
+			if (mesh_prefix_parse(item, &(*out)[*n])) {
+				fprintf(stderr, "kg: failed to parse %s \"%s\": not a CIDR\n", flag,
+				        item);
+				free(copy);
+				return -1;
+			}
+			(*out)[*n] = mesh_prefix_masked(&(*out)[(*n)]);
+			(*n)++;
+		}
+		free(copy);
+	}
+	return 0;
+}
+
+static int check_enums(struct mesh_agent_options *agent)
+{
+	if (mesh_backend_kind_parse(raw.backend, &agent->backend.kind))
+		return fail("backend %s unknown; possible values are: kubernetes, file",
+		            raw.backend);
+	if (agent->backend.kind == MESH_BACKEND_FILE && !raw.cluster_file)
+		return fail("%sthe file backend needs --cluster-file PATH", "");
+	if (mesh_granularity_parse(raw.granularity, &agent->granularity) ||
+	    agent->granularity == MESH_GRANULARITY_AUTO)
+		return fail(
+		    "mesh granularity %s unknown; possible values are: location, full, cross",
+		    raw.granularity);
+	if (mesh_encapsulate_parse(raw.encapsulate, &agent->encapsulate))
+		return fail(
+		    "encapsulation %s unknown; possible values are: never, crosssubnet, always",
+		    raw.encapsulate);
+	if (!strcmp(raw.compatibility, "flannel"))
+		agent->compatibility = MESH_COMPATIBILITY_FLANNEL;
+	else if (raw.compatibility[0])
+		return fail("compatibility mode %s unknown; possible values are: flannel",
+		            raw.compatibility);
+	if (kg_log_set_level(raw.log_level))
+		return fail("log level %s unknown; possible values are: all, debug, info, warn, "
+		            "error, none",
+		            raw.log_level);
+	return 0;
+}
+
+static int check_numbers(struct mesh_agent_options *agent)
+{
+	unsigned long value;
+
+	if (parse_uint(raw.port, 65535, &value) || !value)
+		return fail("invalid port: port must be in range [1:65535], but got %s", raw.port);
+	agent->port = (uint16_t)value;
+	if (strcmp(raw.mtu, "auto")) {
+		if (parse_uint(raw.mtu, 65535, &value) || value < 576)
+			return fail("invalid MTU %s: must be auto or a number from 576 to 65535",
+			            raw.mtu);
+		agent->mtu = (unsigned int)value;
+	}
+	if (parse_duration(raw.resync_period, &agent->resync_period))
+		return fail("failed to parse resync period %s: want a duration like 30s or 1m",
+		            raw.resync_period);
+	if (mesh_prefix_parse(raw.subnet, &agent->subnet))
+		return fail("failed to parse %s as subnet", raw.subnet);
+	agent->subnet = mesh_prefix_masked(&agent->subnet);
+	return 0;
+}
+
+static void fill_plain(struct kg_config *config)
+{
+	struct mesh_agent_options *agent = &config->agent;
+
+	agent->backend.kubeconfig = raw.kubeconfig;
+	agent->backend.master = raw.master[0] ? raw.master : NULL;
+	agent->backend.cluster_file = raw.cluster_file;
+	agent->backend.topology_label = raw.topology_label;
+	agent->interface = raw.interface;
+	agent->key_path = MESH_KEYFILE_PATH;
+	agent->create_interface = raw.create_interface;
+	agent->clean_up = raw.clean_up;
+	agent->clean_up_interface = raw.clean_up_interface;
+	agent->cni = raw.cni;
+	agent->cni_path = raw.cni_path;
+	agent->local = raw.local;
+	agent->iptables_forward_rules = raw.forward_rules;
+	agent->prioritise_private_addresses = raw.prioritise_private;
+	agent->log = kg_log;
+	config->listen = raw.listen;
+	config->help = raw.help;
+	config->version = raw.version;
+}
+
+static int check_hostname(struct mesh_agent_options *agent)
+{
+	static char hostname[MESH_NAME_MAX + 1];
+
+	if (raw.hostname) {
+		agent->hostname = raw.hostname;
+	} else if (!gethostname(hostname, sizeof(hostname) - 1)) {
+		agent->hostname = hostname;
+	} else {
+		return fail("%sfailed to get the hostname; pass --hostname", "");
+	}
+	if (!agent->hostname[0] || strlen(agent->hostname) > MESH_NAME_MAX)
+		return fail("invalid hostname \"%s\"", agent->hostname);
+	return 0;
+}
+
+int kg_flags_parse(int argc, char **argv, struct kg_config *config)
+{
+	struct mesh_agent_options *agent = &config->agent;
+
+	memset(config, 0, sizeof(*config));
+	if (mesh_flags_take("kg", flags, &argc, argv, false))
+		return -1;
+	if (argc > 0 && strcmp(argv[0], "version"))
+		return fail("unknown command \"%s\" for \"kg\"", argv[0]);
+	fill_plain(config);
+	config->version |= argc > 0;
+	if (config->help || config->version)
+		return 0;
+	if (check_enums(agent) || check_numbers(agent) || check_hostname(agent))
+		return -1;
+	if (parse_cidrs(&raw.service_cidrs, "--service-cidr", &config->service_cidrs,
+	                &agent->n_service_cidrs) ||
+	    parse_cidrs(&raw.internal_cidrs, "--internal-cidr", &config->internal_cidrs,
+	                &agent->n_internal_cidrs))
+		return -1;
+	agent->service_cidrs = config->service_cidrs;
+	agent->internal_cidrs = config->internal_cidrs;
+	return 0;
+}
+
+void kg_flags_release(struct kg_config *config)
+{
+	free(config->service_cidrs);
+	free(config->internal_cidrs);
+	free(raw.service_cidrs.items);
+	free(raw.internal_cidrs.items);
+}
+
+void kg_usage(void)
+{
+	printf("kg is the Kilo agent.\nIt runs on every node of a cluster,\nsetting up the public "
+	       "and private keys for the VPN\nas well as the necessary rules to route packets "
+	       "between locations.\nIts WireGuard device runs in the same process.\n\n"
+	       "Usage:\n  kg [flags]\n  kg [command]\n\nAvailable Commands:\n"
+	       "  version     Print the version and exit.\n\nFlags:\n");
+	mesh_flags_usage(flags);
+}

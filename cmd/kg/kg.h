@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to kg: its flags, its log and its HTTP handlers, shared by the
+ * files of cmd/kg as kgctl shares kgctl.h.
+ */
+#ifndef KG_H
+#define KG_H
+
+#include <stdbool.h>
+
+#include "mesh/agent.h"
+#include "mesh/http.h"
+
+struct kg_config {
+	struct mesh_agent_options agent;
+	const char *listen;
+	bool version, help;
+	/* Heap arrays behind agent.service_cidrs and agent.internal_cidrs. */
+	struct mesh_prefix *service_cidrs, *internal_cidrs;
+};
+
+/* 0 and a filled config, or -1 after printing "kg: ..." to stderr. */
+int kg_flags_parse(int argc, char **argv, struct kg_config *config);
+void kg_flags_release(struct kg_config *config);
+void kg_usage(void);
+
+/* "all", "debug", "info", "warn", "error", "none"; -1 if unknown. */
+int kg_log_set_level(const char *name);
+/* mesh_backend_log_fn: one JSON line on stdout, as Kilo's go-kit logger. */
+void kg_log(void *ctx, int level, const char *message);
+
+/* The HTTP handler over an agent (the ctx). */
+void kg_handle(void *ctx, const struct mesh_http_request *request,
+               struct mesh_http_response *response);
+
+#endif /* KG_H */

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The agent's life: start-up (Kilo's mesh.New), the event loop (Mesh.Run)
+ * and shut-down.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "mesh/agent_internal.h"
+#include "mesh/ipdetect.h"
+#include "mesh/keyfile.h"
+
+void agent_log(const struct mesh_agent *agent, int level, const char *fmt, ...)
+{
+	char message[1024];
+	va_list ap;
+
+	if (!agent->options.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	agent->options.log(agent->options.log_ctx, level, message);
+}
+
+int64_t agent_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void engine_log(void *ctx, enum wg_log_level level, const char *msg)
+{
+	const struct mesh_agent *agent = ctx;
+
+	agent_log(agent,
+	          level == WG_LOG_ERROR  ? LOG_ERR
+	          : level == WG_LOG_INFO ? LOG_INFO
+	                                 : LOG_DEBUG,
+	          "wireguard: %s", msg);
+}
+
+static int load_key(struct mesh_agent *agent)
+{
+	const char *path = agent->options.key_path;
+	enum mesh_keyfile_outcome outcome;
+	int ret = mesh_keyfile_load(path, agent->private_key, agent->public_key, &outcome);
+
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to load the private key %s: %s", path,
+		          strerror(-ret));
+	else if (outcome == MESH_KEYFILE_CREATED)
+		agent_log(agent, LOG_WARNING, "no private key found on disk; generated one in %s",
+		          path);
+	else if (outcome == MESH_KEYFILE_REPLACED)
+		agent_log(agent, LOG_WARNING,
+		          "the private key in %s was invalid; generated a new one", path);
+	return ret;
+}
+
+/* Kilo's getIP, ignoring the WireGuard and CNI bridge interfaces. */
+static int detect_ips(struct mesh_agent *agent)
+{
+	const char *const ignore[] = {agent->options.interface, "kube-bridge"};
+	const struct mesh_ipdetect_options options = {
+	    .ignore = ignore,
+	    .n_ignore = sizeof(ignore) / sizeof(*ignore),
+	    .internal_cidrs = agent->options.internal_cidrs,
+	    .n_internal_cidrs = agent->options.n_internal_cidrs,
+	};
+	char err[256] = "", private_text[MESH_PREFIX_STRLEN], public_text[MESH_PREFIX_STRLEN];
+	struct mesh_prefix public_ip = {0};
+	struct mesh_host host = {0};
+	int ret = mesh_host_collect(agent->nl, agent->options.hostname, &host);
+
+	if (ret)
+		snprintf(err, sizeof(err), "%s", strerror(-ret));
+	else
+		ret = mesh_ipdetect_ips(&host, &options, &agent->private_ip, &public_ip, err,
+		                        sizeof(err));
+	mesh_host_release(&host);
+	if (ret) {
+		agent_log(agent, LOG_ERR, "failed to find public IP: %s", err);
+		return ret;
+	}
+	agent->external_ip = public_ip;
+	if (agent->options.prioritise_private_addresses && mesh_prefix_is_set(&agent->private_ip))
+		agent->external_ip = agent->private_ip;
+	agent_log(agent, LOG_DEBUG, "using %s as the private IP address and %s as the public one",
+	          mesh_prefix_is_set(&agent->private_ip)
+	              ? mesh_prefix_format(&agent->private_ip, private_text)
+	              : "none",
+	          mesh_prefix_format(&public_ip, public_text));
+	return 0;
+}
+
+/*
+ * The device is the engine on a TUN. Without --create-interface the TUN must
+ * exist already (Kilo then fails with "failed to get interface index").
+ */
+static int create_device(struct mesh_agent *agent)
+{
+	const struct wg_device_options options = {.ifname = agent->options.interface,
+	                                          .tun_fd = -1,
+	                                          .log = engine_log,
+	                                          .log_ctx = agent,
+	                                          .log_level = WG_LOG_INFO};
+	struct wg_config identity = {.flags = WG_CONFIG_HAS_PRIVATE_KEY};
+	struct tun_nl_link link;
+	int ret;
+
+	if (!agent->options.create_interface &&
+	    tun_nl_link_get(agent->nl, agent->options.interface, &link)) {
+		agent_log(agent, LOG_ERR, "failed to get interface index of %s",
+		          agent->options.interface);
+		return -ENODEV;
+	}
+	ret = wg_device_create(&agent->device, &options);
+	if (ret) {
+		agent_log(agent, LOG_ERR, "failed to create WireGuard interface %s: %s",
+		          agent->options.interface, strerror(-ret));
+		return ret;
+	}
+	memcpy(identity.private_key, agent->private_key, WG_KEY_LEN);
+	ret = wg_device_configure(agent->device, &identity);
+	sodium_memzero(identity.private_key, sizeof(identity.private_key));
+	return ret;
+}
+
+static int open_backend(struct mesh_agent *agent)
+{
+	struct mesh_backend_options options = agent->options.backend;
+	int ret;
+
+	options.hostname = agent->options.hostname;
+	options.watch = true;
+	options.log = agent->options.log;
+	options.log_ctx = agent->options.log_ctx;
+	ret = mesh_backend_open(&options, &agent->backend);
+	if (!ret)
+		ret = mesh_backend_check_crd(agent->backend);
+	return ret;
+}
+
+int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agent **out)
+{
+	struct mesh_agent *agent = calloc(1, sizeof(*agent));
+	int ret;
+
+	if (!agent)
+		return -ENOMEM;
+	agent->options = *options;
+	pthread_mutex_init(&agent->lock, NULL);
+	agent->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ret = agent->stop_fd < 0 ? -errno : 0;
+	if (!ret)
+		ret = load_key(agent);
+	if (!ret) {
+		ret = tun_nl_open(&agent->nl);
+		if (ret)
+			agent_log(agent, LOG_ERR, "failed to open netlink: %s", strerror(-ret));
+	}
+	if (!ret)
+		ret = create_device(agent);
+	if (!ret)
+		ret = detect_ips(agent);
+	if (!ret)
+		ret = open_backend(agent);
+	if (ret) {
+		mesh_agent_destroy(agent);
+		return ret;
+	}
+	*out = agent;
+	return 0;
+}
+
+/* A new listing: publish our annotations, apply if the cluster changed. */
+static void on_backend(struct mesh_agent *agent)
+{
+	struct mesh_cluster cluster = {0};
+	int ret = mesh_backend_list(agent->backend, &cluster);
+	bool first = !agent->listed;
+
+	if (ret == -EAGAIN)
+		return;
+	if (ret) {
+		agent_count_error(agent, MESH_AGENT_EVENT_RUN);
+		return;
+	}
+	mesh_cluster_release(&agent->cluster);
+	agent->cluster = cluster;
+	agent->listed = true;
+	if (first)
+		agent_update_cni(agent);
+	agent_publish(agent, false);
+	if (agent_cluster_changed(agent, agent_now())) {
+		agent_log(agent, LOG_INFO, "cluster changed: %zu nodes, %zu peers listed",
+		          cluster.n_nodes, cluster.n_peers);
+		agent_apply(agent);
+	}
+}
+
+static int timeout_ms(int64_t now, int64_t next_check_in, int64_t next_resync)
+{
+	int64_t next = next_check_in < next_resync ? next_check_in : next_resync;
+
+	return next <= now ? 0 : (int)((next - now) * 1000);
+}
+
+int mesh_agent_run(struct mesh_agent *agent)
+{
+	struct pollfd fds[2] = {{.fd = agent->stop_fd, .events = POLLIN},
+	                        {.fd = mesh_backend_fd(agent->backend), .events = POLLIN}};
+	int64_t now = agent_now(), next_check_in = now + MESH_CHECK_IN_PERIOD,
+	        next_resync = now + agent->options.resync_period;
+
+	agent_log(agent, LOG_INFO, "agent started on %s as node %s", agent->options.interface,
+	          agent->options.hostname);
+	for (;;) {
+		if (poll(fds, 2, timeout_ms(now, next_check_in, next_resync)) < 0 && errno != EINTR)
+			return -errno;
+		if (fds[0].revents)
+			break;
+		if (fds[1].revents)
+			on_backend(agent);
+		now = agent_now();
+		if (agent->listed && now >= next_check_in) {
+			agent_publish(agent, true);
+			next_check_in = now + MESH_CHECK_IN_PERIOD;
+		}
+		if (agent->listed && now >= next_resync) {
+			agent_update_cni(agent);
+			agent_apply(agent);
+			next_resync = now + agent->options.resync_period;
+		}
+	}
+	agent_log(agent, LOG_INFO, "shutting down");
+	if (agent->options.clean_up)
+		agent_clean_up(agent);
+	return 0;
+}
+
+void mesh_agent_stop(struct mesh_agent *agent)
+{
+	const uint64_t one = 1;
+
+	/* Nothing to do if it fails: the counter is already non-zero. */
+	if (write(agent->stop_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+void mesh_agent_destroy(struct mesh_agent *agent)
+{
+	if (!agent)
+		return;
+	mesh_backend_close(agent->backend);
+	if (agent->device)
+		wg_device_destroy(agent->device);
+	if (agent->nl)
+		tun_nl_close(agent->nl);
+	if (agent->stop_fd >= 0)
+		close(agent->stop_fd);
+	mesh_cluster_release(&agent->cluster);
+	free(agent->discovered);
+	free(agent->graph);
+	pthread_mutex_destroy(&agent->lock);
+	sodium_memzero(agent, sizeof(*agent));
+	free(agent);
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kilo's applyTopology and cleanUp: from the listed cluster to the engine,
+ * kilo0, iptables and routes, each through its diffing applier.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "mesh/agent_internal.h"
+#include "mesh/apply_iptables.h"
+#include "mesh/apply_routes.h"
+#include "mesh/apply_wg.h"
+#include "mesh/cni.h"
+#include "mesh/ipdetect.h"
+#include "mesh/iptables.h"
+#include "mesh/routes.h"
+#include "mesh/wgconfig.h"
+
+static void to_mesh_endpoint(const union wg_endpoint *in, struct mesh_endpoint *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (in->sa.sa_family == AF_INET) {
+		out->ip.family = AF_INET;
+		memcpy(out->ip.bytes, &in->in.sin_addr, 4);
+		out->port = ntohs(in->in.sin_port);
+	} else if (in->sa.sa_family == AF_INET6) {
+		out->ip.family = AF_INET6;
+		memcpy(out->ip.bytes, &in->in6.sin6_addr, 16);
+		out->port = ntohs(in->in6.sin6_port);
+	}
+}
+
+/* Kilo's discoverNATEndpoints over the engine's snapshot. */
+static int discover(struct mesh_agent *agent, int64_t now)
+{
+	struct mesh_discovered_endpoint *found = NULL;
+	struct mesh_observed_peer *observed;
+	struct wg_snapshot snap;
+	size_t n_found = 0;
+	int ret = wg_device_snapshot(agent->device, &snap);
+
+	if (ret)
+		return ret;
+	observed = calloc(snap.n_peers ? snap.n_peers : 1, sizeof(*observed));
+	if (!observed) {
+		wg_snapshot_free(&snap);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < snap.n_peers; i++) {
+		memcpy(observed[i].key, snap.peers[i].public_key, MESH_KEY_LEN);
+		to_mesh_endpoint(&snap.peers[i].endpoint, &observed[i].endpoint);
+		observed[i].handshake = snap.peers[i].last_handshake.tv_sec != 0 ||
+		                        snap.peers[i].last_handshake.tv_nsec != 0;
+	}
+	ret =
+	    mesh_topology_discover(&agent->cluster, now, observed, snap.n_peers, &found, &n_found);
+	free(observed);
+	wg_snapshot_free(&snap);
+	if (ret)
+		return ret;
+	free(agent->discovered);
+	agent->discovered = found;
+	agent->n_discovered = n_found;
+	return 0;
+}
+
+/* The topology reads the local node's map: give it the fresh one. */
+static int use_discovered(struct mesh_agent *agent)
+{
+	struct mesh_node *local = agent_local_node(agent);
+	size_t size = agent->n_discovered * sizeof(*agent->discovered);
+	struct mesh_discovered_endpoint *copy = NULL;
+
+	if (!local)
+		return 0;
+	if (size) {
+		copy = malloc(size);
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, agent->discovered, size);
+	}
+	free(local->discovered_endpoints);
+	local->discovered_endpoints = copy;
+	local->n_discovered_endpoints = agent->n_discovered;
+	return 0;
+}
+
+static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_topology *topology)
+{
+	const struct mesh_node *local = agent_local_node(agent);
+	struct mesh_topology_options options = {
+	    .granularity = agent->options.granularity,
+	    .hostname = agent->options.hostname,
+	    .port = agent->options.port,
+	    .subnet = agent->options.subnet,
+	    .now = now,
+	};
+	char err[256] = "";
+	int ret;
+
+	/* A forced endpoint's port is the listen port too (contract §1.1). */
+	if (local && local->endpoint.port)
+		options.port = local->endpoint.port;
+	ret = mesh_topology_build(&agent->cluster, &options, topology, err, sizeof(err));
+	if (ret == -ENOENT)
+		agent_log(agent, LOG_DEBUG, "local node is not ready yet");
+	else if (ret)
+		agent_log(agent, LOG_ERR, "failed to create topology: %s", err);
+	return ret;
+}
+
+static int apply_engine(struct mesh_agent *agent, const struct mesh_topology *topology)
+{
+	struct mesh_wg_desired desired;
+	struct mesh_wg_config local;
+	char err[256] = "";
+	size_t touched = 0;
+	int ret = mesh_wgconfig_local(topology, &local);
+
+	if (ret)
+		return ret;
+	ret = mesh_apply_wg_desired(&local, agent->private_key, &desired, err, sizeof(err));
+	mesh_wgconfig_release(&local);
+	if (ret) {
+		agent_log(agent, LOG_ERR, "failed to configure WireGuard: %s", err);
+		return ret;
+	}
+	ret = mesh_apply_wg(agent->device, &desired, &touched);
+	mesh_apply_wg_desired_release(&desired);
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to configure WireGuard: %s", strerror(-ret));
+	else if (touched)
+		agent_log(agent, LOG_INFO, "WireGuard configuration updated for %zu peers",
+		          touched);
+	return ret;
+}
+
+static struct tun_nl_address nl_address(int ifindex, const struct mesh_prefix *prefix)
+{
+	struct tun_nl_address address = {.ifindex = ifindex, .prefixlen = prefix->cidr};
+
+	address.ip.family = prefix->addr.family;
+	memcpy(address.ip.bytes, prefix->addr.bytes, sizeof(address.ip.bytes));
+	return address;
+}
+
+static bool same_address(const struct tun_nl_address *a, const struct tun_nl_address *b)
+{
+	return a->ifindex == b->ifindex && a->prefixlen == b->prefixlen &&
+	       a->ip.family == b->ip.family &&
+	       !memcmp(a->ip.bytes, b->ip.bytes, a->ip.family == AF_INET ? 4 : 16);
+}
+
+/* The kernel's own fe80::/10 address is not ours to remove. */
+static bool is_link_local(const struct tun_nl_address *address)
+{
+	return address->ip.family == AF_INET6 && address->ip.bytes[0] == 0xfe &&
+	       (address->ip.bytes[1] & 0xc0) == 0x80;
+}
+
+/* The link holds exactly want (unset: no address), as Kilo's iproute.SetAddress. */
+static int set_address(struct mesh_agent *agent, int ifindex, const struct mesh_prefix *want)
+{
+	struct tun_nl_address wanted = nl_address(ifindex, want), *have = NULL;
+	bool present = false;
+	size_t n = 0;
+	int ret = tun_nl_address_dump(agent->nl, AF_UNSPEC, &have, &n);
+
+	for (size_t i = 0; !ret && i < n; i++) {
+		if (have[i].ifindex != ifindex)
+			continue;
+		if (mesh_prefix_is_set(want) && same_address(&have[i], &wanted))
+			present = true;
+		else if (!is_link_local(&have[i]))
+			ret = tun_nl_address_del(agent->nl, &have[i]);
+	}
+	free(have);
+	if (!ret && !present && mesh_prefix_is_set(want))
+		ret = tun_nl_address_add(agent->nl, &wanted);
+	return ret;
+}
+
+/* --mtu auto, re-detected on every apply as Kilo does. */
+static unsigned int detect_mtu(struct mesh_agent *agent)
+{
+	struct mesh_host host = {0};
+	unsigned int mtu = MESH_FALLBACK_MTU;
+
+	if (!mesh_host_collect(agent->nl, agent->options.hostname, &host))
+		mtu = mesh_ipdetect_mtu(&host);
+	mesh_host_release(&host);
+	return mtu;
+}
+
+/* Leaders: address, MTU and up; others: down, keeping the address (as Kilo). */
+static int apply_link(struct mesh_agent *agent, const struct mesh_topology *topology,
+                      struct tun_nl_link *link)
+{
+	unsigned int mtu = agent->options.mtu ? agent->options.mtu : detect_mtu(agent);
+	int ret = tun_nl_link_get(agent->nl, agent->options.interface, link);
+
+	if (ret)
+		return ret;
+	if (!topology->leader)
+		return link->up ? tun_nl_link_set(agent->nl, link->ifindex, 0, 0) : 0;
+	ret = set_address(agent, link->ifindex, &topology->wireguard_cidr);
+	if (!ret && (!link->up || link->mtu != mtu))
+		ret = tun_nl_link_set(agent->nl, link->ifindex, 1, link->mtu != mtu ? mtu : 0);
+	return ret;
+}
+
+static int apply_iptables(struct mesh_agent *agent, const struct mesh_topology *topology)
+{
+	const struct mesh_iptables_options options = {
+	    .cni = agent->options.cni,
+	    .forward_rules = agent->options.iptables_forward_rules,
+	    .local = agent->options.local,
+	    .encapsulate = agent->options.encapsulate,
+	    .compatibility = agent->options.compatibility,
+	    .service_cidrs = agent->options.service_cidrs,
+	    .n_service_cidrs = agent->options.n_service_cidrs,
+	};
+	struct mesh_iptables_ruleset ruleset;
+	char err[MESH_APPLY_IPTABLES_ERRLEN] = "";
+	bool changed = false;
+	int ret = mesh_iptables_build(topology, &options, &ruleset);
+
+	if (ret)
+		return ret;
+	ret = mesh_apply_iptables(&ruleset, topology->subnet.addr.family == AF_INET6, &changed, err,
+	                          sizeof(err));
+	mesh_iptables_release(&ruleset);
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to apply iptables rules: %s", err);
+	else if (changed)
+		agent_log(agent, LOG_INFO, "iptables rules updated");
+	return ret;
+}
+
+/* The interface that holds the local private IP, 0 if none does. */
+static int private_ifindex(struct mesh_agent *agent, const struct mesh_topology *topology)
+{
+	const struct mesh_prefix *ip = mesh_node_private_ip(topology->local);
+	struct tun_nl_address *have = NULL;
+	size_t n = 0;
+	int ifindex = 0;
+
+	if (!ip || tun_nl_address_dump(agent->nl, ip->addr.family, &have, &n))
+		return 0;
+	for (size_t i = 0; i < n && !ifindex; i++)
+		if (!memcmp(have[i].ip.bytes, ip->addr.bytes, mesh_addr_len(&ip->addr)))
+			ifindex = have[i].ifindex;
+	free(have);
+	return ifindex;
+}
+
+static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *topology,
+                        const struct tun_nl_link *kilo)
+{
+	const struct mesh_routes_options options = {.encapsulate = agent->options.encapsulate,
+	                                            .compatibility = agent->options.compatibility,
+	                                            .local = agent->options.local};
+	struct mesh_route_links links = {.kilo = kilo->ifindex};
+	struct mesh_route_changes changes = {0};
+	struct mesh_route_state desired;
+	struct mesh_routes routes;
+	struct tun_nl_link tunnel;
+	char err[256] = "";
+	int ret;
+
+	snprintf(links.kilo_name, sizeof(links.kilo_name), "%s", kilo->name);
+	links.private_iface = private_ifindex(agent, topology);
+	if (!tun_nl_link_get(agent->nl, agent->options.compatibility ? "flannel.1" : "tunl0",
+	                     &tunnel))
+		links.tunnel = tunnel.ifindex;
+	ret = mesh_routes_build(topology, &options, &routes);
+	if (ret)
+		return ret;
+	ret = mesh_apply_routes_desired(&routes, &links, &desired, err, sizeof(err));
+	mesh_routes_release(&routes);
+	if (!ret) {
+		ret = mesh_apply_routes(agent->nl, &desired, &changes, err, sizeof(err));
+		mesh_route_state_release(&desired);
+	}
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+	else if (changes.routes_replaced || changes.routes_removed || changes.rules_added ||
+	         changes.rules_removed)
+		agent_log(agent, LOG_INFO,
+		          "routes updated: %zu replaced, %zu removed, "
+		          "rules: %zu added, %zu removed",
+		          changes.routes_replaced, changes.routes_removed, changes.rules_added,
+		          changes.rules_removed);
+	return ret;
+}
+
+static int apply_host(struct mesh_agent *agent, const struct mesh_topology *topology)
+{
+	struct tun_nl_link kilo;
+	int ret = apply_iptables(agent, topology);
+
+	if (topology->leader) {
+		int err = apply_engine(agent, topology);
+
+		ret = ret ? ret : err;
+	}
+	if (apply_link(agent, topology, &kilo)) {
+		agent_log(agent, LOG_ERR, "failed to set up interface %s",
+		          agent->options.interface);
+		return -ENODEV;
+	}
+	/* Routes last: they need the link's address in place. */
+	if (apply_routes(agent, topology, &kilo) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+void agent_apply(struct mesh_agent *agent)
+{
+	struct mesh_topology topology;
+	int64_t now = agent_now();
+	int ret;
+
+	pthread_mutex_lock(&agent->lock);
+	agent->reconciles++;
+	pthread_mutex_unlock(&agent->lock);
+	ret = discover(agent, now);
+	if (!ret)
+		ret = use_discovered(agent);
+	if (ret) {
+		agent_log(agent, LOG_ERR, "failed to discover NAT endpoints: %s", strerror(-ret));
+		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
+		return;
+	}
+	ret = build_topology(agent, now, &topology);
+	if (ret) {
+		agent_set_gauges(agent, NULL, now);
+		if (ret != -ENOENT)
+			agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
+		return;
+	}
+	agent_set_gauges(agent, &topology, now);
+	agent_set_graph(agent, &topology);
+	memset(&agent->wireguard_ip, 0, sizeof(agent->wireguard_ip));
+	if (topology.leader)
+		agent->wireguard_ip = topology.wireguard_cidr;
+	if (apply_host(agent, &topology))
+		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
+	else
+		agent_remember_applied(agent, now);
+	mesh_topology_release(&topology);
+	/* The WireGuard IP and the discovered endpoints reach the API now. */
+	agent_publish(agent, false);
+}
+
+void agent_update_cni(struct mesh_agent *agent)
+{
+	const struct mesh_node *local = agent_local_node(agent);
+	char err[256] = "";
+	bool changed = false;
+
+	if (!agent->options.cni || !local || !mesh_prefix_is_set(&local->subnet))
+		return;
+	if (mesh_cni_set_pod_cidr(agent->options.cni_path, &local->subnet, &changed, err,
+	                          sizeof(err))) {
+		agent_log(agent, LOG_ERR, "failed to update CNI config: %s", err);
+		agent_count_error(agent, MESH_AGENT_EVENT_RUN);
+	} else if (changed) {
+		agent_log(agent, LOG_INFO, "CNI config %s updated", agent->options.cni_path);
+	}
+}
+
+void agent_clean_up(struct mesh_agent *agent)
+{
+	const struct mesh_iptables_ruleset none = {0};
+	const struct mesh_route_state no_routes = {0};
+	char err[MESH_APPLY_IPTABLES_ERRLEN] = "";
+	int ret;
+
+	ret = mesh_apply_iptables(&none, true, NULL, err, sizeof(err));
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to clean up iptables rules: %s", err);
+	if (ret)
+		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
+	ret = mesh_apply_routes(agent->nl, &no_routes, NULL, err, sizeof(err));
+	if (ret) {
+		agent_log(agent, LOG_ERR, "failed to clean up routes: %s", err);
+		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
+	}
+	if (mesh_backend_clean_up(agent->backend))
+		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
+	agent_log(agent, LOG_INFO, "cleaned up");
+}

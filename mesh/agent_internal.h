@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the agent (agent.c, agent_local.c, agent_apply.c,
+ * agent_metrics.c): its state and the steps of the loop.
+ *
+ * The loop thread owns everything; lock guards what the HTTP thread reads
+ * (the counters, the gauges and the graph).
+ */
+#ifndef MESH_AGENT_INTERNAL_H
+#define MESH_AGENT_INTERNAL_H
+
+#include <pthread.h>
+
+#include "mesh/agent.h"
+#include "mesh/topology.h"
+#include "tun/netlink.h"
+#include "wg/wg.h"
+
+struct mesh_agent {
+	struct mesh_agent_options options;
+	struct mesh_backend *backend;
+	struct wg_device *device;
+	struct tun_nl *nl;
+	int stop_fd;
+	uint8_t private_key[MESH_KEY_LEN], public_key[MESH_KEY_LEN];
+
+	/* Detected at start-up (Kilo's getIP): what a node without annotations announces. */
+	struct mesh_prefix private_ip, external_ip;
+
+	struct mesh_cluster cluster; /* the last listing */
+	bool listed;
+	/* What the last apply produced, published with the annotations. */
+	struct mesh_prefix wireguard_ip;
+	struct mesh_discovered_endpoint *discovered;
+	size_t n_discovered;
+	/* A digest of the last applied cluster, to skip applies for heartbeats alone. */
+	uint64_t applied[4];
+	bool has_applied;
+
+	pthread_mutex_t lock;
+	uint64_t reconciles;
+	uint64_t errors[MESH_AGENT_EVENTS];
+	bool leader;
+	size_t ready_nodes, ready_peers;
+	char *graph;
+};
+
+void agent_log(const struct mesh_agent *agent, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void agent_count_error(struct mesh_agent *agent, enum mesh_agent_event event);
+int64_t agent_now(void);
+
+/* agent_local.c */
+struct mesh_node *agent_local_node(struct mesh_agent *agent);
+/* Publish the own annotations if the backend's differ (or check_in: always). */
+void agent_publish(struct mesh_agent *agent, bool check_in);
+/* Has the cluster changed since the last apply in a way the topology sees? */
+bool agent_cluster_changed(const struct mesh_agent *agent, int64_t now);
+void agent_remember_applied(struct mesh_agent *agent, int64_t now);
+
+/* agent_apply.c */
+void agent_apply(struct mesh_agent *agent);
+/* --cni: the local pod CIDR into the CNI conflist. */
+void agent_update_cni(struct mesh_agent *agent);
+void agent_clean_up(struct mesh_agent *agent);
+
+/* agent_metrics.c */
+void agent_set_gauges(struct mesh_agent *agent, const struct mesh_topology *topology, int64_t now);
+void agent_set_graph(struct mesh_agent *agent, const struct mesh_topology *topology);
+
+#endif /* MESH_AGENT_INTERNAL_H */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A minimal HTTP/1.1 server for kg's /health, /metrics and /graph.
+ *
+ * One thread serves one request per connection, then closes it. A request
+ * head is read up to MESH_HTTP_HEAD_MAX bytes within MESH_HTTP_TIMEOUT
+ * seconds, or the connection is dropped (413 for an oversized head, 400 for
+ * a malformed one); bodies are never read. Only GET and HEAD reach the
+ * handler (405 otherwise). The handler fills a response whose body is heap
+ * memory the server frees after sending it.
+ *
+ * The listen address is Go's: ":1107" (every address), "127.0.0.1:1107",
+ * "[::1]:1107".
+ */
+#ifndef MESH_HTTP_H
+#define MESH_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MESH_HTTP_HEAD_MAX 8192
+#define MESH_HTTP_TIMEOUT 5
+
+struct mesh_http_request {
+	const char *method;
+	const char *path;  /* without the query */
+	const char *query; /* after '?', "" if none */
+};
+
+struct mesh_http_response {
+	int status;
+	const char *content_type; /* static; NULL = text/plain; charset=utf-8 */
+	char *body;               /* heap, may be NULL */
+	size_t len;
+};
+
+typedef void mesh_http_handler_fn(void *ctx, const struct mesh_http_request *request,
+                                  struct mesh_http_response *response);
+
+struct mesh_http_server;
+
+int mesh_http_open(const char *listen, mesh_http_handler_fn *handler, void *ctx,
+                   struct mesh_http_server **server);
+/* Stops the thread and closes the socket; NULL is fine. */
+void mesh_http_close(struct mesh_http_server *server);
+
+/* A plain-text response from a format; on allocation failure a 500 without body. */
+void mesh_http_respond(struct mesh_http_response *response, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The percent-decoded value of key in query; false if absent or too long. */
+bool mesh_http_query_get(const char *query, const char *key, char *value, size_t size);
+
+#endif /* MESH_HTTP_H */

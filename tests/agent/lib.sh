@@ -1,0 +1,66 @@
+# Helpers for the agent tests: nodes as network namespaces, each running kg
+# in a mount namespace of its own so that /var/lib/kilo (the key) is private
+# to the node, pods as namespaces on a node's bridge. Builds on the interop
+# helpers (namespaces, cleanup at exit, wait_for).
+# shellcheck source=../interop/lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../interop/lib.sh"
+
+AGENT_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KG=${KG:-$KILO_BIN/kg}
+
+# kg_start NS NAME ARGS...: run kg in NS with a private tmpfs on
+# /var/lib/kilo holding $TMP/NAME.key (so the test knows the node's public
+# key before the node starts); log in $TMP/NAME.log. Sets KG_PID.
+kg_start() {
+	local ns=$1 name=$2
+	shift 2
+	mkdir -p /var/lib/kilo
+	# ip, unshare and sh all exec: $! is kg itself.
+	ip netns exec "$ns" unshare --mount --propagation private sh -c '
+		mount -t tmpfs -o mode=0700 tmpfs /var/lib/kilo &&
+		cp "$1" /var/lib/kilo/key && shift && exec "$@"' sh \
+		"$TMP/$name.key" "$KG" --hostname "$name" --log-level all "$@" \
+		>"$TMP/$name.log" 2>&1 &
+	KG_PID=$!
+	at_exit "kill $KG_PID; wait $KG_PID"
+}
+
+# kg_alive PID NAME: fail unless kg is still running.
+kg_alive() {
+	kill -0 "$1" 2>/dev/null || die "kg $2 died; its log: $(tail -n 30 "$TMP/$2.log")"
+}
+
+# kg_stop PID NAME: on SIGTERM kg must clean up and exit 0 (a sanitizer
+# report fails it).
+kg_stop() {
+	local rc=0
+	kill -TERM "$1"
+	wait "$1" || rc=$?
+	[ $rc = 0 ] || die "kg $2 exited with status $rc on SIGTERM; log: $(tail -n 30 "$TMP/$2.log")"
+}
+
+# http NS URL: the body of a GET from inside NS; fails on a non-2xx status.
+http() {
+	nsx "$1" curl -sf --max-time 10 "$2"
+}
+
+# http_status NS URL: the status code of a GET from inside NS.
+http_status() {
+	nsx "$1" curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$2"
+}
+
+# pod_add NODE_NS POD_NS BRIDGE POD_CIDR_PREFIX: a pod namespace on the
+# node's bridge, first address of the pod CIDR on the bridge (the gateway),
+# the second on the pod, e.g. PREFIX 10.2.1 gives 10.2.1.1 and 10.2.1.2.
+pod_add() {
+	local node=$1 pod=$2 bridge=$3 prefix=$4
+	ns_add "$pod"
+	nsx "$node" ip link add "$bridge" type bridge
+	nsx "$node" ip addr add "$prefix.1/24" dev "$bridge"
+	nsx "$node" ip link set "$bridge" up
+	ip link add eth0 netns "$pod" type veth peer name "v$pod" netns "$node"
+	nsx "$node" ip link set "v$pod" master "$bridge" up
+	nsx "$pod" ip addr add "$prefix.2/24" dev eth0
+	nsx "$pod" ip link set eth0 up
+	nsx "$pod" ip route add default via "$prefix.1"
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# kg with the file backend: three nodes (network namespaces on one LAN) in
+# two locations, east (n1 leads, n2) and west (n3), each running kg with its
+# in-process WireGuard device. Shows the leaders' devices up with their
+# WireGuard IPs and the followers' down, the routes and iptables rules the
+# topology asks for, the CNI conflist getting the pod CIDR, pods in east
+# reaching the pod in west through WireGuard (handshake in /metrics), the
+# HTTP endpoints, and the clean-up on SIGTERM.
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+
+need_root
+exclusive am-agent
+command -v curl >/dev/null || die "curl is missing"
+command -v iptables-save >/dev/null || die "iptables is missing"
+
+NODES=(n1 n2 n3)
+declare -A LOC=([n1]=east [n2]=east [n3]=west) IDX=([n1]=1 [n2]=2 [n3]=3)
+
+ns_add am-sw
+nsx am-sw ip link add amsw type bridge
+nsx am-sw ip link set amsw up
+specs=()
+for n in "${NODES[@]}"; do
+	i=${IDX[$n]}
+	ns_add "am-$n"
+	ip link add eth0 netns "am-$n" type veth peer name "ams$i" netns am-sw
+	nsx am-sw ip link set "ams$i" master amsw up
+	nsx "am-$n" ip addr add "192.168.70.$i/24" dev eth0
+	nsx "am-$n" ip link set eth0 up
+	nsx "am-$n" sysctl -qw net.ipv4.ip_forward=1
+	pod_add "am-$n" "am-p$i" kube-bridge "10.2.$i"
+	key_new "$n" >/dev/null
+	spec="$n,${LOC[$n]},192.168.70.$i:51820,192.168.70.$i/24,10.2.$i.0/24,$(cat "$TMP/$n.pub")"
+	[ "$n" = n1 ] && spec+=",leader"
+	specs+=("$spec")
+	# The conflist install-cni would write, without a range yet.
+	mkdir -p "$TMP/cni-$n"
+	cat >"$TMP/cni-$n/10-kilo.conflist" <<-EOF
+	{"cniVersion":"0.4.0","name":"kilo","plugins":[{"type":"bridge","bridge":"kube-bridge",
+	 "ipam":{"type":"host-local"}},{"type":"portmap","capabilities":{"portMappings":true}}]}
+	EOF
+done
+
+CLUSTER=$TMP/cluster.json
+"$PYTHON" "$AGENT_LIB_DIR/cluster_file.py" "$CLUSTER" "${specs[@]}"
+"$PYTHON" "$AGENT_LIB_DIR/cluster_file.py" "$CLUSTER" --every 10 "${specs[@]}" &
+at_exit "kill $!"
+
+declare -A PID
+for n in "${NODES[@]}"; do
+	i=${IDX[$n]}
+	kg_start "am-$n" "$n" --backend file --cluster-file "$CLUSTER" --interface "amk$i" \
+		--listen "127.0.0.1:1107" --encapsulate never --resync-period 5s \
+		--cni-path "$TMP/cni-$n/10-kilo.conflist"
+	PID[$n]=$KG_PID
+done
+
+has_address() { nsx "$1" ip -o addr show dev "$2" | grep -q "inet $3 "; }
+is_up() { nsx "$1" ip -o link show dev "$2" | grep -q '[<,]UP[,>]'; }
+is_down() { nsx "$1" ip -o link show dev "$2" | grep -vq '[<,]UP[,>]'; }
+
+log "leaders get their WireGuard IP (east 10.4.0.1, west 10.4.0.2) and are up"
+wait_for "amk1 address" 20 has_address am-n1 amk1 10.4.0.1/16
+wait_for "amk3 address" 20 has_address am-n3 amk3 10.4.0.2/16
+is_up am-n1 amk1 || die "amk1 is not up"
+is_up am-n3 amk3 || die "amk3 is not up"
+log "the follower n2 keeps its device down"
+wait_for "amk2 down" 10 is_down am-n2 amk2
+for n in "${NODES[@]}"; do kg_alive "${PID[$n]}" "$n"; done
+
+log "routes: leaders route the other location over WireGuard, n2 through its leader"
+route_on() { nsx "$1" ip route show "$2" | grep -q "$3"; }
+wait_for "n1 route to west" 20 route_on am-n1 10.2.3.0/24 "via 10.4.0.2 dev amk1"
+wait_for "n3 route to east" 20 route_on am-n3 10.2.1.0/24 "via 10.4.0.1 dev amk3"
+wait_for "n2 route to west" 20 route_on am-n2 10.2.3.0/24 "via 192.168.70.1 dev eth0"
+
+log "iptables: the pod CIDR is masqueraded through KILO-NAT, except towards the mesh"
+nat_has() { nsx "$1" iptables -t nat -S | grep -q -- "$2"; }
+wait_for "KILO-NAT jump on n2" 20 nat_has am-n2 "-A POSTROUTING -s 10.2.2.0/24 .*-j KILO-NAT"
+nat_has am-n2 "-A KILO-NAT -d 10.2.3.0/24 .*-j RETURN" || die "n2 NATs traffic to west's pods"
+nat_has am-n2 "-A KILO-NAT .*-j MASQUERADE" || die "n2 has no MASQUERADE in KILO-NAT"
+
+log "the CNI conflist carries each node's pod CIDR"
+cni_has() { grep -q "\"subnet\": *\"$2\"" "$TMP/cni-$1/10-kilo.conflist"; }
+for n in "${NODES[@]}"; do
+	wait_for "CNI range on $n" 10 cni_has "$n" "10.2.${IDX[$n]}.0/24"
+done
+
+log "pods in east reach the pod in west, and back, through WireGuard"
+wait_for "p1 -> p3" 20 nsx am-p1 ping -q -c 1 -W 1 10.2.3.2
+ping_ok am-p1 10.2.3.2
+ping_ok am-p2 10.2.3.2
+ping_ok am-p3 10.2.2.2
+log "and pods inside east talk directly"
+ping_ok am-p2 10.2.1.2
+
+log "/metrics: Kilo's metrics and the handshake with west's leader"
+metrics=$(http am-n1 http://127.0.0.1:1107/metrics)
+grep -q '^kilo_nodes 3$' <<<"$metrics" || die "kilo_nodes is not 3: $(grep kilo_nodes <<<"$metrics")"
+grep -q '^kilo_leader 1$' <<<"$metrics" || die "n1 is not reported leader"
+grep -q '^kilo_reconciles_total [1-9]' <<<"$metrics" || die "no reconcile counted"
+grep -q '^kilo_errors_total{event="apply"} 0$' <<<"$metrics" || die "apply errors: $metrics"
+n3_pub=$(cat "$TMP/n3.pub")
+hs=$(awk -v k="public_key=\"$n3_pub\"}" 'index($0, "wireguard_latest_handshake_seconds{") == 1 &&
+	index($0, k) { print $2 }' <<<"$metrics")
+[ -n "$hs" ] && [ "$hs" -gt 0 ] || die "no handshake with n3 in n1's metrics"
+grep -q "PrivateKey\|$(cat "$TMP/n1.key")" <<<"$metrics" && die "a private key in /metrics"
+grep -q '^kilo_leader 0$' <<<"$(http am-n2 http://127.0.0.1:1107/metrics)" ||
+	die "n2 is reported leader"
+
+log "/health, /graph"
+[ "$(http_status am-n1 http://127.0.0.1:1107/health)" = 200 ] || die "/health is not 200"
+dot=$(http am-n1 "http://127.0.0.1:1107/graph?format=dot")
+grep -q '^digraph kilo {' <<<"$dot" || die "/graph?format=dot is not DOT: $dot"
+grep -q '"n1"->"n3"\|"n3"->"n1"' <<<"$dot" || die "/graph has no edge between the leaders"
+if command -v dot >/dev/null; then
+	http am-n1 http://127.0.0.1:1107/graph | grep -q '<svg' || die "/graph is not SVG"
+fi
+[ "$(http_status am-n1 'http://127.0.0.1:1107/graph?format=bogus')" = 500 ] ||
+	die "an unsupported format is not a 500"
+[ "$(http_status am-n1 'http://127.0.0.1:1107/graph?layout=bogus')" = 500 ] ||
+	die "an unsupported layout is not a 500"
+
+log "resyncs with nothing changed reconfigure nothing"
+before=$(grep -c 'WireGuard configuration updated' "$TMP/n1.log" || true)
+sleep 12
+after=$(grep -c 'WireGuard configuration updated' "$TMP/n1.log" || true)
+[ "$before" = "$after" ] || die "n1 reconfigured WireGuard on a resync without change"
+grep -q 'PRIVATE\|'"$(cat "$TMP/n1.key")" "$TMP/n1.log" && die "n1 logged its private key"
+
+log "SIGTERM cleans up routes and iptables rules"
+kg_stop "${PID[n2]}" n2
+nsx am-n2 ip route show 10.2.3.0/24 | grep -q . && die "n2 left its route to west behind"
+nat_has am-n2 KILO-NAT && die "n2 left KILO-NAT behind"
+grep -q '"msg":"cleaned up"' "$TMP/n2.log" || die "n2 did not log its clean-up"
+kg_stop "${PID[n1]}" n1
+kg_stop "${PID[n3]}" n3
+log "PASS"

@@ -142,7 +142,7 @@ int mesh_apply_routes_desired(const struct mesh_routes *routes,
 	return b.error;
 }
 
-static bool owned_route(const struct tun_nl_route *route)
+bool mesh_apply_routes_owns(const struct tun_nl_route *route)
 {
 	return route->table == MESH_ROUTE_TABLE || route->protocol == MESH_APPLY_ROUTES_PROTOCOL;
 }
@@ -191,7 +191,7 @@ static void diff_routes(const struct mesh_route_state *desired,
 			push_route(add, &want[i]);
 	}
 	for (size_t i = 0; i < n_have; i++)
-		if (owned_route(&have[i]) && !route_in(&have[i], want, n_want, same_destination))
+		if (mesh_apply_routes_owns(&have[i]) && !route_in(&have[i], want, n_want, same_destination))
 			push_route(remove, &have[i]);
 }
 

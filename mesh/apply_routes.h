@@ -14,6 +14,7 @@
 #define MESH_APPLY_ROUTES_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mesh/routes.h"
@@ -65,6 +66,9 @@ int mesh_apply_routes_desired(const struct mesh_routes *routes,
  */
 int mesh_apply_routes_diff(const struct mesh_route_state *desired,
                            const struct mesh_route_state *current, struct mesh_route_plan *plan);
+
+/* Is this route one of ours (so its deletion, see tun/route_watch.h, calls for a resync)? */
+bool mesh_apply_routes_owns(const struct tun_nl_route *route);
 
 /* Dump, diff, apply. changes may be NULL. */
 int mesh_apply_routes(struct tun_nl *nl, const struct mesh_route_state *desired,

@@ -535,8 +535,8 @@ int tun_nl_parse_route(const struct nlmsghdr *nlh, struct tun_nl_route *route)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) ||
-	    rtm->rtm_type != RTN_UNICAST)
+	if ((nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE) ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) || rtm->rtm_type != RTN_UNICAST)
 		return -ENOMSG;
 	memset(route, 0, sizeof(*route));
 	route->dst.family = rtm->rtm_family;

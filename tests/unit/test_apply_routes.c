@@ -116,6 +116,10 @@ static void test_only_our_routes_are_removed(void **state)
 	have[3].protocol = RTPROT_STATIC; /* table 1107 is ours whatever the protocol */
 	assert_int_equal(
 	    mesh_apply_routes_diff(&STATE(NULL, 0, NULL, 0), &STATE(have, 4, NULL, 0), &plan), 0);
+	assert_false(mesh_apply_routes_owns(&have[0]));
+	assert_false(mesh_apply_routes_owns(&have[1]));
+	assert_true(mesh_apply_routes_owns(&have[2]));
+	assert_true(mesh_apply_routes_owns(&have[3]));
 	assert_int_equal(plan.add.n_routes, 0);
 	assert_int_equal(plan.remove.n_routes, 2);
 	assert_true(tun_nl_route_equal(&plan.remove.routes[0], &have[2]));

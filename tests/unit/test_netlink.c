@@ -168,9 +168,11 @@ static void test_route_parses_back_to_itself(void **state)
 	assert_true(tun_nl_route_equal(&parsed, &route));
 	parsed.onlink = false;
 	assert_false(tun_nl_route_equal(&parsed, &route));
-	/* A deletion is not a route. */
+	/* A deletion names the route it deletes; a link message is no route. */
 	assert_int_equal(
-	    tun_nl_parse_route(tun_nl_build_route(buf, RTM_DELROUTE, 0, &route), &parsed), -ENOMSG);
+	    tun_nl_parse_route(tun_nl_build_route(buf, RTM_DELROUTE, 0, &route), &parsed), 0);
+	assert_true(tun_nl_route_equal(&parsed, &route));
+	assert_int_equal(tun_nl_parse_route(tun_nl_build_link_del(buf, 3), &parsed), -ENOMSG);
 }
 
 static void test_rule_carries_selectors_table_and_iif(void **state)

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * route_watch.h - notice routes deleted behind the agent's back (Kilo's route controller
+ * re-adds an owned route as soon as an RTM_DELROUTE names it, not only at the next resync).
+ *
+ * tun_route_watch_open() subscribes to IPv4 and IPv6 route notifications on a non-blocking
+ * socket whose fd the caller polls. tun_route_watch_recv() reads what is pending and calls fn
+ * once per deleted unicast route; when the kernel dropped notifications (the socket overran)
+ * it calls fn with NULL: the caller cannot know what was lost and should resync. Returns 0 or
+ * -errno.
+ */
+#ifndef TUN_ROUTE_WATCH_H
+#define TUN_ROUTE_WATCH_H
+
+#include "tun/netlink.h"
+
+struct tun_route_watch;
+
+typedef void (*tun_route_watch_fn)(void *ctx, const struct tun_nl_route *deleted);
+
+int tun_route_watch_open(struct tun_route_watch **out);
+int tun_route_watch_fd(const struct tun_route_watch *watch);
+int tun_route_watch_recv(struct tun_route_watch *watch, tun_route_watch_fn fn, void *ctx);
+void tun_route_watch_close(struct tun_route_watch *watch);
+
+#endif /* TUN_ROUTE_WATCH_H */

@@ -176,6 +176,8 @@ static void kube_close(struct mesh_backend *backend)
 {
 	struct kube_backend *kb = kube_backend(backend);
 
+	mesh_kube_reflector_stop(&kb->nodes);
+	mesh_kube_reflector_stop(&kb->peers);
 	mesh_kube_reflector_release(&kb->nodes);
 	mesh_kube_reflector_release(&kb->peers);
 	pthread_mutex_destroy(&kb->lock);

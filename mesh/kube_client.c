@@ -164,7 +164,10 @@ static void set_request(CURL *curl, const char *url, const struct mesh_kube_requ
 	if (request->body)
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request->body);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	/* A watch is silent for minutes; keepalives find a peer that vanished. */
 	curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, 30L);
+	curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, 10L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, request->timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "kilo-c");

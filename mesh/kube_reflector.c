@@ -269,21 +269,29 @@ static bool stream_stopping(void *ctx)
 	return stopping(stream->reflector);
 }
 
-static void report_watch_end(const struct mesh_kube_reflector *r, int ret,
-                             const struct mesh_kube_response *response, const char *err,
-                             const struct mesh_kube_watch *decoder)
+/* Why a watch ended, unless it ended as watches do. */
+static void report_watch_end(const struct mesh_kube_reflector *r, enum mesh_kube_outcome outcome,
+                             int ret, const struct mesh_kube_response *response,
+                             const char *err, const struct mesh_kube_watch *decoder)
 {
 	char message[256];
 
+	if (outcome == MESH_KUBE_WATCH_GONE)
+		say(r, LOG_INFO, "watch of %s: resourceVersion expired, listing again", r->name);
+	if (outcome != MESH_KUBE_WATCH_FAILED || ret == -ECANCELED)
+		return;
 	if (ret == -EBADMSG || ret == -EMSGSIZE)
 		say(r, LOG_WARNING, "watch of %s: %s", r->name, decoder->error);
-	else if (ret == -ESTALE || (!ret && response->status == 410))
-		say(r, LOG_INFO, "watch of %s: resourceVersion expired, listing again", r->name);
-	else if (ret && ret != -EPROTO && ret != -ECANCELED)
+	else if (ret == -EPROTO)
+		; /* on_event said which error event */
+	else if (ret)
 		say(r, LOG_WARNING, "watch of %s: %s", r->name, err);
-	else if (!ret && response->status != 200)
+	else if (response->status != 200)
 		say(r, LOG_WARNING, "watch of %s: %s", r->name,
 		    mesh_kube_response_message(response, message, sizeof(message)));
+	else
+		say(r, LOG_WARNING, "watch of %s: the stream ended in the middle of an event",
+		    r->name);
 }
 
 static enum mesh_kube_outcome watch(struct mesh_kube_reflector *r)
@@ -307,7 +315,7 @@ static enum mesh_kube_outcome watch(struct mesh_kube_reflector *r)
 	ret = mesh_kube_client_perform(r->config, &request, &response, err, sizeof(err));
 	outcome = mesh_kube_watch_outcome(ret, response.status,
 	                                  mesh_kube_watch_finish(&stream.decoder));
-	report_watch_end(r, ret, &response, err, &stream.decoder);
+	report_watch_end(r, outcome, ret, &response, err, &stream.decoder);
 	mesh_kube_response_release(&response);
 	mesh_kube_watch_release(&stream.decoder);
 	return outcome;
@@ -328,7 +336,7 @@ static void *run(void *ctx)
 		if (outcome == MESH_KUBE_LISTED)
 			r->notify(r->ctx);
 		plan = mesh_kube_plan_next(&failures, outcome);
-		if (plan.delay_ms)
+		if (plan.delay_ms && !stopping(r))
 			say(r, LOG_INFO, "%s: retrying in %u ms", r->name, plan.delay_ms);
 	}
 	return NULL;
@@ -355,13 +363,20 @@ int mesh_kube_reflector_start(struct mesh_kube_reflector *r)
 	return ret;
 }
 
+void mesh_kube_reflector_stop(struct mesh_kube_reflector *r)
+{
+	if (!r->running)
+		return;
+	pthread_mutex_lock(&r->stop_lock);
+	r->stopping = true;
+	pthread_cond_signal(&r->stop_cond);
+	pthread_mutex_unlock(&r->stop_lock);
+}
+
 void mesh_kube_reflector_release(struct mesh_kube_reflector *r)
 {
 	if (r->running) {
-		pthread_mutex_lock(&r->stop_lock);
-		r->stopping = true;
-		pthread_cond_signal(&r->stop_cond);
-		pthread_mutex_unlock(&r->stop_lock);
+		mesh_kube_reflector_stop(r);
 		pthread_join(r->thread, NULL);
 		pthread_cond_destroy(&r->stop_cond);
 		pthread_mutex_destroy(&r->stop_lock);

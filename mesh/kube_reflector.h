@@ -86,6 +86,12 @@ struct mesh_kube_reflector {
 /* One list into the store, in the caller's thread (no watch follows). */
 int mesh_kube_reflector_list(struct mesh_kube_reflector *reflector);
 int mesh_kube_reflector_start(struct mesh_kube_reflector *reflector);
+/*
+ * Asks the thread to stop; a request in flight notices within about a
+ * second. Stopping several reflectors first and releasing them after lets
+ * them wind down together.
+ */
+void mesh_kube_reflector_stop(struct mesh_kube_reflector *reflector);
 /* Stops and joins the thread (if started) and releases the store. */
 void mesh_kube_reflector_release(struct mesh_kube_reflector *reflector);
 

@@ -160,6 +160,14 @@ struct nlmsghdr *tun_nl_build_dump(void *buf, uint16_t type, uint8_t family)
 	return nlh;
 }
 
+static int dump(struct tun_nl *nl, uint16_t type, uint8_t family, tun_nl_parse_fn parse,
+                size_t size, void **items, size_t *n)
+{
+	char buf[TUN_NL_BUFSIZE];
+
+	return tun_nl_collect(nl, tun_nl_build_dump(buf, type, family), parse, size, items, n);
+}
+
 static struct ifinfomsg *put_link(void *buf, uint16_t type, uint16_t flags, int ifindex,
                                   struct nlmsghdr **nlh)
 {
@@ -276,10 +284,7 @@ int tun_nl_link_get(struct tun_nl *nl, const char *name, struct tun_nl_link *lin
 
 int tun_nl_link_dump(struct tun_nl *nl, struct tun_nl_link **links, size_t *n)
 {
-	char buf[TUN_NL_BUFSIZE];
-
-	return tun_nl_collect(nl, tun_nl_build_dump(buf, RTM_GETLINK, AF_UNSPEC), parse_link,
-	                      sizeof(**links), (void **)links, n);
+	return dump(nl, RTM_GETLINK, AF_UNSPEC, parse_link, sizeof(**links), (void **)links, n);
 }
 
 int tun_nl_link_set(struct tun_nl *nl, int ifindex, int up, unsigned int mtu)
@@ -382,10 +387,8 @@ static int parse_address(const struct nlmsghdr *nlh, void *item)
 int tun_nl_address_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_address **addresses,
                         size_t *n)
 {
-	char buf[TUN_NL_BUFSIZE];
-
-	return tun_nl_collect(nl, tun_nl_build_dump(buf, RTM_GETADDR, family), parse_address,
-	                      sizeof(**addresses), (void **)addresses, n);
+	return dump(nl, RTM_GETADDR, family, parse_address, sizeof(**addresses), (void **)addresses,
+	            n);
 }
 
 int tun_nl_address_add(struct tun_nl *nl, const struct tun_nl_address *address)
@@ -556,10 +559,7 @@ static int parse_route(const struct nlmsghdr *nlh, void *item)
 
 int tun_nl_route_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_route **routes, size_t *n)
 {
-	char buf[TUN_NL_BUFSIZE];
-
-	return tun_nl_collect(nl, tun_nl_build_dump(buf, RTM_GETROUTE, family), parse_route,
-	                      sizeof(**routes), (void **)routes, n);
+	return dump(nl, RTM_GETROUTE, family, parse_route, sizeof(**routes), (void **)routes, n);
 }
 
 static int check_route(const struct tun_nl_route *route)
@@ -665,10 +665,7 @@ static int parse_rule(const struct nlmsghdr *nlh, void *item)
 
 int tun_nl_rule_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_rule **rules, size_t *n)
 {
-	char buf[TUN_NL_BUFSIZE];
-
-	return tun_nl_collect(nl, tun_nl_build_dump(buf, RTM_GETRULE, family), parse_rule,
-	                      sizeof(**rules), (void **)rules, n);
+	return dump(nl, RTM_GETRULE, family, parse_rule, sizeof(**rules), (void **)rules, n);
 }
 
 int tun_nl_rule_add(struct tun_nl *nl, const struct tun_nl_rule *rule)

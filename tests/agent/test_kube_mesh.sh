@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# kg with the Kubernetes backend against the test API server, driven with
+# the real kubectl: three nodes (network namespaces on one LAN, the API
+# server on the LAN's switch namespace) in two locations. Shows the
+# annotations written as Kilo writes them, pods reaching each other across
+# locations through WireGuard, a `kubectl annotate` that moves a node to the
+# other location re-converging the mesh, and an API server restart that
+# leaves traffic flowing and the watches resumed.
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+
+need_root
+exclusive am-agent
+for tool in curl kubectl iptables-save; do
+	command -v $tool >/dev/null || die "$tool is missing"
+done
+SERVER=$AGENT_LIB_DIR/../apiserver/kube_apiserver.py
+export PYTHONDONTWRITEBYTECODE=1 HOME=$TMP KUBECONFIG=$TMP/kubeconfig KUBECACHEDIR=$TMP/kube-cache
+
+NODES=(n1 n2 n3)
+declare -A LOC=([n1]=east [n2]=east [n3]=west) IDX=([n1]=1 [n2]=2 [n3]=3)
+API=192.168.70.254:6443
+
+ns_add am-sw
+nsx am-sw ip link add amsw type bridge
+nsx am-sw ip addr add 192.168.70.254/24 dev amsw
+nsx am-sw ip link set amsw up
+for n in "${NODES[@]}"; do
+	i=${IDX[$n]}
+	ns_add "am-$n"
+	ip link add eth0 netns "am-$n" type veth peer name "ams$i" netns am-sw
+	nsx am-sw ip link set "ams$i" master amsw up
+	nsx "am-$n" ip addr add "192.168.70.$i/24" dev eth0
+	nsx "am-$n" ip link set eth0 up
+	nsx "am-$n" sysctl -qw net.ipv4.ip_forward=1
+	pod_add "am-$n" "am-p$i" kube-bridge "10.2.$i"
+	key_new "$n" >/dev/null
+	mkdir -p "$TMP/cni-$n"
+	echo '{"cniVersion":"0.4.0","name":"kilo","plugins":[{"type":"bridge","ipam":{}}]}' \
+		>"$TMP/cni-$n/10-kilo.conflist"
+done
+
+# api_start: the API server in the switch namespace, its state kept across restarts.
+api_start() {
+	rm -f "$KUBECONFIG"
+	ip netns exec am-sw "$PYTHON" "$SERVER" --listen "$API" --state "$TMP/api-state.json" \
+		--kubeconfig "$KUBECONFIG" --quiet >>"$TMP/api.log" 2>&1 &
+	API_PID=$!
+	at_exit "kill $API_PID; wait $API_PID"
+	wait_for "the API server" 20 test -s "$KUBECONFIG"
+}
+k() { nsx am-sw kubectl "$@"; }
+annotation() { k get node "$1" -o "jsonpath={.metadata.annotations.kilo\.squat\.ai/$2}"; }
+
+api_start
+k apply -f "$AGENT_LIB_DIR/../apiserver/crds.yaml" >/dev/null
+for n in "${NODES[@]}"; do
+	leader=
+	[ "$n" != n2 ] && leader='"kilo.squat.ai/leader": "true"'
+	k create -f - >/dev/null <<-EOF
+	{"apiVersion": "v1", "kind": "Node",
+	 "metadata": {"name": "$n", "labels": {"topology.kubernetes.io/region": "${LOC[$n]}"},
+	              "annotations": {$leader}},
+	 "spec": {"podCIDR": "10.2.${IDX[$n]}.0/24"}}
+	EOF
+done
+
+declare -A PID
+for n in "${NODES[@]}"; do
+	i=${IDX[$n]}
+	kg_start "am-$n" "$n" --kubeconfig "$KUBECONFIG" --interface "amk$i" \
+		--listen 127.0.0.1:1107 --encapsulate never --resync-period 5s \
+		--cni-path "$TMP/cni-$n/10-kilo.conflist"
+	PID[$n]=$KG_PID
+done
+
+log "annotations as Kilo writes them"
+has_annotation() { [ -n "$(annotation "$1" "$2")" ]; }
+for n in "${NODES[@]}"; do
+	i=${IDX[$n]}
+	wait_for "$n's key" 20 has_annotation "$n" key
+	[ "$(annotation "$n" key)" = "$(cat "$TMP/$n.pub")" ] || die "$n's key is not its public key"
+	[ "$(annotation "$n" endpoint)" = "192.168.70.$i:51820" ] ||
+		die "$n's endpoint: $(annotation "$n" endpoint)"
+	[ "$(annotation "$n" internal-ip)" = "192.168.70.$i/24" ] ||
+		die "$n's internal-ip: $(annotation "$n" internal-ip)"
+	[ "$(annotation "$n" granularity)" = location ] || die "$n's granularity"
+	seen=$(annotation "$n" last-seen)
+	[[ "$seen" =~ ^[0-9]+$ ]] && [ $(($(date +%s) - seen)) -lt 60 ] ||
+		die "$n's last-seen is not a recent Unix time: $seen"
+done
+wireguard_ip_is() { [ "$(annotation "$1" wireguard-ip)" = "$2" ]; }
+wait_for "n1's wireguard-ip" 20 wireguard_ip_is n1 10.4.0.1/16
+wait_for "n3's wireguard-ip" 20 wireguard_ip_is n3 10.4.0.2/16
+k get node n2 -o json | grep -q '"kilo.squat.ai/wireguard-ip": ""' ||
+	die "the follower n2 has a WireGuard IP: $(annotation n2 wireguard-ip)"
+
+log "pods reach each other across locations through WireGuard"
+wait_for "p2 -> p3" 30 nsx am-p2 ping -q -c 1 -W 1 10.2.3.2
+ping_ok am-p1 10.2.3.2
+ping_ok am-p3 10.2.2.2
+metrics=$(http am-n1 http://127.0.0.1:1107/metrics)
+grep -q '^kilo_nodes 3$' <<<"$metrics" || die "kilo_nodes is not 3"
+
+log "kubectl annotate moves n2 to west: the mesh re-converges"
+k annotate node n2 kilo.squat.ai/location=west --overwrite >/dev/null
+route_on() { nsx "$1" ip route show "$2" | grep -q "$3"; }
+wait_for "n1 routes n2's pods over WireGuard" 30 route_on am-n1 10.2.2.0/24 "dev amk1"
+wait_for "n2 routes east through n3" 30 route_on am-n2 10.2.1.0/24 "via 192.168.70.3"
+wait_for "p1 -> p2 through WireGuard" 30 nsx am-p1 ping -q -c 1 -W 1 10.2.2.2
+ping_ok am-p2 10.2.1.2
+ping_ok am-p3 10.2.2.2
+
+log "an API server restart leaves traffic flowing"
+nsx am-p1 ping -q -i 0.2 -w 20 10.2.3.2 >"$TMP/ping.log" 2>&1 &
+PING=$!
+sleep 2
+kill "$API_PID"
+wait "$API_PID" || true
+sleep 5
+api_start
+wait $PING || die "traffic stopped while the API server restarted: $(cat "$TMP/ping.log")"
+grep -q ' 0% packet loss' "$TMP/ping.log" || die "packets lost: $(cat "$TMP/ping.log")"
+log "and the agents follow the API again: moving n2 back to east"
+k annotate node n2 kilo.squat.ai/location- >/dev/null
+wait_for "n2 routes west through n1 again" 40 route_on am-n2 10.2.3.0/24 "via 192.168.70.1"
+wait_for "p2 -> p3 again" 30 nsx am-p2 ping -q -c 1 -W 1 10.2.3.2
+for n in "${NODES[@]}"; do kg_alive "${PID[$n]}" "$n"; done
+
+log "SIGTERM removes the agent's annotations"
+kg_stop "${PID[n2]}" n2
+for a in key endpoint internal-ip last-seen wireguard-ip discovered-endpoints granularity; do
+	k get node n2 -o json | grep -q "\"kilo.squat.ai/$a\"" && die "n2 left $a behind"
+done
+kg_stop "${PID[n1]}" n1
+kg_stop "${PID[n3]}" n3
+log "PASS"

@@ -12,7 +12,6 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "mesh/kube_client.h"
 
 #define LIST_TIMEOUT_MS 60000L
 /* A little past the server's own end of the watch. */
@@ -190,6 +189,14 @@ static bool sleep_or_stop(struct mesh_kube_reflector *r, unsigned delay_ms)
 	return stop;
 }
 
+static int perform(const struct mesh_kube_reflector *r, const struct mesh_kube_request *request,
+                   struct mesh_kube_response *response, char *err, size_t errlen)
+{
+	mesh_kube_perform_fn *fn = r->perform ? r->perform : mesh_kube_client_perform;
+
+	return fn(r->config, request, response, err, errlen);
+}
+
 static int list(struct mesh_kube_reflector *r, bool (*stop)(void *))
 {
 	const struct mesh_kube_request request = {
@@ -199,7 +206,7 @@ static int list(struct mesh_kube_reflector *r, bool (*stop)(void *))
 	struct mesh_kube_response response;
 	char err[512], message[256];
 	json_t *reply = NULL;
-	int ret = mesh_kube_client_perform(r->config, &request, &response, err, sizeof(err));
+	int ret = perform(r, &request, &response, err, sizeof(err));
 
 	if (ret) {
 		say(r, LOG_ERR, "failed to list %s: %s", r->name, err);
@@ -312,7 +319,7 @@ static enum mesh_kube_outcome watch(struct mesh_kube_reflector *r)
 	         r->path, r->store.resource_version, MESH_KUBE_WATCH_SECONDS);
 	pthread_mutex_unlock(r->lock);
 	mesh_kube_watch_init(&stream.decoder, on_event, r);
-	ret = mesh_kube_client_perform(r->config, &request, &response, err, sizeof(err));
+	ret = perform(r, &request, &response, err, sizeof(err));
 	outcome = mesh_kube_watch_outcome(ret, response.status,
 	                                  mesh_kube_watch_finish(&stream.decoder));
 	report_watch_end(r, outcome, ret, &response, err, &stream.decoder);

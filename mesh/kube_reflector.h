@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "mesh/kube_client.h"
 #include "mesh/kube_config.h"
 #include "mesh/kube_watch.h"
 
@@ -67,6 +68,11 @@ struct mesh_kube_plan {
 /* What to do next; *failures counts consecutive failures across calls. */
 struct mesh_kube_plan mesh_kube_plan_next(unsigned *failures, enum mesh_kube_outcome outcome);
 
+/* How requests are made: mesh_kube_client_perform(), or a script in tests. */
+typedef int mesh_kube_perform_fn(const struct mesh_kube_config *config,
+                                 const struct mesh_kube_request *request,
+                                 struct mesh_kube_response *response, char *err, size_t errlen);
+
 struct mesh_kube_reflector {
 	const char *path; /* "/api/v1/nodes" */
 	const char *name; /* "nodes", for messages */
@@ -76,6 +82,7 @@ struct mesh_kube_reflector {
 	void (*notify)(void *ctx);
 	void (*log)(void *ctx, int level, const char *message);
 	void *ctx;
+	mesh_kube_perform_fn *perform; /* NULL: mesh_kube_client_perform() */
 	/* Private to the thread and stop. */
 	pthread_t thread;
 	pthread_mutex_t stop_lock;

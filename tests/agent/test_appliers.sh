@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The host appliers under kg (file backend), two leaders in two locations: a
+# resync with nothing changed writes no route and no iptables rule; a route or
+# a rule someone deletes comes back at the next resync; an administrator's
+# static route and iptables rule are never touched; a kg killed without
+# clean-up leaves iptables rules that the next kg adopts without rewriting;
+# the clean-up on SIGTERM leaves nothing of ours (no table 1107, no route of
+# our protocol, no KILO-* chain, no "Kilo:" rule) and everything else.
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+
+need_root
+exclusive an-agent
+command -v iptables-save >/dev/null || die "iptables is missing"
+
+NODES=(n1 n2)
+declare -A LOC=([n1]=east [n2]=west) IDX=([n1]=1 [n2]=2)
+
+ns_add an-sw
+nsx an-sw ip link add answ type bridge
+nsx an-sw ip link set answ up
+specs=()
+for n in "${NODES[@]}"; do
+	i=${IDX[$n]}
+	ns_add "an-$n"
+	ip link add eth0 netns "an-$n" type veth peer name "ans$i" netns an-sw
+	nsx an-sw ip link set "ans$i" master answ up
+	nsx "an-$n" ip addr add "192.168.71.$i/24" dev eth0
+	nsx "an-$n" ip link set eth0 up
+	key_new "$n" >/dev/null
+	specs+=("$n,${LOC[$n]},192.168.71.$i:51820,192.168.71.$i/24,10.2.$i.0/24,$(cat "$TMP/$n.pub")")
+	mkdir -p "$TMP/cni-$n"
+	echo '{"plugins":[{"type":"bridge","ipam":{"type":"host-local"}}]}' \
+		>"$TMP/cni-$n/10-kilo.conflist"
+done
+CLUSTER=$TMP/cluster.json
+"$PYTHON" "$AGENT_LIB_DIR/cluster_file.py" "$CLUSTER" "${specs[@]}"
+"$PYTHON" "$AGENT_LIB_DIR/cluster_file.py" "$CLUSTER" --every 10 "${specs[@]}" &
+at_exit "kill $!"
+
+# An administrator's own route and rule on n1, before and after kg.
+nsx an-n1 ip route add 172.16.0.0/16 via 192.168.71.254 proto static
+nsx an-n1 iptables -A FORWARD -s 198.51.100.0/24 -j ACCEPT
+
+declare -A PID
+start() {
+	local n=$1 i=${IDX[$1]}
+	kg_start "an-$n" "$n" --backend file --cluster-file "$CLUSTER" --interface "ank$i" \
+		--listen "127.0.0.1:1107" --encapsulate never --resync-period 3s \
+		--cni-path "$TMP/cni-$n/10-kilo.conflist"
+	PID[$n]=$KG_PID
+}
+for n in "${NODES[@]}"; do start "$n"; done
+
+route_on() { nsx "$1" ip route show "$2" | grep -q "$3"; }
+nat_has() { nsx "$1" iptables -t nat -S | grep -q -- "$2"; }
+count() { grep -c "$2" "$TMP/$1.log" || true; }
+
+log "n1 routes west's pods over WireGuard and NATs its pods through KILO-NAT"
+wait_for "n1 route to west" 20 route_on an-n1 10.2.2.0/24 "via 10.4.0.2 dev ank1"
+wait_for "KILO-NAT jump on n1" 20 nat_has an-n1 "-A POSTROUTING -s 10.2.1.0/24 .*-j KILO-NAT"
+kg_alive "${PID[n1]}" n1
+
+log "resyncs with nothing changed write no route and no rule"
+sleep 4
+routes=$(count n1 'routes updated')
+rules=$(count n1 'iptables rules updated')
+sleep 8
+[ "$(count n1 'routes updated')" = "$routes" ] || die "n1 rewrote routes on a resync without change"
+[ "$(count n1 'iptables rules updated')" = "$rules" ] ||
+	die "n1 rewrote iptables rules on a resync without change"
+
+log "a route deleted behind kg's back comes back at the next resync"
+nsx an-n1 ip route del 10.2.2.0/24
+wait_for "n1 route to west again" 10 route_on an-n1 10.2.2.0/24 "via 10.4.0.2 dev ank1"
+
+log "so does an iptables rule"
+nsx an-n1 iptables -t nat -D POSTROUTING -s 10.2.1.0/24 \
+	-m comment --comment "Kilo: jump to KILO-NAT chain" -j KILO-NAT
+wait_for "KILO-NAT jump on n1 again" 10 \
+	nat_has an-n1 "-A POSTROUTING -s 10.2.1.0/24 .*-j KILO-NAT"
+
+log "the administrator's route and rule are untouched"
+route_on an-n1 172.16.0.0/16 "via 192.168.71.254" || die "n1 lost the administrator's route"
+nsx an-n1 iptables -S FORWARD | grep -q -- "-A FORWARD -s 198.51.100.0/24 -j ACCEPT" ||
+	die "n1 lost the administrator's iptables rule"
+
+log "a kg killed without clean-up leaves its rules; the next one adopts them as they are"
+kill -KILL "${PID[n1]}"
+wait "${PID[n1]}" 2>/dev/null || true
+nat_has an-n1 "-A POSTROUTING -s 10.2.1.0/24 .*-j KILO-NAT" || die "the rules went with kg"
+mv "$TMP/n1.log" "$TMP/n1.first.log"
+start n1
+wait_for "n1 route to west after the restart" 20 route_on an-n1 10.2.2.0/24 "via 10.4.0.2 dev ank1"
+sleep 4
+[ "$(count n1 'iptables rules updated')" = 0 ] || die "the restarted n1 rewrote iptables rules"
+
+log "SIGTERM leaves nothing of ours and everything else"
+kg_stop "${PID[n1]}" n1
+[ -z "$(nsx an-n1 ip route show table 1107)" ] || die "n1 left routes in table 1107"
+[ -z "$(nsx an-n1 ip rule show table 1107)" ] || die "n1 left rules for table 1107"
+[ -z "$(nsx an-n1 ip route show proto 107)" ] || die "n1 left routes of its protocol"
+for cmd in iptables-save ip6tables-save; do
+	saved=$(nsx an-n1 "$cmd")
+	grep -q 'KILO-\|Kilo:' <<<"$saved" && die "n1 left rules behind in $cmd: $saved"
+done
+route_on an-n1 172.16.0.0/16 "via 192.168.71.254" || die "the clean-up took the administrator's route"
+nsx an-n1 iptables -S FORWARD | grep -q -- "-A FORWARD -s 198.51.100.0/24 -j ACCEPT" ||
+	die "the clean-up took the administrator's iptables rule"
+kg_stop "${PID[n2]}" n2
+log "PASS"

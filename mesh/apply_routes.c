@@ -191,7 +191,8 @@ static void diff_routes(const struct mesh_route_state *desired,
 			push_route(add, &want[i]);
 	}
 	for (size_t i = 0; i < n_have; i++)
-		if (mesh_apply_routes_owns(&have[i]) && !route_in(&have[i], want, n_want, same_destination))
+		if (mesh_apply_routes_owns(&have[i]) &&
+		    !route_in(&have[i], want, n_want, same_destination))
 			push_route(remove, &have[i]);
 }
 

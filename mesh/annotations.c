@@ -15,7 +15,7 @@
 #define ANNOTATION(name) "kilo.squat.ai/" name
 
 static const char *const agent_annotations[] = {
-    ANNOTATION("key"),         ANNOTATION("endpoint"),  ANNOTATION("internal-ip"),
+    ANNOTATION("key"),          ANNOTATION("endpoint"),  ANNOTATION("internal-ip"),
     ANNOTATION("wireguard-ip"), ANNOTATION("last-seen"), ANNOTATION("discovered-endpoints"),
     ANNOTATION("granularity"),
 };

@@ -91,7 +91,8 @@ static int annotate(struct mesh_backend *backend, json_t *annotations)
 	int ret = -ENOMEM;
 
 	if (!hostname || !*hostname) {
-		mesh_backend_log(backend, LOG_ERR, "cannot annotate the own node: no hostname given");
+		mesh_backend_log(backend, LOG_ERR,
+		                 "cannot annotate the own node: no hostname given");
 		ret = -EINVAL;
 	} else if (!annotations) {
 		mesh_backend_log(backend, LOG_ERR, "failed to annotate node %s: %s", hostname,

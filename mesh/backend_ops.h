@@ -13,7 +13,7 @@
 #include "mesh/backend.h"
 #include "mesh/codec.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 struct mesh_backend_ops {
 	int (*fd)(const struct mesh_backend *backend);

@@ -97,7 +97,8 @@ static json_t *overlaid_nodes(const struct file_backend *fb)
 	size_t i;
 
 	json_array_foreach (fb->objects.nodes, i, node) {
-		name = json_string_value(json_object_get(json_object_get(node, "metadata"), "name"));
+		name =
+		    json_string_value(json_object_get(json_object_get(node, "metadata"), "name"));
 		if (fb->overlay && name && !strcmp(name, fb->base.options.hostname)) {
 			node = json_deep_copy(node);
 			if (node && mesh_annotations_apply(node, fb->overlay)) {
@@ -140,7 +141,8 @@ static bool lists_own_node(const struct file_backend *fb)
 	size_t i;
 
 	json_array_foreach (fb->objects.nodes, i, node) {
-		name = json_string_value(json_object_get(json_object_get(node, "metadata"), "name"));
+		name =
+		    json_string_value(json_object_get(json_object_get(node, "metadata"), "name"));
 		if (name && !strcmp(name, hostname))
 			return true;
 	}

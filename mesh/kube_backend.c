@@ -110,12 +110,15 @@ static int kube_list(struct mesh_backend *backend, struct mesh_cluster *cluster)
 }
 
 /* Request method path (body) and judge the reply; what failed goes to the log. */
-static int request(struct kube_backend *kb, const char *what, const char *method,
-                   const char *path, const char *body)
+static int request(struct kube_backend *kb, const char *what, const char *method, const char *path,
+                   const char *body)
 {
 	const struct mesh_kube_request request = {
-	    .method = method, .path = path, .timeout_ms = PATCH_TIMEOUT_MS,
-	    .content_type = body ? MESH_KUBE_STRATEGIC_MERGE_PATCH : NULL, .body = body,
+	    .method = method,
+	    .path = path,
+	    .timeout_ms = PATCH_TIMEOUT_MS,
+	    .content_type = body ? MESH_KUBE_STRATEGIC_MERGE_PATCH : NULL,
+	    .body = body,
 	};
 	struct mesh_kube_response response;
 	char err[512], message[256];
@@ -196,8 +199,8 @@ static const struct mesh_backend_ops kube_ops = {
     .close = kube_close,
 };
 
-static void init_reflector(struct kube_backend *kb, struct mesh_kube_reflector *r,
-                           const char *name, const char *path)
+static void init_reflector(struct kube_backend *kb, struct mesh_kube_reflector *r, const char *name,
+                           const char *path)
 {
 	r->name = name;
 	r->path = path;

@@ -208,7 +208,9 @@ int mesh_kube_client_perform(const struct mesh_kube_config *config,
 	ret = curl_errno(code, &t);
 	if (ret)
 		snprintf(err, errlen, "%s %s: %s", request->method, url,
-		         t.error ? strerror(-t.error) : *curl_err ? curl_err : curl_easy_strerror(code));
+		         t.error     ? strerror(-t.error)
+		         : *curl_err ? curl_err
+		                     : curl_easy_strerror(code));
 out:
 	if (ret)
 		mesh_kube_response_release(response);

@@ -128,8 +128,8 @@ static int decode_base64(const struct parse *p, const char *where, const char *f
 }
 
 /* A PEM given as field (a path) or as field-data (base64), not both. */
-static int pem_field(const struct parse *p, const json_t *obj, const char *where,
-                     const char *field, struct mesh_kube_pem *pem)
+static int pem_field(const struct parse *p, const json_t *obj, const char *where, const char *field,
+                     struct mesh_kube_pem *pem)
 {
 	char data_field[64];
 	const char *path, *data;
@@ -191,8 +191,10 @@ static int parse_cluster(const struct parse *p, const json_t *cluster, const cha
 		return fail(p, "%s.insecure-skip-tls-verify: not a boolean", where);
 	config->insecure = json_is_true(insecure);
 	if (config->insecure && (config->ca.path || config->ca.data))
-		return fail(p, "%s: insecure-skip-tls-verify cannot be combined with a "
-		            "certificate authority", where);
+		return fail(p,
+		            "%s: insecure-skip-tls-verify cannot be combined with a "
+		            "certificate authority",
+		            where);
 	if (master && *master)
 		server = master;
 	if (!server || !*server)
@@ -315,12 +317,14 @@ int mesh_kube_config_in_cluster(const char *sa_dir, struct mesh_kube_config *con
 
 	memset(config, 0, sizeof(*config));
 	if (!host || !*host || !port || !*port) {
-		snprintf(err, errlen, "in-cluster config: KUBERNETES_SERVICE_HOST and "
-		                      "KUBERNETES_SERVICE_PORT must be set (outside a pod, pass "
-		                      "--kubeconfig or --master)");
+		snprintf(err, errlen,
+		         "in-cluster config: KUBERNETES_SERVICE_HOST and "
+		         "KUBERNETES_SERVICE_PORT must be set (outside a pod, pass "
+		         "--kubeconfig or --master)");
 		return -EINVAL;
 	}
-	if (asprintf(&config->server, "https://%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "", port) < 0 ||
+	if (asprintf(&config->server, "https://%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "",
+	             port) < 0 ||
 	    asprintf(&config->token_file, "%s/token", sa_dir) < 0 ||
 	    asprintf(&config->ca.path, "%s/ca.crt", sa_dir) < 0)
 		return -ENOMEM;
@@ -345,7 +349,8 @@ int mesh_kube_config_load(const char *kubeconfig, const char *master,
 	else if (master && *master)
 		ret = (config->server = strdup(master)) ? 0 : -ENOMEM;
 	else
-		ret = mesh_kube_config_in_cluster(MESH_KUBE_SERVICE_ACCOUNT_DIR, config, err, errlen);
+		ret =
+		    mesh_kube_config_in_cluster(MESH_KUBE_SERVICE_ACCOUNT_DIR, config, err, errlen);
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "kubeconfig: %s", strerror(ENOMEM));
 	if (ret) {

@@ -12,7 +12,6 @@
 #include <syslog.h>
 #include <time.h>
 
-
 #define LIST_TIMEOUT_MS 60000L
 /* A little past the server's own end of the watch. */
 #define WATCH_TIMEOUT_MS ((MESH_KUBE_WATCH_SECONDS + 30) * 1000L)
@@ -200,8 +199,11 @@ static int perform(const struct mesh_kube_reflector *r, const struct mesh_kube_r
 static int list(struct mesh_kube_reflector *r, bool (*stop)(void *))
 {
 	const struct mesh_kube_request request = {
-	    .method = "GET", .path = r->path, .timeout_ms = LIST_TIMEOUT_MS,
-	    .stop = stop, .ctx = r,
+	    .method = "GET",
+	    .path = r->path,
+	    .timeout_ms = LIST_TIMEOUT_MS,
+	    .stop = stop,
+	    .ctx = r,
 	};
 	struct mesh_kube_response response;
 	char err[512], message[256];
@@ -212,12 +214,13 @@ static int list(struct mesh_kube_reflector *r, bool (*stop)(void *))
 		say(r, LOG_ERR, "failed to list %s: %s", r->name, err);
 		return ret;
 	}
+	if (response.status == 200 && response.body)
+		reply = json_loadb(response.body, response.len, 0, NULL);
 	if (response.status != 200) {
 		say(r, LOG_ERR, "failed to list %s: %s", r->name,
 		    mesh_kube_response_message(&response, message, sizeof(message)));
 		ret = -EPROTO;
-	} else if (!(reply = json_loadb(response.body ? response.body : "", response.len, 0,
-	                                 NULL))) {
+	} else if (!reply) {
 		say(r, LOG_ERR, "failed to list %s: the reply is not JSON", r->name);
 		ret = -EBADMSG;
 	} else {
@@ -278,8 +281,8 @@ static bool stream_stopping(void *ctx)
 
 /* Why a watch ended, unless it ended as watches do. */
 static void report_watch_end(const struct mesh_kube_reflector *r, enum mesh_kube_outcome outcome,
-                             int ret, const struct mesh_kube_response *response,
-                             const char *err, const struct mesh_kube_watch *decoder)
+                             int ret, const struct mesh_kube_response *response, const char *err,
+                             const struct mesh_kube_watch *decoder)
 {
 	char message[256];
 
@@ -307,8 +310,12 @@ static enum mesh_kube_outcome watch(struct mesh_kube_reflector *r)
 	struct mesh_kube_response response;
 	char path[512], err[512];
 	const struct mesh_kube_request request = {
-	    .method = "GET", .path = path, .timeout_ms = WATCH_TIMEOUT_MS,
-	    .on_data = on_data, .stop = stream_stopping, .ctx = &stream,
+	    .method = "GET",
+	    .path = path,
+	    .timeout_ms = WATCH_TIMEOUT_MS,
+	    .on_data = on_data,
+	    .stop = stream_stopping,
+	    .ctx = &stream,
 	};
 	enum mesh_kube_outcome outcome;
 	int ret;
@@ -320,8 +327,8 @@ static enum mesh_kube_outcome watch(struct mesh_kube_reflector *r)
 	pthread_mutex_unlock(r->lock);
 	mesh_kube_watch_init(&stream.decoder, on_event, r);
 	ret = perform(r, &request, &response, err, sizeof(err));
-	outcome = mesh_kube_watch_outcome(ret, response.status,
-	                                  mesh_kube_watch_finish(&stream.decoder));
+	outcome =
+	    mesh_kube_watch_outcome(ret, response.status, mesh_kube_watch_finish(&stream.decoder));
 	report_watch_end(r, outcome, ret, &response, err, &stream.decoder);
 	mesh_kube_response_release(&response);
 	mesh_kube_watch_release(&stream.decoder);

@@ -11,8 +11,8 @@
 #include <string.h>
 
 static const char *const type_names[] = {
-    [MESH_KUBE_ADDED] = "ADDED",       [MESH_KUBE_MODIFIED] = "MODIFIED",
-    [MESH_KUBE_DELETED] = "DELETED",   [MESH_KUBE_BOOKMARK] = "BOOKMARK",
+    [MESH_KUBE_ADDED] = "ADDED",     [MESH_KUBE_MODIFIED] = "MODIFIED",
+    [MESH_KUBE_DELETED] = "DELETED", [MESH_KUBE_BOOKMARK] = "BOOKMARK",
     [MESH_KUBE_ERROR] = "ERROR",
 };
 

@@ -12,8 +12,6 @@ set -euo pipefail
 
 SRC=${KILO_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 KGCTL=${KILO_BIN:-$SRC/build/cmd}/kgctl
-SERVER=$SRC/tests/apiserver/kube_apiserver.py
-export PYTHONDONTWRITEBYTECODE=1
 
 for tool in kubectl openssl python3; do
 	command -v $tool >/dev/null || { echo "FAIL: $tool is missing" >&2; exit 1; }
@@ -21,37 +19,22 @@ done
 [ -x "$KGCTL" ] || { echo "FAIL: $KGCTL is not built" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/kilo-kube-backend.XXXXXX)
-SERVER_PID=
+export HOME=$WORK KUBECONFIG=$WORK/kubeconfig APISERVER_LOG=$WORK/server.log
+source "$SRC/tests/apiserver/server.sh"
 cleanup() {
-	[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+	[ -z "$APISERVER_PID" ] || apiserver_stop || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'echo "FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
-export HOME=$WORK KUBECONFIG=$WORK/kubeconfig
 
 fail() {
 	echo "FAIL: $*" >&2
-	tail -n 20 "$WORK/server.log" >&2 || true
+	tail -n 20 "$APISERVER_LOG" >&2 || true
 	exit 1
 }
 
-# start_server [server flags...]: a fresh server; waits for its kubeconfig.
-start_server() {
-	[ -z "$SERVER_PID" ] || { kill "$SERVER_PID"; wait "$SERVER_PID" || true; }
-	rm -f "$KUBECONFIG" "$WORK/url"
-	python3 "$SERVER" --kubeconfig "$KUBECONFIG" --url-file "$WORK/url" "$@" \
-		>>"$WORK/server.log" 2>&1 &
-	SERVER_PID=$!
-	for _ in $(seq 100); do
-		[ -s "$WORK/url" ] && break
-		kill -0 "$SERVER_PID" 2>/dev/null || fail "server exited at start"
-		sleep 0.1
-	done
-	[ -s "$WORK/url" ] || fail "server did not start"
-	URL=$(cat "$WORK/url")
-	export KUBECACHEDIR=$WORK/cache-${URL##*:}
-}
+start_server() { apiserver_start "$@" || fail "no API server"; }
 
 # kgctl_both NAME ARGS...: kgctl over the API and over a saved listing agree.
 kgctl_both() {

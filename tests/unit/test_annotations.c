@@ -92,7 +92,8 @@ static void test_discovered_endpoints_are_go_udp_addrs_sorted_by_key(void **stat
 	node.n_discovered_endpoints = 2;
 	annotations = mesh_annotations_of_node(&node);
 	assert_string_equal(annotation(annotations, "discovered-endpoints"),
-	                    "{\"" KEY_PHONE "\":{\"IP\":\"2001:db8::7\",\"Port\":5000,\"Zone\":\"\"},"
+	                    "{\"" KEY_PHONE
+	                    "\":{\"IP\":\"2001:db8::7\",\"Port\":5000,\"Zone\":\"\"},"
 	                    "\"" KEY_EDGE_1 "\":{\"IP\":\"203.0.113.7\",\"Port\":41000,"
 	                    "\"Zone\":\"\"}}");
 	json_decref(annotations);

@@ -63,9 +63,8 @@ static void test_token_user_of_the_current_context(void **state)
 	char err[256] = "", *token;
 
 	(void)state;
-	assert_int_equal(mesh_kube_config_load(KUBE_DIR "/token.yaml", NULL, &config, err,
-	                                       sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    mesh_kube_config_load(KUBE_DIR "/token.yaml", NULL, &config, err, sizeof(err)), 0);
 	/* The trailing slash goes: paths are appended to the server. */
 	assert_string_equal(config.server, "https://127.0.0.1:6443");
 	assert_string_equal(config.ca.path, KUBE_DIR "/ca.crt");
@@ -83,9 +82,8 @@ static void test_inline_data_is_base64_decoded(void **state)
 	char err[256] = "", *token;
 
 	(void)state;
-	assert_int_equal(mesh_kube_config_load(KUBE_DIR "/data.yaml", NULL, &config, err,
-	                                       sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    mesh_kube_config_load(KUBE_DIR "/data.yaml", NULL, &config, err, sizeof(err)), 0);
 	assert_string_equal(config.server, "https://[::1]:36443");
 	assert_memory_equal(config.ca.data, "-----BEGIN CERTIFICATE-----\nca\n", config.ca.len);
 	assert_memory_equal(config.cert.data, "-----BEGIN CERTIFICATE-----\ncert\n",
@@ -103,9 +101,8 @@ static void test_json_kubeconfig_with_files_and_token_file(void **state)
 	char err[256] = "", *token;
 
 	(void)state;
-	assert_int_equal(mesh_kube_config_load(KUBE_DIR "/files.yaml", NULL, &config, err,
-	                                       sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    mesh_kube_config_load(KUBE_DIR "/files.yaml", NULL, &config, err, sizeof(err)), 0);
 	assert_string_equal(config.server, "http://127.0.0.1:8080");
 	assert_true(config.insecure);
 	assert_string_equal(config.cert.path, "/etc/kilo/client.crt");
@@ -122,8 +119,8 @@ static void test_master_overrides_the_server(void **state)
 	char err[256] = "", *token;
 
 	(void)state;
-	assert_int_equal(mesh_kube_config_load(KUBE_DIR "/token.yaml", "http://127.0.0.1:9/", &config,
-	                                       err, sizeof(err)),
+	assert_int_equal(mesh_kube_config_load(KUBE_DIR "/token.yaml", "http://127.0.0.1:9/",
+	                                       &config, err, sizeof(err)),
 	                 0);
 	assert_string_equal(config.server, "http://127.0.0.1:9");
 	token = token_of(&config);
@@ -138,9 +135,8 @@ static void test_master_alone_has_no_credentials(void **state)
 	char err[256] = "", *token;
 
 	(void)state;
-	assert_int_equal(mesh_kube_config_load("", "http://127.0.0.1:8080", &config, err,
-	                                       sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    mesh_kube_config_load("", "http://127.0.0.1:8080", &config, err, sizeof(err)), 0);
 	assert_string_equal(config.server, "http://127.0.0.1:8080");
 	assert_null(config.ca.path);
 	assert_null(config.cert.path);
@@ -259,9 +255,9 @@ static void test_missing_kubeconfig_names_the_file(void **state)
 	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(mesh_kube_config_load("/nonexistent/kubeconfig", NULL, &config, err,
-	                                       sizeof(err)),
-	                 -ENOENT);
+	assert_int_equal(
+	    mesh_kube_config_load("/nonexistent/kubeconfig", NULL, &config, err, sizeof(err)),
+	    -ENOENT);
 	assert_string_equal(err, "kubeconfig /nonexistent/kubeconfig: No such file or directory");
 }
 
@@ -309,8 +305,7 @@ static void test_in_cluster_outside_a_pod_says_what_to_pass(void **state)
 
 	(void)state;
 	unsetenv("KUBERNETES_SERVICE_HOST");
-	assert_int_equal(mesh_kube_config_in_cluster(scratch, &config, err, sizeof(err)),
-	                 -EINVAL);
+	assert_int_equal(mesh_kube_config_in_cluster(scratch, &config, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "KUBERNETES_SERVICE_HOST"));
 	assert_non_null(strstr(err, "--kubeconfig"));
 	mesh_kube_config_release(&config);
@@ -326,13 +321,11 @@ static void test_in_cluster_without_token_fails_at_once(void **state)
 	unlink(path);
 	setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1", 1);
 	setenv("KUBERNETES_SERVICE_PORT", "443", 1);
-	assert_int_equal(mesh_kube_config_in_cluster(scratch, &config, err, sizeof(err)),
-	                 -ENOENT);
+	assert_int_equal(mesh_kube_config_in_cluster(scratch, &config, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, path));
 	mesh_kube_config_release(&config);
 	write_scratch("token", " \n");
-	assert_int_equal(mesh_kube_config_in_cluster(scratch, &config, err, sizeof(err)),
-	                 -EINVAL);
+	assert_int_equal(mesh_kube_config_in_cluster(scratch, &config, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "empty"));
 	mesh_kube_config_release(&config);
 }

@@ -21,11 +21,11 @@
 
 #include "mesh/kube_reflector.h"
 
-#define NODE(name, rv) \
-	"{\"kind\":\"Node\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" name \
+#define NODE(name, rv)                                                                             \
+	"{\"kind\":\"Node\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" name                  \
 	"\",\"resourceVersion\":\"" rv "\"}}"
-#define WATCH(rv) \
-	"/api/v1/nodes?watch=true&allowWatchBookmarks=true&resourceVersion=" rv \
+#define WATCH(rv)                                                                                  \
+	"/api/v1/nodes?watch=true&allowWatchBookmarks=true&resourceVersion=" rv                    \
 	"&timeoutSeconds=300"
 
 /* One scripted reply: an error, or a status and a body (streamed if 200). */
@@ -38,21 +38,23 @@ struct reply {
 
 static const struct reply script[] = {
     {"/api/v1/nodes", 0, 200,
-     "{\"kind\":\"NodeList\",\"metadata\":{\"resourceVersion\":\"10\"},\"items\":["
-     NODE("a1", "9") "]}"},
+     "{\"kind\":\"NodeList\",\"metadata\":{\"resourceVersion\":\"10\"},\"items\":[" NODE("a1",
+                                                                                         "9") "]}"},
     /* Events, a bookmark, then the connection drops in the middle of an event. */
     {WATCH("10"), 0, 200,
-     "{\"type\":\"ADDED\",\"object\":" NODE("g1", "11") "}\n"
-     "{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{\"resourceVersion\":\"15\"}}}\n"
-     "{\"type\":\"MODIFIED\",\"obj"},
+     "{\"type\":\"ADDED\",\"object\":" NODE(
+         "g1",
+         "11") "}\n"
+               "{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{\"resourceVersion\":\"15\"}}}\n"
+               "{\"type\":\"MODIFIED\",\"obj"},
     {WATCH("15"), -ECONNREFUSED, 0, NULL},
     {WATCH("15"), 0, 503, "{\"kind\":\"Status\",\"message\":\"the server is shutting down\"}"},
     {WATCH("15"), 0, 200,
      "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"code\":410,\"reason\":"
      "\"Expired\",\"message\":\"too old resource version: 15 (20)\"}}\n"},
     {"/api/v1/nodes", 0, 200,
-     "{\"kind\":\"NodeList\",\"metadata\":{\"resourceVersion\":\"30\"},\"items\":["
-     NODE("a1", "25") "," NODE("x9", "28") "]}"},
+     "{\"kind\":\"NodeList\",\"metadata\":{\"resourceVersion\":\"30\"},\"items\":[" NODE(
+         "a1", "25") "," NODE("x9", "28") "]}"},
     /* A clean end: resumed at once. */
     {WATCH("30"), 0, 200, "{\"type\":\"DELETED\",\"object\":" NODE("a1", "31") "}\n"},
 };
@@ -192,8 +194,9 @@ static void test_reflector_resumes_relists_and_backs_off(void **state)
 	mesh_kube_reflector_release(&r);
 	assert_non_null(strstr(server.log, "4 watch of nodes: the stream ended in the middle of "
 	                                   "an event\n6 nodes: retrying in 500 ms\n"));
-	assert_non_null(strstr(server.log, "4 watch of nodes: GET " WATCH("15")
-	                                   ": scripted failure\n6 nodes: retrying in 1000 ms\n"));
+	assert_non_null(
+	    strstr(server.log, "4 watch of nodes: GET " WATCH(
+	                           "15") ": scripted failure\n6 nodes: retrying in 1000 ms\n"));
 	assert_non_null(strstr(server.log, "4 watch of nodes: the server is shutting down\n"
 	                                   "6 nodes: retrying in 2000 ms\n"));
 	assert_non_null(strstr(server.log, "6 watch of nodes: resourceVersion expired, listing "

@@ -17,18 +17,22 @@
 #include "mesh/kube_reflector.h"
 #include "mesh/kube_watch.h"
 
-#define NODE(name, rv) \
-	"{\"kind\":\"Node\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" name \
+#define NODE(name, rv)                                                                             \
+	"{\"kind\":\"Node\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" name                  \
 	"\",\"resourceVersion\":\"" rv "\"}}"
 
 /* A watch body as the API server sends it, bookmark included. */
-static const char recorded[] =
-    "{\"type\":\"ADDED\",\"object\":" NODE("a1", "11") "}\n"
-    "{\"type\":\"ADDED\",\"object\":" NODE("g1", "12") "}\n"
-    "{\"type\":\"MODIFIED\",\"object\":" NODE("a1", "13") "}\n"
-    "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"Node\",\"apiVersion\":\"v1\","
-    "\"metadata\":{\"resourceVersion\":\"20\"}}}\n"
-    "{\"type\":\"DELETED\",\"object\":" NODE("g1", "21") "}\n";
+static const char recorded[] = "{\"type\":\"ADDED\",\"object\":" NODE(
+    "a1", "11") "}\n"
+                "{\"type\":\"ADDED\",\"object\":" NODE(
+                    "g1", "12") "}\n"
+                                "{\"type\":\"MODIFIED\",\"object\":" NODE(
+                                    "a1", "13") "}\n"
+                                                "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":"
+                                                "\"Node\",\"apiVersion\":\"v1\","
+                                                "\"metadata\":{\"resourceVersion\":\"20\"}}}\n"
+                                                "{\"type\":\"DELETED\",\"object\":" NODE(
+                                                    "g1", "21") "}\n";
 
 static const char recorded_events[] =
     "ADDED a1 11;ADDED g1 12;MODIFIED a1 13;BOOKMARK - 20;DELETED g1 21;";
@@ -60,9 +64,9 @@ static void feed_in_pieces(const char *body, size_t len, size_t piece, struct tr
 
 	mesh_kube_watch_init(&watch, record, t);
 	for (size_t at = 0; at < len; at += piece)
-		assert_int_equal(mesh_kube_watch_feed(&watch, body + at,
-		                                      len - at < piece ? len - at : piece),
-		                 0);
+		assert_int_equal(
+		    mesh_kube_watch_feed(&watch, body + at, len - at < piece ? len - at : piece),
+		    0);
 	assert_int_equal(mesh_kube_watch_finish(&watch), 0);
 	mesh_kube_watch_release(&watch);
 }
@@ -247,8 +251,8 @@ static void test_relist_replaces_everything(void **state)
 {
 	struct mesh_kube_store store = {0};
 	json_t *first = node_list("10");
-	json_t *second = json_loads("{\"metadata\":{\"resourceVersion\":\"30\"},\"items\":[]}", 0,
-	                            NULL);
+	json_t *second =
+	    json_loads("{\"metadata\":{\"resourceVersion\":\"30\"},\"items\":[]}", 0, NULL);
 
 	(void)state;
 	assert_int_equal(mesh_kube_store_replace(&store, first), 0);
@@ -265,8 +269,8 @@ static void test_list_without_version_is_refused_and_keeps_the_store(void **stat
 	struct mesh_kube_store store = {0};
 	json_t *good = node_list("10");
 	json_t *bad = json_loads("{\"items\":[]}", 0, NULL);
-	json_t *not_list = json_loads("{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":{}}", 0,
-	                              NULL);
+	json_t *not_list =
+	    json_loads("{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":{}}", 0, NULL);
 
 	(void)state;
 	assert_int_equal(mesh_kube_store_replace(&store, good), 0);
@@ -311,9 +315,9 @@ static void test_event_without_name_or_version_is_bad(void **state)
 	int changes;
 
 	(void)state;
-	assert_int_equal(follow(&store, "{\"type\":\"ADDED\",\"object\":{\"metadata\":{}}}\n",
-	                        &changes),
-	                 -EBADMSG);
+	assert_int_equal(
+	    follow(&store, "{\"type\":\"ADDED\",\"object\":{\"metadata\":{}}}\n", &changes),
+	    -EBADMSG);
 	assert_int_equal(follow(&store,
 	                        "{\"type\":\"ADDED\",\"object\":{\"metadata\":"
 	                        "{\"resourceVersion\":\"4\"}}}\n",
@@ -396,11 +400,13 @@ static void test_gone_relists_at_once_and_a_failed_list_relists_later(void **sta
 /* A recorded stream that ends in "410 Expired" takes the reflector to a re-list. */
 static void test_expired_stream_leads_to_relist(void **state)
 {
-	static const char body[] =
-	    "{\"type\":\"MODIFIED\",\"object\":" NODE("a1", "41") "}\n"
-	    "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\""
-	    ":{},\"status\":\"Failure\",\"message\":\"too old resource version: 41 (60)\","
-	    "\"reason\":\"Expired\",\"code\":410}}\n";
+	static const char body[] = "{\"type\":\"MODIFIED\",\"object\":" NODE(
+	    "a1",
+	    "41") "}\n"
+	          "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+	          "\"metadata\""
+	          ":{},\"status\":\"Failure\",\"message\":\"too old resource version: 41 (60)\","
+	          "\"reason\":\"Expired\",\"code\":410}}\n";
 	struct mesh_kube_store store = {0};
 	json_t *list = node_list("40");
 	unsigned failures = 3;

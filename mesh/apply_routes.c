@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The route and rule applier. The diff compares every desired entry with every current one:
- * a node holds routes per segment and per peer, a few hundred at most, so the quadratic
- * scan costs less than the dump that precedes it.
+ * The route and rule applier: desired state from the topology's routes, a pure diff against
+ * the kernel's dump (both sides sorted once, so a full-mesh node with tens of thousands of
+ * routes diffs in milliseconds), and the changes sent one by one.
  */
 #include "mesh/apply_routes.h"
 
@@ -152,62 +152,164 @@ static bool owned_rule(const struct tun_nl_rule *rule)
 	return rule->table == MESH_ROUTE_TABLE;
 }
 
+static int order(uint32_t a, uint32_t b)
+{
+	return (a > b) - (a < b);
+}
+
 /* The kernel keeps one route per table and destination (we set no metric). */
-static bool same_destination(const struct tun_nl_route *a, const struct tun_nl_route *b)
+static int destination_order(const struct tun_nl_route *a, const struct tun_nl_route *b)
 {
-	return tun_nl_route_family(a) == tun_nl_route_family(b) && a->table == b->table &&
-	       tun_nl_ip_equal(&a->dst, &b->dst) && a->dst_len == b->dst_len;
+	int d = order(tun_nl_route_family(a), tun_nl_route_family(b));
+
+	d = d ? d : order(a->table, b->table);
+	d = d ? d : order(a->dst_len, b->dst_len);
+	return d ? d : tun_nl_ip_compare(&a->dst, &b->dst);
 }
 
-static bool route_in(const struct tun_nl_route *route, const struct tun_nl_route *routes, size_t n,
-                     bool (*match)(const struct tun_nl_route *, const struct tun_nl_route *))
+/* Zero exactly when tun_nl_route_equal(). */
+static int route_order(const struct tun_nl_route *a, const struct tun_nl_route *b)
 {
+	int d = destination_order(a, b);
+
+	d = d ? d : tun_nl_ip_compare(&a->gw, &b->gw);
+	d = d ? d : tun_nl_ip_compare(&a->src, &b->src);
+	d = d ? d : order((uint32_t)a->ifindex, (uint32_t)b->ifindex);
+	d = d ? d : order(a->protocol, b->protocol);
+	return d ? d : order(a->onlink, b->onlink);
+}
+
+/* Rules are the same rule whatever priority the kernel gave them (we set none). */
+static int rule_order(const struct tun_nl_rule *a, const struct tun_nl_rule *b)
+{
+	int d = order(a->family, b->family);
+
+	d = d ? d : tun_nl_ip_compare(&a->src, &b->src);
+	d = d ? d : order(a->src_len, b->src_len);
+	d = d ? d : tun_nl_ip_compare(&a->dst, &b->dst);
+	d = d ? d : order(a->dst_len, b->dst_len);
+	d = d ? d : strcmp(a->iif, b->iif);
+	return d ? d : order(a->table, b->table);
+}
+
+/* qsort and bsearch comparators over arrays of pointers into a state. */
+#define ROUTE(p) (*(const struct tun_nl_route *const *)(p))
+#define RULE(p) (*(const struct tun_nl_rule *const *)(p))
+
+static int by_route(const void *a, const void *b)
+{
+	return route_order(ROUTE(a), ROUTE(b));
+}
+
+static int by_destination(const void *a, const void *b)
+{
+	return destination_order(ROUTE(a), ROUTE(b));
+}
+
+/* Equal destinations in list order, so that the last of them is found last. */
+static int by_destination_then_place(const void *a, const void *b)
+{
+	int d = destination_order(ROUTE(a), ROUTE(b));
+
+	return d ? d : (ROUTE(a) > ROUTE(b)) - (ROUTE(a) < ROUTE(b));
+}
+
+static int by_rule(const void *a, const void *b)
+{
+	return rule_order(RULE(a), RULE(b));
+}
+
+static int by_rule_then_place(const void *a, const void *b)
+{
+	int d = rule_order(RULE(a), RULE(b));
+
+	return d ? d : (RULE(a) > RULE(b)) - (RULE(a) < RULE(b));
+}
+
+/* Pointers to the n items of size bytes at items, sorted; NULL when out of memory. */
+static const void **sorted(const void *items, size_t n, size_t size,
+                           int (*compare)(const void *, const void *))
+{
+	const void **view = malloc((n ? n : 1) * sizeof(*view));
+
+	if (!view)
+		return NULL;
 	for (size_t i = 0; i < n; i++)
-		if (match(route, &routes[i]))
-			return true;
-	return false;
+		view[i] = (const char *)items + i * size;
+	qsort(view, n, sizeof(*view), compare);
+	return view;
 }
 
-static bool rule_in(const struct tun_nl_rule *rule, const struct tun_nl_rule *rules, size_t n)
+/* Where item is in view (sorted by compare), or n when nothing there compares equal. */
+static size_t find(const void **view, size_t n, const void *item,
+                   int (*compare)(const void *, const void *))
 {
-	for (size_t i = 0; i < n; i++)
-		if (tun_nl_rule_equal(rule, &rules[i]))
-			return true;
-	return false;
+	const void **found = n ? bsearch(&item, view, n, sizeof(*view), compare) : NULL;
+
+	return found ? (size_t)(found - view) : n;
 }
 
-static void diff_routes(const struct mesh_route_state *desired,
-                        const struct mesh_route_state *current, struct builder *add,
-                        struct builder *remove)
-{
-	const struct tun_nl_route *want = desired->routes, *have = current->routes;
-	size_t n_want = desired->n_routes, n_have = current->n_routes;
-
-	for (size_t i = 0; i < n_want; i++) {
-		/* A later route to the same destination replaces this one anyway. */
-		if (route_in(&want[i], want + i + 1, n_want - i - 1, same_destination))
-			continue;
-		if (!route_in(&want[i], have, n_have, tun_nl_route_equal))
-			push_route(add, &want[i]);
-	}
-	for (size_t i = 0; i < n_have; i++)
-		if (mesh_apply_routes_owns(&have[i]) &&
-		    !route_in(&have[i], want, n_want, same_destination))
-			push_route(remove, &have[i]);
-}
-
-static void diff_rules(const struct mesh_route_state *desired,
+static int diff_routes(const struct mesh_route_state *desired,
                        const struct mesh_route_state *current, struct builder *add,
                        struct builder *remove)
 {
-	const struct tun_nl_rule *want = desired->rules, *have = current->rules;
+	size_t n_want = desired->n_routes, n_have = current->n_routes, at;
+	const void **want =
+	    sorted(desired->routes, n_want, sizeof(struct tun_nl_route), by_destination_then_place);
+	const void **have = sorted(current->routes, n_have, sizeof(struct tun_nl_route), by_route);
+	int ret = want && have ? 0 : -ENOMEM;
 
-	for (size_t i = 0; i < desired->n_rules; i++)
-		if (!rule_in(&want[i], want, i) && !rule_in(&want[i], have, current->n_rules))
-			push_rule(add, &want[i]);
-	for (size_t i = 0; i < current->n_rules; i++)
-		if (owned_rule(&have[i]) && !rule_in(&have[i], want, desired->n_rules))
-			push_rule(remove, &have[i]);
+	for (size_t i = 0; ret == 0 && i < n_want; i++) {
+		const struct tun_nl_route *route = &desired->routes[i];
+
+		/* A later route to the same destination replaces this one anyway. */
+		at = find(want, n_want, route, by_destination_then_place);
+		if (at + 1 < n_want && !destination_order(ROUTE(&want[at + 1]), route))
+			continue;
+		if (find(have, n_have, route, by_route) == n_have)
+			push_route(add, route);
+	}
+	for (size_t i = 0; ret == 0 && i < n_have; i++) {
+		const struct tun_nl_route *route = &current->routes[i];
+
+		if (mesh_apply_routes_owns(route) &&
+		    find(want, n_want, route, by_destination) == n_want)
+			push_route(remove, route);
+	}
+	free(want);
+	free(have);
+	return ret;
+}
+
+static int diff_rules(const struct mesh_route_state *desired,
+                      const struct mesh_route_state *current, struct builder *add,
+                      struct builder *remove)
+{
+	size_t n_want = desired->n_rules, n_have = current->n_rules, at;
+	const void **want =
+	    sorted(desired->rules, n_want, sizeof(struct tun_nl_rule), by_rule_then_place);
+	const void **have = sorted(current->rules, n_have, sizeof(struct tun_nl_rule), by_rule);
+	int ret = want && have ? 0 : -ENOMEM;
+
+	for (size_t i = 0; ret == 0 && i < n_want; i++) {
+		const struct tun_nl_rule *rule = &desired->rules[i];
+
+		/* Only the first of equal rules is added: the kernel refuses a second. */
+		at = find(want, n_want, rule, by_rule_then_place);
+		if (at > 0 && !rule_order(RULE(&want[at - 1]), rule))
+			continue;
+		if (find(have, n_have, rule, by_rule) == n_have)
+			push_rule(add, rule);
+	}
+	for (size_t i = 0; ret == 0 && i < n_have; i++) {
+		const struct tun_nl_rule *rule = &current->rules[i];
+
+		if (owned_rule(rule) && find(want, n_want, rule, by_rule) == n_want)
+			push_rule(remove, rule);
+	}
+	free(want);
+	free(have);
+	return ret;
 }
 
 int mesh_apply_routes_diff(const struct mesh_route_state *desired,
@@ -218,9 +320,8 @@ int mesh_apply_routes_diff(const struct mesh_route_state *desired,
 	memset(plan, 0, sizeof(*plan));
 	add = (struct builder){.out = &plan->add};
 	remove = (struct builder){.out = &plan->remove};
-	diff_routes(desired, current, &add, &remove);
-	diff_rules(desired, current, &add, &remove);
-	if (add.error || remove.error) {
+	if (diff_routes(desired, current, &add, &remove) ||
+	    diff_rules(desired, current, &add, &remove) || add.error || remove.error) {
 		mesh_route_plan_release(plan);
 		return -ENOMEM;
 	}

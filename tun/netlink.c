@@ -410,9 +410,16 @@ int tun_nl_address_del(struct tun_nl *nl, const struct tun_nl_address *address)
 	return tun_nl_request(nl, tun_nl_build_address(buf, RTM_DELADDR, 0, address));
 }
 
+int tun_nl_ip_compare(const struct tun_nl_ip *a, const struct tun_nl_ip *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->bytes, b->bytes, ip_len(a));
+}
+
 bool tun_nl_ip_equal(const struct tun_nl_ip *a, const struct tun_nl_ip *b)
 {
-	return a->family == b->family && !memcmp(a->bytes, b->bytes, ip_len(a));
+	return !tun_nl_ip_compare(a, b);
 }
 
 bool tun_nl_route_equal(const struct tun_nl_route *a, const struct tun_nl_route *b)

@@ -68,6 +68,8 @@ int tun_nl_open(struct tun_nl **out);
 void tun_nl_close(struct tun_nl *nl);
 
 bool tun_nl_ip_equal(const struct tun_nl_ip *a, const struct tun_nl_ip *b);
+/* A total order: by family, then the address bytes. */
+int tun_nl_ip_compare(const struct tun_nl_ip *a, const struct tun_nl_ip *b);
 /* Same fields (structs are compared field by field: padding is not zeroed). */
 bool tun_nl_route_equal(const struct tun_nl_route *a, const struct tun_nl_route *b);
 /* Same selectors and table; priorities are compared only when both are set. */

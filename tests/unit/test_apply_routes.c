@@ -159,6 +159,34 @@ static void test_same_destination_twice_keeps_the_last(void **state)
 	mesh_route_plan_release(&plan);
 }
 
+static void test_thousands_of_routes_in_any_order_diff_to_the_difference(void **state)
+{
+	enum { N = 5000 };
+	struct tun_nl_route *want = calloc(N, sizeof(*want)), *have = calloc(N, sizeof(*have));
+	struct mesh_route_plan plan;
+
+	(void)state;
+	for (size_t i = 0; i < N; i++) {
+		want[i] =
+		    ours("10.0.0.0", 24, "10.4.0.2", i % 2 ? MESH_ROUTE_TABLE : RT_TABLE_MAIN);
+		want[i].dst.bytes[1] = (uint8_t)(i >> 8);
+		want[i].dst.bytes[2] = (uint8_t)i;
+		have[N - 1 - i] = want[i]; /* the kernel's order is not ours */
+	}
+	have[0].gw.bytes[3] = 9;   /* want[N - 1] changed its gateway */
+	have[7].dst.bytes[0] = 11; /* want[N - 8] is missing, 11.x a stale one */
+	assert_int_equal(
+	    mesh_apply_routes_diff(&STATE(want, N, NULL, 0), &STATE(have, N, NULL, 0), &plan), 0);
+	assert_int_equal(plan.add.n_routes, 2);
+	assert_true(tun_nl_route_equal(&plan.add.routes[0], &want[N - 8]));
+	assert_true(tun_nl_route_equal(&plan.add.routes[1], &want[N - 1]));
+	assert_int_equal(plan.remove.n_routes, 1);
+	assert_true(tun_nl_route_equal(&plan.remove.routes[0], &have[7]));
+	mesh_route_plan_release(&plan);
+	free(want);
+	free(have);
+}
+
 static void test_rules_are_added_once_and_stale_ones_of_table_1107_removed(void **state)
 {
 	struct tun_nl_rule want[] = {rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0),
@@ -471,6 +499,7 @@ int main(void)
 	    cmocka_unit_test(test_only_our_routes_are_removed),
 	    cmocka_unit_test(test_foreign_route_to_our_destination_is_taken_over),
 	    cmocka_unit_test(test_same_destination_twice_keeps_the_last),
+	    cmocka_unit_test(test_thousands_of_routes_in_any_order_diff_to_the_difference),
 	    cmocka_unit_test(test_rules_are_added_once_and_stale_ones_of_table_1107_removed),
 	    cmocka_unit_test(test_desired_state_resolves_roles_masks_and_names_the_main_table),
 	};

@@ -36,7 +36,9 @@ static struct kube_backend *kube_backend(const struct mesh_backend *backend)
 
 static void log_message(void *ctx, int level, const char *message)
 {
-	mesh_backend_log(ctx, level, "%s", message);
+	struct kube_backend *kb = ctx;
+
+	mesh_backend_log(&kb->base, level, "%s", message);
 }
 
 /* A reflector's store changed: wake the caller once both are listed. */
@@ -132,6 +134,7 @@ static int request(struct kube_backend *kb, const char *what, const char *method
 		ret = -ENOENT;
 	else if (response.status != 200)
 		ret = -EPROTO;
+	/* A GET that finds nothing is for the caller to explain (the CRD check). */
 	if (ret && (ret != -ENOENT || body))
 		mesh_backend_log(&kb->base, LOG_ERR, "failed to %s: %s", what,
 		                 mesh_kube_response_message(&response, message, sizeof(message)));

@@ -113,6 +113,22 @@ static void test_json_kubeconfig_with_files_and_token_file(void **state)
 	mesh_kube_config_release(&config);
 }
 
+static void test_kubeadm_kube_proxy_kubeconfig_of_kilos_manifest(void **state)
+{
+	struct mesh_kube_config config;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(mesh_kube_config_load(KUBE_DIR "/kube-proxy.yaml", NULL, &config, err,
+	                                       sizeof(err)),
+	                 0);
+	assert_string_equal(config.server, "https://172.18.0.2:6443");
+	assert_string_equal(config.ca.path, MESH_KUBE_SERVICE_ACCOUNT_DIR "/ca.crt");
+	assert_string_equal(config.token_file, MESH_KUBE_SERVICE_ACCOUNT_DIR "/token");
+	assert_null(config.token);
+	mesh_kube_config_release(&config);
+}
+
 static void test_master_overrides_the_server(void **state)
 {
 	struct mesh_kube_config config;
@@ -336,6 +352,7 @@ int main(void)
 	    cmocka_unit_test(test_token_user_of_the_current_context),
 	    cmocka_unit_test(test_inline_data_is_base64_decoded),
 	    cmocka_unit_test(test_json_kubeconfig_with_files_and_token_file),
+	    cmocka_unit_test(test_kubeadm_kube_proxy_kubeconfig_of_kilos_manifest),
 	    cmocka_unit_test(test_master_overrides_the_server),
 	    cmocka_unit_test(test_master_alone_has_no_credentials),
 	    cmocka_unit_test(test_broken_kubeconfigs_name_the_field),

@@ -144,7 +144,7 @@ inline() {
 }
 
 test_https_with_a_token() {
-	echo "== HTTPS with a bearer token, CA as a file and inline"
+	echo "== HTTPS with a bearer token, CA as a file, inline, or not checked"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
 		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
 		-keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
@@ -157,6 +157,9 @@ test_https_with_a_token() {
 	grep -q 'certificate-authority-data: ' "$WORK/inline" || fail "no inline CA"
 	"$KGCTL" --kubeconfig "$WORK/inline" graph | cmp -s - "$WORK/graph.api" ||
 		fail "inline CA: another graph"
+	sed 's/certificate-authority: .*/insecure-skip-tls-verify: true/' "$KUBECONFIG" >"$WORK/insecure"
+	"$KGCTL" --kubeconfig "$WORK/insecure" graph | cmp -s - "$WORK/graph.api" ||
+		fail "insecure-skip-tls-verify: another graph"
 	echo token-two >"$WORK/tokens"
 	expect_error "rotated-out token" "failed to list nodes: Unauthorized" graph
 	out=$("$KGCTL" graph 2>&1 || true)

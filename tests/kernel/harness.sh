@@ -207,6 +207,29 @@ kv_peer_line() {
 	awk -v key="$2" 'NR > 1 && $1 == key' <<< "$dump"
 }
 
+# kv_capture_kernel_data OUT CMD...: runs CMD while capturing the first
+# WireGuard data message the kernel sends; OUT gets the message.
+kv_capture_kernel_data() {
+	local out=$1 capture i
+	shift
+	kv_spawn ip netns exec "$NS" timeout 20 tcpdump -i "$VM_TAP" -U -c 1 -w "$out.pcap" \
+		"udp and src host $VM_IP and udp[8] = 4" 2> "$out.log"
+	capture=$SPAWNED
+	for i in $(seq 50); do
+		grep -q 'listening on' "$out.log" && break
+		sleep 0.1
+	done
+	"$@"
+	wait "$capture" || kv_fail "no data message of the kernel captured"
+	# pcap file and record headers, Ethernet, IPv4 (no options), UDP: 82 bytes
+	tail -c +83 "$out.pcap" > "$out"
+}
+
+# kv_inject FILE PORT: FILE as one datagram from $HOST_IP:PORT to $IFACE.
+kv_inject() {
+	on_host nc -u -w 1 -p "$2" "$HOST_IP" "$HOST_PORT" < "$1" > /dev/null
+}
+
 # kv_check_agreement [psk]: each side's peer is the other's public key at
 # the other's address and port, the preshared keys are the same (or both
 # absent), and both had a handshake in the last 30 s by their own clock.

@@ -1,10 +1,15 @@
 # Cases on the main pair (sourced by test_sessions.sh), a key change: the
 # kernel's wg0 gets a new private key; the implementation under test must
 # refuse the new identity until its peer is updated, then handshake with
-# it, and then refuse the old identity (given to the kernel's wg9).
+# it, and then refuse the old session's data and the old identity (given
+# to the kernel's wg9).
 kv_configure psk
 old_pub=$(cat "$KEYS/vm.pub")
 kv_ping_host "$VM_TUN_IP"
+# A data message of the old session that the IUT has never seen, for later.
+on_host iptables -I INPUT -p udp -s "$VM_IP" --sport "$VM_PORT" -j DROP || kv_fail "cannot hide the kernel's packets"
+kv_capture_kernel_data "$VM_RUN/unseen.msg" vm_exec "ping -c 1 -W 1 $HOST_TUN_IP" > /dev/null
+on_host iptables -D INPUT -p udp -s "$VM_IP" --sport "$VM_PORT" -j DROP
 
 kv_case "a new kernel key is refused while $IUT knows the old one"
 kv_key_pair vm2
@@ -28,7 +33,14 @@ kv_ping_host "$VM_TUN_IP"
 kv_ping_vm "$HOST_TUN_IP"
 kv_check_agreement psk
 
-kv_case "the old kernel key is refused after the update"
+kv_case "after the update, the old session's data is refused"
+tun_rx=$(on_host cat "/sys/class/net/$IFACE/statistics/rx_packets")
+kv_inject "$VM_RUN/unseen.msg" "$VM_PORT"
+sleep 0.5
+[ "$(on_host cat "/sys/class/net/$IFACE/statistics/rx_packets")" = "$tun_rx" ] ||
+	kv_fail "$IUT delivered a packet of the removed peer's session"
+
+kv_case "after the update, the old kernel key is refused"
 # /tmp/vm.key in the VM still holds the old key, /tmp/psk the preshared key.
 kv_vm_iface wg9 10.76.0.2/24
 vm_exec "wg set wg9 private-key /tmp/vm.key listen-port $((VM_PORT + 2)) peer $(cat "$KEYS/host.pub") \

@@ -11,15 +11,8 @@ kv_ping_vm "$HOST_TUN_IP"
 	kv_fail "$IUT's endpoint is not the kernel's first port"
 
 kv_case "a replayed data packet from another port does not move $IUT's endpoint"
-kv_spawn ip netns exec "$NS" timeout 20 tcpdump -i "$VM_TAP" -U -c 1 -w "$VM_RUN/data.pcap" \
-	"udp and src host $VM_IP and udp[8] = 4" 2> "$VM_RUN/tcpdump.log"
-capture=$SPAWNED
-for i in $(seq 50); do grep -q 'listening on' "$VM_RUN/tcpdump.log" && break; sleep 0.1; done
-kv_ping_vm "$HOST_TUN_IP"
-wait "$capture" || kv_fail "no data packet of the kernel captured"
-# pcap file and record headers, Ethernet, IPv4 (no options) and UDP: 82 bytes
-tail -c +83 "$VM_RUN/data.pcap" > "$VM_RUN/data.msg"
-on_host nc -u -w 1 -p "$((HOST_PORT + 100))" "$HOST_IP" "$HOST_PORT" < "$VM_RUN/data.msg" > /dev/null
+kv_capture_kernel_data "$VM_RUN/data.msg" kv_ping_vm "$HOST_TUN_IP"
+kv_inject "$VM_RUN/data.msg" "$((HOST_PORT + 100))"
 [ "$(kv_peer_line host "$vm_pub" | cut -f3)" = "$VM_IP:$VM_PORT" ] ||
 	kv_fail "$IUT moved its endpoint for a replayed packet"
 kv_ping_host "$VM_TUN_IP"

@@ -29,7 +29,8 @@ struct secrets {
  */
 static const char *preshared_key(const json_t *object, const uint8_t *data, size_t size)
 {
-	static const char base64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+	static const char base64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 	const char *psk =
 	    json_string_value(json_object_get(json_object_get(object, "spec"), "presharedKey"));
 	const uint8_t *first;

@@ -61,12 +61,12 @@ static void world_init(struct world *w)
 	FUZZ_CHECK(wg_crypto_init() == 0);
 	fixed_identity(&w->us, 1);
 	fixed_identity(&w->them, 101);
-	FUZZ_CHECK(wg_noise_handshake_init(&w->our_handshake, &w->us, w->them.static_public,
-	                                   NULL) == 0);
-	FUZZ_CHECK(wg_noise_handshake_init(&w->their_handshake, &w->them, w->us.static_public,
-	                                   NULL) == 0);
-	FUZZ_CHECK(wg_noise_handshake_create_initiation(&ours, &w->our_handshake, OUR_INDEX,
-	                                                WALL) == 0);
+	FUZZ_CHECK(
+	    wg_noise_handshake_init(&w->our_handshake, &w->us, w->them.static_public, NULL) == 0);
+	FUZZ_CHECK(
+	    wg_noise_handshake_init(&w->their_handshake, &w->them, w->us.static_public, NULL) == 0);
+	FUZZ_CHECK(
+	    wg_noise_handshake_create_initiation(&ours, &w->our_handshake, OUR_INDEX, WALL) == 0);
 	wg_cookie_checker_init(&w->checker, w->us.static_public);
 	wg_cookie_maker_init(&w->our_maker, w->them.static_public);
 	wg_cookie_maker_init(&w->their_maker, w->us.static_public);
@@ -219,7 +219,8 @@ static void data_message(uint8_t *msg, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* Exactly the datagram's bytes, so that ASan sees any read past its end. */
+	/* Writable, as data is opened and macs are written in place; exactly the datagram's
+	 * bytes, so that ASan sees any read past its end. */
 	uint8_t *msg = malloc(size ? size : 1);
 	enum wg_msg_type type;
 

@@ -34,7 +34,7 @@ static void check_error(const uint8_t *data, size_t size, const char *err)
 	size_t i;
 
 	FUZZ_CHECK(err[0] != '\0');
-	json_array_foreach(json_object_get(json_array_get(documents, 0), "users"), i, entry)
+	json_array_foreach (json_object_get(json_array_get(documents, 0), "users"), i, entry)
 		check_no_secret(json_object_get(entry, "user"), err);
 	json_decref(documents);
 }

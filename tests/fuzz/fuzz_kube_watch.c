@@ -43,7 +43,7 @@ static void check_store(const struct mesh_kube_store *store)
 	json_t *object;
 
 	FUZZ_CHECK(memchr(store->resource_version, '\0', sizeof(store->resource_version)));
-	json_object_foreach(store->objects, name, object)
+	json_object_foreach (store->objects, name, object)
 		FUZZ_CHECK(!strcmp(name, json_string_value(json_object_get(
 		                             json_object_get(object, "metadata"), "name"))));
 }

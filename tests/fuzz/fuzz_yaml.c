@@ -34,7 +34,7 @@ static bool same_value(const json_t *a, const json_t *b)
 	if (json_is_object(a) && json_is_object(b)) {
 		if (json_object_size(a) != json_object_size(b))
 			return false;
-		json_object_foreach((json_t *)a, key, value)
+		json_object_foreach ((json_t *)a, key, value)
 			if (!same_value(value, json_object_get(b, key)))
 				return false;
 		return true;
@@ -47,8 +47,8 @@ static void report_difference(const json_t *document, const json_t *again, const
 	char *before = json_dumps(document, JSON_ENCODE_ANY | JSON_SORT_KEYS);
 	char *after = json_dumps(again, JSON_ENCODE_ANY | JSON_SORT_KEYS);
 
-	fprintf(stderr, "loaded:   %s\ndumped:   %s\nreloaded: %s\n", before ? before : "?",
-	        text, after ? after : "?");
+	fprintf(stderr, "loaded:   %s\ndumped:   %s\nreloaded: %s\n", before ? before : "?", text,
+	        after ? after : "?");
 	free(before);
 	free(after);
 }

@@ -152,7 +152,9 @@ static int kube_annotate(struct mesh_backend *backend, const json_t *annotations
 	int ret = -ENOMEM;
 
 	snprintf(what, sizeof(what), "annotate node %s", backend->options.hostname);
-	if (body && name && asprintf(&path, "/api/v1/nodes/%s", name) >= 0)
+	if (body && name && asprintf(&path, "/api/v1/nodes/%s", name) < 0)
+		path = NULL;
+	if (path)
 		ret = request(kb, what, "PATCH", path, body);
 	else
 		mesh_backend_log(backend, LOG_ERR, "failed to %s: %s", what, strerror(ENOMEM));

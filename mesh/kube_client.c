@@ -123,8 +123,10 @@ static int build_headers(const struct mesh_kube_config *config,
 		ret = add_header(headers, "Content-Type", request->content_type);
 	if (!ret)
 		ret = mesh_kube_config_token(config, &token, err, errlen);
-	if (!ret && token && asprintf(&bearer, "Bearer %s", token) < 0)
+	if (!ret && token && asprintf(&bearer, "Bearer %s", token) < 0) {
+		bearer = NULL;
 		ret = -ENOMEM;
+	}
 	if (!ret && bearer)
 		ret = add_header(headers, "Authorization", bearer);
 	if (ret == -ENOMEM)

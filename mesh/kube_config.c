@@ -96,15 +96,24 @@ static int string_field(const struct parse *p, const json_t *obj, const char *wh
 	return 0;
 }
 
+/* asprintf() that returns NULL when it fails (its pointer is undefined then). */
+static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *format(const char *fmt, ...)
+{
+	char *text;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : text;
+}
+
 static char *resolve_path(const struct parse *p, const char *path)
 {
-	char *full;
-
-	if (path[0] == '/')
-		return strdup(path);
-	if (asprintf(&full, "%s/%s", p->dir, path) < 0)
-		return NULL;
-	return full;
+	return path[0] == '/' ? strdup(path) : format("%s/%s", p->dir, path);
 }
 
 static int decode_base64(const struct parse *p, const char *where, const char *field,
@@ -323,10 +332,10 @@ int mesh_kube_config_in_cluster(const char *sa_dir, struct mesh_kube_config *con
 		         "--kubeconfig or --master)");
 		return -EINVAL;
 	}
-	if (asprintf(&config->server, "https://%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "",
-	             port) < 0 ||
-	    asprintf(&config->token_file, "%s/token", sa_dir) < 0 ||
-	    asprintf(&config->ca.path, "%s/ca.crt", sa_dir) < 0)
+	config->server = format("https://%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "", port);
+	config->token_file = format("%s/token", sa_dir);
+	config->ca.path = format("%s/ca.crt", sa_dir);
+	if (!config->server || !config->token_file || !config->ca.path)
 		return -ENOMEM;
 	/* Fail now, not at the first request, when the service account is missing. */
 	ret = mesh_kube_config_token(config, &token, err, errlen);

@@ -14,7 +14,8 @@
  * options.resync_period re-applies everything. Every applier converges by
  * diff, so a resync with nothing changed touches nothing and drops no
  * session. With options.clean_up, leaving the loop removes the annotations,
- * routes, rules and iptables rules (and with clean_up_interface the device).
+ * routes, rules and iptables rules. The device is a TUN held by this
+ * process, so it always goes when the agent is destroyed.
  *
  * mesh_agent_metrics() and mesh_agent_graph() may be called from another
  * thread (the HTTP server) at any time. Events are logged one line each
@@ -37,7 +38,7 @@ struct mesh_agent_options {
 	const char *interface; /* the TUN device, kilo0 */
 	const char *key_path;  /* MESH_KEYFILE_PATH */
 	bool create_interface;
-	bool clean_up, clean_up_interface;
+	bool clean_up;
 	bool cni;
 	const char *cni_path;
 	enum mesh_granularity granularity;

@@ -177,26 +177,32 @@ static bool allowed_ip_equal(const struct wg_allowed_ip *a, const struct wg_allo
 	                            : !memcmp(&a->ip6, &b->ip6, sizeof(a->ip6));
 }
 
+static bool config_has(const struct wg_peer_config *want, const struct wg_allowed_ip *ip)
+{
+	for (size_t i = 0; i < want->n_allowed_ips; i++)
+		if (allowed_ip_equal(&want->allowed_ips[i].ip, ip))
+			return true;
+	return false;
+}
+
+static bool snapshot_has(const struct wg_peer_snapshot *have, const struct wg_allowed_ip *ip)
+{
+	for (size_t i = 0; i < have->n_allowed_ips; i++)
+		if (allowed_ip_equal(&have->allowed_ips[i], ip))
+			return true;
+	return false;
+}
+
 /* Equal as sets: the device keeps its allowed IPs in trie order, not ours. */
 static bool allowed_ips_equal(const struct wg_peer_config *want,
                               const struct wg_peer_snapshot *have)
 {
-	for (size_t i = 0; i < want->n_allowed_ips; i++) {
-		bool found = false;
-
-		for (size_t j = 0; j < have->n_allowed_ips && !found; j++)
-			found = allowed_ip_equal(&want->allowed_ips[i].ip, &have->allowed_ips[j]);
-		if (!found)
+	for (size_t i = 0; i < want->n_allowed_ips; i++)
+		if (!snapshot_has(have, &want->allowed_ips[i].ip))
 			return false;
-	}
-	for (size_t j = 0; j < have->n_allowed_ips; j++) {
-		bool found = false;
-
-		for (size_t i = 0; i < want->n_allowed_ips && !found; i++)
-			found = allowed_ip_equal(&want->allowed_ips[i].ip, &have->allowed_ips[j]);
-		if (!found)
+	for (size_t i = 0; i < have->n_allowed_ips; i++)
+		if (!config_has(want, &have->allowed_ips[i]))
 			return false;
-	}
 	return true;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mesh/http.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -143,6 +144,21 @@ static ssize_t read_head(int fd, char *buf, size_t size)
 	return -1;
 }
 
+/*
+ * Closing with unread input makes the kernel answer with a reset, which can
+ * destroy the response before the client reads it: read what has already
+ * arrived (without waiting for more) after our side is shut.
+ */
+static void drain(int fd)
+{
+	char buf[4096];
+
+	shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 16; i++)
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
+}
+
 /* "GET /path?query HTTP/1.1": split in place. */
 static bool parse_request_line(char *head, struct mesh_http_request *request)
 {
@@ -190,6 +206,7 @@ static void serve(struct mesh_http_server *server, int fd)
 		head_only = !strcmp(request.method, "HEAD");
 	send_response(fd, &response, head_only);
 	free(response.body);
+	drain(fd);
 }
 
 static void *run(void *arg)
@@ -239,6 +256,18 @@ int mesh_http_open(const char *listen, mesh_http_handler_fn *handler, void *ctx,
 	}
 	*out = server;
 	return 0;
+}
+
+unsigned int mesh_http_port(const struct mesh_http_server *server)
+{
+	struct sockaddr_storage address;
+	socklen_t len = sizeof(address);
+
+	if (getsockname(server->listen_fd, (struct sockaddr *)&address, &len))
+		return 0;
+	if (address.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&address)->sin_port);
 }
 
 void mesh_http_close(struct mesh_http_server *server)

@@ -2,7 +2,9 @@
 /*
  * A minimal HTTP/1.1 server for kg's /health, /metrics and /graph.
  *
- * One thread serves one request per connection, then closes it. A request
+ * One thread serves one connection at a time, one request per connection,
+ * then closes it, so a slow client delays others by MESH_HTTP_TIMEOUT at
+ * most: this serves a scraper and an operator, not the public. A request
  * head is read up to MESH_HTTP_HEAD_MAX bytes within MESH_HTTP_TIMEOUT
  * seconds, or the connection is dropped (413 for an oversized head, 400 for
  * a malformed one); bodies are never read. Only GET and HEAD reach the
@@ -41,6 +43,8 @@ struct mesh_http_server;
 
 int mesh_http_open(const char *listen, mesh_http_handler_fn *handler, void *ctx,
                    struct mesh_http_server **server);
+/* The port it listens on (the one picked for port 0). */
+unsigned int mesh_http_port(const struct mesh_http_server *server);
 /* Stops the thread and closes the socket; NULL is fine. */
 void mesh_http_close(struct mesh_http_server *server);
 

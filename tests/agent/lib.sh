@@ -64,3 +64,37 @@ pod_add() {
 	nsx "$pod" ip link set eth0 up
 	nsx "$pod" ip route add default via "$prefix.1"
 }
+
+# lan_add: the switch namespace am-sw, a bridge joining the nodes' eth0 on
+# 192.168.70.0/24; the switch itself is 192.168.70.254 (where an API server
+# for the nodes can listen).
+lan_add() {
+	ns_add am-sw
+	nsx am-sw ip link add amsw type bridge
+	nsx am-sw ip addr add 192.168.70.254/24 dev amsw
+	nsx am-sw ip link set amsw up
+}
+
+# node_add NAME I: node namespace am-NAME on the LAN as 192.168.70.I/24,
+# forwarding, with pod am-pI (10.2.I.2 on its kube-bridge 10.2.I.1/24), a
+# key in $TMP/NAME.key (public key in $TMP/NAME.pub) and the conflist
+# install-cni would write, without a range yet, in $TMP/cni-NAME.
+node_add() {
+	local name=$1 i=$2
+	ns_add "am-$name"
+	ip link add eth0 netns "am-$name" type veth peer name "ams$i" netns am-sw
+	nsx am-sw ip link set "ams$i" master amsw up
+	nsx "am-$name" ip addr add "192.168.70.$i/24" dev eth0
+	nsx "am-$name" ip link set eth0 up
+	nsx "am-$name" sysctl -qw net.ipv4.ip_forward=1
+	pod_add "am-$name" "am-p$i" kube-bridge "10.2.$i"
+	key_new "$name" >/dev/null
+	mkdir -p "$TMP/cni-$name"
+	cat >"$TMP/cni-$name/10-kilo.conflist" <<-EOF
+	{"cniVersion":"0.4.0","name":"kilo","plugins":[{"type":"bridge","bridge":"kube-bridge",
+	 "ipam":{"type":"host-local"}},{"type":"portmap","capabilities":{"portMappings":true}}]}
+	EOF
+}
+
+# route_on NS DESTINATION TEXT: the route to DESTINATION in NS mentions TEXT.
+route_on() { nsx "$1" ip route show "$2" | grep -q "$3"; }

@@ -18,29 +18,14 @@ command -v iptables-save >/dev/null || die "iptables is missing"
 NODES=(n1 n2 n3)
 declare -A LOC=([n1]=east [n2]=east [n3]=west) IDX=([n1]=1 [n2]=2 [n3]=3)
 
-ns_add am-sw
-nsx am-sw ip link add amsw type bridge
-nsx am-sw ip link set amsw up
+lan_add
 specs=()
 for n in "${NODES[@]}"; do
 	i=${IDX[$n]}
-	ns_add "am-$n"
-	ip link add eth0 netns "am-$n" type veth peer name "ams$i" netns am-sw
-	nsx am-sw ip link set "ams$i" master amsw up
-	nsx "am-$n" ip addr add "192.168.70.$i/24" dev eth0
-	nsx "am-$n" ip link set eth0 up
-	nsx "am-$n" sysctl -qw net.ipv4.ip_forward=1
-	pod_add "am-$n" "am-p$i" kube-bridge "10.2.$i"
-	key_new "$n" >/dev/null
+	node_add "$n" "$i"
 	spec="$n,${LOC[$n]},192.168.70.$i:51820,192.168.70.$i/24,10.2.$i.0/24,$(cat "$TMP/$n.pub")"
 	[ "$n" = n1 ] && spec+=",leader"
 	specs+=("$spec")
-	# The conflist install-cni would write, without a range yet.
-	mkdir -p "$TMP/cni-$n"
-	cat >"$TMP/cni-$n/10-kilo.conflist" <<-EOF
-	{"cniVersion":"0.4.0","name":"kilo","plugins":[{"type":"bridge","bridge":"kube-bridge",
-	 "ipam":{"type":"host-local"}},{"type":"portmap","capabilities":{"portMappings":true}}]}
-	EOF
 done
 
 CLUSTER=$TMP/cluster.json
@@ -71,7 +56,6 @@ wait_for "amk2 down" 10 is_down am-n2 amk2
 for n in "${NODES[@]}"; do kg_alive "${PID[$n]}" "$n"; done
 
 log "routes: leaders route the other location over WireGuard, n2 through its leader"
-route_on() { nsx "$1" ip route show "$2" | grep -q "$3"; }
 wait_for "n1 route to west" 20 route_on am-n1 10.2.3.0/24 "via 10.4.0.2 dev amk1"
 wait_for "n3 route to east" 20 route_on am-n3 10.2.1.0/24 "via 10.4.0.1 dev amk3"
 wait_for "n2 route to west" 20 route_on am-n2 10.2.3.0/24 "via 192.168.70.1 dev eth0"

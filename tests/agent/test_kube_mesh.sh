@@ -22,23 +22,9 @@ NODES=(n1 n2 n3)
 declare -A LOC=([n1]=east [n2]=east [n3]=west) IDX=([n1]=1 [n2]=2 [n3]=3)
 API=192.168.70.254:6443
 
-ns_add am-sw
-nsx am-sw ip link add amsw type bridge
-nsx am-sw ip addr add 192.168.70.254/24 dev amsw
-nsx am-sw ip link set amsw up
+lan_add
 for n in "${NODES[@]}"; do
-	i=${IDX[$n]}
-	ns_add "am-$n"
-	ip link add eth0 netns "am-$n" type veth peer name "ams$i" netns am-sw
-	nsx am-sw ip link set "ams$i" master amsw up
-	nsx "am-$n" ip addr add "192.168.70.$i/24" dev eth0
-	nsx "am-$n" ip link set eth0 up
-	nsx "am-$n" sysctl -qw net.ipv4.ip_forward=1
-	pod_add "am-$n" "am-p$i" kube-bridge "10.2.$i"
-	key_new "$n" >/dev/null
-	mkdir -p "$TMP/cni-$n"
-	echo '{"cniVersion":"0.4.0","name":"kilo","plugins":[{"type":"bridge","ipam":{}}]}' \
-		>"$TMP/cni-$n/10-kilo.conflist"
+	node_add "$n" "${IDX[$n]}"
 done
 
 # api_start: the API server in the switch namespace, its state kept across restarts.
@@ -105,7 +91,6 @@ grep -q '^kilo_nodes 3$' <<<"$metrics" || die "kilo_nodes is not 3"
 
 log "kubectl annotate moves n2 to west: the mesh re-converges"
 k annotate node n2 kilo.squat.ai/location=west --overwrite >/dev/null
-route_on() { nsx "$1" ip route show "$2" | grep -q "$3"; }
 wait_for "n1 routes n2's pods over WireGuard" 30 route_on am-n1 10.2.2.0/24 "dev amk1"
 wait_for "n2 routes east through n3" 30 route_on am-n2 10.2.1.0/24 "via 192.168.70.3"
 wait_for "p1 -> p2 through WireGuard" 30 nsx am-p1 ping -q -c 1 -W 1 10.2.2.2

@@ -91,147 +91,127 @@ static void snapshot_release(struct wg_snapshot *snap)
 	free(snap->peers);
 }
 
-static void test_resync_without_change_touches_nothing(void **state)
-{
+/* A device in step with the fixture; a test changes one side, then diffs. */
+struct diff_case {
+	struct fixture f;
 	struct mesh_wg_desired desired;
 	struct wg_snapshot snap;
 	struct wg_config delta;
-	struct fixture f;
+};
 
-	(void)state;
-	fixture_init(&f);
-	desired_of(&f, &desired);
-	snapshot_of(&desired, &snap);
-	assert_int_equal(mesh_apply_wg_diff(&desired, &snap, &delta), 0);
-	assert_true(mesh_apply_wg_delta_is_empty(&delta));
-	mesh_apply_wg_delta_release(&delta);
-	snapshot_release(&snap);
-	mesh_apply_wg_desired_release(&desired);
+static int diff_setup(void **state)
+{
+	struct diff_case *c = calloc(1, sizeof(*c));
+
+	fixture_init(&c->f);
+	desired_of(&c->f, &c->desired);
+	snapshot_of(&c->desired, &c->snap);
+	*state = c;
+	return 0;
+}
+
+static int diff_teardown(void **state)
+{
+	struct diff_case *c = *state;
+
+	mesh_apply_wg_delta_release(&c->delta);
+	snapshot_release(&c->snap);
+	mesh_apply_wg_desired_release(&c->desired);
+	free(c);
+	return 0;
+}
+
+/* The config changed: the desired state follows it, the device does not. */
+static void config_changed(struct diff_case *c)
+{
+	mesh_apply_wg_desired_release(&c->desired);
+	desired_of(&c->f, &c->desired);
+}
+
+static void diff(struct diff_case *c)
+{
+	mesh_apply_wg_delta_release(&c->delta);
+	assert_int_equal(mesh_apply_wg_diff(&c->desired, &c->snap, &c->delta), 0);
+	assert_false(c->delta.flags & WG_CONFIG_REPLACE_PEERS);
+}
+
+static void test_resync_without_change_touches_nothing(void **state)
+{
+	struct diff_case *c = *state;
+
+	diff(c);
+	assert_true(mesh_apply_wg_delta_is_empty(&c->delta));
 }
 
 static void test_changed_allowed_ips_set_only_that_peer(void **state)
 {
-	struct mesh_wg_desired before, after;
-	struct wg_snapshot snap;
-	struct wg_config delta;
-	struct fixture f;
+	struct diff_case *c = *state;
 
-	(void)state;
-	fixture_init(&f);
-	desired_of(&f, &before);
-	snapshot_of(&before, &snap);
-	f.ips_b[0] = prefix("10.2.9.0/24");
-	desired_of(&f, &after);
-	assert_int_equal(mesh_apply_wg_diff(&after, &snap, &delta), 0);
-	assert_int_equal(delta.flags, 0);
-	assert_int_equal(delta.n_peers, 1);
-	assert_memory_equal(delta.peers[0].public_key, f.peers[1].public_key, WG_KEY_LEN);
-	assert_int_equal(delta.peers[0].flags & (WG_PEER_REPLACE_ALLOWED_IPS | WG_PEER_REMOVE),
+	c->f.ips_b[0] = prefix("10.2.9.0/24");
+	config_changed(c);
+	diff(c);
+	assert_int_equal(c->delta.flags, 0);
+	assert_int_equal(c->delta.n_peers, 1);
+	assert_memory_equal(c->delta.peers[0].public_key, c->f.peers[1].public_key, WG_KEY_LEN);
+	assert_int_equal(c->delta.peers[0].flags & (WG_PEER_REPLACE_ALLOWED_IPS | WG_PEER_REMOVE),
 	                 WG_PEER_REPLACE_ALLOWED_IPS);
-	assert_int_equal(delta.peers[0].n_allowed_ips, 1);
-	assert_int_equal(delta.peers[0].allowed_ips[0].ip.ip4.s_addr, inet_addr("10.2.9.0"));
-	mesh_apply_wg_delta_release(&delta);
-	snapshot_release(&snap);
-	mesh_apply_wg_desired_release(&before);
-	mesh_apply_wg_desired_release(&after);
+	assert_int_equal(c->delta.peers[0].n_allowed_ips, 1);
+	assert_int_equal(c->delta.peers[0].allowed_ips[0].ip.ip4.s_addr, inet_addr("10.2.9.0"));
 }
 
 static void test_peer_gone_from_config_is_removed_alone(void **state)
 {
-	struct mesh_wg_desired before, after;
-	struct wg_snapshot snap;
-	struct wg_config delta;
-	struct fixture f;
+	struct diff_case *c = *state;
 
-	(void)state;
-	fixture_init(&f);
-	desired_of(&f, &before);
-	snapshot_of(&before, &snap);
-	f.config.n_peers = 1;
-	desired_of(&f, &after);
-	assert_int_equal(mesh_apply_wg_diff(&after, &snap, &delta), 0);
-	assert_false(delta.flags & WG_CONFIG_REPLACE_PEERS);
-	assert_int_equal(delta.n_peers, 1);
-	assert_int_equal(delta.peers[0].flags, WG_PEER_REMOVE);
-	assert_memory_equal(delta.peers[0].public_key, f.peers[1].public_key, WG_KEY_LEN);
-	mesh_apply_wg_delta_release(&delta);
-	snapshot_release(&snap);
-	mesh_apply_wg_desired_release(&before);
-	mesh_apply_wg_desired_release(&after);
+	c->f.config.n_peers = 1;
+	config_changed(c);
+	diff(c);
+	assert_int_equal(c->delta.n_peers, 1);
+	assert_int_equal(c->delta.peers[0].flags, WG_PEER_REMOVE);
+	assert_memory_equal(c->delta.peers[0].public_key, c->f.peers[1].public_key, WG_KEY_LEN);
 }
 
 static void test_roamed_endpoint_is_kept_when_config_has_none(void **state)
 {
-	struct mesh_wg_desired desired;
-	struct wg_snapshot snap;
-	struct wg_config delta;
-	struct fixture f;
+	struct diff_case *c = *state;
 
-	(void)state;
-	fixture_init(&f);
-	desired_of(&f, &desired);
-	snapshot_of(&desired, &snap);
 	/* Peer b has no endpoint in the config; the device learnt one. */
-	snap.peers[1].endpoint.in.sin_family = AF_INET;
-	snap.peers[1].endpoint.in.sin_port = htons(4242);
-	snap.peers[1].endpoint.in.sin_addr.s_addr = inet_addr("198.51.100.7");
-	assert_int_equal(mesh_apply_wg_diff(&desired, &snap, &delta), 0);
-	assert_true(mesh_apply_wg_delta_is_empty(&delta));
-	mesh_apply_wg_delta_release(&delta);
+	c->snap.peers[1].endpoint.in.sin_family = AF_INET;
+	c->snap.peers[1].endpoint.in.sin_port = htons(4242);
+	c->snap.peers[1].endpoint.in.sin_addr.s_addr = inet_addr("198.51.100.7");
+	diff(c);
+	assert_true(mesh_apply_wg_delta_is_empty(&c->delta));
 	/* Peer a has one: a device that drifted from it is put back. */
-	snap.peers[0].endpoint.in.sin_port = htons(4242);
-	assert_int_equal(mesh_apply_wg_diff(&desired, &snap, &delta), 0);
-	assert_int_equal(delta.n_peers, 1);
-	assert_true(delta.peers[0].flags & WG_PEER_HAS_ENDPOINT);
-	assert_int_equal(delta.peers[0].endpoint.in.sin_port, htons(51820));
-	mesh_apply_wg_delta_release(&delta);
-	snapshot_release(&snap);
-	mesh_apply_wg_desired_release(&desired);
+	c->snap.peers[0].endpoint.in.sin_port = htons(4242);
+	diff(c);
+	assert_int_equal(c->delta.n_peers, 1);
+	assert_true(c->delta.peers[0].flags & WG_PEER_HAS_ENDPOINT);
+	assert_int_equal(c->delta.peers[0].endpoint.in.sin_port, htons(51820));
 }
 
 static void test_new_key_and_port_are_set_without_touching_peers(void **state)
 {
-	struct mesh_wg_desired desired;
-	struct wg_snapshot snap;
-	struct wg_config delta;
-	struct fixture f;
+	struct diff_case *c = *state;
 
-	(void)state;
-	fixture_init(&f);
-	desired_of(&f, &desired);
-	snapshot_of(&desired, &snap);
-	snap.listen_port = 51821;
-	snap.private_key[3] ^= 1;
-	assert_int_equal(mesh_apply_wg_diff(&desired, &snap, &delta), 0);
-	assert_int_equal(delta.flags, WG_CONFIG_HAS_PRIVATE_KEY | WG_CONFIG_HAS_LISTEN_PORT);
-	assert_int_equal(delta.listen_port, 51820);
-	assert_memory_equal(delta.private_key, f.private_key, WG_KEY_LEN);
-	assert_int_equal(delta.n_peers, 0);
-	mesh_apply_wg_delta_release(&delta);
-	snapshot_release(&snap);
-	mesh_apply_wg_desired_release(&desired);
+	c->snap.listen_port = 51821;
+	c->snap.private_key[3] ^= 1;
+	diff(c);
+	assert_int_equal(c->delta.flags, WG_CONFIG_HAS_PRIVATE_KEY | WG_CONFIG_HAS_LISTEN_PORT);
+	assert_int_equal(c->delta.listen_port, 51820);
+	assert_memory_equal(c->delta.private_key, c->f.private_key, WG_KEY_LEN);
+	assert_int_equal(c->delta.n_peers, 0);
 }
 
 static void test_keepalive_or_psk_change_sets_that_peer(void **state)
 {
-	struct mesh_wg_desired desired;
-	struct wg_snapshot snap;
-	struct wg_config delta;
-	struct fixture f;
+	struct diff_case *c = *state;
 
-	(void)state;
-	fixture_init(&f);
-	desired_of(&f, &desired);
-	snapshot_of(&desired, &snap);
-	snap.peers[0].persistent_keepalive_interval = 10;
-	snap.peers[1].preshared_key[0] = 1;
-	assert_int_equal(mesh_apply_wg_diff(&desired, &snap, &delta), 0);
-	assert_int_equal(delta.n_peers, 2);
-	assert_int_equal(delta.peers[0].persistent_keepalive_interval, 0);
-	assert_true(delta.peers[1].flags & WG_PEER_HAS_PRESHARED_KEY);
-	mesh_apply_wg_delta_release(&delta);
-	snapshot_release(&snap);
-	mesh_apply_wg_desired_release(&desired);
+	c->snap.peers[0].persistent_keepalive_interval = 10;
+	c->snap.peers[1].preshared_key[0] = 1;
+	diff(c);
+	assert_int_equal(c->delta.n_peers, 2);
+	assert_int_equal(c->delta.peers[0].persistent_keepalive_interval, 0);
+	assert_true(c->delta.peers[1].flags & WG_PEER_HAS_PRESHARED_KEY);
 }
 
 static void test_dns_endpoint_is_resolved_and_host_bits_masked(void **state)
@@ -390,12 +370,18 @@ static void test_engine_resync_keeps_the_session(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_resync_without_change_touches_nothing),
-	    cmocka_unit_test(test_changed_allowed_ips_set_only_that_peer),
-	    cmocka_unit_test(test_peer_gone_from_config_is_removed_alone),
-	    cmocka_unit_test(test_roamed_endpoint_is_kept_when_config_has_none),
-	    cmocka_unit_test(test_new_key_and_port_are_set_without_touching_peers),
-	    cmocka_unit_test(test_keepalive_or_psk_change_sets_that_peer),
+	    cmocka_unit_test_setup_teardown(test_resync_without_change_touches_nothing, diff_setup,
+	                                    diff_teardown),
+	    cmocka_unit_test_setup_teardown(test_changed_allowed_ips_set_only_that_peer, diff_setup,
+	                                    diff_teardown),
+	    cmocka_unit_test_setup_teardown(test_peer_gone_from_config_is_removed_alone, diff_setup,
+	                                    diff_teardown),
+	    cmocka_unit_test_setup_teardown(test_roamed_endpoint_is_kept_when_config_has_none,
+	                                    diff_setup, diff_teardown),
+	    cmocka_unit_test_setup_teardown(test_new_key_and_port_are_set_without_touching_peers,
+	                                    diff_setup, diff_teardown),
+	    cmocka_unit_test_setup_teardown(test_keepalive_or_psk_change_sets_that_peer, diff_setup,
+	                                    diff_teardown),
 	    cmocka_unit_test(test_dns_endpoint_is_resolved_and_host_bits_masked),
 	    cmocka_unit_test(test_unresolvable_dns_endpoint_fails_the_apply),
 	    cmocka_unit_test(test_engine_resync_keeps_the_session),

@@ -45,6 +45,7 @@ enum section { DECLARE, DELETE, ADD, DROP, N_SECTIONS };
 
 struct plan {
 	const struct lines *want, *have;
+	int error;
 	FILE *out[N_SECTIONS];
 	char *text[N_SECTIONS];
 	size_t len[N_SECTIONS];
@@ -242,12 +243,26 @@ static void collect(const struct lines *lines, int table, const char *chain, enu
 	}
 }
 
-static bool specs_contain(const struct specs *specs, size_t n, const char *spec)
+static int by_text(const void *a, const void *b)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(specs->items[i], spec))
-			return true;
-	return false;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The specs sorted as text, in a new array; NULL when out of memory. */
+static const char **sorted_text(const struct specs *specs)
+{
+	const char **copy = malloc((specs->n + 1) * sizeof(*copy));
+
+	if (copy && specs->n) {
+		memcpy(copy, specs->items, specs->n * sizeof(*copy));
+		qsort(copy, specs->n, sizeof(*copy), by_text);
+	}
+	return copy;
+}
+
+static bool has(const char **sorted, size_t n, const char *spec)
+{
+	return n && bsearch(&spec, sorted, n, sizeof(*sorted), by_text);
 }
 
 /* A chain of ours is rewritten whole when its rules differ in any way, order included. */
@@ -272,12 +287,14 @@ static void plan_own_chain(struct plan *p, int table, const char *chain, struct 
 
 /*
  * In a chain that is not ours: delete our rules no longer wanted, insert missing prepended
- * rules at the top, and re-append the appended ones from the first that differs (Kilo's
- * order-keeping for the INPUT jump and DROP pair).
+ * rules at the top (once each, in no particular order, as Kilo), and re-append the appended
+ * ones from the first that differs (Kilo's order-keeping for the INPUT jump and DROP pair).
+ * Lookups go through sorted copies: a chain may hold a rule per peer or per node.
  */
 static void plan_other_chain(struct plan *p, int table, const char *chain, struct specs *scratch)
 {
 	struct specs *appended = &scratch[0], *prepended = &scratch[1], *current = &scratch[2];
+	const char **to_append, **to_prepend = NULL, **present = NULL;
 	size_t k = 0, n_current;
 
 	appended->n = prepended->n = current->n = 0;
@@ -285,18 +302,24 @@ static void plan_other_chain(struct plan *p, int table, const char *chain, struc
 	collect(p->want, table, chain, PICK_PREPENDED, prepended);
 	collect(p->have, table, chain, PICK_OURS, current);
 	n_current = current->n;
+	to_append = sorted_text(appended);
+	if (!to_append || !(to_prepend = sorted_text(prepended)) ||
+	    !(present = sorted_text(current))) {
+		p->error = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < n_current; i++)
-		if (!specs_contain(appended, appended->n, current->items[i]) &&
-		    !specs_contain(prepended, prepended->n, current->items[i]))
+		if (!has(to_append, appended->n, current->items[i]) &&
+		    !has(to_prepend, prepended->n, current->items[i]))
 			fprintf(p->out[DELETE], "-D %s %s\n", chain, current->items[i]);
 	for (size_t i = 0; i < prepended->n; i++)
-		if (!specs_contain(prepended, i, prepended->items[i]) &&
-		    !specs_contain(current, n_current, prepended->items[i]))
-			fprintf(p->out[ADD], "-I %s 1 %s\n", chain, prepended->items[i]);
+		if ((!i || strcmp(to_prepend[i], to_prepend[i - 1])) &&
+		    !has(present, n_current, to_prepend[i]))
+			fprintf(p->out[ADD], "-I %s 1 %s\n", chain, to_prepend[i]);
 	/* The appended rules present now, in their order. */
 	current->n = 0;
 	for (size_t i = 0; i < n_current; i++)
-		if (specs_contain(appended, appended->n, current->items[i]))
+		if (has(to_append, appended->n, current->items[i]))
 			current->items[current->n++] = current->items[i];
 	while (k < appended->n && k < current->n && !strcmp(appended->items[k], current->items[k]))
 		k++;
@@ -304,6 +327,10 @@ static void plan_other_chain(struct plan *p, int table, const char *chain, struc
 		fprintf(p->out[DELETE], "-D %s %s\n", chain, current->items[i]);
 	for (size_t i = k; i < appended->n; i++)
 		fprintf(p->out[ADD], "-A %s %s\n", chain, appended->items[i]);
+out:
+	free(to_append);
+	free(to_prepend);
+	free(present);
 }
 
 /* Has a chain of this table come up before line i of lines (or anywhere in first)? */
@@ -375,6 +402,7 @@ static int plan_table(struct plan *p, int table, struct specs *scratch, FILE *sc
 	if (ret < 0)
 		goto out;
 	plan_chains(p, table, scratch);
+	ret = p->error;
 	for (int s = 0; s < N_SECTIONS; s++) {
 		if (fflush(p->out[s]))
 			ret = -ENOMEM;

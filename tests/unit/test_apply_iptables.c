@@ -282,10 +282,24 @@ static void test_comments_are_quoted_and_escaped_as_iptables_save_does(void **st
 	(void)state;
 	assert_string_equal(script,
 	                    "*filter\n"
+	                    "-I FORWARD 1 -m comment --comment bare_word-1 -j ACCEPT\n"
 	                    "-I FORWARD 1 -s 10.2.1.0/24 -m comment --comment \"Kilo: forward "
 	                    "packets from the node\\'s pod subnet\" -j ACCEPT\n"
-	                    "-I FORWARD 1 -m comment --comment bare_word-1 -j ACCEPT\n"
 	                    "COMMIT\n");
+	free(script);
+}
+
+static void test_duplicate_prepended_rule_is_inserted_once(void **state)
+{
+	struct mesh_iptables_rule twice[] = {prepend[1], prepend[1]};
+	const struct mesh_iptables_ruleset set = {NULL, 0, twice, 2};
+	char *script = plan(&set, AF_INET, "");
+
+	(void)state;
+	assert_string_equal(script, "*nat\n"
+	                            "-I POSTROUTING 1 -s 10.2.1.0/24 -m comment --comment \"Kilo: "
+	                            "jump to KILO-NAT chain\" -j KILO-NAT\n"
+	                            "COMMIT\n");
 	free(script);
 }
 
@@ -434,6 +448,7 @@ int main(void)
 	    cmocka_unit_test(test_changed_own_chain_is_rewritten_whole_and_stale_rules_deleted),
 	    cmocka_unit_test(test_clean_up_removes_ours_and_only_ours),
 	    cmocka_unit_test(test_comments_are_quoted_and_escaped_as_iptables_save_does),
+	    cmocka_unit_test(test_duplicate_prepended_rule_is_inserted_once),
 	    cmocka_unit_test(test_missing_program_is_named_in_the_error),
 	};
 	const struct CMUnitTest kernel[] = {

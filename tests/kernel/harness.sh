@@ -54,7 +54,11 @@ kv_diag() {
 }
 
 kv_fail() {
+	local impl
 	kv_log "FAIL: $*"
+	for impl in "${KV_IMPLS[@]}"; do
+		kill -0 "${impl%%:*}" 2> /dev/null || kv_log "NOTE: $IUT on ${impl#*:} is not running any more"
+	done
 	kv_diag
 	exit 1
 }

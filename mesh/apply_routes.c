@@ -127,11 +127,16 @@ int mesh_apply_routes_desired(const struct mesh_routes *routes,
 	struct builder b = {.out = desired};
 	struct tun_nl_route route;
 	struct tun_nl_rule rule;
+	int missing = 0, ret;
 
 	memset(desired, 0, sizeof(*desired));
 	for (size_t i = 0; !b.error && i < routes->n_routes; i++) {
-		b.error = convert_route(&routes->routes[i], links, &route, err, err_size);
-		push_route(&b, &route);
+		/* Only the first missing link is told; the routes that have theirs still go in. */
+		ret = convert_route(&routes->routes[i], links, &route, missing ? NULL : err,
+		                    missing ? 0 : err_size);
+		if (ret == 0)
+			push_route(&b, &route);
+		missing = missing ? missing : ret;
 	}
 	for (size_t i = 0; !b.error && i < routes->n_rules; i++) {
 		b.error = convert_rule(&routes->rules[i], links, &rule, err, err_size);
@@ -139,7 +144,7 @@ int mesh_apply_routes_desired(const struct mesh_routes *routes,
 	}
 	if (b.error)
 		mesh_route_state_release(desired);
-	return b.error;
+	return b.error ? b.error : missing;
 }
 
 bool mesh_apply_routes_owns(const struct tun_nl_route *route)

@@ -53,7 +53,9 @@ struct mesh_route_changes {
 
 /*
  * Desired state from the topology's routes: devices resolved, destinations masked, table 0
- * as the main table. -ENODEV when a route needs a role whose link does not exist.
+ * as the main table. -ENODEV when a route needs a role whose link does not exist (the tunnel
+ * on a kernel without ipip): err names the first such route and desired holds all the others,
+ * to be applied all the same and released. Any other error leaves desired empty.
  */
 int mesh_apply_routes_desired(const struct mesh_routes *routes,
                               const struct mesh_route_links *links,

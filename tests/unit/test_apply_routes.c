@@ -231,13 +231,37 @@ static void test_desired_state_resolves_roles_masks_and_names_the_main_table(voi
 	assert_string_equal(desired.rules[0].iif, "kilo0");
 	assert_int_equal(desired.rules[0].table, MESH_ROUTE_TABLE);
 	mesh_route_state_release(&desired);
+}
 
-	route.device = MESH_DEVICE_TUNNEL;
-	assert_int_equal(mesh_apply_routes_desired(&routes, &links, &desired, err, sizeof(err)),
+static void test_routes_over_a_missing_link_are_left_out_and_named(void **state)
+{
+	struct mesh_route both[3] = {
+	    {.destination = prefix("10.2.3.0/24"),
+	     .gateway = addr("192.168.0.3"),
+	     .device = MESH_DEVICE_TUNNEL,
+	     .onlink = true},
+	    {.destination = prefix("10.2.2.0/24"), .gateway = addr("10.4.0.2"), .onlink = true},
+	    {.destination = prefix("10.2.4.0/24"),
+	     .gateway = addr("192.168.0.4"),
+	     .device = MESH_DEVICE_TUNNEL,
+	     .onlink = true},
+	};
+	struct mesh_rule rule = {.destination = prefix("192.168.0.3/32"),
+	                         .table = MESH_ROUTE_TABLE};
+	struct mesh_routes routes = {both, 3, &rule, 1};
+	struct mesh_route_links no_tunnel = {.kilo = 7, .private_iface = 3, .kilo_name = "kilo0"};
+	struct mesh_route_state desired;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(mesh_apply_routes_desired(&routes, &no_tunnel, &desired, err, sizeof(err)),
 	                 -ENODEV);
-	assert_string_equal(err, "route \"10.2.2.7/24 via 10.4.0.2 dev tunnel onlink src "
-	                         "192.168.0.1\": the tunnel interface does not exist");
-	assert_null(desired.routes);
+	assert_string_equal(err, "route \"10.2.3.0/24 via 192.168.0.3 dev tunnel onlink\": the "
+	                         "tunnel interface does not exist");
+	assert_int_equal(desired.n_routes, 1);
+	assert_int_equal(desired.routes[0].ifindex, 7);
+	assert_int_equal(desired.n_rules, 1);
+	mesh_route_state_release(&desired);
 }
 
 /* Against the kernel: an0 plays kilo0, an2 the private interface, an4 the tunnel. */
@@ -502,6 +526,7 @@ int main(void)
 	    cmocka_unit_test(test_thousands_of_routes_in_any_order_diff_to_the_difference),
 	    cmocka_unit_test(test_rules_are_added_once_and_stale_ones_of_table_1107_removed),
 	    cmocka_unit_test(test_desired_state_resolves_roles_masks_and_names_the_main_table),
+	    cmocka_unit_test(test_routes_over_a_missing_link_are_left_out_and_named),
 	};
 	const struct CMUnitTest kernel[] = {
 	    cmocka_unit_test(test_applier_converges_and_resync_touches_nothing),

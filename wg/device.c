@@ -169,7 +169,7 @@ static void close_sockets(struct wg_device *dev)
 static int open_sockets(struct wg_device *dev, uint16_t port, uint32_t fwmark)
 {
 	struct wg_udp udp;
-	int ret = wg_udp_open(&udp, port, fwmark);
+	int ret = wg_udp_open(&udp, port, fwmark, dev->offload);
 
 	if (ret < 0)
 		return ret;
@@ -245,7 +245,7 @@ int wg_device_rebind(struct wg_device *dev, uint16_t port, uint32_t fwmark)
 
 	/* Open the new sockets first, so a taken port leaves the old ones in place. */
 	stop_receiver(dev);
-	ret = wg_udp_open(&udp, port, fwmark);
+	ret = wg_udp_open(&udp, port, fwmark, dev->offload);
 	if (ret == 0) {
 		pthread_rwlock_wrlock(&dev->udp_lock);
 		wg_udp_close(&dev->udp);
@@ -313,7 +313,7 @@ static int open_tun(struct wg_device *dev, const struct wg_device_options *opts)
 	if (ret < 0)
 		return ret;
 	dev->vnet_hdr = tun_has_vnet_hdr(dev->tun_fd);
-	if (dev->vnet_hdr && !opts->no_offload) {
+	if (dev->vnet_hdr && dev->offload) {
 		ret = tun_set_offload(dev->tun_fd, true);
 		dev->gro = ret == 0;
 		if (ret < 0)
@@ -359,6 +359,7 @@ static int init_state(struct wg_device *dev, const struct wg_device_options *opt
 	dev->log = opts->log;
 	dev->log_ctx = opts->log_ctx;
 	dev->log_level = opts->log_level;
+	dev->offload = !opts->no_offload;
 	dev->quit_fd = eventfd(0, EFD_CLOEXEC);
 	dev->rx_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	dev->stop_fd = eventfd(0, EFD_CLOEXEC);

@@ -4,6 +4,7 @@
 #include "wg/udp.h"
 
 #include <errno.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +13,9 @@ enum {
 	SOCKET_BUFFER_SIZE = 7 << 20,
 	RANDOM_PORT_TRIES = 100,
 	MMSG_CHUNK = 64,
+	/* The kernel's limits for one UDP GSO send. */
+	GSO_MAX_SEGMENTS = 64,
+	GSO_MAX_BYTES = 65535 - 20 - 8,
 };
 
 static void set_buffer(int fd, int force_opt, int opt)
@@ -111,7 +115,15 @@ err:
 	return ret;
 }
 
-int wg_udp_open(struct wg_udp *udp, uint16_t port, uint32_t fwmark)
+static bool kernel_has_gso(int fd)
+{
+	int size;
+	socklen_t len = sizeof(size);
+
+	return getsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, &len) == 0;
+}
+
+int wg_udp_open(struct wg_udp *udp, uint16_t port, uint32_t fwmark, bool offload)
 {
 	int ret, tries = port ? 1 : RANDOM_PORT_TRIES;
 
@@ -121,6 +133,7 @@ int wg_udp_open(struct wg_udp *udp, uint16_t port, uint32_t fwmark)
 	do {
 		ret = open_pair(udp, port, fwmark);
 	} while (ret == -EADDRINUSE && --tries > 0);
+	udp->gso = ret == 0 && offload && kernel_has_gso(udp->fd4);
 	return ret;
 }
 
@@ -140,30 +153,91 @@ int wg_udp_set_fwmark(const struct wg_udp *udp, uint32_t fwmark)
 	return ret < 0 ? ret : set_mark(udp->fd6, fwmark);
 }
 
-static int send_chunk(int fd, const struct wg_udp_msg *msgs, unsigned int n)
+static bool same_addr(const union wg_endpoint *a, const union wg_endpoint *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->in.sin_port == b->in.sin_port &&
+		       a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	return a->in6.sin6_port == b->in6.sin6_port &&
+	       a->in6.sin6_scope_id == b->in6.sin6_scope_id &&
+	       !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(a->in6.sin6_addr));
+}
+
+/* How many datagrams from msgs[0] on can leave as one UDP GSO send: one address, one size, but
+ * a shorter one may close the run. */
+static unsigned int gso_run(const struct wg_udp_msg *msgs, unsigned int n)
+{
+	size_t size = msgs[0].len, total = size;
+	unsigned int k;
+
+	for (k = 1; k < n && k < GSO_MAX_SEGMENTS; k++) {
+		if (msgs[k].len > size || total + msgs[k].len > GSO_MAX_BYTES ||
+		    !same_addr(&msgs[k].addr, &msgs[0].addr))
+			break;
+		total += msgs[k].len;
+		if (msgs[k].len < size)
+			return k + 1;
+	}
+	return k;
+}
+
+union segment_cmsg {
+	char buf[CMSG_SPACE(sizeof(uint16_t))];
+	struct cmsghdr align;
+};
+
+static void set_segment_size(struct msghdr *hdr, union segment_cmsg *cmsg, uint16_t size)
+{
+	struct cmsghdr *c = &cmsg->align;
+
+	hdr->msg_control = cmsg->buf;
+	hdr->msg_controllen = sizeof(cmsg->buf);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(size));
+	memcpy(CMSG_DATA(c), &size, sizeof(size));
+}
+
+/* Sends msgs[0..n) on fd, runs of them as single GSO sends; returns how many left or -errno. */
+static int send_chunk(int fd, const struct wg_udp_msg *msgs, unsigned int n, bool gso)
 {
 	struct mmsghdr hdrs[MMSG_CHUNK];
 	struct iovec iovs[MMSG_CHUNK];
-	unsigned int i, sent = 0;
+	union segment_cmsg cmsgs[MMSG_CHUNK];
+	unsigned int runs[MMSG_CHUNK], i, k, h, done = 0, sent = 0;
 	int ret;
 
-	memset(hdrs, 0, sizeof(hdrs[0]) * n);
-	for (i = 0; i < n; i++) {
-		iovs[i] = (struct iovec){ .iov_base = msgs[i].data, .iov_len = msgs[i].len };
-		hdrs[i].msg_hdr.msg_iov = &iovs[i];
-		hdrs[i].msg_hdr.msg_iovlen = 1;
-		hdrs[i].msg_hdr.msg_name = (void *)&msgs[i].addr;
-		hdrs[i].msg_hdr.msg_namelen = msgs[i].addr.sa.sa_family == AF_INET
+	memset(hdrs, 0, sizeof(hdrs));
+	for (i = 0, h = 0; i < n; i += runs[h++]) {
+		runs[h] = gso ? gso_run(msgs + i, n - i) : 1;
+		for (k = 0; k < runs[h]; k++)
+			iovs[i + k] = (struct iovec){ .iov_base = msgs[i + k].data,
+						      .iov_len = msgs[i + k].len };
+		hdrs[h].msg_hdr.msg_iov = &iovs[i];
+		hdrs[h].msg_hdr.msg_iovlen = runs[h];
+		hdrs[h].msg_hdr.msg_name = (void *)&msgs[i].addr;
+		hdrs[h].msg_hdr.msg_namelen = msgs[i].addr.sa.sa_family == AF_INET
 						      ? sizeof(struct sockaddr_in)
 						      : sizeof(struct sockaddr_in6);
+		if (runs[h] > 1)
+			set_segment_size(&hdrs[h].msg_hdr, &cmsgs[h], (uint16_t)msgs[i].len);
 	}
-	while (sent < n) {
-		ret = sendmmsg(fd, hdrs + sent, n - sent, 0);
+	while (done < h) {
+		ret = sendmmsg(fd, hdrs + done, h - done, 0);
 		if (ret < 0 && errno == EINTR)
 			continue;
+		/* EIO: the route's device cannot checksum what GSO hands it; send them one by one. */
+		if (ret < 0 && errno == EIO && gso) {
+			ret = send_chunk(fd, msgs + sent, n - sent, false);
+			return ret < 0 ? (sent ? (int)sent : ret) : (int)sent + ret;
+		}
 		if (ret < 0)
 			return sent ? (int)sent : -errno;
-		sent += (unsigned int)ret;
+		for (k = 0; k < (unsigned int)ret; k++)
+			sent += runs[done + k];
+		done += (unsigned int)ret;
 	}
 	return (int)sent;
 }
@@ -180,7 +254,7 @@ int wg_udp_send(const struct wg_udp *udp, const struct wg_udp_msg *msgs, unsigne
 			if (msgs[end].addr.sa.sa_family != family)
 				break;
 		fd = family == AF_INET ? udp->fd4 : family == AF_INET6 ? udp->fd6 : -1;
-		ret = fd < 0 ? -EAFNOSUPPORT : send_chunk(fd, msgs + start, end - start);
+		ret = fd < 0 ? -EAFNOSUPPORT : send_chunk(fd, msgs + start, end - start, udp->gso);
 		if (ret > 0)
 			sent += (unsigned int)ret;
 		start = end;

@@ -4,12 +4,14 @@
  *
  * wg_udp_open() binds both families to the same port (0 = a random one, retried when IPv6 finds
  * it taken), IPv6 with IPV6_V6ONLY, 7 MiB buffers, optional fwmark; a host without IPv6 gets
- * fd6 = -1. Sockets are non-blocking. Batches go through sendmmsg/recvmmsg. All return 0 (or a
- * count) or -errno.
+ * fd6 = -1. Sends block, receives do not. Batches go through sendmmsg/recvmmsg; with offload, runs
+ * of equal datagrams to one address leave as single UDP GSO sends (UDP_SEGMENT) where the kernel
+ * has it. All return 0 (or a count) or -errno.
  */
 #ifndef WG_UDP_H
 #define WG_UDP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +21,7 @@ struct wg_udp {
 	int fd4;
 	int fd6;
 	uint16_t port;
+	bool gso;
 };
 
 /* One datagram: data/len to send, or a buffer of cap bytes filled with len bytes from addr. */
@@ -29,7 +32,7 @@ struct wg_udp_msg {
 	union wg_endpoint addr;
 };
 
-int wg_udp_open(struct wg_udp *udp, uint16_t port, uint32_t fwmark);
+int wg_udp_open(struct wg_udp *udp, uint16_t port, uint32_t fwmark, bool offload);
 void wg_udp_close(struct wg_udp *udp);
 int wg_udp_set_fwmark(const struct wg_udp *udp, uint32_t fwmark);
 

@@ -579,3 +579,16 @@ int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, 
 		ret = apply_family(ruleset, AF_INET6, changed, err, err_size);
 	return ret;
 }
+
+bool mesh_apply_iptables_ipv6_enabled(const char *path)
+{
+	FILE *f = fopen(path ? path : MESH_IPV6_DISABLE_PATH, "re");
+	int disabled = 0;
+
+	if (!f)
+		return true;
+	if (fscanf(f, "%d", &disabled) != 1)
+		disabled = 0;
+	fclose(f);
+	return disabled != 1;
+}

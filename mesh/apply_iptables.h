@@ -36,4 +36,11 @@ int mesh_apply_iptables_plan(const struct mesh_iptables_ruleset *ruleset, uint8_
 int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, bool *changed,
                         char *err, size_t err_size);
 
+/*
+ * Kilo's test for the ipv6 argument: false when the kernel has IPv6 disabled, "1" in path
+ * (NULL: MESH_IPV6_DISABLE_PATH); a missing file means enabled.
+ */
+#define MESH_IPV6_DISABLE_PATH "/sys/module/ipv6/parameters/disable"
+bool mesh_apply_iptables_ipv6_enabled(const char *path);
+
 #endif /* MESH_APPLY_IPTABLES_H */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "mesh/apply_iptables.h"
 #include "mesh_fixture.h"
@@ -303,6 +304,22 @@ static void test_duplicate_prepended_rule_is_inserted_once(void **state)
 	free(script);
 }
 
+static void test_ipv6_counts_as_enabled_unless_the_kernel_says_disabled(void **state)
+{
+	char path[] = "/tmp/an-ipv6-disable-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "1\n", 2), 2);
+	assert_false(mesh_apply_iptables_ipv6_enabled(path));
+	assert_int_equal(pwrite(fd, "0\n", 2, 0), 2);
+	assert_true(mesh_apply_iptables_ipv6_enabled(path));
+	close(fd);
+	unlink(path);
+	assert_true(mesh_apply_iptables_ipv6_enabled(path));
+}
+
 static void test_missing_program_is_named_in_the_error(void **state)
 {
 	char *path = strdup(getenv("PATH"));
@@ -449,6 +466,7 @@ int main(void)
 	    cmocka_unit_test(test_clean_up_removes_ours_and_only_ours),
 	    cmocka_unit_test(test_comments_are_quoted_and_escaped_as_iptables_save_does),
 	    cmocka_unit_test(test_duplicate_prepended_rule_is_inserted_once),
+	    cmocka_unit_test(test_ipv6_counts_as_enabled_unless_the_kernel_says_disabled),
 	    cmocka_unit_test(test_missing_program_is_named_in_the_error),
 	};
 	const struct CMUnitTest kernel[] = {

@@ -97,9 +97,17 @@ int tun_link_recv(struct tun_link *link, tun_link_fn fn, void *ctx)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct parse_ctx p = { .link = link, .fn = fn, .ctx = ctx };
 	ssize_t len;
+	int ret;
 
 	for (;;) {
 		len = mnl_socket_recvfrom(link->nl, buf, sizeof(buf));
+		/* Notifications were lost while we were busy: ask where the link stands now. */
+		if (len < 0 && errno == ENOBUFS) {
+			ret = request_state(link);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
 		if (len < 0)
 			return errno == EAGAIN ? 0 : -errno;
 		/* Sequence and port checks off: notifications carry neither. */

@@ -97,37 +97,48 @@ void wg_send_handshake(struct wg_peer *peer, void *msg, size_t len,
 		atomic_fetch_add_explicit(&peer->tx_bytes, len, memory_order_relaxed);
 }
 
-void wg_send_initiation(struct wg_peer *peer, bool is_retry)
+/* Peer lock held: a fresh initiation under a fresh index, its MACs and its timer events. */
+static int create_initiation(struct wg_peer *peer, struct wg_msg_initiation *msg, uint64_t now)
 {
 	struct wg_device *dev = peer->device;
-	struct wg_msg_initiation msg;
-	uint64_t now = wg_device_now(dev);
-	union wg_endpoint endpoint;
-	uint32_t index;
+	uint32_t index = wg_index_insert(&dev->index, &peer->handshake_entry);
 	int ret;
 
-	pthread_mutex_lock(&peer->lock);
-	if (!wg_timers_want_initiation(&peer->timers, now, is_retry))
-		goto out_unlock;
-	index = wg_index_insert(&dev->index, &peer->handshake_entry);
-	ret = wg_noise_handshake_create_initiation(&msg, &peer->handshake, index, wg_device_wall());
+	ret = wg_noise_handshake_create_initiation(msg, &peer->handshake, index, wg_device_wall());
 	if (ret < 0) {
 		wg_index_remove(&dev->index, &peer->handshake_entry);
-		wg_device_log(dev, WG_LOG_DEBUG, "cannot create a handshake initiation: %d", ret);
-		goto out_unlock;
+		return ret;
 	}
-	wg_cookie_add_macs(&peer->cookie_maker, &msg, sizeof(msg), now);
+	wg_cookie_add_macs(&peer->cookie_maker, msg, sizeof(*msg), now);
 	wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
 	wg_timers_any_authenticated_packet_sent(&peer->timers);
 	wg_timers_handshake_initiated(&peer->timers, now);
 	wg_peer_timers_changed(peer);
+	return 0;
+}
+
+void wg_send_initiation(struct wg_peer *peer, bool is_retry)
+{
+	struct wg_device *dev = peer->device;
+	uint64_t now = wg_device_now(dev);
+	struct wg_msg_initiation msg;
+	union wg_endpoint endpoint;
+	int ret = -EALREADY;
+
+	pthread_mutex_lock(&peer->lock);
+	/* At most one initiation per REKEY_TIMEOUT, whoever asks. */
+	if (wg_timers_want_initiation(&peer->timers, now, is_retry))
+		ret = create_initiation(peer, &msg, now);
 	endpoint = peer->endpoint;
 	pthread_mutex_unlock(&peer->lock);
+	if (ret == -EALREADY)
+		return;
+	if (ret < 0) {
+		wg_device_log(dev, WG_LOG_DEBUG, "cannot create a handshake initiation: %d", ret);
+		return;
+	}
 	wg_device_log(dev, WG_LOG_DEBUG, "sending handshake initiation%s", is_retry ? " (retry)" : "");
 	wg_send_handshake(peer, &msg, sizeof(msg), &endpoint);
-	return;
-out_unlock:
-	pthread_mutex_unlock(&peer->lock);
 }
 
 /* Seals and sends up to a batch of staged packets; false when the session cannot take them. */

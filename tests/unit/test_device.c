@@ -397,6 +397,41 @@ static void test_taken_port_at_link_up_can_be_replaced(void **state)
 	wg_device_destroy(dev);
 }
 
+static void test_taking_a_peers_private_key_removes_that_peer(void **state)
+{
+	struct wg_device_options opts = { .tun_fd = -1 };
+	struct wg_peer_config pc = { 0 };
+	struct wg_config config = { .flags = WG_CONFIG_HAS_PRIVATE_KEY, .peers = &pc, .n_peers = 1 };
+	struct wg_snapshot snap;
+	struct wg_device *dev;
+
+	(void)state;
+	assert_int_equal(wg_device_create(&dev, &opts), 0);
+	memcpy(config.private_key, nodes[0].private_key, WG_KEY_LEN);
+	memcpy(pc.public_key, nodes[1].public_key, WG_KEY_LEN);
+	assert_int_equal(wg_device_configure(dev, &config), 0);
+	assert_int_equal(wg_device_snapshot(dev, &snap), 0);
+	assert_int_equal(snap.n_peers, 1);
+	wg_snapshot_free(&snap);
+
+	config.n_peers = 0;
+	memcpy(config.private_key, nodes[1].private_key, WG_KEY_LEN);
+	assert_int_equal(wg_device_configure(dev, &config), 0);
+	assert_int_equal(wg_device_snapshot(dev, &snap), 0);
+	assert_int_equal(snap.n_peers, 0);
+	assert_memory_equal(snap.public_key, nodes[1].public_key, WG_KEY_LEN);
+	wg_snapshot_free(&snap);
+
+	/* Our own key as a peer is ignored, as wireguard-go does. */
+	config.flags = 0;
+	config.n_peers = 1;
+	assert_int_equal(wg_device_configure(dev, &config), 0);
+	assert_int_equal(wg_device_snapshot(dev, &snap), 0);
+	assert_int_equal(snap.n_peers, 0);
+	wg_snapshot_free(&snap);
+	wg_device_destroy(dev);
+}
+
 static void test_snapshot_reports_peer_settings(void **state)
 {
 	struct wg_peer_config pc = { .flags = WG_PEER_HAS_KEEPALIVE | WG_PEER_HAS_PRESHARED_KEY,
@@ -641,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_initiation_flood_is_answered_with_cookies),
 		cmocka_unit_test(test_taken_port_at_link_up_can_be_replaced),
 		cmocka_unit_test(test_removing_a_peer_under_traffic_is_safe),
+		cmocka_unit_test(test_taking_a_peers_private_key_removes_that_peer),
 		cmocka_unit_test(test_snapshot_reports_peer_settings),
 		cmocka_unit_test(test_persistent_keepalive_is_sent_on_time),
 		cmocka_unit_test(test_rekey_after_time_starts_new_session),

@@ -16,6 +16,9 @@
  * - wg_device_snapshot() has UAPI `get` semantics; free it with wg_snapshot_free() (keys zeroed).
  * - wg_device_wait() blocks until the device stops: wg_device_stop() was called (safe from any
  *   thread and from a signal handler) or the TUN link was deleted.
+ * - Speed: crypto runs on a pool of workers (each peer's packets still leave and arrive in
+ *   order); a TUN opened by tun_open() carries TCP super-packets and UDP leaves in GSO runs,
+ *   unless no_offload is set.
  * - Every call is thread-safe. Keys are never logged.
  */
 #ifndef WG_WG_H

@@ -23,14 +23,14 @@ enum {
 			   WG_PEER_HAS_PRESHARED_KEY | WG_PEER_HAS_ENDPOINT | WG_PEER_HAS_KEEPALIVE,
 };
 
-static int invalid(const struct wg_device *dev, size_t peer, const char *what, long value)
+static int invalid(struct wg_device *dev, size_t peer, const char *what, long value)
 {
 	wg_device_log(dev, WG_LOG_ERROR, "invalid configuration: peer %zu: %s %ld", peer, what,
 		      value);
 	return -EINVAL;
 }
 
-static int validate_peer(const struct wg_device *dev, const struct wg_peer_config *pc, size_t i)
+static int validate_peer(struct wg_device *dev, const struct wg_peer_config *pc, size_t i)
 {
 	const struct wg_allowed_ip *ip;
 	int family;
@@ -55,7 +55,7 @@ static int validate_peer(const struct wg_device *dev, const struct wg_peer_confi
 	return 0;
 }
 
-static int validate(const struct wg_device *dev, const struct wg_config *config)
+static int validate(struct wg_device *dev, const struct wg_config *config)
 {
 	size_t i;
 	int ret;

@@ -23,7 +23,7 @@
 #include "tun/tun.h"
 #include "wg/peer.h"
 
-enum { DEFAULT_MTU = 1420 };
+enum { DEFAULT_MTU = 1420, DEBUG_LINES_PER_SECOND = 50 };
 
 uint64_t wg_device_now(const struct wg_device *dev)
 {
@@ -48,12 +48,25 @@ void wg_device_advance_clock(struct wg_device *dev, uint64_t ns)
 	wg_timer_thread_kick(dev, 0);
 }
 
-void wg_device_log(const struct wg_device *dev, enum wg_log_level level, const char *fmt, ...)
+/* Debug lines mostly report dropped packets: a flood of those must not become a flood of logs. */
+static bool debug_line_allowed(struct wg_device *dev)
+{
+	uint64_t second = wg_device_wall() / 1000000000ULL;
+	uint64_t window = atomic_load(&dev->log_second);
+
+	if (window != second && atomic_compare_exchange_strong(&dev->log_second, &window, second))
+		atomic_store(&dev->log_lines, 0);
+	return atomic_fetch_add(&dev->log_lines, 1) < DEBUG_LINES_PER_SECOND;
+}
+
+void wg_device_log(struct wg_device *dev, enum wg_log_level level, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
 
 	if (!dev->log || level > dev->log_level)
+		return;
+	if (level == WG_LOG_DEBUG && !debug_line_allowed(dev))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -83,13 +83,16 @@ struct wg_device {
 	wg_log_fn log;
 	void *log_ctx;
 	enum wg_log_level log_level;
+	_Atomic uint64_t log_second; /* the wall-clock second debug lines are counted in */
+	atomic_uint log_lines;
 };
 
 /* Monotonic nanoseconds as the protocol sees them. */
 uint64_t wg_device_now(const struct wg_device *dev);
 /* Wall-clock nanoseconds since the epoch. */
 uint64_t wg_device_wall(void);
-void wg_device_log(const struct wg_device *dev, enum wg_log_level level, const char *fmt, ...)
+/* Debug lines are rate limited. */
+void wg_device_log(struct wg_device *dev, enum wg_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Async-signal-safe: make wg_device_wait() return with this reason (the first one wins). */
 void wg_device_stop_for(struct wg_device *dev, enum wg_stop_reason reason);

@@ -170,8 +170,8 @@ static bool send_staged_batch(struct wg_peer *peer, struct wg_keypair *kp,
 	}
 	if (i) {
 		timers_sending(peer, sent_data, now);
-		wg_device_send(peer->device, out, i);
-		account_sent(peer, kp, bytes, now);
+		if (wg_device_send(peer->device, out, i) > 0)
+			account_sent(peer, kp, bytes, now);
 	}
 	for (; i < n; i++) {
 		/* The session ran out under us: keep the rest for the next one. */
@@ -303,6 +303,7 @@ static void tx_finish(struct wg_batch *batch)
 	struct wg_udp_msg out[WG_BATCH_SIZE];
 	unsigned int i, n = 0;
 	struct flow *flow;
+	bool sent;
 
 	for (i = 0; i < batch->count; i++) {
 		if (!tx->kps[i])
@@ -314,11 +315,11 @@ static void tx_finish(struct wg_batch *batch)
 	for (i = 0; i < tx->n_flows; i++)
 		if (tx->flows[i].bytes)
 			timers_sending(tx->flows[i].peer, true, tx->now);
-	if (n)
-		wg_device_send(dev, out, n);
+	/* Counters count what left (a device going down takes the rest). */
+	sent = n && wg_device_send(dev, out, n) > 0;
 	for (i = 0; i < tx->n_flows; i++) {
 		flow = &tx->flows[i];
-		if (flow->bytes)
+		if (flow->bytes && sent)
 			account_sent(flow->peer, flow->kp, flow->bytes, tx->now);
 		if (flow->want_handshake)
 			wg_send_initiation(flow->peer, false);

@@ -227,17 +227,33 @@ static struct wg_batch *pool_pop(struct wg_pool *pool)
 	return batch;
 }
 
+static void run(struct wg_batch *batch)
+{
+	batch->ring->crypt(batch);
+	atomic_store(&batch->crypted, true);
+	finish_in_order(batch->ring);
+}
+
 static void *worker(void *arg)
 {
 	struct wg_pool *pool = arg;
 	struct wg_batch *batch;
 
-	while ((batch = pool_pop(pool))) {
-		batch->ring->crypt(batch);
-		atomic_store(&batch->crypted, true);
-		finish_in_order(batch->ring);
-	}
+	while ((batch = pool_pop(pool)))
+		run(batch);
 	return NULL;
+}
+
+/* Nothing older is in flight on the batch's ring, so finishing it now keeps the order. */
+static bool alone_in_ring(const struct wg_batch *batch)
+{
+	struct wg_ring *ring = batch->ring;
+	bool alone;
+
+	pthread_mutex_lock(&ring->lock);
+	alone = ring->count == 1;
+	pthread_mutex_unlock(&ring->lock);
+	return alone;
 }
 
 int wg_pool_start(struct wg_pool *pool, unsigned int n_threads)
@@ -265,6 +281,11 @@ int wg_pool_start(struct wg_pool *pool, unsigned int n_threads)
 
 void wg_pool_submit(struct wg_pool *pool, struct wg_batch *batch)
 {
+	/* A few packets cost less here than waking a worker, and wait for nobody (ping). */
+	if (batch->count <= WG_POOL_INLINE_MAX && alone_in_ring(batch)) {
+		run(batch);
+		return;
+	}
 	batch->next = NULL;
 	pthread_mutex_lock(&pool->lock);
 	if (pool->tail)

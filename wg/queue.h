@@ -11,7 +11,7 @@
  * crypt step on it, and then whichever worker finds the oldest batches of the ring crypted runs
  * their finish step, one at a time and in submission order. So crypto runs on every worker while
  * packets leave (and arrive) in the order they were read. A producer that outruns the workers
- * waits for a free batch.
+ * waits for a free batch; a small batch on an idle ring is run by its producer right away.
  *
  * wg_handshake_queue: a bounded FIFO of received handshake messages for the handshake thread;
  * full means dropped, and its length is the "under load" signal.
@@ -90,7 +90,10 @@ void wg_ring_flush(struct wg_ring *ring);
 
 /* n_threads 0 = one per online CPU. */
 int wg_pool_start(struct wg_pool *pool, unsigned int n_threads);
-/* Every acquired batch must be submitted, even empty, or its ring stalls. */
+enum { WG_POOL_INLINE_MAX = 4 };
+
+/* Every acquired batch must be submitted, even empty, or its ring stalls. A batch of at most
+ * WG_POOL_INLINE_MAX packets with nothing older in flight is run by the caller at once. */
 void wg_pool_submit(struct wg_pool *pool, struct wg_batch *batch);
 /* Runs what is queued, then joins the workers. */
 void wg_pool_stop(struct wg_pool *pool);

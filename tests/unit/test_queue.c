@@ -158,6 +158,8 @@ static void test_ring_finishes_in_submission_order_despite_parallel_crypto(void 
 	for (i = 0; i < 64; i++) {
 		batch = wg_ring_acquire(&ring);
 		((struct numbered *)batch)->number = i;
+		/* Big enough for the pool, not for the submitter. */
+		batch->count = WG_POOL_INLINE_MAX + 1;
 		wg_pool_submit(&pool, batch);
 	}
 	wg_ring_flush(&ring);
@@ -166,6 +168,28 @@ static void test_ring_finishes_in_submission_order_despite_parallel_crypto(void 
 	assert_int_equal(n_finished, 64);
 	for (i = 0; i < 64; i++)
 		assert_int_equal(finished[i], i);
+}
+
+static void test_small_batch_on_idle_ring_is_run_by_its_submitter(void **state)
+{
+	struct wg_ring ring;
+	struct wg_pool pool;
+	struct wg_batch *batch;
+
+	(void)state;
+	assert_int_equal(wg_ring_init(&ring, sizeof(struct numbered), no_setup, NULL, slow_crypt,
+				      record_finish),
+			 0);
+	assert_int_equal(wg_pool_start(&pool, 1), 0);
+	n_finished = 0;
+	batch = wg_ring_acquire(&ring);
+	((struct numbered *)batch)->number = 7;
+	batch->count = 1;
+	wg_pool_submit(&pool, batch);
+	assert_int_equal(n_finished, 1);
+	assert_int_equal(finished[0], 7);
+	wg_pool_stop(&pool);
+	wg_ring_destroy(&ring);
 }
 
 int main(void)
@@ -177,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_close_wakes_a_waiting_consumer),
 		cmocka_unit_test(test_batch_slots_do_not_overlap),
 		cmocka_unit_test(test_ring_finishes_in_submission_order_despite_parallel_crypto),
+		cmocka_unit_test(test_small_batch_on_idle_ring_is_run_by_its_submitter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

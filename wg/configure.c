@@ -132,10 +132,16 @@ static void set_endpoint(struct wg_peer *peer, const union wg_endpoint *endpoint
 {
 	union wg_endpoint copy = { 0 };
 
-	if (endpoint->sa.sa_family == AF_INET)
+	if (endpoint->sa.sa_family == AF_INET) {
 		copy.in = endpoint->in;
-	else
+	} else if (IN6_IS_ADDR_V4MAPPED(&endpoint->in6.sin6_addr)) {
+		/* The IPv6 socket is IPv6-only: an IPv4-mapped address goes out as IPv4. */
+		copy.in.sin_family = AF_INET;
+		copy.in.sin_port = endpoint->in6.sin6_port;
+		memcpy(&copy.in.sin_addr, &endpoint->in6.sin6_addr.s6_addr[12], 4);
+	} else {
 		copy.in6 = endpoint->in6;
+	}
 	wg_peer_set_endpoint(peer, &copy);
 }
 

@@ -432,6 +432,28 @@ static void test_taking_a_peers_private_key_removes_that_peer(void **state)
 	wg_device_destroy(dev);
 }
 
+static void test_ipv4_mapped_endpoint_is_stored_as_ipv4(void **state)
+{
+	struct wg_peer_config pc = { .flags = WG_PEER_HAS_ENDPOINT };
+	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	const struct wg_peer_snapshot *peer;
+	struct wg_snapshot snap;
+
+	(void)state;
+	memcpy(pc.public_key, nodes[1].public_key, WG_KEY_LEN);
+	pc.endpoint.in6.sin6_family = AF_INET6;
+	pc.endpoint.in6.sin6_port = htons(nodes[1].port);
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &pc.endpoint.in6.sin6_addr);
+	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
+	assert_int_equal(wg_device_snapshot(nodes[0].dev, &snap), 0);
+	peer = snapshot_peer(&snap, &nodes[1]);
+	assert_int_equal(peer->endpoint.sa.sa_family, AF_INET);
+	assert_int_equal(peer->endpoint.in.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	assert_int_equal(peer->endpoint.in.sin_port, htons(nodes[1].port));
+	wg_snapshot_free(&snap);
+	send_and_expect(&nodes[0], &nodes[1], 1);
+}
+
 static void test_snapshot_reports_peer_settings(void **state)
 {
 	struct wg_peer_config pc = { .flags = WG_PEER_HAS_KEEPALIVE | WG_PEER_HAS_PRESHARED_KEY,
@@ -677,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_taken_port_at_link_up_can_be_replaced),
 		cmocka_unit_test(test_removing_a_peer_under_traffic_is_safe),
 		cmocka_unit_test(test_taking_a_peers_private_key_removes_that_peer),
+		cmocka_unit_test(test_ipv4_mapped_endpoint_is_stored_as_ipv4),
 		cmocka_unit_test(test_snapshot_reports_peer_settings),
 		cmocka_unit_test(test_persistent_keepalive_is_sent_on_time),
 		cmocka_unit_test(test_rekey_after_time_starts_new_session),

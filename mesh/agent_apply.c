@@ -66,27 +66,6 @@ static int discover(struct mesh_agent *agent, int64_t now)
 	return 0;
 }
 
-/* The topology reads the local node's map: give it the fresh one. */
-static int use_discovered(struct mesh_agent *agent)
-{
-	struct mesh_node *local = agent_local_node(agent);
-	size_t size = agent->n_discovered * sizeof(*agent->discovered);
-	struct mesh_discovered_endpoint *copy = NULL;
-
-	if (!local)
-		return 0;
-	if (size) {
-		copy = malloc(size);
-		if (!copy)
-			return -ENOMEM;
-		memcpy(copy, agent->discovered, size);
-	}
-	free(local->discovered_endpoints);
-	local->discovered_endpoints = copy;
-	local->n_discovered_endpoints = agent->n_discovered;
-	return 0;
-}
-
 static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_topology *topology)
 {
 	const struct mesh_node *local = agent_local_node(agent);
@@ -317,41 +296,68 @@ static int apply_host(struct mesh_agent *agent, const struct mesh_topology *topo
 	return ret;
 }
 
-void agent_apply(struct mesh_agent *agent)
+/*
+ * The topology reads the local node's map: lend it the fresh one for the
+ * apply (and give the listing's back afterwards, so that the next publish
+ * still sees what the backend holds).
+ */
+static void swap_discovered(struct mesh_agent *agent, struct mesh_node *local)
+{
+	struct mesh_discovered_endpoint *map = local->discovered_endpoints;
+	size_t n = local->n_discovered_endpoints;
+
+	local->discovered_endpoints = agent->discovered;
+	local->n_discovered_endpoints = agent->n_discovered;
+	agent->discovered = map;
+	agent->n_discovered = n;
+}
+
+/* From a topology to the host; false if any step failed. */
+static bool apply_topology(struct mesh_agent *agent, int64_t now)
 {
 	struct mesh_topology topology;
-	int64_t now = agent_now();
-	int ret;
+	int ret = build_topology(agent, now, &topology);
 
-	pthread_mutex_lock(&agent->lock);
-	agent->reconciles++;
-	pthread_mutex_unlock(&agent->lock);
-	ret = discover(agent, now);
-	if (!ret)
-		ret = use_discovered(agent);
-	if (ret) {
-		agent_log(agent, LOG_ERR, "failed to discover NAT endpoints: %s", strerror(-ret));
-		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
-		return;
-	}
-	ret = build_topology(agent, now, &topology);
 	if (ret) {
 		agent_set_gauges(agent, NULL, now);
-		if (ret != -ENOENT)
-			agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
-		return;
+		return ret == -ENOENT;
 	}
 	agent_set_gauges(agent, &topology, now);
 	agent_set_graph(agent, &topology);
 	memset(&agent->wireguard_ip, 0, sizeof(agent->wireguard_ip));
 	if (topology.leader)
 		agent->wireguard_ip = topology.wireguard_cidr;
-	if (apply_host(agent, &topology))
-		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
-	else
-		agent_remember_applied(agent, now);
+	ret = apply_host(agent, &topology);
 	mesh_topology_release(&topology);
-	/* The WireGuard IP and the discovered endpoints reach the API now. */
+	return !ret;
+}
+
+void agent_apply(struct mesh_agent *agent)
+{
+	struct mesh_node *local = agent_local_node(agent);
+	int64_t now = agent_now();
+	bool ok;
+	int ret;
+
+	pthread_mutex_lock(&agent->lock);
+	agent->reconciles++;
+	pthread_mutex_unlock(&agent->lock);
+	ret = discover(agent, now);
+	if (ret) {
+		agent_log(agent, LOG_ERR, "failed to discover NAT endpoints: %s", strerror(-ret));
+		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
+		return;
+	}
+	if (local)
+		swap_discovered(agent, local);
+	ok = apply_topology(agent, now);
+	if (local)
+		swap_discovered(agent, local);
+	if (ok)
+		agent_remember_applied(agent, now);
+	else
+		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
+	/* The WireGuard IP and the discovered endpoints reach the backend now. */
 	agent_publish(agent, false);
 }
 

@@ -36,9 +36,11 @@ at_exit "kill $!"
 declare -A PID
 for n in "${NODES[@]}"; do
 	i=${IDX[$n]}
+	clean_up=true
+	[ "$n" = n3 ] && clean_up=false
 	kg_start "am-$n" "$n" --backend file --cluster-file "$CLUSTER" --interface "amk$i" \
 		--listen "127.0.0.1:1107" --encapsulate never --resync-period 5s \
-		--cni-path "$TMP/cni-$n/10-kilo.conflist"
+		--cni-path "$TMP/cni-$n/10-kilo.conflist" --clean-up=$clean_up
 	PID[$n]=$KG_PID
 done
 
@@ -113,6 +115,18 @@ sleep 12
 after=$(grep -c 'WireGuard configuration updated' "$TMP/n1.log" || true)
 [ "$before" = "$after" ] || die "n1 reconfigured WireGuard on a resync without change"
 grep -q 'PRIVATE\|'"$(cat "$TMP/n1.key")" "$TMP/n1.log" && die "n1 logged its private key"
+
+log "n3 restarted without clean-up adopts its iptables rules and carries traffic again"
+kg_stop "${PID[n3]}" n3
+nat_has am-n3 "-A POSTROUTING -s 10.2.3.0/24 .*-j KILO-NAT" || die "n3 cleaned up without --clean-up"
+kg_start am-n3 n3 --backend file --cluster-file "$CLUSTER" --interface amk3 \
+	--listen 127.0.0.1:1107 --encapsulate never --resync-period 5s \
+	--cni-path "$TMP/cni-n3/10-kilo.conflist" --clean-up=false
+PID[n3]=$KG_PID
+wait_for "p1 -> p3 after the restart" 30 nsx am-p1 ping -q -c 1 -W 1 10.2.3.2
+ping_ok am-p3 10.2.2.2
+grep -q 'iptables rules updated' "$TMP/n3.log" && die "the restarted n3 rewrote its iptables rules"
+grep -q 'CNI config .* updated' "$TMP/n3.log" && die "the restarted n3 rewrote its CNI config"
 
 log "SIGTERM cleans up routes and iptables rules"
 kg_stop "${PID[n2]}" n2

@@ -16,6 +16,9 @@ for tool in curl kubectl iptables-save; do
 	command -v $tool >/dev/null || die "$tool is missing"
 done
 SERVER=$AGENT_LIB_DIR/../apiserver/kube_apiserver.py
+# Kilo's Peer CRD (manifests/, where it moves from tests/apiserver/).
+CRDS=$AGENT_LIB_DIR/../../manifests/crds.yaml
+[ -f "$CRDS" ] || CRDS=$AGENT_LIB_DIR/../apiserver/crds.yaml
 export PYTHONDONTWRITEBYTECODE=1 HOME=$TMP KUBECONFIG=$TMP/kubeconfig KUBECACHEDIR=$TMP/kube-cache
 
 NODES=(n1 n2 n3)
@@ -40,7 +43,7 @@ k() { nsx am-sw kubectl "$@"; }
 annotation() { k get node "$1" -o "jsonpath={.metadata.annotations.kilo\.squat\.ai/$2}"; }
 
 api_start
-k apply -f "$AGENT_LIB_DIR/../apiserver/crds.yaml" >/dev/null
+k apply -f "$CRDS" >/dev/null
 for n in "${NODES[@]}"; do
 	leader=
 	[ "$n" != n2 ] && leader='"kilo.squat.ai/leader": "true"'
@@ -88,6 +91,14 @@ ping_ok am-p1 10.2.3.2
 ping_ok am-p3 10.2.2.2
 metrics=$(http am-n1 http://127.0.0.1:1107/metrics)
 grep -q '^kilo_nodes 3$' <<<"$metrics" || die "kilo_nodes is not 3"
+
+log "a node behind NAT (keepalive): its leader peer publishes where it sees it"
+k annotate node n3 kilo.squat.ai/persistent-keepalive=5 >/dev/null
+discovered() {
+	annotation n1 discovered-endpoints |
+		grep -qF "\"$(cat "$TMP/n3.pub")\":{\"IP\":\"192.168.70.3\",\"Port\":51820,\"Zone\":\"\"}"
+}
+wait_for "n1's discovered-endpoints" 10 discovered
 
 log "kubectl annotate moves n2 to west: the mesh re-converges"
 k annotate node n2 kilo.squat.ai/location=west --overwrite >/dev/null

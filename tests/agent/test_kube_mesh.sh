@@ -92,6 +92,18 @@ ping_ok am-p3 10.2.2.2
 metrics=$(http am-n1 http://127.0.0.1:1107/metrics)
 grep -q '^kilo_nodes 3$' <<<"$metrics" || die "kilo_nodes is not 3"
 
+log "a Peer applied with kubectl joins every leader's WireGuard device"
+laptop=$(key_new laptop)
+k apply -f - >/dev/null <<-EOF
+{"apiVersion": "kilo.squat.ai/v1alpha1", "kind": "Peer", "metadata": {"name": "laptop"},
+ "spec": {"allowedIPs": ["10.5.0.1/32"], "publicKey": "$laptop", "persistentKeepalive": 10}}
+EOF
+peer_configured() { http "$1" http://127.0.0.1:1107/metrics | grep -qF "public_key=\"$laptop\""; }
+wait_for "the Peer on n1" 10 peer_configured am-n1
+wait_for "the Peer on n3" 10 peer_configured am-n3
+http am-n1 http://127.0.0.1:1107/metrics | grep -q '^kilo_peers 1$' || die "kilo_peers is not 1"
+wait_for "n2 routes the Peer through n1" 10 route_on am-n2 10.5.0.1 "via 192.168.70.1"
+
 log "a node behind NAT (keepalive): its leader peer publishes where it sees it"
 k annotate node n3 kilo.squat.ai/persistent-keepalive=5 >/dev/null
 discovered() {

@@ -199,7 +199,7 @@ void *wg_receive_udp_thread(void *arg)
 		for (i = 1; i < 3 && !stop; i++) {
 			if (!fds[i].revents)
 				continue;
-			n = wg_udp_recv(fds[i].fd, batch->msgs + batch->count,
+			n = wg_udp_recv(&dev->udp, fds[i].fd, batch->msgs + batch->count,
 					WG_BATCH_SIZE - batch->count);
 			if (n > 0)
 				batch->count += (unsigned int)n;

@@ -13,9 +13,10 @@ enum {
 	SOCKET_BUFFER_SIZE = 7 << 20,
 	RANDOM_PORT_TRIES = 100,
 	MMSG_CHUNK = 64,
-	/* The kernel's limits for one UDP GSO send. */
+	/* The kernel's limits for one UDP GSO send and one GRO receive. */
 	GSO_MAX_SEGMENTS = 64,
 	GSO_MAX_BYTES = 65535 - 20 - 8,
+	GRO_MAX_SEGMENTS = 64,
 };
 
 static void set_buffer(int fd, int force_opt, int opt)
@@ -123,6 +124,15 @@ static bool kernel_has_gso(int fd)
 	return getsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, &len) == 0;
 }
 
+static bool enable_gro(const struct wg_udp *udp)
+{
+	int one = 1;
+
+	if (setsockopt(udp->fd4, SOL_UDP, UDP_GRO, &one, sizeof(one)) < 0)
+		return false;
+	return udp->fd6 < 0 || setsockopt(udp->fd6, SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0;
+}
+
 int wg_udp_open(struct wg_udp *udp, uint16_t port, uint32_t fwmark, bool offload)
 {
 	int ret, tries = port ? 1 : RANDOM_PORT_TRIES;
@@ -134,6 +144,7 @@ int wg_udp_open(struct wg_udp *udp, uint16_t port, uint32_t fwmark, bool offload
 		ret = open_pair(udp, port, fwmark);
 	} while (ret == -EADDRINUSE && --tries > 0);
 	udp->gso = ret == 0 && offload && kernel_has_gso(udp->fd4);
+	udp->gro = ret == 0 && offload && enable_gro(udp);
 	return ret;
 }
 
@@ -262,30 +273,93 @@ int wg_udp_send(const struct wg_udp *udp, const struct wg_udp_msg *msgs, unsigne
 	return sent ? (int)sent : ret;
 }
 
-int wg_udp_recv(int fd, struct wg_udp_msg *msgs, unsigned int n)
+union gro_cmsg {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* The size of the datagrams a GRO message joined, or 0 for a single datagram. */
+static size_t gro_segment_size(struct msghdr *hdr)
 {
+	struct cmsghdr *c;
+	int size;
+
+	for (c = CMSG_FIRSTHDR(hdr); c; c = CMSG_NXTHDR(hdr, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			memcpy(&size, CMSG_DATA(c), sizeof(size));
+			return size > 0 ? (size_t)size : 0;
+		}
+	}
+	return 0;
+}
+
+static void swap(struct wg_udp_msg *msgs, unsigned int a, unsigned int b)
+{
+	struct wg_udp_msg tmp = msgs[a];
+
+	msgs[a] = msgs[b];
+	msgs[b] = tmp;
+}
+
+/* Splits message `head` (a GRO message of len bytes) into the entries after it, then moves its
+ * datagrams down to msgs[out...]; returns the new out. Entries only trade places. */
+static unsigned int split_gro(struct wg_udp_msg *msgs, unsigned int head, size_t len,
+			      size_t size, unsigned int out)
+{
+	unsigned int k, j;
+	size_t off, part;
+
+	for (k = 0, off = 0; off < len && k < GRO_MAX_SEGMENTS; k++, off += size) {
+		part = len - off < size ? len - off : size;
+		if (k) {
+			memcpy(msgs[head + k].data, msgs[head].data + off, part);
+			msgs[head + k].addr = msgs[head].addr;
+		}
+		msgs[head + k].len = part;
+	}
+	for (j = 0; j < k; j++)
+		swap(msgs, out++, head + j);
+	return out;
+}
+
+int wg_udp_recv(const struct wg_udp *udp, int fd, struct wg_udp_msg *msgs, unsigned int n)
+{
+	unsigned int stride = udp->gro ? GRO_MAX_SEGMENTS : 1, m = n / stride, i, out = 0;
 	struct mmsghdr hdrs[MMSG_CHUNK];
 	struct iovec iovs[MMSG_CHUNK];
-	unsigned int i;
+	union gro_cmsg cmsgs[MMSG_CHUNK];
+	struct wg_udp_msg *msg;
+	size_t len, size;
 	int ret;
 
-	if (n > MMSG_CHUNK)
-		n = MMSG_CHUNK;
-	memset(hdrs, 0, sizeof(hdrs[0]) * n);
-	for (i = 0; i < n; i++) {
-		iovs[i] = (struct iovec){ .iov_base = msgs[i].data, .iov_len = msgs[i].cap };
+	/* With GRO one message may carry GRO_MAX_SEGMENTS datagrams: each gets as many entries. */
+	if (m > MMSG_CHUNK)
+		m = MMSG_CHUNK;
+	memset(hdrs, 0, sizeof(hdrs[0]) * m);
+	for (i = 0; i < m; i++) {
+		msg = &msgs[i * stride];
+		iovs[i] = (struct iovec){ .iov_base = msg->data, .iov_len = msg->cap };
 		hdrs[i].msg_hdr.msg_iov = &iovs[i];
 		hdrs[i].msg_hdr.msg_iovlen = 1;
-		hdrs[i].msg_hdr.msg_name = &msgs[i].addr;
-		hdrs[i].msg_hdr.msg_namelen = sizeof(msgs[i].addr);
+		hdrs[i].msg_hdr.msg_name = &msg->addr;
+		hdrs[i].msg_hdr.msg_namelen = sizeof(msg->addr);
+		if (udp->gro) {
+			hdrs[i].msg_hdr.msg_control = cmsgs[i].buf;
+			hdrs[i].msg_hdr.msg_controllen = sizeof(cmsgs[i].buf);
+		}
 	}
+	if (!m)
+		return 0;
 	do
-		ret = recvmmsg(fd, hdrs, n, MSG_DONTWAIT, NULL);
+		ret = recvmmsg(fd, hdrs, m, MSG_DONTWAIT, NULL);
 	while (ret < 0 && errno == EINTR);
 	if (ret < 0)
 		return errno == EAGAIN ? 0 : -errno;
-	/* A truncated datagram has no valid length: report it as empty so it is dropped. */
-	for (i = 0; i < (unsigned int)ret; i++)
-		msgs[i].len = hdrs[i].msg_hdr.msg_flags & MSG_TRUNC ? 0 : hdrs[i].msg_len;
-	return ret;
+	for (i = 0; i < (unsigned int)ret; i++) {
+		/* A truncated datagram has no valid length: it is left out. */
+		len = hdrs[i].msg_hdr.msg_flags & MSG_TRUNC ? 0 : hdrs[i].msg_len;
+		size = gro_segment_size(&hdrs[i].msg_hdr);
+		out = split_gro(msgs, i * stride, len, size ? size : len, out);
+	}
+	return (int)out;
 }

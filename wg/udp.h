@@ -5,8 +5,8 @@
  * wg_udp_open() binds both families to the same port (0 = a random one, retried when IPv6 finds
  * it taken), IPv6 with IPV6_V6ONLY, 7 MiB buffers, optional fwmark; a host without IPv6 gets
  * fd6 = -1. Sends block, receives do not. Batches go through sendmmsg/recvmmsg; with offload, runs
- * of equal datagrams to one address leave as single UDP GSO sends (UDP_SEGMENT) where the kernel
- * has it. All return 0 (or a count) or -errno.
+ * of equal datagrams to one address leave as single UDP GSO sends (UDP_SEGMENT) and arrive as
+ * single UDP GRO receives where the kernel has them. All return 0 (or a count) or -errno.
  */
 #ifndef WG_UDP_H
 #define WG_UDP_H
@@ -22,6 +22,7 @@ struct wg_udp {
 	int fd6;
 	uint16_t port;
 	bool gso;
+	bool gro;
 };
 
 /* One datagram: data/len to send, or a buffer of cap bytes filled with len bytes from addr. */
@@ -38,7 +39,9 @@ int wg_udp_set_fwmark(const struct wg_udp *udp, uint32_t fwmark);
 
 /* Sends msgs[0..n) each to its addr; returns how many left, or -errno if none did. */
 int wg_udp_send(const struct wg_udp *udp, const struct wg_udp_msg *msgs, unsigned int n);
-/* Receives up to n datagrams from fd; returns the count, 0 when none are pending, or -errno. */
-int wg_udp_recv(int fd, struct wg_udp_msg *msgs, unsigned int n);
+/* Receives up to n datagrams from fd (one of udp's) into msgs, whose entries may trade places;
+ * returns the count, 0 when none are pending, or -errno. With GRO, datagrams the kernel joined
+ * come apart again, and nothing is read while fewer than 64 entries are free. */
+int wg_udp_recv(const struct wg_udp *udp, int fd, struct wg_udp_msg *msgs, unsigned int n);
 
 #endif /* WG_UDP_H */

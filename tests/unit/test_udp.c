@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_udp.c - the UDP bind (wg/udp.h): one port for both families, batches, GSO runs. */
+/* test_udp.c - the UDP bind (wg/udp.h): one port for both families, batches, GSO and GRO. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,11 +11,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wg/udp.h"
 
-enum { N = 12, SIZE = 1200 };
+enum { N = 12, SIZE = 1200, ENTRIES = 128, CAP = 65536 };
 
 static void to_loopback(union wg_endpoint *addr, uint16_t port)
 {
@@ -25,15 +26,16 @@ static void to_loopback(union wg_endpoint *addr, uint16_t port)
 	addr->in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 }
 
-/* Receives until n datagrams are in or nothing came for a second. */
-static unsigned int receive_all(int fd, struct wg_udp_msg *msgs, unsigned int n)
+/* Receives until n datagrams are in or nothing came for a second; entries as a batch has. */
+static unsigned int receive_all(const struct wg_udp *udp, struct wg_udp_msg *msgs,
+				unsigned int n)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = { .fd = udp->fd4, .events = POLLIN };
 	unsigned int got = 0;
 	int ret;
 
 	while (got < n && poll(&pfd, 1, 1000) == 1) {
-		ret = wg_udp_recv(fd, msgs + got, n - got);
+		ret = wg_udp_recv(udp, udp->fd4, msgs + got, ENTRIES - got);
 		assert_true(ret >= 0);
 		got += (unsigned int)ret;
 	}
@@ -42,25 +44,28 @@ static unsigned int receive_all(int fd, struct wg_udp_msg *msgs, unsigned int n)
 
 static void send_run_and_check(bool offload)
 {
-	static uint8_t out[N][SIZE], in[N][SIZE + 100];
-	struct wg_udp_msg msgs[N], rx[N];
+	static uint8_t out[N][SIZE];
+	struct wg_udp_msg msgs[N], rx[ENTRIES];
+	uint8_t *in = malloc((size_t)ENTRIES * CAP);
 	struct wg_udp a, b;
 	unsigned int i;
 
 	assert_int_equal(wg_udp_open(&a, 0, 0, offload), 0);
 	assert_int_equal(wg_udp_open(&b, 0, 0, offload), 0);
-	/* Linux has had UDP GSO since 4.18. */
+	/* Linux has had UDP GSO since 4.18 and GRO since 5.0. */
 	assert_int_equal(a.gso, offload);
+	assert_int_equal(b.gro, offload);
+	for (i = 0; i < ENTRIES; i++)
+		rx[i] = (struct wg_udp_msg){ .data = in + (size_t)i * CAP, .cap = CAP };
 	for (i = 0; i < N; i++) {
 		memset(out[i], (int)i + 1, SIZE);
 		msgs[i] = (struct wg_udp_msg){ .data = out[i], .len = SIZE };
 		to_loopback(&msgs[i].addr, b.port);
-		rx[i] = (struct wg_udp_msg){ .data = in[i], .cap = sizeof(in[i]) };
 	}
 	/* Equal datagrams, then a shorter one that may close a GSO run, then one more. */
 	msgs[N - 2].len = SIZE / 2;
 	assert_int_equal(wg_udp_send(&a, msgs, N), N);
-	assert_int_equal(receive_all(b.fd4, rx, N), N);
+	assert_int_equal(receive_all(&b, rx, N), N);
 	for (i = 0; i < N; i++) {
 		assert_int_equal(rx[i].len, msgs[i].len);
 		assert_memory_equal(rx[i].data, out[i], msgs[i].len);
@@ -68,9 +73,10 @@ static void send_run_and_check(bool offload)
 	}
 	wg_udp_close(&a);
 	wg_udp_close(&b);
+	free(in);
 }
 
-static void test_gso_runs_arrive_as_the_datagrams_sent(void **state)
+static void test_gso_runs_and_gro_receives_give_back_the_datagrams_sent(void **state)
 {
 	(void)state;
 	send_run_and_check(true);
@@ -109,7 +115,7 @@ static void test_taken_port_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gso_runs_arrive_as_the_datagrams_sent),
+		cmocka_unit_test(test_gso_runs_and_gro_receives_give_back_the_datagrams_sent),
 		cmocka_unit_test(test_without_offload_datagrams_go_one_by_one),
 		cmocka_unit_test(test_both_families_share_one_port),
 		cmocka_unit_test(test_taken_port_is_refused),

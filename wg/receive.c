@@ -186,8 +186,8 @@ void *wg_receive_udp_thread(void *arg)
 				 { .fd = dev->udp.fd4, .events = POLLIN },
 				 { .fd = dev->udp.fd6, .events = POLLIN } };
 	struct wg_batch *batch;
+	unsigned int turn = 0, i, k;
 	bool stop = false;
-	unsigned int i;
 	int n;
 
 	while (!stop) {
@@ -195,8 +195,10 @@ void *wg_receive_udp_thread(void *arg)
 		if (poll(fds, 3, -1) < 0 && errno != EINTR)
 			stop = true;
 		stop |= fds[0].revents != 0;
-		/* A socket error (an ICMP answer to us) is reported once and then gone. */
-		for (i = 1; i < 3 && !stop; i++) {
+		/* The families take turns at going first, so that neither can starve the other. A
+		 * socket error (an ICMP answer to us) is reported once and then gone. */
+		for (k = 0, turn ^= 1; k < 2 && !stop; k++) {
+			i = 1 + (turn + k) % 2;
 			if (!fds[i].revents)
 				continue;
 			n = wg_udp_recv(&dev->udp, fds[i].fd, batch->msgs + batch->count,

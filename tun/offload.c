@@ -238,13 +238,14 @@ static size_t gro_candidate(const uint8_t *packet, size_t len)
 	return 0;
 }
 
-void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len)
+void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer)
 {
 	size_t l4 = gro_candidate(packet, len);
 	uint8_t flags;
 
 	memset(gro, 0, sizeof(*gro));
 	gro->packet = packet;
+	gro->buffer = buffer;
 	gro->len = len;
 	gro->segments = 1;
 	if (!l4)
@@ -287,6 +288,10 @@ bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
 	    get32(next + gro->l4 + TCP_SEQ) != gro->next_seq ||
 	    gro->len + payload > TUN_OFFLOAD_MAX)
 		return false;
+	if (gro->packet != gro->buffer) {
+		memcpy(gro->buffer, gro->packet, gro->len);
+		gro->packet = gro->buffer;
+	}
 	memcpy(gro->packet + gro->len, next + gro->hdr_len, payload);
 	gro->len += payload;
 	gro->next_seq += (uint32_t)payload;

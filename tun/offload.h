@@ -25,10 +25,11 @@ enum { TUN_VNET_HDR_LEN = sizeof(struct virtio_net_hdr), TUN_OFFLOAD_MAX = 65535
 int tun_offload_split(const struct virtio_net_hdr *hdr, const uint8_t *packet, size_t len,
 		      uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap);
 
-/* A super-packet being built in a buffer with room for TUN_OFFLOAD_MAX bytes. */
+/* A super-packet being built. */
 struct tun_gro {
 	struct virtio_net_hdr hdr;
-	uint8_t *packet;
+	uint8_t *packet; /* the first segment where it lies, or buffer once a second joined */
+	uint8_t *buffer; /* TUN_OFFLOAD_MAX bytes */
 	size_t len;
 	size_t l4;      /* offset of the TCP header, 0 when the packet cannot grow */
 	size_t hdr_len; /* IP + TCP headers */
@@ -38,8 +39,9 @@ struct tun_gro {
 	bool closed; /* a short or PSH segment ended it */
 };
 
-/* Starts from one packet (which stays where it is); it may then absorb followers. */
-void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len);
+/* Starts from one packet, which stays where it is unless a follower joins: then the two are
+ * copied together into buffer (TUN_OFFLOAD_MAX bytes), where the rest are appended. */
+void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer);
 /* Appends next's payload if next continues the flow in order; false leaves both untouched. */
 bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len);
 /* Fixes the headers and fills gro->hdr for the write. */

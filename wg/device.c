@@ -139,7 +139,7 @@ void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const siz
 			write_tun(dev, iov, 1);
 			continue;
 		}
-		tun_gro_start(&gro, packets[i], lens[i]);
+		tun_gro_start(&gro, packets[i], lens[i], dev->gro_buffer);
 		while (dev->gro && j < n && tun_gro_append(&gro, packets[j], lens[j]))
 			j++;
 		tun_gro_finish(&gro);
@@ -326,6 +326,11 @@ static int open_tun(struct wg_device *dev, const struct wg_device_options *opts)
 	if (ret < 0)
 		return ret;
 	dev->vnet_hdr = tun_has_vnet_hdr(dev->tun_fd);
+	if (dev->vnet_hdr) {
+		dev->gro_buffer = malloc(TUN_OFFLOAD_MAX);
+		if (!dev->gro_buffer)
+			return -ENOMEM;
+	}
 	if (dev->vnet_hdr && dev->offload) {
 		ret = tun_set_offload(dev->tun_fd, true);
 		dev->gro = ret == 0;
@@ -425,6 +430,7 @@ static void free_state(struct wg_device *dev)
 		wg_ratelimiter_free(dev->ratelimiter);
 	wg_index_table_destroy(&dev->index);
 	tun_link_close(dev->link);
+	free(dev->gro_buffer);
 	close_fd(dev->tun_fd);
 	close_fd(dev->packet_fd);
 	close_fd(dev->quit_fd);

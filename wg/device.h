@@ -54,6 +54,7 @@ struct wg_device {
 	bool has_tun;
 	bool vnet_hdr; /* every TUN read and write starts with a virtio-net header */
 	bool gro;      /* coalesce TCP segments into super-packets on TUN writes */
+	uint8_t *gro_buffer; /* where they are coalesced, by the one receive finisher */
 	bool offload;  /* TUN super-packets and UDP GSO wherever the kernel has them */
 	char name[IFNAMSIZ];
 	struct tun_link *link;
@@ -107,8 +108,8 @@ int wg_device_rebind(struct wg_device *dev, uint16_t port, uint32_t fwmark);
 
 /* Sends datagrams under the socket lock; returns the count sent or -errno. */
 int wg_device_send(struct wg_device *dev, const struct wg_udp_msg *msgs, unsigned int n);
-/* Writes decrypted packets to the TUN (or packet pair), in order. Each sits in a buffer with
- * room for TUN_OFFLOAD_MAX bytes, where the ones that follow it may be coalesced. */
+/* Writes decrypted packets to the TUN (or packet pair), in order. Only the receive ring's
+ * finisher calls it, one at a time, so gro_buffer is its own. */
 void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const size_t *lens,
 		       unsigned int n);
 

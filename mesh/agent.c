@@ -78,6 +78,7 @@ static int detect_ips(struct mesh_agent *agent)
 	    .n_internal_cidrs = agent->options.n_internal_cidrs,
 	};
 	char err[256] = "", private_text[MESH_PREFIX_STRLEN], public_text[MESH_PREFIX_STRLEN];
+	const struct mesh_host_address *holder = NULL;
 	struct mesh_prefix public_ip = {0};
 	struct mesh_host host = {0};
 	int ret = mesh_host_collect(agent->nl, agent->options.hostname, &host);
@@ -87,6 +88,9 @@ static int detect_ips(struct mesh_agent *agent)
 	else
 		ret = mesh_ipdetect_ips(&host, &options, &agent->private_ip, &public_ip, err,
 		                        sizeof(err));
+	if (!ret && mesh_prefix_is_set(&agent->private_ip))
+		holder = mesh_host_find(&host, &agent->private_ip.addr);
+	agent->private_ifindex = holder ? holder->ifindex : 0;
 	mesh_host_release(&host);
 	if (ret) {
 		agent_log(agent, LOG_ERR, "failed to find public IP: %s", err);
@@ -173,6 +177,8 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 		ret = create_device(agent);
 	if (!ret)
 		ret = detect_ips(agent);
+	if (!ret)
+		ret = agent_create_tunnel(agent);
 	if (!ret)
 		ret = open_backend(agent);
 	if (ret) {

@@ -251,8 +251,9 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 
 	snprintf(links.kilo_name, sizeof(links.kilo_name), "%s", kilo->name);
 	links.private_iface = private_ifindex(agent, topology);
-	if (!tun_nl_link_get(agent->nl, agent->options.compatibility ? "flannel.1" : "tunl0",
-	                     &tunnel))
+	if (!tun_nl_link_get(
+	        agent->nl, agent->options.compatibility ? AGENT_FLANNEL_TUNNEL : AGENT_IPIP_TUNNEL,
+	        &tunnel))
 		links.tunnel = tunnel.ifindex;
 	ret = mesh_routes_build(topology, &options, &routes);
 	if (ret)
@@ -275,11 +276,69 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 	return ret;
 }
 
+static bool uses_ipip(const struct mesh_agent *agent)
+{
+	return agent->options.encapsulate != MESH_ENCAPSULATE_NEVER &&
+	       agent->options.compatibility == MESH_COMPATIBILITY_NONE;
+}
+
+int agent_create_tunnel(struct mesh_agent *agent)
+{
+	struct tun_nl_link *links = NULL, tunnel;
+	unsigned int mtu = 0;
+	size_t n = 0;
+	int ret;
+
+	if (!uses_ipip(agent) || !agent->private_ifindex)
+		return 0;
+	ret = tun_nl_link_dump(agent->nl, &links, &n);
+	for (size_t i = 0; !ret && i < n; i++)
+		if (links[i].ifindex == agent->private_ifindex)
+			mtu = links[i].mtu - AGENT_IPIP_OVERHEAD;
+	free(links);
+	if (!ret)
+		ret = tun_nl_link_add_ipip(agent->nl, AGENT_IPIP_TUNNEL, mtu);
+	if (!ret)
+		ret = tun_nl_link_get(agent->nl, AGENT_IPIP_TUNNEL, &tunnel);
+	/* The fallback device may exist already, at its own MTU. */
+	if (!ret)
+		ret = tun_nl_link_set(agent->nl, tunnel.ifindex, 1, mtu);
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to create tunnel interface %s: %s",
+		          AGENT_IPIP_TUNNEL, strerror(-ret));
+	return ret;
+}
+
+/*
+ * The tunnel's address: the first IP of the local pod CIDR while routes
+ * inside the location are managed (so encapsulated traffic has a source),
+ * none otherwise.
+ */
+static int apply_tunnel_address(struct mesh_agent *agent, const struct mesh_topology *topology)
+{
+	struct mesh_prefix address = {0};
+	struct tun_nl_link tunnel;
+	int ret = 0;
+
+	if (!uses_ipip(agent) || tun_nl_link_get(agent->nl, AGENT_IPIP_TUNNEL, &tunnel))
+		return 0;
+	if (topology && agent->options.local)
+		ret = mesh_routes_tunnel_address(topology, &address);
+	if (!ret)
+		ret = set_address(agent, tunnel.ifindex, &address);
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to set the address of %s: %s", AGENT_IPIP_TUNNEL,
+		          strerror(-ret));
+	return ret;
+}
+
 static int apply_host(struct mesh_agent *agent, const struct mesh_topology *topology)
 {
 	struct tun_nl_link kilo;
 	int ret = apply_iptables(agent, topology);
 
+	if (apply_tunnel_address(agent, topology) && !ret)
+		ret = -EIO;
 	if (topology->leader) {
 		int err = apply_engine(agent, topology);
 
@@ -395,6 +454,8 @@ void agent_clean_up(struct mesh_agent *agent)
 		agent_log(agent, LOG_ERR, "failed to clean up routes: %s", err);
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
 	}
+	if (apply_tunnel_address(agent, NULL))
+		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
 	if (mesh_backend_clean_up(agent->backend))
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
 	agent_log(agent, LOG_INFO, "cleaned up");

@@ -16,6 +16,12 @@
 #include "tun/netlink.h"
 #include "wg/wg.h"
 
+/* The tunnel of --encapsulate (the IPIP fallback device Kilo uses), or flannel's. */
+#define AGENT_IPIP_TUNNEL "tunl0"
+#define AGENT_FLANNEL_TUNNEL "flannel.1"
+/* IPIP's outer IPv4 header. */
+#define AGENT_IPIP_OVERHEAD 20
+
 struct mesh_agent {
 	struct mesh_agent_options options;
 	struct mesh_backend *backend;
@@ -26,6 +32,7 @@ struct mesh_agent {
 
 	/* Detected at start-up (Kilo's getIP): what a node without annotations announces. */
 	struct mesh_prefix private_ip, external_ip;
+	int private_ifindex; /* the interface holding private_ip, 0 if none */
 
 	struct mesh_cluster cluster; /* the last listing */
 	bool listed;
@@ -59,6 +66,8 @@ bool agent_cluster_changed(const struct mesh_agent *agent, int64_t now);
 void agent_remember_applied(struct mesh_agent *agent, int64_t now);
 
 /* agent_apply.c */
+/* Kilo's enc.Init: the IPIP tunnel over the private interface, when encapsulating. */
+int agent_create_tunnel(struct mesh_agent *agent);
 void agent_apply(struct mesh_agent *agent);
 /* --cni: the local pod CIDR into the CNI conflist. */
 void agent_update_cni(struct mesh_agent *agent);

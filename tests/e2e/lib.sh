@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: MIT
+#
+# The multi-cloud cluster of the demo (scripts/demo.sh) and the e2e tests,
+# built out of network namespaces on this machine. Every name starts with
+# $E (default "ee"): namespaces $E-*, links $E*, WireGuard devices ${E}kN.
+#
+#   underlay   $E-rt routes between the clouds' gateways $E-gwa (LAN
+#              172.16.1.0/24) and $E-gwb (172.16.2.0/24), the NAT router
+#              $E-nat (LAN 192.168.50.0/24 masqueraded behind 10.99.3.2,
+#              not routed from outside) and the laptop $E-lap (10.99.4.2).
+#              The link "between the clouds" is ${E}ra, $E-rt's side
+#              of cloud a's uplink.
+#   nodes      e2e_node_add NAME SITE I: namespace $E-NAME on SITE's LAN
+#              (a, b or nat) as .I, pod $E-pNAME with 10.2.I.2 on the
+#              node's kube-bridge, a key; e2e_node_join CLUSTER NAME
+#              LOCATION [kg flags]: the Node object and kg.
+#   clusters   e2e_cluster_start C: a test API server on the host's
+#              loopback, with kubeconfig $TMP/C.kubeconfig; each node
+#              reaches it on its own loopback through apiproxy.py, so the
+#              control plane never crosses the clouds' links.
+#   laptop     e2e_laptop_join C NAME: a kwg device ${E}k9 in $E-lap,
+#              connected as the Kilo Peer NAME with the kgctl showconf
+#              peer configuration.
+#
+# e2e_cluster GRANULARITY builds the whole thing the demo shows: cloud a
+# (a1, a2), cloud b (b1, b2), n1 behind NAT with persistent-keepalive,
+# and the laptop, all in cluster "c1".
+# shellcheck source=../agent/lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../agent/lib.sh"
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E=${E:-ee}
+KGCTL=${KGCTL:-$KILO_BIN/kgctl}
+KWG_LAPTOP=${E}k9
+LAPTOP_IP=10.5.0.1
+# Kilo's CRDs: manifests/ holds them (tests/apiserver/ did before).
+CRDS=$E2E_DIR/../../manifests/crds.yaml
+[ -f "$CRDS" ] || CRDS=$E2E_DIR/../apiserver/crds.yaml
+declare -gA NODE_IDX NODE_PID NODE_CLUSTER
+declare -gA SITE_NET=([a]=172.16.1 [b]=172.16.2 [nat]=192.168.50)
+declare -gA SITE_NS=([a]=$E-gwa [b]=$E-gwb [nat]=$E-nat)
+
+# e2e_uplink NS IF ADDR RTIF RTADDR: NS's link to the router $E-rt.
+e2e_uplink() {
+	veth_add "$1" "$2" "$E-rt" "$4"
+	addr_add "$1" "$2" "$3/30"
+	addr_add "$E-rt" "$4" "$5/30"
+	nsx "$1" ip route add default via "$5"
+}
+
+# e2e_lan NS NET: a bridge ${E}lan with NET.254/24 in NS, forwarding on.
+e2e_lan() {
+	nsx "$1" ip link add "${E}lan" type bridge
+	addr_add "$1" "${E}lan" "$2.254/24"
+	nsx "$1" ip link set "${E}lan" up
+	nsx "$1" sysctl -qw net.ipv4.ip_forward=1
+}
+
+e2e_underlay() {
+	ns_add "$E-rt" "$E-gwa" "$E-gwb" "$E-nat" "$E-lap"
+	nsx "$E-rt" sysctl -qw net.ipv4.ip_forward=1
+	e2e_uplink "$E-gwa" "${E}up" 10.99.1.2 "${E}ra" 10.99.1.1
+	e2e_uplink "$E-gwb" "${E}up" 10.99.2.2 "${E}rb" 10.99.2.1
+	e2e_uplink "$E-nat" "${E}wan" 10.99.3.2 "${E}rn" 10.99.3.1
+	e2e_uplink "$E-lap" eth0 10.99.4.2 "${E}rl" 10.99.4.1
+	nsx "$E-rt" ip route add 172.16.1.0/24 via 10.99.1.2
+	nsx "$E-rt" ip route add 172.16.2.0/24 via 10.99.2.2
+	e2e_lan "$E-gwa" 172.16.1
+	e2e_lan "$E-gwb" 172.16.2
+	e2e_lan "$E-nat" 192.168.50
+	nsx "$E-nat" iptables -t nat -A POSTROUTING -o "${E}wan" -j MASQUERADE
+}
+
+# e2e_node_add NAME SITE I
+e2e_node_add() {
+	local name=$1 site=$2 i=$3 ns=$E-$1
+	ns_add "$ns"
+	ip link add eth0 netns "$ns" type veth peer name "${E}s$i" netns "${SITE_NS[$site]}"
+	nsx "${SITE_NS[$site]}" ip link set "${E}s$i" master "${E}lan" up
+	addr_add "$ns" eth0 "${SITE_NET[$site]}.$i/24"
+	nsx "$ns" ip link set eth0 up
+	nsx "$ns" ip route add default via "${SITE_NET[$site]}.254"
+	nsx "$ns" sysctl -qw net.ipv4.ip_forward=1
+	pod_add "$ns" "$E-p$name" kube-bridge "10.2.$i"
+	key_new "$name" >/dev/null
+	NODE_IDX[$name]=$i
+}
+
+k() {
+	local c=$1
+	shift
+	KUBECONFIG=$TMP/$c.kubeconfig KUBECACHEDIR=$TMP/$c.kube-cache kubectl "$@"
+}
+
+kgctl() {
+	local c=$1
+	shift
+	"$KGCTL" --kubeconfig "$TMP/$c.kubeconfig" "$@"
+}
+
+# e2e_api_port C: the port of C's API server (the same inside every node).
+e2e_api_port() {
+	local url
+	url=$(cat "$TMP/$1.url")
+	echo "${url##*:}"
+}
+
+# e2e_cluster_start C [server flags]
+e2e_cluster_start() {
+	local c=$1
+	shift
+	rm -f "$TMP/$c.kubeconfig" "$TMP/$c.url"
+	PYTHONDONTWRITEBYTECODE=1 "$PYTHON" "$E2E_DIR/../apiserver/kube_apiserver.py" \
+		--kubeconfig "$TMP/$c.kubeconfig" --url-file "$TMP/$c.url" --quiet "$@" \
+		>>"$TMP/$c.api.log" 2>&1 &
+	echo $! >"$TMP/$c.api.pid"
+	at_exit "kill $!; wait $!"
+	wait_for "the API server of $c" 20 test -s "$TMP/$c.url"
+	k "$c" apply -f "$CRDS" >/dev/null
+}
+
+# e2e_api_proxy C NAME: C's API server on the loopback of node NAME.
+e2e_api_proxy() {
+	local log=$TMP/$2.proxy.log
+	"$PYTHON" "$E2E_DIR/apiproxy.py" "$E-$2" "$(e2e_api_port "$1")" >"$log" 2>&1 &
+	echo $! >"$TMP/$2.proxy.pid"
+	at_exit "kill $!; wait $!"
+	wait_for "the API proxy of $2" 10 grep -qs ready "$log"
+}
+
+# e2e_node_join C NAME LOCATION [kg flags...]: registers the Node (its
+# location label, its pod CIDR) and starts kg on it.
+e2e_node_join() {
+	local c=$1 name=$2 location=$3 i=${NODE_IDX[$2]}
+	shift 3
+	k "$c" create -f - >/dev/null <<-EOF
+	{"apiVersion": "v1", "kind": "Node",
+	 "metadata": {"name": "$name", "labels": {"topology.kubernetes.io/region": "$location"}},
+	 "spec": {"podCIDR": "10.2.$i.0/24"}}
+	EOF
+	e2e_api_proxy "$c" "$name"
+	kg_start "$E-$name" "$name" --kubeconfig "$TMP/$c.kubeconfig" --interface "${E}k$i" \
+		--listen 127.0.0.1:1107 --encapsulate never --cni=false --resync-period 5s "$@"
+	NODE_PID[$name]=$KG_PID
+	NODE_CLUSTER[$name]=$c
+}
+
+annotation() {
+	k "${NODE_CLUSTER[$1]}" get node "$1" -o "jsonpath={.metadata.annotations.kilo\.squat\.ai/$2}"
+}
+has_annotation() { [ -n "$(annotation "$1" "$2")" ]; }
+
+# e2e_leader NAME: whether kg on NAME says it leads its location.
+e2e_leader() { http "$E-$1" http://127.0.0.1:1107/metrics | grep -q '^kilo_leader 1$'; }
+
+# e2e_pods_reach NAME...: every listed node's pod pings every other's.
+e2e_pods_reach() {
+	local from to
+	for from in "$@"; do
+		for to in "$@"; do
+			[ "$from" = "$to" ] && continue
+			wait_for "pod of $from -> pod of $to" 60 \
+				nsx "$E-p$from" ping -q -c 1 -W 1 "10.2.${NODE_IDX[$to]}.2"
+		done
+	done
+}
+
+# e2e_laptop_join C NAME: the laptop as Kilo Peer NAME of cluster C, its
+# configuration from kgctl showconf peer, routes to the pods and the mesh.
+e2e_laptop_join() {
+	local c=$1 name=$2
+	key_new "$name" >/dev/null
+	daemon_start "$KWG" "$E-lap" "$KWG_LAPTOP"
+	k "$c" apply -f - >/dev/null <<-EOF
+	{"apiVersion": "kilo.squat.ai/v1alpha1", "kind": "Peer", "metadata": {"name": "$name"},
+	 "spec": {"allowedIPs": ["$LAPTOP_IP/32"], "publicKey": "$(cat "$TMP/$name.pub")",
+	          "persistentKeepalive": 10}}
+	EOF
+	e2e_laptop_configure "$c" "$name"
+	wg set "$KWG_LAPTOP" private-key "$TMP/$name.key"
+	wg_if_up "$E-lap" "$KWG_LAPTOP" "$LAPTOP_IP/32"
+	nsx "$E-lap" ip route add 10.2.0.0/16 dev "$KWG_LAPTOP"
+	nsx "$E-lap" ip route add 10.4.0.0/16 dev "$KWG_LAPTOP"
+}
+
+# e2e_laptop_configure C NAME: what kgctl says the Peer's side of the mesh
+# is, fed to wg setconf (which keeps the device's private key).
+e2e_laptop_configure() {
+	kgctl "$1" showconf peer "$2" >"$TMP/$2.conf"
+	wg setconf "$KWG_LAPTOP" "$TMP/$2.conf"
+}
+
+# e2e_cluster GRANULARITY: the demo's cluster "c1", every pod reachable.
+e2e_cluster() {
+	local g=$1 n
+	e2e_underlay
+	e2e_node_add a1 a 1
+	e2e_node_add a2 a 2
+	e2e_node_add b1 b 3
+	e2e_node_add b2 b 4
+	e2e_node_add n1 nat 5
+	e2e_cluster_start c1
+	for n in a1 a2; do e2e_node_join c1 "$n" cloud-a --mesh-granularity "$g"; done
+	for n in b1 b2; do e2e_node_join c1 "$n" cloud-b --mesh-granularity "$g"; done
+	e2e_node_join c1 n1 home --mesh-granularity "$g"
+	k c1 annotate node n1 kilo.squat.ai/persistent-keepalive=5 >/dev/null
+	for n in a1 a2 b1 b2 n1; do
+		wait_for "$n's key annotation" 30 has_annotation "$n" key
+	done
+	e2e_laptop_join c1 laptop
+}

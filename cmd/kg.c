@@ -11,10 +11,13 @@
 #include "cmd/kg/kg.h"
 
 static struct mesh_agent *agent;
+/* A signal during start-up, before there is an agent to stop. */
+static volatile sig_atomic_t stopping;
 
 static void on_signal(int signo)
 {
 	(void)signo;
+	stopping = 1;
 	if (agent)
 		mesh_agent_stop(agent);
 }
@@ -37,6 +40,8 @@ static int run(struct kg_config *config)
 	ret = mesh_agent_create(&config->agent, &agent);
 	if (ret)
 		return 1;
+	if (stopping)
+		mesh_agent_stop(agent);
 	ret = mesh_http_open(config->listen, kg_handle, agent, &server);
 	if (ret) {
 		snprintf(message, sizeof(message), "failed to listen on %s: %s", config->listen,

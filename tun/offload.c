@@ -164,9 +164,8 @@ static void finish_segment(uint8_t *seg, size_t len, bool v4, size_t l4, uint16_
 	memcpy(seg + l4 + TCP_CHECK, &check, 2);
 }
 
-static int split_tcp(const struct virtio_net_hdr *hdr, bool v4, const uint8_t *packet,
-		     size_t len, uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs,
-		     size_t cap)
+static int split_tcp(const struct virtio_net_hdr *hdr, bool v4, uint8_t *packet, size_t len,
+		     uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap)
 {
 	size_t l4 = hdr->csum_start, hdr_len = tcp_headers(packet, len, v4, l4), off, chunk;
 	uint32_t seq = get32(packet + l4 + TCP_SEQ);
@@ -181,11 +180,15 @@ static int split_tcp(const struct virtio_net_hdr *hdr, bool v4, const uint8_t *p
 		n = 1;
 	if (n > max_segs)
 		return -ENOSPC;
-	for (i = 0, off = 0; i < n; i++, off += chunk) {
+	/* Backwards, so that a first segment finished in place is the last thing touched. */
+	for (i = n; i-- > 0;) {
+		off = (size_t)i * hdr->gso_size;
 		chunk = len - hdr_len - off < hdr->gso_size ? len - hdr_len - off : hdr->gso_size;
 		seg = segs[i];
-		memcpy(seg, packet, hdr_len);
-		memcpy(seg + hdr_len, packet + hdr_len + off, chunk);
+		if (seg != packet) {
+			memcpy(seg, packet, hdr_len);
+			memcpy(seg + hdr_len, packet + hdr_len + off, chunk);
+		}
 		put32(seg + l4 + TCP_SEQ, seq + (uint32_t)off);
 		if (i != n - 1)
 			seg[l4 + TCP_FLAGS] &= (uint8_t)~(TCP_FIN | TCP_PSH);
@@ -197,7 +200,7 @@ static int split_tcp(const struct virtio_net_hdr *hdr, bool v4, const uint8_t *p
 	return (int)n;
 }
 
-int tun_offload_split(const struct virtio_net_hdr *hdr, const uint8_t *packet, size_t len,
+int tun_offload_split(const struct virtio_net_hdr *hdr, uint8_t *packet, size_t len,
 		      uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap)
 {
 	int ret;
@@ -206,7 +209,8 @@ int tun_offload_split(const struct virtio_net_hdr *hdr, const uint8_t *packet, s
 	case VIRTIO_NET_HDR_GSO_NONE:
 		if (len > cap || !max_segs)
 			return -EINVAL;
-		memcpy(segs[0], packet, len);
+		if (segs[0] != packet)
+			memcpy(segs[0], packet, len);
 		seg_lens[0] = len;
 		if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
 			ret = finish_checksum(segs[0], len, hdr->csum_start, hdr->csum_offset);

@@ -21,8 +21,9 @@
 
 enum { TUN_VNET_HDR_LEN = sizeof(struct virtio_net_hdr), TUN_OFFLOAD_MAX = 65535 };
 
-/* Splits packet (len bytes after its header) into at most max_segs buffers of cap bytes. */
-int tun_offload_split(const struct virtio_net_hdr *hdr, const uint8_t *packet, size_t len,
+/* Splits packet (len bytes after its header) into at most max_segs buffers of cap bytes;
+ * segs[0] may be packet itself, whose first segment is then finished in place. */
+int tun_offload_split(const struct virtio_net_hdr *hdr, uint8_t *packet, size_t len,
 		      uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap);
 
 /* A super-packet being built. */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "wg/device.h"
@@ -332,8 +333,8 @@ static void tx_finish(struct wg_batch *batch)
 
 /* The TUN thread's state between batches. */
 struct tun_reader {
-	uint8_t *buffer; /* a virtio header and super-packet, when the TUN has one */
-	size_t pending;  /* a read whose segments did not fit the last batch */
+	uint8_t *buffer; /* a virtio header and a super-packet that did not fit the last batch */
+	size_t pending;  /* its length, or 0 */
 };
 
 static int read_error(ssize_t len)
@@ -361,24 +362,21 @@ static int read_plain(struct wg_device *dev, struct wg_batch *batch)
 	return 0;
 }
 
-/* Splits one virtio-headed read into the batch; -ENOSPC when it must wait for the next one. */
-static int split_into(struct wg_device *dev, struct tun_reader *reader, struct wg_batch *batch)
+/* Splits a virtio-headed packet into the batch's free slots, the first of which may hold it
+ * already; -ENOSPC when it needs more slots than are left and must wait for the next batch. */
+static int split_packet(struct wg_device *dev, struct wg_batch *batch,
+			const struct virtio_net_hdr *hdr, uint8_t *packet, size_t len)
 {
-	const struct virtio_net_hdr *hdr = (const struct virtio_net_hdr *)reader->buffer;
 	unsigned int room = WG_BATCH_SIZE - batch->count, i;
 	uint8_t *segs[WG_BATCH_SIZE];
 	size_t lens[WG_BATCH_SIZE];
-	int n = -EINVAL;
+	int n;
 
 	for (i = 0; i < room; i++)
 		segs[i] = wg_batch_slot(batch, batch->count + i) + WG_PACKET_HEADROOM;
-	if (reader->pending > TUN_VNET_HDR_LEN)
-		n = tun_offload_split(hdr, reader->buffer + TUN_VNET_HDR_LEN,
-				      reader->pending - TUN_VNET_HDR_LEN, segs, lens, room,
-				      WG_PACKET_MAX);
+	n = tun_offload_split(hdr, packet, len, segs, lens, room, WG_PACKET_MAX);
 	if (n == -ENOSPC && batch->count)
 		return n;
-	reader->pending = 0;
 	if (n < 0) {
 		wg_device_log(dev, WG_LOG_DEBUG, "dropping a TUN packet its header misdescribes");
 		return 0;
@@ -389,23 +387,41 @@ static int split_into(struct wg_device *dev, struct tun_reader *reader, struct w
 	return 0;
 }
 
+/* Reads straight into the next free slot and splits there; what does not fit waits in the
+ * reader's buffer for the next batch. */
 static int read_offloaded(struct wg_device *dev, struct tun_reader *reader,
 			  struct wg_batch *batch)
 {
+	struct virtio_net_hdr *parked = (struct virtio_net_hdr *)reader->buffer;
+	struct virtio_net_hdr hdr;
+	struct iovec iov[2];
+	uint8_t *slot;
 	ssize_t len;
 	int ret;
 
+	if (reader->pending) {
+		if (split_packet(dev, batch, parked, reader->buffer + TUN_VNET_HDR_LEN,
+				 reader->pending - TUN_VNET_HDR_LEN) == -ENOSPC)
+			return 0;
+		reader->pending = 0;
+	}
 	while (batch->count < WG_BATCH_SIZE) {
-		if (!reader->pending) {
-			len = read(dev->tun_fd, reader->buffer, TUN_VNET_HDR_LEN + TUN_OFFLOAD_MAX);
-			if (len <= 0) {
-				ret = read_error(len);
-				return ret == -EAGAIN ? 0 : ret;
-			}
-			reader->pending = (size_t)len;
+		slot = wg_batch_slot(batch, batch->count) + WG_PACKET_HEADROOM;
+		iov[0] = (struct iovec){ .iov_base = &hdr, .iov_len = sizeof(hdr) };
+		iov[1] = (struct iovec){ .iov_base = slot, .iov_len = WG_PACKET_MAX };
+		len = readv(dev->tun_fd, iov, 2);
+		if (len <= 0) {
+			ret = read_error(len);
+			return ret == -EAGAIN ? 0 : ret;
 		}
-		if (split_into(dev, reader, batch) == -ENOSPC)
+		if ((size_t)len <= sizeof(hdr))
+			continue;
+		if (split_packet(dev, batch, &hdr, slot, (size_t)len - sizeof(hdr)) == -ENOSPC) {
+			memcpy(parked, &hdr, sizeof(hdr));
+			memcpy(reader->buffer + TUN_VNET_HDR_LEN, slot, (size_t)len - sizeof(hdr));
+			reader->pending = (size_t)len;
 			break;
+		}
 	}
 	return 0;
 }

@@ -80,8 +80,8 @@ static size_t make_tcp(uint8_t *p, bool v4, size_t payload, uint8_t flags)
 
 static void split_and_check(bool v4)
 {
-	size_t l4 = v4 ? 20 : 40, payload = MSS * 3 + 123, lens[SEGS], i;
-	uint8_t *super = malloc(65536), *segs[SEGS];
+	size_t l4 = v4 ? 20 : 40, payload = MSS * 3 + 123, lens[SEGS], in_lens[SEGS], i;
+	uint8_t *super = malloc(65536), *copy = malloc(65536), *segs[SEGS], *in_place[SEGS];
 	struct virtio_net_hdr hdr = { .gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4
 						     : VIRTIO_NET_HDR_GSO_TCPV6,
 				      .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
@@ -108,9 +108,24 @@ static void split_and_check(bool v4)
 			assert_int_equal(ref_fold(ref_sum(segs[i], 20, 0)), 0xffff);
 	}
 	assert_int_equal(tun_offload_split(&hdr, super, len, segs, lens, 3, CAP), -ENOSPC);
-	for (i = 0; i < SEGS; i++)
+
+	/* In place: the first segment stays where the super-packet was, the same bytes. */
+	in_place[0] = copy;
+	for (i = 1; i < SEGS; i++)
+		in_place[i] = malloc(CAP);
+	memcpy(copy, super, len);
+	assert_int_equal(tun_offload_split(&hdr, copy, len, in_place, in_lens, SEGS, CAP), 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(in_lens[i], lens[i]);
+		assert_memory_equal(in_place[i], segs[i], lens[i]);
+	}
+	for (i = 0; i < SEGS; i++) {
 		free(segs[i]);
+		if (i)
+			free(in_place[i]);
+	}
 	free(super);
+	free(copy);
 }
 
 static void test_tso_ipv4_is_split_into_valid_segments(void **state)

@@ -42,15 +42,15 @@ tcp_from_vm() {
 }
 
 kv_case "full-size IPv4 packets both ways (1392 + 28 = 1420)"
-kv_ping_host "$VM_TUN_IP" -M do -s 1392
+kv_ping_host "$VM_TUN_IP" -M "do" -s 1392
 kv_ping_vm "$HOST_TUN_IP" -s 1392
-on_host ping -c 1 -M do -s 1393 "$VM_TUN_IP" > /dev/null 2>&1 &&
+on_host ping -c 1 -M "do" -s 1393 "$VM_TUN_IP" > /dev/null 2>&1 &&
 	kv_fail "$IUT's interface takes packets above 1420 bytes with DF set"
 
 kv_case "IPv6 overlay addresses, full-size (1372 + 48 = 1420)"
 kv_ping_host "$VM_TUN_IP6"
 kv_ping_vm "$HOST_TUN_IP6"
-kv_ping_host "$VM_TUN_IP6" -M do -s 1372
+kv_ping_host "$VM_TUN_IP6" -M "do" -s 1372
 kv_ping_vm "$HOST_TUN_IP6" -s 1372
 
 kv_case "20 MB over TCP each way, IPv4 and IPv6"

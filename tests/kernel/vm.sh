@@ -150,7 +150,11 @@ vm_start_failed() {
 vm_start() {
 	local ns=$1 accel deadline accel_opts
 	accel=$(vm_accel)
-	[ "$accel" = kvm ] && accel_opts=(-accel kvm -cpu host) || accel_opts=(-accel tcg,tb-size=64 -cpu max)
+	if [ "$accel" = kvm ]; then
+		accel_opts=(-accel kvm -cpu host)
+	else
+		accel_opts=(-accel "tcg,tb-size=64" -cpu max)
+	fi
 	ip -n "$ns" tuntap add dev "$VM_TAP" mode tap || return 1
 	ip -n "$ns" addr add "$VM_HOST_ADDR" dev "$VM_TAP" &&
 		ip -n "$ns" link set "$VM_TAP" up || return 1
@@ -193,11 +197,11 @@ vm_exec() {
 }
 
 vm_stop() {
-	local pid i
+	local pid
 	if vm_alive; then
 		pid=$(cat "$VM_RUN/qemu.pid")
 		kill "$pid"
-		for i in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+		for _ in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
 		kill -9 "$pid" 2> /dev/null || true
 	fi
 	[ -n "${VM_NS:-}" ] && ip -n "$VM_NS" link del "$VM_TAP" 2> /dev/null || true

@@ -43,6 +43,15 @@ k() { nsx am-sw kubectl "$@"; }
 annotation() { k get node "$1" -o "jsonpath={.metadata.annotations.kilo\.squat\.ai/$2}"; }
 
 api_start
+log "without the Peer CRD kg stops with a clear message"
+rc=0
+ip netns exec am-n1 unshare --mount --propagation private sh -c '
+	mount -t tmpfs -o mode=0700 tmpfs /var/lib/kilo && shift && exec "$@"' sh - \
+	"$KG" --hostname n1 --kubeconfig "$KUBECONFIG" --interface amk1 --encapsulate never \
+	--listen 127.0.0.1:1107 --cni=false >"$TMP/no-crd.log" 2>&1 || rc=$?
+[ $rc = 1 ] || die "kg without the CRD exited $rc; log: $(cat "$TMP/no-crd.log")"
+grep -q 'peers.kilo.squat.ai CRD not found' "$TMP/no-crd.log" ||
+	die "no clear message without the CRD: $(cat "$TMP/no-crd.log")"
 k apply -f "$CRDS" >/dev/null
 for n in "${NODES[@]}"; do
 	leader=
@@ -65,6 +74,7 @@ for n in "${NODES[@]}"; do
 done
 
 log "annotations as Kilo writes them"
+declare -A FIRST_SEEN
 has_annotation() { [ -n "$(annotation "$1" "$2")" ]; }
 for n in "${NODES[@]}"; do
 	i=${IDX[$n]}
@@ -78,6 +88,7 @@ for n in "${NODES[@]}"; do
 	seen=$(annotation "$n" last-seen)
 	[[ "$seen" =~ ^[0-9]+$ ]] && [ $(($(date +%s) - seen)) -lt 60 ] ||
 		die "$n's last-seen is not a recent Unix time: $seen"
+	FIRST_SEEN[$n]=$seen
 done
 wireguard_ip_is() { [ "$(annotation "$1" wireguard-ip)" = "$2" ]; }
 wait_for "n1's wireguard-ip" 20 wireguard_ip_is n1 10.4.0.1/16
@@ -135,6 +146,11 @@ k annotate node n2 kilo.squat.ai/location- >/dev/null
 wait_for "n2 routes west through n1 again" 40 route_on am-n2 10.2.3.0/24 "via 192.168.70.1"
 wait_for "p2 -> p3 again" 30 nsx am-p2 ping -q -c 1 -W 1 10.2.3.2
 for n in "${NODES[@]}"; do kg_alive "${PID[$n]}" "$n"; done
+log "every node checks in every 30 s"
+checked_in_since() { [ "$(annotation "$1" last-seen)" -gt "$2" ]; }
+for n in "${NODES[@]}"; do
+	wait_for "$n's check-in" 35 checked_in_since "$n" "${FIRST_SEEN[$n]}"
+done
 
 log "SIGTERM removes the agent's annotations"
 kg_stop "${PID[n2]}" n2

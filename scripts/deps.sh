@@ -13,6 +13,7 @@ packages=(
   tcpdump netcat-openbsd python3 procps qemu-system-x86 busybox-static
   cpio xz-utils graphviz ca-certificates kmod
   curl openssl
+  containernetworking-plugins  # the CNI plugins install-cni copies (agent_manifests)
 )
 
 missing=()

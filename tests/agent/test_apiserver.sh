@@ -10,7 +10,7 @@ set -euo pipefail
 
 SRC=${KILO_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 SERVER=$SRC/tests/apiserver/kube_apiserver.py
-CRDS=$SRC/tests/apiserver/crds.yaml
+CRDS=$SRC/manifests/crds.yaml
 export PYTHONDONTWRITEBYTECODE=1
 
 if ! command -v kubectl >/dev/null; then

@@ -57,7 +57,7 @@ expect_error() {
 }
 
 load_cluster() {
-	kubectl apply -f "$SRC/tests/apiserver/crds.yaml" >/dev/null
+	kubectl apply -f "$SRC/manifests/crds.yaml" >/dev/null
 	# kubectl's cached discovery predates the CRD.
 	rm -rf "$KUBECACHEDIR"
 	# A List needs OpenAPI v2 for kubectl's own validation, which the server lacks.

@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Check a manifest of manifests/ and run its DaemonSet's pod the way a kubelet
+would, for tests/agent/test_manifests.sh.
+
+    manifest_pod.py check DOCS.json
+    manifest_pod.py args DOCS.json NODE NODE_IP
+    manifest_pod.py pod DOCS.json NODE NODE_IP POD_DIR HOST_DIR CLUSTER.json
+
+DOCS.json is the manifest as `kubectl label --local -o json` prints it (one
+JSON object per YAML document). `check` prints one line per mistake and exits
+1 if there is any. `args` prints the kg container's arguments, one a line,
+after Kubernetes' $(VAR) expansion. `pod` writes POD_DIR/NAME.sh for every
+init container and POD_DIR/main.sh for the kg container, and prints the init
+containers' names in order: run each script with
+`ip netns exec NODE_NS unshare --mount --propagation private sh SCRIPT`.
+A script sees the machine's root through an overlay (the image), hostPath
+volumes from HOST_DIR (the node's disk) except REAL_HOST_PATHS, configMap
+and emptyDir volumes from POD_DIR, the programs from the directory
+CLUSTER.json names: {"image_bin": DIR, "token": TEXT, "ca": PEM,
+"configmaps": {NAME: {KEY: TEXT}}} (the service account's token and CA, and
+the ConfigMaps the cluster brings, such as kube-proxy's kubeconfig).
+"""
+import json
+import os
+import re
+import shlex
+import sys
+
+IMAGE = "kilo-c/kg:latest"
+NAMESPACE = "kube-system"
+# Kilo's ClusterRole: what kg does with the API.
+RULES = [
+    {"apiGroups": [""], "resources": ["nodes"], "verbs": ["list", "patch", "watch"]},
+    {"apiGroups": ["kilo.squat.ai"], "resources": ["peers"], "verbs": ["list", "watch"]},
+    {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"],
+     "verbs": ["get"]},
+]
+# ConfigMaps the cluster itself provides: kubeadm's kube-proxy and Typhoon's.
+CLUSTER_CONFIGMAPS = {"kube-proxy", "kubeconfig-in-cluster"}
+# Host paths shared by every node of this machine: the kernel's TUN device and
+# the iptables lock. Everything else is a node's own disk (HOST_DIR).
+REAL_HOST_PATHS = {"/dev/net/tun", "/run/xtables.lock"}
+SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+PATH = "/opt/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def load(path):
+    text, docs, decoder, at = open(path).read(), [], json.JSONDecoder(), 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at == len(text):
+            return docs
+        doc, at = decoder.raw_decode(text, at)
+        docs.append(doc)
+
+
+def find(docs, kind, name=None):
+    return [d for d in docs if d["kind"] == kind and name in (None, d["metadata"]["name"])]
+
+
+def daemonset(docs):
+    sets = find(docs, "DaemonSet")
+    return sets[0] if len(sets) == 1 else None
+
+
+def expand(text, env):
+    """Kubernetes' $(VAR) expansion: $$ is $, unknown references stay."""
+    def one(m):
+        if m.group(0) == "$$":
+            return "$"
+        return env.get(m.group(1), m.group(0))
+    return re.sub(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)", one, text)
+
+
+def field(path, node, node_ip):
+    return {"spec.nodeName": node, "status.hostIP": node_ip,
+            "metadata.namespace": NAMESPACE}[path]
+
+
+def environment(container, docs, node, node_ip, cluster):
+    env = {}
+    for var in container.get("env", []):
+        source = var.get("valueFrom", {})
+        if "fieldRef" in source:
+            env[var["name"]] = field(source["fieldRef"]["fieldPath"], node, node_ip)
+        elif "configMapKeyRef" in source:
+            ref = source["configMapKeyRef"]
+            env[var["name"]] = configmap(docs, ref["name"], cluster)[ref["key"]]
+        else:
+            env[var["name"]] = expand(var.get("value", ""), env)
+    return env
+
+
+def configmap(docs, name, cluster):
+    maps = find(docs, "ConfigMap", name)
+    return maps[0]["data"] if maps else cluster["configmaps"][name]
+
+
+# ---- check ---------------------------------------------------------------
+
+
+def check_rbac(docs, spec, errors):
+    account = spec.get("serviceAccountName")
+    if not find(docs, "ServiceAccount", account):
+        errors.append(f"serviceAccountName {account!r} is not a ServiceAccount here")
+    for binding in find(docs, "ClusterRoleBinding"):
+        subjects = [(s["kind"], s["name"], s.get("namespace")) for s in binding["subjects"]]
+        if ("ServiceAccount", account, NAMESPACE) in subjects:
+            role = find(docs, "ClusterRole", binding["roleRef"]["name"])
+            if not role:
+                errors.append(f"ClusterRole {binding['roleRef']['name']!r} is missing")
+            elif role[0]["rules"] != RULES:
+                errors.append(f"ClusterRole rules are not Kilo's: {role[0]['rules']}")
+            return
+    errors.append(f"no ClusterRoleBinding for ServiceAccount {account!r}")
+
+
+def check_volumes(docs, spec, errors):
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    used = set()
+    for c in spec.get("initContainers", []) + spec["containers"]:
+        for m in c.get("volumeMounts", []):
+            used.add(m["name"])
+            if m["name"] not in volumes:
+                errors.append(f"{c['name']}: volume {m['name']!r} is not declared")
+    for name in volumes.keys() - used:
+        errors.append(f"volume {name!r} is declared but never mounted")
+    for v in volumes.values():
+        ref = v.get("configMap", {}).get("name")
+        if ref and not find(docs, "ConfigMap", ref) and ref not in CLUSTER_CONFIGMAPS:
+            errors.append(f"volume {v['name']!r}: no ConfigMap {ref!r}")
+
+
+def check_kg(spec, errors):
+    kg = spec["containers"][0]
+    if kg.get("image") != IMAGE or not kg.get("securityContext", {}).get("privileged"):
+        errors.append("the kg container must be privileged and run " + IMAGE)
+    mounts = {m["mountPath"]: m["name"] for m in kg.get("volumeMounts", [])}
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    tun = volumes.get(mounts.get("/dev/net/tun"), {}).get("hostPath", {})
+    if tun.get("path") != "/dev/net/tun":
+        errors.append("kg does not get the host's /dev/net/tun")
+    if "/var/lib/kilo" not in mounts:
+        errors.append("kg's key directory /var/lib/kilo is not a volume")
+    for arg in kg.get("args", []):
+        for var in re.findall(r"\$\(([^)]*)\)", arg):
+            if var not in {e["name"] for e in kg.get("env", [])}:
+                errors.append(f"argument {arg!r}: ${var} is not in the container's env")
+        if arg.startswith("--kubeconfig="):
+            path = arg.split("=", 1)[1]
+            if not any(path.startswith(m.rstrip("/") + "/") for m in mounts):
+                errors.append(f"{arg}: no volume is mounted there")
+
+
+def check(docs):
+    errors = []
+    for d in docs:
+        if not d.get("apiVersion") or not d.get("metadata", {}).get("name"):
+            errors.append(f"a {d.get('kind')} without apiVersion or name")
+    if find(docs, "CustomResourceDefinition"):
+        return errors
+    ds = daemonset(docs)
+    if not ds:
+        return errors + ["not exactly one DaemonSet"]
+    spec, template_labels = ds["spec"]["template"]["spec"], ds["spec"]["template"]["metadata"]
+    if ds["metadata"].get("namespace") != NAMESPACE or not spec.get("hostNetwork"):
+        errors.append(f"the DaemonSet must be in {NAMESPACE} on the host's network")
+    selector = ds["spec"]["selector"]["matchLabels"].items()
+    if not selector <= template_labels.get("labels", {}).items():
+        errors.append("the selector does not match the pod template's labels")
+    if len(spec["containers"]) != 1:
+        errors.append("kg needs no sidecar: the pod has one container")
+    check_rbac(docs, spec, errors)
+    check_volumes(docs, spec, errors)
+    check_kg(spec, errors)
+    return errors
+
+
+# ---- pod -----------------------------------------------------------------
+
+
+def host_volume(name, source, host_dir, real_dir):
+    """The source of a hostPath volume, prepared as the kubelet does. A real
+    host path gets a placeholder that the container's script binds it on."""
+    path, kind = source["path"].rstrip("/"), source.get("type", "")
+    if path in REAL_HOST_PATHS:
+        if kind == "FileOrCreate" and not os.path.exists(path):
+            open(path, "a").close()
+        local = os.path.join(real_dir, path.lstrip("/"))
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+        open(local, "a").close()
+        return local
+    local = os.path.join(host_dir, path.lstrip("/"))
+    if kind == "FileOrCreate" and not os.path.exists(local):
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+        open(local, "a").close()
+    elif kind in ("", "DirectoryOrCreate"):
+        os.makedirs(local, exist_ok=True)
+    elif not os.path.exists(local):
+        raise SystemExit(f"volume {name}: hostPath {path} ({kind}) does not exist")
+    return local
+
+
+def pod_volumes(spec, docs, pod_dir, host_dir, cluster):
+    """Volume name -> its source as the container's script sees it: the pod's
+    directory is /.pod, the node's disk /.host; "" is the service account."""
+    sources = {"": "/.pod/serviceaccount"}
+    for v in spec.get("volumes", []):
+        name = v["name"]
+        if "hostPath" in v:
+            local = host_volume(name, v["hostPath"], host_dir, pod_dir + "/real")
+            top, base = (pod_dir, "/.pod") if local.startswith(pod_dir) else (host_dir, "/.host")
+            sources[name] = base + local[len(top):]
+            continue
+        local = os.path.join(pod_dir, "volumes", name)
+        os.makedirs(local, exist_ok=True)
+        if "configMap" in v:
+            data = configmap(docs, v["configMap"]["name"], cluster)
+            items = v["configMap"].get("items") or [{"key": k, "path": k} for k in data]
+            for item in items:
+                with open(os.path.join(local, item["path"]), "w") as f:
+                    f.write(data[item["key"]])
+        sources[name] = "/.pod" + local[len(pod_dir):]
+    return sources
+
+
+def mount_lines(container, sources):
+    """Shell lines, run inside the container's root, that mount its volumes."""
+    lines = []
+    for m in container.get("volumeMounts", []):
+        src = shlex.quote(sources[m["name"]])
+        dst = shlex.quote(m["mountPath"].rstrip("/") or "/")
+        lines.append(f"if [ -d {src} ]; then mkdir -p {dst}; else "
+                     f"mkdir -p \"$(dirname {dst})\"; [ -e {dst} ] || touch {dst}; fi")
+        lines.append(f"mount --bind {src} {dst}")
+        if m.get("readOnly"):
+            lines.append(f"mount -o remount,bind,ro {dst}")
+    return lines
+
+
+def container_script(container, env, sources, dirs):
+    """The outer script: the image as an overlay on /, then the inner one."""
+    name, (pod_dir, host_dir, image_bin) = container["name"], dirs
+    argv = container.get("command") or ["/opt/bin/kg"]
+    argv = [expand(a, env) for a in argv + container.get("args", [])]
+    envs = ["PATH=" + PATH] + [f"{k}={v}" for k, v in env.items()]
+    # The image (Dockerfile): the programs in /opt/bin, Debian's CNI plugins
+    # as /opt/cni/bin; then the service account, as in every pod.
+    inner = ["set -e", "mkdir -p /opt/bin /opt/cni && ln -sfn /usr/lib/cni /opt/cni/bin"]
+    for prog in ("kg", "kgctl", "kwg"):
+        inner.append(f"touch /opt/bin/{prog} && mount --bind /.image/{prog} /opt/bin/{prog}")
+    service_account = {"name": "", "mountPath": SA_DIR, "readOnly": True}
+    inner += mount_lines({"volumeMounts": [service_account] + container.get("volumeMounts", [])},
+                         sources)
+    inner += ["umount -l /.pod /.host /.image", "cd /",
+              "exec env -i " + " ".join(shlex.quote(a) for a in envs + argv)]
+    with open(os.path.join(pod_dir, name + ".inner.sh"), "w") as f:
+        f.write("\n".join(inner) + "\n")
+    root = f"{pod_dir}.root-{name}"
+    outer = ["set -e", f"root={shlex.quote(root)}", "mkdir -p \"$root\"",
+             "mount -t tmpfs tmpfs \"$root\"", "mkdir \"$root/u\" \"$root/w\" \"$root/m\"",
+             "mount -t overlay overlay -o lowerdir=/,upperdir=\"$root/u\",workdir=\"$root/w\" "
+             "\"$root/m\"",
+             "for d in proc sys dev; do mount --rbind /$d \"$root/m/$d\"; done",
+             "mount -t tmpfs tmpfs \"$root/m/run\"", "mount -t tmpfs tmpfs \"$root/m/tmp\"",
+             f"mkdir \"$root/m/.image\" && mount --bind {shlex.quote(image_bin)} \"$root/m/.image\"",
+             f"mkdir \"$root/m/.host\" && mount --bind {shlex.quote(host_dir)} \"$root/m/.host\""]
+    for real in REAL_HOST_PATHS:
+        placeholder = os.path.join(pod_dir, "real", real.lstrip("/"))
+        if os.path.exists(placeholder):
+            outer.append(f"mount --bind {real} {shlex.quote(placeholder)}")
+    outer += [f"mkdir \"$root/m/.pod\" && mount --rbind {shlex.quote(pod_dir)} \"$root/m/.pod\"",
+              f"exec chroot \"$root/m\" /bin/sh /.pod/{name}.inner.sh"]
+    with open(os.path.join(pod_dir, name + ".sh"), "w") as f:
+        f.write("\n".join(outer) + "\n")
+
+
+def pod(docs, node, node_ip, pod_dir, host_dir, cluster):
+    spec = daemonset(docs)["spec"]["template"]["spec"]
+    sources = pod_volumes(spec, docs, pod_dir, host_dir, cluster)
+    account = {"token": cluster["token"], "ca.crt": cluster["ca"], "namespace": NAMESPACE}
+    os.makedirs(pod_dir + "/serviceaccount", exist_ok=True)
+    for key, text in account.items():
+        with open(os.path.join(pod_dir, "serviceaccount", key), "w") as f:
+            f.write(text)
+    dirs = (pod_dir, host_dir, cluster["image_bin"])
+    for c in spec.get("initContainers", []):
+        container_script(c, environment(c, docs, node, node_ip, cluster), sources, dirs)
+        print(c["name"])
+    kg = dict(spec["containers"][0], name="main")
+    container_script(kg, environment(kg, docs, node, node_ip, cluster), sources, dirs)
+
+
+def main(argv):
+    docs = load(argv[2])
+    if argv[1] == "check":
+        errors = check(docs)
+        for e in errors:
+            print(f"{argv[2]}: {e}")
+        return 1 if errors else 0
+    spec = daemonset(docs)["spec"]["template"]["spec"]
+    if argv[1] == "args":
+        kg = spec["containers"][0]
+        env = environment(kg, docs, argv[3], argv[4], {"configmaps": {}})
+        for arg in kg.get("args", []):
+            print(expand(arg, env))
+        return 0
+    cluster = json.load(open(argv[7]))
+    pod(docs, argv[3], argv[4], os.path.abspath(argv[5]), os.path.abspath(argv[6]), cluster)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# manifests/ and the Dockerfile. Every manifest parses (kubectl, offline) and
+# holds together (RBAC bound to the pod's account, every volume declared and
+# mounted, every $(VAR) defined, one container: no sidecar); the flags each
+# DaemonSet passes are flags kg accepts. Then each DaemonSet's pod is run as
+# a kubelet runs it, in a node namespace: init containers first (install-cni,
+# generate-kubeconfig), volumes from a fake node disk, the image as an
+# overlay on /, kg against the test API server over HTTPS with the service
+# account's token. kg must join: its key from the kilo-dir volume published,
+# /health answering, kilo0 a TUN device (no module), the CNI file rewritten
+# for the node's pod CIDR, and a clean exit on SIGTERM. (On a kernel without
+# IPIP, kg where Kilo is the CNI must stop at start-up, as Kilo's does, and
+# join with --encapsulate=never added.) Before the pods, the Dockerfile's
+# inputs: its COPY sources exist, its packages exist in Debian 12 and hold
+# the libraries the built programs need.
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+
+need_root
+exclusive mf-manifests
+for tool in kubectl openssl curl wg apt-cache dpkg readelf pkg-config; do
+	command -v $tool >/dev/null || die "$tool is missing"
+done
+[ -d /usr/lib/cni ] || die "containernetworking-plugins is missing (scripts/deps.sh)"
+SRC=${KILO_SRC:-$AGENT_LIB_DIR/../..}
+POD=$AGENT_LIB_DIR/manifest_pod.py
+export PYTHONDONTWRITEBYTECODE=1 HOME=$TMP KUBECONFIG=$TMP/kubeconfig KUBECACHEDIR=$TMP/kube-cache
+DAEMONSETS=(kilo-kubeadm kilo-k3s kilo-kubeadm-flannel kilo-k3s-flannel kilo-typhoon-flannel)
+NODE=mf-node NODE_IP=192.168.77.2 API=192.168.77.254:6443 POD_CIDR=10.2.7.0/24
+
+# parse FILE NAME: the manifest as JSON documents in $TMP/NAME.json.
+parse() {
+	kubectl label --local -f "$1" -o json kilo-test- >"$TMP/$2.json" 2>"$TMP/$2.err" ||
+		die "$1 does not parse: $(cat "$TMP/$2.err")"
+}
+
+# kg_accepts NAME: kg takes the DaemonSet's arguments (--version stops it
+# after the flags are read); otherwise says why and fails.
+kg_accepts() {
+	local args
+	mapfile -t args < <("$PYTHON" "$POD" args "$TMP/$1.json" "$NODE" "$NODE_IP")
+	[ ${#args[@]} -gt 0 ] || { echo "the kg container has no arguments"; return 1; }
+	{ "$KILO_BIN/kg" "${args[@]}" --version >/dev/null; } 2>&1
+}
+
+log "every manifest parses and holds together"
+for name in crds "${DAEMONSETS[@]}"; do
+	[ -f "$SRC/manifests/$name.yaml" ] || die "manifests/$name.yaml is missing"
+done
+for f in "$SRC"/manifests/*.yaml; do
+	name=$(basename "$f" .yaml)
+	parse "$f" "$name"
+	"$PYTHON" "$POD" check "$TMP/$name.json" || die "$f is inconsistent"
+done
+
+log "the checks see Kilo's userspace mistakes: a sidecar, a volume never mounted"
+sed -e 's/^      containers:$/&\n      - {name: wireguard, image: wireguard-go}/' \
+	-e 's/^      volumes:$/&\n      - {name: wireguard, hostPath: {path: \/var\/run\/wireguard}}/' \
+	"$SRC/manifests/kilo-kubeadm.yaml" >"$TMP/sidecar.yaml"
+parse "$TMP/sidecar.yaml" sidecar
+out=$("$PYTHON" "$POD" check "$TMP/sidecar.json") && die "a sidecar passes the checks"
+grep -q "no sidecar" <<<"$out" || die "the sidecar is not named: $out"
+grep -q "'wireguard' is declared but never mounted" <<<"$out" || die "unmounted volume: $out"
+
+log "kg accepts the flags of every DaemonSet"
+for name in "${DAEMONSETS[@]}"; do
+	out=$(kg_accepts "$name") || die "$name: kg refuses its flags: $out"
+done
+sed 's/- --cni=false/- --cni=maybe/' "$SRC/manifests/kilo-kubeadm-flannel.yaml" >"$TMP/bad.yaml"
+parse "$TMP/bad.yaml" bad
+out=$(kg_accepts bad) && die "kg accepts --cni=maybe"
+grep -q maybe <<<"$out" || die "kg's refusal of --cni=maybe does not name it: $out"
+
+# ---- the Dockerfile --------------------------------------------------------
+
+# packages STAGE: the packages the stage (1 = build, 2 = runtime) installs.
+packages() {
+	awk -v stage="$1" '/^FROM /{n++} n == stage' "$SRC/Dockerfile" |
+		sed -n '/apt-get install/,/&& rm/p' | tr -s ' \\' '\n' |
+		grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vxE 'apt-get|install|rm'
+}
+
+# package_of FILE: the Debian package that holds FILE (usrmerge-aware).
+# (No pipeline here stops reading early: under pipefail, a writer killed by
+# SIGPIPE would fail it at random.)
+package_of() {
+	local f=$1 out
+	out=$(dpkg -S "$f" 2>/dev/null || dpkg -S "/usr$f" 2>/dev/null ||
+		dpkg -S "${f#/usr}" 2>/dev/null) || return 1
+	echo "${out%%:*}"
+}
+
+# listed WORD LIST...: WORD is one of LIST.
+listed() {
+	local word=$1 item
+	shift
+	for item in "$@"; do
+		[ "$item" = "$word" ] && return 0
+	done
+	return 1
+}
+
+log "the Dockerfile copies files that exist and the build context keeps"
+grep -q '^FROM debian:12' "$SRC/Dockerfile" || die "the Dockerfile is not on Debian 12"
+while read -r src; do
+	[ -e "$SRC/$src" ] || die "Dockerfile: COPY $src: no such file"
+	grep -qx "${src%%/*}" "$SRC/.dockerignore" && die "Dockerfile: COPY $src is in .dockerignore"
+done < <(grep -E '^COPY [^-]' "$SRC/Dockerfile" | awk '{ for (i = 2; i < NF; i++) print $i }')
+grep -q 'ENTRYPOINT \["/opt/bin/kg"\]' "$SRC/Dockerfile" || die "the entrypoint is not /opt/bin/kg"
+grep -q 'kilo-c/kg:latest' "$SRC/manifests/README.md" || die "README does not name the image"
+
+log "its packages are Debian 12's and hold what the build and kg need"
+grep -q 'VERSION_ID="12"' /etc/os-release || die "apt here is not Debian 12's"
+mapfile -t build < <(packages 1)
+mapfile -t runtime < <(packages 2)
+[ ${#build[@]} -gt 5 ] || die "no apt-get install found in the build stage"
+[ ${#runtime[@]} -gt 5 ] || die "no apt-get install found in the runtime stage"
+known=$(apt-cache show --no-all-versions "${build[@]}" "${runtime[@]}" 2>/dev/null |
+	sed -n 's/^Package: //p')
+for p in "${build[@]}" "${runtime[@]}"; do
+	grep -qx "$p" <<<"$known" || die "Dockerfile: Debian 12 has no package $p"
+done
+for module in $(sed -n 's/.*IMPORTED_TARGET \([^)]*\)).*/\1/p' "$SRC/CMakeLists.txt"); do
+	pc=$(pkg-config --variable=pcfiledir "$module")/$module.pc
+	p=$(package_of "$pc") || die "no package holds $pc"
+	listed "$p" "${build[@]}" || die "the build stage lacks $p ($module)"
+done
+for prog in kg kgctl kwg; do
+	# The sanitizer runtimes are this test build's, not the image's.
+	for lib in $(readelf -d "$KILO_BIN/$prog" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' |
+		grep -vE '^lib(a|ub)san\.'); do
+		path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !path { path = $NF } END { print path }')
+		p=$(package_of "$path") || die "$prog: no package holds $lib"
+		listed "$p" libc6 "${runtime[@]}" || die "the image lacks $p, which holds $prog's $lib"
+	done
+done
+
+# ---- the pods --------------------------------------------------------------
+
+ns_add mf-sw mf-node
+ip link add eth0 netns mf-node type veth peer name mfsw0 netns mf-sw
+nsx mf-sw ip addr add "${API%:*}/24" dev mfsw0
+nsx mf-sw ip link set mfsw0 up
+nsx mf-node ip addr add "$NODE_IP/24" dev eth0
+nsx mf-node ip link set eth0 up
+
+log "the test API server on HTTPS with a service account token"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+	-subj /CN=kilo-test -addext "subjectAltName=IP:${API%:*}" \
+	-keyout "$TMP/tls.key" -out "$TMP/tls.crt" 2>/dev/null
+TOKEN=mf-$(openssl rand -hex 16)
+echo "$TOKEN" >"$TMP/tokens"
+ip netns exec mf-sw "$PYTHON" "$AGENT_LIB_DIR/../apiserver/kube_apiserver.py" --listen "$API" \
+	--tls-cert "$TMP/tls.crt" --tls-key "$TMP/tls.key" --token-file "$TMP/tokens" \
+	--kubeconfig "$KUBECONFIG" --quiet >"$TMP/api.log" 2>&1 &
+at_exit "kill $!; wait $!"
+wait_for "the API server" 20 test -s "$KUBECONFIG"
+k() { nsx mf-sw kubectl "$@"; }
+k apply -f "$SRC/manifests/crds.yaml" >/dev/null
+k create -f - >/dev/null <<-EOF
+{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "$NODE"}, "spec": {"podCIDR": "$POD_CIDR"}}
+EOF
+annotation() { k get node "$NODE" -o "jsonpath={.metadata.annotations.kilo\.squat\.ai/$1}"; }
+
+# kubeadm's kube-proxy kubeconfig and Typhoon's kubeconfig-in-cluster: the
+# service account's CA and token file.
+kubeconfig="apiVersion: v1
+kind: Config
+clusters:
+- name: default
+  cluster:
+    certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
+    server: https://$API
+users:
+- name: default
+  user:
+    tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+contexts:
+- name: default
+  context: {cluster: default, user: default}
+current-context: default
+"
+"$PYTHON" - "$TMP/cluster.json" "$KILO_BIN" "$TOKEN" "$TMP/tls.crt" "$kubeconfig" <<-'EOF'
+import json, sys
+path, image, token, ca, kubeconfig = sys.argv[1:]
+json.dump({"image_bin": image, "token": token, "ca": open(ca).read(),
+           "configmaps": {"kube-proxy": {"kubeconfig.conf": kubeconfig},
+                          "kubeconfig-in-cluster": {"kubeconfig": kubeconfig}}},
+          open(path, "w"))
+EOF
+
+# node_disk DIR: what a node has before Kilo: a k3s agent's kubeconfig and
+# CA, an earlier CNI's configuration, an empty CNI binary directory.
+node_disk() {
+	mkdir -p "$1/var/lib/rancher/k3s/agent" "$1/etc/cni/net.d" "$1/opt/cni/bin"
+	printf 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://%s\n' "$API" \
+		>"$1/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
+	cp "$TMP/tls.crt" "$1/var/lib/rancher/k3s/agent/server-ca.crt"
+	echo '{"name": "podman"}' >"$1/etc/cni/net.d/87-podman-bridge.conflist"
+}
+
+# cni_subnet FILE: the IPAM subnet of the conflist's first plugin.
+cni_subnet() {
+	"$PYTHON" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["plugins"][0]["ipam"]["ranges"][0][0]["subnet"])' "$1"
+}
+
+# check_installed NAME: install-cni copied the plugins and left only Kilo's
+# conflist; without install-cni, the CNI directory is as it was.
+check_installed() {
+	local host=$TMP/$1/host
+	if ! grep -q '"install-cni"' "$TMP/$1.json"; then
+		[ "$(ls "$host/etc/cni/net.d")" = 87-podman-bridge.conflist ] ||
+			die "$1: the CNI directory was touched"
+		return 0
+	fi
+	for plugin in bridge host-local loopback portmap; do
+		[ -x "$host/opt/cni/bin/$plugin" ] || die "$1: install-cni did not copy $plugin"
+	done
+	[ "$(ls "$host/etc/cni/net.d")" = 10-kilo.conflist ] ||
+		die "$1: the CNI directory holds $(ls "$host/etc/cni/net.d")"
+}
+
+# run_pod NAME: its init containers, then kg in the background (KG_PID), until
+# kg has its key on the node's disk.
+run_pod() {
+	local name=$1 dir=$TMP/$1 c
+	mkdir -p "$dir/pod"
+	node_disk "$dir/host"
+	for c in $("$PYTHON" "$POD" pod "$TMP/$name.json" "$NODE" "$NODE_IP" "$dir/pod" \
+		"$dir/host" "$TMP/cluster.json"); do
+		ip netns exec mf-node unshare --mount --propagation private sh "$dir/pod/$c.sh" \
+			>"$dir/$c.log" 2>&1 || die "$name: init container $c failed: $(cat "$dir/$c.log")"
+	done
+	# ip, unshare, sh, chroot and env all exec: $! is kg itself.
+	ip netns exec mf-node unshare --mount --propagation private sh "$dir/pod/main.sh" \
+		>"$dir/kg.log" 2>&1 &
+	KG_PID=$!
+	at_exit "kill $KG_PID; wait $KG_PID"
+	wait_for "$name: kg's key on the node's disk" 30 test -s "$dir/host/var/lib/kilo/key"
+	check_installed "$name"
+}
+
+# key_is NAME KEY: kg still runs and the Node carries KEY.
+key_is() {
+	kill -0 "$KG_PID" 2>/dev/null || die "$1: kg died: $(tail -n 20 "$TMP/$1/kg.log")"
+	[ "$(annotation key)" = "$2" ]
+}
+wip_is() { [ "$(annotation wireguard-ip)" = "$1" ]; }
+
+# check_joined NAME: kg published the key it keeps on the node's disk, leads
+# on its TUN device, serves /health on the DaemonSet's port, fills the CNI
+# file with the pod CIDR, and leaves on SIGTERM.
+check_joined() {
+	local name=$1 conflist=$TMP/$1/host/etc/cni/net.d/10-kilo.conflist key rc=0
+	key=$(wg pubkey <"$TMP/$name/host/var/lib/kilo/key")
+	wait_for "$name: kg's key on the Node" 30 key_is "$name" "$key"
+	wait_for "$name: the leader's WireGuard IP" 30 wip_is 10.4.0.1/16
+	nsx mf-node ip -d link show kilo0 | grep -qw tun || die "$name: kilo0 is not a TUN device"
+	[ "$(annotation internal-ip)" = "$NODE_IP/24" ] ||
+		die "$name: internal-ip is $(annotation internal-ip)"
+	[ "$(http_status mf-node http://127.0.0.1:1107/health)" = 200 ] || die "$name: /health"
+	if [ -f "$conflist" ]; then
+		wait_for "$name: the pod CIDR in the conflist" 20 grep -q "\"$POD_CIDR\"" "$conflist"
+		[ "$(cni_subnet "$conflist")" = "$POD_CIDR" ] ||
+			die "$name: the conflist's range is not $POD_CIDR"
+	fi
+	kill -TERM "$KG_PID"
+	wait "$KG_PID" || rc=$?
+	[ $rc = 0 ] || die "$name: kg exited $rc on SIGTERM: $(tail -n 20 "$TMP/$name/kg.log")"
+	[ -z "$(annotation key)" ] || die "$name: kg left its key annotation"
+}
+
+# check_stops_without_ipip NAME: on a kernel without IPIP, kg with Kilo's
+# --encapsulate=always stops at start-up and says why, as Kilo's does.
+check_stops_without_ipip() {
+	local rc=0
+	wait "$KG_PID" || rc=$?
+	[ $rc = 1 ] || die "$1: kg exited $rc without IPIP, not 1"
+	grep -q '"failed to create tunnel interface tunl0' "$TMP/$1/kg.log" ||
+		die "$1: kg did not say that tunl0 failed: $(tail -n 5 "$TMP/$1/kg.log")"
+}
+
+# Where Kilo is the CNI, kg encapsulates with IPIP (tunl0) by default.
+ipip=yes
+nsx mf-node ip link add mfipip type ipip 2>/dev/null || ipip=
+[ -z "$ipip" ] || nsx mf-node ip link del mfipip
+for name in "${DAEMONSETS[@]}"; do
+	log "$name: the pod runs and kg joins"
+	run_pod "$name"
+	if [ -z "$ipip" ] && grep -q '"install-cni"' "$TMP/$name.json"; then
+		check_stops_without_ipip "$name"
+		log "this kernel has no IPIP: $name's kg stops at start-up, as Kilo's does; again"
+		log "with --encapsulate=never added, as on such hosts"
+		sed 's/^        - --hostname=$(NODE_NAME)$/&\n        - --encapsulate=never/' \
+			"$SRC/manifests/$name.yaml" >"$TMP/$name-never.yaml"
+		name=$name-never
+		parse "$TMP/$name.yaml" "$name"
+		run_pod "$name"
+	fi
+	check_joined "$name"
+done
+log "PASS"

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "mesh/agent_internal.h"
+#include "mesh/apply_iptables.h"
 #include "mesh/ipdetect.h"
 #include "mesh/keyfile.h"
 
@@ -179,6 +180,7 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 		ret = detect_ips(agent);
 	if (!ret)
 		ret = agent_create_tunnel(agent);
+	agent->ipv6 = mesh_apply_iptables_ipv6_enabled(NULL);
 	if (!ret)
 		ret = open_backend(agent);
 	if (ret) {

@@ -208,8 +208,7 @@ static int apply_iptables(struct mesh_agent *agent, const struct mesh_topology *
 
 	if (ret)
 		return ret;
-	ret = mesh_apply_iptables(&ruleset, topology->subnet.addr.family == AF_INET6, &changed, err,
-	                          sizeof(err));
+	ret = mesh_apply_iptables(&ruleset, agent->ipv6, &changed, err, sizeof(err));
 	mesh_iptables_release(&ruleset);
 	if (ret)
 		agent_log(agent, LOG_ERR, "failed to apply iptables rules: %s", err);
@@ -444,7 +443,7 @@ void agent_clean_up(struct mesh_agent *agent)
 	char err[MESH_APPLY_IPTABLES_ERRLEN] = "";
 	int ret;
 
-	ret = mesh_apply_iptables(&none, true, NULL, err, sizeof(err));
+	ret = mesh_apply_iptables(&none, agent->ipv6, NULL, err, sizeof(err));
 	if (ret)
 		agent_log(agent, LOG_ERR, "failed to clean up iptables rules: %s", err);
 	if (ret)

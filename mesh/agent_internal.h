@@ -33,6 +33,7 @@ struct mesh_agent {
 	/* Detected at start-up (Kilo's getIP): what a node without annotations announces. */
 	struct mesh_prefix private_ip, external_ip;
 	int private_ifindex; /* the interface holding private_ip, 0 if none */
+	bool ipv6;           /* the kernel has IPv6: ip6tables is managed too */
 
 	struct mesh_cluster cluster; /* the last listing */
 	bool listed;

@@ -121,12 +121,14 @@ kg_stop "${PID[n3]}" n3
 nat_has am-n3 "-A POSTROUTING -s 10.2.3.0/24 .*-j KILO-NAT" || die "n3 cleaned up without --clean-up"
 kg_start am-n3 n3 --backend file --cluster-file "$CLUSTER" --interface amk3 \
 	--listen 127.0.0.1:1107 --encapsulate never --resync-period 5s \
-	--cni-path "$TMP/cni-n3/10-kilo.conflist" --clean-up=false
+	--cni-path "$TMP/cni-n3/10-kilo.conflist" --clean-up=false --log-level info
 PID[n3]=$KG_PID
 wait_for "p1 -> p3 after the restart" 30 nsx am-p1 ping -q -c 1 -W 1 10.2.3.2
 ping_ok am-p3 10.2.2.2
 grep -q 'iptables rules updated' "$TMP/n3.log" && die "the restarted n3 rewrote its iptables rules"
 grep -q 'CNI config .* updated' "$TMP/n3.log" && die "the restarted n3 rewrote its CNI config"
+grep -q '"msg":"agent started on amk3 as node n3"' "$TMP/n3.log" || die "n3 logs no info lines"
+grep -q '"level":"debug"' "$TMP/n3.log" && die "n3 logs debug lines at --log-level info"
 
 log "SIGTERM cleans up routes and iptables rules"
 kg_stop "${PID[n2]}" n2

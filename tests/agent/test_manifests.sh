@@ -12,9 +12,9 @@
 # /health answering, kilo0 a TUN device (no module), the CNI file rewritten
 # for the node's pod CIDR, and a clean exit on SIGTERM. (On a kernel without
 # IPIP, kg where Kilo is the CNI must stop at start-up, as Kilo's does, and
-# join with --encapsulate=never added.) Before the pods, the Dockerfile's
-# inputs: its COPY sources exist, its packages exist in Debian 12 and hold
-# the libraries the built programs need.
+# join with --encapsulate=never added.) Before the pods, the Dockerfile
+# without docker: its build stage replayed here on the files it copies, its
+# packages Debian 12's, holding the libraries the built programs need.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 need_root
@@ -74,11 +74,18 @@ grep -q maybe <<<"$out" || die "kg's refusal of --cni=maybe does not name it: $o
 
 # ---- the Dockerfile --------------------------------------------------------
 
-# packages STAGE: the packages the stage (1 = build, 2 = runtime) installs.
-packages() {
+# stage N: the lines of the Dockerfile's stage N (1 = build, 2 = runtime),
+# continuation lines joined.
+stage() {
 	awk -v stage="$1" '/^FROM /{n++} n == stage' "$SRC/Dockerfile" |
-		sed -n '/apt-get install/,/&& rm/p' | tr -s ' \\' '\n' |
-		grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vxE 'apt-get|install|rm'
+		awk '{ if (sub(/\\$/, "")) { line = line $0; next } print line $0; line = "" }'
+}
+build_stage() { stage 1; }
+
+# packages N: the packages stage N installs.
+packages() {
+	stage "$1" | sed -n 's/.*apt-get install -y --no-install-recommends \(.*\) && rm.*/\1/p' |
+		tr -s ' ' '\n' | grep .
 }
 
 # package_of FILE: the Debian package that holds FILE (usrmerge-aware).
@@ -101,13 +108,34 @@ listed() {
 	return 1
 }
 
-log "the Dockerfile copies files that exist and the build context keeps"
+log "the build stage, replayed here without docker, builds kg, kgctl and kwg"
 grep -q '^FROM debian:12' "$SRC/Dockerfile" || die "the Dockerfile is not on Debian 12"
-while read -r src; do
-	[ -e "$SRC/$src" ] || die "Dockerfile: COPY $src: no such file"
-	grep -qx "${src%%/*}" "$SRC/.dockerignore" && die "Dockerfile: COPY $src is in .dockerignore"
-done < <(grep -E '^COPY [^-]' "$SRC/Dockerfile" | awk '{ for (i = 2; i < NF; i++) print $i }')
+image=$TMP/image
+ctx=$image$(build_stage | sed -n 's/^WORKDIR //p')
+mkdir -p "$ctx"
+while read -r line; do
+	read -ra words <<<"$line"
+	case ${words[0]:-} in
+	COPY)
+		for src in "${words[@]:1:${#words[@]}-2}"; do
+			[ -e "$SRC/$src" ] || die "Dockerfile: COPY $src: no such file"
+			grep -qx "${src%%/*}" "$SRC/.dockerignore" && die "Dockerfile: COPY $src is ignored"
+			cp -r "$SRC/$src" "$ctx/${words[-1]}"
+		done
+		;;
+	RUN)
+		[[ "$line" == *cmake* ]] || continue
+		(cd "$ctx" && sh -c "${line#RUN }") >"$TMP/image.log" 2>&1 ||
+			die "Dockerfile: the build failed: $(tail -n 20 "$TMP/image.log")"
+		;;
+	esac
+done < <(build_stage)
+for f in $(grep '^COPY --from=build' "$SRC/Dockerfile" | awk '{ for (i = 3; i < NF; i++) print $i }'); do
+	[ -x "$image$f" ] || die "Dockerfile: the build stage made no $f"
+done
+# The image as the pods below see it (manifest_pod.py).
 grep -q 'ENTRYPOINT \["/opt/bin/kg"\]' "$SRC/Dockerfile" || die "the entrypoint is not /opt/bin/kg"
+grep -q 'ln -s /usr/lib/cni /opt/cni/bin' "$SRC/Dockerfile" || die "no /opt/cni/bin in the image"
 grep -q 'kilo-c/kg:latest' "$SRC/manifests/README.md" || die "README does not name the image"
 
 log "its packages are Debian 12's and hold what the build and kg need"

@@ -378,6 +378,7 @@ static bool apply_topology(struct mesh_agent *agent, int64_t now)
 
 	if (ret) {
 		agent_set_gauges(agent, NULL, now);
+		agent_set_graph(agent, NULL);
 		return ret == -ENOENT;
 	}
 	agent_set_gauges(agent, &topology, now);

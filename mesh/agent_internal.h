@@ -76,6 +76,7 @@ void agent_clean_up(struct mesh_agent *agent);
 
 /* agent_metrics.c */
 void agent_set_gauges(struct mesh_agent *agent, const struct mesh_topology *topology, int64_t now);
+/* NULL: there is no topology (the local node is not ready), so no graph. */
 void agent_set_graph(struct mesh_agent *agent, const struct mesh_topology *topology);
 
 #endif /* MESH_AGENT_INTERNAL_H */

@@ -42,9 +42,10 @@ void agent_set_gauges(struct mesh_agent *agent, const struct mesh_topology *topo
 
 void agent_set_graph(struct mesh_agent *agent, const struct mesh_topology *topology)
 {
-	char *dot = mesh_graph_dot(topology);
+	char *dot = topology ? mesh_graph_dot(topology) : NULL;
 
-	if (!dot)
+	/* Out of memory: keep the last graph rather than none. */
+	if (topology && !dot)
 		return;
 	pthread_mutex_lock(&agent->lock);
 	free(agent->graph);

@@ -164,11 +164,12 @@ def check(docs):
     ds = daemonset(docs)
     if not ds:
         return errors + ["not exactly one DaemonSet"]
-    spec, template_labels = ds["spec"]["template"]["spec"], ds["spec"]["template"]["metadata"]
+    template = ds["spec"]["template"]
+    spec = template["spec"]
     if ds["metadata"].get("namespace") != NAMESPACE or not spec.get("hostNetwork"):
         errors.append(f"the DaemonSet must be in {NAMESPACE} on the host's network")
     selector = ds["spec"]["selector"]["matchLabels"].items()
-    if not selector <= template_labels.get("labels", {}).items():
+    if not selector <= template["metadata"].get("labels", {}).items():
         errors.append("the selector does not match the pod template's labels")
     if len(spec["containers"]) != 1:
         errors.append("kg needs no sidecar: the pod has one container")
@@ -265,8 +266,9 @@ def container_script(container, env, sources, dirs):
              "\"$root/m\"",
              "for d in proc sys dev; do mount --rbind /$d \"$root/m/$d\"; done",
              "mount -t tmpfs tmpfs \"$root/m/run\"", "mount -t tmpfs tmpfs \"$root/m/tmp\"",
-             f"mkdir \"$root/m/.image\" && mount --bind {shlex.quote(image_bin)} \"$root/m/.image\"",
-             f"mkdir \"$root/m/.host\" && mount --bind {shlex.quote(host_dir)} \"$root/m/.host\""]
+             f"mkdir \"$root/m/.image\" \"$root/m/.host\"",
+             f"mount --bind {shlex.quote(image_bin)} \"$root/m/.image\"",
+             f"mount --bind {shlex.quote(host_dir)} \"$root/m/.host\""]
     for real in REAL_HOST_PATHS:
         placeholder = os.path.join(pod_dir, "real", real.lstrip("/"))
         if os.path.exists(placeholder):

@@ -130,7 +130,7 @@ while read -r line; do
 		;;
 	esac
 done < <(build_stage)
-for f in $(grep '^COPY --from=build' "$SRC/Dockerfile" | awk '{ for (i = 3; i < NF; i++) print $i }'); do
+for f in $(sed -n 's/^COPY --from=build \(.*\) [^ ]*$/\1/p' "$SRC/Dockerfile"); do
 	[ -x "$image$f" ] || die "Dockerfile: the build stage made no $f"
 done
 # The image as the pods below see it (manifest_pod.py).
@@ -187,7 +187,8 @@ wait_for "the API server" 20 test -s "$KUBECONFIG"
 k() { nsx mf-sw kubectl "$@"; }
 k apply -f "$SRC/manifests/crds.yaml" >/dev/null
 k create -f - >/dev/null <<-EOF
-{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "$NODE"}, "spec": {"podCIDR": "$POD_CIDR"}}
+{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "$NODE"},
+ "spec": {"podCIDR": "$POD_CIDR"}}
 EOF
 annotation() { k get node "$NODE" -o "jsonpath={.metadata.annotations.kilo\.squat\.ai/$1}"; }
 

@@ -62,6 +62,10 @@ wait_for "n1 route to west" 20 route_on am-n1 10.2.3.0/24 "via 10.4.0.2 dev amk1
 wait_for "n3 route to east" 20 route_on am-n3 10.2.1.0/24 "via 10.4.0.1 dev amk3"
 wait_for "n2 route to west" 20 route_on am-n2 10.2.3.0/24 "via 192.168.70.1 dev eth0"
 
+log "a route someone deletes comes back at the next resync"
+nsx am-n2 ip route del 10.2.3.0/24
+wait_for "n2's route to west again" 10 route_on am-n2 10.2.3.0/24 "via 192.168.70.1 dev eth0"
+
 log "iptables: the pod CIDR is masqueraded through KILO-NAT, except towards the mesh"
 nat_has() { nsx "$1" iptables -t nat -S | grep -q -- "$2"; }
 wait_for "KILO-NAT jump on n2" 20 nat_has am-n2 "-A POSTROUTING -s 10.2.2.0/24 .*-j KILO-NAT"

@@ -152,6 +152,15 @@ for n in "${NODES[@]}"; do
 	wait_for "$n's check-in" 35 checked_in_since "$n" "${FIRST_SEEN[$n]}"
 done
 
+log "kubectl delete node n3: the others drop it"
+k delete node n3 >/dev/null
+n3_gone() {
+	! http am-n1 http://127.0.0.1:1107/metrics | grep -qF "public_key=\"$(cat "$TMP/n3.pub")\"" &&
+		! nsx am-n1 ip route show 10.2.3.0/24 | grep -q .
+}
+wait_for "n3 gone from n1" 15 n3_gone
+http am-n2 http://127.0.0.1:1107/metrics | grep -q '^kilo_nodes 2$' || die "n2 still counts n3"
+
 log "SIGTERM removes the agent's annotations"
 kg_stop "${PID[n2]}" n2
 for a in key endpoint internal-ip last-seen wireguard-ip discovered-endpoints granularity; do

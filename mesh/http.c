@@ -42,36 +42,42 @@ static int split_listen(const char *listen, char *host, size_t host_size, const 
 	return 0;
 }
 
-static int open_socket(const char *address)
+static int bind_one(const struct addrinfo *a)
 {
-	const struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
-	                               .ai_socktype = SOCK_STREAM};
-	struct addrinfo *answers, *a;
-	const char *port;
-	char host[256];
-	int fd = -EINVAL, one = 1;
+	int fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 
-	if (split_listen(address, host, sizeof(host), &port) ||
-	    getaddrinfo(host[0] ? host : NULL, port, &hints, &answers))
-		return -EINVAL;
-	/* Prefer a dual-stack IPv6 socket for ":port", as Go does. */
-	for (a = answers; a && !host[0] && a->ai_family != AF_INET6; a = a->ai_next)
-		;
-	if (!a)
-		a = answers;
-	fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fd = -errno;
-		goto out;
-	}
+	if (fd < 0)
+		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, a->ai_addr, a->ai_addrlen) || listen(fd, 16)) {
 		int err = -errno;
 
 		close(fd);
-		fd = err;
+		return err;
 	}
-out:
+	return fd;
+}
+
+static int open_socket(const char *address)
+{
+	const struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
+	                               .ai_socktype = SOCK_STREAM};
+	struct addrinfo *answers;
+	const char *port;
+	char host[256];
+	int fd = -EAFNOSUPPORT;
+
+	if (split_listen(address, host, sizeof(host), &port) ||
+	    getaddrinfo(host[0] ? host : NULL, port, &hints, &answers))
+		return -EINVAL;
+	/*
+	 * ":port" prefers a dual-stack IPv6 socket, as Go does, and falls back
+	 * to IPv4 on a kernel without IPv6.
+	 */
+	for (int pass = 0; pass < 2 && fd < 0; pass++)
+		for (const struct addrinfo *a = answers; a && fd < 0; a = a->ai_next)
+			if ((a->ai_family == AF_INET6) == !pass || host[0])
+				fd = bind_one(a);
 	freeaddrinfo(answers);
 	return fd;
 }

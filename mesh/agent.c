@@ -114,11 +114,12 @@ static int detect_ips(struct mesh_agent *agent)
  */
 static int create_device(struct mesh_agent *agent)
 {
-	const struct wg_device_options options = {.ifname = agent->options.interface,
-	                                          .tun_fd = -1,
-	                                          .log = engine_log,
-	                                          .log_ctx = agent,
-	                                          .log_level = WG_LOG_INFO};
+	const struct wg_device_options options = {
+	    .ifname = agent->options.interface,
+	    .tun_fd = -1,
+	    .log = engine_log,
+	    .log_ctx = agent,
+	    .log_level = agent->options.log_engine_debug ? WG_LOG_DEBUG : WG_LOG_INFO};
 	struct wg_config identity = {.flags = WG_CONFIG_HAS_PRIVATE_KEY};
 	struct tun_nl_link link;
 	int ret;

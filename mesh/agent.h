@@ -57,6 +57,7 @@ struct mesh_agent_options {
 	size_t n_internal_cidrs;
 	mesh_backend_log_fn *log;
 	void *log_ctx;
+	bool log_engine_debug; /* pass the engine's debug lines too (they are many) */
 };
 
 /* The events of kilo_errors_total{event}. */

@@ -306,6 +306,7 @@ int kg_flags_parse(int argc, char **argv, struct kg_config *config)
 		return 0;
 	if (check_enums(agent) || check_numbers(agent) || check_hostname(agent))
 		return -1;
+	agent->log_engine_debug = kg_log_debug();
 	if (parse_cidrs(&raw.service_cidrs, "--service-cidr", &config->service_cidrs,
 	                &agent->n_service_cidrs) ||
 	    parse_cidrs(&raw.internal_cidrs, "--internal-cidr", &config->internal_cidrs,

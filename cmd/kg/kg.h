@@ -26,6 +26,8 @@ void kg_usage(void);
 
 /* "all", "debug", "info", "warn", "error", "none"; -1 if unknown. */
 int kg_log_set_level(const char *name);
+/* Whether debug lines are printed at the level set. */
+bool kg_log_debug(void);
 /* mesh_backend_log_fn: one JSON line on stdout, as Kilo's go-kit logger. */
 void kg_log(void *ctx, int level, const char *message);
 

@@ -33,6 +33,11 @@ int kg_log_set_level(const char *name)
 	return -1;
 }
 
+bool kg_log_debug(void)
+{
+	return threshold >= LOG_DEBUG;
+}
+
 static const char *level_name(int level)
 {
 	if (level <= LOG_ERR)

@@ -4,12 +4,15 @@
  * and shut-down.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +23,7 @@
 #include "mesh/apply_iptables.h"
 #include "mesh/ipdetect.h"
 #include "mesh/keyfile.h"
+#include "tun/tun.h"
 
 void agent_log(const struct mesh_agent *agent, int level, const char *fmt, ...)
 {
@@ -109,14 +113,33 @@ static int detect_ips(struct mesh_agent *agent)
 }
 
 /*
+ * Kilo leaves its interface in place at shut-down unless
+ * --clean-up-interface; so does a persistent TUN, with its address and the
+ * routes through it, for the next kg to attach to and adopt. A duplicate of
+ * the fd is kept to drop the persistence when the interface must go.
+ */
+static int open_tun(struct mesh_agent *agent, int *fd)
+{
+	char name[IFNAMSIZ];
+	int ret = tun_open(agent->options.interface, fd, name);
+
+	if (ret)
+		return ret;
+	agent->tun_fd = fcntl(*fd, F_DUPFD_CLOEXEC, 0);
+	if (agent->tun_fd < 0 || ioctl(*fd, TUNSETPERSIST, 1) < 0) {
+		ret = -errno;
+		close(*fd);
+	}
+	return ret;
+}
+
+/*
  * The device is the engine on a TUN. Without --create-interface the TUN must
  * exist already (Kilo then fails with "failed to get interface index").
  */
 static int create_device(struct mesh_agent *agent)
 {
-	const struct wg_device_options options = {
-	    .ifname = agent->options.interface,
-	    .tun_fd = -1,
+	struct wg_device_options options = {
 	    .log = engine_log,
 	    .log_ctx = agent,
 	    .log_level = agent->options.log_engine_debug ? WG_LOG_DEBUG : WG_LOG_INFO};
@@ -130,7 +153,9 @@ static int create_device(struct mesh_agent *agent)
 		          agent->options.interface);
 		return -ENODEV;
 	}
-	ret = wg_device_create(&agent->device, &options);
+	ret = open_tun(agent, &options.tun_fd);
+	if (!ret)
+		ret = wg_device_create(&agent->device, &options);
 	if (ret) {
 		agent_log(agent, LOG_ERR, "failed to create WireGuard interface %s: %s",
 		          agent->options.interface, strerror(-ret));
@@ -166,6 +191,7 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 		return -ENOMEM;
 	agent->options = *options;
 	pthread_mutex_init(&agent->lock, NULL);
+	agent->tun_fd = -1;
 	agent->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ret = agent->stop_fd < 0 ? -errno : 0;
 	if (!ret)
@@ -255,6 +281,10 @@ int mesh_agent_run(struct mesh_agent *agent)
 	agent_log(agent, LOG_INFO, "shutting down");
 	if (agent->options.clean_up)
 		agent_clean_up(agent);
+	/* The TUN goes when the device closes it. */
+	if (agent->options.clean_up_interface && ioctl(agent->tun_fd, TUNSETPERSIST, 0) < 0)
+		agent_log(agent, LOG_ERR, "failed to remove interface %s: %s",
+		          agent->options.interface, strerror(errno));
 	return 0;
 }
 
@@ -278,6 +308,8 @@ void mesh_agent_destroy(struct mesh_agent *agent)
 		tun_nl_close(agent->nl);
 	if (agent->stop_fd >= 0)
 		close(agent->stop_fd);
+	if (agent->tun_fd >= 0)
+		close(agent->tun_fd);
 	mesh_cluster_release(&agent->cluster);
 	free(agent->discovered);
 	free(agent->graph);

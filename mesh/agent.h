@@ -14,8 +14,9 @@
  * options.resync_period re-applies everything. Every applier converges by
  * diff, so a resync with nothing changed touches nothing and drops no
  * session. With options.clean_up, leaving the loop removes the annotations,
- * routes, rules and iptables rules. The device is a TUN held by this
- * process, so it always goes when the agent is destroyed.
+ * routes, rules and iptables rules. The device's TUN is persistent, like
+ * Kilo's interface: it stays (with its address and routes, for the next
+ * agent to adopt) unless options.clean_up_interface.
  *
  * mesh_agent_metrics() and mesh_agent_graph() may be called from another
  * thread (the HTTP server) at any time. Events are logged one line each
@@ -38,7 +39,7 @@ struct mesh_agent_options {
 	const char *interface; /* the TUN device, kilo0 */
 	const char *key_path;  /* MESH_KEYFILE_PATH */
 	bool create_interface;
-	bool clean_up;
+	bool clean_up, clean_up_interface;
 	bool cni;
 	const char *cni_path;
 	enum mesh_granularity granularity;

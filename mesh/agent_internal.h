@@ -28,6 +28,7 @@ struct mesh_agent {
 	struct wg_device *device;
 	struct tun_nl *nl;
 	int stop_fd;
+	int tun_fd; /* a duplicate of the device's TUN fd, for its persistence */
 	uint8_t private_key[MESH_KEY_LEN], public_key[MESH_KEY_LEN];
 
 	/* Detected at start-up (Kilo's getIP): what a node without annotations announces. */

@@ -63,9 +63,7 @@ static const struct mesh_flag flags[] = {
         "\"kubernetes\""),
     BOOL("clean-up", clean_up, "Should kilo clean up network modifications on shutdown?", "true"),
     BOOL("clean-up-interface", clean_up_interface,
-         "Should Kilo delete its interface when it shuts down? Accepted for Kilo's manifests: "
-         "the in-process WireGuard device always goes with kg.",
-         NULL),
+         "Should Kilo delete its interface when it shuts down?", NULL),
     STR("cluster-file", cluster_file,
         "Path of the cluster file of the file backend: the JSON or YAML that `kubectl get "
         "nodes,peers -o json|yaml` prints.",
@@ -264,6 +262,7 @@ static void fill_plain(struct kg_config *config)
 	agent->key_path = MESH_KEYFILE_PATH;
 	agent->create_interface = raw.create_interface;
 	agent->clean_up = raw.clean_up;
+	agent->clean_up_interface = raw.clean_up_interface;
 	agent->cni = raw.cni;
 	agent->cni_path = raw.cni_path;
 	agent->local = raw.local;

@@ -36,11 +36,12 @@ at_exit "kill $!"
 declare -A PID
 for n in "${NODES[@]}"; do
 	i=${IDX[$n]}
-	clean_up=true
-	[ "$n" = n3 ] && clean_up=false
+	clean_up=(--clean-up=true)
+	[ "$n" = n1 ] && clean_up+=(--clean-up-interface)
+	[ "$n" = n3 ] && clean_up=(--clean-up=false)
 	kg_start "am-$n" "$n" --backend file --cluster-file "$CLUSTER" --interface "amk$i" \
 		--listen "127.0.0.1:1107" --encapsulate never --resync-period 5s \
-		--cni-path "$TMP/cni-$n/10-kilo.conflist" --clean-up=$clean_up
+		--cni-path "$TMP/cni-$n/10-kilo.conflist" "${clean_up[@]}"
 	PID[$n]=$KG_PID
 done
 
@@ -120,9 +121,11 @@ after=$(grep -c 'WireGuard configuration updated' "$TMP/n1.log" || true)
 [ "$before" = "$after" ] || die "n1 reconfigured WireGuard on a resync without change"
 grep -q 'PRIVATE\|'"$(cat "$TMP/n1.key")" "$TMP/n1.log" && die "n1 logged its private key"
 
-log "n3 restarted without clean-up adopts its iptables rules and carries traffic again"
+log "n3 restarted without clean-up adopts its interface, routes and iptables rules"
 kg_stop "${PID[n3]}" n3
 nat_has am-n3 "-A POSTROUTING -s 10.2.3.0/24 .*-j KILO-NAT" || die "n3 cleaned up without --clean-up"
+has_address am-n3 amk3 10.4.0.2/16 || die "amk3 went with kg without --clean-up-interface"
+route_on am-n3 10.2.1.0/24 "via 10.4.0.1 dev amk3" || die "n3's routes through amk3 went"
 kg_start am-n3 n3 --backend file --cluster-file "$CLUSTER" --interface amk3 \
 	--listen 127.0.0.1:1107 --encapsulate never --resync-period 5s \
 	--cni-path "$TMP/cni-n3/10-kilo.conflist" --clean-up=false --log-level info
@@ -130,6 +133,7 @@ PID[n3]=$KG_PID
 wait_for "p1 -> p3 after the restart" 30 nsx am-p1 ping -q -c 1 -W 1 10.2.3.2
 ping_ok am-p3 10.2.2.2
 grep -q 'iptables rules updated' "$TMP/n3.log" && die "the restarted n3 rewrote its iptables rules"
+grep -q 'routes updated' "$TMP/n3.log" && die "the restarted n3 rewrote its routes"
 grep -q 'CNI config .* updated' "$TMP/n3.log" && die "the restarted n3 rewrote its CNI config"
 grep -q '"msg":"agent started on amk3 as node n3"' "$TMP/n3.log" || die "n3 logs no info lines"
 grep -q '"level":"debug"' "$TMP/n3.log" && die "n3 logs debug lines at --log-level info"
@@ -139,6 +143,9 @@ kg_stop "${PID[n2]}" n2
 nsx am-n2 ip route show 10.2.3.0/24 | grep -q . && die "n2 left its route to west behind"
 nat_has am-n2 KILO-NAT && die "n2 left KILO-NAT behind"
 grep -q '"msg":"cleaned up"' "$TMP/n2.log" || die "n2 did not log its clean-up"
+has_address am-n2 amk2 10.4.0.1/16 && die "the follower n2 got a WireGuard IP"
+nsx am-n2 ip link show amk2 >/dev/null || die "amk2 went without --clean-up-interface"
 kg_stop "${PID[n1]}" n1
+nsx am-n1 ip link show amk1 >/dev/null 2>&1 && die "amk1 stayed with --clean-up-interface"
 kg_stop "${PID[n3]}" n3
 log "PASS"

@@ -25,7 +25,7 @@ demo_down() {
 	done
 	[ ${#pids[@]} = 0 ] || kill "${pids[@]}" 2>/dev/null || true
 	# kg removes its routes and rules on SIGTERM; give it the time to.
-	for _ in $(seq 50); do
+	for _ in $(seq 150); do
 		kill -0 "${pids[@]}" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -83,6 +83,12 @@ e2e_node_add() {
 	nsx "$ns" sysctl -qw net.ipv4.ip_forward=1
 	pod_add "$ns" "$E-p$name" kube-bridge "10.2.$i"
 	key_new "$name" >/dev/null
+	# What install-cni writes; kg adds the pod CIDR and, because it manages
+	# the CNI, masquerades what the pods send outside the mesh.
+	cat >"$TMP/$name.conflist" <<-EOF
+	{"cniVersion":"0.4.0","name":"kilo","plugins":[{"type":"bridge","bridge":"kube-bridge",
+	 "ipam":{"type":"host-local"}},{"type":"portmap","capabilities":{"portMappings":true}}]}
+	EOF
 	NODE_IDX[$name]=$i
 }
 
@@ -140,9 +146,21 @@ e2e_node_join() {
 	EOF
 	e2e_api_proxy "$c" "$name"
 	kg_start "$E-$name" "$name" --kubeconfig "$TMP/$c.kubeconfig" --interface "${E}k$i" \
-		--listen 127.0.0.1:1107 --encapsulate never --cni=false --resync-period 5s "$@"
+		--listen 127.0.0.1:1107 --encapsulate never --cni-path "$TMP/$name.conflist" --resync-period 5s "$@"
 	NODE_PID[$name]=$KG_PID
 	NODE_CLUSTER[$name]=$c
+}
+
+# e2e_stop NAME...: SIGTERM to kg on every NAME at once (each takes seconds
+# to clean up); each must exit 0.
+e2e_stop() {
+	local n rc
+	for n in "$@"; do kill -TERM "${NODE_PID[$n]}"; done
+	for n in "$@"; do
+		rc=0
+		wait "${NODE_PID[$n]}" || rc=$?
+		[ $rc = 0 ] || die "kg $n exited with status $rc on SIGTERM: $(tail -n 20 "$TMP/$n.log")"
+	done
 }
 
 annotation() {
@@ -151,7 +169,8 @@ annotation() {
 has_annotation() { [ -n "$(annotation "$1" "$2")" ]; }
 
 # e2e_leader NAME: whether kg on NAME says it leads its location.
-e2e_leader() { http "$E-$1" http://127.0.0.1:1107/metrics | grep -q '^kilo_leader 1$'; }
+# (grep reads all of it: one that quits early makes curl fail under pipefail)
+e2e_leader() { grep -q '^kilo_leader 1$' <<<"$(http "$E-$1" http://127.0.0.1:1107/metrics)"; }
 
 # e2e_pods_reach NAME...: every listed node's pod pings every other's.
 e2e_pods_reach() {

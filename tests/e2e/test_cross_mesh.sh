@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The demo's cluster as a cross mesh: every node leads a segment of its own
+# and peers with the nodes of the other locations, but reaches the nodes of
+# its own cloud over the cloud's private network, without WireGuard; every
+# pod reaches every other pod.
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+
+need_root
+exclusive ee
+command -v kubectl >/dev/null || die "kubectl is missing"
+NODES=(a1 a2 b1 b2 n1)
+
+e2e_cluster cross
+
+log "every node leads"
+for n in "${NODES[@]}"; do wait_for "$n to lead" 30 e2e_leader "$n"; done
+
+log "a1 peers with the other locations' nodes, not with a2 of its own cloud"
+conf=$(kgctl c1 showconf node a1)
+for n in b1 b2 n1; do
+	grep -qF "PublicKey = $(cat "$TMP/$n.pub")" <<<"$conf" || die "a1 has no peer for $n: $conf"
+done
+grep -qF "PublicKey = $(cat "$TMP/a2.pub")" <<<"$conf" && die "a1 peers with a2: $conf"
+wait_for "a1 routes a2's pods over the LAN" 30 route_on "$E-a1" 10.2.2.0/24 "via 172.16.1.2 dev eth0"
+wait_for "a1 routes b1's pods over WireGuard" 30 route_on "$E-a1" 10.2.3.0/24 "dev ${E}k1"
+
+log "every pod reaches every other pod"
+e2e_pods_reach "${NODES[@]}"
+for n in "${NODES[@]}"; do kg_alive "${NODE_PID[$n]}" "$n"; done
+e2e_stop "${NODES[@]}"
+log "PASS"

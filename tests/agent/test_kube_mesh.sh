@@ -16,9 +16,7 @@ for tool in curl kubectl iptables-save; do
 	command -v $tool >/dev/null || die "$tool is missing"
 done
 SERVER=$AGENT_LIB_DIR/../apiserver/kube_apiserver.py
-# Kilo's Peer CRD (manifests/, where it moves from tests/apiserver/).
 CRDS=$AGENT_LIB_DIR/../../manifests/crds.yaml
-[ -f "$CRDS" ] || CRDS=$AGENT_LIB_DIR/../apiserver/crds.yaml
 export PYTHONDONTWRITEBYTECODE=1 HOME=$TMP KUBECONFIG=$TMP/kubeconfig KUBECACHEDIR=$TMP/kube-cache
 
 NODES=(n1 n2 n3)

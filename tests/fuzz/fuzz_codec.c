@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "fuzz.h"
+#include "fuzz_json.h"
 #include "mesh/codec.h"
 
 /* What the report callback must never print: the preshared key as written. */
@@ -22,27 +23,13 @@ struct secrets {
 	const char *preshared_key;
 };
 
-/*
- * The preshared key, if it looks like key material (16+ base64 characters, a digit among them,
- * so no word of a report's own text) and the input holds its text nowhere else (a report may
- * quote that).
- */
-static const char *preshared_key(const json_t *object, const uint8_t *data, size_t size)
+/* The preshared key, if no report may quote it. */
+static const char *preshared_key(const json_t *object)
 {
-	static const char base64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
 	const char *psk =
 	    json_string_value(json_object_get(json_object_get(object, "spec"), "presharedKey"));
-	const uint8_t *first;
-	size_t len;
 
-	if (!psk || (len = strlen(psk)) < 16 || psk[strspn(psk, base64)] ||
-	    !strpbrk(psk, "0123456789"))
-		return NULL;
-	first = memmem(data, size, psk, len);
-	if (first && memmem(first + 1, size - (size_t)(first + 1 - data), psk, len))
-		return NULL;
-	return psk;
+	return fuzz_json_is_lone_secret(object, psk) ? psk : NULL;
 }
 
 static void check_report(void *ctx, const char *message)
@@ -178,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		return 0;
 	object = build_object(text);
-	secrets.preshared_key = preshared_key(object, data, size);
+	secrets.preshared_key = preshared_key(object);
 	check_node(object, &options);
 	check_peer(object, &options);
 	json_decref(object);

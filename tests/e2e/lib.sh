@@ -5,13 +5,15 @@
 # $E (default "ee"): namespaces $E-*, links $E*, WireGuard devices ${E}kN.
 #
 #   underlay   $E-rt routes between the clouds' gateways $E-gwa (LAN
-#              172.16.1.0/24) and $E-gwb (172.16.2.0/24), the NAT router
+#              172.16.1.0/24) and $E-gwb (172.16.2.0/24), whose nodes
+#              have public addresses 198.51.100.I (the LANs themselves
+#              are private, not routed from outside), the NAT router
 #              $E-nat (LAN 192.168.50.0/24 masqueraded behind 10.99.3.2,
 #              not routed from outside) and the laptop $E-lap (10.99.4.2).
 #              The link "between the clouds" is ${E}ra, $E-rt's side
 #              of cloud a's uplink.
 #   nodes      e2e_node_add NAME SITE I: namespace $E-NAME on SITE's LAN
-#              (a, b or nat) as .I, pod $E-pNAME with 10.2.I.2 on the
+#              (a, b or nat) as .I (and 198.51.100.I in a cloud), pod $E-pNAME with 10.2.I.2 on the
 #              node's kube-bridge, a key; e2e_node_join CLUSTER NAME
 #              LOCATION [kg flags]: the Node object and kg.
 #   clusters   e2e_cluster_start C: a test API server on the host's
@@ -39,6 +41,7 @@ CRDS=$E2E_DIR/../../manifests/crds.yaml
 declare -gA NODE_IDX NODE_PID NODE_CLUSTER
 declare -gA SITE_NET=([a]=172.16.1 [b]=172.16.2 [nat]=192.168.50)
 declare -gA SITE_NS=([a]=$E-gwa [b]=$E-gwb [nat]=$E-nat)
+declare -gA SITE_UPLINK=([a]=10.99.1.2 [b]=10.99.2.2)
 
 # e2e_uplink NS IF ADDR RTIF RTADDR: NS's link to the router $E-rt.
 e2e_uplink() {
@@ -63,12 +66,21 @@ e2e_underlay() {
 	e2e_uplink "$E-gwb" "${E}up" 10.99.2.2 "${E}rb" 10.99.2.1
 	e2e_uplink "$E-nat" "${E}wan" 10.99.3.2 "${E}rn" 10.99.3.1
 	e2e_uplink "$E-lap" eth0 10.99.4.2 "${E}rl" 10.99.4.1
-	nsx "$E-rt" ip route add 172.16.1.0/24 via 10.99.1.2
-	nsx "$E-rt" ip route add 172.16.2.0/24 via 10.99.2.2
 	e2e_lan "$E-gwa" 172.16.1
 	e2e_lan "$E-gwb" 172.16.2
 	e2e_lan "$E-nat" 192.168.50
 	nsx "$E-nat" iptables -t nat -A POSTROUTING -o "${E}wan" -j MASQUERADE
+}
+
+# e2e_public_ip NS SITE ADDR: a cloud node's public address, routed to it
+# from the outside (as a cloud's 1:1 NAT would) and the source of what it
+# sends out, so that its WireGuard endpoint is never its private IP, which
+# other clusters route into the mesh (multi-cluster).
+e2e_public_ip() {
+	addr_add "$1" eth0 "$3/32"
+	nsx "$1" ip route add default via "${SITE_NET[$2]}.254" src "$3"
+	nsx "${SITE_NS[$2]}" ip route add "$3/32" dev "${E}lan"
+	nsx "$E-rt" ip route add "$3/32" via "${SITE_UPLINK[$2]}"
 }
 
 # e2e_node_add NAME SITE I
@@ -79,7 +91,11 @@ e2e_node_add() {
 	nsx "${SITE_NS[$site]}" ip link set "${E}s$i" master "${E}lan" up
 	addr_add "$ns" eth0 "${SITE_NET[$site]}.$i/24"
 	nsx "$ns" ip link set eth0 up
-	nsx "$ns" ip route add default via "${SITE_NET[$site]}.254"
+	if [ "$site" = nat ]; then
+		nsx "$ns" ip route add default via "${SITE_NET[$site]}.254"
+	else
+		e2e_public_ip "$ns" "$site" "198.51.100.$i"
+	fi
 	nsx "$ns" sysctl -qw net.ipv4.ip_forward=1
 	pod_add "$ns" "$E-p$name" kube-bridge "10.2.$i"
 	key_new "$name" >/dev/null

@@ -7,7 +7,7 @@
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 need_root
-exclusive ee
+exclusive "$E"
 command -v kubectl >/dev/null || die "kubectl is missing"
 NODES=(a1 a2 b1 b2 n1)
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* offload.c - TCP segmentation and coalescing for a TUN with a virtio-net header. */
+/* offload.c - TCP segmentation, TCP and UDP coalescing for a TUN with a virtio-net header. */
 
 #include "tun/offload.h"
 
@@ -26,6 +26,11 @@ enum {
 	TCP_FLAGS = 13,
 	TCP_WINDOW = 14,
 	TCP_CHECK = 16,
+	UDP_LEN = 8,
+	UDP_LENGTH = 4,
+	UDP_CHECK = 6,
+	/* The kernel's UDP_MAX_SEGMENTS before 6.9: what any kernel with USO segments. */
+	UDP_GRO_MAX_SEGMENTS = 64,
 };
 
 /*
@@ -96,18 +101,18 @@ static void put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
-/* The pseudo-header sum of a TCP segment of l4_len bytes. */
-static uint64_t pseudo_sum(const uint8_t *packet, bool v4, size_t l4_len)
+/* The pseudo-header sum of a TCP or UDP segment of l4_len bytes. */
+static uint64_t pseudo_sum(const uint8_t *packet, bool v4, uint8_t proto, size_t l4_len)
 {
 	uint8_t tail[8] = { 0 };
 
 	if (v4) {
-		tail[1] = IPPROTO_TCP;
+		tail[1] = proto;
 		put16(tail + 2, (uint16_t)l4_len);
 		return csum_add(csum_add(0, packet + 12, 8), tail, 4);
 	}
 	put32(tail, (uint32_t)l4_len);
-	tail[7] = IPPROTO_TCP;
+	tail[7] = proto;
 	return csum_add(csum_add(0, packet + 8, 32), tail, 8);
 }
 
@@ -166,7 +171,7 @@ static void finish_segment(uint8_t *seg, size_t len, bool v4, size_t l4, uint16_
 	}
 	seg[l4 + TCP_CHECK] = seg[l4 + TCP_CHECK + 1] = 0;
 	check = (uint16_t)~csum_fold(
-		csum_add(pseudo_sum(seg, v4, len - l4), seg + l4, len - l4));
+		csum_add(pseudo_sum(seg, v4, IPPROTO_TCP, len - l4), seg + l4, len - l4));
 	memcpy(seg + l4 + TCP_CHECK, &check, 2);
 }
 
@@ -233,56 +238,102 @@ int tun_offload_split(const struct virtio_net_hdr *hdr, uint8_t *packet, size_t 
 	}
 }
 
-/* The TCP header offset of a packet GRO may grow, or 0. */
-static size_t gro_candidate(const uint8_t *packet, size_t len)
+/* The L4 header offset of a packet GRO may grow (TCP, or UDP when udp is set), or 0. */
+static size_t gro_candidate(const uint8_t *packet, size_t len, bool udp)
 {
-	if (len >= IPV4_LEN && packet[0] == 0x45)
-		return packet[9] == IPPROTO_TCP && (get16(packet + 6) & 0x3fff) == 0 &&
-				       get16(packet + 2) == len
-			       ? IPV4_LEN
-			       : 0;
-	if (len >= IPV6_LEN && packet[0] >> 4 == 6)
-		return packet[6] == IPPROTO_TCP && get16(packet + 4) + (size_t)IPV6_LEN == len
-			       ? IPV6_LEN
-			       : 0;
+	uint8_t proto;
+
+	if (len >= IPV4_LEN && packet[0] == 0x45) {
+		proto = packet[9];
+		if ((get16(packet + 6) & 0x3fff) || get16(packet + 2) != len)
+			return 0;
+		return proto == IPPROTO_TCP || (udp && proto == IPPROTO_UDP) ? IPV4_LEN : 0;
+	}
+	if (len >= IPV6_LEN && packet[0] >> 4 == 6) {
+		proto = packet[6];
+		if (get16(packet + 4) + (size_t)IPV6_LEN != len)
+			return 0;
+		return proto == IPPROTO_TCP || (udp && proto == IPPROTO_UDP) ? IPV6_LEN : 0;
+	}
 	return 0;
 }
 
-void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer)
+static uint8_t l4_proto(const uint8_t *packet)
 {
-	size_t l4 = gro_candidate(packet, len);
+	return packet[0] >> 4 == 4 ? packet[9] : packet[6];
+}
+
+/* A TCP segment with payload, ACK and at most PSH set, starts a run. */
+static void start_tcp(struct tun_gro *gro, size_t l4)
+{
+	const uint8_t *packet = gro->packet;
 	uint8_t flags;
+
+	gro->hdr_len = tcp_headers(packet, gro->len, l4 == IPV4_LEN, l4);
+	flags = packet[l4 + TCP_FLAGS];
+	if (!gro->hdr_len || gro->hdr_len == gro->len || (flags & ~TCP_PSH) != TCP_ACK)
+		return;
+	gro->l4 = l4;
+	gro->gso_size = (uint16_t)(gro->len - gro->hdr_len);
+	gro->next_seq = get32(packet + l4 + TCP_SEQ) + gro->gso_size;
+	gro->closed = flags & TCP_PSH;
+}
+
+/* A UDP datagram with payload whose length field is honest starts a run. */
+static void start_udp(struct tun_gro *gro, size_t l4)
+{
+	if (gro->len <= l4 + UDP_LEN || get16(gro->packet + l4 + UDP_LENGTH) != gro->len - l4)
+		return;
+	gro->l4 = l4;
+	gro->hdr_len = l4 + UDP_LEN;
+	gro->gso_size = (uint16_t)(gro->len - gro->hdr_len);
+}
+
+void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer,
+		   bool udp)
+{
+	size_t l4 = gro_candidate(packet, len, udp);
 
 	memset(gro, 0, sizeof(*gro));
 	gro->packet = packet;
 	gro->buffer = buffer;
 	gro->len = len;
 	gro->segments = 1;
+	gro->udp = udp;
 	if (!l4)
 		return;
-	gro->hdr_len = tcp_headers(packet, len, l4 == IPV4_LEN, l4);
-	flags = packet[l4 + TCP_FLAGS];
-	if (!gro->hdr_len || gro->hdr_len == len || (flags & ~TCP_PSH) != TCP_ACK)
-		return;
-	gro->l4 = l4;
-	gro->gso_size = (uint16_t)(len - gro->hdr_len);
-	gro->next_seq = get32(packet + l4 + TCP_SEQ) + gro->gso_size;
-	gro->closed = flags & TCP_PSH;
+	gro->proto = l4_proto(packet);
+	if (gro->proto == IPPROTO_TCP)
+		start_tcp(gro, l4);
+	else
+		start_udp(gro, l4);
 }
 
-/* Same addresses, ports, IP fields that must match, ACK number and TCP options. */
+/* Same addresses, ports, IP fields that must match and, for TCP, ACK number and options. */
 static bool same_flow(const struct tun_gro *gro, const uint8_t *next)
 {
 	const uint8_t *head = gro->packet;
 	size_t l4 = gro->l4;
 
-	if (l4 == IPV4_LEN ? memcmp(head, next, 2) || head[8] != next[8] ||
-				     memcmp(head + 12, next + 12, 8)
+	if (l4 == IPV4_LEN ? memcmp(head, next, 2) || head[8] != next[8] || head[9] != next[9] ||
+				 memcmp(head + 12, next + 12, 8)
 			   : memcmp(head, next, 4) || memcmp(head + 6, next + 6, 34))
 		return false;
-	return !memcmp(head + l4, next + l4, 4) &&
-	       !memcmp(head + l4 + TCP_ACK_SEQ, next + l4 + TCP_ACK_SEQ, 5) &&
-	       !memcmp(head + l4 + TCP_LEN, next + l4 + TCP_LEN, gro->hdr_len - l4 - TCP_LEN);
+	if (memcmp(head + l4, next + l4, 4))
+		return false;
+	return gro->proto == IPPROTO_UDP ||
+	       (!memcmp(head + l4 + TCP_ACK_SEQ, next + l4 + TCP_ACK_SEQ, 5) &&
+		!memcmp(head + l4 + TCP_LEN, next + l4 + TCP_LEN, gro->hdr_len - l4 - TCP_LEN));
+}
+
+/* next continues the run in order: TCP by sequence number, UDP by its place in the batch. */
+static bool continues(const struct tun_gro *gro, const uint8_t *next, size_t len)
+{
+	if (gro->proto == IPPROTO_UDP)
+		return get16(next + gro->l4 + UDP_LENGTH) == len - gro->l4 &&
+		       gro->segments < UDP_GRO_MAX_SEGMENTS;
+	return (next[gro->l4 + TCP_FLAGS] & ~TCP_PSH) == TCP_ACK &&
+	       get32(next + gro->l4 + TCP_SEQ) == gro->next_seq;
 }
 
 bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
@@ -290,12 +341,11 @@ bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
 	size_t payload;
 	uint8_t flags;
 
-	if (!gro->l4 || gro->closed || len <= gro->hdr_len || gro_candidate(next, len) != gro->l4)
+	if (!gro->l4 || gro->closed || len <= gro->hdr_len ||
+	    gro_candidate(next, len, gro->udp) != gro->l4)
 		return false;
 	payload = len - gro->hdr_len;
-	flags = next[gro->l4 + TCP_FLAGS];
-	if (!same_flow(gro, next) || (flags & ~TCP_PSH) != TCP_ACK || payload > gro->gso_size ||
-	    get32(next + gro->l4 + TCP_SEQ) != gro->next_seq ||
+	if (!same_flow(gro, next) || payload > gro->gso_size || !continues(gro, next, len) ||
 	    gro->len + payload > TUN_OFFLOAD_MAX)
 		return false;
 	if (gro->packet != gro->buffer) {
@@ -306,16 +356,21 @@ bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
 	gro->len += payload;
 	gro->next_seq += (uint32_t)payload;
 	gro->segments++;
+	gro->closed = payload < gro->gso_size;
+	if (gro->proto == IPPROTO_UDP)
+		return true;
 	/* The freshest window and PSH travel on; a short or pushed segment ends the run. */
+	flags = next[gro->l4 + TCP_FLAGS];
 	memcpy(gro->packet + gro->l4 + TCP_WINDOW, next + gro->l4 + TCP_WINDOW, 2);
 	gro->packet[gro->l4 + TCP_FLAGS] |= flags & TCP_PSH;
-	gro->closed = payload < gro->gso_size || (flags & TCP_PSH);
+	gro->closed |= (flags & TCP_PSH) != 0;
 	return true;
 }
 
 void tun_gro_finish(struct tun_gro *gro)
 {
-	bool v4 = gro->l4 == IPV4_LEN;
+	bool v4 = gro->l4 == IPV4_LEN, udp = gro->proto == IPPROTO_UDP;
+	size_t check = udp ? UDP_CHECK : TCP_CHECK;
 	uint16_t partial;
 
 	memset(&gro->hdr, 0, sizeof(gro->hdr));
@@ -327,13 +382,18 @@ void tun_gro_finish(struct tun_gro *gro)
 	} else {
 		put16(gro->packet + 4, (uint16_t)(gro->len - IPV6_LEN));
 	}
+	if (udp)
+		put16(gro->packet + gro->l4 + UDP_LENGTH, (uint16_t)(gro->len - gro->l4));
 	/* The kernel finishes the sum it is handed: the pseudo-header's, not inverted. */
-	partial = csum_fold(pseudo_sum(gro->packet, v4, gro->len - gro->l4));
-	memcpy(gro->packet + gro->l4 + TCP_CHECK, &partial, 2);
+	partial = csum_fold(pseudo_sum(gro->packet, v4, gro->proto, gro->len - gro->l4));
+	memcpy(gro->packet + gro->l4 + check, &partial, 2);
 	gro->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	gro->hdr.gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+	if (udp)
+		gro->hdr.gso_type = TUN_VNET_GSO_UDP_L4;
+	else
+		gro->hdr.gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
 	gro->hdr.hdr_len = (uint16_t)gro->hdr_len;
 	gro->hdr.gso_size = gro->gso_size;
 	gro->hdr.csum_start = (uint16_t)gro->l4;
-	gro->hdr.csum_offset = TCP_CHECK;
+	gro->hdr.csum_offset = (uint16_t)check;
 }

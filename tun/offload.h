@@ -8,7 +8,9 @@
  *   header checksum, TCP sequence, flags and checksum), copied into the caller's buffers. A
  *   packet without GSO is copied whole, its checksum completed if the kernel left it partial.
  * - tun_gro_*: appends in-order TCP segments of one flow to the first one, which becomes a
- *   super-packet described by its virtio header; anything else travels alone with an empty one.
+ *   super-packet described by its virtio header; so do consecutive UDP datagrams of one flow
+ *   (all as long as the first, the last maybe shorter) when the TUN takes UDP super-packets
+ *   (USO, Linux 6.2). Anything else travels alone with an empty header.
  * Returns a count or -EINVAL for a packet whose header does not describe it honestly.
  */
 #ifndef TUN_OFFLOAD_H
@@ -20,6 +22,9 @@
 #include <stdint.h>
 
 enum { TUN_VNET_HDR_LEN = sizeof(struct virtio_net_hdr), TUN_OFFLOAD_MAX = 65535 };
+
+/* VIRTIO_NET_HDR_GSO_UDP_L4, which the headers of kernels before 6.2 lack. */
+enum { TUN_VNET_GSO_UDP_L4 = 5 };
 
 /* Splits packet (len bytes after its header) into at most max_segs buffers of cap bytes;
  * segs[0] may be packet itself, whose first segment is then finished in place. */
@@ -37,12 +42,16 @@ struct tun_gro {
 	uint32_t next_seq;
 	uint16_t gso_size; /* the payload of the first segment, which all but the last share */
 	unsigned int segments;
-	bool closed; /* a short or PSH segment ended it */
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	bool udp;      /* UDP datagrams may be coalesced */
+	bool closed;   /* a short or PSH segment ended it */
 };
 
 /* Starts from one packet, which stays where it is unless a follower joins: then the two are
- * copied together into buffer (TUN_OFFLOAD_MAX bytes), where the rest are appended. */
-void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer);
+ * copied together into buffer (TUN_OFFLOAD_MAX bytes), where the rest are appended. UDP
+ * datagrams join only with udp set (the TUN accepted USO). */
+void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer,
+		   bool udp);
 /* Appends next's payload if next continues the flow in order; false leaves both untouched. */
 bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len);
 /* Fixes the headers and fills gro->hdr for the write. */

@@ -101,11 +101,26 @@ bool tun_has_vnet_hdr(int fd)
 	return ioctl(fd, TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR);
 }
 
+enum {
+	TUN_TCP_OFFLOADS = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+	/* TUN_F_USO4 and TUN_F_USO6 (Linux 6.2), which older headers lack. */
+	TUN_UDP_OFFLOADS = 0x20 | 0x40,
+};
+
 int tun_set_offload(int fd, bool on)
 {
-	unsigned int features = on ? TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 : 0;
-
-	if (ioctl(fd, TUNSETOFFLOAD, features) < 0)
+	if (ioctl(fd, TUNSETOFFLOAD, on ? TUN_TCP_OFFLOADS : 0) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * A kernel that knows USO accepts it here and takes UDP super-packets in writes. Reads go on
+ * without: a UDP super-packet read would need splitting, and our own sends never make them.
+ */
+bool tun_accepts_uso(int fd)
+{
+	bool accepted = ioctl(fd, TUNSETOFFLOAD, TUN_TCP_OFFLOADS | TUN_UDP_OFFLOADS) == 0;
+
+	return ioctl(fd, TUNSETOFFLOAD, TUN_TCP_OFFLOADS) == 0 && accepted;
 }

@@ -139,7 +139,7 @@ void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const siz
 			write_tun(dev, iov, 1);
 			continue;
 		}
-		tun_gro_start(&gro, packets[i], lens[i], dev->gro_buffer);
+		tun_gro_start(&gro, packets[i], lens[i], dev->gro_buffer, dev->udp_gro);
 		while (dev->gro && j < n && tun_gro_append(&gro, packets[j], lens[j]))
 			j++;
 		tun_gro_finish(&gro);
@@ -334,6 +334,7 @@ static int open_tun(struct wg_device *dev, const struct wg_device_options *opts)
 	if (dev->vnet_hdr && dev->offload) {
 		ret = tun_set_offload(dev->tun_fd, true);
 		dev->gro = ret == 0;
+		dev->udp_gro = dev->gro && tun_accepts_uso(dev->tun_fd);
 		if (ret < 0)
 			wg_device_log(dev, WG_LOG_INFO, "TUN offloads refused (%s), going without",
 				      strerror(-ret));

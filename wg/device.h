@@ -54,6 +54,7 @@ struct wg_device {
 	bool has_tun;
 	bool vnet_hdr; /* every TUN read and write starts with a virtio-net header */
 	bool gro;      /* coalesce TCP segments into super-packets on TUN writes */
+	bool udp_gro;  /* and UDP datagrams too */
 	uint8_t *gro_buffer; /* where they are coalesced, by the one receive finisher */
 	bool offload;  /* TUN super-packets and UDP GSO wherever the kernel has them */
 	char name[IFNAMSIZ];

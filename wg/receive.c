@@ -177,8 +177,9 @@ static void rx_finish(struct wg_batch *batch)
 	}
 	pthread_rwlock_unlock(&dev->lock);
 	wg_device_deliver(dev, packets, lens, n);
-	/* wg_udp_recv() let entries trade slots; put them back, so that the 64 KiB GRO messages
-	 * keep landing in the same few slots rather than dirtying every one of them over time. */
+	/* wg_udp_recv() let entries trade slots and point into each other's; give every entry its
+	 * own back, which also keeps the 64 KiB GRO messages landing in the same few slots rather
+	 * than dirtying every one of them over time. */
 	for (i = 0; i < WG_BATCH_SIZE; i++)
 		batch->msgs[i].data = wg_batch_slot(batch, i);
 }

@@ -301,8 +301,9 @@ static void swap(struct wg_udp_msg *msgs, unsigned int a, unsigned int b)
 	msgs[b] = tmp;
 }
 
-/* Splits message `head` (a GRO message of len bytes) into the entries after it, then moves its
- * datagrams down to msgs[out...]; returns the new out. Entries only trade places. */
+/* Splits message `head` (a GRO message of len bytes) into the entries after it, which point at
+ * their datagram where it lies in head's buffer (no copy), then moves them down to
+ * msgs[out...]; returns the new out. Entries past the new out are untouched. */
 static unsigned int split_gro(struct wg_udp_msg *msgs, unsigned int head, size_t len,
 			      size_t size, unsigned int out)
 {
@@ -312,7 +313,7 @@ static unsigned int split_gro(struct wg_udp_msg *msgs, unsigned int head, size_t
 	for (k = 0, off = 0; off < len && k < GRO_MAX_SEGMENTS; k++, off += size) {
 		part = len - off < size ? len - off : size;
 		if (k) {
-			memcpy(msgs[head + k].data, msgs[head].data + off, part);
+			msgs[head + k].data = msgs[head].data + off;
 			msgs[head + k].addr = msgs[head].addr;
 		}
 		msgs[head + k].len = part;

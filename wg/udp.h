@@ -41,7 +41,9 @@ int wg_udp_set_fwmark(const struct wg_udp *udp, uint32_t fwmark);
 int wg_udp_send(const struct wg_udp *udp, const struct wg_udp_msg *msgs, unsigned int n);
 /* Receives up to n datagrams from fd (one of udp's) into msgs, whose entries may trade places;
  * returns the count, 0 when none are pending, or -errno. With GRO, datagrams the kernel joined
- * come apart again, and nothing is read while fewer than 64 entries are free. */
+ * come apart again without a copy: their entries point into the buffer of the entry that
+ * received them all, so the caller gives every entry back its own buffer before reusing msgs;
+ * entries past the count keep theirs. Nothing is read while fewer than 64 entries are free. */
 int wg_udp_recv(const struct wg_udp *udp, int fd, struct wg_udp_msg *msgs, unsigned int n);
 
 #endif /* WG_UDP_H */

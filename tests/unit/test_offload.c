@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* test_offload.c - TCP segmentation and coalescing of TUN super-packets (tun/offload.h). */
+/* test_offload.c - TCP segmentation, TCP and UDP coalescing of TUN super-packets (offload.h). */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -190,7 +190,7 @@ static void coalesce_and_check(bool v4)
 	for (i = 0; i < SEGS; i++)
 		segs[i] = malloc(CAP);
 	assert_int_equal(tun_offload_split(&hdr, super, len, segs, lens, SEGS, CAP), 4);
-	tun_gro_start(&gro, segs[0], lens[0], head);
+	tun_gro_start(&gro, segs[0], lens[0], head, true);
 	for (i = 1; i < 4; i++)
 		assert_true(tun_gro_append(&gro, segs[i], lens[i]));
 	/* The short last segment closed the run. */
@@ -233,7 +233,7 @@ static void test_gaps_and_other_flows_do_not_coalesce(void **state)
 	uint32_t seq;
 
 	(void)state;
-	tun_gro_start(&gro, a, la, head);
+	tun_gro_start(&gro, a, la, head, true);
 	/* A gap in the sequence. */
 	lb = make_tcp(b, true, MSS, 0);
 	seq = htonl(1000 + 2 * MSS);
@@ -254,12 +254,116 @@ static void test_gaps_and_other_flows_do_not_coalesce(void **state)
 	assert_int_equal(gro.segments, 2);
 	/* Alone, a packet stays where it is, as it is, with an empty virtio header. */
 	lb = make_tcp(b, true, MSS, 0);
-	tun_gro_start(&gro, b, lb, head);
+	tun_gro_start(&gro, b, lb, head, true);
 	tun_gro_finish(&gro);
 	assert_ptr_equal(gro.packet, b);
 	assert_int_equal(gro.hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
 	assert_int_equal(gro.hdr.flags, 0);
 	assert_int_equal(gro.len, lb);
+}
+
+/* A UDP datagram from port 53 to `port` with `payload` bytes of `fill`. */
+static size_t make_udp(uint8_t *p, bool v4, size_t payload, uint8_t port, uint8_t fill)
+{
+	size_t l4 = v4 ? 20 : 40, len = l4 + 8 + payload;
+	uint16_t v16;
+
+	/* The IP header of a TCP packet, then the protocol, UDP header and payload replaced. */
+	make_tcp(p, v4, 0, 0);
+	if (v4) {
+		p[9] = IPPROTO_UDP;
+		v16 = htons((uint16_t)len);
+		memcpy(p + 2, &v16, 2);
+	} else {
+		p[6] = IPPROTO_UDP;
+		v16 = htons((uint16_t)(len - 40));
+		memcpy(p + 4, &v16, 2);
+	}
+	memset(p + l4, 0, 8);
+	p[l4 + 1] = 53, p[l4 + 3] = port;
+	v16 = htons((uint16_t)(len - l4));
+	memcpy(p + l4 + 4, &v16, 2);
+	memset(p + l4 + 8, fill, payload);
+	return len;
+}
+
+static void coalesce_udp_and_check(bool v4)
+{
+	size_t l4 = v4 ? 20 : 40, lens[5], i;
+	uint8_t dgrams[5][CAP], *head = malloc(65536);
+	uint16_t partial, v16;
+	struct tun_gro gro;
+
+	for (i = 0; i < 5; i++)
+		lens[i] = make_udp(dgrams[i], v4, i == 3 ? 300 : MSS, 90, (uint8_t)(i + 1));
+	tun_gro_start(&gro, dgrams[0], lens[0], head, true);
+	for (i = 1; i < 4; i++)
+		assert_true(tun_gro_append(&gro, dgrams[i], lens[i]));
+	/* The short last datagram closed the run. */
+	assert_false(tun_gro_append(&gro, dgrams[4], lens[4]));
+	tun_gro_finish(&gro);
+	assert_ptr_equal(gro.packet, head);
+	assert_int_equal(gro.len, l4 + 8 + 3 * MSS + 300);
+	for (i = 0; i < 4; i++)
+		assert_memory_equal(head + l4 + 8 + i * MSS, dgrams[i] + l4 + 8, lens[i] - l4 - 8);
+	assert_int_equal(gro.hdr.gso_type, TUN_VNET_GSO_UDP_L4);
+	assert_int_equal(gro.hdr.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(gro.hdr.gso_size, MSS);
+	assert_int_equal(gro.hdr.hdr_len, l4 + 8);
+	assert_int_equal(gro.hdr.csum_start, l4);
+	assert_int_equal(gro.hdr.csum_offset, 6);
+	v16 = htons((uint16_t)(gro.len - l4));
+	assert_memory_equal(head + l4 + 4, &v16, 2);
+	if (v4)
+		assert_int_equal(ref_fold(ref_sum(head, 20, 0)), 0xffff);
+	partial = htons(ref_fold(v4 ? ref_sum(head + 12, 8, IPPROTO_UDP + (uint32_t)(gro.len - l4))
+				    : ref_sum(head + 8, 32, IPPROTO_UDP + (uint32_t)(gro.len - l4))));
+	assert_memory_equal(head + l4 + 6, &partial, 2);
+	free(head);
+}
+
+static void test_udp_datagrams_of_one_flow_coalesce_ipv4(void **state)
+{
+	(void)state;
+	coalesce_udp_and_check(true);
+}
+
+static void test_udp_datagrams_of_one_flow_coalesce_ipv6(void **state)
+{
+	(void)state;
+	coalesce_udp_and_check(false);
+}
+
+static void test_udp_coalesces_only_with_uso_same_flow_and_size(void **state)
+{
+	uint8_t a[CAP], b[CAP], head[65536];
+	size_t la = make_udp(a, true, MSS, 90, 1), lb = make_udp(b, true, MSS, 90, 2), i;
+	struct tun_gro gro;
+
+	(void)state;
+	/* A TUN without USO takes no UDP super-packet. */
+	tun_gro_start(&gro, a, la, head, false);
+	assert_false(tun_gro_append(&gro, b, lb));
+	tun_gro_start(&gro, a, la, head, true);
+	/* Another port, a longer datagram, a length field that lies: each travels alone. */
+	b[23] = 91;
+	assert_false(tun_gro_append(&gro, b, lb));
+	b[23] = 90;
+	lb = make_udp(b, true, MSS + 1, 90, 2);
+	assert_false(tun_gro_append(&gro, b, lb));
+	lb = make_udp(b, true, MSS, 90, 2);
+	b[25] ^= 1;
+	assert_false(tun_gro_append(&gro, b, lb));
+	b[25] ^= 1;
+	/* At most 64 datagrams per super-packet, as every USO kernel segments. */
+	la = make_udp(a, true, 100, 90, 1);
+	lb = make_udp(b, true, 100, 90, 2);
+	tun_gro_start(&gro, a, la, head, true);
+	for (i = 1; i < 64; i++)
+		assert_true(tun_gro_append(&gro, b, lb));
+	assert_false(tun_gro_append(&gro, b, lb));
+	tun_gro_finish(&gro);
+	assert_int_equal(gro.segments, 64);
 }
 
 int main(void)
@@ -272,6 +376,9 @@ int main(void)
 		cmocka_unit_test(test_in_order_segments_coalesce_ipv4),
 		cmocka_unit_test(test_in_order_segments_coalesce_ipv6),
 		cmocka_unit_test(test_gaps_and_other_flows_do_not_coalesce),
+		cmocka_unit_test(test_udp_datagrams_of_one_flow_coalesce_ipv4),
+		cmocka_unit_test(test_udp_datagrams_of_one_flow_coalesce_ipv6),
+		cmocka_unit_test(test_udp_coalesces_only_with_uso_same_flow_and_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

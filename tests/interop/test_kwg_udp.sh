@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# kwg <-> kwg with UDP: bursts of datagrams over both overlay families arrive
+# intact and in order; where the kernel takes UDP super-packets (USO, 6.2),
+# the receiving kwg writes runs of them to its TUN as one, so its TUN counts
+# fewer packets than datagrams arrived. Uses the ep-* namespaces.
+. "$(dirname "$0")/lib.sh"
+exclusive ep
+need_root
+
+N=4000
+
+# burst NS_FROM NS_TO ADDR: N datagrams to ADDR; prints how many arrived.
+burst() {
+	local from=$1 to=$2 addr=$3 rpid got received in_order intact
+	ip netns exec "$to" "$PYTHON" "$LIB_DIR/udp_burst.py" recv "$addr" 5299 >"$TMP/burst" &
+	rpid=$!
+	sleep 0.5
+	nsx "$from" "$PYTHON" "$LIB_DIR/udp_burst.py" send "$addr" 5299 $N ||
+		die "udp burst to $addr: sender failed"
+	wait $rpid || die "udp burst to $addr: receiver failed"
+	read -r received in_order intact <"$TMP/burst"
+	log "udp burst to $addr: $received of $N arrived, in order: $in_order, intact: $intact"
+	[ "$in_order" = 1 ] || die "udp burst to $addr: datagrams were reordered"
+	[ "$intact" = "$received" ] || die "udp burst to $addr: $((received - intact)) corrupted"
+	# Bursts are paced for a quiet link; a busy machine may still drop a few.
+	[ "$received" -ge $((N * 9 / 10)) ] || die "udp burst to $addr: only $received of $N arrived"
+}
+
+tun_rx_packets() {
+	nsx "$1" cat "/sys/class/net/$2/statistics/rx_packets"
+}
+
+ns_add ep-a ep-b
+veth_add ep-a epva ep-b epvb
+addr_add ep-a epva 192.168.98.1/24
+addr_add ep-b epvb 192.168.98.2/24
+pa=$(key_new a)
+pb=$(key_new b)
+daemon_start "$KWG" ep-a epa0
+pid_a=$DAEMON_PID
+daemon_start "$KWG" ep-b epb0
+pid_b=$DAEMON_PID
+nsx ep-a wg set epa0 private-key "$TMP/a.key" listen-port 51840 \
+	peer "$pb" endpoint 192.168.98.2:51841 allowed-ips 10.98.0.2/32,fd98::2/128
+nsx ep-b wg set epb0 private-key "$TMP/b.key" listen-port 51841 \
+	peer "$pa" endpoint 192.168.98.1:51840 allowed-ips 10.98.0.1/32,fd98::1/128
+wg_if_up ep-a epa0 10.98.0.1/24 fd98::1/64
+wg_if_up ep-b epb0 10.98.0.2/24 fd98::2/64
+ping_ok ep-a 10.98.0.2
+
+before=$(tun_rx_packets ep-b epb0)
+burst ep-a ep-b 10.98.0.2
+burst ep-a ep-b fd98::2
+burst ep-b ep-a 10.98.0.1
+written=$(($(tun_rx_packets ep-b epb0) - before))
+log "epb0 took $written TUN writes for its $((2 * N)) datagrams"
+IFS=. read -r major minor _ < <(uname -r)
+if [ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 2 ]; }; then
+	[ "$written" -lt $((2 * N * 3 / 4)) ] || die "kernel $(uname -r) has USO, yet kwg wrote datagrams one by one"
+else
+	log "kernel $(uname -r) has no USO: datagrams are written one by one"
+fi
+daemon_stop "$pid_a" epa0
+daemon_stop "$pid_b" epb0
+echo "PASS: kwg <-> kwg UDP bursts"

@@ -62,13 +62,15 @@ static void quote_value(const json_t *value, char *out, size_t size)
 
 void codec_report(const struct codec_subject *subject, const char *fmt, ...)
 {
-	char message[512];
+	char message[512], name[QUOTE_MAX];
 	int n;
 	va_list ap;
 
 	if (!subject->options || !subject->options->report)
 		return;
-	n = snprintf(message, sizeof(message), "%s \"%s\": ", subject->kind, subject->name);
+	/* Quoted, so that a name holding a newline cannot split the report into two lines. */
+	quote_text(subject->name, name, sizeof(name));
+	n = snprintf(message, sizeof(message), "%s %s: ", subject->kind, name);
 	va_start(ap, fmt);
 	vsnprintf(message + n, sizeof(message) - (size_t)n, fmt, ap);
 	va_end(ap);

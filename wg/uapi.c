@@ -340,15 +340,15 @@ int wg_uapi_set_line(struct wg_uapi_set *req, const char *line)
 
 int wg_uapi_set_finish(struct wg_uapi_set *req, const struct wg_config **config)
 {
-	const struct wg_allowed_ip_change *ips = req->ips;
-	size_t i;
+	size_t i, offset = 0;
 
 	if (req->error)
 		return req->error;
-	/* Pointers are set only now: the arrays may have moved while they grew. */
+	/* Pointers are set only now: the arrays may have moved while they grew. An offset, not a
+	 * pointer, walks them: req->ips is NULL when no peer has an allowed IP. */
 	for (i = 0; i < req->config.n_peers; i++) {
-		req->peers[i].allowed_ips = req->peers[i].n_allowed_ips ? ips : NULL;
-		ips += req->peers[i].n_allowed_ips;
+		req->peers[i].allowed_ips = req->peers[i].n_allowed_ips ? req->ips + offset : NULL;
+		offset += req->peers[i].n_allowed_ips;
 	}
 	req->config.peers = req->peers;
 	*config = &req->config;

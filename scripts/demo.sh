@@ -80,7 +80,7 @@ demo_tour() {
 	wait_for "laptop -> pod of b2" 30 nsx "$E-lap" ping -q -c 1 -W 1 10.2.4.2
 	show "the laptop (a Kilo Peer through kwg) pings a pod" "ip netns exec $E-lap ping -c 3 10.2.4.2"
 	nsx "$E-lap" ping -c 3 -i 0.2 10.2.4.2
-	for leader in a1 a2; do e2e_leader "$leader" && break; done
+	leader=$(e2e_leader_among a1 a2)
 	show "cloud-a's leader $leader: its WireGuard device" "wg show ${E}k${NODE_IDX[$leader]}"
 	if ! wg show "${E}k${NODE_IDX[$leader]}" 2>/dev/null; then
 		echo "(kg serves no wg socket; its configuration and counters instead)"

@@ -38,10 +38,22 @@ LAPTOP_IP=10.5.0.1
 # Kilo's CRDs: manifests/ holds them (tests/apiserver/ did before).
 CRDS=$E2E_DIR/../../manifests/crds.yaml
 [ -f "$CRDS" ] || CRDS=$E2E_DIR/../apiserver/crds.yaml
+# The nodes of e2e_cluster.
+NODES=(a1 a2 b1 b2 n1)
 declare -gA NODE_IDX NODE_PID NODE_CLUSTER
 declare -gA SITE_NET=([a]=172.16.1 [b]=172.16.2 [nat]=192.168.50)
 declare -gA SITE_NS=([a]=$E-gwa [b]=$E-gwb [nat]=$E-nat)
 declare -gA SITE_UPLINK=([a]=10.99.1.2 [b]=10.99.2.2)
+
+# e2e_setup [TOOL...]: root, the lock on $E, kubectl and the TOOLs.
+e2e_setup() {
+	local tool
+	need_root
+	exclusive "$E"
+	for tool in kubectl "$@"; do
+		command -v "$tool" >/dev/null || die "$tool is missing"
+	done
+}
 
 # e2e_uplink NS IF ADDR RTIF RTADDR: NS's link to the router $E-rt.
 e2e_uplink() {
@@ -187,6 +199,15 @@ has_annotation() { [ -n "$(annotation "$1" "$2")" ]; }
 # e2e_leader NAME: whether kg on NAME says it leads its location.
 # (grep reads all of it: one that quits early makes curl fail under pipefail)
 e2e_leader() { grep -q '^kilo_leader 1$' <<<"$(http "$E-$1" http://127.0.0.1:1107/metrics)"; }
+
+# e2e_leader_among NAME...: the first of the NAMEs that leads.
+e2e_leader_among() {
+	local n
+	for n in "$@"; do
+		e2e_leader "$n" && echo "$n" && return
+	done
+	die "none of $* leads"
+}
 
 # e2e_pods_reach NAME...: every listed node's pod pings every other's.
 e2e_pods_reach() {

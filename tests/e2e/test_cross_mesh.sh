@@ -7,11 +7,7 @@
 # pod reaches every other pod.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
-need_root
-exclusive "$E"
-command -v kubectl >/dev/null || die "kubectl is missing"
-NODES=(a1 a2 b1 b2 n1)
-
+e2e_setup
 e2e_cluster cross
 
 log "every node leads"

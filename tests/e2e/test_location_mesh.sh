@@ -10,12 +10,7 @@
 # kg answers /health, /metrics and /graph.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
-need_root
-exclusive "$E"
-for tool in curl kubectl tcpdump; do
-	command -v $tool >/dev/null || die "$tool is missing"
-done
-NODES=(a1 a2 b1 b2 n1)
+e2e_setup curl tcpdump
 
 e2e_cluster location
 
@@ -48,8 +43,7 @@ for n in "${NODES[@]}"; do pods+=("10.2.${NODE_IDX[$n]}.2"); done
 	die "the capture between the clouds: $(tcpdump -nn -r "$TMP/between.pcap" 2>/dev/null | head)"
 
 log "n1 behind NAT: cloud-a's leader knows it by the NAT's address"
-for leader in a1 a2; do e2e_leader "$leader" && break; done
-e2e_leader "$leader" || die "cloud-a has no leader"
+leader=$(e2e_leader_among a1 a2)
 mapped() {
 	annotation "$leader" discovered-endpoints |
 		grep -qF "\"$(cat "$TMP/n1.pub")\":{\"IP\":\"10.99.3.2\",\"Port\":"

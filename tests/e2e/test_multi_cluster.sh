@@ -8,10 +8,7 @@
 # reach each other across the clusters.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
-need_root
-exclusive "$E"
-command -v kubectl >/dev/null || die "kubectl is missing"
-
+e2e_setup
 e2e_underlay
 e2e_node_add a1 a 1
 e2e_node_add a2 a 2

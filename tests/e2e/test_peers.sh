@@ -10,10 +10,7 @@
 # unreachable again when the annotation goes.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
-need_root
-exclusive "$E"
-command -v kubectl >/dev/null || die "kubectl is missing"
-NODES=(a1 a2 b1 b2 n1)
+e2e_setup
 DB=172.16.1.50
 
 e2e_cluster location
@@ -40,7 +37,7 @@ addr_add "$E-db" eth0 "$DB/24"
 nsx "$E-db" ip link set eth0 up
 nsx "$E-db" ip route add default via 172.16.1.254
 # The way back to the pods, as cloud-a's route table would give it.
-for leader in a1 a2; do e2e_leader "$leader" && break; done
+leader=$(e2e_leader_among a1 a2)
 nsx "$E-db" ip route add 10.2.0.0/16 via "172.16.1.${NODE_IDX[$leader]}"
 nsx "$E-gwa" iptables -A FORWARD -i "${E}up" -d "$DB" -j DROP
 ping_ok "$E-pa2" "$DB"

@@ -14,6 +14,7 @@ packages=(
   cpio xz-utils graphviz ca-certificates kmod
   curl openssl
   containernetworking-plugins  # the CNI plugins install-cni copies (agent_manifests)
+  jq linux-perf  # bench/throughput (perf only for --profile)
 )
 
 missing=()

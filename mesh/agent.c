@@ -24,6 +24,7 @@
 #include "mesh/ipdetect.h"
 #include "mesh/keyfile.h"
 #include "tun/tun.h"
+#include "wg/uapi_server.h"
 
 void agent_log(const struct mesh_agent *agent, int level, const char *fmt, ...)
 {
@@ -167,6 +168,28 @@ static int create_device(struct mesh_agent *agent)
 	return ret;
 }
 
+/*
+ * The device's UAPI socket, so that `wg show` and `wg showconf` see kilo0 as
+ * they see a kernel or wireguard-go interface. It is a window, not a duty:
+ * without it the mesh works all the same, so a failure is only reported.
+ */
+static void serve_uapi(struct mesh_agent *agent)
+{
+	struct wg_uapi_server_options options = {
+	    .ifname = agent->options.interface,
+	    .device = agent->device,
+	    .log = engine_log,
+	    .log_ctx = agent,
+	    .log_level = agent->options.log_engine_debug ? WG_LOG_DEBUG : WG_LOG_INFO};
+	int ret = wg_uapi_listen(agent->options.interface, &options.listen_fd);
+
+	if (!ret)
+		ret = wg_uapi_server_start(&agent->uapi, &options);
+	if (ret)
+		agent_log(agent, LOG_WARNING, "no WireGuard socket for %s (wg show cannot see it): %s",
+		          agent->options.interface, strerror(-ret));
+}
+
 static int open_backend(struct mesh_agent *agent)
 {
 	struct mesh_backend_options options = agent->options.backend;
@@ -203,6 +226,8 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 	}
 	if (!ret)
 		ret = create_device(agent);
+	if (!ret)
+		serve_uapi(agent);
 	if (!ret)
 		ret = detect_ips(agent);
 	if (!ret)
@@ -302,6 +327,8 @@ void mesh_agent_destroy(struct mesh_agent *agent)
 	if (!agent)
 		return;
 	mesh_backend_close(agent->backend);
+	if (agent->uapi)
+		wg_uapi_server_stop(agent->uapi);
 	if (agent->device)
 		wg_device_destroy(agent->device);
 	if (agent->nl)

@@ -26,6 +26,7 @@ struct mesh_agent {
 	struct mesh_agent_options options;
 	struct mesh_backend *backend;
 	struct wg_device *device;
+	struct wg_uapi_server *uapi; /* NULL when the socket could not be served */
 	struct tun_nl *nl;
 	int stop_fd;
 	int tun_fd; /* a duplicate of the device's TUN fd, for its persistence */

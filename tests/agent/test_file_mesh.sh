@@ -101,6 +101,12 @@ grep -q "PrivateKey\|$(cat "$TMP/n1.key")" <<<"$metrics" && die "a private key i
 grep -q '^kilo_leader 0$' <<<"$(http am-n2 http://127.0.0.1:1107/metrics)" ||
 	die "n2 is reported leader"
 
+log "wg show sees the in-process device through its UAPI socket, like a kernel interface"
+wg_hs=$(wg show amk1 latest-handshakes | awk -v k="$n3_pub" '$1 == k { print $2 }')
+[ -n "$wg_hs" ] && [ "$wg_hs" -gt 0 ] || die "wg show amk1: no handshake with n3: $(wg show amk1)"
+[ "$(wg show amk1 public-key)" = "$(wg pubkey <"$TMP/n1.key")" ] ||
+	die "wg show amk1 public-key is not n1's"
+
 log "/health, /graph"
 [ "$(http_status am-n1 http://127.0.0.1:1107/health)" = 200 ] || die "/health is not 200"
 dot=$(http am-n1 "http://127.0.0.1:1107/graph?format=dot")

@@ -108,9 +108,10 @@ static bool socket_in_use(const struct sockaddr_un *addr)
 	return in_use;
 }
 
+/* Read-write for root alone (0600): nobody else may read keys from it or change the device. */
 static int bind_private(int fd, const struct sockaddr_un *addr)
 {
-	mode_t old = umask(077);
+	mode_t old = umask(0177);
 	int ret = bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) ? -errno : 0;
 
 	umask(old);

@@ -64,8 +64,8 @@ log "a stale socket file is replaced"
 "$PYTHON" -c 'import socket, sys
 socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$UAPI_DIR/kwd0.sock"
 start_daemon kwd0
-# Owner only: umask 077 on bind gives 0700, exactly what wireguard-go's socket has.
-[ "$(stat -c %a "$UAPI_DIR/kwd0.sock")" = 700 ] || die "socket mode $(stat -c %a "$UAPI_DIR/kwd0.sock")"
+# Owner read-write only (0600); wireguard-go's is 0700, the execute bit means nothing on a socket.
+[ "$(stat -c %a "$UAPI_DIR/kwd0.sock")" = 600 ] || die "socket mode $(stat -c %a "$UAPI_DIR/kwd0.sock")"
 [ "$(stat -c %a "$UAPI_DIR")" = 755 ] || die "directory mode $(stat -c %a "$UAPI_DIR")"
 kill -TERM "$DPID"
 wait_for "kwg to exit on SIGTERM" 5 gone "$DPID" kwd0

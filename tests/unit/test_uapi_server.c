@@ -245,7 +245,7 @@ static void test_socket_is_owner_only(void **state)
 
 	assert_int_equal(stat(f->path, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
-	assert_int_equal(st.st_mode & 077, 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(stat(WG_UAPI_DIR, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0755);
 }

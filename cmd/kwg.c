@@ -43,6 +43,7 @@ static void usage(FILE *out, const char *argv0)
 	        "%s/INTERFACE-NAME.sock, then runs in the background unless\n"
 	        "-f/--foreground is given or WG_PROCESS_FOREGROUND=1. Configure it with wg(8).\n"
 	        "LOG_LEVEL=verbose|debug|error|silent sets how much it logs (default: error).\n"
+	        "KWG_NO_OFFLOAD=1 turns the TUN offloads (TCP super-packets) off.\n"
 	        "It exits when the interface is deleted, the socket file is removed, or on\n"
 	        "SIGINT/SIGTERM.\n",
 	        argv0, WG_UAPI_DIR);
@@ -76,6 +77,14 @@ static void log_env(struct daemon *d)
 	else if (!strcmp(level, "silent"))
 		d->log_level = 0;
 	d->keep_output = d->log_level != 0;
+}
+
+/* KWG_NO_OFFLOAD=1: plain packets on the TUN, for kernels whose offloads misbehave. */
+static bool no_offload_env(void)
+{
+	const char *value = getenv("KWG_NO_OFFLOAD");
+
+	return value && !strcmp(value, "1");
 }
 
 /* Returns -1 to go on, else the exit status. */
@@ -201,6 +210,7 @@ static int start(struct daemon *d)
 	    .log = d->log_level ? log_line : NULL,
 	    .log_ctx = d,
 	    .log_level = d->log_level,
+	    .no_offload = no_offload_env(),
 	};
 	struct wg_uapi_server_options uapi_opts = {
 	    .ifname = d->ifname,

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "wg/crypto.h"
+
 struct mesh_http_server {
 	int listen_fd, stop_fd;
 	mesh_http_handler_fn *handler;
@@ -310,17 +312,6 @@ void mesh_http_respond(struct mesh_http_response *response, int status, const ch
 	response->status = status;
 }
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes text[0..len) into value; false if it does not fit or is malformed. */
 static bool decode(const char *text, size_t len, char *value, size_t size)
 {
@@ -332,9 +323,8 @@ static bool decode(const char *text, size_t len, char *value, size_t size)
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
-			if (i + 2 >= len || hex(text[i + 1]) < 0 || hex(text[i + 2]) < 0)
+			if (i + 2 >= len || wg_hex_decode((uint8_t *)&c, 1, text + i + 1, 2))
 				return false;
-			c = (char)(hex(text[i + 1]) * 16 + hex(text[i + 2]));
 			i += 2;
 		}
 		if (out + 1 >= size)

@@ -272,3 +272,20 @@ void wg_random(void *buf, size_t len)
 {
 	randombytes_buf(buf, len);
 }
+
+int wg_hex_decode(uint8_t *out, size_t len, const char *hex, size_t hex_len)
+{
+	size_t decoded = 0;
+
+	if (hex_len != 2 * len || sodium_hex2bin(out, len, hex, hex_len, NULL, &decoded, NULL) ||
+	    decoded != len) {
+		sodium_memzero(out, len);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void wg_hex_encode(char *hex, const uint8_t *in, size_t len)
+{
+	sodium_bin2hex(hex, 2 * len + 1, in, len);
+}

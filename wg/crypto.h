@@ -95,4 +95,10 @@ bool wg_is_zero(const void *buf, size_t len);
 void wg_memzero(void *buf, size_t len);
 void wg_random(void *buf, size_t len);
 
+/* Hex as keys are written, in constant time since keys are secrets. Decoding takes exactly
+ * 2 * len digits of either case, else -EINVAL with out zeroed; encoding writes 2 * len lower-case
+ * digits and a NUL. */
+int wg_hex_decode(uint8_t *out, size_t len, const char *hex, size_t hex_len);
+void wg_hex_encode(char *hex, const uint8_t *in, size_t len);
+
 #endif

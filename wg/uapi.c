@@ -39,46 +39,9 @@ static int fail(struct wg_uapi_set *req, int err, const char *fmt, ...)
 	return err;
 }
 
-/* Keys are secrets, so neither decoding nor encoding branches on a digit (as wireguard-tools). */
-static uint8_t hex_digit(uint8_t c, uint8_t *bad)
-{
-	uint8_t num = c ^ '0';
-	uint8_t alpha = (uint8_t)((c & ~0x20) - 55);
-	uint8_t num_ok = (uint8_t)((num - 10) >> 8);
-	uint8_t alpha_ok = (uint8_t)(((alpha - 10) ^ (alpha - 16)) >> 8);
-
-	*bad |= (uint8_t) ~(num_ok | alpha_ok);
-	return (uint8_t)((num_ok & num) | (alpha_ok & alpha));
-}
-
 static int key_from_hex(uint8_t key[WG_KEY_LEN], const char *hex)
 {
-	uint8_t bad = 0;
-	size_t i;
-
-	if (strlen(hex) != KEY_HEX_LEN)
-		return -EINVAL;
-	for (i = 0; i < WG_KEY_LEN; i++)
-		key[i] = (uint8_t)(hex_digit((uint8_t)hex[2 * i], &bad) << 4 |
-		                   hex_digit((uint8_t)hex[2 * i + 1], &bad));
-	if (bad) {
-		wg_memzero(key, WG_KEY_LEN);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static void key_to_hex(char hex[KEY_HEX_LEN + 1], const uint8_t key[WG_KEY_LEN])
-{
-	unsigned int i, hi, lo;
-
-	for (i = 0; i < WG_KEY_LEN; i++) {
-		hi = key[i] >> 4;
-		lo = key[i] & 0xf;
-		hex[2 * i] = (char)(87U + hi + (((hi - 10U) >> 8) & ~38U));
-		hex[2 * i + 1] = (char)(87U + lo + (((lo - 10U) >> 8) & ~38U));
-	}
-	hex[KEY_HEX_LEN] = '\0';
+	return wg_hex_decode(key, WG_KEY_LEN, hex, strlen(hex));
 }
 
 /* Decimal digits only, like Go's strconv.ParseUint(s, 10, bits): no sign, no space. */
@@ -426,7 +389,7 @@ static void print_key(struct wg_uapi_buf *buf, const char *name, const uint8_t k
 {
 	char hex[KEY_HEX_LEN + 1];
 
-	key_to_hex(hex, key);
+	wg_hex_encode(hex, key, WG_KEY_LEN);
 	wg_uapi_buf_printf(buf, "%s=%s\n", name, hex);
 	wg_memzero(hex, sizeof(hex));
 }

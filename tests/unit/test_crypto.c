@@ -372,6 +372,32 @@ static void test_constant_time_helpers(void **state)
 	assert_true(wg_is_zero(b, sizeof(b)));
 }
 
+static void test_hex_takes_either_case_and_writes_lower_case(void **state)
+{
+	const uint8_t bytes[4] = {0x00, 0x9f, 0xa0, 0xff};
+	uint8_t out[4];
+	char hex[9];
+
+	(void)state;
+	assert_int_equal(wg_hex_decode(out, 4, "009FA0ff", 8), 0);
+	assert_memory_equal(out, bytes, 4);
+	wg_hex_encode(hex, bytes, 4);
+	assert_string_equal(hex, "009fa0ff");
+}
+
+static void test_hex_rejects_bad_digits_and_lengths_and_zeroes_the_output(void **state)
+{
+	static const char *const bad[] = {"009fa0fg", "009fa0f ", "009fa0f", "009fa0ff00", "0x9fa0ff"};
+	uint8_t out[4];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(out, 0xee, sizeof(out));
+		assert_int_equal(wg_hex_decode(out, 4, bad[i], strlen(bad[i])), -EINVAL);
+		assert_true(wg_is_zero(out, sizeof(out)));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +414,8 @@ int main(void)
 	    cmocka_unit_test(test_tai64n_known_answers),
 	    cmocka_unit_test(test_tai64n_hides_sub_2pow24_ns_timing),
 	    cmocka_unit_test(test_constant_time_helpers),
+	    cmocka_unit_test(test_hex_takes_either_case_and_writes_lower_case),
+	    cmocka_unit_test(test_hex_rejects_bad_digits_and_lengths_and_zeroes_the_output),
 	};
 
 	if (wg_crypto_init())

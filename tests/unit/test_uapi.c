@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "wg/crypto.h"
 #include "wg/uapi.h"
 
 #define KEY_A "0011223344556677889900aabbccddeeff00112233445566778899aabbccddee"
@@ -24,8 +25,7 @@
 
 static void hex_to_key(uint8_t key[WG_KEY_LEN], const char *hex)
 {
-	for (int i = 0; i < WG_KEY_LEN; i++)
-		assert_int_equal(sscanf(hex + 2 * i, "%2hhx", &key[i]), 1);
+	assert_int_equal(wg_hex_decode(key, WG_KEY_LEN, hex, strlen(hex)), 0);
 }
 
 /* Feeds text (lines separated by '\n', no request line) and returns the request's result. */

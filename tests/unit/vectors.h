@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "wg/crypto.h"
+
 enum { VECTOR_MAX_FIELDS = 24, VECTOR_NAME_MAX = 32, VECTOR_LINE_MAX = 4096 };
 
 struct vector_field {
@@ -51,33 +53,15 @@ static inline void vector_close(struct vector_file *vf)
 	fclose(vf->file);
 }
 
-static inline int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes hex into a fresh buffer (never NULL, so empty values can be passed as pointers). */
 static inline uint8_t *hex_decode(const char *hex, size_t *len)
 {
-	size_t n = strlen(hex), i;
+	size_t n = strlen(hex);
 	uint8_t *out = malloc(n / 2 + 1);
 
 	assert_non_null(out);
-	if (n % 2)
-		fail_msg("odd-length hex \"%s\"", hex);
-	for (i = 0; i < n / 2; ++i) {
-		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			fail_msg("bad hex \"%s\"", hex);
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
+	if (wg_hex_decode(out, n / 2, hex, n))
+		fail_msg("bad hex \"%s\"", hex);
 	*len = n / 2;
 	return out;
 }

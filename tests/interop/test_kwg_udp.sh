@@ -3,7 +3,7 @@
 # intact and in order; where the kernel takes UDP super-packets (USO, 6.2),
 # the receiving kwg writes runs of them to its TUN as one, so its TUN counts
 # fewer packets than datagrams arrived. Uses the ep-* namespaces.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pair.sh"
 exclusive ep
 need_root
 
@@ -30,22 +30,8 @@ tun_rx_packets() {
 	nsx "$1" cat "/sys/class/net/$2/statistics/rx_packets"
 }
 
-ns_add ep-a ep-b
-veth_add ep-a epva ep-b epvb
-addr_add ep-a epva 192.168.98.1/24
-addr_add ep-b epvb 192.168.98.2/24
-pa=$(key_new a)
-pb=$(key_new b)
-daemon_start "$KWG" ep-a epa0
-pid_a=$DAEMON_PID
-daemon_start "$KWG" ep-b epb0
-pid_b=$DAEMON_PID
-nsx ep-a wg set epa0 private-key "$TMP/a.key" listen-port 51840 \
-	peer "$pb" endpoint 192.168.98.2:51841 allowed-ips 10.98.0.2/32,fd98::2/128
-nsx ep-b wg set epb0 private-key "$TMP/b.key" listen-port 51841 \
-	peer "$pa" endpoint 192.168.98.1:51840 allowed-ips 10.98.0.1/32,fd98::1/128
-wg_if_up ep-a epa0 10.98.0.1/24 fd98::1/64
-wg_if_up ep-b epb0 10.98.0.2/24 fd98::2/64
+pair_net ep 192.168.98.
+pair_tunnel ep "$KWG" "$KWG" 192.168.98.2:51821 10.98.0. fd98::
 ping_ok ep-a 10.98.0.2
 
 before=$(tun_rx_packets ep-b epb0)
@@ -60,6 +46,6 @@ if [ "$major" -gt 6 ] || { [ "$major" = 6 ] && [ "$minor" -ge 2 ]; }; then
 else
 	log "kernel $(uname -r) has no USO: datagrams are written one by one"
 fi
-daemon_stop "$pid_a" epa0
-daemon_stop "$pid_b" epb0
+daemon_stop "$PID_A" epa0
+daemon_stop "$PID_B" epb0
 echo "PASS: kwg <-> kwg UDP bursts"

@@ -4,6 +4,8 @@
 # matching checksums, over IPv4 and IPv6 underlays, with and without a
 # preshared key.
 . "$(dirname "$0")/pair.sh"
+exclusive kw
+need_root
 
 command -v "$WGGO" >/dev/null || skip "wireguard-go is not installed"
 run_pair "$KWG" "$WGGO" 4 psk 6

@@ -4,30 +4,13 @@
 #   responder follows it from authenticated packets and traffic keeps flowing.
 # - With persistent-keepalive 2 and no traffic, keepalive packets (32-byte
 #   WireGuard messages) appear on the wire every 2 s, the first one at once.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pair.sh"
 exclusive kw
 need_root
 command -v tcpdump >/dev/null || skip "tcpdump is not installed"
 
-ns_add kw-a kw-b
-veth_add kw-a kwva kw-b kwvb
-addr_add kw-a kwva 192.168.79.1/24
-addr_add kw-b kwvb 192.168.79.2/24
-addr_add kw-a kwva fd79::1/64
-addr_add kw-b kwvb fd79::2/64
-
-pa=$(key_new a)
-pb=$(key_new b)
-daemon_start "$KWG" kw-a kwa0
-pid_a=$DAEMON_PID
-daemon_start "$KWG" kw-b kwb0
-pid_b=$DAEMON_PID
-nsx kw-a wg set kwa0 private-key "$TMP/a.key" listen-port 51820 \
-	peer "$pb" endpoint 192.168.79.2:51821 allowed-ips 10.79.0.2/32
-nsx kw-b wg set kwb0 private-key "$TMP/b.key" listen-port 51821 \
-	peer "$pa" allowed-ips 10.79.0.1/32
-wg_if_up kw-a kwa0 10.79.0.1/24
-wg_if_up kw-b kwb0 10.79.0.2/24
+pair_net kw 192.168.79. fd79::
+pair_tunnel kw "$KWG" "$KWG" 192.168.79.2:51821 10.79.0.
 
 endpoint_of_a() { nsx kw-b wg show kwb0 endpoints | awk '{ print $2 }'; }
 
@@ -49,13 +32,13 @@ received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/ping.log")
 ping_ok kw-b 10.79.0.1
 
 log "the initiator moves over to the IPv6 underlay"
-nsx kw-a wg set kwa0 peer "$pb" endpoint "[fd79::2]:51821"
+nsx kw-a wg set kwa0 peer "$PUB_B" endpoint "[fd79::2]:51821"
 ping_ok kw-a 10.79.0.2
 [ "$(endpoint_of_a)" = "[fd79::1]:51820" ] ||
 	die "responder did not roam to IPv6: $(endpoint_of_a)"
 ping_ok kw-b 10.79.0.1
-daemon_alive "$pid_a" kwa0
-daemon_alive "$pid_b" kwb0
+daemon_alive "$PID_A" kwa0
+daemon_alive "$PID_B" kwb0
 
 log "persistent keepalive every 2 s"
 # A keepalive is a data message with no payload: 32 bytes of UDP payload,
@@ -68,7 +51,7 @@ at_exit "kill $tcpdump_pid"
 wait_for "tcpdump to listen" 10 grep -qs "listening on" "$TMP/tcpdump.err"
 sleep 1 # quiet on the wire, so only keepalives follow
 set_at=$(date +%s.%N)
-nsx kw-a wg set kwa0 peer "$pb" persistent-keepalive 2
+nsx kw-a wg set kwa0 peer "$PUB_B" persistent-keepalive 2
 sleep 7.5
 kill $tcpdump_pid
 wait $tcpdump_pid 2>/dev/null || true
@@ -83,6 +66,6 @@ gaps = [b - a for a, b in zip(times, times[1:])]
 assert all(1.5 < g < 2.5 for g in gaps), "gaps %s are not 2 s" % gaps
 PY
 ping_ok kw-a 10.79.0.2
-daemon_stop "$pid_a" kwa0
-daemon_stop "$pid_b" kwb0
+daemon_stop "$PID_A" kwa0
+daemon_stop "$PID_B" kwb0
 echo "PASS: roaming and persistent keepalive"

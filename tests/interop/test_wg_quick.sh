@@ -5,7 +5,7 @@
 # fwmark so the tunnel's own packets bypass the tunnel), the peer is reachable
 # over both overlay families, and `wg-quick down` deletes the interface, which
 # makes kwg exit and remove its socket.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pair.sh"
 exclusive kw
 need_root
 command -v wg-quick >/dev/null || skip "wg-quick is not installed"
@@ -14,10 +14,7 @@ command -v "$WGGO" >/dev/null || skip "wireguard-go is not installed"
 	skip "the wireguard kernel module is loaded, so wg-quick never uses a userspace implementation"
 
 impl=$(command -v "$KWG") || die "no kwg at $KWG"
-ns_add kw-a kw-b
-veth_add kw-a kwva kw-b kwvb
-addr_add kw-a kwva 192.168.78.1/24
-addr_add kw-b kwvb 192.168.78.2/24
+pair_net kw 192.168.78.
 
 pa=$(key_new a)
 pb=$(key_new b)

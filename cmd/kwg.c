@@ -237,6 +237,27 @@ static int start(struct daemon *d)
 	return ret;
 }
 
+/* What the floods of unauthenticated datagrams cost, for the log reader (bench/flood). */
+static void log_stats(struct daemon *d)
+{
+	struct wg_device_stats s;
+	char line[320];
+
+	if (d->log_level < WG_LOG_INFO)
+		return;
+	wg_device_stats(d->device, &s);
+	snprintf(line, sizeof(line),
+	         "handshake_dh=%llu handshake_queue_full=%llu handshake_bad_mac=%llu "
+	         "handshake_ratelimited=%llu cookie_replies_sent=%llu cookie_replies_taken=%llu "
+	         "data_unknown_index=%llu data_unauthenticated=%llu data_replayed=%llu",
+	         (unsigned long long)s.handshake_dh, (unsigned long long)s.handshake_queue_full,
+	         (unsigned long long)s.handshake_bad_mac, (unsigned long long)s.handshake_ratelimited,
+	         (unsigned long long)s.cookie_replies_sent, (unsigned long long)s.cookie_replies_taken,
+	         (unsigned long long)s.data_unknown_index, (unsigned long long)s.data_unauthenticated,
+	         (unsigned long long)s.data_replayed);
+	log_line(d, WG_LOG_INFO, line);
+}
+
 static void handle_signals(sigset_t *stop_signals)
 {
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -281,6 +302,7 @@ int main(int argc, char **argv)
 		         reason == WG_STOP_LINK_DELETED ? "Interface deleted, shutting down"
 		                                        : "Shutting down");
 	wg_uapi_server_stop(d.uapi);
+	log_stats(&d);
 	wg_device_destroy(d.device);
 	return 0;
 }

@@ -105,6 +105,24 @@ enum wg_stop_reason wg_device_wait(struct wg_device *dev)
 	return (enum wg_stop_reason)atomic_load(&dev->stop_reason);
 }
 
+void wg_device_stats(struct wg_device *dev, struct wg_device_stats *stats)
+{
+	const struct wg_device_counters *c = &dev->counters;
+
+	*stats = (struct wg_device_stats){
+		.handshake_dh = atomic_load(&c->handshake_dh),
+		.handshake_queue_full = atomic_load(&c->handshake_queue_full),
+		.handshake_bad_mac = atomic_load(&c->handshake_bad_mac),
+		.handshake_ratelimited = atomic_load(&c->handshake_ratelimited),
+		.cookie_replies_sent = atomic_load(&c->cookie_replies_sent),
+		.cookie_replies_taken = atomic_load(&c->cookie_replies_taken),
+		.data_unknown_index = atomic_load(&c->data_unknown_index),
+		.data_unauthenticated = atomic_load(&c->data_unauthenticated),
+		.data_replayed = atomic_load(&c->data_replayed),
+		.under_load = wg_handshake_under_load(dev, wg_device_now(dev)),
+	};
+}
+
 int wg_device_send(struct wg_device *dev, const struct wg_udp_msg *msgs, unsigned int n)
 {
 	int ret = -ENETDOWN;

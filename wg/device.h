@@ -29,6 +29,22 @@
 struct wg_peer;
 struct tun_link;
 
+/* The live counters behind struct wg_device_stats (wg.h), bumped with wg_device_count(). */
+struct wg_device_counters {
+	_Atomic uint64_t handshake_dh;
+	_Atomic uint64_t handshake_queue_full;
+	_Atomic uint64_t handshake_bad_mac;
+	_Atomic uint64_t handshake_ratelimited;
+	_Atomic uint64_t cookie_replies_sent;
+	_Atomic uint64_t cookie_replies_taken;
+	_Atomic uint64_t data_unknown_index;
+	_Atomic uint64_t data_unauthenticated;
+	_Atomic uint64_t data_replayed;
+};
+
+#define wg_device_count(dev, counter) \
+	atomic_fetch_add_explicit(&(dev)->counters.counter, 1, memory_order_relaxed)
+
 struct wg_device {
 	pthread_mutex_t config_lock;
 	pthread_rwlock_t lock;
@@ -75,6 +91,7 @@ struct wg_device {
 
 	struct wg_handshake_queue handshakes;
 	_Atomic uint64_t last_under_load;
+	struct wg_device_counters counters;
 
 	pthread_mutex_t timer_lock;
 	pthread_cond_t timer_cond;
@@ -133,5 +150,7 @@ void wg_send_handshake(struct wg_peer *peer, void *msg, size_t len,
 int wg_receive_ring_init(struct wg_device *dev);
 void *wg_receive_udp_thread(void *arg);
 void *wg_handshake_thread(void *arg);
+/* Whether handshakes are answered with cookie replies at `now`. */
+bool wg_handshake_under_load(struct wg_device *dev, uint64_t now);
 
 #endif /* WG_DEVICE_H */

@@ -18,16 +18,19 @@ struct lookup_ctx {
 	struct wg_peer *peer;
 };
 
+bool wg_handshake_under_load(struct wg_device *dev, uint64_t now)
+{
+	uint64_t last = atomic_load(&dev->last_under_load);
+
+	return last && now - last < UNDER_LOAD_NS;
+}
+
 static bool under_load(struct wg_device *dev, unsigned int backlog, uint64_t now)
 {
-	uint64_t last;
-
-	if (backlog >= UNDER_LOAD_BACKLOG) {
-		atomic_store(&dev->last_under_load, now);
-		return true;
-	}
-	last = atomic_load(&dev->last_under_load);
-	return last && now - last < UNDER_LOAD_NS;
+	if (backlog < UNDER_LOAD_BACKLOG)
+		return wg_handshake_under_load(dev, now);
+	atomic_store(&dev->last_under_load, now);
+	return true;
 }
 
 /* noise asks for the initiator's handshake: hand it over locked, for the consume to own. */
@@ -77,6 +80,7 @@ static void receive_initiation(struct wg_device *dev, const struct wg_handshake_
 	struct wg_peer *peer;
 	int ret;
 
+	wg_device_count(dev, handshake_dh);
 	ret = wg_noise_handshake_consume_initiation((const struct wg_msg_initiation *)job->msg,
 						    &dev->identity, lookup_and_lock, &lookup, now,
 						    &hs);
@@ -116,6 +120,7 @@ static void receive_response(struct wg_device *dev, const struct wg_handshake_jo
 	if (!wg_index_lookup(&dev->index, le32toh(msg->receiver_index), WG_INDEX_HANDSHAKE, NULL,
 			     &peer))
 		return;
+	wg_device_count(dev, handshake_dh);
 	pthread_mutex_lock(&peer->lock);
 	ret = wg_noise_handshake_consume_response(msg, &peer->handshake);
 	if (ret == 0)
@@ -152,8 +157,11 @@ static void receive_cookie_reply(struct wg_device *dev, const struct wg_handshak
 	pthread_mutex_lock(&peer->lock);
 	ret = wg_cookie_consume_reply(&peer->cookie_maker, msg, now);
 	pthread_mutex_unlock(&peer->lock);
-	if (ret < 0)
+	if (ret < 0) {
 		wg_device_log(dev, WG_LOG_DEBUG, "invalid cookie reply: %d", ret);
+		return;
+	}
+	wg_device_count(dev, cookie_replies_taken);
 }
 
 static void send_cookie_reply(struct wg_device *dev, const struct wg_handshake_job *job,
@@ -165,8 +173,9 @@ static void send_cookie_reply(struct wg_device *dev, const struct wg_handshake_j
 
 	/* Initiations and responses both carry their sender index right after the type. */
 	if (wg_cookie_create_reply(&dev->cookie_checker, &reply, job->msg, job->len,
-				   le32toh(msg->sender_index), &job->src.sa, now) == 0)
-		wg_device_send(dev, &out, 1);
+				   le32toh(msg->sender_index), &job->src.sa, now) == 0 &&
+	    wg_device_send(dev, &out, 1) == 1)
+		wg_device_count(dev, cookie_replies_sent);
 }
 
 static void process(struct wg_device *dev, const struct wg_handshake_job *job,
@@ -184,14 +193,18 @@ static void process(struct wg_device *dev, const struct wg_handshake_job *job,
 	load = under_load(dev, backlog, now);
 	mac = wg_cookie_validate(&dev->cookie_checker, job->msg, job->len, &job->src.sa, load,
 				 dev->ratelimiter, now);
-	if (mac == COOKIE_INVALID_MAC)
+	if (mac == COOKIE_INVALID_MAC) {
+		wg_device_count(dev, handshake_bad_mac);
 		return;
+	}
 	if (load && mac == COOKIE_VALID_MAC_BUT_NO_COOKIE) {
 		send_cookie_reply(dev, job, now);
 		return;
 	}
-	if (load && mac != COOKIE_VALID_MAC_WITH_COOKIE)
+	if (load && mac != COOKIE_VALID_MAC_WITH_COOKIE) {
+		wg_device_count(dev, handshake_ratelimited);
 		return;
+	}
 	if (type == MESSAGE_HANDSHAKE_INITIATION)
 		receive_initiation(dev, job, now);
 	else

@@ -96,8 +96,10 @@ static void queue_handshake(struct wg_device *dev, const struct wg_udp_msg *msg)
 {
 	unsigned int backlog;
 
-	if (!wg_handshake_queue_push(&dev->handshakes, msg->data, msg->len, &msg->addr, &backlog))
-		wg_device_log(dev, WG_LOG_DEBUG, "handshake queue full, dropping a handshake");
+	if (wg_handshake_queue_push(&dev->handshakes, msg->data, msg->len, &msg->addr, &backlog))
+		return;
+	wg_device_count(dev, handshake_queue_full);
+	wg_device_log(dev, WG_LOG_DEBUG, "handshake queue full, dropping a handshake");
 }
 
 /* Sorts a received batch: handshakes to their queue, data to the crypto pool with its keypair. */
@@ -113,6 +115,8 @@ static void classify_batch(struct wg_device *dev, struct rx_batch *rx)
 		switch (wg_msg_classify(msg->data, msg->len)) {
 		case MESSAGE_DATA:
 			rx->kps[i] = keypair_for(dev, msg);
+			if (!rx->kps[i])
+				wg_device_count(dev, data_unknown_index);
 			break;
 		case MESSAGE_HANDSHAKE_INITIATION:
 		case MESSAGE_HANDSHAKE_RESPONSE:
@@ -167,7 +171,11 @@ static void rx_finish(struct wg_batch *batch)
 		msg = &batch->msgs[i];
 		hdr = (const struct wg_msg_data *)msg->data;
 		len = msg->len - MESSAGE_MINIMUM_LENGTH;
-		if (rx->opened[i] && wg_replay_check(&kp->noise.replay, le64toh(hdr->counter))) {
+		if (!rx->opened[i]) {
+			wg_device_count(dev, data_unauthenticated);
+		} else if (!wg_replay_check(&kp->noise.replay, le64toh(hdr->counter))) {
+			wg_device_count(dev, data_replayed);
+		} else {
 			data_authenticated(kp->entry.peer, kp, msg, len == 0, rx->now);
 			packets[n] = msg->data + MESSAGE_DATA_HEADER_LEN;
 			lens[n] = len ? deliverable(dev, kp->entry.peer, packets[n], len) : 0;

@@ -14,6 +14,8 @@
  *   disturbs another peer's session; changing a peer's allowed IPs, endpoint, preshared key or
  *   keepalive keeps its own session too.
  * - wg_device_snapshot() has UAPI `get` semantics; free it with wg_snapshot_free() (keys zeroed).
+ * - wg_device_stats() counts what the device did with datagrams it could not trust: a flood of
+ *   them shows up there, as drops and cookie replies, and changes no session.
  * - wg_device_wait() blocks until the device stops: wg_device_stop() was called (safe from any
  *   thread and from a signal handler) or the TUN link was deleted.
  * - Speed: crypto runs on a pool of workers (each peer's packets still leave and arrive in
@@ -140,6 +142,22 @@ struct wg_snapshot {
 	size_t n_peers;
 };
 
+/* Counted since the device was created. A handshake message reaches a Diffie-Hellman only with
+ * a valid mac1 and, while the device is under load, a valid mac2 from a source within its rate;
+ * every other unauthenticated datagram lands in exactly one of the drop counters. */
+struct wg_device_stats {
+	uint64_t handshake_dh;          /* initiations and responses that cost a Diffie-Hellman */
+	uint64_t handshake_queue_full;  /* dropped unread: the handshake queue was full */
+	uint64_t handshake_bad_mac;     /* dropped: mac1 did not match our public key */
+	uint64_t handshake_ratelimited; /* dropped under load: a proven source over its rate */
+	uint64_t cookie_replies_sent;   /* under load, instead of a Diffie-Hellman */
+	uint64_t cookie_replies_taken;  /* from peers under load, to be honoured on our retry */
+	uint64_t data_unknown_index;    /* dropped: no session of ours has that receiver index */
+	uint64_t data_unauthenticated;  /* dropped: did not open, or its session had expired */
+	uint64_t data_replayed;         /* dropped: authentic, but its counter was seen before */
+	bool under_load;                /* answering handshakes with cookie replies right now */
+};
+
 enum wg_stop_reason {
 	WG_STOP_REQUESTED = 1,    /* wg_device_stop() */
 	WG_STOP_LINK_DELETED = 2, /* the TUN link went away */
@@ -159,6 +177,7 @@ int wg_device_set_up(struct wg_device *dev, bool up);
 int wg_device_configure(struct wg_device *dev, const struct wg_config *config);
 int wg_device_snapshot(struct wg_device *dev, struct wg_snapshot *snapshot);
 void wg_snapshot_free(struct wg_snapshot *snapshot);
+void wg_device_stats(struct wg_device *dev, struct wg_device_stats *stats);
 
 /* Async-signal-safe. */
 void wg_device_stop(struct wg_device *dev);

@@ -23,21 +23,30 @@ umask 077
 # at_exit CMD...: run CMD (one string, eval'd) at exit, last registered first.
 at_exit() { _cleanups+=("$*"); }
 
+# A daemon stopped by the cleanups (not by daemon_stop or kg_stop) is still
+# checked for sanitizer reports once it has exited: a test that passed fails.
 _run_cleanups() {
 	local rc=$? i
 	set +e
 	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
 		eval "${_cleanups[i]}" >/dev/null 2>&1
 	done
+	[ $rc != 0 ] || sanitizer_clean "" "${_daemon_logs[@]}" || rc=1
 	rm -rf "$TMP"
 	exit $rc
 }
 
 # lib_scope: a fresh temporary directory and cleanup list for this shell; a
 # subshell that calls it cleans up its own things when it exits.
+# ASan and LeakSanitizer (in a sanitizer build) write the reports of every
+# process started here to $TMP/sanitizer.PID, also of a daemon whose output
+# goes nowhere (kwg in the background); UBSan writes its own to stderr.
 lib_scope() {
 	TMP=$(mktemp -d /tmp/kilo-test.XXXXXX)
 	_cleanups=()
+	_daemon_logs=()
+	_asan_options=${_asan_options-${ASAN_OPTIONS-}}
+	export ASAN_OPTIONS=${_asan_options:+$_asan_options:}log_path=$TMP/sanitizer
 	trap _run_cleanups EXIT
 	trap 'exit 130' INT TERM
 }
@@ -126,6 +135,7 @@ daemon_start() {
 		>"$TMP/$ifname.log" 2>&1 &
 	DAEMON_PID=$!
 	at_exit "kill $DAEMON_PID; wait $DAEMON_PID"
+	_daemon_logs+=("$TMP/$ifname.log")
 	wait_for "$impl $ifname socket" 10 daemon_ready "$DAEMON_PID" "$ifname"
 }
 
@@ -140,12 +150,33 @@ daemon_alive() {
 	kill -0 "$1" 2>/dev/null || die "$2 died; its log: $(cat "$TMP/$2.log" 2>/dev/null)"
 }
 
-# daemon_stop PID IFNAME: on SIGTERM the daemon must exit 0 (a sanitizer
-# report fails it) and remove its UAPI socket.
+# sanitizer_clean PID LOG...: fails, printing them, if ASan or LeakSanitizer
+# reported on process PID (on any process of this test if PID is empty) or
+# if a LOG holds a sanitizer report, so that a leak or an error in a daemon
+# fails the test whatever its exit status shows.
+SANITIZER_REPORT='ERROR: [A-Za-z]+Sanitizer|runtime error:'
+sanitizer_clean() {
+	local pid=${1:-*} f found=()
+	shift
+	for f in "$TMP"/sanitizer.$pid; do
+		[ ! -e "$f" ] || found+=("$f")
+	done
+	for f in "$@"; do
+		! grep -Eqs "$SANITIZER_REPORT" "$f" || found+=("$f")
+	done
+	[ ${#found[@]} = 0 ] && return
+	echo "FAIL: sanitizer report in ${found[*]}:" >&2
+	grep -h -A 40 -E "$SANITIZER_REPORT" "${found[@]}" | head -n 120 >&2
+	return 1
+}
+
+# daemon_stop PID IFNAME: on SIGTERM the daemon must exit 0 without a
+# sanitizer report and remove its UAPI socket.
 daemon_stop() {
 	local rc=0
 	kill -TERM "$1"
 	wait "$1" || rc=$?
+	sanitizer_clean "$1" "$TMP/$2.log" || die "$2 has a sanitizer report (above)"
 	[ $rc = 0 ] || die "$2 exited with status $rc on SIGTERM; its log: $(cat "$TMP/$2.log")"
 	[ ! -e "$UAPI_DIR/$2.sock" ] || die "$2 left $UAPI_DIR/$2.sock behind"
 }

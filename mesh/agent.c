@@ -23,6 +23,7 @@
 #include "mesh/apply_iptables.h"
 #include "mesh/ipdetect.h"
 #include "mesh/keyfile.h"
+#include "tun/route_watch.h"
 #include "tun/tun.h"
 #include "wg/uapi_server.h"
 
@@ -122,8 +123,11 @@ static int detect_ips(struct mesh_agent *agent)
 static int open_tun(struct mesh_agent *agent, int *fd)
 {
 	char name[IFNAMSIZ];
-	int ret = tun_open(agent->options.interface, fd, name);
+	struct tun_nl_link link;
+	int ret;
 
+	agent->tun_created = tun_nl_link_get(agent->nl, agent->options.interface, &link) != 0;
+	ret = tun_open(agent->options.interface, fd, name);
 	if (ret)
 		return ret;
 	agent->tun_fd = fcntl(*fd, F_DUPFD_CLOEXEC, 0);
@@ -145,6 +149,7 @@ static int create_device(struct mesh_agent *agent)
 	    .log_ctx = agent,
 	    .log_level = agent->options.log_engine_debug ? WG_LOG_DEBUG : WG_LOG_INFO};
 	struct wg_config identity = {.flags = WG_CONFIG_HAS_PRIVATE_KEY};
+	struct wg_device *device;
 	struct tun_nl_link link;
 	int ret;
 
@@ -156,12 +161,16 @@ static int create_device(struct mesh_agent *agent)
 	}
 	ret = open_tun(agent, &options.tun_fd);
 	if (!ret)
-		ret = wg_device_create(&agent->device, &options);
+		ret = wg_device_create(&device, &options);
 	if (ret) {
 		agent_log(agent, LOG_ERR, "failed to create WireGuard interface %s: %s",
 		          agent->options.interface, strerror(-ret));
 		return ret;
 	}
+	/* The HTTP thread reads the engine's counters. */
+	pthread_mutex_lock(&agent->lock);
+	agent->device = device;
+	pthread_mutex_unlock(&agent->lock);
 	memcpy(identity.private_key, agent->private_key, WG_KEY_LEN);
 	ret = wg_device_configure(agent->device, &identity);
 	sodium_memzero(identity.private_key, sizeof(identity.private_key));
@@ -186,8 +195,36 @@ static void serve_uapi(struct mesh_agent *agent)
 	if (!ret)
 		ret = wg_uapi_server_start(&agent->uapi, &options);
 	if (ret)
-		agent_log(agent, LOG_WARNING, "no WireGuard socket for %s (wg show cannot see it): %s",
+		agent_log(agent, LOG_WARNING,
+		          "no WireGuard socket for %s (wg show cannot see it): %s",
 		          agent->options.interface, strerror(-ret));
+}
+
+int agent_open_device(struct mesh_agent *agent)
+{
+	int ret = create_device(agent);
+
+	if (!ret)
+		serve_uapi(agent);
+	return ret;
+}
+
+void agent_drop_device(struct mesh_agent *agent)
+{
+	struct wg_device *device;
+
+	if (agent->uapi)
+		wg_uapi_server_stop(agent->uapi);
+	agent->uapi = NULL;
+	pthread_mutex_lock(&agent->lock);
+	device = agent->device;
+	agent->device = NULL;
+	pthread_mutex_unlock(&agent->lock);
+	if (device)
+		wg_device_destroy(device);
+	if (agent->tun_fd >= 0)
+		close(agent->tun_fd);
+	agent->tun_fd = -1;
 }
 
 static int open_backend(struct mesh_agent *agent)
@@ -225,9 +262,7 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 			agent_log(agent, LOG_ERR, "failed to open netlink: %s", strerror(-ret));
 	}
 	if (!ret)
-		ret = create_device(agent);
-	if (!ret)
-		serve_uapi(agent);
+		ret = agent_open_device(agent);
 	if (!ret)
 		ret = detect_ips(agent);
 	if (!ret)
@@ -235,6 +270,8 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 	agent->ipv6 = mesh_apply_iptables_ipv6_enabled(NULL);
 	if (!ret)
 		ret = open_backend(agent);
+	if (!ret)
+		agent_watch_open(agent);
 	if (ret) {
 		mesh_agent_destroy(agent);
 		return ret;
@@ -278,20 +315,25 @@ static int timeout_ms(int64_t now, int64_t next_check_in, int64_t next_resync)
 
 int mesh_agent_run(struct mesh_agent *agent)
 {
-	struct pollfd fds[2] = {{.fd = agent->stop_fd, .events = POLLIN},
-	                        {.fd = mesh_backend_fd(agent->backend), .events = POLLIN}};
+	struct pollfd fds[3] = {
+	    {.fd = agent->stop_fd, .events = POLLIN},
+	    {.fd = mesh_backend_fd(agent->backend), .events = POLLIN},
+	    /* A negative fd (no watch) is skipped by poll. */
+	    {.fd = agent->watch ? tun_route_watch_fd(agent->watch) : -1, .events = POLLIN}};
 	int64_t now = agent_now(), next_check_in = now + MESH_CHECK_IN_PERIOD,
 	        next_resync = now + agent->options.resync_period;
 
 	agent_log(agent, LOG_INFO, "agent started on %s as node %s", agent->options.interface,
 	          agent->options.hostname);
 	for (;;) {
-		if (poll(fds, 2, timeout_ms(now, next_check_in, next_resync)) < 0 && errno != EINTR)
+		if (poll(fds, 3, timeout_ms(now, next_check_in, next_resync)) < 0 && errno != EINTR)
 			return -errno;
 		if (fds[0].revents)
 			break;
 		if (fds[1].revents)
 			on_backend(agent);
+		if (fds[2].revents)
+			agent_watch_read(agent);
 		now = agent_now();
 		if (agent->listed && now >= next_check_in) {
 			agent_publish(agent, true);
@@ -307,7 +349,8 @@ int mesh_agent_run(struct mesh_agent *agent)
 	if (agent->options.clean_up)
 		agent_clean_up(agent);
 	/* The TUN goes when the device closes it. */
-	if (agent->options.clean_up_interface && ioctl(agent->tun_fd, TUNSETPERSIST, 0) < 0)
+	if (agent->options.clean_up_interface && agent->tun_fd >= 0 &&
+	    ioctl(agent->tun_fd, TUNSETPERSIST, 0) < 0)
 		agent_log(agent, LOG_ERR, "failed to remove interface %s: %s",
 		          agent->options.interface, strerror(errno));
 	return 0;
@@ -326,18 +369,15 @@ void mesh_agent_destroy(struct mesh_agent *agent)
 {
 	if (!agent)
 		return;
+	tun_route_watch_close(agent->watch);
 	mesh_backend_close(agent->backend);
-	if (agent->uapi)
-		wg_uapi_server_stop(agent->uapi);
-	if (agent->device)
-		wg_device_destroy(agent->device);
+	agent_drop_device(agent);
 	if (agent->nl)
 		tun_nl_close(agent->nl);
 	if (agent->stop_fd >= 0)
 		close(agent->stop_fd);
-	if (agent->tun_fd >= 0)
-		close(agent->tun_fd);
 	mesh_cluster_release(&agent->cluster);
+	mesh_route_state_release(&agent->routes);
 	free(agent->discovered);
 	free(agent->graph);
 	pthread_mutex_destroy(&agent->lock);

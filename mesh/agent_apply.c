@@ -234,6 +234,14 @@ static int private_ifindex(struct mesh_agent *agent, const struct mesh_topology 
 	return ifindex;
 }
 
+/* Kept for the route watch: what to restore when someone deletes a route or rule. */
+static void remember_routes(struct mesh_agent *agent, struct mesh_route_state *desired)
+{
+	mesh_route_state_release(&agent->routes);
+	agent->routes = *desired;
+	agent->has_routes = true;
+}
+
 static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *topology,
                         const struct tun_nl_link *kilo)
 {
@@ -246,7 +254,7 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 	struct mesh_routes routes;
 	struct tun_nl_link tunnel;
 	char err[256] = "";
-	int ret;
+	int ret, missing;
 
 	snprintf(links.kilo_name, sizeof(links.kilo_name), "%s", kilo->name);
 	links.private_iface = private_ifindex(agent, topology);
@@ -257,12 +265,17 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 	ret = mesh_routes_build(topology, &options, &routes);
 	if (ret)
 		return ret;
-	ret = mesh_apply_routes_desired(&routes, &links, &desired, err, sizeof(err));
+	missing = mesh_apply_routes_desired(&routes, &links, &desired, err, sizeof(err));
 	mesh_routes_release(&routes);
-	if (!ret) {
-		ret = mesh_apply_routes(agent->nl, &desired, &changes, err, sizeof(err));
-		mesh_route_state_release(&desired);
+	if (missing && missing != -ENODEV) {
+		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+		return missing;
 	}
+	/* Routes over a missing link are left out; the others go in all the same. */
+	if (missing)
+		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+	ret = mesh_apply_routes(agent->nl, &desired, &changes, err, sizeof(err));
+	remember_routes(agent, &desired);
 	if (ret)
 		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
 	else if (changes.routes_replaced || changes.routes_removed || changes.rules_added ||
@@ -272,7 +285,7 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 		          "rules: %zu added, %zu removed",
 		          changes.routes_replaced, changes.routes_removed, changes.rules_added,
 		          changes.rules_removed);
-	return ret;
+	return ret ? ret : missing;
 }
 
 static bool uses_ipip(const struct mesh_agent *agent)
@@ -401,6 +414,14 @@ void agent_apply(struct mesh_agent *agent)
 	pthread_mutex_lock(&agent->lock);
 	agent->reconciles++;
 	pthread_mutex_unlock(&agent->lock);
+	/* Its interface was deleted: a new one, which gets everything below. */
+	if (!agent->device) {
+		if (agent_open_device(agent)) {
+			agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
+			return;
+		}
+		agent_log(agent, LOG_INFO, "interface %s recreated", agent->options.interface);
+	}
 	ret = discover(agent, now);
 	if (ret) {
 		agent_log(agent, LOG_ERR, "failed to discover NAT endpoints: %s", strerror(-ret));

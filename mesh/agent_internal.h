@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to the agent (agent.c, agent_local.c, agent_apply.c,
- * agent_metrics.c): its state and the steps of the loop.
+ * agent_watch.c, agent_metrics.c): its state and the steps of the loop.
  *
  * The loop thread owns everything; lock guards what the HTTP thread reads
- * (the counters, the gauges and the graph).
+ * (the counters, the gauges, the graph and which device is current).
  */
 #ifndef MESH_AGENT_INTERNAL_H
 #define MESH_AGENT_INTERNAL_H
@@ -12,8 +12,10 @@
 #include <pthread.h>
 
 #include "mesh/agent.h"
+#include "mesh/apply_routes.h"
 #include "mesh/topology.h"
 #include "tun/netlink.h"
+#include "tun/route_watch.h"
 #include "wg/wg.h"
 
 /* The tunnel of --encapsulate (the IPIP fallback device Kilo uses), or flannel's. */
@@ -25,11 +27,13 @@
 struct mesh_agent {
 	struct mesh_agent_options options;
 	struct mesh_backend *backend;
-	struct wg_device *device;
+	struct wg_device *device;    /* NULL once its interface was deleted, until recreated */
 	struct wg_uapi_server *uapi; /* NULL when the socket could not be served */
 	struct tun_nl *nl;
+	struct tun_route_watch *watch; /* NULL: deletions wait for the next resync */
 	int stop_fd;
 	int tun_fd; /* a duplicate of the device's TUN fd, for its persistence */
+	bool tun_created; /* the TUN did not exist before: a failed start removes it */
 	uint8_t private_key[MESH_KEY_LEN], public_key[MESH_KEY_LEN];
 
 	/* Detected at start-up (Kilo's getIP): what a node without annotations announces. */
@@ -39,6 +43,7 @@ struct mesh_agent {
 
 	struct mesh_cluster cluster; /* the last listing */
 	bool listed;
+	bool node_missing; /* the listing has no Node of our hostname (reported once) */
 	/* What the last apply produced, published with the annotations. */
 	struct mesh_prefix wireguard_ip;
 	struct mesh_discovered_endpoint *discovered;
@@ -46,6 +51,9 @@ struct mesh_agent {
 	/* A digest of the last applied cluster, to skip applies for heartbeats alone. */
 	uint64_t applied[4];
 	bool has_applied;
+	/* The routes and rules of the last apply, restored as soon as someone deletes one. */
+	struct mesh_route_state routes;
+	bool has_routes;
 
 	pthread_mutex_t lock;
 	uint64_t reconciles;
@@ -59,6 +67,17 @@ void agent_log(const struct mesh_agent *agent, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void agent_count_error(struct mesh_agent *agent, enum mesh_agent_event event);
 int64_t agent_now(void);
+
+/* agent.c: the WireGuard device on its TUN, with its UAPI socket. */
+int agent_open_device(struct mesh_agent *agent);
+/* After the interface was deleted: the engine on it has stopped. */
+void agent_drop_device(struct mesh_agent *agent);
+
+/* agent_watch.c */
+/* Without a watch (a failure is only reported), deletions wait for the next resync. */
+void agent_watch_open(struct mesh_agent *agent);
+/* Restore what was deleted: routes and rules alone, or a deleted interface and everything. */
+void agent_watch_read(struct mesh_agent *agent);
 
 /* agent_local.c */
 struct mesh_node *agent_local_node(struct mesh_agent *agent);

@@ -5,6 +5,7 @@
  * prometheus-wireguard-exporter (what Kilo users scrape kilo0 with), and the
  * graph of the last topology.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,7 +132,12 @@ int mesh_agent_metrics(struct mesh_agent *agent, FILE *out)
 	int ret;
 
 	print_kilo(agent, out);
-	ret = wg_device_snapshot(agent->device, &snap);
+	/* No device for a moment while a deleted interface is recreated: no peers then. */
+	pthread_mutex_lock(&agent->lock);
+	ret = agent->device ? wg_device_snapshot(agent->device, &snap) : -ENODEV;
+	pthread_mutex_unlock(&agent->lock);
+	if (ret == -ENODEV)
+		return 0;
 	if (ret)
 		return ret;
 	print_peers(out, agent->options.interface, &snap);

@@ -197,6 +197,30 @@ static int rule_order(const struct tun_nl_rule *a, const struct tun_nl_rule *b)
 	return d ? d : order(a->table, b->table);
 }
 
+/*
+ * Linear scans: a deletion notice names one route, and the caller stops asking once one
+ * called for a restore.
+ */
+bool mesh_apply_routes_wants_route(const struct mesh_route_state *desired,
+                                   const struct tun_nl_route *deleted)
+{
+	if (!mesh_apply_routes_owns(deleted))
+		return false;
+	for (size_t i = 0; i < desired->n_routes; i++)
+		if (!destination_order(&desired->routes[i], deleted))
+			return true;
+	return false;
+}
+
+bool mesh_apply_routes_wants_rule(const struct mesh_route_state *desired,
+                                  const struct tun_nl_rule *deleted)
+{
+	for (size_t i = 0; i < desired->n_rules; i++)
+		if (!rule_order(&desired->rules[i], deleted))
+			return true;
+	return false;
+}
+
 /* qsort and bsearch comparators over arrays of pointers into a state. */
 #define ROUTE(p) (*(const struct tun_nl_route *const *)(p))
 #define RULE(p) (*(const struct tun_nl_rule *const *)(p))

@@ -69,8 +69,18 @@ int mesh_apply_routes_desired(const struct mesh_routes *routes,
 int mesh_apply_routes_diff(const struct mesh_route_state *desired,
                            const struct mesh_route_state *current, struct mesh_route_plan *plan);
 
-/* Is this route one of ours (so its deletion, see tun/route_watch.h, calls for a resync)? */
+/* Is this route one of ours (table 1107, or our protocol in another table)? */
 bool mesh_apply_routes_owns(const struct tun_nl_route *route);
+
+/*
+ * Must a route or rule that someone deleted (see tun/route_watch.h) come back, being one of
+ * desired? A route is matched by table and destination (the kernel keeps one per pair), and
+ * only if it was ours; a rule by its selectors and table, whatever its priority.
+ */
+bool mesh_apply_routes_wants_route(const struct mesh_route_state *desired,
+                                   const struct tun_nl_route *deleted);
+bool mesh_apply_routes_wants_rule(const struct mesh_route_state *desired,
+                                  const struct tun_nl_rule *deleted);
 
 /* Dump, diff, apply. changes may be NULL. */
 int mesh_apply_routes(struct tun_nl *nl, const struct mesh_route_state *desired,

@@ -249,7 +249,8 @@ int tun_nl_parse_link(const struct nlmsghdr *nlh, struct tun_nl_link *link)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return -ENOMSG;
 	memset(link, 0, sizeof(*link));
 	link->ifindex = ifi->ifi_index;
@@ -653,7 +654,8 @@ int tun_nl_parse_rule(const struct nlmsghdr *nlh, struct tun_nl_rule *rule)
 {
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 
-	if (nlh->nlmsg_type != RTM_NEWRULE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*frh) ||
+	if ((nlh->nlmsg_type != RTM_NEWRULE && nlh->nlmsg_type != RTM_DELRULE) ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*frh) ||
 	    frh->action != FR_ACT_TO_TBL)
 		return -ENOMSG;
 	memset(rule, 0, sizeof(*rule));

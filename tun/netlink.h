@@ -98,8 +98,8 @@ struct nlmsghdr *tun_nl_build_rule(void *buf, uint16_t type, uint16_t extra_flag
                                    const struct tun_nl_rule *rule);
 
 /*
- * Parsers of one dumped message (a route also from a deletion notice): 0, or -ENOMSG for a
- * message of another kind.
+ * Parsers of one dumped message (a link, route or rule also from a deletion notice): 0, or
+ * -ENOMSG for a message of another kind.
  */
 int tun_nl_parse_link(const struct nlmsghdr *nlh, struct tun_nl_link *link);
 int tun_nl_parse_address(const struct nlmsghdr *nlh, struct tun_nl_address *address);

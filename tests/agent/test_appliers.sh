@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# The host appliers under kg (file backend), two leaders in two locations: a
+# The host appliers under kg (file backend), two leaders in two locations
+# (n1 leads east, where n3 runs no agent, over a stand-in for flannel.1): a
 # resync with nothing changed writes no route and no iptables rule; a route or
-# a rule someone deletes comes back at the next resync; an administrator's
+# policy rule someone deletes comes back at once (the route watch), an
+# iptables rule at the next resync; an administrator's
 # static route and iptables rule are never touched; a kg killed without
 # clean-up leaves iptables rules that the next kg adopts without rewriting;
 # the clean-up on SIGTERM leaves nothing of ours (no table 1107, no route of
@@ -15,7 +17,7 @@ exclusive an-agent
 command -v iptables-save >/dev/null || die "iptables is missing"
 
 NODES=(n1 n2)
-declare -A LOC=([n1]=east [n2]=west) IDX=([n1]=1 [n2]=2)
+declare -A LOC=([n1]=east [n2]=west [n3]=east) IDX=([n1]=1 [n2]=2 [n3]=3)
 
 ns_add an-sw
 nsx an-sw ip link add answ type bridge
@@ -34,6 +36,14 @@ for n in "${NODES[@]}"; do
 	echo '{"plugins":[{"type":"bridge","ipam":{"type":"host-local"}}]}' \
 		>"$TMP/cni-$n/10-kilo.conflist"
 done
+specs[0]+=",leader"
+key_new n3 >/dev/null
+specs+=("n3,east,192.168.71.3:51820,192.168.71.3/24,10.2.3.0/24,$(cat "$TMP/n3.pub")")
+# n1 encapsulates to n3 through flannel.1 (--compatibility flannel): flannel's
+# device stands in for tunl0, which this kernel may lack, so that n1 holds
+# routes and rules in table 1107.
+nsx an-n1 ip link add flannel.1 type veth peer name anf1
+nsx an-n1 ip link set flannel.1 up
 CLUSTER=$TMP/cluster.json
 "$PYTHON" "$AGENT_LIB_DIR/cluster_file.py" "$CLUSTER" "${specs[@]}"
 "$PYTHON" "$AGENT_LIB_DIR/cluster_file.py" "$CLUSTER" --every 10 "${specs[@]}" &
@@ -45,9 +55,10 @@ nsx an-n1 iptables -A FORWARD -s 198.51.100.0/24 -j ACCEPT
 
 declare -A PID
 start() {
-	local n=$1 i=${IDX[$1]}
+	local n=$1 i=${IDX[$1]} encapsulation=(--encapsulate never)
+	[ "$n" = n1 ] && encapsulation=(--encapsulate always --compatibility flannel)
 	kg_start "an-$n" "$n" --backend file --cluster-file "$CLUSTER" --interface "ank$i" \
-		--listen "127.0.0.1:1107" --encapsulate never --resync-period 3s \
+		--listen "127.0.0.1:1107" "${encapsulation[@]}" --resync-period 3s \
 		--cni-path "$TMP/cni-$n/10-kilo.conflist"
 	PID[$n]=$KG_PID
 }
@@ -71,9 +82,21 @@ sleep 8
 [ "$(count n1 'iptables rules updated')" = "$rules" ] ||
 	die "n1 rewrote iptables rules on a resync without change"
 
-log "a route deleted behind kg's back comes back at the next resync"
+log "a route deleted behind kg's back comes back at once, in the main table and in 1107"
+route_1107() { nsx an-n1 ip route show 192.168.71.3/32 table 1107 | grep -q "dev flannel.1"; }
+rule_1107() { nsx an-n1 ip rule show | grep -q "from 10.2.1.0/24 to 192.168.71.3 lookup 1107"; }
+wait_for "n1's route to n3 in table 1107" 20 route_1107
+rule_1107 || die "n1 has no rule to n3 through table 1107: $(nsx an-n1 ip rule show)"
+restored=$(count n1 'restored deleted routes')
 nsx an-n1 ip route del 10.2.2.0/24
-wait_for "n1 route to west again" 10 route_on an-n1 10.2.2.0/24 "via 10.4.0.2 dev ank1"
+wait_for "n1 route to west again" 2 route_on an-n1 10.2.2.0/24 "via 10.4.0.2 dev ank1"
+nsx an-n1 ip route del 192.168.71.3/32 table 1107
+wait_for "n1's route in table 1107 again" 2 route_1107
+nsx an-n1 ip rule del from 10.2.1.0/24 to 192.168.71.3 lookup 1107
+wait_for "n1's rule to table 1107 again" 2 rule_1107
+# The resync (every 3 s) did not do it: the watch did, three times, with nothing else.
+[ "$(count n1 'restored deleted routes')" = $((restored + 3)) ] ||
+	die "the route watch did not restore them: $(grep restored "$TMP/n1.log")"
 
 log "so does an iptables rule"
 nsx an-n1 iptables -t nat -D POSTROUTING -s 10.2.1.0/24 \

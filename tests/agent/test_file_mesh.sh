@@ -5,7 +5,8 @@
 # two locations, east (n1 leads, n2) and west (n3), each running kg with its
 # in-process WireGuard device. Shows the leaders' devices up with their
 # WireGuard IPs and the followers' down, the routes and iptables rules the
-# topology asks for, the CNI conflist getting the pod CIDR, pods in east
+# topology asks for (a deleted route back at once, a deleted leader's device
+# recreated), the CNI conflist getting the pod CIDR, pods in east
 # reaching the pod in west through WireGuard (handshake in /metrics), the
 # HTTP endpoints, and the clean-up on SIGTERM.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
@@ -63,9 +64,9 @@ wait_for "n1 route to west" 20 route_on am-n1 10.2.3.0/24 "via 10.4.0.2 dev amk1
 wait_for "n3 route to east" 20 route_on am-n3 10.2.1.0/24 "via 10.4.0.1 dev amk3"
 wait_for "n2 route to west" 20 route_on am-n2 10.2.3.0/24 "via 192.168.70.1 dev eth0"
 
-log "a route someone deletes comes back at the next resync"
+log "a route someone deletes comes back at once"
 nsx am-n2 ip route del 10.2.3.0/24
-wait_for "n2's route to west again" 10 route_on am-n2 10.2.3.0/24 "via 192.168.70.1 dev eth0"
+wait_for "n2's route to west again" 2 route_on am-n2 10.2.3.0/24 "via 192.168.70.1 dev eth0"
 
 log "iptables: the pod CIDR is masqueraded through KILO-NAT, except towards the mesh"
 nat_has() { nsx "$1" iptables -t nat -S | grep -q -- "$2"; }
@@ -143,6 +144,22 @@ grep -q 'routes updated' "$TMP/n3.log" && die "the restarted n3 rewrote its rout
 grep -q 'CNI config .* updated' "$TMP/n3.log" && die "the restarted n3 rewrote its CNI config"
 grep -q '"msg":"agent started on amk3 as node n3"' "$TMP/n3.log" || die "n3 logs no info lines"
 grep -q '"level":"debug"' "$TMP/n3.log" && die "n3 logs debug lines at --log-level info"
+
+log "amk3 deleted under n3's kg comes back with its address, MTU and routes; traffic passes again"
+mtu() { nsx "$1" cat "/sys/class/net/$2/mtu"; }
+mtu3=$(mtu am-n3 amk3)
+nsx am-n3 ip link del amk3
+wait_for "amk3 recreated with its address" 5 has_address am-n3 amk3 10.4.0.2/16
+wait_for "n3's route to east through the new amk3" 5 \
+	route_on am-n3 10.2.1.0/24 "via 10.4.0.1 dev amk3"
+is_up am-n3 amk3 || die "the recreated amk3 is not up"
+[ "$(mtu am-n3 amk3)" = "$mtu3" ] || die "the recreated amk3 has MTU $(mtu am-n3 amk3), not $mtu3"
+grep -q '"msg":"interface amk3 was deleted; recreating it"' "$TMP/n3.log" ||
+	die "n3 did not log the deletion of amk3"
+# The new engine has no session: n3's first packet to east starts a handshake.
+wait_for "p3 -> p1 through the new amk3" 15 nsx am-p3 ping -q -c 1 -W 1 10.2.1.2
+ping_ok am-p1 10.2.3.2
+kg_alive "${PID[n3]}" n3
 
 log "SIGTERM cleans up routes and iptables rules"
 kg_stop "${PID[n2]}" n2

@@ -207,6 +207,41 @@ static void test_rules_are_added_once_and_stale_ones_of_table_1107_removed(void 
 	mesh_route_plan_release(&plan);
 }
 
+static void test_deleted_route_comes_back_only_if_ours_and_still_desired(void **state)
+{
+	struct tun_nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
+	                              ours("192.168.0.2", 32, "192.168.0.2", MESH_ROUTE_TABLE)};
+	struct tun_nl_route moved = ours("10.2.2.0", 24, "10.4.0.9", RT_TABLE_MAIN);
+	struct tun_nl_route in_1107 = ours("192.168.0.2", 32, NULL, MESH_ROUTE_TABLE);
+	struct tun_nl_route admin = ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN);
+	struct tun_nl_route other_table = ours("10.2.2.0", 24, "10.4.0.2", 100);
+	struct tun_nl_route stale = ours("10.2.9.0", 24, "10.4.0.2", RT_TABLE_MAIN);
+	const struct mesh_route_state desired = STATE(want, 2, NULL, 0);
+
+	(void)state;
+	/* What the route pointed to does not matter: the destination is ours to hold. */
+	assert_true(mesh_apply_routes_wants_route(&desired, &moved));
+	in_1107.protocol = RTPROT_STATIC; /* table 1107 is ours whatever the protocol */
+	assert_true(mesh_apply_routes_wants_route(&desired, &in_1107));
+	admin.protocol = RTPROT_STATIC;
+	assert_false(mesh_apply_routes_wants_route(&desired, &admin));
+	assert_false(mesh_apply_routes_wants_route(&desired, &other_table));
+	/* Our own removal of a route no longer desired is not undone. */
+	assert_false(mesh_apply_routes_wants_route(&desired, &stale));
+}
+
+static void test_deleted_rule_comes_back_whatever_its_priority(void **state)
+{
+	struct tun_nl_rule want = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0);
+	struct tun_nl_rule deleted = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 32765);
+	struct tun_nl_rule stale = rule_to("192.168.0.3", MESH_ROUTE_TABLE, 32765);
+	const struct mesh_route_state desired = STATE(NULL, 0, &want, 1);
+
+	(void)state;
+	assert_true(mesh_apply_routes_wants_rule(&desired, &deleted));
+	assert_false(mesh_apply_routes_wants_rule(&desired, &stale));
+}
+
 static void test_desired_state_resolves_roles_masks_and_names_the_main_table(void **state)
 {
 	struct mesh_route route = {.destination = prefix("10.2.2.7/24"),
@@ -525,6 +560,8 @@ int main(void)
 	    cmocka_unit_test(test_same_destination_twice_keeps_the_last),
 	    cmocka_unit_test(test_thousands_of_routes_in_any_order_diff_to_the_difference),
 	    cmocka_unit_test(test_rules_are_added_once_and_stale_ones_of_table_1107_removed),
+	    cmocka_unit_test(test_deleted_route_comes_back_only_if_ours_and_still_desired),
+	    cmocka_unit_test(test_deleted_rule_comes_back_whatever_its_priority),
 	    cmocka_unit_test(test_desired_state_resolves_roles_masks_and_names_the_main_table),
 	    cmocka_unit_test(test_routes_over_a_missing_link_are_left_out_and_named),
 	};

@@ -88,12 +88,19 @@ nsx() {
 }
 
 # ns_add NS...: fresh namespaces with loopback up, deleted at exit.
+# Each gets its own /etc/hosts and /etc/resolv.conf (ip netns exec mounts
+# /etc/netns/NS over /etc): a name lookup (kg resolves its hostname, as
+# Kilo does) is answered by the namespace's own loopback at once, instead of
+# waiting seconds for the host's nameserver, which must get no test traffic.
 ns_add() {
 	local ns
 	for ns in "$@"; do
 		ip netns del "$ns" 2>/dev/null || true
 		ip netns add "$ns"
-		at_exit "ip netns del $ns"
+		mkdir -p "/etc/netns/$ns"
+		printf '127.0.0.1 localhost\n::1 localhost\n' >"/etc/netns/$ns/hosts"
+		printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$ns/resolv.conf"
+		at_exit "ip netns del $ns; rm -r /etc/netns/$ns"
 		nsx "$ns" ip link set lo up
 	done
 }

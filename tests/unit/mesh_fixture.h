@@ -20,6 +20,9 @@
 
 #define FIXTURE_NOW 1700000000
 
+/* An expected list of lines, NULL-terminated, written in place. */
+#define LINES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 struct node_spec {
 	const char *name, *location, *endpoint;
 	const char *internal_ip; /* NULL = none detected, "-" = forced off */

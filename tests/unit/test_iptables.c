@@ -39,6 +39,14 @@
 #define DEMO_SEGMENT_AWS                                                                           \
 	WG("10.4.0.1/32"), KNOWN("10.2.0.0/24"), KNOWN("10.0.0.5/32"), KNOWN("10.2.1.0/24"),       \
 	    KNOWN("10.0.0.6/32"), KNOWN("10.2.5.0/24"), KNOWN("10.0.1.7/32"), KNOWN("10.4.0.1/32")
+#define CNI_JUMP(pods)                                                                             \
+	V4 "nat -I POSTROUTING 1 -s " pods COMMENT("jump to KILO-NAT chain") " -j KILO-NAT"
+/* With --cni, traffic to aws's allowed location IPs is NAT'ed too. */
+#define DEMO_NAT_EXEMPTIONS_CNI                                                                    \
+	DEMO_SEGMENT_AWS,                                                                          \
+	    V4                                                                                     \
+	    "nat -I POSTROUTING 1 -d 192.168.50.0/24" COMMENT("jump to NAT chain") " -j KILO-NAT", \
+	    DEMO_SEGMENTS_GCP_AND_AFTER, PEER("10.5.0.1/32"), PEER("10.5.0.2/32")
 
 static char **render(const struct mesh_iptables_rule *rules, size_t n, bool prepend)
 {
@@ -75,122 +83,82 @@ static void build(struct mesh_iptables_ruleset *set, enum mesh_granularity granu
 	mesh_cluster_release(&cluster);
 }
 
-static void test_leader_rules_with_cni_forwarding_and_ipip(void **state)
+struct ruleset_case {
+	const char *what, *viewer;
+	struct mesh_iptables_options options;
+	const char *service_cidr; /* or NULL */
+	const char *const *append, *const *prepend;
+};
+
+/* The whole rule set of three nodes of the demo cluster (location granularity). */
+static const struct ruleset_case ruleset_cases[] = {
+    {"leader aws-a: CNI, forwarding and IPIP",
+     "aws-a",
+     {.cni = true, .forward_rules = true, .local = true, .encapsulate = MESH_ENCAPSULATE_ALWAYS},
+     "10.96.0.0/12",
+     LINES(V4 "filter -N KILO-IPIP", V6 "filter -N KILO-IPIP",
+           V4 "filter -A INPUT -p ipencap" COMMENT("jump to IPIP chain") " -j KILO-IPIP",
+           V6 "filter -A INPUT -p ipencap" COMMENT("jump to IPIP chain") " -j KILO-IPIP",
+           V4 "filter -A INPUT -p ipencap" COMMENT("reject other IPIP traffic") " -j DROP",
+           V6 "filter -A INPUT -p ipencap" COMMENT("reject other IPIP traffic") " -j DROP",
+           V4 "nat -N KILO-NAT", V6 "nat -N KILO-NAT",
+           V4 "nat -A KILO-NAT -d 10.96.0.0/12" COMMENT(
+               "do not NAT packets destined for service CIDRs") " -j RETURN",
+           NAT_TAIL),
+     LINES(IPIP_ACCEPT("10.0.0.5/32"), IPIP_ACCEPT("10.0.0.6/32"), IPIP_ACCEPT("10.0.1.7/32"),
+           CNI_JUMP("10.2.0.0/24"),
+           FORWARD("-s", "10.2.0.0/24", "forward packets from the pod subnet"),
+           FORWARD("-d", "10.2.0.0/24", "forward packets to the pod subnet"),
+           FORWARD("-s", "10.2.1.0/24", "forward packets from the pod subnet"),
+           FORWARD("-d", "10.2.1.0/24", "forward packets to the pod subnet"),
+           FORWARD("-s", "10.2.5.0/24", "forward packets from the pod subnet"),
+           FORWARD("-d", "10.2.5.0/24", "forward packets to the pod subnet"),
+           FORWARD("-s", "192.168.50.0/24", "forward packets from allowed location IPs"),
+           FORWARD("-d", "192.168.50.0/24", "forward packets to allowed location IPs"),
+           FORWARD("-s", "10.0.0.5/32", "forward packets from private IPs"),
+           FORWARD("-d", "10.0.0.5/32", "forward packets to private IPs"),
+           FORWARD("-s", "10.0.0.6/32", "forward packets from private IPs"),
+           FORWARD("-d", "10.0.0.6/32", "forward packets to private IPs"),
+           FORWARD("-s", "10.0.1.7/32", "forward packets from private IPs"),
+           FORWARD("-d", "10.0.1.7/32", "forward packets to private IPs"),
+           DEMO_NAT_EXEMPTIONS_CNI)},
+    {"member aws-b forwards only its own pods",
+     "aws-b",
+     {.cni = true, .forward_rules = true, .local = true, .encapsulate = MESH_ENCAPSULATE_NEVER},
+     NULL,
+     LINES(V4 "nat -N KILO-NAT", V6 "nat -N KILO-NAT", NAT_TAIL),
+     LINES(CNI_JUMP("10.2.1.0/24"),
+           FORWARD("-s", "10.2.1.0/24", "forward packets from the node's pod subnet"),
+           FORWARD("-d", "10.2.1.0/24", "forward packets to the node's pod subnet"),
+           DEMO_NAT_EXEMPTIONS_CNI)},
+    /* gcp-b has no private IP, hence no encapsulator; without --cni no POSTROUTING jump. */
+    {"gcp-b, without private IP, gets no IPIP rules",
+     "gcp-b",
+     {.forward_rules = true, .local = true, .encapsulate = MESH_ENCAPSULATE_ALWAYS},
+     NULL,
+     LINES(V4 "nat -N KILO-NAT", V6 "nat -N KILO-NAT", NAT_TAIL),
+     LINES(DEMO_SEGMENT_AWS, DEMO_SEGMENTS_GCP_AND_AFTER, PEER("10.5.0.1/32"),
+           PEER("10.5.0.2/32"))},
+};
+
+static void test_rule_sets_of_leader_member_and_isolated_node(void **state)
 {
-	static const char *const append[] = {
-	    V4 "filter -N KILO-IPIP",
-	    V6 "filter -N KILO-IPIP",
-	    V4 "filter -A INPUT -p ipencap" COMMENT("jump to IPIP chain") " -j KILO-IPIP",
-	    V6 "filter -A INPUT -p ipencap" COMMENT("jump to IPIP chain") " -j KILO-IPIP",
-	    V4 "filter -A INPUT -p ipencap" COMMENT("reject other IPIP traffic") " -j DROP",
-	    V6 "filter -A INPUT -p ipencap" COMMENT("reject other IPIP traffic") " -j DROP",
-	    V4 "nat -N KILO-NAT",
-	    V6 "nat -N KILO-NAT",
-	    V4 "nat -A KILO-NAT -d 10.96.0.0/12" COMMENT(
-	        "do not NAT packets destined for service CIDRs") " -j RETURN",
-	    NAT_TAIL,
-	    NULL,
-	};
-	static const char *const prepend[] = {
-	    IPIP_ACCEPT("10.0.0.5/32"),
-	    IPIP_ACCEPT("10.0.0.6/32"),
-	    IPIP_ACCEPT("10.0.1.7/32"),
-	    V4
-	    "nat -I POSTROUTING 1 -s 10.2.0.0/24" COMMENT("jump to KILO-NAT chain") " -j KILO-NAT",
-	    FORWARD("-s", "10.2.0.0/24", "forward packets from the pod subnet"),
-	    FORWARD("-d", "10.2.0.0/24", "forward packets to the pod subnet"),
-	    FORWARD("-s", "10.2.1.0/24", "forward packets from the pod subnet"),
-	    FORWARD("-d", "10.2.1.0/24", "forward packets to the pod subnet"),
-	    FORWARD("-s", "10.2.5.0/24", "forward packets from the pod subnet"),
-	    FORWARD("-d", "10.2.5.0/24", "forward packets to the pod subnet"),
-	    FORWARD("-s", "192.168.50.0/24", "forward packets from allowed location IPs"),
-	    FORWARD("-d", "192.168.50.0/24", "forward packets to allowed location IPs"),
-	    FORWARD("-s", "10.0.0.5/32", "forward packets from private IPs"),
-	    FORWARD("-d", "10.0.0.5/32", "forward packets to private IPs"),
-	    FORWARD("-s", "10.0.0.6/32", "forward packets from private IPs"),
-	    FORWARD("-d", "10.0.0.6/32", "forward packets to private IPs"),
-	    FORWARD("-s", "10.0.1.7/32", "forward packets from private IPs"),
-	    FORWARD("-d", "10.0.1.7/32", "forward packets to private IPs"),
-	    DEMO_SEGMENT_AWS,
-	    V4
-	    "nat -I POSTROUTING 1 -d 192.168.50.0/24" COMMENT("jump to NAT chain") " -j KILO-NAT",
-	    DEMO_SEGMENTS_GCP_AND_AFTER,
-	    PEER("10.5.0.1/32"),
-	    PEER("10.5.0.2/32"),
-	    NULL,
-	};
-	const struct mesh_prefix service = fixture_prefix("10.96.0.0/12");
-	struct mesh_iptables_options options = {.cni = true,
-	                                        .forward_rules = true,
-	                                        .local = true,
-	                                        .encapsulate = MESH_ENCAPSULATE_ALWAYS,
-	                                        .service_cidrs = &service,
-	                                        .n_service_cidrs = 1};
-	struct mesh_iptables_ruleset set;
-
 	(void)state;
-	build(&set, MESH_GRANULARITY_LOCATION, "aws-a", &options);
-	assert_ruleset("aws-a", &set, append, prepend);
-	mesh_iptables_release(&set);
-}
+	for (size_t i = 0; i < ARRAY_SIZE(ruleset_cases); i++) {
+		const struct ruleset_case *tc = &ruleset_cases[i];
+		struct mesh_iptables_options options = tc->options;
+		struct mesh_iptables_ruleset set;
+		struct mesh_prefix service;
 
-static void test_member_forwards_only_its_own_pods(void **state)
-{
-	static const char *const append[] = {
-	    V4 "nat -N KILO-NAT",
-	    V6 "nat -N KILO-NAT",
-	    NAT_TAIL,
-	    NULL,
-	};
-	static const char *const prepend[] = {
-	    V4
-	    "nat -I POSTROUTING 1 -s 10.2.1.0/24" COMMENT("jump to KILO-NAT chain") " -j KILO-NAT",
-	    FORWARD("-s", "10.2.1.0/24", "forward packets from the node's pod subnet"),
-	    FORWARD("-d", "10.2.1.0/24", "forward packets to the node's pod subnet"),
-	    DEMO_SEGMENT_AWS,
-	    V4
-	    "nat -I POSTROUTING 1 -d 192.168.50.0/24" COMMENT("jump to NAT chain") " -j KILO-NAT",
-	    DEMO_SEGMENTS_GCP_AND_AFTER,
-	    PEER("10.5.0.1/32"),
-	    PEER("10.5.0.2/32"),
-	    NULL,
-	};
-	struct mesh_iptables_options options = {.cni = true,
-	                                        .forward_rules = true,
-	                                        .local = true,
-	                                        .encapsulate = MESH_ENCAPSULATE_NEVER};
-	struct mesh_iptables_ruleset set;
-
-	(void)state;
-	build(&set, MESH_GRANULARITY_LOCATION, "aws-b", &options);
-	assert_ruleset("aws-b", &set, append, prepend);
-	mesh_iptables_release(&set);
-}
-
-/* gcp-b has no private IP, hence no encapsulator; without --cni no POSTROUTING jump. */
-static void test_node_without_private_ip_gets_no_ipip_rules(void **state)
-{
-	static const char *const append[] = {
-	    V4 "nat -N KILO-NAT",
-	    V6 "nat -N KILO-NAT",
-	    NAT_TAIL,
-	    NULL,
-	};
-	static const char *const prepend[] = {
-	    DEMO_SEGMENT_AWS,
-	    DEMO_SEGMENTS_GCP_AND_AFTER,
-	    PEER("10.5.0.1/32"),
-	    PEER("10.5.0.2/32"),
-	    NULL,
-	};
-	struct mesh_iptables_options options = {
-	    .forward_rules = true, .local = true, .encapsulate = MESH_ENCAPSULATE_ALWAYS};
-	struct mesh_iptables_ruleset set;
-
-	(void)state;
-	build(&set, MESH_GRANULARITY_LOCATION, "gcp-b", &options);
-	assert_ruleset("gcp-b", &set, append, prepend);
-	mesh_iptables_release(&set);
+		if (tc->service_cidr) {
+			service = fixture_prefix(tc->service_cidr);
+			options.service_cidrs = &service;
+			options.n_service_cidrs = 1;
+		}
+		build(&set, MESH_GRANULARITY_LOCATION, tc->viewer, &options);
+		assert_ruleset(tc->what, &set, tc->append, tc->prepend);
+		mesh_iptables_release(&set);
+	}
 }
 
 static size_t count_containing(const struct mesh_iptables_ruleset *set, const char *needle)
@@ -263,9 +231,7 @@ static void test_no_ipip_rules_with_flannel_or_without_local(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_leader_rules_with_cni_forwarding_and_ipip),
-	    cmocka_unit_test(test_member_forwards_only_its_own_pods),
-	    cmocka_unit_test(test_node_without_private_ip_gets_no_ipip_rules),
+	    cmocka_unit_test(test_rule_sets_of_leader_member_and_isolated_node),
 	    cmocka_unit_test(test_ipip_trust_follows_the_private_network),
 	    cmocka_unit_test(test_no_ipip_rules_with_flannel_or_without_local),
 	};

@@ -16,7 +16,6 @@
 #include "mesh_fixture.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
-#define LINES(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NONE ((const char *const[]){NULL})
 
 static const struct mesh_route_devices devices = {"kilo0", "eth0", "tunl0"};

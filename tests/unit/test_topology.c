@@ -51,8 +51,6 @@ struct viewpoint_case {
 	const char *const *peers;
 };
 
-#define LINES(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 static const struct viewpoint_case viewpoints[] = {
     {MESH_GRANULARITY_LOCATION, "aws-a", true, "10.4.0.1/16",
      LINES(LOC_GCP("0"), LOC_HOME("0", SEEN_BY_AWS), LOC_GCPB("0"), LAPTOP("0"), PHONE("0"))},
@@ -130,72 +128,148 @@ static void test_local_config_from_every_viewpoint(void **state)
 	mesh_cluster_release(&cluster);
 }
 
-static void assert_segment(const struct mesh_segment *s, const char *location, const char *logical,
-                           const char *members, const char *leader, const char *wireguard_ip,
-                           const char *allowed, const char *location_ips)
+struct segment_want {
+	size_t index;
+	const char *line; /* as segment_line() prints it */
+};
+
+struct segments_case {
+	const char *what;
+	void (*load)(struct mesh_cluster *c);
+	enum mesh_granularity granularity;
+	const char *viewer;
+	bool leader;
+	const char *wireguard_cidr;
+	size_t n_segments, local;        /* local: the index of the viewer's segment */
+	struct segment_want segments[4]; /* up to the end or the first without a line */
+};
+
+static const struct segments_case segments_cases[] = {
+    /* aws-c's 10.2.2.128/25 sits inside gcp-a's pod CIDR, 10.5.0.0/24 over a peer. */
+    {"location granularity isolates nodes without private IP",
+     demo_cluster,
+     MESH_GRANULARITY_LOCATION,
+     "aws-b",
+     false,
+     "10.4.0.0/16",
+     4,
+     0,
+     {{0, "location:aws logical= nodes=aws-a,aws-b,aws-c leader=aws-a ip=10.4.0.1 allowed="
+          "10.2.0.0/24,10.0.0.5/32,10.2.1.0/24,10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,10.4.0.1/32 "
+          "location-ips=192.168.50.0/24"},
+      {1, "location:gcp logical= nodes=gcp-a leader=gcp-a ip=10.4.0.2 allowed="
+          "10.2.2.0/24,10.1.96.6/32,10.4.0.2/32 location-ips="},
+      {2, "location:home logical= nodes=home-nat leader=home-nat ip=10.4.0.3 allowed="
+          "10.2.4.0/24,192.168.1.10/32,10.4.0.3/32 location-ips="},
+      {3, "node:gcp-b logical= nodes=gcp-b leader=gcp-b ip=10.4.0.4 allowed="
+          "10.2.3.0/24,10.4.0.4/32 location-ips="}}},
+    /* Segments are filtered in order: aws-b loses the LAN to aws-c, as in Kilo. */
+    {"cross granularity keeps the logical location of private nodes",
+     demo_cluster,
+     MESH_GRANULARITY_CROSS,
+     "gcp-a",
+     true,
+     "10.4.0.4/16",
+     6,
+     3,
+     {{1, "node:aws-b logical=location:aws nodes=aws-b leader=aws-b ip=10.4.0.2 allowed="
+          "10.2.1.0/24,10.0.0.6/32,10.4.0.2/32 location-ips="},
+      {2, "node:aws-c logical=location:aws nodes=aws-c leader=aws-c ip=10.4.0.3 allowed="
+          "10.2.5.0/24,10.0.1.7/32,10.4.0.3/32 location-ips=192.168.50.0/24"},
+      {4, "node:gcp-b logical= nodes=gcp-b leader=gcp-b ip=10.4.0.5 allowed="
+          "10.2.3.0/24,10.4.0.5/32 location-ips="}}},
+    /* Kilo's TestNewTopology "logical from c" and "full from a", field by field. */
+    {"Kilo's logical from c",
+     kilo_cluster,
+     MESH_GRANULARITY_LOCATION,
+     "c",
+     false,
+     "10.4.0.0/16",
+     3,
+     1,
+     {{0, "location:1 logical= nodes=a leader=a ip=10.4.0.1 allowed="
+          "10.2.1.0/24,192.168.0.1/32,10.4.0.1/32 location-ips="},
+      {1, "location:2 logical= nodes=b,c leader=b ip=10.4.0.2 allowed="
+          "10.2.2.0/24,192.168.0.1/32,10.2.3.0/24,192.168.0.2/32,10.4.0.2/32 "
+          "location-ips=192.168.178.3/32"},
+      {2, "node:d logical= nodes=d leader=d ip=10.4.0.3 allowed=10.2.4.0/24,10.4.0.3/32 "
+          "location-ips="}}},
+    {"Kilo's full from a",
+     kilo_cluster,
+     MESH_GRANULARITY_FULL,
+     "a",
+     true,
+     "10.4.0.1/16",
+     4,
+     0,
+     {{1, "node:b logical= nodes=b leader=b ip=10.4.0.2 allowed="
+          "10.2.2.0/24,192.168.0.1/32,10.4.0.2/32 location-ips=192.168.178.3/32"},
+      {3, "node:d logical= nodes=d leader=d ip=10.4.0.4 allowed=10.2.4.0/24,10.4.0.4/32 "
+          "location-ips="}}},
+};
+
+static char *segment_line(const struct mesh_segment *s, char *buf, size_t size)
 {
-	char buf[1024], ip[MESH_ADDR_STRLEN];
+	char nodes[256] = "", allowed[1024], location_ips[256], ip[MESH_ADDR_STRLEN];
 	size_t len = 0;
 
-	assert_string_equal(s->location, location);
-	assert_string_equal(s->logical_location, logical);
-	buf[0] = '\0';
 	for (size_t i = 0; i < s->n_nodes; i++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "",
+		len += (size_t)snprintf(nodes + len, sizeof(nodes) - len, "%s%s", i ? "," : "",
 		                        s->nodes[i]->name);
-	assert_string_equal(buf, members);
-	assert_string_equal(mesh_segment_leader(s)->name, leader);
-	assert_string_equal(mesh_addr_format(&s->wireguard_ip, ip), wireguard_ip);
-	fixture_join_prefixes(s->allowed_ips, s->n_allowed_ips, buf, sizeof(buf));
-	assert_string_equal(buf, allowed);
-	fixture_join_prefixes(s->allowed_location_ips, s->n_allowed_location_ips, buf, sizeof(buf));
-	assert_string_equal(buf, location_ips);
+	fixture_join_prefixes(s->allowed_ips, s->n_allowed_ips, allowed, sizeof(allowed));
+	fixture_join_prefixes(s->allowed_location_ips, s->n_allowed_location_ips, location_ips,
+	                      sizeof(location_ips));
+	snprintf(buf, size, "%s logical=%s nodes=%s leader=%s ip=%s allowed=%s location-ips=%s",
+	         s->location, s->logical_location, nodes, mesh_segment_leader(s)->name,
+	         mesh_addr_format(&s->wireguard_ip, ip), allowed, location_ips);
+	return buf;
 }
 
-static void test_location_granularity_isolates_nodes_without_private_ip(void **state)
+static void assert_segments(const struct segments_case *tc)
 {
 	struct mesh_cluster cluster;
 	struct mesh_topology t;
+	char cidr[MESH_PREFIX_STRLEN], line[2048];
 
-	(void)state;
-	demo_cluster(&cluster);
-	fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, "aws-b");
-	assert_int_equal(t.n_segments, 4);
-	/* aws-c's 10.2.2.128/25 sits inside gcp-a's pod CIDR, 10.5.0.0/24 over a peer. */
-	assert_segment(&t.segments[0], "location:aws", "", "aws-a,aws-b,aws-c", "aws-a", "10.4.0.1",
-	               "10.2.0.0/24,10.0.0.5/32,10.2.1.0/24,10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,"
-	               "10.4.0.1/32",
-	               "192.168.50.0/24");
-	assert_segment(&t.segments[1], "location:gcp", "", "gcp-a", "gcp-a", "10.4.0.2",
-	               "10.2.2.0/24,10.1.96.6/32,10.4.0.2/32", "");
-	assert_segment(&t.segments[2], "location:home", "", "home-nat", "home-nat", "10.4.0.3",
-	               "10.2.4.0/24,192.168.1.10/32,10.4.0.3/32", "");
-	assert_segment(&t.segments[3], "node:gcp-b", "", "gcp-b", "gcp-b", "10.4.0.4",
-	               "10.2.3.0/24,10.4.0.4/32", "");
-	assert_int_equal(t.local_segment, 0);
+	tc->load(&cluster);
+	fixture_topology(&t, &cluster, tc->granularity, tc->viewer);
+	assert_int_equal(t.leader, tc->leader);
+	assert_string_equal(mesh_prefix_format(&t.wireguard_cidr, cidr), tc->wireguard_cidr);
+	assert_int_equal(t.n_segments, tc->n_segments);
+	for (size_t i = 0; i < ARRAY_SIZE(tc->segments) && tc->segments[i].line; i++) {
+		const struct segment_want *want = &tc->segments[i];
+
+		segment_line(&t.segments[want->index], line, sizeof(line));
+		if (strcmp(line, want->line))
+			fail_msg("%s: segment %zu is\n  %s\nexpected\n  %s", tc->what, want->index,
+			         line, want->line);
+	}
+	assert_int_equal(t.local_segment, tc->local);
+	for (size_t i = 0; i < t.n_segments; i++)
+		assert_int_equal(mesh_topology_segment_is_local(&t, &t.segments[i]),
+		                 i == tc->local);
 	mesh_topology_release(&t);
 	mesh_cluster_release(&cluster);
 }
 
-static void test_cross_granularity_keeps_logical_location_of_private_nodes(void **state)
+static void test_segments_from_kilos_and_our_viewpoints(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(segments_cases); i++)
+		assert_segments(&segments_cases[i]);
+}
+
+/* Peers keep host bits, so Kilo's 10.5.0.1/24 and 10.5.0.2/24 are different IPs. */
+static void test_peer_allowed_ips_keep_host_bits(void **state)
 {
 	struct mesh_cluster cluster;
 	struct mesh_topology t;
 
 	(void)state;
-	demo_cluster(&cluster);
-	fixture_topology(&t, &cluster, MESH_GRANULARITY_CROSS, "gcp-a");
-	assert_int_equal(t.n_segments, 6);
-	/* Segments are filtered in order: aws-b loses the LAN to aws-c, as in Kilo. */
-	assert_segment(&t.segments[1], "node:aws-b", "location:aws", "aws-b", "aws-b", "10.4.0.2",
-	               "10.2.1.0/24,10.0.0.6/32,10.4.0.2/32", "");
-	assert_segment(&t.segments[2], "node:aws-c", "location:aws", "aws-c", "aws-c", "10.4.0.3",
-	               "10.2.5.0/24,10.0.1.7/32,10.4.0.3/32", "192.168.50.0/24");
-	assert_segment(&t.segments[4], "node:gcp-b", "", "gcp-b", "gcp-b", "10.4.0.5",
-	               "10.2.3.0/24,10.4.0.5/32", "");
-	assert_true(mesh_topology_segment_is_local(&t, &t.segments[3]));
-	assert_false(mesh_topology_segment_is_local(&t, &t.segments[4]));
-	assert_false(mesh_topology_segment_is_local(&t, &t.segments[0]));
+	kilo_cluster(&cluster);
+	fixture_topology(&t, &cluster, MESH_GRANULARITY_FULL, "a");
+	assert_int_equal(t.n_peers, 2);
+	assert_int_equal(t.peers[0].n_allowed_ips, 2);
 	mesh_topology_release(&t);
 	mesh_cluster_release(&cluster);
 }
@@ -390,41 +464,6 @@ static void test_leader_election_follows_kilo_find_leader(void **state)
 	}
 }
 
-/* Kilo's TestNewTopology "logical from c" and "full from a", field by field. */
-static void test_kilo_fixture_segments_match_kilo(void **state)
-{
-	struct mesh_cluster cluster;
-	struct mesh_topology t;
-	char cidr[MESH_PREFIX_STRLEN];
-
-	(void)state;
-	kilo_cluster(&cluster);
-	fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, "c");
-	assert_false(t.leader);
-	assert_string_equal(mesh_prefix_format(&t.wireguard_cidr, cidr), "10.4.0.0/16");
-	assert_segment(&t.segments[0], "location:1", "", "a", "a", "10.4.0.1",
-	               "10.2.1.0/24,192.168.0.1/32,10.4.0.1/32", "");
-	assert_segment(&t.segments[1], "location:2", "", "b,c", "b", "10.4.0.2",
-	               "10.2.2.0/24,192.168.0.1/32,10.2.3.0/24,192.168.0.2/32,10.4.0.2/32",
-	               "192.168.178.3/32");
-	assert_segment(&t.segments[2], "node:d", "", "d", "d", "10.4.0.3",
-	               "10.2.4.0/24,10.4.0.3/32", "");
-	mesh_topology_release(&t);
-	fixture_topology(&t, &cluster, MESH_GRANULARITY_FULL, "a");
-	assert_true(t.leader);
-	assert_string_equal(mesh_prefix_format(&t.wireguard_cidr, cidr), "10.4.0.1/16");
-	assert_int_equal(t.n_segments, 4);
-	assert_segment(&t.segments[1], "node:b", "", "b", "b", "10.4.0.2",
-	               "10.2.2.0/24,192.168.0.1/32,10.4.0.2/32", "192.168.178.3/32");
-	assert_segment(&t.segments[3], "node:d", "", "d", "d", "10.4.0.4",
-	               "10.2.4.0/24,10.4.0.4/32", "");
-	/* Peers keep host bits, so 10.5.0.1/24 and 10.5.0.2/24 are different IPs. */
-	assert_int_equal(t.n_peers, 2);
-	assert_int_equal(t.peers[0].n_allowed_ips, 2);
-	mesh_topology_release(&t);
-	mesh_cluster_release(&cluster);
-}
-
 struct filter_case {
 	const char *name;
 	const char *a, *b, *d; /* allowed-location IPs of Kilo's nodes a, b and d */
@@ -480,23 +519,33 @@ static void test_allowed_location_ip_filter_matches_kilo(void **state)
 	}
 }
 
+/* Building fails with error and the one message that names the cause; nothing is kept. */
+static void assert_build_fails(const struct mesh_cluster *c,
+                               const struct mesh_topology_options *options, int error,
+                               const char *message)
+{
+	struct mesh_topology t;
+	char err[256] = "";
+
+	assert_int_equal(mesh_topology_build(c, options, &t, err, sizeof(err)), error);
+	assert_string_equal(err, message);
+	assert_null(t.segments);
+}
+
 static void test_subnet_exhaustion_is_an_error_naming_the_subnet(void **state)
 {
 	struct mesh_cluster cluster;
 	struct mesh_topology t;
-	struct mesh_topology_options options;
-	char err[256] = "";
+	struct mesh_topology_options options = fixture_options(MESH_GRANULARITY_LOCATION, "aws-a");
 
 	(void)state;
 	demo_cluster(&cluster);
-	options = fixture_options(MESH_GRANULARITY_LOCATION, "aws-a");
 	options.subnet = fixture_prefix("10.4.0.0/30"); /* .1 .2 .3 for four segments */
-	assert_int_equal(mesh_topology_build(&cluster, &options, &t, err, sizeof(err)), -ENOSPC);
-	assert_non_null(strstr(err, "ran out of IP addresses"));
-	assert_non_null(strstr(err, "10.4.0.0/30"));
-	assert_null(t.segments);
+	assert_build_fails(&cluster, &options, -ENOSPC,
+	                   "failed to allocate an IP address; ran out of IP addresses in subnet "
+	                   "10.4.0.0/30 for 4 segments");
 	options.subnet = fixture_prefix("10.4.0.0/29");
-	assert_int_equal(mesh_topology_build(&cluster, &options, &t, err, sizeof(err)), 0);
+	assert_int_equal(mesh_topology_build(&cluster, &options, &t, NULL, 0), 0);
 	assert_int_equal(t.n_segments, 4);
 	mesh_topology_release(&t);
 	mesh_cluster_release(&cluster);
@@ -506,8 +555,7 @@ static void test_only_ready_nodes_and_peers_take_part(void **state)
 {
 	struct mesh_cluster cluster;
 	struct mesh_topology t;
-	struct mesh_topology_options options;
-	char err[256] = "";
+	struct mesh_topology_options options = fixture_options(MESH_GRANULARITY_LOCATION, "gcp-b");
 
 	(void)state;
 	demo_cluster(&cluster);
@@ -519,43 +567,40 @@ static void test_only_ready_nodes_and_peers_take_part(void **state)
 	/* With laptop gone, phone keeps the IP it repeated. */
 	assert_int_equal(t.peers[0].n_allowed_ips, 2);
 	mesh_topology_release(&t);
-	options = fixture_options(MESH_GRANULARITY_LOCATION, "gcp-b");
-	assert_int_equal(mesh_topology_build(&cluster, &options, &t, err, sizeof(err)), -ENOENT);
-	assert_non_null(strstr(err, "gcp-b"));
+	assert_build_fails(&cluster, &options, -ENOENT,
+	                   "node gcp-b: not found among the ready nodes");
 	mesh_cluster_release(&cluster);
 }
 
 static void test_bad_options_are_rejected(void **state)
 {
 	struct mesh_cluster cluster;
-	struct mesh_topology t;
-	struct mesh_topology_options options;
-	char err[256] = "";
+	struct mesh_topology_options options = fixture_options(MESH_GRANULARITY_AUTO, "aws-a");
+	char unknown[128];
 
 	(void)state;
 	demo_cluster(&cluster);
-	options = fixture_options(MESH_GRANULARITY_AUTO, "aws-a");
-	assert_int_equal(mesh_topology_build(&cluster, &options, &t, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "granularity"));
+	snprintf(unknown, sizeof(unknown),
+	         "mesh granularity %d unknown; possible values are: location, full, cross",
+	         (int)MESH_GRANULARITY_AUTO);
+	assert_build_fails(&cluster, &options, -EINVAL, unknown);
 	options = fixture_options(MESH_GRANULARITY_FULL, "aws-a");
 	options.subnet = (struct mesh_prefix){0};
-	assert_int_equal(mesh_topology_build(&cluster, &options, &t, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "subnet"));
+	assert_build_fails(&cluster, &options, -EINVAL, "subnet is not set");
+	options = fixture_options(MESH_GRANULARITY_FULL, NULL);
+	assert_build_fails(&cluster, &options, -EINVAL, "hostname is not set");
 	mesh_cluster_release(&cluster);
 }
 
 static void test_a_node_listed_twice_is_rejected_by_name(void **state)
 {
 	struct mesh_cluster cluster;
-	struct mesh_topology t;
 	struct mesh_topology_options options = fixture_options(MESH_GRANULARITY_FULL, "aws-a");
-	char err[256] = "";
 
 	(void)state;
 	demo_cluster(&cluster);
 	memcpy(fixture_find_node(&cluster, "gcp-a")->name, "aws-b", sizeof("aws-b"));
-	assert_int_equal(mesh_topology_build(&cluster, &options, &t, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "node aws-b: listed more than once");
+	assert_build_fails(&cluster, &options, -EINVAL, "node aws-b: listed more than once");
 	mesh_cluster_release(&cluster);
 }
 
@@ -728,14 +773,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_local_config_from_every_viewpoint),
-	    cmocka_unit_test(test_location_granularity_isolates_nodes_without_private_ip),
-	    cmocka_unit_test(test_cross_granularity_keeps_logical_location_of_private_nodes),
+	    cmocka_unit_test(test_segments_from_kilos_and_our_viewpoints),
+	    cmocka_unit_test(test_peer_allowed_ips_keep_host_bits),
 	    cmocka_unit_test(test_peer_config_carries_the_peers_keepalive_and_key),
 	    cmocka_unit_test(test_segment_as_peer_adds_deduplicated_allowed_ips),
 	    cmocka_unit_test(test_discovered_endpoint_only_replaces_roaming_sides),
 	    cmocka_unit_test(test_device_sightings_become_discovered_endpoints),
 	    cmocka_unit_test(test_leader_election_follows_kilo_find_leader),
-	    cmocka_unit_test(test_kilo_fixture_segments_match_kilo),
 	    cmocka_unit_test(test_allowed_location_ip_filter_matches_kilo),
 	    cmocka_unit_test(test_subnet_exhaustion_is_an_error_naming_the_subnet),
 	    cmocka_unit_test(test_only_ready_nodes_and_peers_take_part),

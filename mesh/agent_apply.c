@@ -161,13 +161,16 @@ static int set_address(struct mesh_agent *agent, int ifindex, const struct mesh_
 	return ret;
 }
 
-/* --mtu auto, re-detected on every apply as Kilo does. */
+/*
+ * --mtu auto, re-detected on every apply as Kilo does. The MTU is the
+ * default route's link's: no hostname, whose lookup may wait seconds on DNS.
+ */
 static unsigned int detect_mtu(struct mesh_agent *agent)
 {
 	struct mesh_host host = {0};
 	unsigned int mtu = MESH_FALLBACK_MTU;
 
-	if (!mesh_host_collect(agent->nl, agent->options.hostname, &host))
+	if (!mesh_host_collect(agent->nl, NULL, &host))
 		mtu = mesh_ipdetect_mtu(&host);
 	mesh_host_release(&host);
 	return mtu;

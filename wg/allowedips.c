@@ -120,17 +120,6 @@ static struct node **root_of(struct wg_allowedips *table, uint8_t bits)
 	return bits == 32 ? &table->root4 : &table->root6;
 }
 
-/* Decodes addr/cidr into its masked key, its width and the trie it lives in. */
-static int parse_prefix(struct wg_allowedips *table, int family, const void *addr, uint8_t cidr,
-                        struct key *key, uint8_t *bits, struct node ***root)
-{
-	if (parse(family, addr, key, bits) < 0 || cidr > *bits)
-		return -EINVAL;
-	*key = masked(key, cidr);
-	*root = root_of(table, *bits);
-	return 0;
-}
-
 static size_t owner_slot(const struct wg_allowedips *table, const void *peer)
 {
 	uint64_t h = (uint64_t)(uintptr_t)peer * UINT64_C(0x9e3779b97f4a7c15);
@@ -281,6 +270,26 @@ static struct node *find_parent(struct node *root, const struct key *key, uint8_
 	return parent;
 }
 
+/* Where addr/cidr is or would go: its masked key and width, its trie, and
+ * the deepest node containing it (exact if that node is addr/cidr). */
+struct spot {
+	struct key key;
+	uint8_t bits;
+	struct node **root, *node;
+	bool exact;
+};
+
+static int find_spot(struct wg_allowedips *table, int family, const void *addr, uint8_t cidr,
+                     struct spot *spot)
+{
+	if (parse(family, addr, &spot->key, &spot->bits) < 0 || cidr > spot->bits)
+		return -EINVAL;
+	spot->key = masked(&spot->key, cidr);
+	spot->root = root_of(table, spot->bits);
+	spot->node = find_parent(*spot->root, &spot->key, cidr, &spot->exact);
+	return 0;
+}
+
 /* Links a new node for key/cidr below parent, splitting the edge to the
  * subtree already there with a branch point where the two part ways. */
 static struct node *add_node(struct node **root, struct node *parent, const struct key *key,
@@ -389,25 +398,23 @@ void wg_allowedips_free(struct wg_allowedips *table)
 int wg_allowedips_insert(struct wg_allowedips *table, int family, const void *addr, uint8_t cidr,
                          void *peer)
 {
-	struct node **root, *node;
+	struct spot spot;
 	struct owner *owner;
-	struct key key;
-	uint8_t bits;
-	bool exact;
+	struct node *node;
 
-	if (!peer || parse_prefix(table, family, addr, cidr, &key, &bits, &root) < 0)
+	if (!peer || find_spot(table, family, addr, cidr, &spot) < 0)
 		return -EINVAL;
 	owner = owner_get(table, peer);
 	if (!owner)
 		return -ENOMEM;
-	node = find_parent(*root, &key, cidr, &exact);
-	if (exact && node->owner) {
+	node = spot.node;
+	if (spot.exact && node->owner) {
 		struct owner *previous = detach(node);
 
 		if (previous != owner)
 			owner_put(table, previous);
-	} else if (!exact) {
-		node = add_node(root, node, &key, cidr, bits);
+	} else if (!spot.exact) {
+		node = add_node(spot.root, node, &spot.key, cidr, spot.bits);
 		if (!node) {
 			owner_put(table, owner);
 			return -ENOMEM;
@@ -420,19 +427,15 @@ int wg_allowedips_insert(struct wg_allowedips *table, int family, const void *ad
 int wg_allowedips_remove(struct wg_allowedips *table, int family, const void *addr, uint8_t cidr,
                          void *peer)
 {
-	struct node **root, *node;
+	struct spot spot;
 	struct owner *owner;
-	struct key key;
-	uint8_t bits;
-	bool exact;
 
-	if (parse_prefix(table, family, addr, cidr, &key, &bits, &root) < 0)
+	if (find_spot(table, family, addr, cidr, &spot) < 0)
 		return -EINVAL;
-	node = find_parent(*root, &key, cidr, &exact);
-	if (!exact || !node->owner || node->owner->peer != peer)
+	if (!spot.exact || !spot.node->owner || spot.node->owner->peer != peer)
 		return -ENOENT;
-	owner = detach(node);
-	remove_node(root, node);
+	owner = detach(spot.node);
+	remove_node(spot.root, spot.node);
 	owner_put(table, owner);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "tun/offload.h"
 #include "tun/tun.h"
 #include "wg/peer.h"
+#include "wg/thread.h"
 
 enum { DEFAULT_MTU = 1420, DEBUG_LINES_PER_SECOND = 50 };
 
@@ -175,7 +176,7 @@ static int start_receiver(struct wg_device *dev)
 	/* Reset a stop left from the last receiver. */
 	while (read(dev->rx_stop_fd, &count, sizeof(count)) > 0)
 		;
-	ret = -pthread_create(&dev->rx_thread, NULL, wg_receive_udp_thread, dev);
+	ret = wg_thread_start(&dev->rx_thread, "wg-rx", wg_receive_udp_thread, dev);
 	dev->rx_running = ret == 0;
 	return ret;
 }
@@ -483,17 +484,17 @@ static int start_threads(struct wg_device *dev, unsigned int workers)
 	if (ret < 0)
 		return ret;
 	dev->threads |= TIMER_THREAD;
-	ret = -pthread_create(&dev->handshake_thread, NULL, wg_handshake_thread, dev);
+	ret = wg_thread_start(&dev->handshake_thread, "wg-handshake", wg_handshake_thread, dev);
 	if (ret < 0)
 		return ret;
 	dev->threads |= HANDSHAKE_THREAD;
-	ret = -pthread_create(&dev->tun_thread, NULL, wg_send_tun_thread, dev);
+	ret = wg_thread_start(&dev->tun_thread, "wg-tx", wg_send_tun_thread, dev);
 	if (ret < 0)
 		return ret;
 	dev->threads |= TUN_THREAD;
 	if (!dev->link)
 		return 0;
-	ret = -pthread_create(&dev->link_thread, NULL, link_thread, dev);
+	ret = wg_thread_start(&dev->link_thread, "wg-link", link_thread, dev);
 	if (ret == 0)
 		dev->threads |= LINK_THREAD;
 	return ret;

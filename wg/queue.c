@@ -4,10 +4,13 @@
 #include "wg/queue.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "wg/thread.h"
 
 int wg_batch_init(struct wg_batch *batch)
 {
@@ -259,6 +262,7 @@ static bool alone_in_ring(const struct wg_batch *batch)
 int wg_pool_start(struct wg_pool *pool, unsigned int n_threads)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char name[32];
 	int ret = 0;
 
 	memset(pool, 0, sizeof(*pool));
@@ -270,7 +274,8 @@ int wg_pool_start(struct wg_pool *pool, unsigned int n_threads)
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->cond, NULL);
 	for (; pool->n_threads < n_threads; pool->n_threads++) {
-		ret = -pthread_create(&pool->threads[pool->n_threads], NULL, worker, pool);
+		snprintf(name, sizeof(name), "wg-crypt/%u", pool->n_threads);
+		ret = wg_thread_start(&pool->threads[pool->n_threads], name, worker, pool);
 		if (ret < 0)
 			break;
 	}

@@ -11,6 +11,7 @@
 
 #include "wg/device.h"
 #include "wg/peer.h"
+#include "wg/thread.h"
 
 static uint64_t run_peer(struct wg_peer *peer, uint64_t now)
 {
@@ -103,7 +104,7 @@ int wg_timer_thread_start(struct wg_device *dev)
 	pthread_mutex_init(&dev->timer_lock, NULL);
 	atomic_init(&dev->timer_next, WG_TIMERS_NEVER);
 	dev->timer_quit = false;
-	ret = -pthread_create(&dev->timer_thread, NULL, timer_thread, dev);
+	ret = wg_thread_start(&dev->timer_thread, "wg-timer", timer_thread, dev);
 	if (ret < 0) {
 		pthread_cond_destroy(&dev->timer_cond);
 		pthread_mutex_destroy(&dev->timer_lock);

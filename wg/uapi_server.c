@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "wg/crypto.h"
+#include "wg/thread.h"
 #include "wg/uapi.h"
 
 enum {
@@ -421,7 +422,7 @@ int wg_uapi_server_start(struct wg_uapi_server **out, const struct wg_uapi_serve
 	if (!ret)
 		ret = server_watch(srv);
 	if (!ret)
-		ret = -pthread_create(&srv->thread, NULL, serve, srv);
+		ret = wg_thread_start(&srv->thread, "wg-uapi", serve, srv);
 	if (ret) {
 		server_free(srv);
 		return ret;

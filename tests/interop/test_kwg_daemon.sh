@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # kwg as a program: wireguard-go's command line and environment, the UAPI
-# socket ready the moment the daemonising parent returns, one daemon per
-# interface, stale sockets replaced, clean exits (socket removed) on SIGTERM,
-# SIGINT, interface deletion and socket deletion, and exit 1 with a clear
-# message when setup fails.
+# socket ready the moment the daemonising parent returns, threads named for
+# their jobs (ps -T, top -H, perf), one daemon per interface, stale sockets
+# replaced, clean exits (socket removed) on SIGTERM, SIGINT, interface
+# deletion and socket deletion, and exit 1 with a clear message when setup
+# fails.
 . "$(dirname "$0")/lib.sh"
 exclusive kw
 need_root
@@ -40,10 +41,18 @@ start_daemon() {
 	at_exit "kill $DPID"
 }
 
-log "daemon: ready on return, one per interface"
+# has_thread PID NAME: one of the daemon's threads is called NAME.
+has_thread() { ps -T -o comm= -p "$1" | grep -qx -- "$2"; }
+
+log "daemon: ready on return, named threads, one per interface"
 start_daemon kwd0
 [ "$(ps -o ppid= -p "$DPID" | tr -d ' ')" = 1 ] || [ "$(ps -o sid= -p "$DPID" | tr -d ' ')" = "$DPID" ] ||
 	die "kwg did not detach (ppid $(ps -o ppid= -p "$DPID"))"
+for thread in wg-tx wg-crypt/0 wg-handshake wg-timer wg-link wg-uapi; do
+	has_thread "$DPID" $thread || die "kwg has no thread $thread: $(ps -T -o comm= -p "$DPID")"
+done
+nsx kw-d ip link set kwd0 up
+wait_for "kwg's UDP receiver thread wg-rx" 5 has_thread "$DPID" wg-rx
 rc=0
 nsx kw-d "$KWG" kwd0 2>"$TMP/second" || rc=$?
 [ $rc = 1 ] || die "a second kwg for kwd0 exits $rc, want 1"

@@ -392,23 +392,24 @@ int tun_nl_address_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_address
 	            n);
 }
 
-int tun_nl_address_add(struct tun_nl *nl, const struct tun_nl_address *address)
+static int address_request(struct tun_nl *nl, uint16_t type, uint16_t extra_flags,
+                           const struct tun_nl_address *address)
 {
 	char buf[TUN_NL_BUFSIZE];
 
 	if (!ip_len(&address->ip))
 		return -EAFNOSUPPORT;
-	return tun_nl_request(
-	    nl, tun_nl_build_address(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, address));
+	return tun_nl_request(nl, tun_nl_build_address(buf, type, extra_flags, address));
+}
+
+int tun_nl_address_add(struct tun_nl *nl, const struct tun_nl_address *address)
+{
+	return address_request(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, address);
 }
 
 int tun_nl_address_del(struct tun_nl *nl, const struct tun_nl_address *address)
 {
-	char buf[TUN_NL_BUFSIZE];
-
-	if (!ip_len(&address->ip))
-		return -EAFNOSUPPORT;
-	return tun_nl_request(nl, tun_nl_build_address(buf, RTM_DELADDR, 0, address));
+	return address_request(nl, RTM_DELADDR, 0, address);
 }
 
 int tun_nl_ip_compare(const struct tun_nl_ip *a, const struct tun_nl_ip *b)
@@ -570,36 +571,27 @@ int tun_nl_route_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_route **r
 	return dump(nl, RTM_GETROUTE, family, parse_route, sizeof(**routes), (void **)routes, n);
 }
 
-static int check_route(const struct tun_nl_route *route)
+static int route_request(struct tun_nl *nl, uint16_t type, uint16_t extra_flags,
+                         const struct tun_nl_route *route)
 {
 	uint8_t family = tun_nl_route_family(route);
+	char buf[TUN_NL_BUFSIZE];
 
 	if (family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
 	if (route->dst_len > (family == AF_INET ? 32 : 128))
 		return -EINVAL;
-	return 0;
+	return tun_nl_request(nl, tun_nl_build_route(buf, type, extra_flags, route));
 }
 
 int tun_nl_route_replace(struct tun_nl *nl, const struct tun_nl_route *route)
 {
-	char buf[TUN_NL_BUFSIZE];
-	int ret = check_route(route);
-
-	if (ret < 0)
-		return ret;
-	return tun_nl_request(
-	    nl, tun_nl_build_route(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, route));
+	return route_request(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, route);
 }
 
 int tun_nl_route_del(struct tun_nl *nl, const struct tun_nl_route *route)
 {
-	char buf[TUN_NL_BUFSIZE];
-	int ret = check_route(route);
-
-	if (ret < 0)
-		return ret;
-	return tun_nl_request(nl, tun_nl_build_route(buf, RTM_DELROUTE, 0, route));
+	return route_request(nl, RTM_DELROUTE, 0, route);
 }
 
 struct nlmsghdr *tun_nl_build_rule(void *buf, uint16_t type, uint16_t extra_flags,
@@ -655,8 +647,7 @@ int tun_nl_parse_rule(const struct nlmsghdr *nlh, struct tun_nl_rule *rule)
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 
 	if ((nlh->nlmsg_type != RTM_NEWRULE && nlh->nlmsg_type != RTM_DELRULE) ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*frh) ||
-	    frh->action != FR_ACT_TO_TBL)
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*frh) || frh->action != FR_ACT_TO_TBL)
 		return -ENOMSG;
 	memset(rule, 0, sizeof(*rule));
 	rule->family = frh->family;
@@ -677,21 +668,22 @@ int tun_nl_rule_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_rule **rul
 	return dump(nl, RTM_GETRULE, family, parse_rule, sizeof(**rules), (void **)rules, n);
 }
 
-int tun_nl_rule_add(struct tun_nl *nl, const struct tun_nl_rule *rule)
+static int rule_request(struct tun_nl *nl, uint16_t type, uint16_t extra_flags,
+                        const struct tun_nl_rule *rule)
 {
 	char buf[TUN_NL_BUFSIZE];
 
 	if (rule->family != AF_INET && rule->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	return tun_nl_request(nl,
-	                      tun_nl_build_rule(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule));
+	return tun_nl_request(nl, tun_nl_build_rule(buf, type, extra_flags, rule));
+}
+
+int tun_nl_rule_add(struct tun_nl *nl, const struct tun_nl_rule *rule)
+{
+	return rule_request(nl, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule);
 }
 
 int tun_nl_rule_del(struct tun_nl *nl, const struct tun_nl_rule *rule)
 {
-	char buf[TUN_NL_BUFSIZE];
-
-	if (rule->family != AF_INET && rule->family != AF_INET6)
-		return -EAFNOSUPPORT;
-	return tun_nl_request(nl, tun_nl_build_rule(buf, RTM_DELRULE, 0, rule));
+	return rule_request(nl, RTM_DELRULE, 0, rule);
 }

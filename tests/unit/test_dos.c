@@ -333,30 +333,32 @@ static unsigned int cookie_replies(int fd, uint32_t first, unsigned int n)
 
 static void test_valid_mac1_flood_is_answered_with_cookies_not_dh(void **state)
 {
+	enum { FIRST_WAVE = 4 * MAX_QUEUED_INCOMING_HANDSHAKES, SECOND = 1U << 20 };
 	struct wg_device_stats before, after;
 	struct session_view view;
-	int fd = flood_socket();
+	int fd1 = flood_socket(), fd2 = flood_socket();
 
 	(void)state;
 	settle_session();
 	view_session(&view);
 	/* The first wave costs Diffie-Hellmans until the backlog puts B under load. */
 	wg_device_stats(b->dev, &before);
-	flood_valid_mac1(fd, 0, 4 * MAX_QUEUED_INCOMING_HANDSHAKES);
-	wait_accounted(&before, 4 * MAX_QUEUED_INCOMING_HANDSHAKES, &after);
+	flood_valid_mac1(fd1, 0, FIRST_WAVE);
+	wait_accounted(&before, FIRST_WAVE, &after);
 	assert_true(after.under_load);
 	assert_true(after.cookie_replies_sent > before.cookie_replies_sent);
-	assert_true(cookie_replies(fd, 0, 4 * MAX_QUEUED_INCOMING_HANDSHAKES) > 0);
 
 	/* Within the second it stays under load, the next wave costs none at all. */
 	before = after;
-	flood_valid_mac1(fd, 1U << 20, FLOOD);
+	flood_valid_mac1(fd2, SECOND, FLOOD);
 	wait_accounted(&before, FLOOD, &after);
 	assert_int_equal(after.handshake_dh, before.handshake_dh);
 	assert_int_equal(after.cookie_replies_sent + after.handshake_queue_full,
 			 before.cookie_replies_sent + before.handshake_queue_full + FLOOD);
-	assert_true(cookie_replies(fd, 1U << 20, FLOOD) > 0);
-	close(fd);
+	assert_true(cookie_replies(fd1, 0, FIRST_WAVE) > 0);
+	assert_true(cookie_replies(fd2, SECOND, FLOOD) > 0);
+	close(fd1);
+	close(fd2);
 	assert_session_unchanged(&view);
 	settle_session();
 }

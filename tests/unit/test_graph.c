@@ -74,153 +74,114 @@ static void build(const struct mesh_cluster *c, enum mesh_granularity granularit
 	"\n"                                                                                       \
 	"}\n"
 
+/* Between nodes of different locations, in full and in cross granularity. */
+#define EDGES_ACROSS_LOCATIONS                                                                     \
+	"\t\"aws-1\"->\"edge-1\"[ dir=both ];\n"                                                   \
+	"\t\"aws-1\"->\"gcp-1\"[ dir=both ];\n"                                                    \
+	"\t\"aws-1\"->\"gcp-2\"[ dir=both ];\n"                                                    \
+	"\t\"aws-2\"->\"edge-1\"[ dir=both ];\n"                                                   \
+	"\t\"aws-2\"->\"gcp-1\"[ dir=both ];\n"                                                    \
+	"\t\"aws-2\"->\"gcp-2\"[ dir=both ];\n"                                                    \
+	"\t\"edge-1\"->\"gcp-1\"[ dir=both ];\n"                                                   \
+	"\t\"edge-1\"->\"gcp-2\"[ dir=both ];\n"
+#define PEER_EDGES_OF_EVERY_NODE                                                                   \
+	PEER_EDGES("aws-1")                                                                        \
+	PEER_EDGES("aws-2") PEER_EDGES("edge-1") PEER_EDGES("gcp-1") PEER_EDGES("gcp-2")
+/* The cluster of a segment with one node, its leader. */
+#define SINGLE_NODE_CLUSTER(segment, name, label)                                                  \
+	"\tsubgraph \"cluster_location_" segment "\" {\n"                                          \
+	"\tlabel=\"" segment "\";\n"                                                               \
+	"\tstyle=\"dashed,rounded\";\n"                                                            \
+	"\t\"" name "\" [ label=\"" segment "\\n" name label "\", rank=1, shape=ellipse ];\n"      \
+	"\n"                                                                                       \
+	"}\n"                                                                                      \
+	";\n"
+#define EDGE_1_CLUSTER                                                                             \
+	SINGLE_NODE_CLUSTER("node:edge-1", "edge-1",                                               \
+	                    "\\n10.2.4.0/24\\n10.4.0.3\\n192.168.1.10:51820")
+
+/* clang-format off */
 /*
  * Derived by hand from Kilo's graph.go: the not-ready aws-3 and gcp-3 are
  * absent; edge-1 has no private IP, so it is its own segment; leaders are
  * the nodes with public endpoints.
  */
-/* clang-format off: one line of DOT per line of source */
-static const char location_graph[] = GRAPH_HEAD
+static const char location_graph[] =
+    GRAPH_HEAD
     "\t\"aws-1\"->\"aws-2\"[ dir=both ];\n"
     "\t\"gcp-1\"->\"gcp-2\"[ dir=both ];\n"
     "\t\"aws-1\"->\"gcp-1\"[ dir=both ];\n"
     "\t\"aws-1\"->\"edge-1\"[ dir=both ];\n"
-    "\t\"gcp-1\"->\"edge-1\"[ dir=both ];\n" PEER_EDGES("aws-1") PEER_EDGES("gcp-1") PEER_EDGES(
-        "edge-1") "\tsubgraph \"cluster_location_location:aws\" {\n"
-                  "\tlabel=\"location:aws\";\n"
-                  "\tstyle=\"dashed,rounded\";\n"
-                  "\t\"aws-1\" [ "
-                  "label=\"location:aws\\naws-1\\n10.2.0.0/24\\n10.0.0.5\\n10.4.0.1\\n"
-                  "3.120.246.76:51820\", rank=1, shape=ellipse ];\n"
-                  "\t\"aws-2\" [ label=\"location:aws\\naws-2\\n10.2.1.0/24\\n10.0.0.6\", "
-                  "shape=ellipse ];\n"
-                  "\n"
-                  "}\n"
-                  ";\n"
-                  "\tsubgraph \"cluster_location_location:gcp\" {\n"
-                  "\tlabel=\"location:gcp\";\n"
-                  "\tstyle=\"dashed,rounded\";\n"
-                  "\t\"gcp-1\" [ "
-                  "label=\"location:gcp\\ngcp-1\\n10.2.2.0/24\\n10.1.96.6\\n10.4.0.2\\n"
-                  "34.1.2.3:51820\", rank=1, shape=ellipse ];\n"
-                  "\t\"gcp-2\" [ label=\"location:gcp\\ngcp-2\\n10.2.3.0/24\\n10.1.96.8\", "
-                  "shape=ellipse ];\n"
-                  "\n"
-                  "}\n"
-                  ";\n"
-                  "\tsubgraph \"cluster_location_node:edge-1\" {\n"
-                  "\tlabel=\"node:edge-1\";\n"
-                  "\tstyle=\"dashed,rounded\";\n"
-                  "\t\"edge-1\" [ label=\"node:edge-1\\nedge-1\\n10.2.4.0/24\\n10.4.0.3\\n"
-                  "192.168.1.10:51820\", rank=1, shape=ellipse ];\n"
-                  "\n"
-                  "}\n"
-                  ";\n" GRAPH_TAIL;
+    "\t\"gcp-1\"->\"edge-1\"[ dir=both ];\n"
+    PEER_EDGES("aws-1") PEER_EDGES("gcp-1") PEER_EDGES("edge-1")
+    "\tsubgraph \"cluster_location_location:aws\" {\n"
+    "\tlabel=\"location:aws\";\n"
+    "\tstyle=\"dashed,rounded\";\n"
+    "\t\"aws-1\" [ label=\"location:aws\\naws-1\\n10.2.0.0/24\\n10.0.0.5\\n10.4.0.1\\n"
+    "3.120.246.76:51820\", rank=1, shape=ellipse ];\n"
+    "\t\"aws-2\" [ label=\"location:aws\\naws-2\\n10.2.1.0/24\\n10.0.0.6\", shape=ellipse ];\n"
+    "\n"
+    "}\n"
+    ";\n"
+    "\tsubgraph \"cluster_location_location:gcp\" {\n"
+    "\tlabel=\"location:gcp\";\n"
+    "\tstyle=\"dashed,rounded\";\n"
+    "\t\"gcp-1\" [ label=\"location:gcp\\ngcp-1\\n10.2.2.0/24\\n10.1.96.6\\n10.4.0.2\\n"
+    "34.1.2.3:51820\", rank=1, shape=ellipse ];\n"
+    "\t\"gcp-2\" [ label=\"location:gcp\\ngcp-2\\n10.2.3.0/24\\n10.1.96.8\", shape=ellipse ];\n"
+    "\n"
+    "}\n"
+    ";\n"
+    EDGE_1_CLUSTER
+    GRAPH_TAIL;
 
 /* Full: every node leads its own segment and every pair of nodes is joined. */
-static const char full_graph[] = GRAPH_HEAD
+static const char full_graph[] =
+    GRAPH_HEAD
     "\t\"aws-1\"->\"aws-2\"[ dir=both ];\n"
-    "\t\"aws-1\"->\"edge-1\"[ dir=both ];\n"
-    "\t\"aws-1\"->\"gcp-1\"[ dir=both ];\n"
-    "\t\"aws-1\"->\"gcp-2\"[ dir=both ];\n"
-    "\t\"aws-2\"->\"edge-1\"[ dir=both ];\n"
-    "\t\"aws-2\"->\"gcp-1\"[ dir=both ];\n"
-    "\t\"aws-2\"->\"gcp-2\"[ dir=both ];\n"
-    "\t\"edge-1\"->\"gcp-1\"[ dir=both ];\n"
-    "\t\"edge-1\"->\"gcp-2\"[ dir=both ];\n"
-    "\t\"gcp-1\"->\"gcp-2\"[ dir=both ];\n" PEER_EDGES("aws-1") PEER_EDGES("aws-2")
-        PEER_EDGES("edge-1") PEER_EDGES("gcp-1") PEER_EDGES(
-            "gcp-2") "\tsubgraph \"cluster_location_node:aws-1\" {\n"
-                     "\tlabel=\"node:aws-1\";\n"
-                     "\tstyle=\"dashed,rounded\";\n"
-                     "\t\"aws-1\" [ "
-                     "label=\"node:aws-1\\naws-1\\n10.2.0.0/24\\n10.0.0.5\\n10.4.0.1\\n"
-                     "3.120.246.76:51820\", rank=1, shape=ellipse ];\n"
-                     "\n"
-                     "}\n"
-                     ";\n"
-                     "\tsubgraph \"cluster_location_node:aws-2\" {\n"
-                     "\tlabel=\"node:aws-2\";\n"
-                     "\tstyle=\"dashed,rounded\";\n"
-                     "\t\"aws-2\" [ "
-                     "label=\"node:aws-2\\naws-2\\n10.2.1.0/24\\n10.0.0.6\\n10.4.0.2\\n"
-                     "10.0.0.6:51820\", rank=1, shape=ellipse ];\n"
-                     "\n"
-                     "}\n"
-                     ";\n"
-                     "\tsubgraph \"cluster_location_node:edge-1\" {\n"
-                     "\tlabel=\"node:edge-1\";\n"
-                     "\tstyle=\"dashed,rounded\";\n"
-                     "\t\"edge-1\" [ label=\"node:edge-1\\nedge-1\\n10.2.4.0/24\\n10.4.0.3\\n"
-                     "192.168.1.10:51820\", rank=1, shape=ellipse ];\n"
-                     "\n"
-                     "}\n"
-                     ";\n"
-                     "\tsubgraph \"cluster_location_node:gcp-1\" {\n"
-                     "\tlabel=\"node:gcp-1\";\n"
-                     "\tstyle=\"dashed,rounded\";\n"
-                     "\t\"gcp-1\" [ "
-                     "label=\"node:gcp-1\\ngcp-1\\n10.2.2.0/24\\n10.1.96.6\\n10.4.0.4\\n"
-                     "34.1.2.3:51820\", rank=1, shape=ellipse ];\n"
-                     "\n"
-                     "}\n"
-                     ";\n"
-                     "\tsubgraph \"cluster_location_node:gcp-2\" {\n"
-                     "\tlabel=\"node:gcp-2\";\n"
-                     "\tstyle=\"dashed,rounded\";\n"
-                     "\t\"gcp-2\" [ "
-                     "label=\"node:gcp-2\\ngcp-2\\n10.2.3.0/24\\n10.1.96.8\\n10.4.0.5\\n"
-                     "10.1.96.8:51820\", rank=1, shape=ellipse ];\n"
-                     "\n"
-                     "}\n"
-                     ";\n" GRAPH_TAIL;
+    EDGES_ACROSS_LOCATIONS
+    "\t\"gcp-1\"->\"gcp-2\"[ dir=both ];\n"
+    PEER_EDGES_OF_EVERY_NODE
+    SINGLE_NODE_CLUSTER("node:aws-1", "aws-1",
+                        "\\n10.2.0.0/24\\n10.0.0.5\\n10.4.0.1\\n3.120.246.76:51820")
+    SINGLE_NODE_CLUSTER("node:aws-2", "aws-2",
+                        "\\n10.2.1.0/24\\n10.0.0.6\\n10.4.0.2\\n10.0.0.6:51820")
+    EDGE_1_CLUSTER
+    SINGLE_NODE_CLUSTER("node:gcp-1", "gcp-1",
+                        "\\n10.2.2.0/24\\n10.1.96.6\\n10.4.0.4\\n34.1.2.3:51820")
+    SINGLE_NODE_CLUSTER("node:gcp-2", "gcp-2",
+                        "\\n10.2.3.0/24\\n10.1.96.8\\n10.4.0.5\\n10.1.96.8:51820")
+    GRAPH_TAIL;
 
 /* Cross: nodes of one location share a cluster and a dotted private link. */
-static const char cross_graph[] = GRAPH_HEAD
+static const char cross_graph[] =
+    GRAPH_HEAD
     "\t\"aws-1\"->\"aws-2\"[ arrowhead=none, arrowtail=none, dir=both, style=dotted ];\n"
     "\t\"gcp-1\"->\"gcp-2\"[ arrowhead=none, arrowtail=none, dir=both, style=dotted ];\n"
-    "\t\"aws-1\"->\"edge-1\"[ dir=both ];\n"
-    "\t\"aws-1\"->\"gcp-1\"[ dir=both ];\n"
-    "\t\"aws-1\"->\"gcp-2\"[ dir=both ];\n"
-    "\t\"aws-2\"->\"edge-1\"[ dir=both ];\n"
-    "\t\"aws-2\"->\"gcp-1\"[ dir=both ];\n"
-    "\t\"aws-2\"->\"gcp-2\"[ dir=both ];\n"
-    "\t\"edge-1\"->\"gcp-1\"[ dir=both ];\n"
-    "\t\"edge-1\"->\"gcp-2\"[ dir=both ];\n" PEER_EDGES("aws-1") PEER_EDGES("aws-2")
-        PEER_EDGES("edge-1") PEER_EDGES("gcp-1") PEER_EDGES(
-            "gcp-2") "\tsubgraph \"cluster_location_location:aws\" {\n"
-                     "\tlabel=\"location:aws\";\n"
-                     "\tstyle=\"dashed,rounded\";\n"
-                     "\t\"aws-1\" [ "
-                     "label=\"location:aws\\naws-1\\n10.2.0.0/24\\n10.0.0.5\\n10.4.0.1\\n"
-                     "3.120.246.76:51820\", rank=1, shape=ellipse ];\n"
-                     "\t\"aws-2\" [ "
-                     "label=\"location:aws\\naws-2\\n10.2.1.0/24\\n10.0.0.6\\n10.4.0.2\\n"
-                     "10.0.0.6:51820\", rank=1, shape=ellipse ];\n"
-                     "\n"
-                     "}\n"
-                     ";\n"
-                     "\tsubgraph \"cluster_location_location:gcp\" {\n"
-                     "\tlabel=\"location:gcp\";\n"
-                     "\tstyle=\"dashed,rounded\";\n"
-                     "\t\"gcp-1\" [ "
-                     "label=\"location:gcp\\ngcp-1\\n10.2.2.0/24\\n10.1.96.6\\n10.4.0.4\\n"
-                     "34.1.2.3:51820\", rank=1, shape=ellipse ];\n"
-                     "\t\"gcp-2\" [ "
-                     "label=\"location:gcp\\ngcp-2\\n10.2.3.0/24\\n10.1.96.8\\n10.4.0.5\\n"
-                     "10.1.96.8:51820\", rank=1, shape=ellipse ];\n"
-                     "\n"
-                     "}\n"
-                     ";\n"
-                     "\tsubgraph \"cluster_location_node:edge-1\" {\n"
-                     "\tlabel=\"node:edge-1\";\n"
-                     "\tstyle=\"dashed,rounded\";\n"
-                     "\t\"edge-1\" [ label=\"node:edge-1\\nedge-1\\n10.2.4.0/24\\n10.4.0.3\\n"
-                     "192.168.1.10:51820\", rank=1, shape=ellipse ];\n"
-                     "\n"
-                     "}\n"
-                     ";\n" GRAPH_TAIL;
-
+    EDGES_ACROSS_LOCATIONS
+    PEER_EDGES_OF_EVERY_NODE
+    "\tsubgraph \"cluster_location_location:aws\" {\n"
+    "\tlabel=\"location:aws\";\n"
+    "\tstyle=\"dashed,rounded\";\n"
+    "\t\"aws-1\" [ label=\"location:aws\\naws-1\\n10.2.0.0/24\\n10.0.0.5\\n10.4.0.1\\n"
+    "3.120.246.76:51820\", rank=1, shape=ellipse ];\n"
+    "\t\"aws-2\" [ label=\"location:aws\\naws-2\\n10.2.1.0/24\\n10.0.0.6\\n10.4.0.2\\n"
+    "10.0.0.6:51820\", rank=1, shape=ellipse ];\n"
+    "\n"
+    "}\n"
+    ";\n"
+    "\tsubgraph \"cluster_location_location:gcp\" {\n"
+    "\tlabel=\"location:gcp\";\n"
+    "\tstyle=\"dashed,rounded\";\n"
+    "\t\"gcp-1\" [ label=\"location:gcp\\ngcp-1\\n10.2.2.0/24\\n10.1.96.6\\n10.4.0.4\\n"
+    "34.1.2.3:51820\", rank=1, shape=ellipse ];\n"
+    "\t\"gcp-2\" [ label=\"location:gcp\\ngcp-2\\n10.2.3.0/24\\n10.1.96.8\\n10.4.0.5\\n"
+    "10.1.96.8:51820\", rank=1, shape=ellipse ];\n"
+    "\n"
+    "}\n"
+    ";\n"
+    EDGE_1_CLUSTER
+    GRAPH_TAIL;
 /* clang-format on */
 
 /* The graph shows the cluster, not a viewpoint: any ready node gives it. */

@@ -378,6 +378,7 @@ void mesh_agent_destroy(struct mesh_agent *agent)
 		close(agent->stop_fd);
 	mesh_cluster_release(&agent->cluster);
 	mesh_route_state_release(&agent->routes);
+	mesh_iptables_metrics_release(&agent->iptables_operations);
 	free(agent->discovered);
 	free(agent->graph);
 	pthread_mutex_destroy(&agent->lock);

@@ -204,6 +204,7 @@ static int apply_iptables(struct mesh_agent *agent, const struct mesh_topology *
 	    .service_cidrs = agent->options.service_cidrs,
 	    .n_service_cidrs = agent->options.n_service_cidrs,
 	};
+	struct mesh_iptables_metrics operations = {0};
 	struct mesh_iptables_ruleset ruleset;
 	char err[MESH_APPLY_IPTABLES_ERRLEN] = "";
 	bool changed = false;
@@ -211,7 +212,8 @@ static int apply_iptables(struct mesh_agent *agent, const struct mesh_topology *
 
 	if (ret)
 		return ret;
-	ret = mesh_apply_iptables(&ruleset, agent->ipv6, &changed, err, sizeof(err));
+	ret = mesh_apply_iptables(&ruleset, agent->ipv6, &changed, &operations, err, sizeof(err));
+	agent_count_iptables(agent, &operations);
 	mesh_iptables_release(&ruleset);
 	if (ret)
 		agent_log(agent, LOG_ERR, "failed to apply iptables rules: %s", err);
@@ -465,10 +467,12 @@ void agent_clean_up(struct mesh_agent *agent)
 {
 	const struct mesh_iptables_ruleset none = {0};
 	const struct mesh_route_state no_routes = {0};
+	struct mesh_iptables_metrics operations = {0};
 	char err[MESH_APPLY_IPTABLES_ERRLEN] = "";
 	int ret;
 
-	ret = mesh_apply_iptables(&none, agent->ipv6, NULL, err, sizeof(err));
+	ret = mesh_apply_iptables(&none, agent->ipv6, NULL, &operations, err, sizeof(err));
+	agent_count_iptables(agent, &operations);
 	if (ret)
 		agent_log(agent, LOG_ERR, "failed to clean up iptables rules: %s", err);
 	if (ret)

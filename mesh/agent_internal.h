@@ -13,6 +13,7 @@
 
 #include "mesh/agent.h"
 #include "mesh/apply_routes.h"
+#include "mesh/iptables_metrics.h"
 #include "mesh/topology.h"
 #include "tun/netlink.h"
 #include "tun/route_watch.h"
@@ -58,6 +59,7 @@ struct mesh_agent {
 	pthread_mutex_t lock;
 	uint64_t reconciles;
 	uint64_t errors[MESH_AGENT_EVENTS];
+	struct mesh_iptables_metrics iptables_operations;
 	bool leader;
 	size_t ready_nodes, ready_peers;
 	char *graph;
@@ -66,6 +68,8 @@ struct mesh_agent {
 void agent_log(const struct mesh_agent *agent, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void agent_count_error(struct mesh_agent *agent, enum mesh_agent_event event);
+/* Add the operations of one iptables apply to the metrics, and release them. */
+void agent_count_iptables(struct mesh_agent *agent, struct mesh_iptables_metrics *operations);
 int64_t agent_now(void);
 
 /* agent.c: the WireGuard device on its TUN, with its UAPI socket. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * What the HTTP thread may read: Kilo's metrics (pkg/mesh/mesh.go), the
- * engine's per-peer counters under the names of
+ * What the HTTP thread may read: Kilo's metrics (pkg/mesh/mesh.go and
+ * pkg/iptables/metrics.go), the engine's per-peer counters under the names of
  * prometheus-wireguard-exporter (what Kilo users scrape kilo0 with), and the
  * graph of the last topology.
  */
@@ -24,6 +24,15 @@ void agent_count_error(struct mesh_agent *agent, enum mesh_agent_event event)
 	pthread_mutex_lock(&agent->lock);
 	agent->errors[event]++;
 	pthread_mutex_unlock(&agent->lock);
+}
+
+void agent_count_iptables(struct mesh_agent *agent, struct mesh_iptables_metrics *operations)
+{
+	pthread_mutex_lock(&agent->lock);
+	/* Out of memory: these operations go uncounted, the next ones may not. */
+	mesh_iptables_metrics_merge(&agent->iptables_operations, operations);
+	pthread_mutex_unlock(&agent->lock);
+	mesh_iptables_metrics_release(operations);
 }
 
 void agent_set_gauges(struct mesh_agent *agent, const struct mesh_topology *topology, int64_t now)
@@ -83,6 +92,7 @@ static void print_kilo(struct mesh_agent *agent, FILE *out)
 	        "# TYPE kilo_reconciles_total counter\nkilo_reconciles_total %llu\n",
 	        agent->leader, agent->ready_nodes, agent->ready_peers,
 	        (unsigned long long)agent->reconciles);
+	mesh_iptables_metrics_print(&agent->iptables_operations, out);
 	pthread_mutex_unlock(&agent->lock);
 }
 

@@ -537,16 +537,29 @@ out:
 	return ret;
 }
 
+/* Counting runs out of memory only with the rest of kg: that is no reason to fail an apply. */
+static void count(struct mesh_iptables_metrics *operations, uint8_t family, const char *script)
+{
+	if (!operations)
+		return;
+	if (script)
+		mesh_iptables_metrics_count_script(operations, family, script);
+	else
+		mesh_iptables_metrics_count_read(operations, family);
+}
+
 static int apply_family(const struct mesh_iptables_ruleset *ruleset, uint8_t family, bool *changed,
-                        char *err, size_t err_size)
+                        struct mesh_iptables_metrics *operations, char *err, size_t err_size)
 {
 	bool v6 = family == AF_INET6;
 	char *save[] = {v6 ? "ip6tables-save" : "iptables-save", NULL};
 	char *restore[] = {v6 ? "ip6tables-restore" : "iptables-restore", "--noflush", "--wait",
 	                   NULL};
 	char *saved = NULL, *script = NULL;
-	int ret = run(save, NULL, &saved, err, err_size);
+	int ret;
 
+	count(operations, family, NULL);
+	ret = run(save, NULL, &saved, err, err_size);
 	if (ret < 0)
 		goto out;
 	ret = mesh_apply_iptables_plan(ruleset, family, saved, &script);
@@ -556,6 +569,7 @@ static int apply_family(const struct mesh_iptables_ruleset *ruleset, uint8_t fam
 		goto out;
 	}
 	if (*script) {
+		count(operations, family, script);
 		ret = run(restore, script, NULL, err, err_size);
 		*changed = true;
 	}
@@ -566,7 +580,7 @@ out:
 }
 
 int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, bool *changed,
-                        char *err, size_t err_size)
+                        struct mesh_iptables_metrics *operations, char *err, size_t err_size)
 {
 	bool ignored;
 	int ret;
@@ -574,9 +588,9 @@ int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, 
 	if (!changed)
 		changed = &ignored;
 	*changed = false;
-	ret = apply_family(ruleset, AF_INET, changed, err, err_size);
+	ret = apply_family(ruleset, AF_INET, changed, operations, err, err_size);
 	if (ret == 0 && ipv6)
-		ret = apply_family(ruleset, AF_INET6, changed, err, err_size);
+		ret = apply_family(ruleset, AF_INET6, changed, operations, err, err_size);
 	return ret;
 }
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "mesh/iptables.h"
+#include "mesh/iptables_metrics.h"
 
 #define MESH_APPLY_IPTABLES_ERRLEN 512
 
@@ -31,10 +32,11 @@ int mesh_apply_iptables_plan(const struct mesh_iptables_ruleset *ruleset, uint8_
 
 /*
  * Apply ruleset for IPv4 and, if ipv6, for IPv6 (Kilo uses a no-op there when the kernel has
- * IPv6 disabled). *changed (may be NULL) tells whether anything was written.
+ * IPv6 disabled). *changed (may be NULL) tells whether anything was written; operations (may
+ * be NULL) counts each read and write as Kilo's kilo_iptables_operations_total would.
  */
 int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, bool *changed,
-                        char *err, size_t err_size);
+                        struct mesh_iptables_metrics *operations, char *err, size_t err_size);
 
 /*
  * Kilo's test for the ipv6 argument: false when the kernel has IPv6 disabled, "1" in path

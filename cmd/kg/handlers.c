@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/kg/kg.h"
+#include "mesh/process_metrics.h"
 
 /* A rendered graph larger than this is refused rather than buffered. */
 #define GRAPH_MAX (16 << 20)
@@ -55,6 +56,9 @@ static void metrics(struct mesh_agent *agent, struct mesh_http_response *respons
 		return;
 	}
 	ret = mesh_agent_metrics(agent, out);
+	/* Kilo's registry also holds the process collector's metrics. */
+	if (!ret)
+		ret = mesh_process_metrics_print(out);
 	fclose(out);
 	response->len = len;
 	response->status = ret ? 500 : 200;

@@ -94,6 +94,15 @@ grep -q '^kilo_nodes 3$' <<<"$metrics" || die "kilo_nodes is not 3: $(grep kilo_
 grep -q '^kilo_leader 1$' <<<"$metrics" || die "n1 is not reported leader"
 grep -q '^kilo_reconciles_total [1-9]' <<<"$metrics" || die "no reconcile counted"
 grep -q '^kilo_errors_total{event="apply"} 0$' <<<"$metrics" || die "apply errors: $metrics"
+iptables_ops='^kilo_iptables_operations_total{chain="POSTROUTING",operation="Insert",protocol="IPv4",table="nat"} [1-9]'
+grep -q "$iptables_ops" <<<"$metrics" || die "no iptables insert counted: $(grep iptables <<<"$metrics")"
+grep -q '^kilo_iptables_operations_total{chain="\*",operation="List",protocol="IPv4",table="nat"} [1-9]' \
+	<<<"$metrics" || die "no iptables read counted"
+for name in process_cpu_seconds_total process_open_fds process_max_fds process_resident_memory_bytes \
+	process_start_time_seconds process_virtual_memory_bytes process_virtual_memory_max_bytes; do
+	grep -q "^# TYPE $name \(counter\|gauge\)$" <<<"$metrics" && grep -q "^$name [0-9]" <<<"$metrics" ||
+		die "$name is missing from /metrics"
+done
 n3_pub=$(cat "$TMP/n3.pub")
 hs=$(awk -v k="public_key=\"$n3_pub\"}" 'index($0, "wireguard_latest_handshake_seconds{") == 1 &&
 	index($0, k) { print $2 }' <<<"$metrics")

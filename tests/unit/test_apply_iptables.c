@@ -327,7 +327,8 @@ static void test_missing_program_is_named_in_the_error(void **state)
 
 	(void)state;
 	setenv("PATH", "/nonexistent", 1);
-	assert_int_equal(mesh_apply_iptables(&ruleset, true, NULL, err, sizeof(err)), -ENOENT);
+	assert_int_equal(mesh_apply_iptables(&ruleset, true, NULL, NULL, err, sizeof(err)),
+	                 -ENOENT);
 	setenv("PATH", path, 1);
 	free(path);
 	assert_string_equal(err, "iptables-save: not found in PATH (is iptables installed?)");
@@ -360,7 +361,7 @@ static bool applied(const struct mesh_iptables_ruleset *rules)
 	char err[MESH_APPLY_IPTABLES_ERRLEN] = "";
 	bool changed;
 
-	if (mesh_apply_iptables(rules, true, &changed, err, sizeof(err)) < 0)
+	if (mesh_apply_iptables(rules, true, &changed, NULL, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 	return changed;
 }
@@ -399,6 +400,45 @@ static void test_rule_deleted_by_someone_else_comes_back(void **state)
 	assert_non_null(strstr(v4, "-A POSTROUTING -s 10.2.1.0/24 "));
 	assert_non_null(strstr(v4, "-A INPUT -s 203.0.113.7/32 -j ACCEPT\n"));
 	free(v4);
+}
+
+static char *counted(const struct mesh_iptables_ruleset *rules)
+{
+	struct mesh_iptables_metrics operations = {0};
+	char err[MESH_APPLY_IPTABLES_ERRLEN] = "", *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	if (mesh_apply_iptables(rules, true, NULL, &operations, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	mesh_iptables_metrics_print(&operations, out);
+	assert_int_equal(fclose(out), 0);
+	mesh_iptables_metrics_release(&operations);
+	return text;
+}
+
+static void test_reads_and_writes_are_counted_as_kilos_iptables_calls(void **state)
+{
+	const struct mesh_iptables_ruleset none = {0};
+	char *first, *resync;
+
+	(void)state;
+	free(counted(&none));
+	first = counted(&ruleset);
+	assert_non_null(strstr(first, "kilo_iptables_operations_total{chain=\"POSTROUTING\","
+	                              "operation=\"Insert\",protocol=\"IPv4\",table=\"nat\"} 1\n"));
+	assert_non_null(strstr(first, "{chain=\"KILO-NAT\",operation=\"ClearChain\","
+	                              "protocol=\"IPv6\",table=\"nat\"} 1\n"));
+	assert_non_null(strstr(first, "{chain=\"KILO-NAT\",operation=\"AppendUnique\","
+	                              "protocol=\"IPv6\",table=\"nat\"}"));
+	/* Nothing to write: the reads alone. */
+	resync = counted(&ruleset);
+	assert_null(strstr(resync, "AppendUnique"));
+	assert_non_null(strstr(resync, "{chain=\"*\",operation=\"List\",protocol=\"IPv6\","
+	                               "table=\"filter\"} 1\n"));
+	free(first);
+	free(resync);
 }
 
 /*
@@ -472,6 +512,7 @@ int main(void)
 	const struct CMUnitTest kernel[] = {
 	    cmocka_unit_test(test_apply_writes_once_and_resync_writes_nothing),
 	    cmocka_unit_test(test_rule_deleted_by_someone_else_comes_back),
+	    cmocka_unit_test(test_reads_and_writes_are_counted_as_kilos_iptables_calls),
 	    cmocka_unit_test(test_demo_cluster_rules_read_back_as_written_from_every_node),
 	    cmocka_unit_test(test_clean_up_leaves_no_trace_of_ours),
 	};

@@ -152,6 +152,13 @@ daemon_ready() {
 	test -S "$UAPI_DIR/$2.sock"
 }
 
+# uapi_pid NS IFNAME: the process listening on the interface's UAPI socket,
+# if any (ss sees unix sockets per network namespace).
+uapi_pid() {
+	nsx "$1" ss -xlpn | awk -v s="$UAPI_DIR/$2.sock" '$5 == s' |
+		sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1
+}
+
 # daemon_alive PID NAME: fail unless the daemon is still running.
 daemon_alive() {
 	kill -0 "$1" 2>/dev/null || die "$2 died; its log: $(cat "$TMP/$2.log" 2>/dev/null)"

@@ -23,12 +23,6 @@ done
 
 ns_add kw-d
 
-# serving_pid IFNAME: the process listening on the UAPI socket, if any.
-serving_pid() {
-	nsx kw-d ss -xlpn | awk -v s="$UAPI_DIR/$1.sock" '$5 == s' |
-		sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1
-}
-
 # gone PID IFNAME: the daemon has exited and its socket is removed.
 gone() { ! kill -0 "$1" 2>/dev/null && [ ! -e "$UAPI_DIR/$2.sock" ]; }
 
@@ -36,7 +30,7 @@ gone() { ! kill -0 "$1" 2>/dev/null && [ ! -e "$UAPI_DIR/$2.sock" ]; }
 start_daemon() {
 	nsx kw-d "$KWG" "$1" || die "kwg $1 exits $?"
 	nsx kw-d wg show "$1" >/dev/null || die "wg cannot talk to kwg $1 right after it returned"
-	DPID=$(serving_pid "$1")
+	DPID=$(uapi_pid kw-d "$1")
 	[ -n "$DPID" ] || die "nothing serves $1"
 	at_exit "kill $DPID"
 }
@@ -57,7 +51,7 @@ rc=0
 nsx kw-d "$KWG" kwd0 2>"$TMP/second" || rc=$?
 [ $rc = 1 ] || die "a second kwg for kwd0 exits $rc, want 1"
 grep -q "another daemon serves this interface" "$TMP/second" || die "second kwg: $(cat "$TMP/second")"
-kill -0 "$DPID" && [ "$(serving_pid kwd0)" = "$DPID" ] || die "the second kwg disturbed the first"
+kill -0 "$DPID" && [ "$(uapi_pid kw-d kwd0)" = "$DPID" ] || die "the second kwg disturbed the first"
 
 log "exit when the socket file is deleted"
 rm "$UAPI_DIR/kwd0.sock"
@@ -90,7 +84,7 @@ for how in "-f" "--foreground" "env"; do
 	pid=$!
 	at_exit "kill $pid"
 	wait_for "kwg $how to serve" 5 test -S "$UAPI_DIR/kwd0.sock"
-	[ "$(serving_pid kwd0)" = "$pid" ] || die "kwg $how forked"
+	[ "$(uapi_pid kw-d kwd0)" = "$pid" ] || die "kwg $how forked"
 	grep -q '^DEBUG: (kwd0) [0-9/]* [0-9:]* ' "$TMP/fg.log" ||
 		die "LOG_LEVEL=verbose logged nothing like wireguard-go: $(cat "$TMP/fg.log")"
 	kill -INT "$pid"

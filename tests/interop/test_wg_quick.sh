@@ -35,13 +35,6 @@ Endpoint = 192.168.78.2:51821
 AllowedIPs = 0.0.0.0/0, ::/0
 CONF
 
-# uapi_pid IFNAME: the process listening on the interface's UAPI socket (ss
-# sees unix sockets per network namespace).
-uapi_pid() {
-	nsx kw-a ss -xlpn | awk -v s="$UAPI_DIR/$1.sock" '$5 == s' |
-		sed -n 's/.*pid=\([0-9]*\).*/\1/p'
-}
-
 log "wg-quick up"
 at_exit "nsx kw-a ip link del kwa0"
 nsx kw-a env PATH="$(dirname "$impl"):$PATH" \
@@ -50,7 +43,7 @@ nsx kw-a env PATH="$(dirname "$impl"):$PATH" \
 	die "wg-quick up failed: $(cat "$TMP/up.log")"
 grep -q "^\[#\] $(basename "$impl") kwa0\$" "$TMP/up.log" ||
 	die "wg-quick did not start $(basename "$impl"): $(cat "$TMP/up.log")"
-pid=$(uapi_pid kwa0)
+pid=$(uapi_pid kw-a kwa0)
 [ -n "$pid" ] || die "nothing serves $UAPI_DIR/kwa0.sock"
 at_exit "kill $pid"
 [ "$(readlink -f /proc/$pid/exe)" = "$(readlink -f "$impl")" ] ||

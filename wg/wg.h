@@ -143,8 +143,9 @@ struct wg_snapshot {
 };
 
 /* Counted since the device was created. A handshake message reaches a Diffie-Hellman only with
- * a valid mac1 and, while the device is under load, a valid mac2 from a source within its rate;
- * every other unauthenticated datagram lands in exactly one of the drop counters. */
+ * a valid mac1 and, while the device is under load, a valid mac2 from a source within its rate.
+ * Each datagram counts once at most; uncounted drops are those of no known type or length and
+ * responses or cookie replies for no handshake of ours. */
 struct wg_device_stats {
 	uint64_t handshake_dh;          /* initiations and responses that cost a Diffie-Hellman */
 	uint64_t handshake_queue_full;  /* dropped unread: the handshake queue was full */

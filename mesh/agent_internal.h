@@ -25,6 +25,25 @@
 /* IPIP's outer IPv4 header. */
 #define AGENT_IPIP_OVERHEAD 20
 
+/*
+ * agent_readiness.c: the clock other nodes' readiness is judged by. It is
+ * the wall clock while this agent can check in; it stops at a failed
+ * check-in and starts again (jumping to the wall clock) a readiness window
+ * after a check-in succeeds, so that an API server away for longer than the
+ * window does not count out nodes that could not check in.
+ */
+struct agent_readiness {
+	int64_t stopped_at; /* 0: running */
+	int64_t restart_at; /* 0: not checked in since it stopped */
+};
+
+/* A check-in failed at now; true if that stopped the clock. */
+bool agent_readiness_lost(struct agent_readiness *clock, int64_t now);
+/* A check-in succeeded at now; true if the clock was stopped and now restarts later. */
+bool agent_readiness_regained(struct agent_readiness *clock, int64_t now);
+/* The time to judge readiness by at wall-clock time now. */
+int64_t agent_readiness_now(struct agent_readiness *clock, int64_t now);
+
 struct mesh_agent {
 	struct mesh_agent_options options;
 	struct mesh_backend *backend;
@@ -44,6 +63,7 @@ struct mesh_agent {
 
 	struct mesh_cluster cluster; /* the last listing */
 	bool listed;
+	struct agent_readiness readiness;
 	bool node_missing; /* the listing has no Node of our hostname (reported once) */
 	/* What the last apply produced, published with the annotations. */
 	struct mesh_prefix wireguard_ip;

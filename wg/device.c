@@ -259,13 +259,8 @@ void wg_device_down(struct wg_device *dev)
 	close_sockets(dev);
 	/* Down means no session survives: keys and staged packets go too. */
 	pthread_rwlock_rdlock(&dev->lock);
-	for (peer = dev->peers; peer; peer = peer->next) {
-		pthread_mutex_lock(&peer->lock);
-		wg_timers_stop(&peer->timers);
-		wg_peer_clear_keys(peer);
-		wg_peer_purge_staged(peer);
-		pthread_mutex_unlock(&peer->lock);
-	}
+	for (peer = dev->peers; peer; peer = peer->next)
+		wg_peer_stop(peer);
 	pthread_rwlock_unlock(&dev->lock);
 	wg_device_log(dev, WG_LOG_INFO, "device down");
 }

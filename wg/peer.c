@@ -78,12 +78,17 @@ void wg_peer_remove(struct wg_peer *peer)
 	list_del(dev, peer);
 	wg_pubkey_remove(&dev->pubkeys, &peer->pubkey_entry);
 	wg_allowedips_remove_by_peer(dev->allowedips, peer);
+	wg_peer_stop(peer);
+	wg_peer_put(peer);
+}
+
+void wg_peer_stop(struct wg_peer *peer)
+{
 	pthread_mutex_lock(&peer->lock);
 	wg_timers_stop(&peer->timers);
 	wg_peer_clear_keys(peer);
 	wg_peer_purge_staged(peer);
 	pthread_mutex_unlock(&peer->lock);
-	wg_peer_put(peer);
 }
 
 void wg_peer_get(struct wg_peer *peer)

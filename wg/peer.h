@@ -89,6 +89,8 @@ int wg_peer_begin_session(struct wg_peer *peer, uint64_t now);
 void wg_peer_handshake_complete(struct wg_peer *peer);
 /* Peer lock held: forget the handshake and every keypair (ZERO_KEYS, device down). */
 void wg_peer_clear_keys(struct wg_peer *peer);
+/* Takes the peer lock: timers stopped, keys and staged packets dropped (device down, removal). */
+void wg_peer_stop(struct wg_peer *peer);
 /* Peer lock held: keep a copy of a packet (drop the oldest beyond MAX_STAGED_PACKETS). */
 void wg_peer_stage(struct wg_peer *peer, const uint8_t *packet, size_t len);
 /* Peer lock held: take the oldest staged packet; false when none is left. */

@@ -49,6 +49,8 @@ static const struct {
 	void (*usage)(void);
 	const char *use, *summary;
 } commands[] = {
+    {"connect", kgctl_connect, kgctl_connect_usage, "connect NAME",
+     "connect to a Kilo cluster as a peer over WireGuard"},
     {"graph", kgctl_graph, NULL, "graph", "Generates a graph of the Kilo network"},
     {"showconf", kgctl_showconf, kgctl_showconf_usage, "showconf ( node | peer ) NAME",
      "Show the WireGuard configuration for a node or peer in the Kilo network"},

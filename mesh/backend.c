@@ -114,6 +114,44 @@ int mesh_backend_clean_up(struct mesh_backend *backend)
 	return annotate(backend, mesh_annotations_removal());
 }
 
+/* A cluster file is its author's to edit: kg and kgctl never write it. */
+static int cannot_write_peer(const struct mesh_backend *backend, const char *what,
+                             const char *name)
+{
+	mesh_backend_log(backend, LOG_ERR,
+	                 "the file backend cannot %s Peer %s: edit the cluster file %s instead",
+	                 what, name, backend->options.cluster_file);
+	return -EOPNOTSUPP;
+}
+
+int mesh_backend_create_peer(struct mesh_backend *backend, const struct mesh_peer *peer)
+{
+	json_t *object;
+	int ret;
+
+	if (!backend->ops->create_peer)
+		return cannot_write_peer(backend, "create", peer->name);
+	/* The server sets the creation time; some schemas reject the serializer's null. */
+	object = mesh_codec_peer_encode(peer);
+	if (object)
+		json_object_del(json_object_get(object, "metadata"), "creationTimestamp");
+	if (!object) {
+		mesh_backend_log(backend, LOG_ERR, "failed to create Peer %s: %s", peer->name,
+		                 strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	ret = backend->ops->create_peer(backend, object);
+	json_decref(object);
+	return ret;
+}
+
+int mesh_backend_delete_peer(struct mesh_backend *backend, const char *name)
+{
+	if (!backend->ops->delete_peer)
+		return cannot_write_peer(backend, "delete", name);
+	return backend->ops->delete_peer(backend, name);
+}
+
 int mesh_backend_check_crd(struct mesh_backend *backend)
 {
 	return backend->ops->check_crd(backend);

@@ -17,6 +17,10 @@
  * mesh_backend_open() (which then fails if it cannot list), and the fd never
  * becomes readable.
  *
+ * mesh_backend_create_peer() and mesh_backend_delete_peer() manage a Peer
+ * object (kgctl connect). Only the Kubernetes backend can: the file backend
+ * answers -EOPNOTSUPP, naming the file to add the Peer to.
+ *
  * mesh_backend_set_node() publishes the agent-written annotations of
  * options.hostname (key, endpoint, internal-ip, wireguard-ip, last-seen,
  * discovered-endpoints, granularity; mesh/annotations.h) and nothing else;
@@ -71,6 +75,10 @@ int mesh_backend_list(struct mesh_backend *backend, struct mesh_cluster *cluster
 int mesh_backend_set_node(struct mesh_backend *backend, const struct mesh_node *node);
 /* Remove the agent-written annotations from options.hostname's Node. */
 int mesh_backend_clean_up(struct mesh_backend *backend);
+/* Create Peer peer; -EEXIST (not reported) when a Peer of that name exists. */
+int mesh_backend_create_peer(struct mesh_backend *backend, const struct mesh_peer *peer);
+/* Delete Peer name; -ENOENT (not reported) when there is none. */
+int mesh_backend_delete_peer(struct mesh_backend *backend, const char *name);
 /*
  * 0 if peers.kilo.squat.ai can be served; -ENOENT (reported as
  * "peers.kilo.squat.ai CRD not found: apply manifests/crds.yaml") if not.

@@ -21,6 +21,9 @@ struct mesh_backend_ops {
 	/* Merge-patch annotations (null = remove) into the own Node's. */
 	int (*annotate)(struct mesh_backend *backend, const json_t *annotations);
 	int (*check_crd)(struct mesh_backend *backend);
+	/* Peer objects; NULL when the backend cannot write them. */
+	int (*create_peer)(struct mesh_backend *backend, const json_t *peer);
+	int (*delete_peer)(struct mesh_backend *backend, const char *name);
 	void (*close)(struct mesh_backend *backend);
 };
 

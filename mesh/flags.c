@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "mesh/flags.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 static void flag_error(const char *program, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -170,4 +172,96 @@ void mesh_flags_usage(const struct mesh_flag *table)
 			printf(" (default %s)", f->fallback);
 		putchar('\n');
 	}
+}
+
+int mesh_flags_uint(const char *text, unsigned long max, unsigned long *value)
+{
+	char *end;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	*value = strtoul(text, &end, 10);
+	return errno || *end || *value > max ? -EINVAL : 0;
+}
+
+int mesh_flags_duration(const char *text, unsigned int *seconds)
+{
+	static const struct {
+		char unit;
+		unsigned long scale;
+	} units[] = {{'h', 3600}, {'m', 60}, {'s', 1}};
+	const unsigned long year = 86400UL * 365;
+	unsigned long total = 0;
+
+	while (*text) {
+		unsigned long n, scale = 0;
+		char *end;
+
+		if (*text < '0' || *text > '9')
+			return -EINVAL;
+		n = strtoul(text, &end, 10);
+		/* "ms" and "us" are Go units too, but below a second. */
+		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
+			if (*end == units[i].unit && end[1] != 's')
+				scale = units[i].scale;
+		if (!scale || n > year)
+			return -EINVAL;
+		total += n * scale;
+		text = end + 1;
+	}
+	if (!total || total > year)
+		return -EINVAL;
+	*seconds = (unsigned int)total;
+	return 0;
+}
+
+int mesh_flags_log_level(const char *text, int *threshold)
+{
+	static const struct {
+		const char *name;
+		int threshold;
+	} levels[] = {{"all", LOG_DEBUG},    {"debug", LOG_DEBUG}, {"info", LOG_INFO},
+	              {"warn", LOG_WARNING}, {"error", LOG_ERR},   {"none", -1}};
+
+	for (size_t i = 0; i < sizeof(levels) / sizeof(*levels); i++) {
+		if (!strcmp(text, levels[i].name)) {
+			*threshold = levels[i].threshold;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int mesh_flags_cidrs(const struct mesh_flag_list *list, struct mesh_prefix **out, size_t *n,
+                     char *bad, size_t bad_size)
+{
+	size_t max = 1;
+	int ret = 0;
+
+	*n = 0;
+	/* An item takes at least two characters with its comma. */
+	for (size_t i = 0; i < list->n; i++)
+		max += strlen(list->items[i]) / 2 + 1;
+	*out = calloc(max, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < list->n && !ret; i++) {
+		char *copy = strdup(list->items[i]), *save = NULL, *item;
+
+		if (!copy)
+			return -ENOMEM;
+		for (item = strtok_r(copy, ",", &save); item && !ret;
+		     item = strtok_r(NULL, ",", &save)) {
+			if (mesh_prefix_parse(item, &(*out)[*n])) {
+				snprintf(bad, bad_size, "%s", item);
+				ret = -EINVAL;
+			} else {
+				(*out)[*n] = mesh_prefix_masked(&(*out)[*n]);
+				++*n;
+			}
+		}
+		free(copy);
+	}
+	return ret;
 }

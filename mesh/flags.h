@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mesh/prefix.h"
+
 enum mesh_flag_kind {
 	MESH_FLAG_STRING, /* const char * */
 	MESH_FLAG_BOOL,   /* bool */
@@ -42,5 +44,26 @@ int mesh_flags_take(const char *program, const struct mesh_flag *table, int *arg
                     bool keep_unknown);
 /* The "Flags:" block of --help, cobra's layout. */
 void mesh_flags_usage(const struct mesh_flag *table);
+
+/*
+ * Values as pflag reads them; each returns 0 or -EINVAL and prints nothing,
+ * so that the caller names the flag in its own words.
+ */
+/* A decimal number from 0 to max. */
+int mesh_flags_uint(const char *text, unsigned long max, unsigned long *value);
+/* Go's time.ParseDuration in whole seconds ("30s", "1m", "1h30m"), 1 s to a year. */
+int mesh_flags_duration(const char *text, unsigned int *seconds);
+/*
+ * Kilo's --log-level: all, debug, info, warn, error or none, as the least
+ * important <syslog.h> priority to print (-1 for none).
+ */
+int mesh_flags_log_level(const char *text, int *threshold);
+/*
+ * A repeatable, comma-separated CIDR list (pflag's StringSlice), each
+ * masked to its network: *out (heap, the caller frees it, also on error)
+ * holds *n prefixes. On -EINVAL, bad holds the item that is not a CIDR.
+ */
+int mesh_flags_cidrs(const struct mesh_flag_list *list, struct mesh_prefix **out, size_t *n,
+                     char *bad, size_t bad_size);
 
 #endif /* MESH_FLAGS_H */

@@ -19,6 +19,8 @@
 #include "mesh/kube_reflector.h"
 
 #define PATCH_TIMEOUT_MS 10000L
+#define NODES_PATH "/api/v1/nodes"
+#define PEERS_PATH "/apis/kilo.squat.ai/v1alpha1/peers"
 #define CRD_PATH "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/peers.kilo.squat.ai"
 
 struct kube_backend {
@@ -111,63 +113,121 @@ static int kube_list(struct mesh_backend *backend, struct mesh_cluster *cluster)
 	return ret;
 }
 
-/* Request method path (body) and judge the reply; what failed goes to the log. */
-static int request(struct kube_backend *kb, const char *what, const char *method, const char *path,
-                   const char *body)
+struct api_call {
+	const char *what; /* "annotate node a1", for the log */
+	const char *method, *path;
+	const char *content_type, *body; /* NULL without a body */
+	/* 404 (absent) or 409 (present): an answer the caller explains, not a failure. */
+	long expected_status;
+};
+
+/* Perform call and judge the reply: 0 for 2xx, -ENOENT for 404, -EEXIST for 409. */
+static int request(struct kube_backend *kb, const struct api_call *call)
 {
 	const struct mesh_kube_request request = {
-	    .method = method,
-	    .path = path,
+	    .method = call->method,
+	    .path = call->path,
 	    .timeout_ms = PATCH_TIMEOUT_MS,
-	    .content_type = body ? MESH_KUBE_STRATEGIC_MERGE_PATCH : NULL,
-	    .body = body,
+	    .content_type = call->content_type,
+	    .body = call->body,
 	};
 	struct mesh_kube_response response;
 	char err[512], message[256];
 	int ret = mesh_kube_client_perform(&kb->config, &request, &response, err, sizeof(err));
 
 	if (ret) {
-		mesh_backend_log(&kb->base, LOG_ERR, "failed to %s: %s", what, err);
+		mesh_backend_log(&kb->base, LOG_ERR, "failed to %s: %s", call->what, err);
 		return ret;
 	}
 	if (response.status == 404)
 		ret = -ENOENT;
-	else if (response.status != 200)
+	else if (response.status == 409)
+		ret = -EEXIST;
+	else if (response.status < 200 || response.status > 299)
 		ret = -EPROTO;
-	/* A GET that finds nothing is for the caller to explain (the CRD check). */
-	if (ret && (ret != -ENOENT || body))
-		mesh_backend_log(&kb->base, LOG_ERR, "failed to %s: %s", what,
+	if (ret && response.status != call->expected_status)
+		mesh_backend_log(&kb->base, LOG_ERR, "failed to %s: %s", call->what,
 		                 mesh_kube_response_message(&response, message, sizeof(message)));
 	mesh_kube_response_release(&response);
 	return ret;
 }
 
-static int kube_annotate(struct mesh_backend *backend, const json_t *annotations)
+/* call with path = prefix + escaped name; what is "VERB KIND name". */
+static int request_named(struct kube_backend *kb, struct api_call *call, const char *prefix,
+                         const char *name)
 {
-	struct kube_backend *kb = kube_backend(backend);
-	json_t *patch = json_pack("{s:{s:O}}", "metadata", "annotations", annotations);
-	char *body = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
-	char *name = curl_easy_escape(NULL, backend->options.hostname, 0);
-	char *path = NULL, what[320];
+	char *escaped = curl_easy_escape(NULL, name, 0), *path = NULL, what[320];
 	int ret = -ENOMEM;
 
-	snprintf(what, sizeof(what), "annotate node %s", backend->options.hostname);
-	if (body && name && asprintf(&path, "/api/v1/nodes/%s", name) < 0)
+	snprintf(what, sizeof(what), "%s %s", call->what, name);
+	call->what = what;
+	if (escaped && asprintf(&path, "%s/%s", prefix, escaped) < 0)
 		path = NULL;
+	call->path = path;
 	if (path)
-		ret = request(kb, what, "PATCH", path, body);
+		ret = request(kb, call);
 	else
-		mesh_backend_log(backend, LOG_ERR, "failed to %s: %s", what, strerror(ENOMEM));
+		mesh_backend_log(&kb->base, LOG_ERR, "failed to %s: %s", what, strerror(ENOMEM));
 	free(path);
-	curl_free(name);
-	free(body);
+	curl_free(escaped);
+	return ret;
+}
+
+static int kube_annotate(struct mesh_backend *backend, const json_t *annotations)
+{
+	json_t *patch = json_pack("{s:{s:O}}", "metadata", "annotations", annotations);
+	struct api_call call = {.what = "annotate node",
+	                        .method = "PATCH",
+	                        .content_type = MESH_KUBE_STRATEGIC_MERGE_PATCH};
+	int ret = -ENOMEM;
+
+	call.body = patch ? json_dumps(patch, JSON_COMPACT) : NULL;
+	if (call.body)
+		ret = request_named(kube_backend(backend), &call, NODES_PATH,
+		                    backend->options.hostname);
+	else
+		mesh_backend_log(backend, LOG_ERR, "failed to annotate node %s: %s",
+		                 backend->options.hostname, strerror(ENOMEM));
+	free((char *)call.body);
 	json_decref(patch);
 	return ret;
 }
 
+static int kube_create_peer(struct mesh_backend *backend, const json_t *peer)
+{
+	const char *name = json_string_value(json_object_get(json_object_get(peer, "metadata"), "name"));
+	struct api_call call = {.method = "POST",
+	                        .path = PEERS_PATH,
+	                        .content_type = "application/json",
+	                        .body = json_dumps(peer, JSON_COMPACT),
+	                        .expected_status = 409};
+	char what[320];
+	int ret = -ENOMEM;
+
+	snprintf(what, sizeof(what), "create Peer %s", name);
+	call.what = what;
+	if (call.body)
+		ret = request(kube_backend(backend), &call);
+	else
+		mesh_backend_log(backend, LOG_ERR, "failed to %s: %s", what, strerror(ENOMEM));
+	free((char *)call.body);
+	return ret;
+}
+
+static int kube_delete_peer(struct mesh_backend *backend, const char *name)
+{
+	struct api_call call = {.what = "delete Peer", .method = "DELETE", .expected_status = 404};
+
+	return request_named(kube_backend(backend), &call, PEERS_PATH, name);
+}
+
 static int kube_check_crd(struct mesh_backend *backend)
 {
-	int ret = request(kube_backend(backend), "check the Peer CRD", "GET", CRD_PATH, NULL);
+	const struct api_call call = {.what = "check the Peer CRD",
+	                              .method = "GET",
+	                              .path = CRD_PATH,
+	                              .expected_status = 404};
+	int ret = request(kube_backend(backend), &call);
 
 	if (ret == -ENOENT)
 		mesh_backend_log(backend, LOG_ERR,
@@ -201,6 +261,8 @@ static const struct mesh_backend_ops kube_ops = {
     .list = kube_list,
     .annotate = kube_annotate,
     .check_crd = kube_check_crd,
+    .create_peer = kube_create_peer,
+    .delete_peer = kube_delete_peer,
     .close = kube_close,
 };
 
@@ -239,7 +301,10 @@ static int start_watches(struct kube_backend *kb)
 		                 strerror(-ret));
 		return ret;
 	}
-	ret = mesh_kube_reflector_start(&kb->nodes);
+	/* As Kilo's informers: no watch of a resource the server lacks, so no error but this one. */
+	ret = kube_check_crd(&kb->base);
+	if (!ret)
+		ret = mesh_kube_reflector_start(&kb->nodes);
 	if (!ret)
 		ret = mesh_kube_reflector_start(&kb->peers);
 	return ret;
@@ -262,8 +327,8 @@ int mesh_kube_backend_open(const struct mesh_backend_options *options,
 	mesh_backend_init(&kb->base, &kube_ops, options);
 	kb->event_fd = -1;
 	pthread_mutex_init(&kb->lock, NULL);
-	init_reflector(kb, &kb->nodes, "nodes", "/api/v1/nodes");
-	init_reflector(kb, &kb->peers, "peers", "/apis/kilo.squat.ai/v1alpha1/peers");
+	init_reflector(kb, &kb->nodes, "nodes", NODES_PATH);
+	init_reflector(kb, &kb->peers, "peers", PEERS_PATH);
 	ret = mesh_kube_config_load(options->kubeconfig, options->master, &kb->config, err,
 	                            sizeof(err));
 	if (ret)

@@ -128,76 +128,18 @@ static int fail(const char *fmt, const char *value)
 	return -1;
 }
 
-static int parse_uint(const char *text, unsigned long max, unsigned long *value)
-{
-	char *end;
-
-	if (text[0] < '0' || text[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	*value = strtoul(text, &end, 10);
-	return errno || *end || *value > max ? -EINVAL : 0;
-}
-
-/* Go's time.ParseDuration for whole seconds: "30s", "1m", "1h30m", "90s". */
-static int parse_duration(const char *text, unsigned int *seconds)
-{
-	static const struct {
-		char unit;
-		unsigned long scale;
-	} units[] = {{'h', 3600}, {'m', 60}, {'s', 1}};
-	unsigned long total = 0;
-
-	while (*text) {
-		unsigned long n = 0, scale = 0;
-		char *end;
-
-		if (*text < '0' || *text > '9')
-			return -EINVAL;
-		n = strtoul(text, &end, 10);
-		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++)
-			if (*end == units[i].unit && end[1] != 's')
-				scale = units[i].scale;
-		if (!scale || n > 86400 * 365)
-			return -EINVAL;
-		total += n * scale;
-		text = end + 1;
-	}
-	if (!total || total > 86400 * 365)
-		return -EINVAL;
-	*seconds = (unsigned int)total;
-	return 0;
-}
-
 /* Repeatable, comma-separated CIDR lists (pflag's StringSlice). */
 static int parse_cidrs(const struct mesh_flag_list *list, const char *flag,
                        struct mesh_prefix **out, size_t *n)
 {
-	size_t max = 1;
+	char bad[64] = "";
+	int ret = mesh_flags_cidrs(list, out, n, bad, sizeof(bad));
 
-	*n = 0;
-	for (size_t i = 0; i < list->n; i++)
-		max += strlen(list->items[i]) / 2 + 1;
-	*out = calloc(max, sizeof(**out));
-	if (!*out)
+	if (ret == -ENOMEM)
 		return fail("%s: out of memory", flag);
-	for (size_t i = 0; i < list->n; i++) {
-		char *copy = strdup(list->items[i]), *save = NULL;
-
-		for (char *item = strtok_r(copy, ",", &save); item;
-		     item = strtok_r(NULL, ",", &save)) {
-			if (mesh_prefix_parse(item, &(*out)[*n])) {
-				fprintf(stderr, "kg: failed to parse %s \"%s\": not a CIDR\n", flag,
-				        item);
-				free(copy);
-				return -1;
-			}
-			(*out)[*n] = mesh_prefix_masked(&(*out)[(*n)]);
-			(*n)++;
-		}
-		free(copy);
-	}
-	return 0;
+	if (ret)
+		fprintf(stderr, "kg: failed to parse %s \"%s\": not a CIDR\n", flag, bad);
+	return ret ? -1 : 0;
 }
 
 static int check_enums(struct mesh_agent_options *agent)
@@ -232,16 +174,16 @@ static int check_numbers(struct mesh_agent_options *agent)
 {
 	unsigned long value;
 
-	if (parse_uint(raw.port, 65535, &value) || !value)
+	if (mesh_flags_uint(raw.port, 65535, &value) || !value)
 		return fail("invalid port: port must be in range [1:65535], but got %s", raw.port);
 	agent->port = (uint16_t)value;
 	if (strcmp(raw.mtu, "auto")) {
-		if (parse_uint(raw.mtu, 65535, &value) || value < 576)
+		if (mesh_flags_uint(raw.mtu, 65535, &value) || value < 576)
 			return fail("invalid MTU %s: must be auto or a number from 576 to 65535",
 			            raw.mtu);
 		agent->mtu = (unsigned int)value;
 	}
-	if (parse_duration(raw.resync_period, &agent->resync_period))
+	if (mesh_flags_duration(raw.resync_period, &agent->resync_period))
 		return fail("failed to parse resync period %s: want a duration like 30s or 1m",
 		            raw.resync_period);
 	if (mesh_prefix_parse(raw.subnet, &agent->subnet))

@@ -24,12 +24,15 @@ int kg_flags_parse(int argc, char **argv, struct kg_config *config);
 void kg_flags_release(struct kg_config *config);
 void kg_usage(void);
 
-/* "all", "debug", "info", "warn", "error", "none"; -1 if unknown. */
+/* "all", "debug", "info", "warn", "error", "none"; -EINVAL if unknown. */
 int kg_log_set_level(const char *name);
 /* Whether debug lines are printed at the level set. */
 bool kg_log_debug(void);
 /* mesh_backend_log_fn: one JSON line on stdout, as Kilo's go-kit logger. */
 void kg_log(void *ctx, int level, const char *message);
+
+/* `kg webhook ARGS...` (the arguments after "webhook"): the exit status. */
+int kg_webhook(int argc, char **argv);
 
 /* The HTTP handler over an agent (the ctx). */
 void kg_handle(void *ctx, const struct mesh_http_request *request,

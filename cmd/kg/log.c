@@ -12,25 +12,14 @@
 #include <time.h>
 
 #include "cmd/kg/kg.h"
+#include "mesh/flags.h"
 
 /* The least important <syslog.h> priority that is printed; -1 prints nothing. */
 static int threshold = LOG_INFO;
 
 int kg_log_set_level(const char *name)
 {
-	static const struct {
-		const char *name;
-		int threshold;
-	} levels[] = {{"all", LOG_DEBUG},    {"debug", LOG_DEBUG}, {"info", LOG_INFO},
-	              {"warn", LOG_WARNING}, {"error", LOG_ERR},   {"none", -1}};
-
-	for (size_t i = 0; i < sizeof(levels) / sizeof(*levels); i++) {
-		if (!strcmp(name, levels[i].name)) {
-			threshold = levels[i].threshold;
-			return 0;
-		}
-	}
-	return -1;
+	return mesh_flags_log_level(name, &threshold);
 }
 
 bool kg_log_debug(void)

@@ -35,10 +35,8 @@ static void report(void *ctx, int level, const char *message)
 		kgctl_error("%s", message);
 }
 
-static int check_flags(const struct kgctl_options *options, struct kgctl_cluster *kc,
-                       enum mesh_backend_kind *kind)
+static int check_flags(const struct kgctl_options *options, struct kgctl_cluster *kc)
 {
-	const char *backend;
 	char *end;
 	long port = strtol(options->port, &end, 10);
 
@@ -54,34 +52,42 @@ static int check_flags(const struct kgctl_options *options, struct kgctl_cluster
 		            options->granularity);
 		return -1;
 	}
+	return 0;
+}
+
+int kgctl_backend_open(const struct kgctl_options *options, enum mesh_backend_kind *kind,
+                       struct mesh_backend **backend)
+{
+	struct mesh_backend_options backend_options = {
+	    .kubeconfig = options->kubeconfig,
+	    .cluster_file = options->cluster_file,
+	    .topology_label = options->topology_label,
+	    .log = report,
+	};
 	/* Naming a cluster file is asking for the file backend. */
-	backend = options->backend        ? options->backend
-	          : options->cluster_file ? "file"
-	                                  : "kubernetes";
-	if (mesh_backend_kind_parse(backend, kind)) {
-		kgctl_error("backend %s unknown; possible values are: kubernetes, file", backend);
+	const char *name = options->backend        ? options->backend
+	                   : options->cluster_file ? "file"
+	                                           : "kubernetes";
+
+	*backend = NULL;
+	if (mesh_backend_kind_parse(name, kind)) {
+		kgctl_error("backend %s unknown; possible values are: kubernetes, file", name);
 		return -1;
 	}
 	if (*kind == MESH_BACKEND_FILE && !options->cluster_file) {
 		kgctl_error("the file backend needs --cluster-file PATH");
 		return -1;
 	}
-	return 0;
+	backend_options.kind = *kind;
+	return mesh_backend_open(&backend_options, backend);
 }
 
 /* One listing, without a watch: the backend reports what went wrong. */
-static int read_cluster(const struct kgctl_options *options, enum mesh_backend_kind kind,
+static int read_cluster(const struct kgctl_options *options, enum mesh_backend_kind *kind,
                         struct mesh_cluster *cluster)
 {
-	const struct mesh_backend_options backend_options = {
-	    .kind = kind,
-	    .kubeconfig = options->kubeconfig,
-	    .cluster_file = options->cluster_file,
-	    .topology_label = options->topology_label,
-	    .log = report,
-	};
 	struct mesh_backend *backend;
-	int ret = mesh_backend_open(&backend_options, &backend);
+	int ret = kgctl_backend_open(options, kind, &backend);
 
 	if (!ret)
 		ret = mesh_backend_list(backend, cluster);
@@ -140,9 +146,9 @@ int kgctl_cluster_load(const struct kgctl_options *options, struct kgctl_cluster
 	int ret;
 
 	memset(kc, 0, sizeof(*kc));
-	ret = check_flags(options, kc, &kind);
+	ret = check_flags(options, kc);
 	if (!ret)
-		ret = read_cluster(options, kind, &kc->cluster);
+		ret = read_cluster(options, &kind, &kc->cluster);
 	if (!ret)
 		ret = resolve_granularity(kc);
 	if (!ret)
@@ -180,16 +186,21 @@ const struct mesh_peer *kgctl_ready_peer(const struct kgctl_cluster *kc, const c
 	return NULL;
 }
 
-int kgctl_topology(const struct kgctl_cluster *kc, const char *hostname,
-                   struct mesh_topology *topology)
+struct mesh_topology_options kgctl_view(const struct kgctl_cluster *kc, const char *hostname)
 {
-	const struct mesh_topology_options options = {
+	return (struct mesh_topology_options){
 	    .granularity = kc->granularity,
 	    .hostname = hostname,
 	    .port = kc->port,
 	    .subnet = kc->subnet,
 	    .now = kc->now,
 	};
+}
+
+int kgctl_topology(const struct kgctl_cluster *kc, const char *hostname,
+                   struct mesh_topology *topology)
+{
+	const struct mesh_topology_options options = kgctl_view(kc, hostname);
 	char err[256] = "";
 	int ret = mesh_topology_build(&kc->cluster, &options, topology, err, sizeof(err));
 

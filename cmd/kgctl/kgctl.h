@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Private to kgctl: its flags, the cluster it reads and the topology it
- * builds, shared by the subcommand files (graph.c, showconf.c) as
+ * builds, shared by the subcommand files (graph.c, showconf.c, connect.c) as
  * wireguard-tools shares config.c between its subcommands.
  *
  * Every function prints its own one-line error ("kgctl: ...") to stderr and
@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mesh/backend.h"
 #include "mesh/flags.h"
 #include "mesh/model.h"
 #include "mesh/topology.h"
@@ -41,15 +42,22 @@ struct kgctl_cluster {
 	const char *last_ready; /* name of the last ready node listed, or NULL */
 };
 
+/* The backend the global flags name, listed once. */
+int kgctl_backend_open(const struct kgctl_options *options, enum mesh_backend_kind *kind,
+                       struct mesh_backend **backend);
 int kgctl_cluster_load(const struct kgctl_options *options, struct kgctl_cluster *cluster);
 void kgctl_cluster_release(struct kgctl_cluster *cluster);
 const struct mesh_node *kgctl_ready_node(const struct kgctl_cluster *cluster, const char *name);
 const struct mesh_peer *kgctl_ready_peer(const struct kgctl_cluster *cluster, const char *name);
+/* The topology options of the cluster seen from node hostname. */
+struct mesh_topology_options kgctl_view(const struct kgctl_cluster *cluster, const char *hostname);
 int kgctl_topology(const struct kgctl_cluster *cluster, const char *hostname,
                    struct mesh_topology *topology);
 
 int kgctl_graph(int argc, char **argv, const struct kgctl_options *options);
 int kgctl_showconf(int argc, char **argv, const struct kgctl_options *options);
 void kgctl_showconf_usage(void);
+int kgctl_connect(int argc, char **argv, const struct kgctl_options *options);
+void kgctl_connect_usage(void);
 
 #endif /* KGCTL_H */

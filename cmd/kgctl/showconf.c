@@ -4,6 +4,7 @@
  * or Peer needs, or with --as-peer how to reach it from elsewhere, as INI or
  * as a Peer object for another cluster's `kubectl apply`.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -46,32 +47,14 @@ void kgctl_showconf_usage(void)
 /* Kilo keeps the network of each --allowed-ips CIDR. */
 static int parse_allowed_ips(struct mesh_prefix **ips, size_t *n)
 {
-	size_t capacity = 0;
+	char bad[64] = "";
+	int ret = mesh_flags_cidrs(&flags.allowed_ips, ips, n, bad, sizeof(bad));
 
-	*ips = NULL;
-	*n = 0;
-	for (size_t i = 0; i < flags.allowed_ips.n; i++)
-		capacity += strlen(flags.allowed_ips.items[i]) / 2 + 1;
-	*ips = calloc(capacity + 1, sizeof(**ips));
-	if (!*ips)
-		return -1;
-	for (size_t i = 0; i < flags.allowed_ips.n; i++) {
-		char *copy = strdup(flags.allowed_ips.items[i]), *save = NULL, *entry;
-
-		for (entry = copy ? strtok_r(copy, ",", &save) : NULL; entry;
-		     entry = strtok_r(NULL, ",", &save)) {
-			if (mesh_prefix_parse(entry, &(*ips)[*n])) {
-				kgctl_error("allowed-ips must contain only valid CIDRs; got \"%s\"",
-				            entry);
-				free(copy);
-				return -1;
-			}
-			(*ips)[*n] = mesh_prefix_masked(&(*ips)[*n]);
-			++*n;
-		}
-		free(copy);
-	}
-	return 0;
+	if (ret == -EINVAL)
+		kgctl_error("allowed-ips must contain only valid CIDRs; got \"%s\"", bad);
+	else if (ret)
+		kgctl_error("%s", strerror(-ret));
+	return ret;
 }
 
 /* Prints and then wipes text, which may hold a preshared key. */

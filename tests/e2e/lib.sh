@@ -22,7 +22,8 @@
 #              control plane never crosses the clouds' links.
 #   laptop     e2e_laptop_join C NAME: a kwg device ${E}k9 in $E-lap,
 #              connected as the Kilo Peer NAME with the kgctl showconf
-#              peer configuration.
+#              peer configuration; e2e_laptop_connect C NAME ADDR: the
+#              same in one command, kgctl connect (interface ${E}kc).
 #
 # e2e_cluster GRANULARITY builds the whole thing the demo shows: cloud a
 # (a1, a2), cloud b (b1, b2), n1 behind NAT with persistent-keepalive,
@@ -34,6 +35,7 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E=${E:-ee}
 KGCTL=${KGCTL:-$KILO_BIN/kgctl}
 KWG_LAPTOP=${E}k9
+CONNECT_LAPTOP=${E}kc
 LAPTOP_IP=10.5.0.1
 # Kilo's CRDs: manifests/ holds them (tests/apiserver/ did before).
 CRDS=$E2E_DIR/../../manifests/crds.yaml
@@ -173,6 +175,14 @@ e2e_node_join() {
 	 "spec": {"podCIDR": "10.2.$i.0/24"}}
 	EOF
 	e2e_api_proxy "$c" "$name"
+	e2e_kg_start "$c" "$name" "$@"
+}
+
+# e2e_kg_start C NAME [kg flags...]: kg on node NAME of cluster C (again,
+# after it was killed: same flags, same key, the log in $TMP/NAME.log anew).
+e2e_kg_start() {
+	local c=$1 name=$2 i=${NODE_IDX[$2]}
+	shift 2
 	kg_start "$E-$name" "$name" --kubeconfig "$TMP/$c.kubeconfig" --interface "${E}k$i" \
 		--listen 127.0.0.1:1107 --encapsulate never --cni-path "$TMP/$name.conflist" --resync-period 5s "$@"
 	NODE_PID[$name]=$KG_PID
@@ -244,6 +254,29 @@ e2e_laptop_join() {
 e2e_laptop_configure() {
 	kgctl "$1" showconf peer "$2" >"$TMP/$2.conf"
 	wg setconf "$KWG_LAPTOP" "$TMP/$2.conf"
+}
+
+# e2e_laptop_connect C NAME ADDR: `kgctl connect NAME` on the laptop, which
+# creates the Peer NAME (allowed IP ADDR/32) unless it exists, its interface
+# $CONNECT_LAPTOP and its routes, and keeps them in sync; returns once the
+# Peer is there. Sets CONNECT_PID.
+e2e_laptop_connect() {
+	local c=$1 name=$2 addr=$3
+	[ -s "$TMP/lap.proxy.pid" ] || e2e_api_proxy "$c" lap
+	# Not through nsx: $! must be kgctl itself (ip execs it).
+	ip netns exec "$E-lap" "$KGCTL" --kubeconfig "$TMP/$c.kubeconfig" connect "$name" \
+		--interface "$CONNECT_LAPTOP" --allowed-ip "$addr/32" --resync-period 5s \
+		>"$TMP/$name.log" 2>&1 &
+	CONNECT_PID=$!
+	at_exit "kill $CONNECT_PID; wait $CONNECT_PID"
+	_daemon_logs+=("$TMP/$name.log")
+	wait_for "the Peer $name" 10 e2e_connect_ready "$c" "$name"
+}
+
+# e2e_connect_ready C NAME: the Peer is there, or kgctl connect died trying.
+e2e_connect_ready() {
+	kill -0 "$CONNECT_PID" 2>/dev/null || die "kgctl connect died: $(tail -n 20 "$TMP/$2.log")"
+	k "$1" get peer "$2" >/dev/null 2>&1
 }
 
 # e2e_cluster GRANULARITY: the demo's cluster "c1", every pod reachable.

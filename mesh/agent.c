@@ -56,15 +56,31 @@ static void engine_log(void *ctx, enum wg_log_level level, const char *msg)
 	          "wireguard: %s", msg);
 }
 
+/*
+ * Before anything on the host changes: Kilo does not start without iptables
+ * either, and WireGuard and routes without their rules would be a mesh half
+ * set up.
+ */
+static int check_iptables(struct mesh_agent *agent)
+{
+	char err[MESH_APPLY_IPTABLES_ERRLEN];
+	int ret = mesh_apply_iptables_check(agent->ipv6, err, sizeof(err));
+
+	if (ret)
+		agent_log(agent, LOG_ERR, "cannot manage iptables rules: %s", err);
+	return ret;
+}
+
 static int load_key(struct mesh_agent *agent)
 {
 	const char *path = agent->options.key_path;
 	enum mesh_keyfile_outcome outcome;
-	int ret = mesh_keyfile_load(path, agent->private_key, agent->public_key, &outcome);
+	char err[512];
+	int ret = mesh_keyfile_load(path, agent->private_key, agent->public_key, &outcome, err,
+	                            sizeof(err));
 
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to load the private key %s: %s", path,
-		          strerror(-ret));
+		agent_log(agent, LOG_ERR, "failed to load the private key: %s", err);
 	else if (outcome == MESH_KEYFILE_CREATED)
 		agent_log(agent, LOG_WARNING, "no private key found on disk; generated one in %s",
 		          path);
@@ -136,6 +152,14 @@ static int open_tun(struct mesh_agent *agent, int *fd)
 		close(*fd);
 	}
 	return ret;
+}
+
+/* The TUN goes when the device closes it. */
+static void remove_interface(struct mesh_agent *agent)
+{
+	if (agent->tun_fd >= 0 && ioctl(agent->tun_fd, TUNSETPERSIST, 0) < 0)
+		agent_log(agent, LOG_ERR, "failed to remove interface %s: %s",
+		          agent->options.interface, strerror(errno));
 }
 
 /*
@@ -254,6 +278,9 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 	agent->tun_fd = -1;
 	agent->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ret = agent->stop_fd < 0 ? -errno : 0;
+	agent->ipv6 = mesh_apply_iptables_ipv6_enabled(NULL);
+	if (!ret)
+		ret = check_iptables(agent);
 	if (!ret)
 		ret = load_key(agent);
 	if (!ret) {
@@ -267,12 +294,14 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 		ret = detect_ips(agent);
 	if (!ret)
 		ret = agent_create_tunnel(agent);
-	agent->ipv6 = mesh_apply_iptables_ipv6_enabled(NULL);
 	if (!ret)
 		ret = open_backend(agent);
 	if (!ret)
 		agent_watch_open(agent);
 	if (ret) {
+		/* A kg that does not start leaves no interface it made. */
+		if (agent->tun_created)
+			remove_interface(agent);
 		mesh_agent_destroy(agent);
 		return ret;
 	}
@@ -348,11 +377,8 @@ int mesh_agent_run(struct mesh_agent *agent)
 	agent_log(agent, LOG_INFO, "shutting down");
 	if (agent->options.clean_up)
 		agent_clean_up(agent);
-	/* The TUN goes when the device closes it. */
-	if (agent->options.clean_up_interface && agent->tun_fd >= 0 &&
-	    ioctl(agent->tun_fd, TUNSETPERSIST, 0) < 0)
-		agent_log(agent, LOG_ERR, "failed to remove interface %s: %s",
-		          agent->options.interface, strerror(errno));
+	if (agent->options.clean_up_interface)
+		remove_interface(agent);
 	return 0;
 }
 

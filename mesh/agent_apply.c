@@ -484,7 +484,8 @@ void agent_clean_up(struct mesh_agent *agent)
 	}
 	if (apply_tunnel_address(agent, NULL))
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
-	if (mesh_backend_clean_up(agent->backend))
+	/* A Node missing from the backend holds no annotations of ours. */
+	if (agent_local_node(agent) && mesh_backend_clean_up(agent->backend))
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
 	agent_log(agent, LOG_INFO, "cleaned up");
 }

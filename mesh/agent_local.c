@@ -54,10 +54,17 @@ void agent_publish(struct mesh_agent *agent, bool check_in)
 	int ret;
 
 	if (!listed) {
-		agent_log(agent, LOG_DEBUG, "no local node %s found in backend",
-		          agent->options.hostname);
+		if (!agent->node_missing)
+			agent_log(agent, LOG_ERR,
+			          "node %s not found in the backend: nothing is applied until it "
+			          "exists (is --hostname right?)",
+			          agent->options.hostname);
+		agent->node_missing = true;
 		return;
 	}
+	if (agent->node_missing)
+		agent_log(agent, LOG_INFO, "node %s found in the backend", listed->name);
+	agent->node_missing = false;
 	/* Endpoint and internal IP are sticky: what the backend has is kept. */
 	want = *listed;
 	if (!mesh_endpoint_is_set(&want.endpoint) && mesh_prefix_is_set(&agent->external_ip)) {

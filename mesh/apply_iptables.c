@@ -594,6 +594,21 @@ int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, 
 	return ret;
 }
 
+int mesh_apply_iptables_check(bool ipv6, char *err, size_t err_size)
+{
+	int ret = 0;
+
+	for (int v6 = 0; v6 <= (int)ipv6 && !ret; v6++) {
+		char *save[] = {v6 ? "ip6tables-save" : "iptables-save", "-t", "filter", NULL};
+		char *restore[] = {v6 ? "ip6tables-restore" : "iptables-restore", "--version", NULL};
+
+		ret = run(save, NULL, NULL, err, err_size);
+		if (!ret)
+			ret = run(restore, NULL, NULL, err, err_size);
+	}
+	return ret;
+}
+
 bool mesh_apply_iptables_ipv6_enabled(const char *path)
 {
 	FILE *f = fopen(path ? path : MESH_IPV6_DISABLE_PATH, "re");

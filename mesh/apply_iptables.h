@@ -39,6 +39,14 @@ int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, 
                         struct mesh_iptables_metrics *operations, char *err, size_t err_size);
 
 /*
+ * Whether the programs run here: iptables-save reads the filter table and iptables-restore
+ * starts (and the ip6tables ones if ipv6). kg checks this before it touches the host, so that a
+ * node without iptables gets a clear error and not WireGuard and routes without their rules
+ * (Kilo's iptables.New fails the same way). err names the program and what went wrong.
+ */
+int mesh_apply_iptables_check(bool ipv6, char *err, size_t err_size);
+
+/*
  * Kilo's test for the ipv6 argument: false when the kernel has IPv6 disabled, "1" in path
  * (NULL: MESH_IPV6_DISABLE_PATH); a missing file means enabled.
  */

@@ -29,17 +29,22 @@ int mesh_key_public(const uint8_t private_key[MESH_KEY_LEN], uint8_t public_key[
 }
 
 /* mkdir -p for the key's directory; only the directories we create get 0700. */
-static int make_parent(const char *path)
+static int make_parent(const char *path, char *err, size_t err_size)
 {
 	char dir[PATH_MAX];
 	int ret = 0;
 
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+		snprintf(err, err_size, "key path too long: %s", path);
 		return -ENAMETOOLONG;
+	}
 	for (char *slash = strchr(dir + 1, '/'); slash && !ret; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		if (mkdir(dir, 0700) && errno != EEXIST)
+		if (mkdir(dir, 0700) && errno != EEXIST) {
 			ret = -errno;
+			snprintf(err, err_size, "cannot create the directory %s: %s", dir,
+			         strerror(-ret));
+		}
 		*slash = '/';
 	}
 	return ret;
@@ -113,26 +118,32 @@ static int write_key(const char *path, const uint8_t private_key[MESH_KEY_LEN])
 }
 
 int mesh_keyfile_load(const char *path, uint8_t private_key[MESH_KEY_LEN],
-                      uint8_t public_key[MESH_KEY_LEN], enum mesh_keyfile_outcome *outcome)
+                      uint8_t public_key[MESH_KEY_LEN], enum mesh_keyfile_outcome *outcome,
+                      char *err, size_t err_size)
 {
-	int ret = make_parent(path);
+	int ret = make_parent(path, err, err_size);
 
+	*outcome = MESH_KEYFILE_LOADED;
 	if (ret)
 		return ret;
 	ret = read_key(path, private_key);
 	if (!ret)
 		ret = mesh_key_public(private_key, public_key);
-	if (!ret) {
-		*outcome = MESH_KEYFILE_LOADED;
+	if (!ret)
 		return 0;
-	}
-	if (ret != -ENOENT && ret != -EINVAL)
+	if (ret != -ENOENT && ret != -EINVAL) {
+		snprintf(err, err_size, "cannot read %s: %s", path, strerror(-ret));
 		goto out;
+	}
 	*outcome = ret == -ENOENT ? MESH_KEYFILE_CREATED : MESH_KEYFILE_REPLACED;
 	mesh_key_generate(private_key);
 	ret = mesh_key_public(private_key, public_key);
 	if (!ret)
 		ret = write_key(path, private_key);
+	if (ret)
+		snprintf(err, err_size, "cannot write a new key to %s: %s%s", path, strerror(-ret),
+		         *outcome == MESH_KEYFILE_REPLACED ? " (the invalid key file is left as it was)"
+		                                           : "");
 out:
 	if (ret)
 		sodium_memzero(private_key, MESH_KEY_LEN);

@@ -11,14 +11,18 @@
  * disk; generating one now"): the node then simply rejoins with a new
  * public key, which is better than refusing to start on a host whose disk
  * mangled the file. The file is rewritten 0600 through a temporary file and
- * rename(), so a crash never leaves half a key. *outcome tells the caller
- * which case happened so it can log it; the key itself is never logged.
+ * rename(), so a crash never leaves half a key and a failed write (disk
+ * full, read-only) leaves the old file as it was. *outcome tells the caller
+ * which case happened so it can log it; the key itself is never logged. On
+ * error, err says what failed (creating the directory, reading the file or
+ * writing the new key) and on which path.
  *
  * Every buffer that held the private key is zeroed with sodium_memzero().
  */
 #ifndef MESH_KEYFILE_H
 #define MESH_KEYFILE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mesh/model.h"
@@ -32,7 +36,8 @@ enum mesh_keyfile_outcome {
 };
 
 int mesh_keyfile_load(const char *path, uint8_t private_key[MESH_KEY_LEN],
-                      uint8_t public_key[MESH_KEY_LEN], enum mesh_keyfile_outcome *outcome);
+                      uint8_t public_key[MESH_KEY_LEN], enum mesh_keyfile_outcome *outcome,
+                      char *err, size_t err_size);
 
 /* A new clamped Curve25519 private key, as `wg genkey`. */
 void mesh_key_generate(uint8_t private_key[MESH_KEY_LEN]);

@@ -211,7 +211,9 @@ static int list(struct mesh_kube_reflector *r, bool (*stop)(void *))
 	int ret = perform(r, &request, &response, err, sizeof(err));
 
 	if (ret) {
-		say(r, LOG_ERR, "failed to list %s: %s", r->name, err);
+		/* A list cut short because the reflector stops is no failure to report. */
+		if (!stop || !stop(r))
+			say(r, LOG_ERR, "failed to list %s: %s", r->name, err);
 		return ret;
 	}
 	if (response.status == 200 && response.body)

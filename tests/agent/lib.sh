@@ -10,7 +10,8 @@ KG=${KG:-$KILO_BIN/kg}
 
 # kg_start NS NAME ARGS...: run kg in NS with a private tmpfs on
 # /var/lib/kilo holding $TMP/NAME.key (so the test knows the node's public
-# key before the node starts); log in $TMP/NAME.log. Sets KG_PID.
+# key before the node starts; without that file kg makes its own key); log
+# in $TMP/NAME.log. Sets KG_PID.
 kg_start() {
 	local ns=$1 name=$2
 	shift 2
@@ -18,7 +19,7 @@ kg_start() {
 	# ip, unshare and sh all exec: $! is kg itself.
 	ip netns exec "$ns" unshare --mount --propagation private sh -c '
 		mount -t tmpfs -o mode=0700 tmpfs /var/lib/kilo &&
-		cp "$1" /var/lib/kilo/key && shift && exec "$@"' sh \
+		{ [ ! -e "$1" ] || cp "$1" /var/lib/kilo/key; } && shift && exec "$@"' sh \
 		"$TMP/$name.key" "$KG" --hostname "$name" --log-level all "$@" \
 		>"$TMP/$name.log" 2>&1 &
 	KG_PID=$!

@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -64,6 +65,14 @@ static void read_file(const char *path, char *buf, size_t size)
 	fclose(f);
 }
 
+static int load(const char *path, uint8_t private_key[MESH_KEY_LEN],
+                uint8_t public_key[MESH_KEY_LEN], enum mesh_keyfile_outcome *outcome)
+{
+	char err[256];
+
+	return mesh_keyfile_load(path, private_key, public_key, outcome, err, sizeof(err));
+}
+
 static mode_t mode_of(const char *path)
 {
 	struct stat st;
@@ -79,7 +88,7 @@ static void test_first_start_creates_a_private_key_file(void **state)
 	enum mesh_keyfile_outcome outcome;
 	char text[128], expected[45], dir[PATH_MAX];
 
-	assert_int_equal(mesh_keyfile_load(d->key, priv, pub, &outcome), 0);
+	assert_int_equal(load(d->key, priv, pub, &outcome), 0);
 	assert_int_equal(outcome, MESH_KEYFILE_CREATED);
 	/* Kilo's format: the base64 private key and nothing else. */
 	read_file(d->key, text, sizeof(text));
@@ -100,8 +109,8 @@ static void test_restart_reuses_the_key(void **state)
 	uint8_t priv1[MESH_KEY_LEN], pub1[MESH_KEY_LEN], priv2[MESH_KEY_LEN], pub2[MESH_KEY_LEN];
 	enum mesh_keyfile_outcome outcome;
 
-	assert_int_equal(mesh_keyfile_load(d->key, priv1, pub1, &outcome), 0);
-	assert_int_equal(mesh_keyfile_load(d->key, priv2, pub2, &outcome), 0);
+	assert_int_equal(load(d->key, priv1, pub1, &outcome), 0);
+	assert_int_equal(load(d->key, priv2, pub2, &outcome), 0);
 	assert_int_equal(outcome, MESH_KEYFILE_LOADED);
 	assert_memory_equal(priv1, priv2, MESH_KEY_LEN);
 	assert_memory_equal(pub1, pub2, MESH_KEY_LEN);
@@ -116,10 +125,10 @@ static void test_key_written_by_wg_genkey_with_newline_is_read(void **state)
 
 	mesh_key_generate(known);
 	assert_int_equal(mesh_key_public(known, known_pub), 0);
-	assert_int_equal(mesh_keyfile_load(d->key, priv, pub, &outcome), 0);
+	assert_int_equal(load(d->key, priv, pub, &outcome), 0);
 	snprintf(line, sizeof(line), "%s\n", mesh_codec_key_encode(known, text));
 	write_file(d->key, line);
-	assert_int_equal(mesh_keyfile_load(d->key, priv, pub, &outcome), 0);
+	assert_int_equal(load(d->key, priv, pub, &outcome), 0);
 	assert_int_equal(outcome, MESH_KEYFILE_LOADED);
 	assert_memory_equal(priv, known, MESH_KEY_LEN);
 	assert_memory_equal(pub, known_pub, MESH_KEY_LEN);
@@ -132,11 +141,11 @@ static void expect_replaced(const char *path, const char *corrupt)
 
 	write_file(path, corrupt);
 	chmod(path, 0644);
-	assert_int_equal(mesh_keyfile_load(path, priv, pub, &outcome), 0);
+	assert_int_equal(load(path, priv, pub, &outcome), 0);
 	assert_int_equal(outcome, MESH_KEYFILE_REPLACED);
 	assert_int_equal(mode_of(path), 0600);
 	/* The replacement is what the next start finds. */
-	assert_int_equal(mesh_keyfile_load(path, again, pub, &outcome), 0);
+	assert_int_equal(load(path, again, pub, &outcome), 0);
 	assert_int_equal(outcome, MESH_KEYFILE_LOADED);
 	assert_memory_equal(again, priv, MESH_KEY_LEN);
 }
@@ -147,7 +156,7 @@ static void test_corrupt_key_file_is_replaced_by_a_new_key(void **state)
 	uint8_t priv[MESH_KEY_LEN], pub[MESH_KEY_LEN];
 	enum mesh_keyfile_outcome outcome;
 
-	assert_int_equal(mesh_keyfile_load(d->key, priv, pub, &outcome), 0);
+	assert_int_equal(load(d->key, priv, pub, &outcome), 0);
 	expect_replaced(d->key, "");
 	expect_replaced(d->key, "not base64 at all");
 	/* Base64 of 31 bytes, of 33 bytes, and of 32 zero bytes. */
@@ -161,12 +170,57 @@ static void test_unreadable_key_path_is_an_error_not_a_new_key(void **state)
 	struct dir *d = *state;
 	uint8_t priv[MESH_KEY_LEN], pub[MESH_KEY_LEN];
 	enum mesh_keyfile_outcome outcome;
-	char path[PATH_MAX + 8];
+	char path[PATH_MAX + 8], err[PATH_MAX + 64], expected[PATH_MAX + 64];
 
 	/* A directory where the key should be: reading fails with EISDIR. */
 	snprintf(path, sizeof(path), "%s/keydir", d->root);
 	assert_int_equal(mkdir(path, 0700), 0);
-	assert_int_not_equal(mesh_keyfile_load(path, priv, pub, &outcome), 0);
+	assert_int_equal(mesh_keyfile_load(path, priv, pub, &outcome, err, sizeof(err)), -EISDIR);
+	snprintf(expected, sizeof(expected), "cannot read %s: Is a directory", path);
+	assert_string_equal(err, expected);
+}
+
+static void test_failed_write_keeps_the_invalid_key_file(void **state)
+{
+	struct dir *d = *state;
+	uint8_t priv[MESH_KEY_LEN], pub[MESH_KEY_LEN];
+	enum mesh_keyfile_outcome outcome;
+	char tmp[PATH_MAX + 8], err[PATH_MAX + 128], expected[PATH_MAX + 128], text[64];
+
+	assert_int_equal(load(d->key, priv, pub, &outcome), 0);
+	write_file(d->key, "mangled");
+	/* The new key cannot be written: its temporary file's name is taken by a directory. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->key);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	assert_int_equal(mesh_keyfile_load(d->key, priv, pub, &outcome, err, sizeof(err)),
+	                 -EISDIR);
+	assert_int_equal(outcome, MESH_KEYFILE_REPLACED);
+	snprintf(expected, sizeof(expected),
+	         "cannot write a new key to %s: Is a directory (the invalid key file is left as "
+	         "it was)",
+	         d->key);
+	assert_string_equal(err, expected);
+	read_file(d->key, text, sizeof(text));
+	assert_string_equal(text, "mangled");
+	assert_false(mesh_key_is_set(priv));
+}
+
+static void test_key_directory_that_cannot_be_made_is_named(void **state)
+{
+	struct dir *d = *state;
+	uint8_t priv[MESH_KEY_LEN], pub[MESH_KEY_LEN];
+	enum mesh_keyfile_outcome outcome;
+	char file[PATH_MAX], path[PATH_MAX + 16], err[PATH_MAX + 64], expected[PATH_MAX + 64];
+
+	/* A file where a directory of the path should be. */
+	snprintf(file, sizeof(file), "%s/lib", d->root);
+	write_file(file, "");
+	snprintf(path, sizeof(path), "%s/kilo/key", file);
+	assert_int_equal(mesh_keyfile_load(path, priv, pub, &outcome, err, sizeof(err)),
+	                 -ENOTDIR);
+	snprintf(expected, sizeof(expected), "cannot create the directory %s/kilo: Not a directory",
+	         file);
+	assert_string_equal(err, expected);
 }
 
 int main(void)
@@ -181,6 +235,10 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_unreadable_key_path_is_an_error_not_a_new_key,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_write_keeps_the_invalid_key_file, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_key_directory_that_cannot_be_made_is_named, setup,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

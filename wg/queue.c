@@ -61,7 +61,8 @@ void wg_handshake_queue_free(struct wg_handshake_queue *q)
 }
 
 bool wg_handshake_queue_push(struct wg_handshake_queue *q, const void *msg, size_t len,
-			     const union wg_endpoint *src, unsigned int *length)
+			     const union wg_endpoint *src, unsigned int limit,
+			     unsigned int *length)
 {
 	struct wg_handshake_job *job;
 	bool pushed = false;
@@ -69,7 +70,7 @@ bool wg_handshake_queue_push(struct wg_handshake_queue *q, const void *msg, size
 	if (len > sizeof(job->msg))
 		return false;
 	pthread_mutex_lock(&q->lock);
-	if (q->closed || q->count == MAX_QUEUED_INCOMING_HANDSHAKES)
+	if (q->closed || q->count >= limit || q->count == MAX_QUEUED_INCOMING_HANDSHAKES)
 		goto out;
 	job = &q->jobs[(q->head + q->count) % MAX_QUEUED_INCOMING_HANDSHAKES];
 	memcpy(job->msg, msg, len);

@@ -14,7 +14,8 @@
  * waits for a free batch; a small batch on an idle ring is run by its producer right away.
  *
  * wg_handshake_queue: a bounded FIFO of received handshake messages for the handshake thread;
- * full means dropped, and its length is the "under load" signal.
+ * full (for a message: as long as the limit it is pushed with) means dropped, and its length is
+ * the "under load" signal.
  */
 #ifndef WG_QUEUE_H
 #define WG_QUEUE_H
@@ -115,9 +116,11 @@ struct wg_handshake_queue {
 
 int wg_handshake_queue_init(struct wg_handshake_queue *q);
 void wg_handshake_queue_free(struct wg_handshake_queue *q);
-/* Copies the message in; false (dropped) when the queue is full. */
+/* Copies the message in; false (dropped) when the queue already holds limit messages, or
+ * MAX_QUEUED_INCOMING_HANDSHAKES. */
 bool wg_handshake_queue_push(struct wg_handshake_queue *q, const void *msg, size_t len,
-			     const union wg_endpoint *src, unsigned int *length);
+			     const union wg_endpoint *src, unsigned int limit,
+			     unsigned int *length);
 /* Blocks for the next job; false once the queue is closed. *length is what was left behind. */
 bool wg_handshake_queue_pop(struct wg_handshake_queue *q, struct wg_handshake_job *job,
 			    unsigned int *length);

@@ -3,17 +3,19 @@
  * receive.c - the receive path for transport data, and the UDP receiver thread.
  *
  * The UDP thread receives a batch and classifies each datagram by exact type and length:
- * handshake messages go to the handshake queue, data is pinned to the keypair its receiver index
- * names and the batch goes to the crypto pool, where a worker opens it in place. The batch's
- * finisher then runs, in arrival order: only an authenticated packet may move the replay window,
- * confirm a session, roam the endpoint or touch the timers, and only an honest inner packet from
- * one of the peer's allowed IPs reaches the TUN.
+ * handshake messages go to the handshake queue (whose last part only those carrying a mac2 may
+ * fill), data is pinned to the keypair its receiver index names and the batch goes to the
+ * crypto pool, where a worker opens it in place. The batch's finisher then runs, in arrival
+ * order: only an authenticated packet may move the replay window, confirm a session, roam the
+ * endpoint or touch the timers, and only an honest inner packet from one of the peer's allowed
+ * IPs reaches the TUN.
  */
 
 #include <errno.h>
 #include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wg/device.h"
 #include "wg/packet.h"
@@ -29,6 +31,9 @@ struct rx_batch {
 };
 
 _Static_assert(offsetof(struct rx_batch, batch) == 0, "the ring hands out &rx_batch.batch");
+
+/* The part of the handshake queue kept for messages that carry a mac2 (see queue_limit()). */
+enum { HANDSHAKE_RESERVE = MAX_QUEUED_INCOMING_HANDSHAKES / 8 };
 
 /* The bookkeeping of an authenticated data packet (keepalive or not). */
 static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
@@ -92,11 +97,31 @@ static struct wg_keypair *keypair_for(struct wg_device *dev, const struct wg_udp
 		     : NULL;
 }
 
-static void queue_handshake(struct wg_device *dev, const struct wg_udp_msg *msg)
+/*
+ * How full the handshake queue may be for this message to join it. The last part is kept for
+ * messages that carry a mac2 (and for cookie replies): a flood from sources that never get a
+ * cookie reply fills only the rest, so a peer that honoured ours still finds room. A flood with
+ * made-up mac2s competes for that part too, which leaves it where it was without the reserve.
+ */
+static unsigned int queue_limit(const struct wg_udp_msg *msg, enum wg_msg_type type)
+{
+	static const uint8_t no_mac2[COOKIE_LEN];
+	const struct wg_msg_macs *macs;
+
+	if (type == MESSAGE_HANDSHAKE_COOKIE)
+		return MAX_QUEUED_INCOMING_HANDSHAKES;
+	macs = (const struct wg_msg_macs *)(msg->data + msg->len - sizeof(*macs));
+	return memcmp(macs->mac2, no_mac2, COOKIE_LEN) ? MAX_QUEUED_INCOMING_HANDSHAKES
+						      : MAX_QUEUED_INCOMING_HANDSHAKES - HANDSHAKE_RESERVE;
+}
+
+static void queue_handshake(struct wg_device *dev, const struct wg_udp_msg *msg,
+			    enum wg_msg_type type)
 {
 	unsigned int backlog;
 
-	if (wg_handshake_queue_push(&dev->handshakes, msg->data, msg->len, &msg->addr, &backlog))
+	if (wg_handshake_queue_push(&dev->handshakes, msg->data, msg->len, &msg->addr,
+				    queue_limit(msg, type), &backlog))
 		return;
 	wg_device_count(dev, handshake_queue_full);
 	wg_device_log(dev, WG_LOG_DEBUG, "handshake queue full, dropping a handshake");
@@ -105,6 +130,7 @@ static void queue_handshake(struct wg_device *dev, const struct wg_udp_msg *msg)
 /* Sorts a received batch: handshakes to their queue, data to the crypto pool with its keypair. */
 static void classify_batch(struct wg_device *dev, struct rx_batch *rx)
 {
+	enum wg_msg_type type;
 	struct wg_udp_msg *msg;
 	unsigned int i;
 
@@ -112,7 +138,8 @@ static void classify_batch(struct wg_device *dev, struct rx_batch *rx)
 	for (i = 0; i < rx->batch.count; i++) {
 		msg = &rx->batch.msgs[i];
 		rx->kps[i] = NULL;
-		switch (wg_msg_classify(msg->data, msg->len)) {
+		type = wg_msg_classify(msg->data, msg->len);
+		switch (type) {
 		case MESSAGE_DATA:
 			rx->kps[i] = keypair_for(dev, msg);
 			if (!rx->kps[i])
@@ -121,7 +148,7 @@ static void classify_batch(struct wg_device *dev, struct rx_batch *rx)
 		case MESSAGE_HANDSHAKE_INITIATION:
 		case MESSAGE_HANDSHAKE_RESPONSE:
 		case MESSAGE_HANDSHAKE_COOKIE:
-			queue_handshake(dev, msg);
+			queue_handshake(dev, msg, type);
 			break;
 		default:
 			break;

@@ -16,6 +16,9 @@
 
 #include "wg/queue.h"
 
+/* A push that may fill the queue to the end. */
+enum { WHOLE = MAX_QUEUED_INCOMING_HANDSHAKES };
+
 static void message(uint8_t *msg, uint32_t seq)
 {
 	memset(msg, 0, MESSAGE_INITIATION_LEN);
@@ -35,7 +38,7 @@ static void test_handshakes_come_out_in_order(void **state)
 	assert_int_equal(wg_handshake_queue_init(&q), 0);
 	for (seq = 0; seq < 100; seq++) {
 		message(msg, seq);
-		assert_true(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, &length));
+		assert_true(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, WHOLE, &length));
 		assert_int_equal(length, seq + 1);
 	}
 	for (seq = 0; seq < 100; seq++) {
@@ -60,12 +63,34 @@ static void test_full_queue_drops_new_handshakes(void **state)
 	assert_int_equal(wg_handshake_queue_init(&q), 0);
 	for (i = 0; i < MAX_QUEUED_INCOMING_HANDSHAKES; i++) {
 		message(msg, i);
-		assert_true(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, &length));
+		assert_true(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, WHOLE, &length));
 	}
-	assert_false(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, &length));
+	assert_false(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, WHOLE, &length));
 	assert_int_equal(length, MAX_QUEUED_INCOMING_HANDSHAKES);
 	assert_true(wg_handshake_queue_pop(&q, &job, &length));
 	assert_memory_equal(job.msg, &(uint32_t){ 0 }, sizeof(uint32_t));
+	wg_handshake_queue_free(&q);
+}
+
+static void test_push_stops_at_its_limit_but_leaves_room_above_it(void **state)
+{
+	enum { LIMIT = WHOLE - 8 };
+	struct wg_handshake_queue q;
+	union wg_endpoint src = { .in = { .sin_family = AF_INET } };
+	uint8_t msg[MESSAGE_INITIATION_LEN];
+	unsigned int length, i;
+
+	(void)state;
+	assert_int_equal(wg_handshake_queue_init(&q), 0);
+	for (i = 0; i < LIMIT; i++) {
+		message(msg, i);
+		assert_true(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, LIMIT, &length));
+	}
+	assert_false(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, LIMIT, &length));
+	assert_int_equal(length, LIMIT);
+	for (i = LIMIT; i < WHOLE; i++)
+		assert_true(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, WHOLE, &length));
+	assert_false(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, WHOLE, &length));
 	wg_handshake_queue_free(&q);
 }
 
@@ -78,7 +103,7 @@ static void test_oversized_message_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(wg_handshake_queue_init(&q), 0);
-	assert_false(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, &length));
+	assert_false(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, WHOLE, &length));
 	wg_handshake_queue_free(&q);
 }
 
@@ -197,6 +222,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshakes_come_out_in_order),
 		cmocka_unit_test(test_full_queue_drops_new_handshakes),
+		cmocka_unit_test(test_push_stops_at_its_limit_but_leaves_room_above_it),
 		cmocka_unit_test(test_oversized_message_is_refused),
 		cmocka_unit_test(test_close_wakes_a_waiting_consumer),
 		cmocka_unit_test(test_batch_slots_do_not_overlap),

@@ -328,7 +328,7 @@ static void on_backend(struct mesh_agent *agent)
 	if (first)
 		agent_update_cni(agent);
 	agent_publish(agent, false);
-	if (agent_cluster_changed(agent, agent_now())) {
+	if (agent_cluster_changed(agent, agent_readiness_now(&agent->readiness, agent_now()))) {
 		agent_log(agent, LOG_INFO, "cluster changed: %zu nodes, %zu peers listed",
 		          cluster.n_nodes, cluster.n_peers);
 		agent_apply(agent);

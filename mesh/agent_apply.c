@@ -412,7 +412,7 @@ static bool apply_topology(struct mesh_agent *agent, int64_t now)
 void agent_apply(struct mesh_agent *agent)
 {
 	struct mesh_node *local = agent_local_node(agent);
-	int64_t now = agent_now();
+	int64_t now = agent_readiness_now(&agent->readiness, agent_now());
 	bool ok;
 	int ret;
 

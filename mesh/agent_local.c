@@ -46,6 +46,20 @@ static bool own_annotations_differ(const struct mesh_node *listed, const struct 
 	       listed->granularity != want->granularity || !discovered_equal(listed, agent);
 }
 
+/* Whether this agent can check in decides the clock readiness is judged by. */
+static void track_readiness(struct mesh_agent *agent, int ret, int64_t now)
+{
+	if (ret && agent_readiness_lost(&agent->readiness, now))
+		agent_log(agent, LOG_WARNING,
+		          "cannot check in: other nodes are judged as of now until everyone "
+		          "has had %d s to check in again",
+		          MESH_READY_WINDOW);
+	else if (!ret && agent_readiness_regained(&agent->readiness, now))
+		agent_log(agent, LOG_INFO,
+		          "checked in again: nodes are judged by the clock again in %d s",
+		          MESH_READY_WINDOW);
+}
+
 void agent_publish(struct mesh_agent *agent, bool check_in)
 {
 	const struct mesh_node *listed = agent_local_node(agent);
@@ -83,6 +97,7 @@ void agent_publish(struct mesh_agent *agent, bool check_in)
 	    !own_annotations_differ(listed, &want, agent))
 		return;
 	ret = mesh_backend_set_node(agent->backend, &want);
+	track_readiness(agent, ret, now);
 	if (ret) {
 		agent_count_error(agent,
 		                  check_in ? MESH_AGENT_EVENT_CHECKIN : MESH_AGENT_EVENT_LOCAL);

@@ -7,7 +7,8 @@
 # most verbose, /metrics, /graph and kgctl's graph and showconf are searched
 # for each secret in base64 and in hex. The preshared key may appear only
 # where Kilo prints it: the WireGuard configurations of kgctl showconf. Key
-# file 0600 in a 0700 directory, UAPI sockets 0600.
+# file 0600 in a 0700 directory, UAPI sockets 0600. kgctl connect logs no
+# secret.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 need_root
@@ -26,7 +27,9 @@ veth_add hy-a hyva hy-b hyvb
 addr_add hy-a hyva 192.168.73.1/24
 addr_add hy-b hyvb 192.168.73.2/24
 key_new laptop >/dev/null
+key_new roamer >/dev/null
 wg genpsk >"$TMP/psk"
+wg genpsk >"$TMP/roamer.psk"
 n2_pub=$(wg genkey | wg pubkey)
 now=$(date +%s)
 node() {
@@ -46,7 +49,10 @@ cluster() {
 	 $(node n2 west 192.168.73.3 "$n2_pub" 10.2.2.0/24),
 	 {"apiVersion": "kilo.squat.ai/v1alpha1", "kind": "Peer", "metadata": {"name": "laptop"},
 	  "spec": {"allowedIPs": ["10.5.0.1/32"], "publicKey": "$(cat "$TMP/laptop.pub")",
-	           "presharedKey": "$(cat "$TMP/psk")", "persistentKeepalive": 10}}]}
+	           "presharedKey": "$(cat "$TMP/psk")", "persistentKeepalive": 10}},
+	 {"apiVersion": "kilo.squat.ai/v1alpha1", "kind": "Peer", "metadata": {"name": "roamer"},
+	  "spec": {"allowedIPs": ["10.5.0.2/32"], "publicKey": "$(cat "$TMP/roamer.pub")",
+	           "presharedKey": "$(cat "$TMP/roamer.psk")"}}]}
 	EOF
 	mv "$TMP/cluster.new" "$TMP/cluster.json"
 }
@@ -96,13 +102,15 @@ secret_forms() {
 	base64 -d <<<"$key" | od -An -tx1 | tr -d ' \n'
 	echo
 }
-for secret in n1.key laptop.key psk; do secret_forms "$TMP/$secret"; done >"$TMP/secrets"
-secret_forms "$TMP/psk" >"$TMP/psk.forms"
+for secret in n1.key laptop.key psk roamer.key roamer.psk; do
+	secret_forms "$TMP/$secret"
+done >"$TMP/secrets"
+for secret in psk roamer.psk; do secret_forms "$TMP/$secret"; done >"$TMP/psk.forms"
 leaks=$(grep -lF -f "$TMP/secrets" "$TMP/n1.log" "$TMP/$LAPTOP_IF.log" "$TMP/metrics.out" \
 	"$TMP/graph-http.out" "$TMP/graph.out") && die "a secret in $leaks"
 leaks=$(grep -lF -f <(grep -vxF -f "$TMP/psk.forms" "$TMP/secrets") "$TMP"/showconf-*) &&
 	die "a private key in $leaks"
-# Where Kilo prints it: the Peer's section of the node's configuration.
+# Where Kilo prints it: the Peers' sections of the node's configuration.
 grep -qxF "PresharedKey = $(cat "$TMP/psk")" "$TMP/showconf-node.wireguard" ||
 	die "showconf node n1 lacks the Peer's PSK"
 # The logs were at their most verbose: the handshake is there.
@@ -111,4 +119,18 @@ grep -qi handshake "$TMP/$LAPTOP_IF.log" || die "kwg's log shows no handshake: i
 kg_stop "$KG_PID" n1
 daemon_stop "$DAEMON_PID" $LAPTOP_IF
 grep -lF -f "$TMP/secrets" "$TMP/n1.log" "$TMP/$LAPTOP_IF.log" && die "a secret logged at exit"
+
+log "kgctl connect, as the Peer roamer, logs no secret either"
+# Last: it routes kg's private IP, the endpoint, into its tunnel.
+ip netns exec hy-b "$KGCTL" --backend file --cluster-file "$TMP/cluster.json" connect roamer \
+	--private-key "$TMP/roamer.key" --interface hyc0 --allowed-ip 10.5.0.2/32 \
+	--log-level all >"$TMP/roamer.log" 2>&1 &
+CONNECT_PID=$!
+at_exit "kill $CONNECT_PID; wait $CONNECT_PID"
+connected() { wg show hyc0 peers | grep -qF "$(wg pubkey <"$TMP/n1.key")"; }
+wait_for "kgctl connect's peer" 10 connected
+kill -TERM $CONNECT_PID
+wait $CONNECT_PID || die "kgctl connect exited with $? on SIGTERM: $(cat "$TMP/roamer.log")"
+sanitizer_clean $CONNECT_PID "$TMP/roamer.log" || die "kgctl connect has a sanitizer report"
+grep -lF -f "$TMP/secrets" "$TMP/roamer.log" && die "kgctl connect logged a secret"
 log "PASS"

@@ -14,6 +14,7 @@
 #include "mesh/apply_wg.h"
 #include "mesh/cni.h"
 #include "mesh/ipdetect.h"
+#include "mesh/ipip.h"
 #include "mesh/iptables.h"
 #include "mesh/routes.h"
 #include "mesh/wgconfig.h"
@@ -116,49 +117,14 @@ static int apply_engine(struct mesh_agent *agent, const struct mesh_topology *to
 	return ret;
 }
 
-static struct tun_nl_address nl_address(int ifindex, const struct mesh_prefix *prefix)
-{
-	struct tun_nl_address address = {.ifindex = ifindex, .prefixlen = prefix->cidr};
-
-	address.ip.family = prefix->addr.family;
-	memcpy(address.ip.bytes, prefix->addr.bytes, sizeof(address.ip.bytes));
-	return address;
-}
-
-static bool same_address(const struct tun_nl_address *a, const struct tun_nl_address *b)
-{
-	return a->ifindex == b->ifindex && a->prefixlen == b->prefixlen &&
-	       a->ip.family == b->ip.family &&
-	       !memcmp(a->ip.bytes, b->ip.bytes, a->ip.family == AF_INET ? 4 : 16);
-}
-
-/* The kernel's own fe80::/10 address is not ours to remove. */
-static bool is_link_local(const struct tun_nl_address *address)
-{
-	return address->ip.family == AF_INET6 && address->ip.bytes[0] == 0xfe &&
-	       (address->ip.bytes[1] & 0xc0) == 0x80;
-}
-
 /* The link holds exactly want (unset: no address), as Kilo's iproute.SetAddress. */
 static int set_address(struct mesh_agent *agent, int ifindex, const struct mesh_prefix *want)
 {
-	struct tun_nl_address wanted = nl_address(ifindex, want), *have = NULL;
-	bool present = false;
-	size_t n = 0;
-	int ret = tun_nl_address_dump(agent->nl, AF_UNSPEC, &have, &n);
+	struct tun_nl_address address = {.ifindex = ifindex, .prefixlen = want->cidr};
 
-	for (size_t i = 0; !ret && i < n; i++) {
-		if (have[i].ifindex != ifindex)
-			continue;
-		if (mesh_prefix_is_set(want) && same_address(&have[i], &wanted))
-			present = true;
-		else if (!is_link_local(&have[i]))
-			ret = tun_nl_address_del(agent->nl, &have[i]);
-	}
-	free(have);
-	if (!ret && !present && mesh_prefix_is_set(want))
-		ret = tun_nl_address_add(agent->nl, &wanted);
-	return ret;
+	address.ip.family = want->addr.family;
+	memcpy(address.ip.bytes, want->addr.bytes, sizeof(address.ip.bytes));
+	return tun_nl_address_set(agent->nl, &address, NULL);
 }
 
 /*
@@ -263,9 +229,9 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 
 	snprintf(links.kilo_name, sizeof(links.kilo_name), "%s", kilo->name);
 	links.private_iface = private_ifindex(agent, topology);
-	if (!tun_nl_link_get(
-	        agent->nl, agent->options.compatibility ? AGENT_FLANNEL_TUNNEL : AGENT_IPIP_TUNNEL,
-	        &tunnel))
+	if (!tun_nl_link_get(agent->nl,
+	                     agent->options.compatibility ? AGENT_FLANNEL_TUNNEL : MESH_IPIP_NAME,
+	                     &tunnel))
 		links.tunnel = tunnel.ifindex;
 	ret = mesh_routes_build(topology, &options, &routes);
 	if (ret)
@@ -301,28 +267,17 @@ static bool uses_ipip(const struct mesh_agent *agent)
 
 int agent_create_tunnel(struct mesh_agent *agent)
 {
-	struct tun_nl_link *links = NULL, tunnel;
-	unsigned int mtu = 0;
-	size_t n = 0;
+	struct tun_nl_link tunnel;
+	char err[256] = "";
 	int ret;
 
 	if (!uses_ipip(agent) || !agent->private_ifindex)
 		return 0;
-	ret = tun_nl_link_dump(agent->nl, &links, &n);
-	for (size_t i = 0; !ret && i < n; i++)
-		if (links[i].ifindex == agent->private_ifindex)
-			mtu = links[i].mtu - AGENT_IPIP_OVERHEAD;
-	free(links);
-	if (!ret)
-		ret = tun_nl_link_add_ipip(agent->nl, AGENT_IPIP_TUNNEL, mtu);
-	if (!ret)
-		ret = tun_nl_link_get(agent->nl, AGENT_IPIP_TUNNEL, &tunnel);
-	/* The fallback device may exist already, at its own MTU. */
-	if (!ret)
-		ret = tun_nl_link_set(agent->nl, tunnel.ifindex, 1, mtu);
+	ret = mesh_ipip_init(agent->nl, MESH_IPIP_NAME, agent->private_ifindex, &tunnel, err,
+	                     sizeof(err));
 	if (ret)
 		agent_log(agent, LOG_ERR, "failed to create tunnel interface %s: %s",
-		          AGENT_IPIP_TUNNEL, strerror(-ret));
+		          MESH_IPIP_NAME, err);
 	return ret;
 }
 
@@ -337,14 +292,25 @@ static int apply_tunnel_address(struct mesh_agent *agent, const struct mesh_topo
 	struct tun_nl_link tunnel;
 	int ret = 0;
 
-	if (!uses_ipip(agent) || tun_nl_link_get(agent->nl, AGENT_IPIP_TUNNEL, &tunnel))
+	if (!uses_ipip(agent) || tun_nl_link_get(agent->nl, MESH_IPIP_NAME, &tunnel))
 		return 0;
-	if (topology && agent->options.local)
+	if (agent->options.local)
 		ret = mesh_routes_tunnel_address(topology, &address);
 	if (!ret)
-		ret = set_address(agent, tunnel.ifindex, &address);
+		ret = mesh_ipip_set_address(agent->nl, tunnel.ifindex, &address, NULL);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to set the address of %s: %s", AGENT_IPIP_TUNNEL,
+		agent_log(agent, LOG_ERR, "failed to set the address of %s: %s", MESH_IPIP_NAME,
+		          strerror(-ret));
+	return ret;
+}
+
+/* Kilo's IPIP clean-up: the tunnel's addresses and the link go. */
+static int clean_up_tunnel(struct mesh_agent *agent)
+{
+	int ret = uses_ipip(agent) ? mesh_ipip_clean_up(agent->nl, MESH_IPIP_NAME) : 0;
+
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to clean up %s: %s", MESH_IPIP_NAME,
 		          strerror(-ret));
 	return ret;
 }
@@ -482,7 +448,7 @@ void agent_clean_up(struct mesh_agent *agent)
 		agent_log(agent, LOG_ERR, "failed to clean up routes: %s", err);
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
 	}
-	if (apply_tunnel_address(agent, NULL))
+	if (clean_up_tunnel(agent))
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
 	/* A Node missing from the backend holds no annotations of ours. */
 	if (agent_local_node(agent) && mesh_backend_clean_up(agent->backend))

@@ -19,11 +19,8 @@
 #include "tun/route_watch.h"
 #include "wg/wg.h"
 
-/* The tunnel of --encapsulate (the IPIP fallback device Kilo uses), or flannel's. */
-#define AGENT_IPIP_TUNNEL "tunl0"
+/* The tunnel of --encapsulate with --compatibility=flannel (else MESH_IPIP_NAME). */
 #define AGENT_FLANNEL_TUNNEL "flannel.1"
-/* IPIP's outer IPv4 header. */
-#define AGENT_IPIP_OVERHEAD 20
 
 /*
  * agent_readiness.c: the clock other nodes' readiness is judged by. It is

@@ -133,17 +133,38 @@ def check_volumes(docs, spec, errors):
             errors.append(f"volume {v['name']!r}: no ConfigMap {ref!r}")
 
 
+# What kg needs from the host (manifests/README.md), and where Kilo is the
+# CNI (kg not started with --cni=false) what the CNI needs too.
+KG_HOST_MOUNTS = {"/var/lib/kilo": "the node's key", "/dev/net/tun": "the TUN device",
+                  "/var/run/wireguard": "the UAPI socket for wg show",
+                  "/run/xtables.lock": "iptables' lock"}
+CNI_HOST_MOUNTS = {"kg": {"/etc/cni/net.d": "the CNI conflist"},
+                   "install-cni": {"/host/opt/cni/bin": "the CNI plugins",
+                                   "/host/etc/cni/net.d": "the CNI conflist"}}
+
+
+def check_host_mounts(container, volumes, wanted, errors):
+    """Each mount path of wanted is a hostPath volume of the same path."""
+    mounts = {m["mountPath"].rstrip("/"): m["name"] for m in container.get("volumeMounts", [])}
+    for path, why in wanted.items():
+        host = volumes.get(mounts.get(path), {}).get("hostPath", {}).get("path", "")
+        if host.rstrip("/") != path.removeprefix("/host"):
+            errors.append(f"{container['name']} does not get the host's "
+                          f"{path.removeprefix('/host')} ({why}) at {path}")
+
+
 def check_kg(spec, errors):
     kg = spec["containers"][0]
     if kg.get("image") != IMAGE or not kg.get("securityContext", {}).get("privileged"):
         errors.append("the kg container must be privileged and run " + IMAGE)
     mounts = {m["mountPath"]: m["name"] for m in kg.get("volumeMounts", [])}
     volumes = {v["name"]: v for v in spec.get("volumes", [])}
-    tun = volumes.get(mounts.get("/dev/net/tun"), {}).get("hostPath", {})
-    if tun.get("path") != "/dev/net/tun":
-        errors.append("kg does not get the host's /dev/net/tun")
-    if "/var/lib/kilo" not in mounts:
-        errors.append("kg's key directory /var/lib/kilo is not a volume")
+    check_host_mounts(dict(kg, name="kg"), volumes, KG_HOST_MOUNTS, errors)
+    if "--cni=false" not in kg.get("args", []):
+        init = {c["name"]: c for c in spec.get("initContainers", [])}
+        check_host_mounts(dict(kg, name="kg"), volumes, CNI_HOST_MOUNTS["kg"], errors)
+        check_host_mounts(init.get("install-cni", {"name": "install-cni"}), volumes,
+                          CNI_HOST_MOUNTS["install-cni"], errors)
     for arg in kg.get("args", []):
         for var in re.findall(r"\$\(([^)]*)\)", arg):
             if var not in {e["name"] for e in kg.get("env", [])}:
@@ -154,12 +175,49 @@ def check_kg(spec, errors):
                 errors.append(f"{arg}: no volume is mounted there")
 
 
+def check_webhook(docs, errors):
+    """peer-validation.yaml: the webhook reaches `kg webhook`'s TLS port
+    through the Service; the server mounts the secret that the cert-gen
+    Job writes, under an account bound to write it and patch the webhook."""
+    ref = find(docs, "ValidatingWebhookConfiguration")[0]["webhooks"][0]["clientConfig"]
+    service = find(docs, "Service", ref["service"]["name"])
+    server = workload(docs)["spec"]["template"]
+    spec, container = server["spec"], server["spec"]["containers"][0]
+    if container.get("image") != IMAGE or container.get("args", [None])[0] != "webhook":
+        errors.append(f"the server must run {IMAGE} webhook")
+    labels = server["metadata"]["labels"].items()
+    if not service or not service[0]["spec"]["selector"].items() <= labels:
+        errors.append(f"no Service {ref['service']['name']!r} selects the server")
+        return
+    ports = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
+    port = ports.get(service[0]["spec"]["ports"][0]["targetPort"])
+    if f"--listen=:{port}" not in container["args"]:
+        errors.append(f"the Service's target port {port} is not kg webhook's --listen")
+    check_volumes(docs, spec, errors)
+    job = find(docs, "Job")[0]["spec"]["template"]["spec"]
+    secret = f"--secret-name={spec['volumes'][0]['secret']['secretName']}"
+    if secret not in job["initContainers"][0]["args"]:
+        errors.append(f"cert-gen does not write the server's secret ({secret})")
+    account = ("ServiceAccount", job["serviceAccountName"])
+    for kind in "ClusterRoleBinding", "RoleBinding":
+        if account not in [(s["kind"], s["name"]) for b in find(docs, kind) for s in b["subjects"]]:
+            errors.append(f"cert-gen's account {account[1]!r} has no {kind}")
+
+
+def workload(docs):
+    """The DaemonSet of kg, or the Deployment of `kg webhook`."""
+    return daemonset(docs) or next(iter(find(docs, "Deployment")), None)
+
+
 def check(docs):
     errors = []
     for d in docs:
         if not d.get("apiVersion") or not d.get("metadata", {}).get("name"):
             errors.append(f"a {d.get('kind')} without apiVersion or name")
     if find(docs, "CustomResourceDefinition"):
+        return errors
+    if find(docs, "ValidatingWebhookConfiguration"):
+        check_webhook(docs, errors)
         return errors
     ds = daemonset(docs)
     if not ds:
@@ -302,7 +360,7 @@ def main(argv):
         for e in errors:
             print(f"{argv[2]}: {e}")
         return 1 if errors else 0
-    spec = daemonset(docs)["spec"]["template"]["spec"]
+    spec = workload(docs)["spec"]["template"]["spec"]
     if argv[1] == "args":
         kg = spec["containers"][0]
         env = environment(kg, docs, argv[3], argv[4], {"configmaps": {}})

@@ -3,7 +3,9 @@
 #
 # manifests/ and the Dockerfile. Every manifest parses (kubectl, offline) and
 # holds together (RBAC bound to the pod's account, every volume declared and
-# mounted, every $(VAR) defined, one container: no sidecar); the flags each
+# mounted, every $(VAR) defined, one container: no sidecar, every host path
+# kg needs mounted: its key, /dev/net/tun, /var/run/wireguard, the xtables
+# lock, and where Kilo is the CNI the CNI directories); the flags each
 # DaemonSet passes are flags kg accepts. Then each DaemonSet's pod is run as
 # a kubelet runs it, in a node namespace: init containers first (install-cni,
 # generate-kubeconfig), volumes from a fake node disk, the image as an
@@ -56,12 +58,28 @@ done
 
 log "the checks see Kilo's userspace mistakes: a sidecar, a volume never mounted"
 sed -e 's/^      containers:$/&\n      - {name: wireguard, image: wireguard-go}/' \
-	-e 's/^      volumes:$/&\n      - {name: wireguard, hostPath: {path: \/var\/run\/wireguard}}/' \
+	-e 's/^      volumes:$/&\n      - {name: boringtun, hostPath: {path: \/var\/run\/boringtun}}/' \
 	"$SRC/manifests/kilo-kubeadm.yaml" >"$TMP/sidecar.yaml"
 parse "$TMP/sidecar.yaml" sidecar
 out=$("$PYTHON" "$POD" check "$TMP/sidecar.json") && die "a sidecar passes the checks"
 grep -q "no sidecar" <<<"$out" || die "the sidecar is not named: $out"
-grep -q "'wireguard' is declared but never mounted" <<<"$out" || die "unmounted volume: $out"
+grep -q "'boringtun' is declared but never mounted" <<<"$out" || die "unmounted volume: $out"
+
+log "and a host path kg needs that a DaemonSet does not mount"
+# unmount MANIFEST PATH: the manifest without the kg or init container's mount at PATH.
+unmount() {
+	sed "/^        - name: /{N;/\n          mountPath: ${2//\//\\/}\$/d}" "$SRC/manifests/$1.yaml" \
+		>"$TMP/unmounted.yaml"
+	parse "$TMP/unmounted.yaml" unmounted
+	"$PYTHON" "$POD" check "$TMP/unmounted.json"
+}
+out=$(unmount kilo-typhoon-flannel /var/run/wireguard) &&
+	die "kilo-typhoon-flannel passes without /var/run/wireguard"
+grep -q "kg does not get the host's /var/run/wireguard" <<<"$out" || die "typhoon: $out"
+out=$(unmount kilo-k3s /etc/cni/net.d) && die "kilo-k3s passes without /etc/cni/net.d"
+grep -q "kg does not get the host's /etc/cni/net.d" <<<"$out" || die "kilo-k3s: $out"
+out=$(unmount kilo-kubeadm /host/opt/cni/bin) && die "kilo-kubeadm passes without /opt/cni/bin"
+grep -q "install-cni does not get the host's /opt/cni/bin" <<<"$out" || die "kilo-kubeadm: $out"
 
 log "kg accepts the flags of every DaemonSet"
 for name in "${DAEMONSETS[@]}"; do
@@ -279,10 +297,12 @@ key_is() {
 wip_is() { [ "$(annotation wireguard-ip)" = "$1" ]; }
 
 # check_joined NAME: kg published the key it keeps on the node's disk, leads
-# on its TUN device, serves /health on the DaemonSet's port, fills the CNI
-# file with the pod CIDR, and leaves on SIGTERM.
+# on its TUN device, serves /health on the DaemonSet's port and its UAPI
+# socket in the node's /var/run/wireguard, fills the CNI file with the pod
+# CIDR, and leaves on SIGTERM, taking the socket away.
 check_joined() {
 	local name=$1 conflist=$TMP/$1/host/etc/cni/net.d/10-kilo.conflist key rc=0
+	local socket=$TMP/$1/host/var/run/wireguard/kilo0.sock
 	key=$(wg pubkey <"$TMP/$name/host/var/lib/kilo/key")
 	wait_for "$name: kg's key on the Node" 30 key_is "$name" "$key"
 	wait_for "$name: the leader's WireGuard IP" 30 wip_is 10.4.0.1/16
@@ -290,6 +310,7 @@ check_joined() {
 	[ "$(annotation internal-ip)" = "$NODE_IP/24" ] ||
 		die "$name: internal-ip is $(annotation internal-ip)"
 	[ "$(http_status mf-node http://127.0.0.1:1107/health)" = 200 ] || die "$name: /health"
+	[ -S "$socket" ] || die "$name: no kilo0.sock in the node's /var/run/wireguard"
 	if [ -f "$conflist" ]; then
 		wait_for "$name: the pod CIDR in the conflist" 20 grep -q "\"$POD_CIDR\"" "$conflist"
 		[ "$(cni_subnet "$conflist")" = "$POD_CIDR" ] ||
@@ -299,6 +320,7 @@ check_joined() {
 	wait "$KG_PID" || rc=$?
 	[ $rc = 0 ] || die "$name: kg exited $rc on SIGTERM: $(tail -n 20 "$TMP/$name/kg.log")"
 	[ -z "$(annotation key)" ] || die "$name: kg left its key annotation"
+	[ ! -e "$socket" ] || die "$name: kg left kilo0.sock in the node's /var/run/wireguard"
 }
 
 # check_stops_without_ipip NAME: on a kernel without IPIP, kg with Kilo's

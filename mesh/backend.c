@@ -115,8 +115,7 @@ int mesh_backend_clean_up(struct mesh_backend *backend)
 }
 
 /* A cluster file is its author's to edit: kg and kgctl never write it. */
-static int cannot_write_peer(const struct mesh_backend *backend, const char *what,
-                             const char *name)
+static int cannot_write_peer(const struct mesh_backend *backend, const char *what, const char *name)
 {
 	mesh_backend_log(backend, LOG_ERR,
 	                 "the file backend cannot %s Peer %s: edit the cluster file %s instead",

@@ -94,7 +94,8 @@ static void serve_uapi(struct mesh_connect *c)
 	if (!ret)
 		ret = wg_uapi_server_start(&c->uapi, &options);
 	if (ret)
-		connect_log(c, LOG_WARNING, "no WireGuard socket for %s (wg show cannot see it): %s",
+		connect_log(c, LOG_WARNING,
+		            "no WireGuard socket for %s (wg show cannot see it): %s",
 		            c->options.interface, strerror(-ret));
 }
 

@@ -38,7 +38,8 @@
 #include "mesh/wgconfig.h"
 
 struct mesh_connect_plan_options {
-	struct mesh_topology_options view; /* hostname: the node seen from (kgctl: the last ready) */
+	struct mesh_topology_options
+	    view; /* hostname: the node seen from (kgctl: the last ready) */
 	const char *peer_name;
 	const struct mesh_prefix *allowed_ips; /* extra cluster CIDRs */
 	size_t n_allowed_ips;

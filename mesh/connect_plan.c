@@ -35,9 +35,8 @@ static struct mesh_node *first_ready_node(struct mesh_node *nodes, size_t n, int
  * itself stays as the backend gave it.
  */
 static int add_extra_ips(const struct mesh_cluster *cluster,
-                         const struct mesh_connect_plan_options *options,
-                         struct mesh_cluster *view, struct mesh_node **nodes,
-                         struct mesh_prefix **ips)
+                         const struct mesh_connect_plan_options *options, struct mesh_cluster *view,
+                         struct mesh_node **nodes, struct mesh_prefix **ips)
 {
 	struct mesh_node *first;
 	size_t n;

@@ -195,7 +195,8 @@ static int kube_annotate(struct mesh_backend *backend, const json_t *annotations
 
 static int kube_create_peer(struct mesh_backend *backend, const json_t *peer)
 {
-	const char *name = json_string_value(json_object_get(json_object_get(peer, "metadata"), "name"));
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(peer, "metadata"), "name"));
 	struct api_call call = {.method = "POST",
 	                        .path = PEERS_PATH,
 	                        .content_type = "application/json",

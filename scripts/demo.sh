@@ -9,8 +9,9 @@
 # Two clouds (locations cloud-a: a1 a2, cloud-b: b1 b2) joined by a router,
 # and n1 at home behind a NAT router, each node a network namespace running
 # kg with its in-process WireGuard device, pods as namespaces on each node's
-# bridge, a laptop connected as a Kilo Peer through kwg, and the test API
-# server so that kubectl works. Everything lives in namespaces kilo-* and
+# bridge, a laptop connected as a Kilo Peer through kwg, a second one
+# that joins in one command with kgctl connect, and the test API server so
+# that kubectl works. Everything lives in namespaces kilo-* and
 # in /run/kilo-demo; `up` on a running demo replaces it. With KILO_BIN set
 # (a directory holding kg, kgctl and kwg) nothing is installed or built.
 set -euo pipefail
@@ -64,6 +65,11 @@ demo_up() {
 
 demo_tour() {
 	local leader
+	e2e_laptop_add lap2 5
+	show "a second laptop joins in one command" \
+		"ip netns exec $E-lap2 kgctl connect roamer --allowed-ip 10.5.0.2/32 &"
+	e2e_laptop_connect c1 roamer 10.5.0.2 lap2
+	echo "(it created the Peer roamer, its WireGuard interface and routes; log in $STATE/roamer.log)"
 	show "kubectl works against the demo cluster" "kubectl get nodes,peers"
 	k c1 get nodes,peers
 	show "the topology Kilo computed" "kgctl graph"
@@ -80,6 +86,11 @@ demo_tour() {
 	wait_for "laptop -> pod of b2" 30 nsx "$E-lap" ping -q -c 1 -W 1 10.2.4.2
 	show "the laptop (a Kilo Peer through kwg) pings a pod" "ip netns exec $E-lap ping -c 3 10.2.4.2"
 	nsx "$E-lap" ping -c 3 -i 0.2 10.2.4.2
+	wait_for "second laptop -> pod of a1" 30 nsx "$E-lap2" ping -q -c 1 -W 1 10.2.1.2
+	show "the second laptop (kgctl connect) pings a pod" "ip netns exec $E-lap2 ping -c 3 10.2.1.2"
+	nsx "$E-lap2" ping -c 3 -i 0.2 10.2.1.2
+	show "its WireGuard interface, driven by kgctl itself" "wg show $CONNECT_LAPTOP"
+	wg show "$CONNECT_LAPTOP"
 	leader=$(e2e_leader_among a1 a2)
 	show "cloud-a's leader $leader: its WireGuard device" "wg show ${E}k${NODE_IDX[$leader]}"
 	wg show "${E}k${NODE_IDX[$leader]}"
@@ -92,6 +103,7 @@ demo_footer() {
 	  export KUBECONFIG=$STATE/c1.kubeconfig
 	  kubectl get nodes -o yaml; $KGCTL graph
 	  ip netns exec $E-pa1 ping 10.2.3.2        # pods: $E-p{a1,a2,b1,b2,n1}, 10.2.{1..5}.2
+	  ip netns exec $E-lap ping 10.2.3.2        # laptops: $E-lap (kwg), $E-lap2 (kgctl connect)
 	  ip netns exec $E-a1 curl -s 127.0.0.1:1107/metrics
 	Tear it down:
 	  bash scripts/demo.sh down

@@ -39,8 +39,8 @@ static struct {
 };
 
 static const struct mesh_flag connect_flags[] = {
-    {"allowed-ip", 'a', MESH_FLAG_STRING, &flags.allowed_ip, "Allowed IP of the peer.",
-     "ipNet", "10.10.10.10/32"},
+    {"allowed-ip", 'a', MESH_FLAG_STRING, &flags.allowed_ip, "Allowed IP of the peer.", "ipNet",
+     "10.10.10.10/32"},
     {"allowed-ips", 0, MESH_FLAG_LIST, &flags.allowed_ips,
      "Additional allowed IPs of the cluster, e.g. the service CIDR.", "strings", "[]"},
     {"clean-up", 0, MESH_FLAG_BOOL, &flags.clean_up,
@@ -59,8 +59,8 @@ static const struct mesh_flag connect_flags[] = {
      "int", "10"},
     {"private-key", 0, MESH_FLAG_STRING, &flags.private_key,
      "Path to an existing WireGuard private key file.", "string", NULL},
-    {"resync-period", 0, MESH_FLAG_STRING, &flags.resync_period,
-     "How often should Kilo reconcile?", "duration", "30s"},
+    {"resync-period", 0, MESH_FLAG_STRING, &flags.resync_period, "How often should Kilo reconcile?",
+     "duration", "30s"},
     {0},
 };
 

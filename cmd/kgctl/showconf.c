@@ -186,8 +186,8 @@ int kgctl_showconf(int argc, char **argv, const struct kgctl_options *options)
 	size_t n_extra = 0;
 	int ret = 1;
 
-	if (mesh_flags_take("kgctl", showconf_flags, &argc, argv, false) || check_arguments(argc, argv) ||
-	    parse_allowed_ips(&extra, &n_extra))
+	if (mesh_flags_take("kgctl", showconf_flags, &argc, argv, false) ||
+	    check_arguments(argc, argv) || parse_allowed_ips(&extra, &n_extra))
 		goto out;
 	if (kgctl_cluster_load(options, &kc))
 		goto out;

@@ -22,8 +22,10 @@
 #              control plane never crosses the clouds' links.
 #   laptop     e2e_laptop_join C NAME: a kwg device ${E}k9 in $E-lap,
 #              connected as the Kilo Peer NAME with the kgctl showconf
-#              peer configuration; e2e_laptop_connect C NAME ADDR: the
-#              same in one command, kgctl connect (interface ${E}kc).
+#              peer configuration; e2e_laptop_connect C NAME ADDR
+#              [LAPTOP]: the same in one command, kgctl connect
+#              (interface ${E}kc), in $E-lap or in $E-LAPTOP, another
+#              laptop that e2e_laptop_add LAPTOP I puts at 10.99.I.2.
 #
 # e2e_cluster GRANULARITY builds the whole thing the demo shows: cloud a
 # (a1, a2), cloud b (b1, b2), n1 behind NAT with persistent-keepalive,
@@ -256,15 +258,21 @@ e2e_laptop_configure() {
 	wg setconf "$KWG_LAPTOP" "$TMP/$2.conf"
 }
 
-# e2e_laptop_connect C NAME ADDR: `kgctl connect NAME` on the laptop, which
-# creates the Peer NAME (allowed IP ADDR/32) unless it exists, its interface
-# $CONNECT_LAPTOP and its routes, and keeps them in sync; returns once the
-# Peer is there. Sets CONNECT_PID.
+# e2e_laptop_add LAPTOP I: another laptop, namespace $E-LAPTOP at 10.99.I.2.
+e2e_laptop_add() {
+	ns_add "$E-$1"
+	e2e_uplink "$E-$1" eth0 "10.99.$2.2" "${E}r$2" "10.99.$2.1"
+}
+
+# e2e_laptop_connect C NAME ADDR [LAPTOP]: `kgctl connect NAME` on the laptop
+# (lap unless LAPTOP), which creates the Peer NAME (allowed IP ADDR/32)
+# unless it exists, its interface $CONNECT_LAPTOP and its routes, and keeps
+# them in sync; returns once the Peer is there. Sets CONNECT_PID.
 e2e_laptop_connect() {
-	local c=$1 name=$2 addr=$3
-	[ -s "$TMP/lap.proxy.pid" ] || e2e_api_proxy "$c" lap
+	local c=$1 name=$2 addr=$3 laptop=${4:-lap}
+	[ -s "$TMP/$laptop.proxy.pid" ] || e2e_api_proxy "$c" "$laptop"
 	# Not through nsx: $! must be kgctl itself (ip execs it).
-	ip netns exec "$E-lap" "$KGCTL" --kubeconfig "$TMP/$c.kubeconfig" connect "$name" \
+	ip netns exec "$E-$laptop" "$KGCTL" --kubeconfig "$TMP/$c.kubeconfig" connect "$name" \
 		--interface "$CONNECT_LAPTOP" --allowed-ip "$addr/32" --resync-period 5s \
 		>"$TMP/$name.log" 2>&1 &
 	CONNECT_PID=$!

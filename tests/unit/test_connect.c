@@ -19,9 +19,8 @@
 
 static const struct mesh_route_devices devices = {"kilo0", "eth0", "tunl0"};
 
-static struct mesh_connect_plan_options plan_options(const char *peer,
-                                                     const struct mesh_prefix *extra,
-                                                     size_t n_extra)
+static struct mesh_connect_plan_options
+plan_options(const char *peer, const struct mesh_prefix *extra, size_t n_extra)
 {
 	/* Kilo looks from the last ready node listed: home-nat in the fixture. */
 	return (struct mesh_connect_plan_options){
@@ -72,13 +71,13 @@ static void test_plan_is_the_peers_view_listening_on_the_mesh_port(void **state)
 	                    "10.0.0.5/32 via 10.4.0.1 dev kilo0 onlink",
 	                    "10.0.0.6/32 via 10.4.0.1 dev kilo0 onlink",
 	                    "10.0.1.7/32 via 10.4.0.1 dev kilo0 onlink",
-	                    "192.168.50.0/24 via 10.4.0.1 dev kilo0 onlink", "10.4.0.1/32 dev kilo0",
-	                    "10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink",
+	                    "192.168.50.0/24 via 10.4.0.1 dev kilo0 onlink",
+	                    "10.4.0.1/32 dev kilo0", "10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink",
 	                    "10.1.96.6/32 via 10.4.0.2 dev kilo0 onlink", "10.4.0.2/32 dev kilo0",
 	                    "10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink",
-	                    "192.168.1.10/32 via 10.4.0.3 dev kilo0 onlink", "10.4.0.3/32 dev kilo0",
-	                    "10.2.3.0/24 via 10.4.0.4 dev kilo0 onlink", "10.4.0.4/32 dev kilo0",
-	                    "10.5.0.2/32 dev kilo0"));
+	                    "192.168.1.10/32 via 10.4.0.3 dev kilo0 onlink",
+	                    "10.4.0.3/32 dev kilo0", "10.2.3.0/24 via 10.4.0.4 dev kilo0 onlink",
+	                    "10.4.0.4/32 dev kilo0", "10.5.0.2/32 dev kilo0"));
 	mesh_connect_plan_release(&plan);
 	mesh_cluster_release(&cluster);
 }
@@ -95,11 +94,13 @@ static void test_extra_allowed_ips_join_the_first_ready_node_by_name(void **stat
 	demo_cluster(&cluster);
 	assert_int_equal(mesh_connect_plan(&cluster, &options, &plan, err, sizeof(err)), 0);
 	/* aws-a sorts first: its segment announces the service CIDR... */
-	assert_string_equal(fixture_wg_peer_line(&cluster, &plan.config.peers[0], line, sizeof(line)),
-	                    "aws-a 3.120.246.76:51820 ka=10 psk=yes 10.2.0.0/24,10.0.0.5/32,"
-	                    "10.2.1.0/24,10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,10.4.0.1/32,"
-	                    "10.96.0.0/12,192.168.50.0/24");
-	/* ...routed as its allowed-location IP and again through the first segment, as Kilo does. */
+	assert_string_equal(
+	    fixture_wg_peer_line(&cluster, &plan.config.peers[0], line, sizeof(line)),
+	    "aws-a 3.120.246.76:51820 ka=10 psk=yes 10.2.0.0/24,10.0.0.5/32,"
+	    "10.2.1.0/24,10.0.0.6/32,10.2.5.0/24,10.0.1.7/32,10.4.0.1/32,"
+	    "10.96.0.0/12,192.168.50.0/24");
+	/* ...routed as its allowed-location IP and again through the first segment, as Kilo does.
+	 */
 	assert_string_equal(mesh_route_format(&plan.routes.routes[6], &devices, buf),
 	                    "10.96.0.0/12 via 10.4.0.1 dev kilo0 onlink");
 	assert_string_equal(

@@ -192,13 +192,14 @@ e2e_kg_start() {
 }
 
 # e2e_stop NAME...: SIGTERM to kg on every NAME at once (each takes seconds
-# to clean up); each must exit 0.
+# to clean up); each must exit 0 without a sanitizer report.
 e2e_stop() {
 	local n rc
 	for n in "$@"; do kill -TERM "${NODE_PID[$n]}"; done
 	for n in "$@"; do
 		rc=0
 		wait "${NODE_PID[$n]}" || rc=$?
+		sanitizer_clean "${NODE_PID[$n]}" "$TMP/$n.log" || die "kg $n has a sanitizer report (above)"
 		[ $rc = 0 ] || die "kg $n exited with status $rc on SIGTERM: $(tail -n 20 "$TMP/$n.log")"
 	done
 }

@@ -20,7 +20,8 @@ enum {
 	KNOWN_CONFIG_FLAGS = WG_CONFIG_HAS_PRIVATE_KEY | WG_CONFIG_HAS_LISTEN_PORT |
 			     WG_CONFIG_HAS_FWMARK | WG_CONFIG_REPLACE_PEERS,
 	KNOWN_PEER_FLAGS = WG_PEER_REMOVE | WG_PEER_UPDATE_ONLY | WG_PEER_REPLACE_ALLOWED_IPS |
-			   WG_PEER_HAS_PRESHARED_KEY | WG_PEER_HAS_ENDPOINT | WG_PEER_HAS_KEEPALIVE,
+			   WG_PEER_HAS_PRESHARED_KEY | WG_PEER_HAS_ENDPOINT | WG_PEER_HAS_KEEPALIVE |
+			   WG_PEER_HANDSHAKE_NOW,
 };
 
 static int invalid(struct wg_device *dev, size_t peer, const char *what, long value)
@@ -205,12 +206,15 @@ static int apply_peer(struct wg_device *dev, const struct wg_peer_config *pc, bo
 		*keepalive = actions & WG_TIMERS_SEND_KEEPALIVE;
 		wg_peer_timers_changed(peer);
 	}
+	if (pc->flags & WG_PEER_HANDSHAKE_NOW)
+		*keepalive = true;
 	pthread_mutex_unlock(&peer->lock);
 	return apply_allowed_ips(dev, peer, pc);
 }
 
-/* After the write lock: keepalives for peers whose keepalive was just switched on. Looked up
- * again by key, since a later entry of the same configuration may have removed them. */
+/* After the write lock: keepalives for peers whose keepalive was just switched on or who are to
+ * be greeted now. Looked up again by key, since a later entry of the same configuration may
+ * have removed them. */
 static void send_keepalives(struct wg_device *dev, const struct wg_config *config,
 			    const bool *keepalive)
 {

@@ -91,6 +91,9 @@ enum wg_peer_config_flags {
 	WG_PEER_HAS_PRESHARED_KEY = 1U << 3,   /* all-zero key = no PSK */
 	WG_PEER_HAS_ENDPOINT = 1U << 4,
 	WG_PEER_HAS_KEEPALIVE = 1U << 5,
+	/* Not in UAPI: greet the peer now (a keepalive, so a handshake without a session), as
+	 * switching persistent keepalive on does, rather than wait for the first packet to it. */
+	WG_PEER_HANDSHAKE_NOW = 1U << 6,
 };
 
 struct wg_peer_config {

@@ -533,6 +533,44 @@ static void test_persistent_keepalive_is_sent_on_time(void **state)
 	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
 }
 
+static bool has_handshake_with(struct node *n, const struct node *of)
+{
+	struct wg_snapshot snap;
+	bool found = false;
+	size_t i;
+
+	assert_int_equal(wg_device_snapshot(n->dev, &snap), 0);
+	for (i = 0; i < snap.n_peers; i++)
+		if (!memcmp(snap.peers[i].public_key, of->public_key, WG_KEY_LEN))
+			found = snap.peers[i].last_handshake.tv_sec != 0;
+	wg_snapshot_free(&snap);
+	return found;
+}
+
+/* What a restarted kg does to its peers, whose sessions died with the old process. */
+static void test_peer_greeted_now_has_a_session_before_any_packet(void **state)
+{
+	struct node f, g;
+	int waited;
+
+	(void)state;
+	node_init(&f, 5);
+	node_init(&g, 6);
+	add_peer(&g, &f, 0);
+	add_peer(&f, &g, 0);
+	usleep(200000);
+	assert_false(has_handshake_with(&f, &g));
+
+	add_peer(&f, &g, WG_PEER_HANDSHAKE_NOW);
+	for (waited = 0; waited < WAIT_MS && !has_handshake_with(&g, &f); waited += 10)
+		usleep(10000);
+	assert_true(has_handshake_with(&f, &g));
+	/* The keepalive after the handshake confirmed the session: the responder may send. */
+	send_and_expect(&g, &f, 1);
+	wg_device_destroy(f.dev);
+	wg_device_destroy(g.dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4_mapped_endpoint_is_stored_as_ipv4),
 		cmocka_unit_test(test_snapshot_reports_peer_settings),
 		cmocka_unit_test(test_persistent_keepalive_is_sent_on_time),
+		cmocka_unit_test(test_peer_greeted_now_has_a_session_before_any_packet),
 		cmocka_unit_test(test_rekey_after_time_starts_new_session),
 		cmocka_unit_test(test_ipv6_overlay_over_ipv6_underlay),
 	};

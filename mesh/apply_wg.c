@@ -273,8 +273,18 @@ int mesh_apply_wg_diff(const struct mesh_wg_desired *desired, const struct wg_sn
 		const struct wg_peer_config *want = &desired->peers[i];
 		const struct wg_peer_snapshot *have = find_snapshot_peer(current, want->public_key);
 
-		if (!have || !peer_matches(want, have))
-			peers[n++] = *want;
+		if (have && peer_matches(want, have))
+			continue;
+		peers[n] = *want;
+		/*
+		 * New to the device: a node that joined, or every peer of a restarted
+		 * kg, whose sessions died with the old process while the peers still
+		 * send on them. A handshake now mends that at once; waiting for the
+		 * peers' own retry after a silence takes 15 s.
+		 */
+		if (!have && (want->flags & WG_PEER_HAS_ENDPOINT))
+			peers[n].flags |= WG_PEER_HANDSHAKE_NOW;
+		n++;
 	}
 	delta->peers = peers;
 	delta->n_peers = n;

@@ -10,8 +10,9 @@
  * mesh_apply_wg_diff() is pure: from the desired state and a snapshot of the
  * device it builds the wg_config that only touches what differs. A changed
  * peer is set whole (preshared key, keepalive, endpoint if it has one,
- * replace_allowed_ips for that peer only); a peer the device has but the
- * config lacks is removed; the private key and listen port are set only when
+ * replace_allowed_ips for that peer only); a peer new to the device is
+ * greeted at once (WG_PEER_HANDSHAKE_NOW) if it has an endpoint; a peer the
+ * device has but the config lacks is removed; the private key and listen port are set only when
  * they differ. WG_CONFIG_REPLACE_PEERS is never used, so a resync that
  * changes nothing yields an empty delta and every session survives. A
  * desired peer without an endpoint never resets the one the device learnt

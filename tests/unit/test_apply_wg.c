@@ -157,6 +157,8 @@ static void test_changed_allowed_ips_set_only_that_peer(void **state)
 	                 WG_PEER_REPLACE_ALLOWED_IPS);
 	assert_int_equal(c->delta.peers[0].n_allowed_ips, 1);
 	assert_int_equal(c->delta.peers[0].allowed_ips[0].ip.ip4.s_addr, inet_addr("10.2.9.0"));
+	/* Its session lives on: no handshake is forced. */
+	assert_false(c->delta.peers[0].flags & WG_PEER_HANDSHAKE_NOW);
 }
 
 static void test_peer_gone_from_config_is_removed_alone(void **state)
@@ -212,6 +214,20 @@ static void test_keepalive_or_psk_change_sets_that_peer(void **state)
 	assert_int_equal(c->delta.n_peers, 2);
 	assert_int_equal(c->delta.peers[0].persistent_keepalive_interval, 0);
 	assert_true(c->delta.peers[1].flags & WG_PEER_HAS_PRESHARED_KEY);
+}
+
+static void test_peers_new_to_the_device_are_greeted_at_once(void **state)
+{
+	struct diff_case *c = *state;
+
+	/* A restarted kg: a fresh device, without the old process's peers. */
+	snapshot_release(&c->snap);
+	memset(&c->snap, 0, sizeof(c->snap));
+	diff(c);
+	assert_int_equal(c->delta.n_peers, 2);
+	assert_true(c->delta.peers[0].flags & WG_PEER_HANDSHAKE_NOW);
+	/* Peer b has no endpoint to greet. */
+	assert_false(c->delta.peers[1].flags & WG_PEER_HANDSHAKE_NOW);
 }
 
 static void test_dns_endpoint_is_resolved_and_host_bits_masked(void **state)
@@ -382,6 +398,8 @@ int main(void)
 	                                    diff_setup, diff_teardown),
 	    cmocka_unit_test_setup_teardown(test_keepalive_or_psk_change_sets_that_peer, diff_setup,
 	                                    diff_teardown),
+	    cmocka_unit_test_setup_teardown(test_peers_new_to_the_device_are_greeted_at_once,
+	                                    diff_setup, diff_teardown),
 	    cmocka_unit_test(test_dns_endpoint_is_resolved_and_host_bits_masked),
 	    cmocka_unit_test(test_unresolvable_dns_endpoint_fails_the_apply),
 	    cmocka_unit_test(test_engine_resync_keeps_the_session),

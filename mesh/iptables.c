@@ -193,9 +193,12 @@ int mesh_iptables_build(const struct mesh_topology *t, const struct mesh_iptable
 	struct builder b = {.out = ruleset, .t = t};
 
 	memset(ruleset, 0, sizeof(*ruleset));
-	/* Without a private IP Kilo uses no encapsulator at all; flannel needs no rules. */
+	/*
+	 * Without a private IP Kilo uses no encapsulator at all; flannel needs no
+	 * rules; Cilium's mode is IPIP too, with the same rules.
+	 */
 	if (options->encapsulate != MESH_ENCAPSULATE_NEVER && options->local &&
-	    options->compatibility == MESH_COMPATIBILITY_NONE && mesh_node_private_ip(t->local))
+	    options->compatibility != MESH_COMPATIBILITY_FLANNEL && mesh_node_private_ip(t->local))
 		add_ipip_rules(&b, options->ipip_protocol ? options->ipip_protocol
 		                                          : MESH_IPIP_PROTOCOL);
 	add_nat_rules(&b, options);

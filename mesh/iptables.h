@@ -51,7 +51,7 @@ struct mesh_iptables_options {
 	bool forward_rules; /* --iptables-forward-rules (only with --cni, as Kilo) */
 	bool local;         /* --local */
 	enum mesh_encapsulate encapsulate;
-	enum mesh_compatibility compatibility; /* flannel brings no IPIP rules */
+	enum mesh_compatibility compatibility; /* flannel brings no IPIP rules, Cilium does */
 	const struct mesh_prefix *service_cidrs;
 	size_t n_service_cidrs;
 	const char *ipip_protocol; /* NULL = MESH_IPIP_PROTOCOL */

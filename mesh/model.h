@@ -49,11 +49,14 @@ enum mesh_encapsulate {
 
 /*
  * Add-on mode (--compatibility): whose overlay carries traffic inside a
- * location. Kilo's Cilium mode is not modelled.
+ * location. Cilium's carries Kilo's own IPIP: the outer packets go to a
+ * node's cilium_host address (its cni-compatibility-ip), so Cilium's VXLAN
+ * delivers them where the private network may not.
  */
 enum mesh_compatibility {
 	MESH_COMPATIBILITY_NONE = 0, /* Kilo's own IPIP tunnel (tunl0) */
 	MESH_COMPATIBILITY_FLANNEL,  /* flannel.1, reached at a node's pod CIDR address */
+	MESH_COMPATIBILITY_CILIUM,   /* IPIP to a node's cilium_host IP, else to its pod CIDR's */
 };
 
 /*
@@ -79,7 +82,7 @@ struct mesh_node {
 	struct mesh_endpoint endpoint;
 	struct mesh_prefix internal_ip;          /* host IP + interface mask, or unset */
 	bool no_internal_ip;                     /* force-internal-ip "" or "-" */
-	struct mesh_prefix cni_compatibility_ip; /* unset unless Cilium mode */
+	struct mesh_prefix cni_compatibility_ip; /* cilium_host IPv4 /32; unset unless Cilium */
 	uint8_t key[MESH_KEY_LEN];
 	int64_t last_seen;               /* Unix seconds */
 	bool leader;                     /* the leader annotation is present (hint only) */

@@ -106,6 +106,65 @@ static void add_local_segment(struct builder *b, const struct mesh_segment *segm
 	}
 }
 
+/*
+ * Kilo's Encapsulator.Gw: where encapsulated traffic for node (whose private
+ * IP is private_ip) goes. Flannel's overlay is reached at the node's pod
+ * CIDR address; Cilium's at its cilium_host address, else the same.
+ */
+static struct mesh_addr gateway_of(const struct builder *b, const struct mesh_node *node,
+                                   const struct mesh_addr *private_ip)
+{
+	if (b->compatibility == MESH_COMPATIBILITY_NONE)
+		return *private_ip;
+	if (b->compatibility == MESH_COMPATIBILITY_CILIUM &&
+	    mesh_prefix_is_set(&node->cni_compatibility_ip))
+		return node->cni_compatibility_ip.addr;
+	return mesh_prefix_masked(&node->subnet).addr;
+}
+
+/* Where a member hands traffic to its leader. */
+static int leader_gateway(const struct builder *b, struct mesh_addr *gw)
+{
+	const struct mesh_topology *t = b->t;
+	const struct mesh_node *leader = mesh_segment_leader(&t->segments[t->local_segment]);
+	const struct mesh_prefix *ip = mesh_node_private_ip(leader);
+
+	/* Members share a location with their leader, so both have private IPs. */
+	if (!ip || !b->private_ip)
+		return -EINVAL;
+	*gw = gateway_of(b, leader, &ip->addr);
+	return 0;
+}
+
+/*
+ * Cilium with --local=false (Kilo's PR #409): Cilium routes inside the
+ * location, and members reach their leader by IPIP through Cilium's overlay.
+ * What arrives from WireGuard for a member's host IP goes back the same way,
+ * IPIP to the member's cilium_host address, not over the private network.
+ */
+static void add_cilium_return_path(struct builder *b, const struct mesh_segment *segment)
+{
+	for (size_t i = 0; i < segment->n_nodes; i++) {
+		const struct mesh_node *node = segment->nodes[i];
+		const struct mesh_prefix *ip = mesh_node_private_ip(node);
+		struct mesh_prefix host;
+		struct mesh_route route;
+		struct mesh_addr gw;
+
+		if (!ip || mesh_addr_equal(&ip->addr, &b->private_ip->addr))
+			continue;
+		gw = gateway_of(b, node, &ip->addr);
+		if (mesh_addr_equal(&gw, &ip->addr))
+			continue;
+		host = mesh_prefix_host(&ip->addr);
+		route = via(&host, &gw, MESH_DEVICE_TUNNEL);
+		route.table = MESH_ROUTE_TABLE;
+		add_route(b, route);
+		add_rule(b, (struct mesh_rule){
+		                .destination = host, .from_kilo = true, .table = MESH_ROUTE_TABLE});
+	}
+}
+
 /* A leader reaches another segment through its WireGuard IP on kilo0. */
 static void add_remote_segment(struct builder *b, const struct mesh_segment *segment)
 {
@@ -148,28 +207,15 @@ static void add_leader_routes(struct builder *b, bool local)
 			add_remote_segment(b, segment);
 		else if (local && b->private_ip)
 			add_local_segment(b, segment);
+		else if (b->private_ip && b->compatibility == MESH_COMPATIBILITY_CILIUM &&
+		         b->encapsulate != MESH_ENCAPSULATE_NEVER)
+			add_cilium_return_path(b, segment);
 	}
 	for (size_t p = 0; p < t->n_peers; p++)
 		for (size_t i = 0; i < t->peers[p].n_allowed_ips; i++)
 			add_route(b, (struct mesh_route){.destination = t->peers[p].allowed_ips[i],
 			                                 .source = b->source,
 			                                 .device = MESH_DEVICE_KILO});
-}
-
-/* Kilo's Encapsulator.Gw: where a member hands traffic to its leader. */
-static int leader_gateway(const struct builder *b, struct mesh_addr *gw)
-{
-	const struct mesh_topology *t = b->t;
-	const struct mesh_node *leader = mesh_segment_leader(&t->segments[t->local_segment]);
-	const struct mesh_prefix *ip = mesh_node_private_ip(leader);
-
-	/* Members share a location with their leader, so both have private IPs. */
-	if (!ip || !b->private_ip)
-		return -EINVAL;
-	*gw = ip->addr;
-	if (b->compatibility == MESH_COMPATIBILITY_FLANNEL)
-		*gw = mesh_prefix_masked(&leader->subnet).addr;
-	return 0;
 }
 
 /* Everything not in the own location goes to the leader. */

@@ -7,10 +7,13 @@
  * tunnel) and the agent maps roles to interface indexes. Table 0 means the
  * main table; encapsulation routes and their rules use table 1107.
  * Leaders route other segments through kilo0 to the segment's WireGuard IP;
- * non-leaders send everything through their leader (its private IP, or with
- * flannel the address of its pod CIDR), through the tunnel as --encapsulate
- * decides. Lists are owned by struct
- * mesh_routes and released with mesh_routes_release().
+ * non-leaders send everything through their leader (its private IP; with
+ * flannel the address of its pod CIDR; with Cilium its cilium_host address,
+ * else that of its pod CIDR), through the tunnel as --encapsulate decides.
+ * With Cilium and --local=false a leader sends what comes from WireGuard for
+ * a member's host IP back through the tunnel to the member's cilium_host
+ * address (table 1107). Lists are owned by struct mesh_routes and released
+ * with mesh_routes_release().
  */
 #ifndef MESH_ROUTES_H
 #define MESH_ROUTES_H
@@ -28,7 +31,7 @@
 enum mesh_route_device {
 	MESH_DEVICE_KILO = 0, /* the WireGuard interface (kilo0) */
 	MESH_DEVICE_PRIVATE,  /* the interface holding the private IP */
-	MESH_DEVICE_TUNNEL,   /* the tunnel: tunl0, or flannel.1 with flannel */
+	MESH_DEVICE_TUNNEL,   /* the tunnel: tunl0, flannel.1 with flannel, maybe cilium_tunl */
 };
 
 struct mesh_route {
@@ -56,7 +59,7 @@ struct mesh_routes {
 
 struct mesh_routes_options {
 	enum mesh_encapsulate encapsulate;
-	enum mesh_compatibility compatibility; /* flannel: the tunnel role is flannel.1 */
+	enum mesh_compatibility compatibility; /* whose overlay: the gateways and the tunnel */
 	bool local;                            /* --local: manage routes inside the location */
 };
 

@@ -2,7 +2,7 @@
 /*
  * Routes and policy rules. The first cases are Kilo's own TestRoutes cases
  * (pkg/mesh/routes_test.go) on Kilo's fixture, written as `ip route`
- * lines; the others cover the demo cluster, crosssubnet and cross.
+ * lines; the others cover the demo cluster, crosssubnet, cross and Cilium.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +26,7 @@ struct routes_case {
 	enum mesh_granularity granularity;
 	const char *viewer;
 	enum mesh_encapsulate encapsulate;
+	enum mesh_compatibility compatibility;
 	bool local;
 	const char *const *routes;
 	const char *const *rules;
@@ -35,9 +36,39 @@ struct routes_case {
 	"10.5.0.1/24 dev kilo0" src, "10.5.0.2/24 dev kilo0" src, "10.5.0.3/24 dev kilo0" src
 #define DEMO_PEERS_VIA(gw) "10.5.0.1/32 via " gw, "10.5.0.2/32 via " gw
 
+/*
+ * The demo cluster under Cilium (--compatibility=cilium): aws-a and aws-b
+ * published their cilium_host IPs; aws-c, whose agent has not yet, did not.
+ */
+static void cilium_cluster(struct mesh_cluster *c)
+{
+	demo_cluster(c);
+	fixture_find_node(c, "aws-a")->cni_compatibility_ip = fixture_prefix("10.2.0.77/32");
+	fixture_find_node(c, "aws-b")->cni_compatibility_ip = fixture_prefix("10.2.1.77/32");
+}
+
+/* Every cilium_host IP is the node's private IP: the overlay is the private network. */
+static void cilium_cluster_on_private_ips(struct mesh_cluster *c)
+{
+	demo_cluster(c);
+	for (size_t i = 0; i < c->n_nodes; i++)
+		if (mesh_prefix_is_set(&c->nodes[i].internal_ip))
+			c->nodes[i].cni_compatibility_ip =
+			    mesh_prefix_host(&c->nodes[i].internal_ip.addr);
+}
+
+/* aws-a leads aws; the other segments as a leader sees them, peers on kilo0. */
+#define CILIUM_AWS_A_REMOTE                                                                        \
+	"10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink src 10.0.0.5",                                  \
+	    "10.1.96.6/32 via 10.4.0.2 dev kilo0 onlink src 10.0.0.5",                             \
+	    "10.2.4.0/24 via 10.4.0.3 dev kilo0 onlink src 10.0.0.5",                              \
+	    "192.168.1.10/32 via 10.4.0.3 dev kilo0 onlink src 10.0.0.5",                          \
+	    "10.2.3.0/24 via 10.4.0.4 dev kilo0 onlink src 10.0.0.5",                              \
+	    "10.5.0.1/32 dev kilo0 src 10.0.0.5", "10.5.0.2/32 dev kilo0 src 10.0.0.5"
+
 static const struct routes_case cases[] = {
     {"kilo: logical from a", kilo_cluster, MESH_GRANULARITY_LOCATION, "a", MESH_ENCAPSULATE_NEVER,
-     false,
+     MESH_COMPATIBILITY_NONE, false,
      LINES("10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
            "192.168.0.1/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
            "10.2.3.0/24 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
@@ -47,7 +78,7 @@ static const struct routes_case cases[] = {
            KILO_PEERS_VIA_KILO0(" src 192.168.0.1")),
      NONE},
     {"kilo: logical from c", kilo_cluster, MESH_GRANULARITY_LOCATION, "c", MESH_ENCAPSULATE_NEVER,
-     false,
+     MESH_COMPATIBILITY_NONE, false,
      LINES("10.4.0.1/32 via 192.168.0.1 dev eth0 onlink",
            "10.2.1.0/24 via 192.168.0.1 dev eth0 onlink",
            "192.168.0.1/32 via 192.168.0.1 dev eth0 onlink",
@@ -59,7 +90,7 @@ static const struct routes_case cases[] = {
            "10.5.0.3/24 via 192.168.0.1 dev eth0 onlink"),
      NONE},
     {"kilo: logical from d (no private IP, no source hint)", kilo_cluster,
-     MESH_GRANULARITY_LOCATION, "d", MESH_ENCAPSULATE_NEVER, false,
+     MESH_GRANULARITY_LOCATION, "d", MESH_ENCAPSULATE_NEVER, MESH_COMPATIBILITY_NONE, false,
      LINES("10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink",
            "192.168.0.1/32 via 10.4.0.1 dev kilo0 onlink",
            "10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink",
@@ -69,7 +100,7 @@ static const struct routes_case cases[] = {
            "192.168.178.3/32 via 10.4.0.2 dev kilo0 onlink", KILO_PEERS_VIA_KILO0("")),
      NONE},
     {"kilo: logical from b local always", kilo_cluster, MESH_GRANULARITY_LOCATION, "b",
-     MESH_ENCAPSULATE_ALWAYS, true,
+     MESH_ENCAPSULATE_ALWAYS, MESH_COMPATIBILITY_NONE, true,
      LINES("10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink src 192.168.0.1",
            "192.168.0.1/32 via 10.4.0.1 dev kilo0 onlink src 192.168.0.1",
            "10.2.3.0/24 via 192.168.0.2 dev tunl0 onlink",
@@ -79,7 +110,7 @@ static const struct routes_case cases[] = {
      LINES("from 10.2.2.0/24 to 192.168.0.2/32 lookup 1107",
            "from all to 192.168.0.2/32 iif kilo0 lookup 1107")},
     {"kilo: logical from c local always", kilo_cluster, MESH_GRANULARITY_LOCATION, "c",
-     MESH_ENCAPSULATE_ALWAYS, true,
+     MESH_ENCAPSULATE_ALWAYS, MESH_COMPATIBILITY_NONE, true,
      LINES("10.4.0.1/32 via 192.168.0.1 dev tunl0 onlink",
            "10.2.1.0/24 via 192.168.0.1 dev tunl0 onlink",
            "192.168.0.1/32 via 192.168.0.1 dev tunl0 onlink",
@@ -93,7 +124,7 @@ static const struct routes_case cases[] = {
            "10.5.0.3/24 via 192.168.0.1 dev tunl0 onlink"),
      LINES("from 10.2.3.0/24 to 192.168.0.1/32 lookup 1107")},
     {"kilo: full from a local", kilo_cluster, MESH_GRANULARITY_FULL, "a", MESH_ENCAPSULATE_NEVER,
-     true,
+     MESH_COMPATIBILITY_NONE, true,
      LINES("10.2.2.0/24 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
            "192.168.0.1/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
            "192.168.178.3/32 via 10.4.0.2 dev kilo0 onlink src 192.168.0.1",
@@ -103,7 +134,7 @@ static const struct routes_case cases[] = {
            KILO_PEERS_VIA_KILO0(" src 192.168.0.1")),
      NONE},
     {"demo: location leader aws-a, always", demo_cluster, MESH_GRANULARITY_LOCATION, "aws-a",
-     MESH_ENCAPSULATE_ALWAYS, true,
+     MESH_ENCAPSULATE_ALWAYS, MESH_COMPATIBILITY_NONE, true,
      LINES("10.2.1.0/24 via 10.0.0.6 dev tunl0 onlink",
            "10.0.0.6/32 via 10.0.0.6 dev tunl0 onlink table 1107",
            "10.2.5.0/24 via 10.0.1.7 dev tunl0 onlink",
@@ -119,7 +150,8 @@ static const struct routes_case cases[] = {
            "from 10.2.0.0/24 to 10.0.1.7/32 lookup 1107",
            "from all to 10.0.1.7/32 iif kilo0 lookup 1107")},
     {"demo: member aws-b, crosssubnet tunnels only to aws-c's subnet", demo_cluster,
-     MESH_GRANULARITY_LOCATION, "aws-b", MESH_ENCAPSULATE_CROSSSUBNET, true,
+     MESH_GRANULARITY_LOCATION, "aws-b", MESH_ENCAPSULATE_CROSSSUBNET, MESH_COMPATIBILITY_NONE,
+     true,
      LINES("10.4.0.1/32 via 10.0.0.5 dev eth0 onlink", "10.2.0.0/24 via 10.0.0.5 dev eth0 onlink",
            "10.2.5.0/24 via 10.0.1.7 dev tunl0 onlink",
            "10.0.1.7/32 via 10.0.1.7 dev tunl0 onlink table 1107",
@@ -131,7 +163,7 @@ static const struct routes_case cases[] = {
            DEMO_PEERS_VIA("10.0.0.5 dev eth0 onlink")),
      LINES("from 10.2.1.0/24 to 10.0.1.7/32 lookup 1107")},
     {"demo: member aws-c, never, without local routes", demo_cluster, MESH_GRANULARITY_LOCATION,
-     "aws-c", MESH_ENCAPSULATE_NEVER, false,
+     "aws-c", MESH_ENCAPSULATE_NEVER, MESH_COMPATIBILITY_NONE, false,
      LINES("10.4.0.1/32 via 10.0.0.5 dev eth0 onlink", "10.4.0.2/32 via 10.0.0.5 dev eth0 onlink",
            "10.2.2.0/24 via 10.0.0.5 dev eth0 onlink", "10.1.96.6/32 via 10.0.0.5 dev eth0 onlink",
            "10.4.0.3/32 via 10.0.0.5 dev eth0 onlink", "10.2.4.0/24 via 10.0.0.5 dev eth0 onlink",
@@ -140,7 +172,7 @@ static const struct routes_case cases[] = {
            DEMO_PEERS_VIA("10.0.0.5 dev eth0 onlink")),
      NONE},
     {"demo: gcp-b without private IP leads alone", demo_cluster, MESH_GRANULARITY_LOCATION, "gcp-b",
-     MESH_ENCAPSULATE_ALWAYS, true,
+     MESH_ENCAPSULATE_ALWAYS, MESH_COMPATIBILITY_NONE, true,
      LINES("10.2.0.0/24 via 10.4.0.1 dev kilo0 onlink", "10.0.0.5/32 via 10.4.0.1 dev kilo0 onlink",
            "10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink", "10.0.0.6/32 via 10.4.0.1 dev kilo0 onlink",
            "10.2.5.0/24 via 10.4.0.1 dev kilo0 onlink", "10.0.1.7/32 via 10.4.0.1 dev kilo0 onlink",
@@ -152,7 +184,7 @@ static const struct routes_case cases[] = {
            "10.5.0.2/32 dev kilo0"),
      NONE},
     {"demo: cross from aws-a reaches its location over the private network", demo_cluster,
-     MESH_GRANULARITY_CROSS, "aws-a", MESH_ENCAPSULATE_ALWAYS, true,
+     MESH_GRANULARITY_CROSS, "aws-a", MESH_ENCAPSULATE_ALWAYS, MESH_COMPATIBILITY_NONE, true,
      LINES("10.2.1.0/24 via 10.0.0.6 dev tunl0 onlink",
            "10.0.0.6/32 via 10.0.0.6 dev tunl0 onlink table 1107",
            "10.2.5.0/24 via 10.0.1.7 dev tunl0 onlink",
@@ -169,7 +201,7 @@ static const struct routes_case cases[] = {
            "from all to 10.0.1.7/32 iif kilo0 lookup 1107")},
     /* aws-b and aws-c are dialled on their private IPs: no route to those through themselves. */
     {"demo: cross from gcp-a tunnels to every aws node", demo_cluster, MESH_GRANULARITY_CROSS,
-     "gcp-a", MESH_ENCAPSULATE_NEVER, true,
+     "gcp-a", MESH_ENCAPSULATE_NEVER, MESH_COMPATIBILITY_NONE, true,
      LINES("10.2.0.0/24 via 10.4.0.1 dev kilo0 onlink src 10.1.96.6",
            "10.0.0.5/32 via 10.4.0.1 dev kilo0 onlink src 10.1.96.6",
            "10.2.1.0/24 via 10.4.0.2 dev kilo0 onlink src 10.1.96.6",
@@ -179,6 +211,53 @@ static const struct routes_case cases[] = {
            "10.2.4.0/24 via 10.4.0.6 dev kilo0 onlink src 10.1.96.6",
            "192.168.1.10/32 via 10.4.0.6 dev kilo0 onlink src 10.1.96.6",
            "10.5.0.1/32 dev kilo0 src 10.1.96.6", "10.5.0.2/32 dev kilo0 src 10.1.96.6"),
+     NONE},
+    /* The add-on manifest's flags: --local=false --encapsulate=crosssubnet. */
+    {"cilium: leader aws-a returns to members through their cilium_host IPs", cilium_cluster,
+     MESH_GRANULARITY_LOCATION, "aws-a", MESH_ENCAPSULATE_CROSSSUBNET, MESH_COMPATIBILITY_CILIUM,
+     false,
+     LINES("10.0.0.6/32 via 10.2.1.77 dev tunl0 onlink table 1107",
+           "10.0.1.7/32 via 10.2.5.0 dev tunl0 onlink table 1107", CILIUM_AWS_A_REMOTE),
+     LINES("from all to 10.0.0.6/32 iif kilo0 lookup 1107",
+           "from all to 10.0.1.7/32 iif kilo0 lookup 1107")},
+    {"cilium: member aws-b tunnels everything to its leader's cilium_host IP", cilium_cluster,
+     MESH_GRANULARITY_LOCATION, "aws-b", MESH_ENCAPSULATE_CROSSSUBNET, MESH_COMPATIBILITY_CILIUM,
+     false,
+     LINES(
+         "10.4.0.1/32 via 10.2.0.77 dev tunl0 onlink", "10.4.0.2/32 via 10.2.0.77 dev tunl0 onlink",
+         "10.2.2.0/24 via 10.2.0.77 dev tunl0 onlink",
+         "10.1.96.6/32 via 10.2.0.77 dev tunl0 onlink",
+         "10.4.0.3/32 via 10.2.0.77 dev tunl0 onlink", "10.2.4.0/24 via 10.2.0.77 dev tunl0 onlink",
+         "192.168.1.10/32 via 10.2.0.77 dev tunl0 onlink",
+         "10.4.0.4/32 via 10.2.0.77 dev tunl0 onlink", "10.2.3.0/24 via 10.2.0.77 dev tunl0 onlink",
+         DEMO_PEERS_VIA("10.2.0.77 dev tunl0 onlink")),
+     NONE},
+    {"cilium: member aws-b never encapsulates: the same gateway on eth0", cilium_cluster,
+     MESH_GRANULARITY_LOCATION, "aws-b", MESH_ENCAPSULATE_NEVER, MESH_COMPATIBILITY_CILIUM, false,
+     LINES("10.4.0.1/32 via 10.2.0.77 dev eth0 onlink", "10.4.0.2/32 via 10.2.0.77 dev eth0 onlink",
+           "10.2.2.0/24 via 10.2.0.77 dev eth0 onlink",
+           "10.1.96.6/32 via 10.2.0.77 dev eth0 onlink",
+           "10.4.0.3/32 via 10.2.0.77 dev eth0 onlink", "10.2.4.0/24 via 10.2.0.77 dev eth0 onlink",
+           "192.168.1.10/32 via 10.2.0.77 dev eth0 onlink",
+           "10.4.0.4/32 via 10.2.0.77 dev eth0 onlink", "10.2.3.0/24 via 10.2.0.77 dev eth0 onlink",
+           DEMO_PEERS_VIA("10.2.0.77 dev eth0 onlink")),
+     NONE},
+    {"cilium: leader aws-a that never encapsulates has no return path", cilium_cluster,
+     MESH_GRANULARITY_LOCATION, "aws-a", MESH_ENCAPSULATE_NEVER, MESH_COMPATIBILITY_CILIUM, false,
+     LINES(CILIUM_AWS_A_REMOTE), NONE},
+    {"cilium: leader aws-a with --local=true routes its location as Kilo's IPIP", cilium_cluster,
+     MESH_GRANULARITY_LOCATION, "aws-a", MESH_ENCAPSULATE_ALWAYS, MESH_COMPATIBILITY_CILIUM, true,
+     LINES("10.2.1.0/24 via 10.0.0.6 dev tunl0 onlink",
+           "10.0.0.6/32 via 10.0.0.6 dev tunl0 onlink table 1107",
+           "10.2.5.0/24 via 10.0.1.7 dev tunl0 onlink",
+           "10.0.1.7/32 via 10.0.1.7 dev tunl0 onlink table 1107", CILIUM_AWS_A_REMOTE),
+     LINES("from 10.2.0.0/24 to 10.0.0.6/32 lookup 1107",
+           "from all to 10.0.0.6/32 iif kilo0 lookup 1107",
+           "from 10.2.0.0/24 to 10.0.1.7/32 lookup 1107",
+           "from all to 10.0.1.7/32 iif kilo0 lookup 1107")},
+    {"cilium: no return path to members whose cilium_host IP is their private IP",
+     cilium_cluster_on_private_ips, MESH_GRANULARITY_LOCATION, "aws-a",
+     MESH_ENCAPSULATE_CROSSSUBNET, MESH_COMPATIBILITY_CILIUM, false, LINES(CILIUM_AWS_A_REMOTE),
      NONE},
 };
 
@@ -205,6 +284,7 @@ static void test_routes_and_rules_per_viewpoint(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct routes_case *tc = &cases[i];
 		struct mesh_routes_options options = {.encapsulate = tc->encapsulate,
+		                                      .compatibility = tc->compatibility,
 		                                      .local = tc->local};
 		struct mesh_cluster cluster;
 		struct mesh_topology t;

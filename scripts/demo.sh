@@ -44,7 +44,7 @@ demo_up() {
 	demo_down
 	if [ -z "${KILO_BIN:-}" ]; then
 		bash scripts/deps.sh
-		bash scripts/build.sh release
+		bash scripts/build.sh release kg kgctl kwg
 		KILO_BIN=$PWD/build/release/cmd
 	fi
 	command -v kubectl >/dev/null ||

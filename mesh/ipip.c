@@ -43,6 +43,14 @@ int mesh_ipip_init(struct tun_nl *nl, const char *name, int private_ifindex,
 		goto out;
 	step = "reading the link";
 	ret = tun_nl_link_get(nl, name, tunnel);
+	/*
+	 * "File exists" although no link has the name: the kernel allows one tunnel from and to
+	 * any address per namespace, and its fallback tunl0 is that one.
+	 */
+	if (ret == -ENODEV) {
+		step = "not created, the kernel's tunl0 is the one tunnel from and to any address";
+		ret = -EEXIST;
+	}
 	if (ret < 0 || (tunnel->up && (!mtu || tunnel->mtu == mtu)))
 		goto out;
 	step = "setting the link up";

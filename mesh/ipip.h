@@ -5,7 +5,9 @@
  *
  * mesh_ipip_init() creates the IPIP link (a link of that name already there is adopted, as
  * Kilo ignores "File exists"), sets its MTU to the private interface's MTU minus the 20 bytes
- * of the outer IPv4 header and sets it up, changing only what differs.
+ * of the outer IPv4 header and sets it up, changing only what differs. The kernel allows one
+ * tunnel from and to any address per namespace (its fallback tunl0 where the ipip module
+ * makes one): another name beside it is refused with -EEXIST.
  * mesh_ipip_set_address() leaves exactly the given address on it (the first IP of the pod
  * CIDR, mesh_routes_tunnel_address()). mesh_ipip_clean_up() removes the addresses and the
  * link; the kernel keeps its own fallback tunl0, which then carries no address of ours.

@@ -5,6 +5,9 @@
 #   vm_prepare         resolve Debian's cloud kernel, fetch it with
 #                      `apt-get download` and pack the initramfs, once per
 #                      package versions: cached in $KV_CACHE.
+#   vm_pack_extra OUT BIN...
+#                      a second initramfs archive with these programs (in
+#                      /bin, with their shared libraries), for VM_EXTRA_INITRD.
 #   vm_start NS        create tap $VM_TAP in netns NS ($VM_HOST_ADDR on it),
 #                      boot the VM on it ($VM_ADDR) and wait for its shell.
 #                      Returns 77 (and says so loudly) only when QEMU
@@ -15,7 +18,8 @@
 #   vm_console_tail N  the last N lines of the serial console.
 # Settings: KV_CACHE, VM_RUN (per-VM state dir), VM_TAP, VM_ADDR,
 # VM_HOST_ADDR (CIDRs), KV_ACCEL (kvm|tcg, default: kvm only with a
-# hardware KVM module loaded).
+# hardware KVM module loaded), VM_EXTRA_INITRD (an archive unpacked over the
+# cached one: the kernel takes concatenated archives).
 
 KV_CACHE=${KV_CACHE:-/var/cache/kilo-tests/kernel-vm}
 VM_RUN=${VM_RUN:-$(mktemp -d /tmp/kernel-vm.XXXXXX)}
@@ -23,7 +27,9 @@ VM_TAP=${VM_TAP:-kvtap$$}
 VM_ADDR=${VM_ADDR:-10.99.0.2/24}
 VM_HOST_ADDR=${VM_HOST_ADDR:-10.99.0.1/24}
 VM_CTL_PORT=2323
-VM_MODULES="virtio_pci virtio_net wireguard"
+# ipip and veth are for kg's IPIP tunnel (test_ipip.sh), which the host
+# kernel may lack; loading ipip gives the VM the fallback tunl0, nothing more.
+VM_MODULES="virtio_pci virtio_net wireguard ipip veth"
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_ENTRY=
 VM_NS=
@@ -60,18 +66,29 @@ vm_build() {
 	rm -rf "$tmp"
 }
 
+# vm_add_program TREE BIN: BIN in TREE/bin with the shared libraries it
+# needs at the paths the host has them.
+vm_add_program() {
+	local tree=$1 bin=$2 lib
+	mkdir -p "$tree/bin" && cp "$bin" "$tree/bin/" || return 1
+	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+		mkdir -p "$tree$(dirname "$lib")" && cp -L "$lib" "$tree$lib" || return 1
+	done
+}
+
+# vm_cpio TREE OUT: TREE as a gzipped newc cpio.
+vm_cpio() {
+	(cd "$1" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$2" &&
+		[ "${PIPESTATUS[0]}" = 0 ]
+}
+
 # vm_pack_initramfs KDIR KVER OUT: busybox, wg with its shared libraries,
 # the modules in load order and /init, as a gzipped newc cpio.
 vm_pack_initramfs() {
-	local kdir=$1 kver=$2 out=$3 tree=$1/initramfs wg lib ko
+	local kdir=$1 kver=$2 out=$3 tree=$1/initramfs ko
 	mkdir -p "$tree"/{bin,dev,proc,sys,tmp,etc,lib/modules}
 	cp /bin/busybox "$tree/bin/busybox"
-	wg=$(command -v wg)
-	cp "$wg" "$tree/bin/wg"
-	for lib in $(ldd "$wg" | grep -o '/[^ ]*'); do
-		mkdir -p "$tree$(dirname "$lib")"
-		cp -L "$lib" "$tree$lib"
-	done
+	vm_add_program "$tree" "$(command -v wg)" || return 1
 	for ko in $(for m in $VM_MODULES; do
 		modprobe -d "$kdir" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
 	done | awk '!seen[$0]++'); do
@@ -82,8 +99,17 @@ vm_pack_initramfs() {
 		basename "${ko%.xz}" >> "$tree/etc/modules"
 	done
 	install -m 755 "$VM_DIR/vm-init.sh" "$tree/init"
-	(cd "$tree" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$out" &&
-		[ "${PIPESTATUS[0]}" = 0 ]
+	vm_cpio "$tree" "$out"
+}
+
+vm_pack_extra() {
+	local out=$1 tree bin
+	shift
+	tree=$(mktemp -d "$VM_RUN/extra.XXXXXX") || return 1
+	for bin in "$@"; do
+		vm_add_program "$tree" "$bin" || return 1
+	done
+	vm_cpio "$tree" "$out"
 }
 
 # Sets VM_KERNEL and VM_INITRD, building them if they are not cached.
@@ -148,12 +174,16 @@ vm_start_failed() {
 }
 
 vm_start() {
-	local ns=$1 accel deadline accel_opts
+	local ns=$1 accel deadline accel_opts initrd=$VM_INITRD
 	accel=$(vm_accel)
 	if [ "$accel" = kvm ]; then
 		accel_opts=(-accel kvm -cpu host)
 	else
 		accel_opts=(-accel "tcg,tb-size=64" -cpu max)
+	fi
+	if [ -n "${VM_EXTRA_INITRD:-}" ]; then
+		initrd=$VM_RUN/initrd.gz
+		cat "$VM_INITRD" "$VM_EXTRA_INITRD" > "$initrd" || return 1
 	fi
 	ip -n "$ns" tuntap add dev "$VM_TAP" mode tap || return 1
 	ip -n "$ns" addr add "$VM_HOST_ADDR" dev "$VM_TAP" &&
@@ -161,7 +191,7 @@ vm_start() {
 	VM_NS=$ns
 	if ! ip netns exec "$ns" qemu-system-x86_64 -name kernel-vm -machine q35 "${accel_opts[@]}" \
 		-smp 1 -m 256 -nodefaults -no-user-config -nographic -no-reboot \
-		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" \
+		-kernel "$VM_KERNEL" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 quiet kv_ip=$VM_ADDR" \
 		-serial "file:$VM_RUN/console.log" -monitor none \
 		-netdev "tap,id=n0,ifname=$VM_TAP,script=no,downscript=no" \

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * mesh/ipip against the kernel, in a network namespace of the test's own. This host's kernel
- * has no ipip module, so the tunnel is a veth already holding the name (adopted, as Kilo
- * adopts an existing tunl0); the creation request itself is checked byte by byte in
- * test_netlink.c.
+ * mesh/ipip against the kernel, in a network namespace of the test's own. First with a veth
+ * already holding the name (adopted, as Kilo adopts an existing tunl0), which works on any
+ * kernel; the creation request itself is checked byte by byte in test_netlink.c. Then the
+ * real tunnel: tunl0 created (or the kernel's fallback adopted) and cleaned up, a second
+ * tunnel from and to any address refused by name. Those need the ipip module, which the
+ * development host's kernel lacks: there they are skipped, and the kernel stage runs this
+ * program in its VM (tests/kernel/test_ipip.sh), where they must pass.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +16,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "mesh/ipip.h"
 #include "netns.h"
@@ -95,14 +100,119 @@ static void test_clean_up_removes_the_tunnel_and_is_idempotent(void **state)
 	assert_int_equal(mesh_ipip_clean_up(nl, TUNNEL), 0);
 }
 
+/*
+ * The real tunnel needs the ipip module. Where it makes a fallback tunl0 in every namespace
+ * (the default), tunl0 is adopted; with net.core.fb_tunnels_only_for_init_net=1 our request
+ * creates it. The kernel stage runs this program once each way.
+ */
+static bool kernel_has_ipip, had_fallback;
+
+static int enter_ipip_namespace(void **state)
+{
+	struct tun_nl_link fallback;
+	struct tun_nl *nl;
+
+	if (netns_enter("ip link add an0 type veth peer name an1 && ip link set an0 mtu 1500 up") <
+	        0 ||
+	    tun_nl_open(&nl) < 0)
+		return -1;
+	kernel_has_ipip = access("/sys/module/ipip", F_OK) == 0;
+	had_fallback = tun_nl_link_get(nl, MESH_IPIP_NAME, &fallback) == 0;
+	if (!kernel_has_ipip)
+		fprintf(stderr, "unit_ipip: no ipip in this kernel: the real-tunnel tests are "
+		                "skipped here and run in the kernel stage (kernel_ipip)\n");
+	*state = nl;
+	return 0;
+}
+
+/* mesh_ipip_init() of tunl0 over an0 (MTU 1500), which must leave it up at 1480. */
+static struct tun_nl_link tunl0_made(struct tun_nl *nl)
+{
+	struct tun_nl_link private_link, tunnel, read;
+	char err[256] = "";
+
+	assert_int_equal(tun_nl_link_get(nl, "an0", &private_link), 0);
+	if (mesh_ipip_init(nl, MESH_IPIP_NAME, private_link.ifindex, &tunnel, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(tun_nl_link_get(nl, MESH_IPIP_NAME, &read), 0);
+	assert_int_equal(read.ifindex, tunnel.ifindex);
+	assert_true(read.up);
+	assert_int_equal(read.mtu, 1480);
+	assert_int_equal(system("ip link show tunl0 | grep -q link/ipip"), 0);
+	return tunnel;
+}
+
+static void test_tunl0_is_created_up_at_private_mtu_minus_20(void **state)
+{
+	if (!kernel_has_ipip || had_fallback)
+		skip();
+	tunl0_made(*state);
+}
+
+static void test_fallback_tunl0_is_adopted_up_at_private_mtu_minus_20(void **state)
+{
+	struct tun_nl_link fallback;
+
+	if (!kernel_has_ipip || !had_fallback)
+		skip();
+	assert_int_equal(tun_nl_link_get(*state, MESH_IPIP_NAME, &fallback), 0);
+	assert_int_equal(tunl0_made(*state).ifindex, fallback.ifindex);
+}
+
+static void test_second_tunnel_from_and_to_any_address_is_refused_by_name(void **state)
+{
+	struct tun_nl_link private_link, tunnel;
+	char err[256] = "";
+
+	if (!kernel_has_ipip)
+		skip();
+	assert_int_equal(tun_nl_link_get(*state, "an0", &private_link), 0);
+	assert_int_equal(
+	    mesh_ipip_init(*state, "an-ipip", private_link.ifindex, &tunnel, err, sizeof(err)),
+	    -EEXIST);
+	assert_string_equal(err, "IPIP tunnel an-ipip: not created, the kernel's tunl0 is the one "
+	                         "tunnel from and to any address: File exists");
+}
+
+static void test_clean_up_leaves_nothing_of_ours_on_tunl0(void **state)
+{
+	struct tun_nl *nl = *state;
+	struct tun_nl_link tunnel;
+	struct mesh_prefix address;
+	bool changed;
+
+	if (!kernel_has_ipip)
+		skip();
+	assert_int_equal(tun_nl_link_get(nl, MESH_IPIP_NAME, &tunnel), 0);
+	assert_int_equal(mesh_prefix_parse("10.2.1.1/32", &address), 0);
+	assert_int_equal(mesh_ipip_set_address(nl, tunnel.ifindex, &address, &changed), 0);
+	assert_true(changed);
+	assert_int_equal(system("ip addr show dev tunl0 | grep -q 'inet 10.2.1.1/32'"), 0);
+	assert_int_equal(mesh_ipip_clean_up(nl, MESH_IPIP_NAME), 0);
+	/* The kernel keeps its fallback device, without our address; ours goes. */
+	if (had_fallback)
+		assert_int_not_equal(system("ip addr show dev tunl0 | grep -q inet"), 0);
+	else
+		assert_int_equal(tun_nl_link_get(nl, MESH_IPIP_NAME, &tunnel), -ENODEV);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest adopted_veth[] = {
 	    cmocka_unit_test(test_tunnel_is_up_with_private_mtu_minus_20),
 	    cmocka_unit_test(test_missing_private_interface_is_named),
 	    cmocka_unit_test(test_tunnel_address_is_set_once),
 	    cmocka_unit_test(test_clean_up_removes_the_tunnel_and_is_idempotent),
 	};
+	const struct CMUnitTest kernel_ipip[] = {
+	    cmocka_unit_test(test_tunl0_is_created_up_at_private_mtu_minus_20),
+	    cmocka_unit_test(test_fallback_tunl0_is_adopted_up_at_private_mtu_minus_20),
+	    cmocka_unit_test(test_second_tunnel_from_and_to_any_address_is_refused_by_name),
+	    cmocka_unit_test(test_clean_up_leaves_nothing_of_ours_on_tunl0),
+	};
 
-	return cmocka_run_group_tests(tests, enter_namespace, leave_namespace);
+	return cmocka_run_group_tests_name("adopted_veth", adopted_veth, enter_namespace,
+	                                   leave_namespace) |
+	       cmocka_run_group_tests_name("kernel_ipip", kernel_ipip, enter_ipip_namespace,
+	                                   leave_namespace);
 }

@@ -14,13 +14,16 @@
 
 #define ANNOTATION(name) "kilo.squat.ai/" name
 
+/* Written on every Set; clean-up removes all but the last, as Kilo's CleanUp does. */
 static const char *const agent_annotations[] = {
-    ANNOTATION("key"),          ANNOTATION("endpoint"),  ANNOTATION("internal-ip"),
-    ANNOTATION("wireguard-ip"), ANNOTATION("last-seen"), ANNOTATION("discovered-endpoints"),
-    ANNOTATION("granularity"),
+    ANNOTATION("key"),         ANNOTATION("endpoint"),
+    ANNOTATION("internal-ip"), ANNOTATION("wireguard-ip"),
+    ANNOTATION("last-seen"),   ANNOTATION("discovered-endpoints"),
+    ANNOTATION("granularity"), ANNOTATION("cni-compatibility-ip"),
 };
 
 #define N_AGENT_ANNOTATIONS (sizeof(agent_annotations) / sizeof(agent_annotations[0]))
+#define N_CLEANED_ANNOTATIONS (N_AGENT_ANNOTATIONS - 1)
 
 static json_t *prefix_string(const struct mesh_prefix *prefix)
 {
@@ -79,6 +82,7 @@ json_t *mesh_annotations_of_node(const struct mesh_node *node)
 	values[4] = json_string(last_seen);
 	values[5] = discovered_endpoints(node);
 	values[6] = json_string(mesh_granularity_name(node->granularity));
+	values[7] = prefix_string(&node->cni_compatibility_ip);
 	/* json_object_set_new() takes the value even when it fails. */
 	for (size_t i = 0; i < N_AGENT_ANNOTATIONS; i++) {
 		if (object)
@@ -97,7 +101,7 @@ json_t *mesh_annotations_removal(void)
 {
 	json_t *object = json_object();
 
-	for (size_t i = 0; object && i < N_AGENT_ANNOTATIONS; i++) {
+	for (size_t i = 0; object && i < N_CLEANED_ANNOTATIONS; i++) {
 		if (json_object_set_new(object, agent_annotations[i], json_null())) {
 			json_decref(object);
 			object = NULL;

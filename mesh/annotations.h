@@ -2,10 +2,11 @@
 /*
  * The annotations kg writes on its own Node (contract §1.2), as a JSON object
  * ready to be a merge patch's metadata.annotations: key, endpoint,
- * internal-ip, wireguard-ip, last-seen, discovered-endpoints and granularity,
- * formatted as Kilo's nodeBackend.Set formats them (an absent internal or
- * WireGuard IP is "", discovered endpoints are Go's JSON of
- * map[string]*net.UDPAddr). The clean-up object maps the same keys to null,
+ * internal-ip, wireguard-ip, last-seen, discovered-endpoints, granularity and
+ * cni-compatibility-ip, formatted as Kilo's nodeBackend.Set formats them (an
+ * absent internal, WireGuard or CNI compatibility IP is "", discovered
+ * endpoints are Go's JSON of map[string]*net.UDPAddr). The clean-up object
+ * maps the same keys but cni-compatibility-ip (which Kilo leaves) to null,
  * which a merge patch reads as "remove" and which is idempotent, unlike
  * Kilo's JSON patch that fails when one is already gone.
  *

@@ -23,8 +23,9 @@
  *
  * mesh_backend_set_node() publishes the agent-written annotations of
  * options.hostname (key, endpoint, internal-ip, wireguard-ip, last-seen,
- * discovered-endpoints, granularity; mesh/annotations.h) and nothing else;
- * mesh_backend_clean_up() removes exactly those. The Kubernetes backend
+ * discovered-endpoints, granularity, cni-compatibility-ip;
+ * mesh/annotations.h) and nothing else; mesh_backend_clean_up() removes
+ * those but cni-compatibility-ip, as Kilo does. The Kubernetes backend
  * patches the Node; the file backend never writes the file: it keeps the
  * annotations in memory, lays them over its own node on every listing, and
  * makes the fd readable as a watch event would.

@@ -50,7 +50,7 @@ static void test_leader_annotations_as_kilo_writes_them(void **state)
 	leader(&node);
 	annotations = mesh_annotations_of_node(&node);
 	assert_non_null(annotations);
-	assert_int_equal(json_object_size(annotations), 7);
+	assert_int_equal(json_object_size(annotations), 8);
 	assert_string_equal(annotation(annotations, "key"), KEY_AWS_1);
 	assert_string_equal(annotation(annotations, "endpoint"), "3.120.246.76:51820");
 	assert_string_equal(annotation(annotations, "internal-ip"), "10.0.0.5/24");
@@ -58,6 +58,21 @@ static void test_leader_annotations_as_kilo_writes_them(void **state)
 	assert_string_equal(annotation(annotations, "last-seen"), "1795629600");
 	assert_string_equal(annotation(annotations, "discovered-endpoints"), "{}");
 	assert_string_equal(annotation(annotations, "granularity"), "location");
+	assert_string_equal(annotation(annotations, "cni-compatibility-ip"), "");
+	json_decref(annotations);
+}
+
+/* --compatibility=cilium: the IPv4 of cilium_host, which other nodes tunnel to. */
+static void test_cilium_host_ip_is_written_as_a_host_prefix(void **state)
+{
+	struct mesh_node node;
+	json_t *annotations;
+
+	(void)state;
+	leader(&node);
+	assert_int_equal(mesh_prefix_parse("10.2.0.77/32", &node.cni_compatibility_ip), 0);
+	annotations = mesh_annotations_of_node(&node);
+	assert_string_equal(annotation(annotations, "cni-compatibility-ip"), "10.2.0.77/32");
 	json_decref(annotations);
 }
 
@@ -112,6 +127,7 @@ static void test_written_annotations_read_back_the_same(void **state)
 	assert_int_equal(mesh_endpoint_parse("203.0.113.7:41000", &found.endpoint), 0);
 	node.discovered_endpoints = &found;
 	node.n_discovered_endpoints = 1;
+	assert_int_equal(mesh_prefix_parse("10.2.0.77/32", &node.cni_compatibility_ip), 0);
 	object = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind", "Node",
 	                   "metadata", "name", "aws-1", "spec", "podCIDR", "10.2.0.0/24");
 	annotations = mesh_annotations_of_node(&node);
@@ -121,6 +137,7 @@ static void test_written_annotations_read_back_the_same(void **state)
 	assert_true(mesh_endpoint_equal(&back.endpoint, &node.endpoint));
 	assert_true(mesh_prefix_equal(&back.internal_ip, &node.internal_ip));
 	assert_true(mesh_prefix_equal(&back.wireguard_ip, &node.wireguard_ip));
+	assert_true(mesh_prefix_equal(&back.cni_compatibility_ip, &node.cni_compatibility_ip));
 	assert_int_equal(back.last_seen, node.last_seen);
 	assert_int_equal(back.granularity, node.granularity);
 	assert_int_equal(back.n_discovered_endpoints, 1);
@@ -130,10 +147,12 @@ static void test_written_annotations_read_back_the_same(void **state)
 	json_decref(object);
 }
 
+/* Kilo's CleanUp leaves cni-compatibility-ip behind, and so do we. */
 static void test_removal_takes_only_the_agent_annotations(void **state)
 {
 	json_t *object = json_loads("{\"metadata\":{\"name\":\"a\",\"annotations\":{"
 	                            "\"kilo.squat.ai/key\":\"k\",\"kilo.squat.ai/last-seen\":\"1\","
+	                            "\"kilo.squat.ai/cni-compatibility-ip\":\"10.2.0.77/32\","
 	                            "\"kilo.squat.ai/location\":\"aws\","
 	                            "\"kilo.squat.ai/force-endpoint\":\"1.2.3.4:5\","
 	                            "\"node.alpha.kubernetes.io/ttl\":\"0\"}}}",
@@ -146,7 +165,8 @@ static void test_removal_takes_only_the_agent_annotations(void **state)
 	assert_true(json_is_null(json_object_get(removal, "kilo.squat.ai/granularity")));
 	assert_int_equal(mesh_annotations_apply(object, removal), 0);
 	left = json_object_get(json_object_get(object, "metadata"), "annotations");
-	assert_int_equal(json_object_size(left), 3);
+	assert_int_equal(json_object_size(left), 4);
+	assert_non_null(json_object_get(left, "kilo.squat.ai/cni-compatibility-ip"));
 	assert_non_null(json_object_get(left, "kilo.squat.ai/location"));
 	assert_non_null(json_object_get(left, "kilo.squat.ai/force-endpoint"));
 	assert_non_null(json_object_get(left, "node.alpha.kubernetes.io/ttl"));
@@ -176,6 +196,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_leader_annotations_as_kilo_writes_them),
+	    cmocka_unit_test(test_cilium_host_ip_is_written_as_a_host_prefix),
 	    cmocka_unit_test(test_absent_ips_are_empty_strings),
 	    cmocka_unit_test(test_discovered_endpoints_are_go_udp_addrs_sorted_by_key),
 	    cmocka_unit_test(test_written_annotations_read_back_the_same),

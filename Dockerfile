@@ -9,7 +9,8 @@ FROM debian:12-slim AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         cmake gcc libc6-dev make pkg-config \
-        libb2-dev libcurl4-openssl-dev libjansson-dev libmnl-dev libsodium-dev libyaml-dev \
+        libb2-dev libcurl4-openssl-dev libjansson-dev libmnl-dev libsodium-dev libssl-dev \
+        libyaml-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only the programs and their libraries: without tests/ and bench/ the build
@@ -26,7 +27,7 @@ FROM debian:12-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         ca-certificates containernetworking-plugins graphviz iproute2 iptables \
-        libb2-1 libcurl4 libjansson4 libmnl0 libsodium23 libyaml-0-2 \
+        libb2-1 libcurl4 libjansson4 libmnl0 libsodium23 libssl3 libyaml-0-2 \
     && rm -rf /var/lib/apt/lists/* \
     && mkdir -p /opt/cni \
     && ln -s /usr/lib/cni /opt/cni/bin

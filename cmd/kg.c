@@ -61,6 +61,8 @@ int main(int argc, char **argv)
 	struct kg_config config;
 	int ret = 1;
 
+	if (argc > 1 && !strcmp(argv[1], "webhook"))
+		return kg_webhook(argc - 2, argv + 2);
 	if (kg_flags_parse(argc - 1, argv + 1, &config))
 		goto out;
 	ret = 0;

@@ -60,7 +60,7 @@ static int bind_one(const struct addrinfo *a)
 	return fd;
 }
 
-static int open_socket(const char *address)
+int mesh_http_listen(const char *address)
 {
 	const struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
 	                               .ai_socktype = SOCK_STREAM};
@@ -95,8 +95,10 @@ static const char *reason(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 411:
+		return "Length Required";
 	case 413:
-		return "Request Header Fields Too Large";
+		return "Payload Too Large";
 	default:
 		return "Internal Server Error";
 	}
@@ -116,18 +118,24 @@ static void send_all(int fd, const char *buf, size_t len)
 	}
 }
 
-static void send_response(int fd, const struct mesh_http_response *response, bool head)
+size_t mesh_http_head(const struct mesh_http_response *response, char *buf, size_t size)
 {
-	char header[256];
 	int len =
-	    snprintf(header, sizeof(header),
+	    snprintf(buf, size,
 	             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 	             "Connection: close\r\n\r\n",
 	             response->status, reason(response->status),
 	             response->content_type ? response->content_type : "text/plain; charset=utf-8",
 	             response->len);
 
-	send_all(fd, header, (size_t)len);
+	return len < 0 ? 0 : (size_t)len < size ? (size_t)len : size - 1;
+}
+
+static void send_response(int fd, const struct mesh_http_response *response, bool head)
+{
+	char header[MESH_HTTP_RESPONSE_HEAD_MAX];
+
+	send_all(fd, header, mesh_http_head(response, header, sizeof(header)));
 	if (!head && response->body)
 		send_all(fd, response->body, response->len);
 }
@@ -167,8 +175,7 @@ static void drain(int fd)
 			break;
 }
 
-/* "GET /path?query HTTP/1.1": split in place. */
-static bool parse_request_line(char *head, struct mesh_http_request *request)
+bool mesh_http_parse_request_line(char *head, struct mesh_http_request *request)
 {
 	char *method = head, *target, *version, *query;
 
@@ -204,7 +211,7 @@ static void serve(struct mesh_http_server *server, int fd)
 		return;
 	if (len < 0)
 		mesh_http_respond(&response, 413, "request head too large\n");
-	else if (!parse_request_line(head, &request))
+	else if (!mesh_http_parse_request_line(head, &request))
 		mesh_http_respond(&response, 400, "malformed request\n");
 	else if (strcmp(request.method, "GET") && strcmp(request.method, "HEAD"))
 		mesh_http_respond(&response, 405, "method not allowed\n");
@@ -250,7 +257,7 @@ int mesh_http_open(const char *listen, mesh_http_handler_fn *handler, void *ctx,
 	server->handler = handler;
 	server->ctx = ctx;
 	server->stop_fd = eventfd(0, EFD_CLOEXEC);
-	server->listen_fd = open_socket(listen);
+	server->listen_fd = mesh_http_listen(listen);
 	ret = server->listen_fd < 0 ? server->listen_fd : server->stop_fd < 0 ? -errno : 0;
 	if (!ret)
 		ret = -pthread_create(&server->thread, NULL, run, server);

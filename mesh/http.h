@@ -48,6 +48,18 @@ unsigned int mesh_http_port(const struct mesh_http_server *server);
 /* Stops the thread and closes the socket; NULL is fine. */
 void mesh_http_close(struct mesh_http_server *server);
 
+/*
+ * For other servers of the same requests (kg's HTTPS webhook): the listen
+ * socket of a Go address (a file descriptor or -errno); "GET /path?query
+ * HTTP/1.1" split in place (false if malformed); the head of a response
+ * (status line, Content-Type, Content-Length, Connection: close) written to
+ * buf, its length returned.
+ */
+#define MESH_HTTP_RESPONSE_HEAD_MAX 256
+int mesh_http_listen(const char *listen);
+bool mesh_http_parse_request_line(char *head, struct mesh_http_request *request);
+size_t mesh_http_head(const struct mesh_http_response *response, char *buf, size_t size);
+
 /* A plain-text response from a format; on allocation failure a 500 without body. */
 void mesh_http_respond(struct mesh_http_response *response, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -81,10 +81,15 @@ grep -q "kg does not get the host's /etc/cni/net.d" <<<"$out" || die "kilo-k3s: 
 out=$(unmount kilo-kubeadm /host/opt/cni/bin) && die "kilo-kubeadm passes without /opt/cni/bin"
 grep -q "install-cni does not get the host's /opt/cni/bin" <<<"$out" || die "kilo-kubeadm: $out"
 
-log "kg accepts the flags of every DaemonSet"
-for name in "${DAEMONSETS[@]}"; do
+log "kg accepts the flags of every DaemonSet, and kg webhook those of peer-validation"
+for name in "${DAEMONSETS[@]}" peer-validation; do
 	out=$(kg_accepts "$name") || die "$name: kg refuses its flags: $out"
 done
+sed 's/targetPort: webhook/targetPort: metrics/' "$SRC/manifests/peer-validation.yaml" \
+	>"$TMP/bad-webhook.yaml"
+parse "$TMP/bad-webhook.yaml" bad-webhook
+out=$("$PYTHON" "$POD" check "$TMP/bad-webhook.json") && die "a Service to the metrics passes"
+grep -q "target port 1107 is not kg webhook's --listen" <<<"$out" || die "bad webhook port: $out"
 sed 's/- --cni=false/- --cni=maybe/' "$SRC/manifests/kilo-kubeadm-flannel.yaml" >"$TMP/bad.yaml"
 parse "$TMP/bad.yaml" bad
 out=$(kg_accepts bad) && die "kg accepts --cni=maybe"

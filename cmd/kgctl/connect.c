@@ -227,8 +227,18 @@ static int ensure_peer(const struct kgctl_options *options, const struct connect
 	*created = false;
 	if (!ret)
 		ret = mesh_backend_list(backend, &cluster);
-	for (size_t i = 0; !ret && i < cluster.n_peers; i++)
-		exists |= !strcmp(cluster.peers[i].name, config->peer_name);
+	for (size_t i = 0; !ret && i < cluster.n_peers; i++) {
+		if (strcmp(cluster.peers[i].name, config->peer_name))
+			continue;
+		exists = true;
+		/* Kilo uses the Peer as it is; say why the mesh will not answer. */
+		if (sodium_memcmp(cluster.peers[i].public_key, config->public_key, MESH_KEY_LEN))
+			log_formatted(
+			    LOG_WARNING,
+			    "peer %s exists with another public key: the nodes will not "
+			    "accept this host (pass its --private-key, or delete the peer)",
+			    config->peer_name);
+	}
 	mesh_cluster_release(&cluster);
 	if (ret) {
 		kgctl_error("failed to get peer %s", config->peer_name);

@@ -238,6 +238,20 @@ static void test_annotating_needs_the_own_node(void **state)
 	mesh_backend_close(anonymous);
 }
 
+static void test_file_backend_cannot_write_peers(void **state)
+{
+	struct mesh_backend *backend = open_file(NULL, false);
+	struct mesh_peer peer = {.name = "roamer"};
+
+	(void)state;
+	assert_int_equal(mesh_backend_create_peer(backend, &peer), -EOPNOTSUPP);
+	assert_non_null(strstr(log_text, "the file backend cannot create Peer roamer: edit the "
+	                                 "cluster file"));
+	assert_int_equal(mesh_backend_delete_peer(backend, "roamer"), -EOPNOTSUPP);
+	assert_non_null(strstr(log_text, "cannot delete Peer roamer"));
+	mesh_backend_close(backend);
+}
+
 static void test_invalid_objects_are_reported_and_skipped(void **state)
 {
 	struct mesh_backend *backend;
@@ -287,6 +301,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_broken_rewrite_keeps_the_last_good_listing, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_annotating_needs_the_own_node, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_backend_cannot_write_peers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_invalid_objects_are_reported_and_skipped, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_file_fails_at_open, setup, teardown),

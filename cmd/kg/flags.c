@@ -272,6 +272,8 @@ void kg_usage(void)
 	       "and private keys for the VPN\nas well as the necessary rules to route packets "
 	       "between locations.\nIts WireGuard device runs in the same process.\n\n"
 	       "Usage:\n  kg [flags]\n  kg [command]\n\nAvailable Commands:\n"
-	       "  version     Print the version and exit.\n\nFlags:\n");
+	       "  version     Print the version and exit.\n"
+	       "  webhook     webhook starts a HTTPS server to validate updates and creations of "
+	       "Kilo peers.\n\nFlags:\n");
 	mesh_flags_usage(flags);
 }

@@ -29,6 +29,13 @@ webhook() {
 	nsx $NS "$KG" webhook --listen 127.0.0.1:8443 --listen-metrics 127.0.0.1:1107 "$@"
 }
 
+log "Kilo's flags and defaults"
+help=$("$KG" webhook --help)
+for flag in 'cert-file string' 'key-file string' 'listen string .*\(default ":8443"\)' \
+	'listen-metrics string .*\(default ":1107"\)' 'log-level string .*\(default "info"\)'; do
+	grep -Eq -- "^ +--$flag" <<<"$help" || die "kg webhook --help lacks --$flag: $help"
+done
+
 log "a key that cannot be read stops it, naming the file"
 out=$(webhook --cert-file "$TMP/tls.crt" --key-file "$TMP/none.key" 2>&1) &&
 	die "kg webhook started without its key"
@@ -99,6 +106,17 @@ expect "a text body" "$(validate "$(review CREATE '')" text/plain)" \
 	"received Content-Type=text/plain, expected application/json
 
 400"
+
+log "a body too large is refused before it is read, a chunked one asks for a length"
+expect "2 MB announced" "$(https -H 'Content-Type: application/json' -H 'Content-Length: 2000000' \
+	--data-binary x "https://$HOST:8443/validate")" "request body larger than 1048576 bytes
+
+413"
+expect "a chunked body" "$(https -H 'Content-Type: application/json' \
+	-H 'Transfer-Encoding: chunked' --data-binary x "https://$HOST:8443/validate")" \
+	"chunked bodies are not supported: send a Content-Length
+
+411"
 
 log "a client that does not know the CA, and plain HTTP, are refused"
 rc=0

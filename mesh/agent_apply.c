@@ -12,6 +12,7 @@
 #include "mesh/apply_iptables.h"
 #include "mesh/apply_routes.h"
 #include "mesh/apply_wg.h"
+#include "mesh/cilium.h"
 #include "mesh/cni.h"
 #include "mesh/ipdetect.h"
 #include "mesh/ipip.h"
@@ -213,6 +214,21 @@ static void remember_routes(struct mesh_agent *agent, struct mesh_route_state *d
 	agent->has_routes = true;
 }
 
+/* Kilo's IPIP, or Cilium's mode, which is IPIP through Cilium's overlay. */
+static bool uses_ipip(const struct mesh_agent *agent)
+{
+	return agent->options.encapsulate != MESH_ENCAPSULATE_NEVER &&
+	       agent->options.compatibility != MESH_COMPATIBILITY_FLANNEL;
+}
+
+/* The link of the tunnel role: tunl0, flannel.1, or Cilium's cilium_tunl. */
+static const char *tunnel_name(const struct mesh_agent *agent)
+{
+	if (agent->options.compatibility == MESH_COMPATIBILITY_FLANNEL)
+		return AGENT_FLANNEL_TUNNEL;
+	return agent->cilium_tunnel ? MESH_CILIUM_TUNNEL : MESH_IPIP_NAME;
+}
+
 static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *topology,
                         const struct tun_nl_link *kilo)
 {
@@ -229,9 +245,7 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 
 	snprintf(links.kilo_name, sizeof(links.kilo_name), "%s", kilo->name);
 	links.private_iface = private_ifindex(agent, topology);
-	if (!tun_nl_link_get(agent->nl,
-	                     agent->options.compatibility ? AGENT_FLANNEL_TUNNEL : MESH_IPIP_NAME,
-	                     &tunnel))
+	if (!tun_nl_link_get(agent->nl, tunnel_name(agent), &tunnel))
 		links.tunnel = tunnel.ifindex;
 	ret = mesh_routes_build(topology, &options, &routes);
 	if (ret)
@@ -259,12 +273,6 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 	return ret ? ret : missing;
 }
 
-static bool uses_ipip(const struct mesh_agent *agent)
-{
-	return agent->options.encapsulate != MESH_ENCAPSULATE_NEVER &&
-	       agent->options.compatibility == MESH_COMPATIBILITY_NONE;
-}
-
 int agent_create_tunnel(struct mesh_agent *agent)
 {
 	struct tun_nl_link tunnel;
@@ -273,6 +281,14 @@ int agent_create_tunnel(struct mesh_agent *agent)
 
 	if (!uses_ipip(agent) || !agent->private_ifindex)
 		return 0;
+	if (agent->options.compatibility == MESH_COMPATIBILITY_CILIUM) {
+		ret = mesh_cilium_tunnel_adopt(agent->nl, &agent->cilium_tunnel);
+		if (ret)
+			agent_log(agent, LOG_ERR, "failed to set %s up: %s", MESH_CILIUM_TUNNEL,
+			          strerror(-ret));
+		if (ret || agent->cilium_tunnel)
+			return ret;
+	}
 	ret = mesh_ipip_init(agent->nl, MESH_IPIP_NAME, agent->private_ifindex, &tunnel, err,
 	                     sizeof(err));
 	if (ret)
@@ -292,22 +308,26 @@ static int apply_tunnel_address(struct mesh_agent *agent, const struct mesh_topo
 	struct tun_nl_link tunnel;
 	int ret = 0;
 
-	if (!uses_ipip(agent) || tun_nl_link_get(agent->nl, MESH_IPIP_NAME, &tunnel))
+	if (!uses_ipip(agent) || tun_nl_link_get(agent->nl, tunnel_name(agent), &tunnel))
 		return 0;
 	if (agent->options.local)
 		ret = mesh_routes_tunnel_address(topology, &address);
+	else if (agent->cilium_tunnel)
+		return 0; /* Cilium's link: only Kilo's own address is ever set on it */
 	if (!ret)
 		ret = mesh_ipip_set_address(agent->nl, tunnel.ifindex, &address, NULL);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to set the address of %s: %s", MESH_IPIP_NAME,
+		agent_log(agent, LOG_ERR, "failed to set the address of %s: %s", tunnel_name(agent),
 		          strerror(-ret));
 	return ret;
 }
 
-/* Kilo's IPIP clean-up: the tunnel's addresses and the link go. */
+/* Kilo's IPIP clean-up: the tunnel's addresses and the link go, unless Cilium's. */
 static int clean_up_tunnel(struct mesh_agent *agent)
 {
-	int ret = uses_ipip(agent) ? mesh_ipip_clean_up(agent->nl, MESH_IPIP_NAME) : 0;
+	int ret = uses_ipip(agent) && !agent->cilium_tunnel
+	              ? mesh_ipip_clean_up(agent->nl, MESH_IPIP_NAME)
+	              : 0;
 
 	if (ret)
 		agent_log(agent, LOG_ERR, "failed to clean up %s: %s", MESH_IPIP_NAME,

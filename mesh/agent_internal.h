@@ -19,7 +19,7 @@
 #include "tun/route_watch.h"
 #include "wg/wg.h"
 
-/* The tunnel of --encapsulate with --compatibility=flannel (else MESH_IPIP_NAME). */
+/* The tunnel with --compatibility=flannel (else MESH_IPIP_NAME, or Cilium's cilium_tunl). */
 #define AGENT_FLANNEL_TUNNEL "flannel.1"
 
 /*
@@ -56,6 +56,7 @@ struct mesh_agent {
 	/* Detected at start-up (Kilo's getIP): what a node without annotations announces. */
 	struct mesh_prefix private_ip, external_ip;
 	int private_ifindex; /* the interface holding private_ip, 0 if none */
+	bool cilium_tunnel;  /* --compatibility=cilium found Cilium's cilium_tunl: not ours */
 	bool ipv6;           /* the kernel has IPv6: ip6tables is managed too */
 
 	struct mesh_cluster cluster; /* the last listing */

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "mesh/agent_internal.h"
+#include "mesh/cilium.h"
 
 struct mesh_node *agent_local_node(struct mesh_agent *agent)
 {
@@ -43,7 +44,23 @@ static bool own_annotations_differ(const struct mesh_node *listed, const struct 
 	       !mesh_endpoint_equal(&listed->endpoint, &want->endpoint) ||
 	       !mesh_prefix_equal(&listed->internal_ip, &want->internal_ip) ||
 	       !mesh_prefix_equal(&listed->wireguard_ip, &want->wireguard_ip) ||
+	       !mesh_prefix_equal(&listed->cni_compatibility_ip, &want->cni_compatibility_ip) ||
 	       listed->granularity != want->granularity || !discovered_equal(listed, agent);
+}
+
+/* Kilo's enc.LocalIP(), read on every publish: cilium_host's IPv4 with Cilium, else none. */
+static struct mesh_prefix cni_compatibility_ip(struct mesh_agent *agent)
+{
+	struct mesh_prefix ip = {0};
+	int ret;
+
+	if (agent->options.compatibility != MESH_COMPATIBILITY_CILIUM)
+		return ip;
+	ret = mesh_cilium_host_ip(agent->nl, &ip);
+	if (ret)
+		agent_log(agent, LOG_WARNING, "failed to read the address of %s: %s",
+		          MESH_CILIUM_HOST, strerror(-ret));
+	return ip;
 }
 
 /* Whether this agent can check in decides the clock readiness is judged by. */
@@ -92,6 +109,7 @@ void agent_publish(struct mesh_agent *agent, bool check_in)
 	want.discovered_endpoints = agent->discovered;
 	want.n_discovered_endpoints = agent->n_discovered;
 	want.granularity = agent->options.granularity;
+	want.cni_compatibility_ip = cni_compatibility_ip(agent);
 	want.last_seen = now;
 	if (!check_in && mesh_node_is_ready(listed, now) &&
 	    !own_annotations_differ(listed, &want, agent))

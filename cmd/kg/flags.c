@@ -71,7 +71,7 @@ static const struct mesh_flag flags[] = {
     BOOL("cni", cni, "Should Kilo manage the node's CNI configuration?", "true"),
     STR("cni-path", cni_path, "Path to CNI config.", "\"/etc/cni/net.d/10-kilo.conflist\""),
     STR("compatibility", compatibility,
-        "Should Kilo run in compatibility mode? Possible values: flannel", NULL),
+        "Should Kilo run in compatibility mode? Possible values: flannel, cilium", NULL),
     BOOL("create-interface", create_interface, "Should kilo create an interface on startup?",
          "true"),
     STR("encapsulate", encapsulate,
@@ -160,8 +160,10 @@ static int check_enums(struct mesh_agent_options *agent)
 		    raw.encapsulate);
 	if (!strcmp(raw.compatibility, "flannel"))
 		agent->compatibility = MESH_COMPATIBILITY_FLANNEL;
+	else if (!strcmp(raw.compatibility, "cilium"))
+		agent->compatibility = MESH_COMPATIBILITY_CILIUM;
 	else if (raw.compatibility[0])
-		return fail("compatibility mode %s unknown; possible values are: flannel",
+		return fail("compatibility mode %s unknown; possible values are: flannel, cilium",
 		            raw.compatibility);
 	if (kg_log_set_level(raw.log_level))
 		return fail("log level %s unknown; possible values are: all, debug, info, warn, "

@@ -72,7 +72,7 @@ refused --resync-period 10ms -- "resync period 10ms"
 refused --subnet 10.4.0.0 -- "10.4.0.0"
 refused --mesh-granularity cross-ish -- "mesh granularity cross-ish unknown"
 refused --encapsulate sometimes -- "encapsulation sometimes unknown"
-refused --compatibility weave -- "compatibility mode weave unknown"
+refused --compatibility weave -- "mode weave unknown; possible values are: flannel, cilium"
 refused --log-level loud -- "log level loud unknown"
 refused --backend etcd -- "backend etcd unknown"
 refused --backend file -- "--cluster-file"
@@ -80,4 +80,11 @@ refused --service-cidr 10.96.0.0/12,nope -- '--service-cidr "nope"'
 refused --clean-up=maybe -- '"maybe"'
 refused --no-such-flag -- "unknown flag: --no-such-flag"
 refused extra -- 'unknown command "extra"'
+# Kilo's add-on modes are taken (--version stops kg once its flags are read).
+for mode in flannel cilium; do
+	"$KG" --hostname n1 --compatibility="$mode" --version >/dev/null ||
+		die "--compatibility=$mode is refused"
+done
+grep -E -- '^ +--compatibility ' <<<"$help" | grep -qF 'flannel, cilium' ||
+	die "--help does not name the compatibility modes"
 echo "PASS"

@@ -176,13 +176,12 @@ static ssize_t read_head(struct connection *c, char *buf, size_t size, size_t *r
 	char *end;
 
 	*read = 0;
-	while (*read < size - 1) {
-		int n = tls_read(c, buf + *read, size - 1 - *read);
+	while (*read < size) {
+		int n = tls_read(c, buf + *read, size - *read);
 
 		if (n <= 0)
 			return 0;
 		*read += (size_t)n;
-		buf[*read] = '\0';
 		end = memmem(buf, *read, "\r\n\r\n", 4);
 		if (end)
 			return end + 4 - buf;

@@ -206,6 +206,21 @@ expect_error 'accepts 1 arg(s), received 2' $F showconf node aws-1 gcp-1
 expect_error 'kubeconfig /nonexistent/kubeconfig: No such file or directory' \
 	--backend kubernetes --kubeconfig /nonexistent/kubeconfig graph
 expect_error 'flag needs an argument: --cluster-file' graph --cluster-file
+# kgctl connect checks its flags before it touches the cluster or the host.
+expect_error 'connect accepts 1 arg(s), received 0' $F connect
+expect_error 'invalid MTU 5' $F connect roamer --mtu 5
+expect_error 'failed to parse resync period 5ms' $F connect roamer --resync-period 5ms
+expect_error 'allowed-ips must contain only valid CIDRs; got "bogus"' $F connect roamer \
+	--allowed-ips 10.96.0.0/12,bogus
+expect_error 'invalid argument "nope" for "-a, --allowed-ip" flag' $F connect roamer -a nope
+expect_error 'log level loud unknown' $F connect roamer --log-level loud
+expect_error 'failed to read private key /nonexistent/key: No such file or directory' $F \
+	connect roamer --private-key /nonexistent/key
+# (In a network namespace of its own, should it get as far as an interface.)
+unshare -n "$KGCTL" $F connect newcomer -i mckc0 --log-level error 2>"$tmp/err" &&
+	fail "connect created a Peer in a file"
+grep -qF 'the file backend cannot create Peer newcomer: edit the cluster file' "$tmp/err" ||
+	fail "connect with the file backend: $(cat "$tmp/err")"
 
 echo "== help"
 for help in --help help "help showconf" "showconf --help"; do
@@ -213,6 +228,7 @@ for help in --help help "help showconf" "showconf --help"; do
 	grep -q -- '--cluster-file' "$tmp/help" || fail "kgctl $help does not list --cluster-file"
 done
 "$KGCTL" --help | grep -q '^  graph ' || fail "--help does not list graph"
+"$KGCTL" --help | grep -q '^  connect ' || fail "--help does not list connect"
 "$KGCTL" help | grep -q '^  showconf ' || fail "help does not list showconf"
 "$KGCTL" showconf --help | grep -q -- '--as-peer' || fail "showconf --help lacks --as-peer"
 "$KGCTL" --version | grep -q '^kgctl version ' || fail "--version is not cobra's \"kgctl version X\""

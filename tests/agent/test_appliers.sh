@@ -64,8 +64,11 @@ start() {
 }
 for n in "${NODES[@]}"; do start "$n"; done
 
-route_on() { nsx "$1" ip route show "$2" | grep -q "$3"; }
-nat_has() { nsx "$1" iptables -t nat -S | grep -q -- "$2"; }
+# Output is read whole before grep -q: one that stops reading early makes the
+# writer die of SIGPIPE, and pipefail turns a match into a failure.
+route_on() { grep -q "$3" <<<"$(nsx "$1" ip route show "$2")"; }
+nat_has() { grep -q -- "$2" <<<"$(nsx "$1" iptables -t nat -S)"; }
+admin_rule() { grep -q -- "-A FORWARD -s 198.51.100.0/24 -j ACCEPT" <<<"$(nsx an-n1 iptables -S FORWARD)"; }
 count() { grep -c "$2" "$TMP/$1.log" || true; }
 
 log "n1 routes west's pods over WireGuard and NATs its pods through KILO-NAT"
@@ -83,8 +86,8 @@ sleep 8
 	die "n1 rewrote iptables rules on a resync without change"
 
 log "a route deleted behind kg's back comes back at once, in the main table and in 1107"
-route_1107() { nsx an-n1 ip route show 192.168.71.3/32 table 1107 | grep -q "dev flannel.1"; }
-rule_1107() { nsx an-n1 ip rule show | grep -q "from 10.2.1.0/24 to 192.168.71.3 lookup 1107"; }
+route_1107() { grep -q "dev flannel.1" <<<"$(nsx an-n1 ip route show 192.168.71.3/32 table 1107)"; }
+rule_1107() { grep -q "from 10.2.1.0/24 to 192.168.71.3 lookup 1107" <<<"$(nsx an-n1 ip rule show)"; }
 west_route() { route_on an-n1 10.2.2.0/24 "via 10.4.0.2 dev ank1"; }
 wait_for "n1's route to n3 in table 1107" 20 route_1107
 wait_for "n1's rule to n3 through table 1107" 5 rule_1107
@@ -95,9 +98,9 @@ logged_since() {
 	[ "$(count n1 'restored deleted routes') $(count n1 'routes updated')" != "$1 $2" ]
 }
 restored_at_once() {
-	local what=$1 check=$2 try restored updated
+	local what=$1 check=$2 restored updated
 	shift 2
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		restored=$(count n1 'restored deleted routes')
 		updated=$(count n1 'routes updated')
 		nsx an-n1 "$@"
@@ -121,8 +124,7 @@ wait_for "KILO-NAT jump on n1 again" 10 \
 
 log "the administrator's route and rule are untouched"
 route_on an-n1 172.16.0.0/16 "via 192.168.71.254" || die "n1 lost the administrator's route"
-nsx an-n1 iptables -S FORWARD | grep -q -- "-A FORWARD -s 198.51.100.0/24 -j ACCEPT" ||
-	die "n1 lost the administrator's iptables rule"
+admin_rule || die "n1 lost the administrator's iptables rule"
 
 log "a kg killed without clean-up leaves its rules; the next one adopts them as they are"
 kill -KILL "${PID[n1]}"
@@ -144,7 +146,6 @@ for cmd in iptables-save ip6tables-save; do
 	grep -q 'KILO-\|Kilo:' <<<"$saved" && die "n1 left rules behind in $cmd: $saved"
 done
 route_on an-n1 172.16.0.0/16 "via 192.168.71.254" || die "the clean-up took the administrator's route"
-nsx an-n1 iptables -S FORWARD | grep -q -- "-A FORWARD -s 198.51.100.0/24 -j ACCEPT" ||
-	die "the clean-up took the administrator's iptables rule"
+admin_rule || die "the clean-up took the administrator's iptables rule"
 kg_stop "${PID[n2]}" n2
 log "PASS"

@@ -46,9 +46,11 @@ for n in "${NODES[@]}"; do
 	PID[$n]=$KG_PID
 done
 
-has_address() { nsx "$1" ip -o addr show dev "$2" | grep -q "inet $3 "; }
-is_up() { nsx "$1" ip -o link show dev "$2" | grep -q '[<,]UP[,>]'; }
-is_down() { nsx "$1" ip -o link show dev "$2" | grep -vq '[<,]UP[,>]'; }
+# Output is read whole before grep -q: one that stops reading early makes the
+# writer die of SIGPIPE, and pipefail turns a match into a failure.
+has_address() { grep -q "inet $3 " <<<"$(nsx "$1" ip -o addr show dev "$2")"; }
+is_up() { grep -q '[<,]UP[,>]' <<<"$(nsx "$1" ip -o link show dev "$2")"; }
+is_down() { grep -vq '[<,]UP[,>]' <<<"$(nsx "$1" ip -o link show dev "$2")"; }
 
 log "leaders get their WireGuard IP (east 10.4.0.1, west 10.4.0.2) and are up"
 wait_for "amk1 address" 20 has_address am-n1 amk1 10.4.0.1/16
@@ -69,7 +71,7 @@ nsx am-n2 ip route del 10.2.3.0/24
 wait_for "n2's route to west again" 2 route_on am-n2 10.2.3.0/24 "via 192.168.70.1 dev eth0"
 
 log "iptables: the pod CIDR is masqueraded through KILO-NAT, except towards the mesh"
-nat_has() { nsx "$1" iptables -t nat -S | grep -q -- "$2"; }
+nat_has() { grep -q -- "$2" <<<"$(nsx "$1" iptables -t nat -S)"; }
 wait_for "KILO-NAT jump on n2" 20 nat_has am-n2 "-A POSTROUTING -s 10.2.2.0/24 .*-j KILO-NAT"
 nat_has am-n2 "-A KILO-NAT -d 10.2.3.0/24 .*-j RETURN" || die "n2 NATs traffic to west's pods"
 nat_has am-n2 "-A KILO-NAT .*-j MASQUERADE" || die "n2 has no MASQUERADE in KILO-NAT"
@@ -123,7 +125,7 @@ dot=$(http am-n1 "http://127.0.0.1:1107/graph?format=dot")
 grep -q '^digraph kilo {' <<<"$dot" || die "/graph?format=dot is not DOT: $dot"
 grep -q '"n1"->"n3"\|"n3"->"n1"' <<<"$dot" || die "/graph has no edge between the leaders"
 if command -v dot >/dev/null; then
-	http am-n1 http://127.0.0.1:1107/graph | grep -q '<svg' || die "/graph is not SVG"
+	grep -q '<svg' <<<"$(http am-n1 http://127.0.0.1:1107/graph)" || die "/graph is not SVG"
 fi
 [ "$(http_status am-n1 'http://127.0.0.1:1107/graph?format=bogus')" = 500 ] ||
 	die "an unsupported format is not a 500"
@@ -165,6 +167,8 @@ is_up am-n3 amk3 || die "the recreated amk3 is not up"
 [ "$(mtu am-n3 amk3)" = "$mtu3" ] || die "the recreated amk3 has MTU $(mtu am-n3 amk3), not $mtu3"
 grep -q '"msg":"interface amk3 was deleted; recreating it"' "$TMP/n3.log" ||
 	die "n3 did not log the deletion of amk3"
+[ "$(wg show amk3 public-key)" = "$(wg pubkey <"$TMP/n3.key")" ] ||
+	die "wg show cannot see the recreated amk3"
 # The new engine has no session: n3's first packet to east starts a handshake.
 wait_for "p3 -> p1 through the new amk3" 15 nsx am-p3 ping -q -c 1 -W 1 10.2.1.2
 ping_ok am-p1 10.2.3.2
@@ -172,7 +176,7 @@ kg_alive "${PID[n3]}" n3
 
 log "SIGTERM cleans up routes and iptables rules"
 kg_stop "${PID[n2]}" n2
-nsx am-n2 ip route show 10.2.3.0/24 | grep -q . && die "n2 left its route to west behind"
+[ -n "$(nsx am-n2 ip route show 10.2.3.0/24)" ] && die "n2 left its route to west behind"
 nat_has am-n2 KILO-NAT && die "n2 left KILO-NAT behind"
 grep -q '"msg":"cleaned up"' "$TMP/n2.log" || die "n2 did not log its clean-up"
 has_address am-n2 amk2 10.4.0.1/16 && die "the follower n2 got a WireGuard IP"

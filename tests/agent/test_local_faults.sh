@@ -42,6 +42,9 @@ host_state() {
 		ip rule; ip -6 rule; for t in filter nat; do iptables -t $t -S; ip6tables -t $t -S; done'
 	ls /var/run/wireguard/$IF.sock 2>/dev/null || true
 }
+# The reference, once the veth has settled (its state is part of it).
+veth_up() { [ "$(nsx $NS cat /sys/class/net/hyeth0/operstate)" = up ]; }
+wait_for "the veth up" 5 veth_up
 host_state >"$TMP/clean.state"
 host_is_clean() {
 	host_state >"$TMP/now.state"

@@ -45,17 +45,20 @@ static int read_proc(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* Line by line: /proc/stat grows with the number of CPUs. */
 static int boot_time(uint64_t *seconds)
 {
-	char buf[16384], *btime;
-	int ret = read_proc("/proc/stat", buf, sizeof(buf));
+	FILE *f = fopen("/proc/stat", "re");
+	char line[256];
+	int ret = -EINVAL;
 
-	if (ret)
-		return ret;
-	btime = strstr(buf, "\nbtime ");
-	if (!btime || sscanf(btime, "\nbtime %" SCNu64, seconds) != 1)
-		return -EINVAL;
-	return 0;
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f))
+		if (sscanf(line, "btime %" SCNu64, seconds) == 1)
+			ret = 0;
+	fclose(f);
+	return ret;
 }
 
 static int open_fds(uint64_t *n)

@@ -197,6 +197,11 @@ static int check(int argc, char **argv, struct connect_config *config)
 		return -1;
 	}
 	config->peer_name = argv[0];
+	if (!argv[0][0] || strlen(argv[0]) > MESH_NAME_MAX) {
+		kgctl_error("invalid peer name \"%s\": want 1 to %d characters", argv[0],
+		            MESH_NAME_MAX);
+		return -1;
+	}
 	if (mesh_flags_log_level(flags.log_level, &threshold)) {
 		kgctl_error("log level %s unknown; possible values are: all, debug, info, warn, "
 		            "error, none",

@@ -208,6 +208,7 @@ expect_error 'kubeconfig /nonexistent/kubeconfig: No such file or directory' \
 expect_error 'flag needs an argument: --cluster-file' graph --cluster-file
 # kgctl connect checks its flags before it touches the cluster or the host.
 expect_error 'connect accepts 1 arg(s), received 0' $F connect
+expect_error 'invalid peer name ""' $F connect ""
 expect_error 'invalid MTU 5' $F connect roamer --mtu 5
 expect_error 'failed to parse resync period 5ms' $F connect roamer --resync-period 5ms
 expect_error 'allowed-ips must contain only valid CIDRs; got "bogus"' $F connect roamer \

@@ -25,16 +25,23 @@
 
 #define TUNNEL "an-tunl"
 
-static int enter_namespace(void **state)
+/* A namespace of our own where commands ran, and a netlink socket in it as the state. */
+static int namespace_with(const char *commands, void **state)
 {
 	struct tun_nl *nl;
 
-	if (netns_enter("ip link add an0 type veth peer name an1 && ip link set an0 mtu 1500 up && "
-	                "ip link add " TUNNEL " type veth peer name an-tunl-p") < 0 ||
-	    tun_nl_open(&nl) < 0)
+	if (netns_enter(commands) < 0 || tun_nl_open(&nl) < 0)
 		return -1;
 	*state = nl;
 	return 0;
+}
+
+static int enter_namespace(void **state)
+{
+	return namespace_with("ip link add an0 type veth peer name an1 && "
+	                      "ip link set an0 mtu 1500 up && "
+	                      "ip link add " TUNNEL " type veth peer name an-tunl-p",
+	                      state);
 }
 
 static int leave_namespace(void **state)
@@ -110,18 +117,16 @@ static bool kernel_has_ipip, had_fallback;
 static int enter_ipip_namespace(void **state)
 {
 	struct tun_nl_link fallback;
-	struct tun_nl *nl;
 
-	if (netns_enter("ip link add an0 type veth peer name an1 && ip link set an0 mtu 1500 up") <
-	        0 ||
-	    tun_nl_open(&nl) < 0)
+	if (namespace_with("ip link add an0 type veth peer name an1 && "
+	                   "ip link set an0 mtu 1500 up",
+	                   state))
 		return -1;
 	kernel_has_ipip = access("/sys/module/ipip", F_OK) == 0;
-	had_fallback = tun_nl_link_get(nl, MESH_IPIP_NAME, &fallback) == 0;
+	had_fallback = tun_nl_link_get(*state, MESH_IPIP_NAME, &fallback) == 0;
 	if (!kernel_has_ipip)
 		fprintf(stderr, "unit_ipip: no ipip in this kernel: the real-tunnel tests are "
 		                "skipped here and run in the kernel stage (kernel_ipip)\n");
-	*state = nl;
 	return 0;
 }
 

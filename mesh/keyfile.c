@@ -50,8 +50,7 @@ static int make_parent(const char *path, char *err, size_t err_size)
 	return ret;
 }
 
-/* 0 with a valid key, -EINVAL for a file without one, -errno if it cannot be read. */
-static int read_key(const char *path, uint8_t private_key[MESH_KEY_LEN])
+int mesh_keyfile_read(const char *path, uint8_t private_key[MESH_KEY_LEN])
 {
 	char text[KEY_TEXT_MAX + 1];
 	ssize_t len;
@@ -126,7 +125,7 @@ int mesh_keyfile_load(const char *path, uint8_t private_key[MESH_KEY_LEN],
 	*outcome = MESH_KEYFILE_LOADED;
 	if (ret)
 		return ret;
-	ret = read_key(path, private_key);
+	ret = mesh_keyfile_read(path, private_key);
 	if (!ret)
 		ret = mesh_key_public(private_key, public_key);
 	if (!ret)

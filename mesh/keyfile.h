@@ -39,6 +39,13 @@ int mesh_keyfile_load(const char *path, uint8_t private_key[MESH_KEY_LEN],
                       uint8_t public_key[MESH_KEY_LEN], enum mesh_keyfile_outcome *outcome,
                       char *err, size_t err_size);
 
+/*
+ * Only read a key file, as kgctl connect --private-key does: 0 with a valid
+ * key, -EINVAL for a file without one, -errno if it cannot be read. Nothing
+ * is created or replaced.
+ */
+int mesh_keyfile_read(const char *path, uint8_t private_key[MESH_KEY_LEN]);
+
 /* A new clamped Curve25519 private key, as `wg genkey`. */
 void mesh_key_generate(uint8_t private_key[MESH_KEY_LEN]);
 /* 0, or -EINVAL for a key whose public key would be all zero. */

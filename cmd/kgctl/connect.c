@@ -147,25 +147,6 @@ static int check_addresses(struct connect_config *config)
 	return ret;
 }
 
-/* A key as `wg genkey` writes it: base64 and a newline. Never replaced. */
-static int read_key(const char *path, uint8_t key[MESH_KEY_LEN])
-{
-	FILE *file = fopen(path, "re");
-	char text[64] = "";
-	int ret = -EINVAL;
-
-	if (!file)
-		return -errno;
-	if (fgets(text, sizeof(text), file)) {
-		text[strcspn(text, "\r\n")] = '\0';
-		if (!mesh_codec_key_decode(text, key) && mesh_key_is_set(key))
-			ret = 0;
-	}
-	fclose(file);
-	sodium_memzero(text, sizeof(text));
-	return ret;
-}
-
 /* --private-key, else a key that lives as long as the process. */
 static int load_key(struct connect_config *config)
 {
@@ -173,7 +154,7 @@ static int load_key(struct connect_config *config)
 	int ret = 0;
 
 	if (flags.private_key && flags.private_key[0])
-		ret = read_key(flags.private_key, config->private_key);
+		ret = mesh_keyfile_read(flags.private_key, config->private_key);
 	else
 		mesh_key_generate(config->private_key);
 	if (!ret)

@@ -134,6 +134,27 @@ static void test_key_written_by_wg_genkey_with_newline_is_read(void **state)
 	assert_memory_equal(pub, known_pub, MESH_KEY_LEN);
 }
 
+/* kgctl connect --private-key: read as it is, never made nor replaced. */
+static void test_read_only_never_creates_nor_replaces(void **state)
+{
+	struct dir *d = *state;
+	uint8_t priv[MESH_KEY_LEN], known[MESH_KEY_LEN];
+	char path[PATH_MAX + 8], text[64], line[64];
+
+	snprintf(path, sizeof(path), "%s/wg.key", d->root);
+	assert_int_equal(mesh_keyfile_read(path, priv), -ENOENT);
+	assert_int_equal(access(path, F_OK), -1);
+	write_file(path, "not a key\n");
+	assert_int_equal(mesh_keyfile_read(path, priv), -EINVAL);
+	read_file(path, line, sizeof(line));
+	assert_string_equal(line, "not a key\n");
+	mesh_key_generate(known);
+	snprintf(line, sizeof(line), "%s\n", mesh_codec_key_encode(known, text));
+	write_file(path, line);
+	assert_int_equal(mesh_keyfile_read(path, priv), 0);
+	assert_memory_equal(priv, known, MESH_KEY_LEN);
+}
+
 static void expect_replaced(const char *path, const char *corrupt)
 {
 	uint8_t priv[MESH_KEY_LEN], pub[MESH_KEY_LEN], again[MESH_KEY_LEN];
@@ -231,6 +252,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_restart_reuses_the_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_written_by_wg_genkey_with_newline_is_read,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_only_never_creates_nor_replaces, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_key_file_is_replaced_by_a_new_key, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_unreadable_key_path_is_an_error_not_a_new_key,

@@ -97,13 +97,16 @@ void mesh_kube_store_release(struct mesh_kube_store *store)
 	memset(store, 0, sizeof(*store));
 }
 
-enum mesh_kube_outcome mesh_kube_watch_outcome(int ret, long status, int finish)
+enum mesh_kube_outcome mesh_kube_watch_outcome(int ret, long status, int finish, bool delivered)
 {
 	if (ret == -ESTALE || (!ret && (status == 410 || status == 504)))
 		return MESH_KUBE_WATCH_GONE;
-	if (ret || status != 200 || finish)
-		return MESH_KUBE_WATCH_FAILED;
-	return MESH_KUBE_WATCH_ENDED;
+	if (!ret && status == 200 && !finish)
+		return MESH_KUBE_WATCH_ENDED;
+	/* Cut off, that is: not ended for what it delivered (garbage, an error event). */
+	if (delivered && ret != -EBADMSG && ret != -EMSGSIZE && ret != -EPROTO && ret != -ECANCELED)
+		return MESH_KUBE_WATCH_BROKE;
+	return MESH_KUBE_WATCH_FAILED;
 }
 
 static unsigned backoff_ms(unsigned failures)
@@ -113,6 +116,13 @@ static unsigned backoff_ms(unsigned failures)
 	while (--failures && delay < MESH_KUBE_BACKOFF_MAX_MS)
 		delay *= 2;
 	return delay < MESH_KUBE_BACKOFF_MAX_MS ? delay : MESH_KUBE_BACKOFF_MAX_MS;
+}
+
+static unsigned count_failure(unsigned *failures)
+{
+	if (*failures < 64)
+		(*failures)++;
+	return backoff_ms(*failures);
 }
 
 struct mesh_kube_plan mesh_kube_plan_next(unsigned *failures, enum mesh_kube_outcome outcome)
@@ -130,11 +140,13 @@ struct mesh_kube_plan mesh_kube_plan_next(unsigned *failures, enum mesh_kube_out
 		break;
 	case MESH_KUBE_LIST_FAILED:
 		plan.relist = true;
+		plan.delay_ms = count_failure(failures);
+		break;
+	case MESH_KUBE_WATCH_BROKE:
+		*failures = 0;
 		/* fall through */
 	case MESH_KUBE_WATCH_FAILED:
-		if (*failures < 64)
-			(*failures)++;
-		plan.delay_ms = backoff_ms(*failures);
+		plan.delay_ms = count_failure(failures);
 		break;
 	}
 	return plan;
@@ -261,16 +273,18 @@ static int on_event(void *ctx, const struct mesh_kube_event *event)
 	return ret;
 }
 
-/* What a watch's callbacks need: the decoder, and the reflector for stop. */
+/* What a watch's callbacks need: the decoder, the reflector for stop, and whether it delivered. */
 struct watch_stream {
 	struct mesh_kube_reflector *reflector;
 	struct mesh_kube_watch decoder;
+	bool delivered;
 };
 
 static int on_data(void *ctx, const char *data, size_t len)
 {
 	struct watch_stream *stream = ctx;
 
+	stream->delivered = true;
 	return mesh_kube_watch_feed(&stream->decoder, data, len);
 }
 
@@ -290,7 +304,8 @@ static void report_watch_end(const struct mesh_kube_reflector *r, enum mesh_kube
 
 	if (outcome == MESH_KUBE_WATCH_GONE)
 		say(r, LOG_INFO, "watch of %s: resourceVersion expired, listing again", r->name);
-	if (outcome != MESH_KUBE_WATCH_FAILED || ret == -ECANCELED)
+	if ((outcome != MESH_KUBE_WATCH_FAILED && outcome != MESH_KUBE_WATCH_BROKE) ||
+	    ret == -ECANCELED)
 		return;
 	if (ret == -EBADMSG || ret == -EMSGSIZE)
 		say(r, LOG_WARNING, "watch of %s: %s", r->name, decoder->error);
@@ -329,8 +344,8 @@ static enum mesh_kube_outcome watch(struct mesh_kube_reflector *r)
 	pthread_mutex_unlock(r->lock);
 	mesh_kube_watch_init(&stream.decoder, on_event, r);
 	ret = perform(r, &request, &response, err, sizeof(err));
-	outcome =
-	    mesh_kube_watch_outcome(ret, response.status, mesh_kube_watch_finish(&stream.decoder));
+	outcome = mesh_kube_watch_outcome(
+	    ret, response.status, mesh_kube_watch_finish(&stream.decoder), stream.delivered);
 	report_watch_end(r, outcome, ret, &response, err, &stream.decoder);
 	mesh_kube_response_release(&response);
 	mesh_kube_watch_release(&stream.decoder);

@@ -6,7 +6,9 @@
  * resourceVersion seen, re-list when the server says that version is gone
  * (HTTP 410, an ERROR event with code 410, or 504 for a version it has not
  * reached), and back off exponentially (MESH_KUBE_BACKOFF_*) while requests
- * fail.
+ * fail. A stream cut off after it delivered counts as a first failure, not
+ * one more: the server was there a moment ago, so streams that a proxy cuts
+ * now and then are resumed after the shortest delay.
  *
  * The decisions are pure functions (store, outcome, plan) so that they can
  * be tested on recorded bodies; mesh_kube_reflector_start() runs them in a
@@ -52,13 +54,15 @@ enum mesh_kube_outcome {
 	MESH_KUBE_WATCH_ENDED,  /* the server closed the stream cleanly */
 	MESH_KUBE_WATCH_GONE,   /* our resourceVersion is no more: re-list */
 	MESH_KUBE_WATCH_FAILED, /* lost connection, error status, broken stream */
+	MESH_KUBE_WATCH_BROKE,  /* cut off after it delivered events */
 };
 
 /*
  * A watch's outcome from the request's result (0 or negative errno, -ESTALE
- * for an ERROR 410 event), the HTTP status, and mesh_kube_watch_finish().
+ * for an ERROR 410 event), the HTTP status, mesh_kube_watch_finish(), and
+ * whether the stream delivered anything before it ended.
  */
-enum mesh_kube_outcome mesh_kube_watch_outcome(int ret, long status, int finish);
+enum mesh_kube_outcome mesh_kube_watch_outcome(int ret, long status, int finish, bool delivered);
 
 struct mesh_kube_plan {
 	bool relist;

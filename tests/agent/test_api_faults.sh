@@ -4,7 +4,9 @@
 # The control plane misbehaves while a pod of cloud-b pings a pod of
 # cloud-a ten times a second through both leaders (b1, a1), on a small
 # e2e cluster (cloud-a: a1, a2; cloud-b: b1):
-#   1. the API server closes every watch, cleanly then cut mid-stream, with
+#   1. the API server ends every watch, cleanly, then cuts them mid-stream
+#      five times (each resumed after the shortest delay, as a stream that
+#      delivered before it broke is no run of failures), then once more with
 #      its history compacted (the resumed watches get 410);
 #   2. it answers 500 to everything until every node has failed a check-in,
 #      then it is gone (connections refused) until a1's last check-in is
@@ -29,7 +31,7 @@ e2e_underlay
 e2e_node_add a1 a 1
 e2e_node_add a2 a 2
 e2e_node_add b1 b 3
-e2e_cluster_start c1
+e2e_cluster_start c1 --bookmark-interval 1
 for n in a1 a2; do e2e_node_join c1 "$n" cloud-a; done
 e2e_node_join c1 b1 cloud-b
 e2e_pods_reach "${NODES[@]}"
@@ -68,10 +70,22 @@ received() {
 	wg show "${E}k${NODE_IDX[$1]}" transfer | awk -v k="$(cat "$TMP/$2.pub")" '$1 == k { print $2 }'
 }
 
-log "1. watches closed mid-stream, history compacted"
+log "1. watches ended, cut mid-stream five times, history compacted"
 ping_start watch b1 a1
 admin close-watches
 wait_for "every kg to watch again" 20 watching
+not_watching() { ! watching; }
+for cut in 1 2 3 4 5; do
+	# A bookmark a second: by then every stream has delivered something.
+	sleep 1.2
+	admin close-watches '{"abort": true}'
+	wait_for "the watches to be cut ($cut)" 5 not_watching
+	wait_for "every kg to watch again ($cut)" 10 watching
+done
+for n in "${NODES[@]}"; do
+	! grep -E 'retrying in [0-9]{4,} ms' "$TMP/$n.log" ||
+		die "$n backed off longer and longer from streams that were cut, not refused"
+done
 admin compact
 admin close-watches '{"abort": true}'
 wait_for "every kg to watch again after 410" 20 watching

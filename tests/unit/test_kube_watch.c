@@ -331,19 +331,26 @@ static void test_watch_outcomes(void **state)
 {
 	(void)state;
 	/* Clean end of stream: resume. */
-	assert_int_equal(mesh_kube_watch_outcome(0, 200, 0), MESH_KUBE_WATCH_ENDED);
+	assert_int_equal(mesh_kube_watch_outcome(0, 200, 0, false), MESH_KUBE_WATCH_ENDED);
 	/* The version is gone: an ERROR event, HTTP 410, or a version not reached (504). */
-	assert_int_equal(mesh_kube_watch_outcome(-ESTALE, 200, 0), MESH_KUBE_WATCH_GONE);
-	assert_int_equal(mesh_kube_watch_outcome(0, 410, 0), MESH_KUBE_WATCH_GONE);
-	assert_int_equal(mesh_kube_watch_outcome(0, 504, 0), MESH_KUBE_WATCH_GONE);
+	assert_int_equal(mesh_kube_watch_outcome(-ESTALE, 200, 0, false), MESH_KUBE_WATCH_GONE);
+	assert_int_equal(mesh_kube_watch_outcome(0, 410, 0, false), MESH_KUBE_WATCH_GONE);
+	assert_int_equal(mesh_kube_watch_outcome(0, 504, 0, false), MESH_KUBE_WATCH_GONE);
 	/* Cut mid-event, lost connection, garbage, other errors: back off and resume. */
-	assert_int_equal(mesh_kube_watch_outcome(0, 200, -EPIPE), MESH_KUBE_WATCH_FAILED);
-	assert_int_equal(mesh_kube_watch_outcome(-EIO, 200, 0), MESH_KUBE_WATCH_FAILED);
-	assert_int_equal(mesh_kube_watch_outcome(-ECONNREFUSED, 0, 0), MESH_KUBE_WATCH_FAILED);
-	assert_int_equal(mesh_kube_watch_outcome(-EBADMSG, 200, 0), MESH_KUBE_WATCH_FAILED);
-	assert_int_equal(mesh_kube_watch_outcome(-EPROTO, 200, 0), MESH_KUBE_WATCH_FAILED);
-	assert_int_equal(mesh_kube_watch_outcome(0, 500, 0), MESH_KUBE_WATCH_FAILED);
-	assert_int_equal(mesh_kube_watch_outcome(0, 403, 0), MESH_KUBE_WATCH_FAILED);
+	assert_int_equal(mesh_kube_watch_outcome(0, 200, -EPIPE, false), MESH_KUBE_WATCH_FAILED);
+	assert_int_equal(mesh_kube_watch_outcome(-EIO, 200, 0, false), MESH_KUBE_WATCH_FAILED);
+	assert_int_equal(mesh_kube_watch_outcome(-ECONNREFUSED, 0, 0, false),
+	                 MESH_KUBE_WATCH_FAILED);
+	assert_int_equal(mesh_kube_watch_outcome(-EBADMSG, 200, 0, false), MESH_KUBE_WATCH_FAILED);
+	assert_int_equal(mesh_kube_watch_outcome(-EPROTO, 200, 0, false), MESH_KUBE_WATCH_FAILED);
+	assert_int_equal(mesh_kube_watch_outcome(0, 500, 0, false), MESH_KUBE_WATCH_FAILED);
+	assert_int_equal(mesh_kube_watch_outcome(0, 403, 0, false), MESH_KUBE_WATCH_FAILED);
+	/* After it delivered: cut off (a new run of failures), unless for what it delivered. */
+	assert_int_equal(mesh_kube_watch_outcome(0, 200, -EPIPE, true), MESH_KUBE_WATCH_BROKE);
+	assert_int_equal(mesh_kube_watch_outcome(-EIO, 200, 0, true), MESH_KUBE_WATCH_BROKE);
+	assert_int_equal(mesh_kube_watch_outcome(0, 200, 0, true), MESH_KUBE_WATCH_ENDED);
+	assert_int_equal(mesh_kube_watch_outcome(-EBADMSG, 200, 0, true), MESH_KUBE_WATCH_FAILED);
+	assert_int_equal(mesh_kube_watch_outcome(-EPROTO, 200, 0, true), MESH_KUBE_WATCH_FAILED);
 }
 
 static void test_failures_back_off_exponentially_up_to_the_bound(void **state)
@@ -383,6 +390,25 @@ static void test_success_resets_the_backoff(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* A proxy that cuts every stream now and then: each is resumed after the shortest delay. */
+static void test_watch_cut_off_after_it_delivered_is_a_first_failure(void **state)
+{
+	unsigned failures = 0;
+	struct mesh_kube_plan plan;
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		mesh_kube_plan_next(&failures, MESH_KUBE_WATCH_FAILED);
+	plan = mesh_kube_plan_next(&failures, MESH_KUBE_WATCH_BROKE);
+	assert_false(plan.relist);
+	assert_int_equal(plan.delay_ms, MESH_KUBE_BACKOFF_MIN_MS);
+	plan = mesh_kube_plan_next(&failures, MESH_KUBE_WATCH_BROKE);
+	assert_int_equal(plan.delay_ms, MESH_KUBE_BACKOFF_MIN_MS);
+	/* The resumed watch refused: the run goes on from there. */
+	plan = mesh_kube_plan_next(&failures, MESH_KUBE_WATCH_FAILED);
+	assert_int_equal(plan.delay_ms, 2 * MESH_KUBE_BACKOFF_MIN_MS);
+}
+
 static void test_gone_relists_at_once_and_a_failed_list_relists_later(void **state)
 {
 	unsigned failures = 0;
@@ -418,7 +444,7 @@ static void test_expired_stream_leads_to_relist(void **state)
 	ret = follow(&store, body, &changes);
 	assert_int_equal(ret, -ESTALE);
 	assert_int_equal(changes, 1);
-	plan = mesh_kube_plan_next(&failures, mesh_kube_watch_outcome(ret, 200, 0));
+	plan = mesh_kube_plan_next(&failures, mesh_kube_watch_outcome(ret, 200, 0, true));
 	assert_true(plan.relist);
 	assert_int_equal(plan.delay_ms, 0);
 	json_decref(list);
@@ -443,6 +469,7 @@ int main(void)
 	    cmocka_unit_test(test_watch_outcomes),
 	    cmocka_unit_test(test_failures_back_off_exponentially_up_to_the_bound),
 	    cmocka_unit_test(test_success_resets_the_backoff),
+	    cmocka_unit_test(test_watch_cut_off_after_it_delivered_is_a_first_failure),
 	    cmocka_unit_test(test_gone_relists_at_once_and_a_failed_list_relists_later),
 	    cmocka_unit_test(test_expired_stream_leads_to_relist),
 	};

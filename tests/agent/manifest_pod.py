@@ -171,7 +171,7 @@ def check_kg(spec, errors):
                 errors.append(f"argument {arg!r}: ${var} is not in the container's env")
         if arg.startswith("--kubeconfig="):
             path = arg.split("=", 1)[1]
-            if not any(path.startswith(m.rstrip("/") + "/") for m in mounts):
+            if not any(path == m or path.startswith(m.rstrip("/") + "/") for m in mounts):
                 errors.append(f"{arg}: no volume is mounted there")
 
 
@@ -289,7 +289,7 @@ def mount_lines(container, sources):
     """Shell lines, run inside the container's root, that mount its volumes."""
     lines = []
     for m in container.get("volumeMounts", []):
-        src = shlex.quote(sources[m["name"]])
+        src = shlex.quote(os.path.join(sources[m["name"]], m.get("subPath", "")).rstrip("/"))
         dst = shlex.quote(m["mountPath"].rstrip("/") or "/")
         lines.append(f"if [ -d {src} ]; then mkdir -p {dst}; else "
                      f"mkdir -p \"$(dirname {dst})\"; [ -e {dst} ] || touch {dst}; fi")

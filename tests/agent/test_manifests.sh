@@ -28,7 +28,9 @@ done
 SRC=${KILO_SRC:-$AGENT_LIB_DIR/../..}
 POD=$AGENT_LIB_DIR/manifest_pod.py
 export PYTHONDONTWRITEBYTECODE=1 HOME=$TMP KUBECONFIG=$TMP/kubeconfig KUBECACHEDIR=$TMP/kube-cache
-DAEMONSETS=(kilo-kubeadm kilo-k3s kilo-kubeadm-flannel kilo-k3s-flannel kilo-typhoon-flannel)
+# Cilium's last: its node gets Cilium's links (cilium_links) and keeps them.
+DAEMONSETS=(kilo-kubeadm kilo-k3s kilo-kubeadm-flannel kilo-k3s-flannel kilo-typhoon-flannel
+	kilo-kubeadm-cilium)
 NODE=mf-node NODE_IP=192.168.77.2 API=192.168.77.254:6443 POD_CIDR=10.2.7.0/24
 
 # parse FILE NAME: the manifest as JSON documents in $TMP/NAME.json.
@@ -243,9 +245,12 @@ json.dump({"image_bin": image, "token": token, "ca": open(ca).read(),
 EOF
 
 # node_disk DIR: what a node has before Kilo: a k3s agent's kubeconfig and
-# CA, an earlier CNI's configuration, an empty CNI binary directory.
+# CA, kubeadm's admin.conf, an earlier CNI's configuration, an empty CNI
+# binary directory.
 node_disk() {
-	mkdir -p "$1/var/lib/rancher/k3s/agent" "$1/etc/cni/net.d" "$1/opt/cni/bin"
+	mkdir -p "$1/var/lib/rancher/k3s/agent" "$1/etc/cni/net.d" "$1/opt/cni/bin" \
+		"$1/etc/kubernetes"
+	echo "$kubeconfig" >"$1/etc/kubernetes/admin.conf"
 	printf 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://%s\n' "$API" \
 		>"$1/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
 	cp "$TMP/tls.crt" "$1/var/lib/rancher/k3s/agent/server-ca.crt"
@@ -301,6 +306,27 @@ key_is() {
 }
 wip_is() { [ "$(annotation wireguard-ip)" = "$1" ]; }
 
+# leader_ip NAME: the leader's WireGuard IP, the first of the DaemonSet's
+# --subnet (Kilo's default 10.4.0.0/16).
+leader_ip() {
+	"$PYTHON" "$POD" args "$TMP/$1.json" "$NODE" "$NODE_IP" | "$PYTHON" -c 'import ipaddress, sys
+args = [a[len("--subnet="):] for a in sys.stdin.read().split() if a.startswith("--subnet=")]
+net = ipaddress.ip_network((args or ["10.4.0.0/16"])[-1])
+print(f"{net[1]}/{net.prefixlen}")'
+}
+
+# cilium_links: Cilium's links on the node as Cilium with enable-ipip-termination
+# leaves them: cilium_host (a veth with cilium_net) with the node's router IP,
+# and cilium_tunl (the kernel's tunl0 renamed; a veth stands in, as this
+# kernel may have no ipip) down.
+CILIUM_HOST_IP=10.2.7.77/32
+cilium_links() {
+	nsx mf-node ip link add cilium_host type veth peer name cilium_net
+	nsx mf-node ip addr add "$CILIUM_HOST_IP" dev cilium_host
+	nsx mf-node ip link add cilium_tunl type veth peer name mf-tunl-peer
+}
+cni_ip_is() { [ "$(annotation cni-compatibility-ip)" = "$1" ]; }
+
 # check_joined NAME: kg published the key it keeps on the node's disk, leads
 # on its TUN device, serves /health on the DaemonSet's port and its UAPI
 # socket in the node's /var/run/wireguard, fills the CNI file with the pod
@@ -310,7 +336,7 @@ check_joined() {
 	local socket=$TMP/$1/host/var/run/wireguard/kilo0.sock
 	key=$(wg pubkey <"$TMP/$name/host/var/lib/kilo/key")
 	wait_for "$name: kg's key on the Node" 30 key_is "$name" "$key"
-	wait_for "$name: the leader's WireGuard IP" 30 wip_is 10.4.0.1/16
+	wait_for "$name: the leader's WireGuard IP" 30 wip_is "$(leader_ip "$name")"
 	nsx mf-node ip -d link show kilo0 | grep -qw tun || die "$name: kilo0 is not a TUN device"
 	[ "$(annotation internal-ip)" = "$NODE_IP/24" ] ||
 		die "$name: internal-ip is $(annotation internal-ip)"
@@ -344,6 +370,7 @@ nsx mf-node ip link add mfipip type ipip 2>/dev/null || ipip=
 [ -z "$ipip" ] || nsx mf-node ip link del mfipip
 for name in "${DAEMONSETS[@]}"; do
 	log "$name: the pod runs and kg joins"
+	[[ $name != *-cilium ]] || cilium_links
 	run_pod "$name"
 	if [ -z "$ipip" ] && grep -q '"install-cni"' "$TMP/$name.json"; then
 		check_stops_without_ipip "$name"
@@ -355,6 +382,16 @@ for name in "${DAEMONSETS[@]}"; do
 		parse "$TMP/$name.yaml" "$name"
 		run_pod "$name"
 	fi
+	if [[ $name == *-cilium ]]; then
+		log "$name: kg publishes cilium_host's IP and sets Cilium's cilium_tunl up"
+		wait_for "$name: cni-compatibility-ip" 30 cni_ip_is "$CILIUM_HOST_IP"
+		nsx mf-node ip link show cilium_tunl | grep -q '[<,]UP[,>]' ||
+			die "$name: cilium_tunl is not up"
+	fi
 	check_joined "$name"
+	if [[ $name == *-cilium ]]; then
+		cni_ip_is "$CILIUM_HOST_IP" || die "$name: clean-up took cni-compatibility-ip (Kilo's leaves it)"
+		nsx mf-node ip link show cilium_tunl >/dev/null 2>&1 || die "$name: kg removed cilium_tunl"
+	fi
 done
 log "PASS"

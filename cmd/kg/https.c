@@ -18,11 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "mesh/http_head.h"
 
 /* After the response, how long the client may take to close its side. */
 #define LINGER_MS 1000
@@ -52,14 +53,6 @@ struct connection {
 	int fd;
 	SSL *tls;
 	int64_t deadline; /* CLOCK_MONOTONIC milliseconds */
-};
-
-/* What a request head says, split in place. */
-struct head {
-	struct mesh_http_request line;
-	const char *content_type;
-	long long content_length; /* -1 if absent */
-	bool chunked;
 };
 
 /* Go's net/http answer to plain HTTP on a TLS port. */
@@ -189,64 +182,6 @@ static ssize_t read_head(struct connection *c, char *buf, size_t size, size_t *r
 	return -1;
 }
 
-static bool parse_length(const char *value, long long *length)
-{
-	char *end;
-
-	if (*value < '0' || *value > '9')
-		return false;
-	errno = 0;
-	*length = strtoll(value, &end, 10);
-	return !errno && !*end;
-}
-
-/* One "Name: value" line; false if malformed or at odds with an earlier line. */
-static bool parse_header(char *line, struct head *head)
-{
-	char *value = strchr(line, ':'), *end;
-	long long length;
-
-	if (!value || value == line)
-		return false;
-	*value++ = '\0';
-	value += strspn(value, " \t");
-	for (end = value + strlen(value); end > value && (end[-1] == ' ' || end[-1] == '\t');)
-		*--end = '\0';
-	if (!strcasecmp(line, "Content-Type") && !head->content_type) {
-		head->content_type = value;
-	} else if (!strcasecmp(line, "Content-Length")) {
-		if (!parse_length(value, &length) ||
-		    (head->content_length >= 0 && head->content_length != length))
-			return false;
-		head->content_length = length;
-	} else if (!strcasecmp(line, "Transfer-Encoding")) {
-		head->chunked = true;
-	}
-	return true;
-}
-
-/* The head of len bytes (ending in a blank line), split in place; false if malformed. */
-static bool parse_head(char *buf, size_t len, struct head *head)
-{
-	char *line, *next;
-
-	*head = (struct head){.content_length = -1};
-	if (memchr(buf, '\0', len))
-		return false;
-	buf[len - 2] = '\0';
-	next = strstr(buf, "\r\n");
-	*next = '\0';
-	if (!mesh_http_parse_request_line(buf, &head->line))
-		return false;
-	for (line = next + 2; *line; line = next + 2) {
-		next = strstr(line, "\r\n");
-		*next = '\0';
-		if (!parse_header(line, head))
-			return false;
-	}
-	return true;
-}
-
 /* The body: the bytes that came with the head, then the rest; NULL if the client left. */
 static char *read_body(struct connection *c, const char *start, size_t have, size_t len)
 {
@@ -270,8 +205,9 @@ static char *read_body(struct connection *c, const char *start, size_t have, siz
 }
 
 /* Reads the body the head announces and has the handler answer; false if the client left. */
-static bool dispatch(struct kg_https_server *server, struct connection *c, const struct head *head,
-                     const char *start, size_t have, struct mesh_http_response *response)
+static bool dispatch(struct kg_https_server *server, struct connection *c,
+                     const struct mesh_http_head *head, const char *start, size_t have,
+                     struct mesh_http_response *response)
 {
 	size_t len = head->content_length < 0 ? 0 : (size_t)head->content_length;
 	struct kg_https_request request = {.method = head->line.method,
@@ -293,7 +229,7 @@ static bool handle(struct kg_https_server *server, struct connection *c,
                    struct mesh_http_response *response)
 {
 	char buf[MESH_HTTP_HEAD_MAX];
-	struct head head;
+	struct mesh_http_head head;
 	ssize_t len;
 	size_t read;
 
@@ -302,7 +238,7 @@ static bool handle(struct kg_https_server *server, struct connection *c,
 		return false;
 	if (len < 0)
 		mesh_http_respond(response, 413, "request head too large\n");
-	else if (!parse_head(buf, (size_t)len, &head))
+	else if (!mesh_http_head_parse(buf, (size_t)len, &head))
 		mesh_http_respond(response, 400, "malformed request\n");
 	else if (head.chunked)
 		mesh_http_respond(response, 411,

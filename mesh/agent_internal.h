@@ -25,7 +25,7 @@
 /*
  * agent_readiness.c: the clock other nodes' readiness is judged by. It is
  * the wall clock while this agent can check in; it stops at a failed
- * check-in and starts again (jumping to the wall clock) a readiness window
+ * check-in (set back by a few seconds of slack) and starts again (jumping to the wall clock) a readiness window
  * after a check-in succeeds, so that an API server away for longer than the
  * window does not count out nodes that could not check in.
  */

@@ -13,12 +13,19 @@
  */
 #include "mesh/agent_internal.h"
 
+/*
+ * The clock stops this much before the failed check-in: two nodes checking
+ * in 30 s apart, with a little delay and whole seconds, may look 60 s apart,
+ * and the other node would be counted out for the whole outage.
+ */
+#define SLACK 5
+
 bool agent_readiness_lost(struct agent_readiness *clock, int64_t now)
 {
 	bool stopping = !clock->stopped_at;
 
 	if (stopping)
-		clock->stopped_at = now;
+		clock->stopped_at = now - SLACK;
 	/* Lost again before it restarted: the window starts over when back. */
 	clock->restart_at = 0;
 	return stopping;

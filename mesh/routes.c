@@ -73,6 +73,25 @@ static void add_private_route(struct builder *b, const struct mesh_prefix *dst,
 	add_route(b, route);
 }
 
+/* A member's host IP through the tunnel to gw, in table 1107; returns the host prefix. */
+static struct mesh_prefix add_tunnel_host_route(struct builder *b, const struct mesh_addr *ip,
+                                                const struct mesh_addr *gw)
+{
+	struct mesh_prefix host = mesh_prefix_host(ip);
+	struct mesh_route route = via(&host, gw, MESH_DEVICE_TUNNEL);
+
+	route.table = MESH_ROUTE_TABLE;
+	add_route(b, route);
+	return host;
+}
+
+/* What arrives from WireGuard for host takes table 1107 (iif kilo0). */
+static void add_kilo_rule(struct builder *b, const struct mesh_prefix *host)
+{
+	add_rule(b, (struct mesh_rule){
+	                .destination = *host, .from_kilo = true, .table = MESH_ROUTE_TABLE});
+}
+
 /*
  * Routes to the other members of a segment reached over the private network.
  * Encapsulated members also get a table-1107 host route, with rules so that
@@ -85,24 +104,18 @@ static void add_local_segment(struct builder *b, const struct mesh_segment *segm
 		const struct mesh_node *node = segment->nodes[i];
 		const struct mesh_prefix *ip = mesh_node_private_ip(node);
 		struct mesh_prefix host;
-		struct mesh_route route;
 
 		if (!ip || mesh_addr_equal(&ip->addr, &b->private_ip->addr))
 			continue;
 		add_private_route(b, &node->subnet, &ip->addr);
 		if (!encapsulates(b, &ip->addr))
 			continue;
-		host = mesh_prefix_host(&ip->addr);
-		route = via(&host, &ip->addr, MESH_DEVICE_TUNNEL);
-		route.table = MESH_ROUTE_TABLE;
-		add_route(b, route);
+		host = add_tunnel_host_route(b, &ip->addr, &ip->addr);
 		add_rule(b, (struct mesh_rule){.source = b->t->local->subnet,
 		                               .destination = host,
 		                               .table = MESH_ROUTE_TABLE});
 		if (b->t->leader)
-			add_rule(b, (struct mesh_rule){.destination = host,
-			                               .from_kilo = true,
-			                               .table = MESH_ROUTE_TABLE});
+			add_kilo_rule(b, &host);
 	}
 }
 
@@ -148,7 +161,6 @@ static void add_cilium_return_path(struct builder *b, const struct mesh_segment 
 		const struct mesh_node *node = segment->nodes[i];
 		const struct mesh_prefix *ip = mesh_node_private_ip(node);
 		struct mesh_prefix host;
-		struct mesh_route route;
 		struct mesh_addr gw;
 
 		if (!ip || mesh_addr_equal(&ip->addr, &b->private_ip->addr))
@@ -156,12 +168,8 @@ static void add_cilium_return_path(struct builder *b, const struct mesh_segment 
 		gw = gateway_of(b, node, &ip->addr);
 		if (mesh_addr_equal(&gw, &ip->addr))
 			continue;
-		host = mesh_prefix_host(&ip->addr);
-		route = via(&host, &gw, MESH_DEVICE_TUNNEL);
-		route.table = MESH_ROUTE_TABLE;
-		add_route(b, route);
-		add_rule(b, (struct mesh_rule){
-		                .destination = host, .from_kilo = true, .table = MESH_ROUTE_TABLE});
+		host = add_tunnel_host_route(b, &ip->addr, &gw);
+		add_kilo_rule(b, &host);
 	}
 }
 

@@ -5,11 +5,13 @@
 # (n1 leads east, where n3 runs no agent, over a stand-in for flannel.1): a
 # resync with nothing changed writes no route and no iptables rule; a route or
 # policy rule someone deletes comes back at once (the route watch), an
-# iptables rule at the next resync; an administrator's
-# static route and iptables rule are never touched; a kg killed without
-# clean-up leaves iptables rules that the next kg adopts without rewriting;
-# the clean-up on SIGTERM leaves nothing of ours (no table 1107, no route of
-# our protocol, no KILO-* chain, no "Kilo:" rule) and everything else.
+# iptables rule at the next resync; an administrator's static route and
+# iptables rule are never touched; a kg killed without clean-up leaves
+# iptables rules that the next kg adopts without rewriting; routes through a
+# missing tunnel wait for it while the others go in (under ASan: without a
+# leak per apply); the clean-up on SIGTERM leaves nothing of ours (no table
+# 1107, no route of our protocol, no KILO-* chain, no "Kilo:" rule) and
+# everything else.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 need_root
@@ -130,11 +132,20 @@ log "a kg killed without clean-up leaves its rules; the next one adopts them as 
 kill -KILL "${PID[n1]}"
 wait "${PID[n1]}" 2>/dev/null || true
 nat_has an-n1 "-A POSTROUTING -s 10.2.1.0/24 .*-j KILO-NAT" || die "the rules went with kg"
+# flannel.1 goes too, for a while: see below.
+nsx an-n1 ip link del flannel.1
 mv "$TMP/n1.log" "$TMP/n1.first.log"
 start n1
 wait_for "n1 route to west after the restart" 20 route_on an-n1 10.2.2.0/24 "via 10.4.0.2 dev ank1"
 sleep 4
 [ "$(count n1 'iptables rules updated')" = 0 ] || die "the restarted n1 rewrote iptables rules"
+
+log "routes through a missing tunnel wait for it; the others are in place meanwhile"
+grep -q 'failed to apply routes: route .* the tunnel interface does not exist' "$TMP/n1.log" ||
+	die "n1 did not report the missing tunnel"
+nsx an-n1 ip link add flannel.1 type veth peer name anf1
+nsx an-n1 ip link set flannel.1 up
+wait_for "n1's route to n3 in table 1107 through the new flannel.1" 5 route_1107
 
 log "SIGTERM leaves nothing of ours and everything else"
 kg_stop "${PID[n1]}" n1

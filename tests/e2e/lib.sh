@@ -15,7 +15,8 @@
 #   nodes      e2e_node_add NAME SITE I: namespace $E-NAME on SITE's LAN
 #              (a, b or nat) as .I (and 198.51.100.I in a cloud), pod $E-pNAME with 10.2.I.2 on the
 #              node's kube-bridge, a key; e2e_node_join CLUSTER NAME
-#              LOCATION [kg flags]: the Node object and kg.
+#              LOCATION [kg flags]: the Node object and kg;
+#              e2e_kg_start CLUSTER NAME [kg flags]: kg again (after a kill).
 #   clusters   e2e_cluster_start C: a test API server on the host's
 #              loopback, with kubeconfig $TMP/C.kubeconfig; each node
 #              reaches it on its own loopback through apiproxy.py, so the

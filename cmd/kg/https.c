@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -195,6 +196,7 @@ static char *read_body(struct connection *c, const char *start, size_t have, siz
 		int n = tls_read(c, body + have, len - have);
 
 		if (n <= 0) {
+			sodium_memzero(body, have);
 			free(body);
 			return NULL;
 		}
@@ -220,23 +222,28 @@ static bool dispatch(struct kg_https_server *server, struct connection *c,
 		return false;
 	request.body = body;
 	server->handler(server->ctx, &request, response);
+	sodium_memzero(body, len);
 	free(body);
 	return true;
 }
 
-/* Reads one request and has it answered; false if there is no one to answer. */
+/*
+ * Reads one request and has it answered; false if there is no one to answer.
+ * What was read is wiped after: a Peer's spec may carry its preshared key.
+ */
 static bool handle(struct kg_https_server *server, struct connection *c,
                    struct mesh_http_response *response)
 {
 	char buf[MESH_HTTP_HEAD_MAX];
 	struct mesh_http_head head;
+	bool answered = true;
 	ssize_t len;
 	size_t read;
 
 	len = read_head(c, buf, sizeof(buf), &read);
 	if (!len)
-		return false;
-	if (len < 0)
+		answered = false;
+	else if (len < 0)
 		mesh_http_respond(response, 413, "request head too large\n");
 	else if (!mesh_http_head_parse(buf, (size_t)len, &head))
 		mesh_http_respond(response, 400, "malformed request\n");
@@ -247,8 +254,9 @@ static bool handle(struct kg_https_server *server, struct connection *c,
 		mesh_http_respond(response, 413, "request body larger than %d bytes\n",
 		                  KG_HTTPS_BODY_MAX);
 	else
-		return dispatch(server, c, &head, buf + len, read - (size_t)len, response);
-	return true;
+		answered = dispatch(server, c, &head, buf + len, read - (size_t)len, response);
+	sodium_memzero(buf, read);
+	return answered;
 }
 
 static void serve(struct kg_https_server *server, int fd)

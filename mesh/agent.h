@@ -10,8 +10,11 @@
  * (endpoint and internal IP are sticky, wireguard-ip only on leaders,
  * discovered-endpoints from the engine), and re-applies the topology when
  * the cluster changed semantically (heartbeats alone do not count); a
- * check-in every 30 s refreshes last-seen; a resync every
- * options.resync_period re-applies everything. Every applier converges by
+ * check-in every 30 s refreshes last-seen (other nodes' readiness is judged
+ * by a clock that stops while check-ins fail and restarts a readiness window
+ * after one succeeds, so an API server outage counts no node out); a resync
+ * every options.resync_period re-applies everything (a restarted agent
+ * greets every peer at once). Every applier converges by
  * diff, so a resync with nothing changed touches nothing and drops no
  * session. With options.clean_up, leaving the loop removes the annotations,
  * routes, rules and iptables rules. The device's TUN is persistent, like

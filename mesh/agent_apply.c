@@ -94,24 +94,18 @@ static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_top
 
 static int apply_engine(struct mesh_agent *agent, const struct mesh_topology *topology)
 {
-	struct mesh_wg_desired desired;
 	struct mesh_wg_config local;
 	char err[256] = "";
-	size_t touched = 0;
+	size_t touched;
 	int ret = mesh_wgconfig_local(topology, &local);
 
 	if (ret)
 		return ret;
-	ret = mesh_apply_wg_desired(&local, agent->private_key, &desired, err, sizeof(err));
+	ret = mesh_apply_wg_config(agent->device, &local, agent->private_key, &touched, err,
+	                           sizeof(err));
 	mesh_wgconfig_release(&local);
-	if (ret) {
-		agent_log(agent, LOG_ERR, "failed to configure WireGuard: %s", err);
-		return ret;
-	}
-	ret = mesh_apply_wg(agent->device, &desired, &touched);
-	mesh_apply_wg_desired_release(&desired);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to configure WireGuard: %s", strerror(-ret));
+		agent_log(agent, LOG_ERR, "failed to configure WireGuard: %s", err);
 	else if (touched)
 		agent_log(agent, LOG_INFO, "WireGuard configuration updated for %zu peers",
 		          touched);

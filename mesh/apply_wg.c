@@ -325,3 +325,20 @@ int mesh_apply_wg(struct wg_device *device, const struct mesh_wg_desired *desire
 	mesh_apply_wg_delta_release(&delta);
 	return ret;
 }
+
+int mesh_apply_wg_config(struct wg_device *device, const struct mesh_wg_config *local,
+                         const uint8_t private_key[WG_KEY_LEN], size_t *touched, char *err,
+                         size_t err_size)
+{
+	struct mesh_wg_desired desired;
+	int ret = mesh_apply_wg_desired(local, private_key, &desired, err, err_size);
+
+	*touched = 0;
+	if (ret)
+		return ret;
+	ret = mesh_apply_wg(device, &desired, touched);
+	mesh_apply_wg_desired_release(&desired);
+	if (ret)
+		snprintf(err, err_size, "%s", strerror(-ret));
+	return ret;
+}

@@ -18,8 +18,9 @@
  * desired peer without an endpoint never resets the one the device learnt
  * from roaming.
  *
- * mesh_apply_wg() is snapshot + diff + configure. Private keys are zeroed
- * when the desired state or a delta is released.
+ * mesh_apply_wg() is snapshot + diff + configure; mesh_apply_wg_config() is
+ * all three steps from the config, for kg and kgctl connect alike. Private
+ * keys are zeroed when the desired state or a delta is released.
  */
 #ifndef MESH_APPLY_WG_H
 #define MESH_APPLY_WG_H
@@ -51,5 +52,10 @@ bool mesh_apply_wg_delta_is_empty(const struct wg_config *delta);
 
 /* *touched: the number of peers the delta set or removed. */
 int mesh_apply_wg(struct wg_device *device, const struct mesh_wg_desired *desired, size_t *touched);
+
+/* Desired + apply + release; err says why on failure. */
+int mesh_apply_wg_config(struct wg_device *device, const struct mesh_wg_config *local,
+                         const uint8_t private_key[WG_KEY_LEN], size_t *touched, char *err,
+                         size_t err_size);
 
 #endif /* MESH_APPLY_WG_H */

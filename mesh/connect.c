@@ -155,19 +155,13 @@ out:
 
 static int apply_engine(struct mesh_connect *c, const struct mesh_connect_plan *plan)
 {
-	struct mesh_wg_desired desired;
 	char err[256] = "";
-	size_t touched = 0;
-	int ret = mesh_apply_wg_desired(&plan->config, c->private_key, &desired, err, sizeof(err));
+	size_t touched;
+	int ret = mesh_apply_wg_config(c->device, &plan->config, c->private_key, &touched, err,
+	                               sizeof(err));
 
-	if (ret) {
-		connect_log(c, LOG_ERR, "failed to configure WireGuard: %s", err);
-		return ret;
-	}
-	ret = mesh_apply_wg(c->device, &desired, &touched);
-	mesh_apply_wg_desired_release(&desired);
 	if (ret)
-		connect_log(c, LOG_ERR, "failed to configure WireGuard: %s", strerror(-ret));
+		connect_log(c, LOG_ERR, "failed to configure WireGuard: %s", err);
 	else if (touched)
 		connect_log(c, LOG_INFO, "WireGuard configuration updated for %zu peers", touched);
 	return ret;

@@ -22,11 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "wg/crypto.h"
-#include "wg/device.h"
-#include "wg/wg.h"
+#include "device_nodes.h"
 
-enum { WAIT_MS = 5000, STEP_MS = 10 };
+enum { STEP_MS = 10 };
 
 static void run(const char *cmd)
 {
@@ -43,24 +41,13 @@ static struct wg_device *create_on_tun(const char *name)
 	return dev;
 }
 
-static uint16_t listen_port(struct wg_device *dev)
-{
-	struct wg_snapshot snap;
-	uint16_t port;
-
-	assert_int_equal(wg_device_snapshot(dev, &snap), 0);
-	port = snap.listen_port;
-	wg_snapshot_free(&snap);
-	return port;
-}
-
 /* Polls until the device's state matches: sockets bound (up) or not, and the MTU. */
 static void wait_for(struct wg_device *dev, bool up, unsigned int mtu)
 {
 	int waited;
 
 	for (waited = 0; waited < WAIT_MS; waited += STEP_MS) {
-		if ((listen_port(dev) != 0) == up && (!mtu || atomic_load(&dev->mtu) == mtu))
+		if ((bound_port(dev) != 0) == up && (!mtu || atomic_load(&dev->mtu) == mtu))
 			return;
 		usleep(STEP_MS * 1000);
 	}
@@ -72,7 +59,7 @@ static void test_link_state_drives_sockets_and_mtu(void **state)
 	struct wg_device *dev = create_on_tun("enwg0");
 
 	(void)state;
-	assert_int_equal(listen_port(dev), 0);
+	assert_int_equal(bound_port(dev), 0);
 	run("ip link set enwg0 mtu 1380 up");
 	wait_for(dev, true, 1380);
 	run("ip link set enwg0 mtu 1300");
@@ -170,7 +157,7 @@ static void test_kernel_traffic_crosses_the_tunnel(void **state)
 	assert_int_equal(wg_pubkey(pub_a, key_a), 0);
 	assert_int_equal(wg_pubkey(pub_b, key_b), 0);
 	configure(b, key_b, pub_a, "10.9.0.1", 0);
-	configure(a, key_a, pub_b, "10.9.0.2", listen_port(b));
+	configure(a, key_a, pub_b, "10.9.0.2", bound_port(b));
 	run("ip addr add 10.9.0.1/24 dev enwg2 && ip link set enwg2 up");
 	wait_for(a, true, 0);
 

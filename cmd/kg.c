@@ -9,6 +9,7 @@
 #include <syslog.h>
 
 #include "cmd/kg/kg.h"
+#include "mesh/wipe.h"
 
 static struct mesh_agent *agent;
 /* A signal during start-up, before there is an agent to stop. */
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
 	struct kg_config config;
 	int ret = 1;
 
+	/* Peers and AdmissionReviews may carry preshared keys. */
+	mesh_wipe_json();
 	if (argc > 1 && !strcmp(argv[1], "webhook"))
 		return kg_webhook(argc - 2, argv + 2);
 	if (kg_flags_parse(argc - 1, argv + 1, &config))

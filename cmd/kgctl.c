@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd/kgctl/kgctl.h"
+#include "mesh/wipe.h"
 
 
 static struct kgctl_options options = {
@@ -117,6 +118,8 @@ int main(int argc, char **argv)
 	char kubeconfig[4096];
 	int ret;
 
+	/* Peers may carry preshared keys. */
+	mesh_wipe_json();
 	options.kubeconfig = default_kubeconfig(kubeconfig, sizeof(kubeconfig));
 	argc--, argv++;
 	if (mesh_flags_take("kgctl", kgctl_global_flags, &argc, argv, true))

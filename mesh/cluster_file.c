@@ -4,6 +4,7 @@
  * Kubernetes objects inside into Nodes and Peers.
  */
 #include "mesh/cluster_file.h"
+#include "mesh/wipe.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -218,7 +219,7 @@ out:
 
 static int read_stream(FILE *file, char **text, size_t *len)
 {
-	size_t size = 0;
+	size_t size = 0, was;
 	char *grown;
 
 	*len = 0;
@@ -226,8 +227,9 @@ static int read_stream(FILE *file, char **text, size_t *len)
 	do {
 		if (size >= MAX_FILE_SIZE)
 			return -EFBIG;
+		was = size;
 		size = size ? 2 * size : 64 << 10;
-		grown = realloc(*text, size + 1);
+		grown = mesh_wipe_realloc(*text, was ? was + 1 : 0, size + 1);
 		if (!grown)
 			return -ENOMEM;
 		*text = grown;
@@ -256,7 +258,7 @@ static int read_file(const char *path, char **text, size_t *len, json_error_t *e
 	}
 	if (ret) {
 		set_error(error, "cannot read %s: %s", path, strerror(-ret));
-		free(*text);
+		mesh_wipe_free(*text, *len + 1);
 		*text = NULL;
 	}
 	return ret;
@@ -278,7 +280,7 @@ int mesh_cluster_file_load(const char *path, struct mesh_cluster_objects *object
 	ret = mesh_cluster_file_parse(text, len, objects, error);
 	if (error)
 		snprintf(error->source, sizeof(error->source), "%s", path);
-	free(text);
+	mesh_wipe_free(text, len + 1);
 	return ret;
 }
 

@@ -5,6 +5,7 @@
  * sharing a handle between the backend's threads.
  */
 #include "mesh/kube_client.h"
+#include "mesh/wipe.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -31,7 +32,8 @@ static int append_body(struct mesh_kube_response *response, const char *data, si
 
 	if (response->len + len > BODY_MAX)
 		return -EFBIG;
-	body = realloc(response->body, response->len + len + 1);
+	body = mesh_wipe_realloc(response->body, response->body ? response->len + 1 : 0,
+	                         response->len + len + 1);
 	if (!body)
 		return -ENOMEM;
 	memcpy(body + response->len, data, len);
@@ -224,7 +226,7 @@ out:
 
 void mesh_kube_response_release(struct mesh_kube_response *response)
 {
-	free(response->body);
+	mesh_wipe_free(response->body, response->body ? response->len + 1 : 0);
 	memset(response, 0, sizeof(*response));
 }
 

@@ -3,6 +3,7 @@
  * Watch streams: split the bytes into lines, each line into an event.
  */
 #include "mesh/kube_watch.h"
+#include "mesh/wipe.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -94,7 +95,7 @@ static int keep_partial(struct mesh_kube_watch *watch, const char *data, size_t 
 
 		while (cap < need)
 			cap *= 2;
-		line = realloc(watch->line, cap);
+		line = mesh_wipe_realloc(watch->line, watch->cap, cap);
 		if (!line)
 			return -ENOMEM;
 		watch->line = line;
@@ -133,6 +134,6 @@ int mesh_kube_watch_finish(const struct mesh_kube_watch *watch)
 
 void mesh_kube_watch_release(struct mesh_kube_watch *watch)
 {
-	free(watch->line);
+	mesh_wipe_free(watch->line, watch->cap);
 	memset(watch, 0, sizeof(*watch));
 }

@@ -254,16 +254,12 @@ void agent_drop_device(struct mesh_agent *agent)
 static int open_backend(struct mesh_agent *agent)
 {
 	struct mesh_backend_options options = agent->options.backend;
-	int ret;
 
 	options.hostname = agent->options.hostname;
 	options.watch = true;
 	options.log = agent->options.log;
 	options.log_ctx = agent->options.log_ctx;
-	ret = mesh_backend_open(&options, &agent->backend);
-	if (!ret)
-		ret = mesh_backend_check_crd(agent->backend);
-	return ret;
+	return mesh_backend_open(&options, &agent->backend);
 }
 
 int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agent **out)

@@ -151,11 +151,6 @@ int mesh_backend_delete_peer(struct mesh_backend *backend, const char *name)
 	return backend->ops->delete_peer(backend, name);
 }
 
-int mesh_backend_check_crd(struct mesh_backend *backend)
-{
-	return backend->ops->check_crd(backend);
-}
-
 void mesh_backend_close(struct mesh_backend *backend)
 {
 	if (backend)

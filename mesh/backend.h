@@ -67,6 +67,11 @@ struct mesh_backend;
 /* "kubernetes" or "file"; -EINVAL otherwise. */
 int mesh_backend_kind_parse(const char *text, enum mesh_backend_kind *kind);
 
+/*
+ * The Kubernetes backend checks the Peer CRD first, as Kilo's informers
+ * watch nothing the server lacks: -ENOENT (reported as "peers.kilo.squat.ai
+ * CRD not found: apply manifests/crds.yaml") without it.
+ */
 int mesh_backend_open(const struct mesh_backend_options *options, struct mesh_backend **backend);
 /* Poll for POLLIN; -1 without options.watch. */
 int mesh_backend_fd(const struct mesh_backend *backend);
@@ -80,12 +85,6 @@ int mesh_backend_clean_up(struct mesh_backend *backend);
 int mesh_backend_create_peer(struct mesh_backend *backend, const struct mesh_peer *peer);
 /* Delete Peer name; -ENOENT (not reported) when there is none. */
 int mesh_backend_delete_peer(struct mesh_backend *backend, const char *name);
-/*
- * 0 if peers.kilo.squat.ai can be served; -ENOENT (reported as
- * "peers.kilo.squat.ai CRD not found: apply manifests/crds.yaml") if not.
- * The file backend needs no CRD.
- */
-int mesh_backend_check_crd(struct mesh_backend *backend);
 /* Stops the watches and frees everything; NULL is fine. */
 void mesh_backend_close(struct mesh_backend *backend);
 

@@ -20,7 +20,6 @@ struct mesh_backend_ops {
 	int (*list)(struct mesh_backend *backend, struct mesh_cluster *cluster);
 	/* Merge-patch annotations (null = remove) into the own Node's. */
 	int (*annotate)(struct mesh_backend *backend, const json_t *annotations);
-	int (*check_crd)(struct mesh_backend *backend);
 	/* Peer objects; NULL when the backend cannot write them. */
 	int (*create_peer)(struct mesh_backend *backend, const json_t *peer);
 	int (*delete_peer)(struct mesh_backend *backend, const char *name);

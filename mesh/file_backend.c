@@ -174,12 +174,6 @@ static int file_fd(const struct mesh_backend *backend)
 	return file_backend(backend)->epoll_fd;
 }
 
-static int file_check_crd(struct mesh_backend *backend)
-{
-	(void)backend;
-	return 0;
-}
-
 static void close_fd(int fd)
 {
 	if (fd >= 0)
@@ -203,7 +197,6 @@ static const struct mesh_backend_ops file_ops = {
     .fd = file_fd,
     .list = file_list,
     .annotate = file_annotate,
-    .check_crd = file_check_crd,
     .close = file_close,
 };
 

@@ -261,7 +261,6 @@ static const struct mesh_backend_ops kube_ops = {
     .fd = kube_fd,
     .list = kube_list,
     .annotate = kube_annotate,
-    .check_crd = kube_check_crd,
     .create_peer = kube_create_peer,
     .delete_peer = kube_delete_peer,
     .close = kube_close,

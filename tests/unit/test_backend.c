@@ -116,7 +116,6 @@ static void test_one_listing_without_watch(void **state)
 
 	(void)state;
 	assert_int_equal(mesh_backend_fd(backend), -1);
-	assert_int_equal(mesh_backend_check_crd(backend), 0);
 	assert_int_equal(mesh_backend_list(backend, &cluster), 0);
 	assert_int_equal(cluster.n_nodes, 7);
 	assert_int_equal(cluster.n_peers, 2);

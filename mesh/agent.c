@@ -21,39 +21,24 @@
 
 #include "mesh/agent_internal.h"
 #include "mesh/apply_iptables.h"
+#include "mesh/engine.h"
 #include "mesh/ipdetect.h"
 #include "mesh/keyfile.h"
 #include "tun/route_watch.h"
 #include "tun/tun.h"
-#include "wg/uapi_server.h"
 
 void agent_log(const struct mesh_agent *agent, int level, const char *fmt, ...)
 {
-	char message[1024];
 	va_list ap;
 
-	if (!agent->options.log)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	mesh_vlog(agent->options.log, agent->options.log_ctx, level, fmt, ap);
 	va_end(ap);
-	agent->options.log(agent->options.log_ctx, level, message);
 }
 
 int64_t agent_now(void)
 {
 	return (int64_t)time(NULL);
-}
-
-static void engine_log(void *ctx, enum wg_log_level level, const char *msg)
-{
-	const struct mesh_agent *agent = ctx;
-
-	agent_log(agent,
-	          level == WG_LOG_ERROR  ? LOG_ERR
-	          : level == WG_LOG_INFO ? LOG_INFO
-	                                 : LOG_DEBUG,
-	          "wireguard: %s", msg);
 }
 
 /*
@@ -166,16 +151,12 @@ static void remove_interface(struct mesh_agent *agent)
  * The device is the engine on a TUN. Without --create-interface the TUN must
  * exist already (Kilo then fails with "failed to get interface index").
  */
-static int create_device(struct mesh_agent *agent)
+static int create_device(struct mesh_agent *agent, const struct mesh_engine_options *engine)
 {
-	struct wg_device_options options = {
-	    .log = engine_log,
-	    .log_ctx = agent,
-	    .log_level = agent->options.log_engine_debug ? WG_LOG_DEBUG : WG_LOG_INFO};
 	struct wg_config identity = {.flags = WG_CONFIG_HAS_PRIVATE_KEY};
 	struct wg_device *device;
 	struct tun_nl_link link;
-	int ret;
+	int ret, tun_fd;
 
 	if (!agent->options.create_interface &&
 	    tun_nl_link_get(agent->nl, agent->options.interface, &link)) {
@@ -183,9 +164,9 @@ static int create_device(struct mesh_agent *agent)
 		          agent->options.interface);
 		return -ENODEV;
 	}
-	ret = open_tun(agent, &options.tun_fd);
+	ret = open_tun(agent, &tun_fd);
 	if (!ret)
-		ret = wg_device_create(&device, &options);
+		ret = mesh_engine_create(engine, tun_fd, &device);
 	if (ret) {
 		agent_log(agent, LOG_ERR, "failed to create WireGuard interface %s: %s",
 		          agent->options.interface, strerror(-ret));
@@ -201,35 +182,16 @@ static int create_device(struct mesh_agent *agent)
 	return ret;
 }
 
-/*
- * The device's UAPI socket, so that `wg show` and `wg showconf` see kilo0 as
- * they see a kernel or wireguard-go interface. It is a window, not a duty:
- * without it the mesh works all the same, so a failure is only reported.
- */
-static void serve_uapi(struct mesh_agent *agent)
-{
-	struct wg_uapi_server_options options = {
-	    .ifname = agent->options.interface,
-	    .device = agent->device,
-	    .log = engine_log,
-	    .log_ctx = agent,
-	    .log_level = agent->options.log_engine_debug ? WG_LOG_DEBUG : WG_LOG_INFO};
-	int ret = wg_uapi_listen(agent->options.interface, &options.listen_fd);
-
-	if (!ret)
-		ret = wg_uapi_server_start(&agent->uapi, &options);
-	if (ret)
-		agent_log(agent, LOG_WARNING,
-		          "no WireGuard socket for %s (wg show cannot see it): %s",
-		          agent->options.interface, strerror(-ret));
-}
-
+/* The UAPI socket lets `wg show` and `wg showconf` see kilo0 as a kernel interface. */
 int agent_open_device(struct mesh_agent *agent)
 {
-	int ret = create_device(agent);
+	const struct mesh_engine_options engine = {.interface = agent->options.interface,
+	                                           .sink = &agent->engine_log,
+	                                           .debug = agent->options.log_engine_debug};
+	int ret = create_device(agent, &engine);
 
 	if (!ret)
-		serve_uapi(agent);
+		mesh_engine_serve_uapi(&engine, agent->device, &agent->uapi);
 	return ret;
 }
 
@@ -270,6 +232,7 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 	if (!agent)
 		return -ENOMEM;
 	agent->options = *options;
+	agent->engine_log = (struct mesh_log_sink){options->log, options->log_ctx};
 	pthread_mutex_init(&agent->lock, NULL);
 	agent->tun_fd = -1;
 	agent->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

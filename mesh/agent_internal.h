@@ -14,6 +14,7 @@
 #include "mesh/agent.h"
 #include "mesh/apply_routes.h"
 #include "mesh/iptables_metrics.h"
+#include "mesh/log.h"
 #include "mesh/topology.h"
 #include "tun/netlink.h"
 #include "tun/route_watch.h"
@@ -46,6 +47,7 @@ struct mesh_agent {
 	struct mesh_backend *backend;
 	struct wg_device *device;    /* NULL once its interface was deleted, until recreated */
 	struct wg_uapi_server *uapi; /* NULL when the socket could not be served */
+	struct mesh_log_sink engine_log; /* options.log, for the engine */
 	struct tun_nl *nl;
 	struct tun_route_watch *watch; /* NULL: deletions wait for the next resync */
 	int stop_fd;

@@ -13,6 +13,7 @@
 
 #include "mesh/annotations.h"
 #include "mesh/backend_ops.h"
+#include "mesh/log.h"
 
 int mesh_backend_kind_parse(const char *text, enum mesh_backend_kind *kind)
 {
@@ -27,15 +28,11 @@ int mesh_backend_kind_parse(const char *text, enum mesh_backend_kind *kind)
 
 void mesh_backend_log(const struct mesh_backend *backend, int level, const char *fmt, ...)
 {
-	char message[1024];
 	va_list ap;
 
-	if (!backend->options.log)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	mesh_vlog(backend->options.log, backend->options.log_ctx, level, fmt, ap);
 	va_end(ap);
-	backend->options.log(backend->options.log_ctx, level, message);
 }
 
 static void report(void *ctx, const char *message)

@@ -40,6 +40,7 @@
 
 #include <stdbool.h>
 
+#include "mesh/log.h"
 #include "mesh/model.h"
 
 enum mesh_backend_kind {
@@ -48,7 +49,7 @@ enum mesh_backend_kind {
 };
 
 /* level is a <syslog.h> priority: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG. */
-typedef void mesh_backend_log_fn(void *ctx, int level, const char *message);
+typedef mesh_log_fn mesh_backend_log_fn;
 
 struct mesh_backend_options {
 	enum mesh_backend_kind kind;

@@ -20,9 +20,9 @@
 #include "mesh/apply_routes.h"
 #include "mesh/apply_wg.h"
 #include "mesh/connect.h"
+#include "mesh/engine.h"
 #include "tun/netlink.h"
 #include "tun/tun.h"
-#include "wg/uapi_server.h"
 
 struct mesh_connect {
 	struct mesh_connect_options options;
@@ -30,6 +30,7 @@ struct mesh_connect {
 	struct tun_nl *nl;
 	struct wg_device *device;
 	struct wg_uapi_server *uapi; /* NULL when the socket could not be served */
+	struct mesh_log_sink engine_log; /* options.log, for the engine */
 	int tun_fd;                  /* a duplicate of the device's, for its persistence */
 	struct tun_nl_link link;
 };
@@ -38,65 +39,27 @@ static void connect_log(const struct mesh_connect *c, int level, const char *fmt
     __attribute__((format(printf, 3, 4)));
 static void connect_log(const struct mesh_connect *c, int level, const char *fmt, ...)
 {
-	char message[512];
 	va_list ap;
 
-	if (!c->options.log)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	mesh_vlog(c->options.log, c->options.log_ctx, level, fmt, ap);
 	va_end(ap);
-	c->options.log(c->options.log_ctx, level, message);
 }
 
-static void engine_log(void *ctx, enum wg_log_level level, const char *msg)
+static int create_device(struct mesh_connect *c, const struct mesh_engine_options *engine)
 {
-	connect_log(ctx,
-	            level == WG_LOG_ERROR  ? LOG_ERR
-	            : level == WG_LOG_INFO ? LOG_INFO
-	                                   : LOG_DEBUG,
-	            "wireguard: %s", msg);
-}
-
-static int create_device(struct mesh_connect *c)
-{
-	struct wg_device_options options = {
-	    .log = engine_log,
-	    .log_ctx = c,
-	    .log_level = c->options.log_engine_debug ? WG_LOG_DEBUG : WG_LOG_INFO,
-	};
 	char name[IFNAMSIZ];
-	int ret = tun_open(c->options.interface, &options.tun_fd, name);
+	int tun_fd, ret = tun_open(c->options.interface, &tun_fd, name);
 
 	if (ret)
 		return ret;
-	c->tun_fd = fcntl(options.tun_fd, F_DUPFD_CLOEXEC, 0);
+	c->tun_fd = fcntl(tun_fd, F_DUPFD_CLOEXEC, 0);
 	if (c->tun_fd < 0) {
 		ret = -errno;
-		close(options.tun_fd);
+		close(tun_fd);
 		return ret;
 	}
-	return wg_device_create(&c->device, &options);
-}
-
-/* A window for `wg show`, not a duty: without it the Peer works all the same. */
-static void serve_uapi(struct mesh_connect *c)
-{
-	struct wg_uapi_server_options options = {
-	    .ifname = c->options.interface,
-	    .device = c->device,
-	    .log = engine_log,
-	    .log_ctx = c,
-	    .log_level = c->options.log_engine_debug ? WG_LOG_DEBUG : WG_LOG_INFO,
-	};
-	int ret = wg_uapi_listen(c->options.interface, &options.listen_fd);
-
-	if (!ret)
-		ret = wg_uapi_server_start(&c->uapi, &options);
-	if (ret)
-		connect_log(c, LOG_WARNING,
-		            "no WireGuard socket for %s (wg show cannot see it): %s",
-		            c->options.interface, strerror(-ret));
+	return mesh_engine_create(engine, tun_fd, &c->device);
 }
 
 /* Kilo's iproute.SetAddress and iproute.Set(up), at the MTU asked for. */
@@ -120,24 +83,29 @@ int mesh_connect_open(const struct mesh_connect_options *options,
                       const uint8_t private_key[MESH_KEY_LEN], struct mesh_connect **out)
 {
 	struct mesh_connect *c = calloc(1, sizeof(*c));
+	struct mesh_engine_options engine = {.interface = options->interface,
+	                                     .debug = options->log_engine_debug};
 	char text[MESH_PREFIX_STRLEN];
 	int ret;
 
 	if (!c)
 		return -ENOMEM;
 	c->options = *options;
+	c->engine_log = (struct mesh_log_sink){options->log, options->log_ctx};
+	engine.sink = &c->engine_log;
 	c->tun_fd = -1;
 	memcpy(c->private_key, private_key, MESH_KEY_LEN);
 	ret = tun_nl_open(&c->nl);
 	if (!ret)
-		ret = create_device(c);
+		ret = create_device(c, &engine);
 	if (ret) {
 		connect_log(c, LOG_ERR, "failed to create WireGuard interface %s: %s",
 		            options->interface, strerror(-ret));
 		goto out;
 	}
 	connect_log(c, LOG_INFO, "created WireGuard interface %s", options->interface);
-	serve_uapi(c);
+	/* `wg show` sees the interface through it; the Peer works without it. */
+	mesh_engine_serve_uapi(&engine, c->device, &c->uapi);
 	ret = set_up(c);
 	if (ret)
 		connect_log(c, LOG_ERR, "failed to set up interface %s: %s", options->interface,

@@ -3,6 +3,7 @@
  * kgctl: the operator's view of a Kilo mesh (Kilo's cmd/kgctl). Global flags
  * may come before or after the subcommand, as with cobra.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,6 @@
 
 #include "cmd/kgctl/kgctl.h"
 #include "mesh/wipe.h"
-
 
 static struct kgctl_options options = {
     .granularity = "auto",
@@ -43,6 +43,18 @@ const struct mesh_flag kgctl_global_flags[] = {
     {"version", 0, MESH_FLAG_BOOL, &version, "version for kgctl", NULL, NULL},
     {0},
 };
+
+int kgctl_allowed_ips(const struct mesh_flag_list *list, struct mesh_prefix **ips, size_t *n)
+{
+	char bad[64] = "";
+	int ret = mesh_flags_cidrs(list, ips, n, bad, sizeof(bad));
+
+	if (ret == -EINVAL)
+		kgctl_error("allowed-ips must contain only valid CIDRs; got \"%s\"", bad);
+	else if (ret)
+		kgctl_error("%s", strerror(-ret));
+	return ret;
+}
 
 static const struct {
 	const char *name;

@@ -22,6 +22,7 @@
 #include "mesh/codec.h"
 #include "mesh/connect.h"
 #include "mesh/keyfile.h"
+#include "mesh/log.h"
 
 static struct {
 	const char *allowed_ip, *log_level, *private_key, *mtu, *resync_period, *interface;
@@ -93,13 +94,11 @@ static void log_line(void *ctx, int level, const char *message)
 static void log_formatted(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void log_formatted(int level, const char *fmt, ...)
 {
-	char message[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	mesh_vlog(log_line, NULL, level, fmt, ap);
 	va_end(ap);
-	log_line(NULL, level, message);
 }
 
 static int check_numbers(struct connect_config *config)
@@ -128,9 +127,6 @@ static int check_numbers(struct connect_config *config)
 
 static int check_addresses(struct connect_config *config)
 {
-	char bad[64] = "";
-	int ret;
-
 	/* pflag's IPNet keeps the network, as Kilo then assigns it. */
 	if (mesh_prefix_parse(flags.allowed_ip, &config->address)) {
 		kgctl_error("invalid argument \"%s\" for \"-a, --allowed-ip\" flag: not a CIDR",
@@ -138,13 +134,7 @@ static int check_addresses(struct connect_config *config)
 		return -1;
 	}
 	config->address = mesh_prefix_masked(&config->address);
-	ret = mesh_flags_cidrs(&flags.allowed_ips, &config->allowed_ips, &config->n_allowed_ips,
-	                       bad, sizeof(bad));
-	if (ret == -EINVAL)
-		kgctl_error("allowed-ips must contain only valid CIDRs; got \"%s\"", bad);
-	else if (ret)
-		kgctl_error("%s", strerror(-ret));
-	return ret;
+	return kgctl_allowed_ips(&flags.allowed_ips, &config->allowed_ips, &config->n_allowed_ips);
 }
 
 /* --private-key, else a key that lives as long as the process. */

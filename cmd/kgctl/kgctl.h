@@ -31,6 +31,8 @@ struct kgctl_options {
 extern const struct mesh_flag kgctl_global_flags[];
 
 void kgctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --allowed-ips of connect and showconf, each CIDR masked to its network as Kilo does. */
+int kgctl_allowed_ips(const struct mesh_flag_list *list, struct mesh_prefix **ips, size_t *n);
 
 /* A listed cluster, judged at time now, as Kilo's kgctl commands see it. */
 struct kgctl_cluster {

@@ -4,7 +4,6 @@
  * or Peer needs, or with --as-peer how to reach it from elsewhere, as INI or
  * as a Peer object for another cluster's `kubectl apply`.
  */
-#include <errno.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -42,19 +41,6 @@ static const struct mesh_flag showconf_flags[] = {
 void kgctl_showconf_usage(void)
 {
 	mesh_flags_usage(showconf_flags);
-}
-
-/* Kilo keeps the network of each --allowed-ips CIDR. */
-static int parse_allowed_ips(struct mesh_prefix **ips, size_t *n)
-{
-	char bad[64] = "";
-	int ret = mesh_flags_cidrs(&flags.allowed_ips, ips, n, bad, sizeof(bad));
-
-	if (ret == -EINVAL)
-		kgctl_error("allowed-ips must contain only valid CIDRs; got \"%s\"", bad);
-	else if (ret)
-		kgctl_error("%s", strerror(-ret));
-	return ret;
 }
 
 /* Prints and then wipes text, which may hold a preshared key. */
@@ -187,7 +173,7 @@ int kgctl_showconf(int argc, char **argv, const struct kgctl_options *options)
 	int ret = 1;
 
 	if (mesh_flags_take("kgctl", showconf_flags, &argc, argv, false) ||
-	    check_arguments(argc, argv) || parse_allowed_ips(&extra, &n_extra))
+	    check_arguments(argc, argv) || kgctl_allowed_ips(&flags.allowed_ips, &extra, &n_extra))
 		goto out;
 	if (kgctl_cluster_load(options, &kc))
 		goto out;

@@ -4,6 +4,7 @@
 # keeps carrying pings without a new handshake, and two late peers, kwg and wireguard-go,
 # complete their first handshake during the flood by honouring the cookie. Behaviour only:
 # the figures are bench/flood's.
+# ctest: alone (it loads both cores)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dos_net.sh"
 

@@ -3,6 +3,7 @@
 # both ways over IPv4 and IPv6, and 20 MB over TCP each way with matching
 # SHA-256 sums; then the same with the IUT restarted with its TUN offloads
 # off (KWG_NO_OFFLOAD=1: plain packets, checksums complete), with 4 MB.
+# ctest: alone (it loads both cores)
 . "$(dirname "$0")/harness.sh"
 kv_begin
 kv_configure psk

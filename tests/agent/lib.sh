@@ -23,23 +23,17 @@ kg_start() {
 		"$TMP/$name.key" "$KG" --hostname "$name" --log-level all "$@" \
 		>"$TMP/$name.log" 2>&1 &
 	KG_PID=$!
-	at_exit "kill $KG_PID; wait $KG_PID"
-	_daemon_logs+=("$TMP/$name.log")
+	supervise "$KG_PID" "$TMP/$name.log"
 }
 
 # kg_alive PID NAME: fail unless kg is still running.
-kg_alive() {
-	kill -0 "$1" 2>/dev/null || die "kg $2 died; its log: $(tail -n 30 "$TMP/$2.log")"
-}
+kg_alive() { daemon_alive "$1" "$2" kg; }
 
 # kg_stop PID NAME: on SIGTERM kg must clean up and exit 0 without a
 # sanitizer report.
 kg_stop() {
-	local rc=0
 	kill -TERM "$1"
-	wait "$1" || rc=$?
-	sanitizer_clean "$1" "$TMP/$2.log" || die "kg $2 has a sanitizer report (above)"
-	[ $rc = 0 ] || die "kg $2 exited with status $rc on SIGTERM; log: $(tail -n 30 "$TMP/$2.log")"
+	daemon_exited "$1" "$2" kg
 }
 
 # http NS URL: the body of a GET from inside NS; fails on a non-2xx status.

@@ -195,14 +195,16 @@ e2e_kg_start() {
 # e2e_stop NAME...: SIGTERM to kg on every NAME at once (each takes seconds
 # to clean up); each must exit 0 without a sanitizer report.
 e2e_stop() {
-	local n rc
+	local n
 	for n in "$@"; do kill -TERM "${NODE_PID[$n]}"; done
-	for n in "$@"; do
-		rc=0
-		wait "${NODE_PID[$n]}" || rc=$?
-		sanitizer_clean "${NODE_PID[$n]}" "$TMP/$n.log" || die "kg $n has a sanitizer report (above)"
-		[ $rc = 0 ] || die "kg $n exited with status $rc on SIGTERM: $(tail -n 20 "$TMP/$n.log")"
-	done
+	for n in "$@"; do daemon_exited "${NODE_PID[$n]}" "$n" kg; done
+}
+
+# e2e_stop_all: kg still runs on every node of NODES, and then stops cleanly.
+e2e_stop_all() {
+	local n
+	for n in "${NODES[@]}"; do kg_alive "${NODE_PID[$n]}" "$n"; done
+	e2e_stop "${NODES[@]}"
 }
 
 annotation() {
@@ -221,6 +223,22 @@ e2e_leader_among() {
 		e2e_leader "$n" && echo "$n" && return
 	done
 	die "none of $* leads"
+}
+
+# e2e_peers_are NAME PEER...: of the nodes of NODES, kgctl's configuration
+# of node NAME has a peer for every PEER and for no other.
+e2e_peers_are() {
+	local name=$1 conf n key
+	shift
+	conf=$(kgctl "${NODE_CLUSTER[$name]}" showconf node "$name")
+	for n in "${NODES[@]}"; do
+		key="PublicKey = $(cat "$TMP/$n.pub")"
+		if [[ " $* " = *" $n "* ]]; then
+			grep -qF "$key" <<<"$conf" || die "$name has no peer for $n: $conf"
+		elif [ "$n" != "$name" ]; then
+			! grep -qF "$key" <<<"$conf" || die "$name peers with $n: $conf"
+		fi
+	done
 }
 
 # e2e_pods_reach NAME...: every listed node's pod pings every other's.
@@ -278,14 +296,13 @@ e2e_laptop_connect() {
 		--interface "$CONNECT_LAPTOP" --allowed-ip "$addr/32" --resync-period 5s \
 		>"$TMP/$name.log" 2>&1 &
 	CONNECT_PID=$!
-	at_exit "kill $CONNECT_PID; wait $CONNECT_PID"
-	_daemon_logs+=("$TMP/$name.log")
+	supervise "$CONNECT_PID" "$TMP/$name.log"
 	wait_for "the Peer $name" 10 e2e_connect_ready "$c" "$name"
 }
 
 # e2e_connect_ready C NAME: the Peer is there, or kgctl connect died trying.
 e2e_connect_ready() {
-	kill -0 "$CONNECT_PID" 2>/dev/null || die "kgctl connect died: $(tail -n 20 "$TMP/$2.log")"
+	daemon_alive "$CONNECT_PID" "$2" "kgctl connect"
 	k "$1" get peer "$2" >/dev/null 2>&1
 }
 

@@ -16,14 +16,10 @@ for n in "${NODES[@]}"; do
 done
 
 log "a2 peers with every other node, a1 of its own cloud too"
-conf=$(kgctl c1 showconf node a2)
-for n in a1 b1 b2 n1; do
-	grep -qF "PublicKey = $(cat "$TMP/$n.pub")" <<<"$conf" || die "a2 has no peer for $n: $conf"
-done
+e2e_peers_are a2 a1 b1 b2 n1
 wait_for "a2 routes a1's pods over WireGuard" 30 route_on "$E-a2" 10.2.1.0/24 "dev ${E}k2"
 
 log "every pod reaches every other pod"
 e2e_pods_reach "${NODES[@]}"
-for n in "${NODES[@]}"; do kg_alive "${NODE_PID[$n]}" "$n"; done
-e2e_stop "${NODES[@]}"
+e2e_stop_all
 log "PASS"

@@ -62,6 +62,5 @@ done
 if command -v dot >/dev/null; then
 	grep -q '<svg' <<<"$(http "$E-a1" http://127.0.0.1:1107/graph)" || die "/graph is not SVG"
 fi
-for n in "${NODES[@]}"; do kg_alive "${NODE_PID[$n]}" "$n"; done
-e2e_stop "${NODES[@]}"
+e2e_stop_all
 log "PASS"

@@ -27,6 +27,5 @@ wait_for "a2 routes b2's pods over WireGuard" 30 route_on "$E-a2" 10.2.4.0/24 "d
 
 log "every pod reaches every other pod"
 e2e_pods_reach "${NODES[@]}"
-for n in "${NODES[@]}"; do kg_alive "${NODE_PID[$n]}" "$n"; done
-e2e_stop "${NODES[@]}"
+e2e_stop_all
 log "PASS"

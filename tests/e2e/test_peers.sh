@@ -77,6 +77,5 @@ log "the annotation goes: unreachable again"
 k c1 annotate node a2 kilo.squat.ai/allowed-location-ips- >/dev/null
 unreachable_from_b1() { ! nsx "$E-pb1" ping -q -c 1 -W 1 "$DB"; }
 wait_for "pod of b1 cut off from the database" 30 unreachable_from_b1
-for n in "${NODES[@]}"; do kg_alive "${NODE_PID[$n]}" "$n"; done
-e2e_stop "${NODES[@]}"
+e2e_stop_all
 log "PASS"

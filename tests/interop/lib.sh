@@ -131,6 +131,13 @@ wait_for() {
 	done
 }
 
+# supervise PID LOG: a process started in the background is killed at exit,
+# and its LOG fails the test if it holds a sanitizer report.
+supervise() {
+	at_exit "kill $1; wait $1"
+	_daemon_logs+=("$2")
+}
+
 # daemon_start IMPL NS IFNAME: run a userspace WireGuard daemon (kwg or
 # wireguard-go) in the foreground in the background, wait for its UAPI
 # socket, and make sure it is stopped at exit. Sets DAEMON_PID.
@@ -141,8 +148,7 @@ daemon_start() {
 	ip netns exec "$ns" env LOG_LEVEL="${LOG_LEVEL:-error}" "$impl" -f "$ifname" \
 		>"$TMP/$ifname.log" 2>&1 &
 	DAEMON_PID=$!
-	at_exit "kill $DAEMON_PID; wait $DAEMON_PID"
-	_daemon_logs+=("$TMP/$ifname.log")
+	supervise "$DAEMON_PID" "$TMP/$ifname.log"
 	wait_for "$impl $ifname socket" 10 daemon_ready "$DAEMON_PID" "$ifname"
 }
 
@@ -159,9 +165,11 @@ uapi_pid() {
 		sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1
 }
 
-# daemon_alive PID NAME: fail unless the daemon is still running.
+# daemon_alive PID NAME [WHAT]: fail unless the daemon (WHAT NAME, its log
+# $TMP/NAME.log) is still running.
 daemon_alive() {
-	kill -0 "$1" 2>/dev/null || die "$2 died; its log: $(cat "$TMP/$2.log" 2>/dev/null)"
+	kill -0 "$1" 2>/dev/null ||
+		die "${3:+$3 }$2 died; its log: $(tail -n 30 "$TMP/$2.log" 2>/dev/null)"
 }
 
 # sanitizer_clean PID LOG...: fails, printing them, if ASan or LeakSanitizer
@@ -182,14 +190,21 @@ sanitizer_clean() {
 	return 1
 }
 
+# daemon_exited PID NAME [WHAT]: sent SIGTERM, the daemon (WHAT NAME, its
+# log $TMP/NAME.log) must exit 0 without a sanitizer report.
+daemon_exited() {
+	local rc=0 who="${3:+$3 }$2"
+	wait "$1" || rc=$?
+	sanitizer_clean "$1" "$TMP/$2.log" || die "$who has a sanitizer report (above)"
+	[ $rc = 0 ] ||
+		die "$who exited with status $rc on SIGTERM; its log: $(tail -n 30 "$TMP/$2.log")"
+}
+
 # daemon_stop PID IFNAME: on SIGTERM the daemon must exit 0 without a
 # sanitizer report and remove its UAPI socket.
 daemon_stop() {
-	local rc=0
 	kill -TERM "$1"
-	wait "$1" || rc=$?
-	sanitizer_clean "$1" "$TMP/$2.log" || die "$2 has a sanitizer report (above)"
-	[ $rc = 0 ] || die "$2 exited with status $rc on SIGTERM; its log: $(cat "$TMP/$2.log")"
+	daemon_exited "$1" "$2"
 	[ ! -e "$UAPI_DIR/$2.sock" ] || die "$2 left $UAPI_DIR/$2.sock behind"
 }
 

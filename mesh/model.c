@@ -229,8 +229,3 @@ int mesh_encapsulate_parse(const char *text, enum mesh_encapsulate *encapsulate)
 		*encapsulate = (enum mesh_encapsulate)i;
 	return i < 0 ? i : 0;
 }
-
-const char *mesh_encapsulate_name(enum mesh_encapsulate encapsulate)
-{
-	return name_at(encapsulate_names, ARRAY_SIZE(encapsulate_names), (size_t)encapsulate);
-}

@@ -142,6 +142,5 @@ int mesh_granularity_parse(const char *text, enum mesh_granularity *granularity)
 const char *mesh_granularity_name(enum mesh_granularity granularity); /* "" if unset */
 /* "never", "crosssubnet", "always"; -EINVAL otherwise. */
 int mesh_encapsulate_parse(const char *text, enum mesh_encapsulate *encapsulate);
-const char *mesh_encapsulate_name(enum mesh_encapsulate encapsulate);
 
 #endif /* MESH_MODEL_H */

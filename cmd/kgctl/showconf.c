@@ -83,6 +83,24 @@ static int print_peer(const char *name, struct mesh_wg_peer *wg)
 	return print_text(text);
 }
 
+/* config as INI if building it succeeded (built == 0); released either way. */
+static int print_config(int built, struct mesh_wg_config *config)
+{
+	int ret = print_text(built ? NULL : mesh_ini_render(config));
+
+	mesh_wgconfig_release(config);
+	return ret;
+}
+
+/* peer as --output says if building it succeeded (built == 0); released either way. */
+static int print_as_peer(int built, const char *name, struct mesh_wg_peer *peer)
+{
+	int ret = built ? print_text(NULL) : print_peer(name, peer);
+
+	mesh_wg_peer_release(peer);
+	return ret;
+}
+
 static int show_node(const struct kgctl_cluster *kc, const char *name,
                      const struct mesh_prefix *extra, size_t n_extra)
 {
@@ -102,13 +120,10 @@ static int show_node(const struct kgctl_cluster *kc, const char *name,
 		fprintf(stderr, "Node \"%s\" is not a leader node\n", name);
 		ret = 0;
 	} else if (!flags.as_peer) {
-		ret = mesh_wgconfig_local(&topology, &config);
-		ret = print_text(ret ? NULL : mesh_ini_render(&config));
-		mesh_wgconfig_release(&config);
+		ret = print_config(mesh_wgconfig_local(&topology, &config), &config);
 	} else {
-		ret = mesh_wgconfig_as_peer(&topology, extra, n_extra, &peer);
-		ret = ret ? print_text(NULL) : print_peer(name, &peer);
-		mesh_wg_peer_release(&peer);
+		ret = print_as_peer(mesh_wgconfig_as_peer(&topology, extra, n_extra, &peer), name,
+		                    &peer);
 	}
 	mesh_topology_release(&topology);
 	return ret;
@@ -130,13 +145,10 @@ static int show_peer(const struct kgctl_cluster *kc, const char *name,
 	if (kgctl_topology(kc, kc->last_ready, &topology))
 		return 1;
 	if (!flags.as_peer) {
-		ret = mesh_wgconfig_for_peer(&topology, name, &config);
-		ret = print_text(ret ? NULL : mesh_ini_render(&config));
-		mesh_wgconfig_release(&config);
+		ret = print_config(mesh_wgconfig_for_peer(&topology, name, &config), &config);
 	} else {
-		ret = mesh_wgconfig_from_peer(source, extra, n_extra, &peer);
-		ret = ret ? print_text(NULL) : print_peer(name, &peer);
-		mesh_wg_peer_release(&peer);
+		ret = print_as_peer(mesh_wgconfig_from_peer(source, extra, n_extra, &peer), name,
+		                    &peer);
 	}
 	mesh_topology_release(&topology);
 	return ret;

@@ -4,7 +4,6 @@
  * and shut-down.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/if_tun.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -25,7 +24,6 @@
 #include "mesh/ipdetect.h"
 #include "mesh/keyfile.h"
 #include "tun/route_watch.h"
-#include "tun/tun.h"
 
 void agent_log(const struct mesh_agent *agent, int level, const char *fmt, ...)
 {
@@ -123,16 +121,12 @@ static int detect_ips(struct mesh_agent *agent)
  */
 static int open_tun(struct mesh_agent *agent, int *fd)
 {
-	char name[IFNAMSIZ];
 	struct tun_nl_link link;
 	int ret;
 
 	agent->tun_created = tun_nl_link_get(agent->nl, agent->options.interface, &link) != 0;
-	ret = tun_open(agent->options.interface, fd, name);
-	if (ret)
-		return ret;
-	agent->tun_fd = fcntl(*fd, F_DUPFD_CLOEXEC, 0);
-	if (agent->tun_fd < 0 || ioctl(*fd, TUNSETPERSIST, 1) < 0) {
+	ret = mesh_engine_open_tun(agent->options.interface, fd, &agent->tun_fd);
+	if (!ret && ioctl(*fd, TUNSETPERSIST, 1) < 0) {
 		ret = -errno;
 		close(*fd);
 	}

@@ -5,7 +5,6 @@
  * mesh. Kilo's kgctl connect does the same with a kernel interface.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/if_tun.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,7 +21,6 @@
 #include "mesh/connect.h"
 #include "mesh/engine.h"
 #include "tun/netlink.h"
-#include "tun/tun.h"
 
 struct mesh_connect {
 	struct mesh_connect_options options;
@@ -48,18 +46,9 @@ static void connect_log(const struct mesh_connect *c, int level, const char *fmt
 
 static int create_device(struct mesh_connect *c, const struct mesh_engine_options *engine)
 {
-	char name[IFNAMSIZ];
-	int tun_fd, ret = tun_open(c->options.interface, &tun_fd, name);
+	int tun_fd, ret = mesh_engine_open_tun(c->options.interface, &tun_fd, &c->tun_fd);
 
-	if (ret)
-		return ret;
-	c->tun_fd = fcntl(tun_fd, F_DUPFD_CLOEXEC, 0);
-	if (c->tun_fd < 0) {
-		ret = -errno;
-		close(tun_fd);
-		return ret;
-	}
-	return mesh_engine_create(engine, tun_fd, &c->device);
+	return ret ? ret : mesh_engine_create(engine, tun_fd, &c->device);
 }
 
 /* Kilo's iproute.SetAddress and iproute.Set(up), at the MTU asked for. */

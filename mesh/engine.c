@@ -1,12 +1,32 @@
 // SPDX-License-Identifier: MIT
 #include "mesh/engine.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
+
+#include "tun/tun.h"
 
 static enum wg_log_level log_level(const struct mesh_engine_options *options)
 {
 	return options->debug ? WG_LOG_DEBUG : WG_LOG_INFO;
+}
+
+int mesh_engine_open_tun(const char *interface, int *tun_fd, int *keep)
+{
+	char name[IFNAMSIZ];
+	int ret = tun_open(interface, tun_fd, name);
+
+	if (ret)
+		return ret;
+	*keep = fcntl(*tun_fd, F_DUPFD_CLOEXEC, 0);
+	if (*keep < 0) {
+		ret = -errno;
+		close(*tun_fd);
+	}
+	return ret;
 }
 
 int mesh_engine_create(const struct mesh_engine_options *options, int tun_fd,

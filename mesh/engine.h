@@ -4,7 +4,10 @@
  * TUN fd, logging to the program's sink (mesh/log.h), and its UAPI socket so
  * that `wg show` sees the interface as a kernel one.
  *
- * mesh_engine_create() hands tun_fd to the device. mesh_engine_serve_uapi()
+ * mesh_engine_open_tun() opens (or creates) the TUN and keeps a duplicate of
+ * its fd in *keep, which outlives the device so that the caller can still set
+ * the TUN's persistence (TUNSETPERSIST) at close. mesh_engine_create() hands
+ * tun_fd to the device. mesh_engine_serve_uapi()
  * only reports a failure (LOG_WARNING) and leaves *uapi NULL: the socket is
  * a window, not a duty, and the mesh works all the same without it.
  */
@@ -23,6 +26,7 @@ struct mesh_engine_options {
 	bool debug;                 /* pass the engine's debug lines too (they are many) */
 };
 
+int mesh_engine_open_tun(const char *interface, int *tun_fd, int *keep);
 int mesh_engine_create(const struct mesh_engine_options *options, int tun_fd,
                        struct wg_device **device);
 void mesh_engine_serve_uapi(const struct mesh_engine_options *options, struct wg_device *device,

@@ -185,6 +185,16 @@ int mesh_flags_uint(const char *text, unsigned long max, unsigned long *value)
 	return errno || *end || *value > max ? -EINVAL : 0;
 }
 
+int mesh_flags_port(const char *text, uint16_t *port)
+{
+	unsigned long value;
+
+	if (mesh_flags_uint(text, 65535, &value) || !value)
+		return -EINVAL;
+	*port = (uint16_t)value;
+	return 0;
+}
+
 int mesh_flags_duration(const char *text, unsigned int *seconds)
 {
 	static const struct {

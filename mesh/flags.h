@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mesh/prefix.h"
 
@@ -51,6 +52,8 @@ void mesh_flags_usage(const struct mesh_flag *table);
  */
 /* A decimal number from 0 to max. */
 int mesh_flags_uint(const char *text, unsigned long max, unsigned long *value);
+/* A --port: a decimal number from 1 to 65535. */
+int mesh_flags_port(const char *text, uint16_t *port);
 /* Go's time.ParseDuration in whole seconds ("30s", "1m", "1h30m"), 1 s to a year. */
 int mesh_flags_duration(const char *text, unsigned int *seconds);
 /*

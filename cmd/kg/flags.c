@@ -176,9 +176,8 @@ static int check_numbers(struct mesh_agent_options *agent)
 {
 	unsigned long value;
 
-	if (mesh_flags_uint(raw.port, 65535, &value) || !value)
+	if (mesh_flags_port(raw.port, &agent->port))
 		return fail("invalid port: port must be in range [1:65535], but got %s", raw.port);
-	agent->port = (uint16_t)value;
 	if (strcmp(raw.mtu, "auto")) {
 		if (mesh_flags_uint(raw.mtu, 65535, &value) || value < 576)
 			return fail("invalid MTU %s: must be auto or a number from 576 to 65535",

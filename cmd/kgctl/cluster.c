@@ -37,15 +37,11 @@ static void report(void *ctx, int level, const char *message)
 
 static int check_flags(const struct kgctl_options *options, struct kgctl_cluster *kc)
 {
-	char *end;
-	long port = strtol(options->port, &end, 10);
-
-	if (options->port[0] < '0' || options->port[0] > '9' || *end || port < 1 || port > 65535) {
+	if (mesh_flags_port(options->port, &kc->port)) {
 		kgctl_error("invalid port: port must be in range [1:65535], but got %s",
 		            options->port);
 		return -1;
 	}
-	kc->port = (uint16_t)port;
 	if (mesh_granularity_parse(options->granularity, &kc->granularity)) {
 		kgctl_error("mesh granularity %s unknown; possible values are: location, full, "
 		            "cross, auto",

@@ -12,6 +12,8 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "mesh/log.h"
+
 #define LIST_TIMEOUT_MS 60000L
 /* A little past the server's own end of the watch. */
 #define WATCH_TIMEOUT_MS ((MESH_KUBE_WATCH_SECONDS + 30) * 1000L)
@@ -157,15 +159,11 @@ static void say(const struct mesh_kube_reflector *r, int level, const char *fmt,
 
 static void say(const struct mesh_kube_reflector *r, int level, const char *fmt, ...)
 {
-	char message[768];
 	va_list ap;
 
-	if (!r->log)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	mesh_vlog(r->log, r->ctx, level, fmt, ap);
 	va_end(ap);
-	r->log(r->ctx, level, message);
 }
 
 static bool stopping(void *ctx)

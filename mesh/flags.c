@@ -8,17 +8,22 @@
 #include <string.h>
 #include <syslog.h>
 
+void mesh_flags_verror(const char *program, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", program);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 static void flag_error(const char *program, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void flag_error(const char *program, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", program);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	mesh_flags_verror(program, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static const struct mesh_flag *find_flag(const struct mesh_flag *table, const char *name,

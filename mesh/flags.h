@@ -9,6 +9,7 @@
 #ifndef MESH_FLAGS_H
 #define MESH_FLAGS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,9 @@ struct mesh_flag {
  */
 int mesh_flags_take(const char *program, const struct mesh_flag *table, int *argc, char **argv,
                     bool keep_unknown);
+/* "PROGRAM: message" and a newline on stderr, as every flag error is printed. */
+void mesh_flags_verror(const char *program, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* The "Flags:" block of --help, cobra's layout. */
 void mesh_flags_usage(const struct mesh_flag *table);
 

@@ -5,6 +5,7 @@
  * before it touches the host, with the flag and value named.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,11 +121,14 @@ static const struct mesh_flag flags[] = {
     {0},
 };
 
-static int fail(const char *fmt, const char *value)
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int fail(const char *fmt, ...)
 {
-	fputs("kg: ", stderr);
-	fprintf(stderr, fmt, value);
-	fputc('\n', stderr);
+	va_list ap;
+
+	va_start(ap, fmt);
+	mesh_flags_verror("kg", fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -138,8 +142,8 @@ static int parse_cidrs(const struct mesh_flag_list *list, const char *flag,
 	if (ret == -ENOMEM)
 		return fail("%s: out of memory", flag);
 	if (ret)
-		fprintf(stderr, "kg: failed to parse %s \"%s\": not a CIDR\n", flag, bad);
-	return ret ? -1 : 0;
+		return fail("failed to parse %s \"%s\": not a CIDR", flag, bad);
+	return 0;
 }
 
 static int check_enums(struct mesh_agent_options *agent)
@@ -148,7 +152,7 @@ static int check_enums(struct mesh_agent_options *agent)
 		return fail("backend %s unknown; possible values are: kubernetes, file",
 		            raw.backend);
 	if (agent->backend.kind == MESH_BACKEND_FILE && !raw.cluster_file)
-		return fail("%sthe file backend needs --cluster-file PATH", "");
+		return fail("the file backend needs --cluster-file PATH");
 	if (mesh_granularity_parse(raw.granularity, &agent->granularity) ||
 	    agent->granularity == MESH_GRANULARITY_AUTO)
 		return fail(
@@ -226,7 +230,7 @@ static int check_hostname(struct mesh_agent_options *agent)
 	} else if (!gethostname(hostname, sizeof(hostname) - 1)) {
 		agent->hostname = hostname;
 	} else {
-		return fail("%sfailed to get the hostname; pass --hostname", "");
+		return fail("failed to get the hostname; pass --hostname");
 	}
 	if (!agent->hostname[0] || strlen(agent->hostname) > MESH_NAME_MAX)
 		return fail("invalid hostname \"%s\"", agent->hostname);

@@ -20,11 +20,9 @@ void kgctl_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("kgctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	mesh_flags_verror("kgctl", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Warnings and errors reach the operator; the rest is for kg's log. */

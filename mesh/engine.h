@@ -7,9 +7,9 @@
  * mesh_engine_open_tun() opens (or creates) the TUN and keeps a duplicate of
  * its fd in *keep, which outlives the device so that the caller can still set
  * the TUN's persistence (TUNSETPERSIST) at close. mesh_engine_create() hands
- * tun_fd to the device. mesh_engine_serve_uapi()
- * only reports a failure (LOG_WARNING) and leaves *uapi NULL: the socket is
- * a window, not a duty, and the mesh works all the same without it.
+ * tun_fd to the device. mesh_engine_serve_uapi() only reports a failure
+ * (LOG_WARNING) and leaves *uapi NULL: the socket is a window, not a duty,
+ * and the mesh works all the same without it.
  */
 #ifndef MESH_ENGINE_H
 #define MESH_ENGINE_H

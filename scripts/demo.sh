@@ -31,7 +31,8 @@ demo_down() {
 		sleep 0.1
 	done
 	for ns in $(ip netns list | awk '$1 ~ /^kilo-/ { print $1 }'); do ip netns del "$ns"; done
-	rm -rf "$STATE"
+	# Each namespace's hosts and resolv.conf (ns_add in tests/interop/lib.sh).
+	rm -rf "$STATE" /etc/netns/kilo-*
 }
 
 # show TITLE CMD...: a titled step, the command as the reader would type it.

@@ -54,7 +54,7 @@ ping_stop() {
 	local pid
 	pid=$(cat "$TMP/ping-$1.pid")
 	kill "$pid"
-	{ wait "$pid"; } 2>/dev/null || true
+	reap "$pid" TERM
 	read -r SENT LOST GAP < <(awk -F'[][ =]+' '
 		/icmp_seq=/ {
 			for (i = 1; i < NF; i++) if ($i == "icmp_seq") seq = $(i + 1)
@@ -151,7 +151,7 @@ log "3. kg on the leader a1 is killed and started again"
 ping_start kill b1 a1
 wait_for "b1's pod to reach a1's pod" 10 grep -q icmp_seq "$TMP/ping-kill"
 kill -KILL "${NODE_PID[a1]}"
-{ wait "${NODE_PID[a1]}"; } 2>/dev/null || true
+reap "${NODE_PID[a1]}" KILL
 dead=$(date +%s.%N)
 mv "$TMP/a1.log" "$TMP/a1.killed.log"
 e2e_kg_start c1 a1

@@ -36,7 +36,7 @@ export HOME=$WORK KUBECONFIG=$WORK/kubeconfig
 fail() {
 	echo "FAIL: $*" >&2
 	echo "--- server log (tail)" >&2
-	tail -n 30 "$WORK/server.log" >&2 || true
+	[ ! -f "$WORK/server.log" ] || tail -n 30 "$WORK/server.log" >&2
 	exit 1
 }
 
@@ -327,6 +327,7 @@ test_state_survives_a_restart() {
 }
 
 test_injected_faults() {
+	local rc
 	curl -sf -X POST -d '{"fail":1,"status":500,"match":"/api/v1/nodes"}' "$URL/_admin/faults" >/dev/null
 	expect_error "injected 500" "InternalError" kubectl get node node-a
 	expect_output "fault used up" "node-a" kubectl get node node-a
@@ -348,7 +349,9 @@ test_injected_faults() {
 	watch_to "$WORK/left" 0 30
 	[ "$(curl -sf "$URL/_admin/state" | json - 'doc["watches"]')" = 1 ] || fail "open watch not counted"
 	kill "$WATCH_PID"
-	wait "$WATCH_PID" || true
+	rc=0
+	wait "$WATCH_PID" || rc=$?
+	[ $rc = 143 ] || fail "the watching curl ended with status $rc before it was killed"
 	for _ in $(seq 30); do
 		[ "$(curl -sf "$URL/_admin/state" | json - 'doc["watches"]')" = 0 ] && return
 		sleep 0.1

@@ -130,7 +130,7 @@ admin_rule || die "n1 lost the administrator's iptables rule"
 
 log "a kg killed without clean-up leaves its rules; the next one adopts them as they are"
 kill -KILL "${PID[n1]}"
-wait "${PID[n1]}" 2>/dev/null || true
+reap "${PID[n1]}" KILL
 nat_has an-n1 "-A POSTROUTING -s 10.2.1.0/24 .*-j KILO-NAT" || die "the rules went with kg"
 # flannel.1 goes too, for a while: see below.
 nsx an-n1 ip link del flannel.1

@@ -134,7 +134,8 @@ nsx am-p1 ping -q -i 0.2 -w 20 10.2.3.2 >"$TMP/ping.log" 2>&1 &
 PING=$!
 sleep 2
 kill "$API_PID"
-wait "$API_PID" || true
+# The server shuts down cleanly on SIGTERM (it keeps its state for the restart).
+wait "$API_PID" || die "the API server exited with status $? on SIGTERM"
 sleep 5
 api_start
 wait $PING || die "traffic stopped while the API server restarted: $(cat "$TMP/ping.log")"

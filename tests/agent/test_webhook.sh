@@ -148,7 +148,7 @@ for i in $(seq 16); do
 	clients+=($!)
 done
 for i in $(seq 16); do
-	wait "${clients[i - 1]}" || true
+	wait "${clients[i - 1]}" || die "concurrent review $i: curl failed: $(cat "$TMP/concurrent.$i")"
 	expect "concurrent review $i" "$(cat "$TMP/concurrent.$i")" "$(answer '"allowed":true')"
 done
 kill $STALLED

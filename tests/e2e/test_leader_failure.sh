@@ -14,7 +14,7 @@ wait_for "a1 to lead cloud-a" 30 e2e_leader a1
 
 log "a1's kg is killed"
 kill -KILL "${NODE_PID[a1]}"
-wait "${NODE_PID[a1]}" || true
+reap "${NODE_PID[a1]}" KILL
 killed=$SECONDS
 last_seen=$(annotation a1 last-seen)
 reaches() { nsx "$E-pb1" ping -q -c 1 -W 1 10.2.2.2; }

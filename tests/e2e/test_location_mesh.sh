@@ -35,7 +35,9 @@ for from in a1 a2; do
 done
 sleep 0.5
 kill -INT $CAPTURE $POD_CAPTURE
-wait $CAPTURE $POD_CAPTURE || true
+# tcpdump writes out what it caught and exits 0 on SIGINT.
+wait $CAPTURE || die "the capture between the clouds failed"
+wait $POD_CAPTURE || die "the pod's capture failed"
 grep -qa "$SECRET" "$TMP/pod.pcap" || die "the marked payload is not in the pod's own capture"
 pods=()
 for n in "${NODES[@]}"; do pods+=("10.2.${NODE_IDX[$n]}.2"); done

@@ -122,6 +122,24 @@ addr_add() {
 }
 
 # wait_for DESCRIPTION SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+# reap PID SIGNAL: wait for a process this script killed with SIGNAL, and
+# fail unless that signal is what ended it: one that had died already of
+# something else would otherwise go unseen.
+reap() {
+	local rc=0
+	wait "$1" 2>/dev/null || rc=$?
+	[ "$rc" = $((128 + $(kill -l "$2"))) ] || die "process $1 ended with status $rc, not by SIG$2"
+}
+
+# ping_wait PID: wait for a background ping -c, whose output says how many
+# replies came back; its status only says whether it ran (0: all replied,
+# 1: some did not, anything else: an error).
+ping_wait() {
+	local rc=0
+	wait "$1" || rc=$?
+	[ "$rc" -le 1 ] || die "ping $1 failed with status $rc"
+}
+
 wait_for() {
 	local what=$1 deadline=$((SECONDS + $2))
 	shift 2

@@ -43,7 +43,7 @@ for side in c d; do
 	ping_ok "${DOS_NS[$side]}" 10.73.0.2
 	log "$side (${DOS_IF[$side]}) completed its handshake during the flood"
 done
-wait $ping_pid || true
+ping_wait $ping_pid
 received=$(awk '/received/ { print $4 }' "$TMP/ping.out")
 log "established session during the flood: $received of 25 pings"
 [ "${received:-0}" -ge 20 ] || die "the established session lost pings: $(cat "$TMP/ping.out")"

@@ -23,7 +23,7 @@ ping_pid=$!
 sleep 1
 nsx kw-a ip addr del 192.168.79.1/24 dev kwva
 addr_add kw-a kwva 192.168.79.11/24
-wait $ping_pid || true
+ping_wait $ping_pid
 received=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$TMP/ping.log")
 # The move costs the packets sent from the old address at most.
 [ "${received:-0}" -ge 30 ] || die "only ${received:-0}/40 pings came back across the move"
@@ -54,7 +54,7 @@ set_at=$(date +%s.%N)
 nsx kw-a wg set kwa0 peer "$PUB_B" persistent-keepalive 2
 sleep 7.5
 kill $tcpdump_pid
-wait $tcpdump_pid 2>/dev/null || true
+wait $tcpdump_pid || die "tcpdump failed: $(cat "$TMP/tcpdump.err")"
 "$PYTHON" - "$set_at" "$TMP/keepalives" <<'PY' || die "keepalives: $(cat "$TMP/keepalives")"
 import sys
 set_at = float(sys.argv[1])

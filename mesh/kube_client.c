@@ -26,20 +26,37 @@ struct transfer {
 	int error; /* on_data's, when it aborted the transfer */
 };
 
+/*
+ * The body's block: a power of two from 4 KiB up, so a long reply arriving in
+ * small chunks is copied a logarithmic number of times, not once a chunk
+ * (each growth copies, to wipe the old block).
+ */
+static size_t body_capacity(size_t size)
+{
+	size_t capacity = 4096;
+
+	while (capacity < size)
+		capacity *= 2;
+	return capacity;
+}
+
 static int append_body(struct mesh_kube_response *response, const char *data, size_t len)
 {
-	char *body;
+	size_t need = response->len + len + 1;
 
 	if (response->len + len > BODY_MAX)
 		return -EFBIG;
-	body = mesh_wipe_realloc(response->body, response->body ? response->len + 1 : 0,
-	                         response->len + len + 1);
-	if (!body)
-		return -ENOMEM;
-	memcpy(body + response->len, data, len);
+	if (!response->body || need > body_capacity(response->len + 1)) {
+		char *body = mesh_wipe_realloc(response->body, response->body ? response->len + 1 : 0,
+		                               body_capacity(need));
+
+		if (!body)
+			return -ENOMEM;
+		response->body = body;
+	}
+	memcpy(response->body + response->len, data, len);
 	response->len += len;
-	body[response->len] = '\0';
-	response->body = body;
+	response->body[response->len] = '\0';
 	return 0;
 }
 

@@ -13,9 +13,9 @@ KGCTL="$KILO_BIN/kgctl"
 FIXTURES="$KILO_SRC/tests/fixtures"
 NS=mc-kgctl
 DEV=mckg0
-# Another run of this test (another build directory) would share NS and DEV.
-exec {lock}>/tmp/kilo-test-mc-kgctl.lock
-flock -w 300 "$lock" || { echo "FAIL: another run holds the mc-kgctl lock" >&2; exit 1; }
+# shellcheck source=lock.sh
+source "$(dirname "$0")/lock.sh"
+exclusive mc-kgctl
 tmp=$(mktemp -d)
 device_pid=
 

@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mesh/codec.h"
+#include "mesh/model/key.h"
 #include "wg/cookie.h"
 #include "wg/crypto.h"
 
@@ -128,7 +128,7 @@ static int fill_initiations(struct flood *f, const char *key)
 	struct wg_msg_initiation *msg;
 	size_t i;
 
-	if (key && mesh_codec_key_decode(key, public_key) < 0)
+	if (key && mesh_key_decode(key, public_key) < 0)
 		return fail("not a base64 public key", key);
 	if (key)
 		wg_cookie_maker_init(&maker, public_key);

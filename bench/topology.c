@@ -20,10 +20,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "mesh/iptables.h"
-#include "mesh/routes.h"
-#include "mesh/topology.h"
-#include "mesh/wgconfig.h"
+#include "mesh/view/iptables.h"
+#include "mesh/view/routes.h"
+#include "mesh/view/topology.h"
+#include "mesh/view/wgconfig.h"
 
 #define NSEC_PER_MSEC 1000000.0
 #define NOW 1700000000

@@ -9,7 +9,7 @@
 #include <syslog.h>
 
 #include "cmd/kg/kg.h"
-#include "mesh/wipe.h"
+#include "mesh/model/wipe.h"
 
 static struct mesh_agent *agent;
 /* A signal during start-up, before there is an agent to stop. */

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cmd/kgctl/kgctl.h"
-#include "mesh/wipe.h"
+#include "mesh/model/wipe.h"
 
 static struct kgctl_options options = {
     .granularity = "auto",

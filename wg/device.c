@@ -18,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "tun/link.h"
+#include "netlink/link.h"
 #include "tun/offload.h"
 #include "tun/tun.h"
 #include "wg/peer.h"

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "cmd/kg/kg.h"
-#include "mesh/codec.h"
-#include "mesh/flags.h"
-#include "mesh/keyfile.h"
+#include "mesh/k8s/codec.h"
+#include "cmd/common/flags.h"
+#include "mesh/host/keyfile.h"
 
 /* Everything as the command line gave it, before it is checked. */
 static struct {

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/kg/kg.h"
-#include "mesh/process_metrics.h"
+#include "cmd/common/process_metrics.h"
 
 /* A rendered graph larger than this is refused rather than buffered. */
 #define GRAPH_MAX (16 << 20)

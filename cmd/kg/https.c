@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mesh/http_head.h"
+#include "cmd/common/http_head.h"
 
 /* After the response, how long the client may take to close its side. */
 #define LINGER_MS 1000

@@ -20,7 +20,7 @@
 
 #include <stddef.h>
 
-#include "mesh/http.h"
+#include "cmd/common/http.h"
 
 #define KG_HTTPS_CONNECTIONS 128
 #define KG_HTTPS_DEADLINE 10
@@ -41,7 +41,7 @@ typedef void kg_https_handler_fn(void *ctx, const struct kg_https_request *reque
 struct kg_https_server;
 
 /*
- * Listens on listen (mesh/http.h's address form) with the PEM certificate
+ * Listens on listen (cmd/common/http.h's address form) with the PEM certificate
  * chain and key of cert_file and key_file. On failure, -errno and a line in
  * error that names the file or address and the reason.
  */

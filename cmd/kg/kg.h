@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 
-#include "mesh/agent.h"
-#include "mesh/http.h"
+#include "mesh/agent/agent.h"
+#include "cmd/common/http.h"
 
 struct kg_config {
 	struct mesh_agent_options agent;

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "cmd/kg/kg.h"
-#include "mesh/flags.h"
+#include "cmd/common/flags.h"
 
 /* The least important <syslog.h> priority that is printed; -1 prints nothing. */
 static int threshold = LOG_INFO;

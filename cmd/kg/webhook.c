@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * kg webhook (Kilo's cmd/kg/webhook.go): the validating admission webhook
- * for Peers. HTTPS on --listen answers /validate with mesh/admission.h's
+ * for Peers. HTTPS on --listen answers /validate with mesh/k8s/admission.h's
  * verdict; plain HTTP on --listen-metrics serves /metrics with Kilo's
  * counters and the process collector's metrics. Runs until SIGINT or
  * SIGTERM.
@@ -16,9 +16,9 @@
 
 #include "cmd/kg/https.h"
 #include "cmd/kg/kg.h"
-#include "mesh/admission.h"
-#include "mesh/flags.h"
-#include "mesh/process_metrics.h"
+#include "mesh/k8s/admission.h"
+#include "cmd/common/flags.h"
+#include "cmd/common/process_metrics.h"
 
 /*
  * The methods http_requests_total names; any other is counted as "other",

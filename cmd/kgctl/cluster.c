@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "cmd/kgctl/kgctl.h"
-#include "mesh/backend.h"
+#include "mesh/k8s/backend.h"
 
 void kgctl_error(const char *fmt, ...)
 {

@@ -3,7 +3,7 @@
  * kgctl connect NAME: this host as the Kilo Peer NAME, kept in sync until
  * SIGINT or SIGTERM (Kilo's cmd/kgctl/connect_linux.go). The Peer is created
  * if it does not exist (and then deleted on exit with --clean-up); the
- * interface, its configuration and its routes are mesh/connect.h's.
+ * interface, its configuration and its routes are mesh/agent/connect.h's.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,10 +19,10 @@
 #include <sodium.h>
 
 #include "cmd/kgctl/kgctl.h"
-#include "mesh/codec.h"
-#include "mesh/connect.h"
-#include "mesh/keyfile.h"
-#include "mesh/log.h"
+#include "mesh/agent/connect.h"
+#include "mesh/host/keyfile.h"
+#include "mesh/model/key.h"
+#include "mesh/model/log.h"
 
 static struct {
 	const char *allowed_ip, *log_level, *private_key, *mtu, *resync_period, *interface;
@@ -154,7 +154,7 @@ static int load_key(struct connect_config *config)
 		            ret == -EINVAL ? "not a WireGuard key" : strerror(-ret));
 		return ret;
 	}
-	mesh_codec_key_encode(config->public_key, text);
+	mesh_key_encode(config->public_key, text);
 	log_formatted(LOG_INFO, "public key %s", text);
 	return 0;
 }

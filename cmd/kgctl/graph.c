@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "cmd/kgctl/kgctl.h"
-#include "mesh/graph.h"
+#include "mesh/view/graph.h"
 
 static const struct mesh_flag graph_flags[] = {{0}};
 

@@ -14,10 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mesh/backend.h"
-#include "mesh/flags.h"
-#include "mesh/model.h"
-#include "mesh/topology.h"
+#include "mesh/k8s/backend.h"
+#include "cmd/common/flags.h"
+#include "mesh/model/model.h"
+#include "mesh/view/topology.h"
 
 struct kgctl_options {
 	const char *backend;

@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "cmd/kgctl/kgctl.h"
-#include "mesh/codec.h"
-#include "mesh/ini.h"
-#include "mesh/wgconfig.h"
-#include "mesh/yaml.h"
+#include "mesh/k8s/codec.h"
+#include "mesh/view/ini.h"
+#include "mesh/view/wgconfig.h"
+#include "mesh/k8s/yaml.h"
 
 static struct {
 	bool as_peer;

@@ -10,7 +10,7 @@
  */
 #include "fuzz.h"
 #include "fuzz_json.h"
-#include "mesh/admission.h"
+#include "mesh/k8s/admission.h"
 
 /* request.object.spec.presharedKey of the body, if no message may quote it. */
 static const char *preshared_key(const json_t *body)

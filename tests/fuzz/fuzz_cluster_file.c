@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_cluster_file.c - the file backend's whole read path on any file content: the cluster-file
- * reader of mesh/cluster_file.h (JSON or YAML, lists and streams), then the codec into the model.
+ * reader of mesh/k8s/cluster_file.h (JSON or YAML, lists and streams), then the codec into the model.
  *
  * Promises checked: a rejected file says why; an accepted one yields arrays of objects, and the
  * cluster decoded from them has named nodes and peers, no name twice, peers with a key.
@@ -9,8 +9,8 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "mesh/cluster_file.h"
-#include "mesh/codec.h"
+#include "mesh/k8s/cluster_file.h"
+#include "mesh/k8s/codec.h"
 
 static void check_cluster(const struct mesh_cluster *cluster)
 {

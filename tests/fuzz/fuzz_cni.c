@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_cni.c - the CNI conflist update of mesh/cni.h on any JSON the file may hold.
+ * fuzz_cni.c - the CNI conflist update of mesh/host/cni.h on any JSON the file may hold.
  *
  * Promises checked: a rejection says why; an accepted conflist takes the pod CIDR so that a
  * second update finds nothing to change, and its first "ipam" plugin then names the CIDR.
@@ -8,7 +8,7 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "mesh/cni.h"
+#include "mesh/host/cni.h"
 
 /* ranges[0][0].subnet of the first plugin with an "ipam" section, or NULL. */
 static const char *first_subnet(const json_t *conflist)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_codec.c - the Node and Peer codecs of mesh/codec.h on objects built from the input.
+ * fuzz_codec.c - the Node and Peer codecs of mesh/k8s/codec.h on objects built from the input.
  *
  * Random JSON would rarely look like a Node, so the input is lines "path=value" that set fields
  * of one object: the path is dotted ("spec.endpoint.port"), except that after "annotations" or
@@ -16,7 +16,7 @@
 
 #include "fuzz.h"
 #include "fuzz_json.h"
-#include "mesh/codec.h"
+#include "mesh/k8s/codec.h"
 
 /* What the report callback must never print: the preshared key as written. */
 struct secrets {

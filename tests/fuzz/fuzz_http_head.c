@@ -8,7 +8,7 @@
  * buffer, within one line, the Content-Type trimmed.
  */
 #include "fuzz.h"
-#include "mesh/http_head.h"
+#include "cmd/common/http_head.h"
 
 static void check_string(const char *text, const char *buf, size_t len)
 {

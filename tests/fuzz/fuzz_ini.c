@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_ini.c - the wg(8) INI reader of mesh/ini.h on any text.
+ * fuzz_ini.c - the wg(8) INI reader of mesh/view/ini.h on any text.
  *
  * Promises checked: a rejection says which line; whatever parses renders to text that parses
  * back to a config rendering to the very same text (render is a fixed point after one parse).
@@ -8,7 +8,7 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "mesh/ini.h"
+#include "mesh/view/ini.h"
 
 static void check_round_trip(const struct mesh_wg_config *config)
 {

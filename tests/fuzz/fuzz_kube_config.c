@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_kube_config.c - the kubeconfig reader of mesh/kube_config.h on any file content (the file
+ * fuzz_kube_config.c - the kubeconfig reader of mesh/k8s/kube_config.h on any file content (the file
  * is a memfd, so the target touches no disk; relative paths in it resolve under /proc/self/fd).
  *
  * Promises checked: a rejection says why and never quotes a user's token or client-key-data; an
@@ -13,8 +13,8 @@
 
 #include "fuzz.h"
 #include "fuzz_json.h"
-#include "mesh/kube_config.h"
-#include "mesh/yaml.h"
+#include "mesh/k8s/kube_config.h"
+#include "mesh/k8s/yaml.h"
 
 static const char *const secret_fields[] = {"token", "client-key-data"};
 

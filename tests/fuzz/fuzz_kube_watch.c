@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_kube_watch.c - what the agent does with the API server's bytes: the watch-stream decoder
- * of mesh/kube_watch.h feeding the store of mesh/kube_reflector.h event by event, as the
+ * of mesh/k8s/kube_watch.h feeding the store of mesh/k8s/kube_reflector.h event by event, as the
  * reflector does, and a body that is one JSON value taken as a List reply.
  *
  * The watch body is fed twice: whole, and one byte at a time, as the network may cut it
@@ -12,8 +12,8 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "mesh/kube_reflector.h"
-#include "mesh/kube_watch.h"
+#include "mesh/k8s/kube_reflector.h"
+#include "mesh/k8s/kube_watch.h"
 
 /* One feeding: every event as [type, object] in order, and the store they built. */
 struct feeding {

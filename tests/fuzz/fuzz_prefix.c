@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_prefix.c - the address, prefix and endpoint parsers of mesh/prefix.h and mesh/model.h,
+ * fuzz_prefix.c - the address, prefix and endpoint parsers of mesh/model/prefix.h and mesh/model/model.h,
  * which read every IP, CIDR and endpoint of annotations, Peer objects and INI files.
  *
  * Promises checked: whatever parses prints within its buffer and reads back as the same value;
@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 
 #include "fuzz.h"
-#include "mesh/model.h"
-#include "mesh/prefix.h"
+#include "mesh/model/model.h"
+#include "mesh/model/prefix.h"
 
 static void check_addr(const char *text)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_yaml.c - the YAML loader of mesh/yaml.h on any stream, the way the file backend and
+ * fuzz_yaml.c - the YAML loader of mesh/k8s/yaml.h on any stream, the way the file backend and
  * kgctl read cluster files a user hands them.
  *
  * Promises checked: a failure says where (a 1-based line); a loaded stream is an array of
@@ -11,7 +11,7 @@
 #include <stdbool.h>
 
 #include "fuzz.h"
-#include "mesh/yaml.h"
+#include "mesh/k8s/yaml.h"
 
 static bool same_value(const json_t *a, const json_t *b)
 {

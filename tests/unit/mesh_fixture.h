@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mesh/model.h"
-#include "mesh/topology.h"
-#include "mesh/wgconfig.h"
+#include "mesh/model/model.h"
+#include "mesh/view/topology.h"
+#include "mesh/view/wgconfig.h"
 
 #define FIXTURE_NOW 1700000000
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "mesh/admission.h"
+#include "mesh/k8s/admission.h"
 
 #define JSON "application/json"
 #define KEY "GY5aT1N9dTR/nJnT1N2f4ClZWVj0jOAld0r8ysWLyjg="

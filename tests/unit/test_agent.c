@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "mesh/agent_internal.h"
+#include "mesh/agent/agent_internal.h"
 #include "mesh_fixture.h"
 
 static const struct node_spec nodes[] = {

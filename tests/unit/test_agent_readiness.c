@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "mesh/agent_internal.h"
+#include "mesh/agent/agent_internal.h"
 
 #define T0 1700000000
 

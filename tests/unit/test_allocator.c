@@ -9,7 +9,7 @@
 
 #include <errno.h>
 
-#include "mesh/allocator.h"
+#include "mesh/model/allocator.h"
 
 struct allocation_case {
 	const char *subnet;

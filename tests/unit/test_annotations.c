@@ -14,8 +14,9 @@
 
 #include <cmocka.h>
 
-#include "mesh/annotations.h"
-#include "mesh/codec.h"
+#include "mesh/k8s/annotations.h"
+#include "mesh/k8s/codec.h"
+#include "mesh/model/key.h"
 
 #define KEY_AWS_1 "66HI7cRXT21aHM2wb1GjtGkt3WOCupR2o+PV3MmMAUA="
 #define KEY_EDGE_1 "y2ICdBTCqbugf0JxwPmtroS1V87d+ZbvP6Mn0aNRTiw="
@@ -25,7 +26,7 @@ static void leader(struct mesh_node *node)
 {
 	memset(node, 0, sizeof(*node));
 	strcpy(node->name, "aws-1");
-	assert_int_equal(mesh_codec_key_decode(KEY_AWS_1, node->key), 0);
+	assert_int_equal(mesh_key_decode(KEY_AWS_1, node->key), 0);
 	assert_int_equal(mesh_endpoint_parse("3.120.246.76:51820", &node->endpoint), 0);
 	assert_int_equal(mesh_prefix_parse("10.0.0.5/24", &node->internal_ip), 0);
 	assert_int_equal(mesh_prefix_parse("10.4.0.1/16", &node->wireguard_ip), 0);
@@ -99,9 +100,9 @@ static void test_discovered_endpoints_are_go_udp_addrs_sorted_by_key(void **stat
 
 	(void)state;
 	leader(&node);
-	assert_int_equal(mesh_codec_key_decode(KEY_EDGE_1, found[0].key), 0);
+	assert_int_equal(mesh_key_decode(KEY_EDGE_1, found[0].key), 0);
 	assert_int_equal(mesh_endpoint_parse("203.0.113.7:41000", &found[0].endpoint), 0);
-	assert_int_equal(mesh_codec_key_decode(KEY_PHONE, found[1].key), 0);
+	assert_int_equal(mesh_key_decode(KEY_PHONE, found[1].key), 0);
 	assert_int_equal(mesh_endpoint_parse("[2001:db8::7]:5000", &found[1].endpoint), 0);
 	node.discovered_endpoints = found;
 	node.n_discovered_endpoints = 2;
@@ -123,7 +124,7 @@ static void test_written_annotations_read_back_the_same(void **state)
 
 	(void)state;
 	leader(&node);
-	assert_int_equal(mesh_codec_key_decode(KEY_EDGE_1, found.key), 0);
+	assert_int_equal(mesh_key_decode(KEY_EDGE_1, found.key), 0);
 	assert_int_equal(mesh_endpoint_parse("203.0.113.7:41000", &found.endpoint), 0);
 	node.discovered_endpoints = &found;
 	node.n_discovered_endpoints = 1;

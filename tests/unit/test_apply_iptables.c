@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mesh/apply_iptables.h"
+#include "mesh/host/apply_iptables.h"
 #include "mesh_fixture.h"
 #include "netns.h"
 

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "mesh/apply_routes.h"
+#include "mesh/host/apply_routes.h"
 #include "mesh_fixture.h"
 #include "netns.h"
 

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mesh/apply_wg.h"
-#include "mesh/keyfile.h"
+#include "mesh/host/apply_wg.h"
+#include "mesh/host/keyfile.h"
 
 /* The local config of a leader: two segments, "a" with two allowed IPs, "b" with one. */
 struct fixture {

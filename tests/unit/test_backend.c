@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "mesh/backend.h"
-#include "mesh/codec.h"
+#include "mesh/k8s/backend.h"
+#include "mesh/k8s/codec.h"
 
 static char scratch[64];
 static char cluster_path[128];

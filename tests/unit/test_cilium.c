@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "mesh/cilium.h"
+#include "mesh/host/cilium.h"
 #include "netns.h"
 
 static int enter_namespace(void **state)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "mesh/cluster_file.h"
+#include "mesh/k8s/cluster_file.h"
 
 static void load_fixture(const char *name, struct mesh_cluster_objects *objects)
 {

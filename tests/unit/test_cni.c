@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mesh/cni.h"
+#include "mesh/host/cni.h"
 
 #define FIXTURE KILO_FIXTURES_DIR "/cni/10-kilo.conflist"
 

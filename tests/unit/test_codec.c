@@ -12,8 +12,9 @@
 
 #include <cmocka.h>
 
-#include "mesh/cluster_file.h"
-#include "mesh/codec.h"
+#include "mesh/k8s/cluster_file.h"
+#include "mesh/k8s/codec.h"
+#include "mesh/model/key.h"
 
 #define KEY_AWS_1 "66HI7cRXT21aHM2wb1GjtGkt3WOCupR2o+PV3MmMAUA="
 #define KEY_EDGE_1 "y2ICdBTCqbugf0JxwPmtroS1V87d+ZbvP6Mn0aNRTiw="
@@ -77,7 +78,7 @@ static const char *key_text(const uint8_t key[MESH_KEY_LEN])
 	static char buf[2][45];
 	static unsigned next;
 
-	return mesh_codec_key_encode(key, buf[next++ % 2]);
+	return mesh_key_encode(key, buf[next++ % 2]);
 }
 
 static void decode_fixture(const char *name, struct mesh_cluster *cluster)

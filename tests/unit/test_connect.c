@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "mesh/connect.h"
+#include "mesh/agent/connect.h"
 #include "mesh_fixture.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))

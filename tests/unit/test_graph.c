@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "mesh/cluster_file.h"
-#include "mesh/codec.h"
-#include "mesh/graph.h"
+#include "mesh/k8s/cluster_file.h"
+#include "mesh/k8s/codec.h"
+#include "mesh/view/graph.h"
 
 static struct mesh_cluster cluster;
 

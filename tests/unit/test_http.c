@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mesh/http.h"
+#include "cmd/common/http.h"
 
 /* Answers "PATH?QUERY" so the tests see what reached the handler. */
 static void echo(void *ctx, const struct mesh_http_request *request,

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "mesh/http_head.h"
+#include "cmd/common/http_head.h"
 
 static char buf[1024];
 static struct mesh_http_head head;

@@ -11,9 +11,10 @@
 
 #include <cmocka.h>
 
-#include "mesh/cluster_file.h"
-#include "mesh/codec.h"
-#include "mesh/ini.h"
+#include "mesh/k8s/cluster_file.h"
+#include "mesh/k8s/codec.h"
+#include "mesh/model/key.h"
+#include "mesh/view/ini.h"
 
 #define KEY_GCP_1 "RVmPLoHvsjQDuKy4I/qgWhSs16MsQZ+pkXqpfkArbhI="
 #define KEY_PHONE "AsnFXk3DAjFnrd1Fv5CXBi4uNnWaC/g2eOryzniNtTM="
@@ -33,9 +34,9 @@ static void make_peer(struct mesh_wg_peer *peer, const char *key, const char *ps
 {
 	memset(peer, 0, sizeof(*peer));
 	if (key)
-		assert_int_equal(mesh_codec_key_decode(key, peer->public_key), 0);
+		assert_int_equal(mesh_key_decode(key, peer->public_key), 0);
 	if (psk)
-		assert_int_equal(mesh_codec_key_decode(psk, peer->preshared_key), 0);
+		assert_int_equal(mesh_key_decode(psk, peer->preshared_key), 0);
 	if (endpoint)
 		assert_int_equal(mesh_endpoint_parse(endpoint, &peer->endpoint), 0);
 	peer->persistent_keepalive = keepalive;

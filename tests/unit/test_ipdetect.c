@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mesh/ipdetect.h"
+#include "mesh/host/ipdetect.h"
 #include "netns.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "mesh/ipip.h"
+#include "mesh/host/ipip.h"
 #include "netns.h"
 
 #define TUNNEL "an-tunl"

@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "mesh/iptables.h"
-#include "mesh/topology.h"
+#include "mesh/view/iptables.h"
+#include "mesh/view/topology.h"
 #include "mesh_fixture.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))

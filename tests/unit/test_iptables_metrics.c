@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "mesh/iptables_metrics.h"
+#include "mesh/host/iptables_metrics.h"
 
 #define HEAD                                                                                       \
 	"# HELP kilo_iptables_operations_total Number of iptables operations.\n"                   \

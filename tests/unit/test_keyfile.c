@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mesh/codec.h"
-#include "mesh/keyfile.h"
+#include "mesh/host/keyfile.h"
+#include "mesh/model/key.h"
 
 struct dir {
 	char root[64], key[PATH_MAX];
@@ -92,7 +92,7 @@ static void test_first_start_creates_a_private_key_file(void **state)
 	assert_int_equal(outcome, MESH_KEYFILE_CREATED);
 	/* Kilo's format: the base64 private key and nothing else. */
 	read_file(d->key, text, sizeof(text));
-	assert_string_equal(text, mesh_codec_key_encode(priv, expected));
+	assert_string_equal(text, mesh_key_encode(priv, expected));
 	assert_int_equal(mode_of(d->key), 0600);
 	snprintf(dir, sizeof(dir), "%s/var/lib/kilo", d->root);
 	assert_int_equal(mode_of(dir), 0700);
@@ -126,7 +126,7 @@ static void test_key_written_by_wg_genkey_with_newline_is_read(void **state)
 	mesh_key_generate(known);
 	assert_int_equal(mesh_key_public(known, known_pub), 0);
 	assert_int_equal(load(d->key, priv, pub, &outcome), 0);
-	snprintf(line, sizeof(line), "%s\n", mesh_codec_key_encode(known, text));
+	snprintf(line, sizeof(line), "%s\n", mesh_key_encode(known, text));
 	write_file(d->key, line);
 	assert_int_equal(load(d->key, priv, pub, &outcome), 0);
 	assert_int_equal(outcome, MESH_KEYFILE_LOADED);
@@ -149,7 +149,7 @@ static void test_read_only_never_creates_nor_replaces(void **state)
 	read_file(path, line, sizeof(line));
 	assert_string_equal(line, "not a key\n");
 	mesh_key_generate(known);
-	snprintf(line, sizeof(line), "%s\n", mesh_codec_key_encode(known, text));
+	snprintf(line, sizeof(line), "%s\n", mesh_key_encode(known, text));
 	write_file(path, line);
 	assert_int_equal(mesh_keyfile_read(path, priv), 0);
 	assert_memory_equal(priv, known, MESH_KEY_LEN);

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "mesh/kube_config.h"
+#include "mesh/k8s/kube_config.h"
 
 #define KUBE_DIR KILO_FIXTURES_DIR "/kube"
 

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "mesh/kube_reflector.h"
+#include "mesh/k8s/kube_reflector.h"
 
 #define NODE(name, rv)                                                                             \
 	"{\"kind\":\"Node\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" name                  \

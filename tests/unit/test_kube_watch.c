@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "mesh/kube_reflector.h"
-#include "mesh/kube_watch.h"
+#include "mesh/k8s/kube_reflector.h"
+#include "mesh/k8s/kube_watch.h"
 
 #define NODE(name, rv)                                                                             \
 	"{\"kind\":\"Node\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" name                  \

@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 
 #include "netns.h"
-#include "tun/netlink.h"
+#include "netlink/netlink.h"
 
 static struct tun_nl_ip ip(const char *text)
 {

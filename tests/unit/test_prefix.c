@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "mesh/model.h"
-#include "mesh/prefix.h"
+#include "mesh/model/model.h"
+#include "mesh/model/prefix.h"
 
 static void assert_prefix_roundtrip(const char *text)
 {

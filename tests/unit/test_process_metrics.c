@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mesh/process_metrics.h"
+#include "cmd/common/process_metrics.h"
 
 static void test_stat_fields_are_read_after_a_name_with_spaces_and_parentheses(void **state)
 {

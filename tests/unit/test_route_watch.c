@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "netns.h"
-#include "tun/route_watch.h"
+#include "netlink/route_watch.h"
 
 struct seen {
 	size_t n;

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "mesh/routes.h"
-#include "mesh/topology.h"
+#include "mesh/view/routes.h"
+#include "mesh/view/topology.h"
 #include "mesh_fixture.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))

@@ -14,10 +14,10 @@
 
 #include <errno.h>
 
-#include "mesh/iptables.h"
-#include "mesh/routes.h"
-#include "mesh/topology.h"
-#include "mesh/wgconfig.h"
+#include "mesh/view/iptables.h"
+#include "mesh/view/routes.h"
+#include "mesh/view/topology.h"
+#include "mesh/view/wgconfig.h"
 #include "mesh_fixture.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))

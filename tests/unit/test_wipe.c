@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mesh/wipe.h"
+#include "mesh/model/wipe.h"
 
 static void test_growth_keeps_the_contents(void **state)
 {

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "mesh/yaml.h"
+#include "mesh/k8s/yaml.h"
 
 static json_t *load_one(const char *text)
 {

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kilo's applyTopology and cleanUp: from the listed cluster to the engine,
+ * kilo0, iptables and routes, each through its diffing applier.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "mesh/agent/agent_internal.h"
+#include "mesh/host/apply_iptables.h"
+#include "mesh/host/apply_routes.h"
+#include "mesh/host/apply_wg.h"
+#include "mesh/host/cilium.h"
+#include "mesh/host/cni.h"
+#include "mesh/host/ipdetect.h"
+#include "mesh/host/ipip.h"
+#include "mesh/view/iptables.h"
+#include "mesh/view/routes.h"
+#include "mesh/view/wgconfig.h"
+
+static void to_mesh_endpoint(const union wg_endpoint *in, struct mesh_endpoint *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (in->sa.sa_family == AF_INET) {
+		out->ip.family = AF_INET;
+		memcpy(out->ip.bytes, &in->in.sin_addr, 4);
+		out->port = ntohs(in->in.sin_port);
+	} else if (in->sa.sa_family == AF_INET6) {
+		out->ip.family = AF_INET6;
+		memcpy(out->ip.bytes, &in->in6.sin6_addr, 16);
+		out->port = ntohs(in->in6.sin6_port);
+	}
+}
+
+/* Kilo's discoverNATEndpoints over the engine's snapshot. */
+static int discover(struct mesh_agent *agent, int64_t now)
+{
+	struct mesh_discovered_endpoint *found = NULL;
+	struct mesh_observed_peer *observed;
+	struct wg_snapshot snap;
+	size_t n_found = 0;
+	int ret = wg_device_snapshot(agent->device, &snap);
+
+	if (ret)
+		return ret;
+	observed = calloc(snap.n_peers ? snap.n_peers : 1, sizeof(*observed));
+	if (!observed) {
+		wg_snapshot_free(&snap);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < snap.n_peers; i++) {
+		memcpy(observed[i].key, snap.peers[i].public_key, MESH_KEY_LEN);
+		to_mesh_endpoint(&snap.peers[i].endpoint, &observed[i].endpoint);
+		observed[i].handshake = snap.peers[i].last_handshake.tv_sec != 0 ||
+		                        snap.peers[i].last_handshake.tv_nsec != 0;
+	}
+	ret =
+	    mesh_topology_discover(&agent->cluster, now, observed, snap.n_peers, &found, &n_found);
+	free(observed);
+	wg_snapshot_free(&snap);
+	if (ret)
+		return ret;
+	free(agent->discovered);
+	agent->discovered = found;
+	agent->n_discovered = n_found;
+	return 0;
+}
+
+static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_topology *topology)
+{
+	const struct mesh_node *local = agent_local_node(agent);
+	struct mesh_topology_options options = {
+	    .granularity = agent->options.granularity,
+	    .hostname = agent->options.hostname,
+	    .port = agent->options.port,
+	    .subnet = agent->options.subnet,
+	    .now = now,
+	};
+	char err[256] = "";
+	int ret;
+
+	/* A forced endpoint's port is the listen port too (contract §1.1). */
+	if (local && local->endpoint.port)
+		options.port = local->endpoint.port;
+	ret = mesh_topology_build(&agent->cluster, &options, topology, err, sizeof(err));
+	if (ret == -ENOENT)
+		agent_log(agent, LOG_DEBUG, "local node is not ready yet");
+	else if (ret)
+		agent_log(agent, LOG_ERR, "failed to create topology: %s", err);
+	return ret;
+}
+
+static int apply_engine(struct mesh_agent *agent, const struct mesh_topology *topology)
+{
+	struct mesh_wg_config local;
+	char err[256] = "";
+	size_t touched;
+	int ret = mesh_wgconfig_local(topology, &local);
+
+	if (ret)
+		return ret;
+	ret = mesh_apply_wg_config(agent->device, &local, agent->private_key, &touched, err,
+	                           sizeof(err));
+	mesh_wgconfig_release(&local);
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to configure WireGuard: %s", err);
+	else if (touched)
+		agent_log(agent, LOG_INFO, "WireGuard configuration updated for %zu peers",
+		          touched);
+	return ret;
+}
+
+/* The link holds exactly want (unset: no address), as Kilo's iproute.SetAddress. */
+static int set_address(struct mesh_agent *agent, int ifindex, const struct mesh_prefix *want)
+{
+	struct tun_nl_address address = {.ifindex = ifindex, .prefixlen = want->cidr};
+
+	address.ip.family = want->addr.family;
+	memcpy(address.ip.bytes, want->addr.bytes, sizeof(address.ip.bytes));
+	return tun_nl_address_set(agent->nl, &address, NULL);
+}
+
+/*
+ * --mtu auto, re-detected on every apply as Kilo does. The MTU is the
+ * default route's link's: no hostname, whose lookup may wait seconds on DNS.
+ */
+static unsigned int detect_mtu(struct mesh_agent *agent)
+{
+	struct mesh_host host = {0};
+	unsigned int mtu = MESH_FALLBACK_MTU;
+
+	if (!mesh_host_collect(agent->nl, NULL, &host))
+		mtu = mesh_ipdetect_mtu(&host);
+	mesh_host_release(&host);
+	return mtu;
+}
+
+/* Leaders: address, MTU and up; others: down, keeping the address (as Kilo). */
+static int apply_link(struct mesh_agent *agent, const struct mesh_topology *topology,
+                      struct tun_nl_link *link)
+{
+	unsigned int mtu = agent->options.mtu ? agent->options.mtu : detect_mtu(agent);
+	int ret = tun_nl_link_get(agent->nl, agent->options.interface, link);
+
+	if (ret)
+		return ret;
+	if (!topology->leader)
+		return link->up ? tun_nl_link_set(agent->nl, link->ifindex, 0, 0) : 0;
+	ret = set_address(agent, link->ifindex, &topology->wireguard_cidr);
+	if (!ret && (!link->up || link->mtu != mtu))
+		ret = tun_nl_link_set(agent->nl, link->ifindex, 1, link->mtu != mtu ? mtu : 0);
+	return ret;
+}
+
+static int apply_iptables(struct mesh_agent *agent, const struct mesh_topology *topology)
+{
+	const struct mesh_iptables_options options = {
+	    .cni = agent->options.cni,
+	    .forward_rules = agent->options.iptables_forward_rules,
+	    .local = agent->options.local,
+	    .encapsulate = agent->options.encapsulate,
+	    .compatibility = agent->options.compatibility,
+	    .service_cidrs = agent->options.service_cidrs,
+	    .n_service_cidrs = agent->options.n_service_cidrs,
+	};
+	struct mesh_iptables_metrics operations = {0};
+	struct mesh_iptables_ruleset ruleset;
+	char err[MESH_APPLY_IPTABLES_ERRLEN] = "";
+	bool changed = false;
+	int ret = mesh_iptables_build(topology, &options, &ruleset);
+
+	if (ret)
+		return ret;
+	ret = mesh_apply_iptables(&ruleset, agent->ipv6, &changed, &operations, err, sizeof(err));
+	agent_count_iptables(agent, &operations);
+	mesh_iptables_release(&ruleset);
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to apply iptables rules: %s", err);
+	else if (changed)
+		agent_log(agent, LOG_INFO, "iptables rules updated");
+	return ret;
+}
+
+/* The interface that holds the local private IP, 0 if none does. */
+static int private_ifindex(struct mesh_agent *agent, const struct mesh_topology *topology)
+{
+	const struct mesh_prefix *ip = mesh_node_private_ip(topology->local);
+	struct tun_nl_address *have = NULL;
+	size_t n = 0;
+	int ifindex = 0;
+
+	if (!ip || tun_nl_address_dump(agent->nl, ip->addr.family, &have, &n))
+		return 0;
+	for (size_t i = 0; i < n && !ifindex; i++)
+		if (!memcmp(have[i].ip.bytes, ip->addr.bytes, mesh_addr_len(&ip->addr)))
+			ifindex = have[i].ifindex;
+	free(have);
+	return ifindex;
+}
+
+/* Kept for the route watch: what to restore when someone deletes a route or rule. */
+static void remember_routes(struct mesh_agent *agent, struct mesh_route_state *desired)
+{
+	mesh_route_state_release(&agent->routes);
+	agent->routes = *desired;
+	agent->has_routes = true;
+}
+
+/* Kilo's IPIP, or Cilium's mode, which is IPIP through Cilium's overlay. */
+static bool uses_ipip(const struct mesh_agent *agent)
+{
+	return agent->options.encapsulate != MESH_ENCAPSULATE_NEVER &&
+	       agent->options.compatibility != MESH_COMPATIBILITY_FLANNEL;
+}
+
+/* The link of the tunnel role: tunl0, flannel.1, or Cilium's cilium_tunl. */
+static const char *tunnel_name(const struct mesh_agent *agent)
+{
+	if (agent->options.compatibility == MESH_COMPATIBILITY_FLANNEL)
+		return AGENT_FLANNEL_TUNNEL;
+	return agent->cilium_tunnel ? MESH_CILIUM_TUNNEL : MESH_IPIP_NAME;
+}
+
+static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *topology,
+                        const struct tun_nl_link *kilo)
+{
+	const struct mesh_routes_options options = {.encapsulate = agent->options.encapsulate,
+	                                            .compatibility = agent->options.compatibility,
+	                                            .local = agent->options.local};
+	struct mesh_route_links links = {.kilo = kilo->ifindex};
+	struct mesh_route_changes changes = {0};
+	struct mesh_route_state desired;
+	struct mesh_routes routes;
+	struct tun_nl_link tunnel;
+	char err[256] = "";
+	int ret, missing;
+
+	snprintf(links.kilo_name, sizeof(links.kilo_name), "%s", kilo->name);
+	links.private_iface = private_ifindex(agent, topology);
+	if (!tun_nl_link_get(agent->nl, tunnel_name(agent), &tunnel))
+		links.tunnel = tunnel.ifindex;
+	ret = mesh_routes_build(topology, &options, &routes);
+	if (ret)
+		return ret;
+	missing = mesh_apply_routes_desired(&routes, &links, &desired, err, sizeof(err));
+	mesh_routes_release(&routes);
+	if (missing && missing != -ENODEV) {
+		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+		return missing;
+	}
+	/* Routes over a missing link are left out; the others go in all the same. */
+	if (missing)
+		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+	ret = mesh_apply_routes(agent->nl, &desired, &changes, err, sizeof(err));
+	remember_routes(agent, &desired);
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+	else if (changes.routes_replaced || changes.routes_removed || changes.rules_added ||
+	         changes.rules_removed)
+		agent_log(agent, LOG_INFO,
+		          "routes updated: %zu replaced, %zu removed, "
+		          "rules: %zu added, %zu removed",
+		          changes.routes_replaced, changes.routes_removed, changes.rules_added,
+		          changes.rules_removed);
+	return ret ? ret : missing;
+}
+
+int agent_create_tunnel(struct mesh_agent *agent)
+{
+	struct tun_nl_link tunnel;
+	char err[256] = "";
+	int ret;
+
+	if (!uses_ipip(agent) || !agent->private_ifindex)
+		return 0;
+	if (agent->options.compatibility == MESH_COMPATIBILITY_CILIUM) {
+		ret = mesh_cilium_tunnel_adopt(agent->nl, &agent->cilium_tunnel);
+		if (ret)
+			agent_log(agent, LOG_ERR, "failed to set %s up: %s", MESH_CILIUM_TUNNEL,
+			          strerror(-ret));
+		if (ret || agent->cilium_tunnel)
+			return ret;
+	}
+	ret = mesh_ipip_init(agent->nl, MESH_IPIP_NAME, agent->private_ifindex, &tunnel, err,
+	                     sizeof(err));
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to create tunnel interface %s: %s",
+		          MESH_IPIP_NAME, err);
+	return ret;
+}
+
+/*
+ * The tunnel's address: the first IP of the local pod CIDR while routes
+ * inside the location are managed (so encapsulated traffic has a source),
+ * none otherwise.
+ */
+static int apply_tunnel_address(struct mesh_agent *agent, const struct mesh_topology *topology)
+{
+	struct mesh_prefix address = {0};
+	struct tun_nl_link tunnel;
+	int ret = 0;
+
+	if (!uses_ipip(agent) || tun_nl_link_get(agent->nl, tunnel_name(agent), &tunnel))
+		return 0;
+	if (agent->options.local)
+		ret = mesh_routes_tunnel_address(topology, &address);
+	else if (agent->cilium_tunnel)
+		return 0; /* Cilium's link: only Kilo's own address is ever set on it */
+	if (!ret)
+		ret = mesh_ipip_set_address(agent->nl, tunnel.ifindex, &address, NULL);
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to set the address of %s: %s", tunnel_name(agent),
+		          strerror(-ret));
+	return ret;
+}
+
+/* Kilo's IPIP clean-up: the tunnel's addresses and the link go, unless Cilium's. */
+static int clean_up_tunnel(struct mesh_agent *agent)
+{
+	int ret = uses_ipip(agent) && !agent->cilium_tunnel
+	              ? mesh_ipip_clean_up(agent->nl, MESH_IPIP_NAME)
+	              : 0;
+
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to clean up %s: %s", MESH_IPIP_NAME,
+		          strerror(-ret));
+	return ret;
+}
+
+static int apply_host(struct mesh_agent *agent, const struct mesh_topology *topology)
+{
+	struct tun_nl_link kilo;
+	int ret = apply_iptables(agent, topology);
+
+	if (apply_tunnel_address(agent, topology) && !ret)
+		ret = -EIO;
+	if (topology->leader) {
+		int err = apply_engine(agent, topology);
+
+		ret = ret ? ret : err;
+	}
+	if (apply_link(agent, topology, &kilo)) {
+		agent_log(agent, LOG_ERR, "failed to set up interface %s",
+		          agent->options.interface);
+		return -ENODEV;
+	}
+	/* Routes last: they need the link's address in place. */
+	if (apply_routes(agent, topology, &kilo) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+/*
+ * The topology reads the local node's map: lend it the fresh one for the
+ * apply (and give the listing's back afterwards, so that the next publish
+ * still sees what the backend holds).
+ */
+static void swap_discovered(struct mesh_agent *agent, struct mesh_node *local)
+{
+	struct mesh_discovered_endpoint *map = local->discovered_endpoints;
+	size_t n = local->n_discovered_endpoints;
+
+	local->discovered_endpoints = agent->discovered;
+	local->n_discovered_endpoints = agent->n_discovered;
+	agent->discovered = map;
+	agent->n_discovered = n;
+}
+
+/* From a topology to the host; false if any step failed. */
+static bool apply_topology(struct mesh_agent *agent, int64_t now)
+{
+	struct mesh_topology topology;
+	int ret = build_topology(agent, now, &topology);
+
+	if (ret) {
+		agent_set_gauges(agent, NULL, now);
+		agent_set_graph(agent, NULL);
+		return ret == -ENOENT;
+	}
+	agent_set_gauges(agent, &topology, now);
+	agent_set_graph(agent, &topology);
+	memset(&agent->wireguard_ip, 0, sizeof(agent->wireguard_ip));
+	if (topology.leader)
+		agent->wireguard_ip = topology.wireguard_cidr;
+	ret = apply_host(agent, &topology);
+	mesh_topology_release(&topology);
+	return !ret;
+}
+
+void agent_apply(struct mesh_agent *agent)
+{
+	struct mesh_node *local = agent_local_node(agent);
+	int64_t now = agent_readiness_now(&agent->readiness, agent_now());
+	bool ok;
+	int ret;
+
+	pthread_mutex_lock(&agent->lock);
+	agent->reconciles++;
+	pthread_mutex_unlock(&agent->lock);
+	/* Its interface was deleted: a new one, which gets everything below. */
+	if (!agent->device) {
+		if (agent_open_device(agent)) {
+			agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
+			return;
+		}
+		agent_log(agent, LOG_INFO, "interface %s recreated", agent->options.interface);
+	}
+	ret = discover(agent, now);
+	if (ret) {
+		agent_log(agent, LOG_ERR, "failed to discover NAT endpoints: %s", strerror(-ret));
+		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
+		return;
+	}
+	if (local)
+		swap_discovered(agent, local);
+	ok = apply_topology(agent, now);
+	if (local)
+		swap_discovered(agent, local);
+	if (ok)
+		agent_remember_applied(agent, now);
+	else
+		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
+	/* The WireGuard IP and the discovered endpoints reach the backend now. */
+	agent_publish(agent, false);
+}
+
+void agent_update_cni(struct mesh_agent *agent)
+{
+	const struct mesh_node *local = agent_local_node(agent);
+	char err[256] = "";
+	bool changed = false;
+
+	if (!agent->options.cni || !local || !mesh_prefix_is_set(&local->subnet))
+		return;
+	if (mesh_cni_set_pod_cidr(agent->options.cni_path, &local->subnet, &changed, err,
+	                          sizeof(err))) {
+		agent_log(agent, LOG_ERR, "failed to update CNI config: %s", err);
+		agent_count_error(agent, MESH_AGENT_EVENT_RUN);
+	} else if (changed) {
+		agent_log(agent, LOG_INFO, "CNI config %s updated", agent->options.cni_path);
+	}
+}
+
+void agent_clean_up(struct mesh_agent *agent)
+{
+	const struct mesh_iptables_ruleset none = {0};
+	const struct mesh_route_state no_routes = {0};
+	struct mesh_iptables_metrics operations = {0};
+	char err[MESH_APPLY_IPTABLES_ERRLEN] = "";
+	int ret;
+
+	ret = mesh_apply_iptables(&none, agent->ipv6, NULL, &operations, err, sizeof(err));
+	agent_count_iptables(agent, &operations);
+	if (ret)
+		agent_log(agent, LOG_ERR, "failed to clean up iptables rules: %s", err);
+	if (ret)
+		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
+	ret = mesh_apply_routes(agent->nl, &no_routes, NULL, err, sizeof(err));
+	if (ret) {
+		agent_log(agent, LOG_ERR, "failed to clean up routes: %s", err);
+		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
+	}
+	if (clean_up_tunnel(agent))
+		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
+	/* A Node missing from the backend holds no annotations of ours. */
+	if (agent_local_node(agent) && mesh_backend_clean_up(agent->backend))
+		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
+	agent_log(agent, LOG_INFO, "cleaned up");
+}

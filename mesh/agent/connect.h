@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A host joined to a Kilo mesh as a Peer: Kilo's `kgctl connect`, around the
+ * in-process engine instead of a kernel WireGuard interface.
+ *
+ * mesh_connect_plan() is pure: from a listing it builds what the Peer should
+ * configure, seen from one node as Kilo sees it (Topology.PeerConf and
+ * PeerRoutes): the WireGuard config with the Peer's keepalive and ListenPort
+ * options->view.port, and the routes through the interface. The extra
+ * allowed IPs (--allowed-ips, e.g. the service CIDR) join the
+ * allowed-location IPs of the first ready node by name, and are routed
+ * through the first segment, as in Kilo. -ENOENT when the Peer is not a
+ * ready Peer of the listing; the topology's errors otherwise. err names what
+ * failed.
+ *
+ * mesh_connect_open() creates the engine on the TUN options->interface
+ * (created, or adopted when it exists), sets its MTU, makes the Peer's
+ * allowed IP its only address, brings it up and serves its UAPI socket so
+ * that `wg show` sees it. mesh_connect_apply() converges the engine and the
+ * routes on a plan by diff (mesh/host/apply_wg.h, mesh/host/apply_routes.h): a resync
+ * that changes nothing touches nothing and drops no session.
+ * mesh_connect_close() removes the interface, and with it its address and
+ * routes, when options->clean_up; otherwise the TUN stays (persistent, as a
+ * kernel interface would) for the next connect to adopt.
+ *
+ * Events go through options->log with <syslog.h> levels; no key is logged.
+ * The private key is zeroed when the connection is closed.
+ */
+#ifndef MESH_CONNECT_H
+#define MESH_CONNECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mesh/k8s/backend.h"
+#include "mesh/view/routes.h"
+#include "mesh/view/topology.h"
+#include "mesh/view/wgconfig.h"
+
+struct mesh_connect_plan_options {
+	struct mesh_topology_options
+	    view; /* hostname: the node seen from (kgctl: the last ready) */
+	const char *peer_name;
+	const struct mesh_prefix *allowed_ips; /* extra cluster CIDRs */
+	size_t n_allowed_ips;
+};
+
+struct mesh_connect_plan {
+	struct mesh_wg_config config;
+	struct mesh_routes routes; /* MESH_DEVICE_KILO: the connect interface */
+};
+
+int mesh_connect_plan(const struct mesh_cluster *cluster,
+                      const struct mesh_connect_plan_options *options,
+                      struct mesh_connect_plan *plan, char *err, size_t err_size);
+void mesh_connect_plan_release(struct mesh_connect_plan *plan);
+
+struct mesh_connect_options {
+	const char *interface;
+	struct mesh_prefix address; /* the Peer's allowed IP */
+	unsigned int mtu;
+	bool clean_up;
+	mesh_backend_log_fn *log;
+	void *log_ctx;
+	bool log_engine_debug;
+};
+
+struct mesh_connect;
+
+int mesh_connect_open(const struct mesh_connect_options *options,
+                      const uint8_t private_key[MESH_KEY_LEN], struct mesh_connect **connect);
+int mesh_connect_apply(struct mesh_connect *connect, const struct mesh_connect_plan *plan);
+void mesh_connect_close(struct mesh_connect *connect);
+
+#endif /* MESH_CONNECT_H */

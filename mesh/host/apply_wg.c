@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: MIT
+#include "mesh/host/apply_wg.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+/*
+ * Like Go's net.ResolveUDPAddr("udp", ...), which Kilo uses: the first IPv4
+ * answer, else the first answer.
+ */
+static int resolve(const struct mesh_endpoint *endpoint, union wg_endpoint *out, char *err,
+                   size_t err_size)
+{
+	const struct addrinfo hints = {.ai_socktype = SOCK_DGRAM};
+	struct addrinfo *answers, *pick = NULL;
+	int ret = getaddrinfo(endpoint->dns, NULL, &hints, &answers);
+
+	if (ret) {
+		snprintf(err, err_size, "failed to resolve endpoint %s: %s", endpoint->dns,
+		         gai_strerror(ret));
+		return -EHOSTUNREACH;
+	}
+	for (struct addrinfo *a = answers; a; a = a->ai_next) {
+		if (a->ai_family != AF_INET && a->ai_family != AF_INET6)
+			continue;
+		if (!pick || (a->ai_family == AF_INET && pick->ai_family != AF_INET))
+			pick = a;
+	}
+	if (pick)
+		memcpy(out, pick->ai_addr, pick->ai_addrlen);
+	else
+		snprintf(err, err_size, "endpoint %s has no IP address", endpoint->dns);
+	freeaddrinfo(answers);
+	return pick ? 0 : -EHOSTUNREACH;
+}
+
+static int convert_endpoint(const struct mesh_endpoint *endpoint, union wg_endpoint *out, char *err,
+                            size_t err_size)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (!endpoint->port)
+		return 0;
+	if (endpoint->dns[0]) {
+		ret = resolve(endpoint, out, err, err_size);
+		if (ret)
+			return ret;
+	} else if (endpoint->ip.family == AF_INET) {
+		out->in.sin_family = AF_INET;
+		memcpy(&out->in.sin_addr, endpoint->ip.bytes, 4);
+	} else if (endpoint->ip.family == AF_INET6) {
+		out->in6.sin6_family = AF_INET6;
+		memcpy(&out->in6.sin6_addr, endpoint->ip.bytes, 16);
+	} else {
+		return 0;
+	}
+	/* sin_port and sin6_port share their offset. */
+	out->in.sin_port = htons(endpoint->port);
+	return 0;
+}
+
+static int convert_prefix(const struct mesh_prefix *prefix, struct wg_allowed_ip_change *change,
+                          char *err, size_t err_size)
+{
+	struct mesh_prefix masked = mesh_prefix_masked(prefix);
+	char text[MESH_PREFIX_STRLEN];
+
+	memset(change, 0, sizeof(*change));
+	change->ip.family = masked.addr.family;
+	change->ip.cidr = masked.cidr;
+	if (masked.addr.family == AF_INET) {
+		memcpy(&change->ip.ip4, masked.addr.bytes, 4);
+	} else if (masked.addr.family == AF_INET6) {
+		memcpy(&change->ip.ip6, masked.addr.bytes, 16);
+	} else {
+		snprintf(err, err_size, "invalid allowed IP %s", mesh_prefix_format(prefix, text));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int convert_peer(const struct mesh_wg_peer *source, struct wg_peer_config *peer,
+                        struct wg_allowed_ip_change *ips, char *err, size_t err_size)
+{
+	int ret;
+
+	memcpy(peer->public_key, source->public_key, WG_KEY_LEN);
+	memcpy(peer->preshared_key, source->preshared_key, WG_KEY_LEN);
+	peer->flags =
+	    WG_PEER_REPLACE_ALLOWED_IPS | WG_PEER_HAS_PRESHARED_KEY | WG_PEER_HAS_KEEPALIVE;
+	if (source->persistent_keepalive > UINT16_MAX) {
+		snprintf(err, err_size, "invalid persistent keepalive %u",
+		         (unsigned int)source->persistent_keepalive);
+		return -EINVAL;
+	}
+	peer->persistent_keepalive_interval = (uint16_t)source->persistent_keepalive;
+	ret = convert_endpoint(&source->endpoint, &peer->endpoint, err, err_size);
+	if (ret)
+		return ret;
+	if (peer->endpoint.sa.sa_family != AF_UNSPEC)
+		peer->flags |= WG_PEER_HAS_ENDPOINT;
+	for (size_t i = 0; i < source->n_allowed_ips; i++) {
+		ret = convert_prefix(&source->allowed_ips[i], &ips[i], err, err_size);
+		if (ret)
+			return ret;
+	}
+	peer->allowed_ips = ips;
+	peer->n_allowed_ips = source->n_allowed_ips;
+	return 0;
+}
+
+int mesh_apply_wg_desired(const struct mesh_wg_config *local, const uint8_t private_key[WG_KEY_LEN],
+                          struct mesh_wg_desired *desired, char *err, size_t err_size)
+{
+	size_t n_ips = 0, used = 0;
+	int ret = -ENOMEM;
+
+	memset(desired, 0, sizeof(*desired));
+	for (size_t i = 0; i < local->n_peers; i++)
+		n_ips += local->peers[i].n_allowed_ips;
+	desired->peers = calloc(local->n_peers ? local->n_peers : 1, sizeof(*desired->peers));
+	desired->allowed_ips = calloc(n_ips ? n_ips : 1, sizeof(*desired->allowed_ips));
+	if (!desired->peers || !desired->allowed_ips)
+		goto out;
+	for (size_t i = 0; i < local->n_peers; i++) {
+		ret = convert_peer(&local->peers[i], &desired->peers[i],
+		                   desired->allowed_ips + used, err, err_size);
+		if (ret)
+			goto out;
+		used += local->peers[i].n_allowed_ips;
+	}
+	desired->config.flags = WG_CONFIG_HAS_PRIVATE_KEY | WG_CONFIG_HAS_LISTEN_PORT;
+	memcpy(desired->config.private_key, private_key, WG_KEY_LEN);
+	desired->config.listen_port = local->listen_port;
+	desired->config.peers = desired->peers;
+	desired->config.n_peers = local->n_peers;
+	ret = 0;
+out:
+	if (ret)
+		mesh_apply_wg_desired_release(desired);
+	return ret;
+}
+
+void mesh_apply_wg_desired_release(struct mesh_wg_desired *desired)
+{
+	if (desired->peers)
+		sodium_memzero(desired->peers, desired->config.n_peers * sizeof(*desired->peers));
+	free(desired->peers);
+	free(desired->allowed_ips);
+	sodium_memzero(desired, sizeof(*desired));
+}
+
+static bool endpoint_equal(const union wg_endpoint *a, const union wg_endpoint *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->in.sin_port == b->in.sin_port &&
+		       a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return a->in6.sin6_port == b->in6.sin6_port &&
+		       !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16);
+	return true;
+}
+
+static bool allowed_ip_equal(const struct wg_allowed_ip *a, const struct wg_allowed_ip *b)
+{
+	if (a->family != b->family || a->cidr != b->cidr)
+		return false;
+	return a->family == AF_INET ? a->ip4.s_addr == b->ip4.s_addr
+	                            : !memcmp(&a->ip6, &b->ip6, sizeof(a->ip6));
+}
+
+static bool config_has(const struct wg_peer_config *want, const struct wg_allowed_ip *ip)
+{
+	for (size_t i = 0; i < want->n_allowed_ips; i++)
+		if (allowed_ip_equal(&want->allowed_ips[i].ip, ip))
+			return true;
+	return false;
+}
+
+static bool snapshot_has(const struct wg_peer_snapshot *have, const struct wg_allowed_ip *ip)
+{
+	for (size_t i = 0; i < have->n_allowed_ips; i++)
+		if (allowed_ip_equal(&have->allowed_ips[i], ip))
+			return true;
+	return false;
+}
+
+/* Equal as sets: the device keeps its allowed IPs in trie order, not ours. */
+static bool allowed_ips_equal(const struct wg_peer_config *want,
+                              const struct wg_peer_snapshot *have)
+{
+	for (size_t i = 0; i < want->n_allowed_ips; i++)
+		if (!snapshot_has(have, &want->allowed_ips[i].ip))
+			return false;
+	for (size_t i = 0; i < have->n_allowed_ips; i++)
+		if (!config_has(want, &have->allowed_ips[i]))
+			return false;
+	return true;
+}
+
+static bool peer_matches(const struct wg_peer_config *want, const struct wg_peer_snapshot *have)
+{
+	if (sodium_memcmp(want->preshared_key, have->preshared_key, WG_KEY_LEN))
+		return false;
+	if (want->persistent_keepalive_interval != have->persistent_keepalive_interval)
+		return false;
+	if ((want->flags & WG_PEER_HAS_ENDPOINT) &&
+	    !endpoint_equal(&want->endpoint, &have->endpoint))
+		return false;
+	return allowed_ips_equal(want, have);
+}
+
+static const struct wg_peer_snapshot *find_snapshot_peer(const struct wg_snapshot *snapshot,
+                                                         const uint8_t key[WG_KEY_LEN])
+{
+	for (size_t i = 0; i < snapshot->n_peers; i++)
+		if (!memcmp(snapshot->peers[i].public_key, key, WG_KEY_LEN))
+			return &snapshot->peers[i];
+	return NULL;
+}
+
+static bool desires_peer(const struct mesh_wg_desired *desired, const uint8_t key[WG_KEY_LEN])
+{
+	for (size_t i = 0; i < desired->config.n_peers; i++)
+		if (!memcmp(desired->peers[i].public_key, key, WG_KEY_LEN))
+			return true;
+	return false;
+}
+
+static void diff_interface(const struct mesh_wg_desired *desired, const struct wg_snapshot *current,
+                           struct wg_config *delta)
+{
+	const struct wg_config *want = &desired->config;
+
+	if (!current->has_private_key ||
+	    sodium_memcmp(want->private_key, current->private_key, WG_KEY_LEN)) {
+		delta->flags |= WG_CONFIG_HAS_PRIVATE_KEY;
+		memcpy(delta->private_key, want->private_key, WG_KEY_LEN);
+	}
+	if (want->listen_port != current->listen_port) {
+		delta->flags |= WG_CONFIG_HAS_LISTEN_PORT;
+		delta->listen_port = want->listen_port;
+	}
+}
+
+int mesh_apply_wg_diff(const struct mesh_wg_desired *desired, const struct wg_snapshot *current,
+                       struct wg_config *delta)
+{
+	size_t most = desired->config.n_peers + current->n_peers;
+	struct wg_peer_config *peers;
+	size_t n = 0;
+
+	memset(delta, 0, sizeof(*delta));
+	peers = calloc(most ? most : 1, sizeof(*peers));
+	if (!peers)
+		return -ENOMEM;
+	diff_interface(desired, current, delta);
+	for (size_t i = 0; i < current->n_peers; i++) {
+		if (desires_peer(desired, current->peers[i].public_key))
+			continue;
+		memcpy(peers[n].public_key, current->peers[i].public_key, WG_KEY_LEN);
+		peers[n++].flags = WG_PEER_REMOVE;
+	}
+	for (size_t i = 0; i < desired->config.n_peers; i++) {
+		const struct wg_peer_config *want = &desired->peers[i];
+		const struct wg_peer_snapshot *have = find_snapshot_peer(current, want->public_key);
+
+		if (have && peer_matches(want, have))
+			continue;
+		peers[n] = *want;
+		/*
+		 * New to the device: a node that joined, or every peer of a restarted
+		 * kg, whose sessions died with the old process while the peers still
+		 * send on them. A handshake now mends that at once; waiting for the
+		 * peers' own retry after a silence takes 15 s.
+		 */
+		if (!have && (want->flags & WG_PEER_HAS_ENDPOINT))
+			peers[n].flags |= WG_PEER_HANDSHAKE_NOW;
+		n++;
+	}
+	delta->peers = peers;
+	delta->n_peers = n;
+	return 0;
+}
+
+void mesh_apply_wg_delta_release(struct wg_config *delta)
+{
+	if (delta->peers)
+		sodium_memzero((void *)delta->peers, delta->n_peers * sizeof(*delta->peers));
+	free((void *)delta->peers);
+	sodium_memzero(delta, sizeof(*delta));
+}
+
+bool mesh_apply_wg_delta_is_empty(const struct wg_config *delta)
+{
+	return !delta->flags && !delta->n_peers;
+}
+
+int mesh_apply_wg(struct wg_device *device, const struct mesh_wg_desired *desired, size_t *touched)
+{
+	struct wg_snapshot current;
+	struct wg_config delta;
+	int ret;
+
+	*touched = 0;
+	ret = wg_device_snapshot(device, &current);
+	if (ret)
+		return ret;
+	ret = mesh_apply_wg_diff(desired, &current, &delta);
+	wg_snapshot_free(&current);
+	if (ret)
+		return ret;
+	if (!mesh_apply_wg_delta_is_empty(&delta))
+		ret = wg_device_configure(device, &delta);
+	if (!ret)
+		*touched = delta.n_peers;
+	mesh_apply_wg_delta_release(&delta);
+	return ret;
+}
+
+int mesh_apply_wg_config(struct wg_device *device, const struct mesh_wg_config *local,
+                         const uint8_t private_key[WG_KEY_LEN], size_t *touched, char *err,
+                         size_t err_size)
+{
+	struct mesh_wg_desired desired;
+	int ret = mesh_apply_wg_desired(local, private_key, &desired, err, err_size);
+
+	*touched = 0;
+	if (ret)
+		return ret;
+	ret = mesh_apply_wg(device, &desired, touched);
+	mesh_apply_wg_desired_release(&desired);
+	if (ret)
+		snprintf(err, err_size, "%s", strerror(-ret));
+	return ret;
+}

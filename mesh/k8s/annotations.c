@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The agent-written Node annotations, formatted as Kilo's nodeBackend.Set
+ * formats them, and the overlay a merge patch of them makes.
+ */
+#include "mesh/k8s/annotations.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mesh/model/key.h"
+
+#define ANNOTATION(name) "kilo.squat.ai/" name
+
+/* Written on every Set; clean-up removes all but the last, as Kilo's CleanUp does. */
+static const char *const agent_annotations[] = {
+    ANNOTATION("key"),         ANNOTATION("endpoint"),
+    ANNOTATION("internal-ip"), ANNOTATION("wireguard-ip"),
+    ANNOTATION("last-seen"),   ANNOTATION("discovered-endpoints"),
+    ANNOTATION("granularity"), ANNOTATION("cni-compatibility-ip"),
+};
+
+#define N_AGENT_ANNOTATIONS (sizeof(agent_annotations) / sizeof(agent_annotations[0]))
+#define N_CLEANED_ANNOTATIONS (N_AGENT_ANNOTATIONS - 1)
+
+static json_t *prefix_string(const struct mesh_prefix *prefix)
+{
+	char text[MESH_PREFIX_STRLEN] = "";
+
+	if (mesh_prefix_is_set(prefix))
+		mesh_prefix_format(prefix, text);
+	return json_string(text);
+}
+
+/* Go's net.UDPAddr in JSON: {"IP":"1.2.3.4","Port":51820,"Zone":""}. */
+static json_t *udp_addr(const struct mesh_endpoint *endpoint)
+{
+	char addr[MESH_ADDR_STRLEN];
+
+	return json_pack("{s:s, s:i, s:s}", "IP", mesh_addr_format(&endpoint->ip, addr), "Port",
+	                 (json_int_t)endpoint->port, "Zone", "");
+}
+
+static json_t *discovered_endpoints(const struct mesh_node *node)
+{
+	json_t *map = json_object();
+	char *text = NULL;
+	json_t *value;
+
+	for (size_t i = 0; map && i < node->n_discovered_endpoints; i++) {
+		const struct mesh_discovered_endpoint *entry = &node->discovered_endpoints[i];
+		char key[45];
+
+		if (json_object_set_new(map, mesh_key_encode(entry->key, key),
+		                        udp_addr(&entry->endpoint))) {
+			json_decref(map);
+			map = NULL;
+		}
+	}
+	/* Go's encoding/json sorts map keys, and so must we to compare annotations. */
+	if (map)
+		text = json_dumps(map, JSON_COMPACT | JSON_SORT_KEYS);
+	value = text ? json_string(text) : NULL;
+	free(text);
+	json_decref(map);
+	return value;
+}
+
+json_t *mesh_annotations_of_node(const struct mesh_node *node)
+{
+	char endpoint[MESH_ENDPOINT_STRLEN], key[45], last_seen[24];
+	json_t *values[N_AGENT_ANNOTATIONS], *object = json_object();
+	int err = !object;
+
+	snprintf(last_seen, sizeof(last_seen), "%" PRId64, node->last_seen);
+	values[0] = json_string(mesh_key_encode(node->key, key));
+	values[1] = json_string(mesh_endpoint_format(&node->endpoint, endpoint));
+	values[2] = prefix_string(&node->internal_ip);
+	values[3] = prefix_string(&node->wireguard_ip);
+	values[4] = json_string(last_seen);
+	values[5] = discovered_endpoints(node);
+	values[6] = json_string(mesh_granularity_name(node->granularity));
+	values[7] = prefix_string(&node->cni_compatibility_ip);
+	/* json_object_set_new() takes the value even when it fails. */
+	for (size_t i = 0; i < N_AGENT_ANNOTATIONS; i++) {
+		if (object)
+			err |= json_object_set_new(object, agent_annotations[i], values[i]);
+		else
+			json_decref(values[i]);
+	}
+	if (err) {
+		json_decref(object);
+		object = NULL;
+	}
+	return object;
+}
+
+json_t *mesh_annotations_removal(void)
+{
+	json_t *object = json_object();
+
+	for (size_t i = 0; object && i < N_CLEANED_ANNOTATIONS; i++) {
+		if (json_object_set_new(object, agent_annotations[i], json_null())) {
+			json_decref(object);
+			object = NULL;
+		}
+	}
+	return object;
+}
+
+/* metadata.annotations of object, created empty if absent. */
+static json_t *annotations_of(json_t *object)
+{
+	json_t *metadata = json_object_get(object, "metadata"), *annotations;
+
+	if (!json_is_object(metadata))
+		return NULL;
+	annotations = json_object_get(metadata, "annotations");
+	if (json_is_object(annotations))
+		return annotations;
+	annotations = json_object();
+	if (json_object_set_new(metadata, "annotations", annotations))
+		return NULL;
+	return annotations;
+}
+
+int mesh_annotations_apply(json_t *object, const json_t *annotations)
+{
+	json_t *target = annotations_of(object), *value;
+	const char *key;
+
+	if (!target)
+		return -EINVAL;
+	json_object_foreach ((json_t *)annotations, key, value) {
+		if (json_is_null(value))
+			json_object_del(target, key);
+		else if (json_object_set(target, key, value))
+			return -ENOMEM;
+	}
+	return 0;
+}

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Routes and rules, in the order Kilo emits them so that a diff against an
+ * agent running Kilo's Go code compares like with like.
+ */
+#include "mesh/view/routes.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mesh/model/allocator.h"
+#include "mesh/model/array.h"
+
+/* Growing lists with a sticky error, so the builders read like the spec. */
+struct builder {
+	struct mesh_routes *out;
+	size_t route_cap, rule_cap;
+	int error;
+	/* The local node's view. */
+	const struct mesh_topology *t;
+	const struct mesh_prefix *private_ip; /* own, with its subnet mask */
+	struct mesh_addr source;              /* own private IP, or unset */
+	enum mesh_encapsulate encapsulate;
+	enum mesh_compatibility compatibility;
+};
+
+static void add_route(struct builder *b, struct mesh_route route)
+{
+	struct mesh_routes *o = b->out;
+
+	if (!b->error && !mesh_array_push((void **)&o->routes, &o->n_routes, &b->route_cap, &route,
+	                                  sizeof(route)))
+		b->error = -ENOMEM;
+}
+
+static void add_rule(struct builder *b, struct mesh_rule rule)
+{
+	struct mesh_routes *o = b->out;
+
+	if (!b->error &&
+	    !mesh_array_push((void **)&o->rules, &o->n_rules, &b->rule_cap, &rule, sizeof(rule)))
+		b->error = -ENOMEM;
+}
+
+static struct mesh_route via(const struct mesh_prefix *dst, const struct mesh_addr *gw,
+                             enum mesh_route_device device)
+{
+	return (struct mesh_route){
+	    .destination = *dst, .gateway = *gw, .device = device, .onlink = true};
+}
+
+/* Does traffic to gw leave through the tunnel (--encapsulate)? */
+static bool encapsulates(const struct builder *b, const struct mesh_addr *gw)
+{
+	return b->encapsulate == MESH_ENCAPSULATE_ALWAYS ||
+	       (b->encapsulate == MESH_ENCAPSULATE_CROSSSUBNET &&
+	        !mesh_prefix_contains_addr(b->private_ip, gw));
+}
+
+/*
+ * Kilo's encapsulateRoute: a route over the private network, maybe through
+ * the tunnel. Only the device changes; Kilo sets no source on these.
+ */
+static void add_private_route(struct builder *b, const struct mesh_prefix *dst,
+                              const struct mesh_addr *gw)
+{
+	struct mesh_route route = via(dst, gw, MESH_DEVICE_PRIVATE);
+
+	if (encapsulates(b, gw))
+		route.device = MESH_DEVICE_TUNNEL;
+	add_route(b, route);
+}
+
+/* A member's host IP through the tunnel to gw, in table 1107; returns the host prefix. */
+static struct mesh_prefix add_tunnel_host_route(struct builder *b, const struct mesh_addr *ip,
+                                                const struct mesh_addr *gw)
+{
+	struct mesh_prefix host = mesh_prefix_host(ip);
+	struct mesh_route route = via(&host, gw, MESH_DEVICE_TUNNEL);
+
+	route.table = MESH_ROUTE_TABLE;
+	add_route(b, route);
+	return host;
+}
+
+/* What arrives from WireGuard for host takes table 1107 (iif kilo0). */
+static void add_kilo_rule(struct builder *b, const struct mesh_prefix *host)
+{
+	add_rule(b, (struct mesh_rule){
+	                .destination = *host, .from_kilo = true, .table = MESH_ROUTE_TABLE});
+}
+
+/*
+ * Routes to the other members of a segment reached over the private network.
+ * Encapsulated members also get a table-1107 host route, with rules so that
+ * local pods (and, on a leader, WireGuard traffic) reach their host IPs
+ * through the tunnel.
+ */
+static void add_local_segment(struct builder *b, const struct mesh_segment *segment)
+{
+	for (size_t i = 0; i < segment->n_nodes; i++) {
+		const struct mesh_node *node = segment->nodes[i];
+		const struct mesh_prefix *ip = mesh_node_private_ip(node);
+		struct mesh_prefix host;
+
+		if (!ip || mesh_addr_equal(&ip->addr, &b->private_ip->addr))
+			continue;
+		add_private_route(b, &node->subnet, &ip->addr);
+		if (!encapsulates(b, &ip->addr))
+			continue;
+		host = add_tunnel_host_route(b, &ip->addr, &ip->addr);
+		add_rule(b, (struct mesh_rule){.source = b->t->local->subnet,
+		                               .destination = host,
+		                               .table = MESH_ROUTE_TABLE});
+		if (b->t->leader)
+			add_kilo_rule(b, &host);
+	}
+}
+
+/*
+ * Kilo's Encapsulator.Gw: where encapsulated traffic for node (whose private
+ * IP is private_ip) goes. Flannel's overlay is reached at the node's pod
+ * CIDR address; Cilium's at its cilium_host address, else the same.
+ */
+static struct mesh_addr gateway_of(const struct builder *b, const struct mesh_node *node,
+                                   const struct mesh_addr *private_ip)
+{
+	if (b->compatibility == MESH_COMPATIBILITY_NONE)
+		return *private_ip;
+	if (b->compatibility == MESH_COMPATIBILITY_CILIUM &&
+	    mesh_prefix_is_set(&node->cni_compatibility_ip))
+		return node->cni_compatibility_ip.addr;
+	return mesh_prefix_masked(&node->subnet).addr;
+}
+
+/* Where a member hands traffic to its leader. */
+static int leader_gateway(const struct builder *b, struct mesh_addr *gw)
+{
+	const struct mesh_topology *t = b->t;
+	const struct mesh_node *leader = mesh_segment_leader(&t->segments[t->local_segment]);
+	const struct mesh_prefix *ip = mesh_node_private_ip(leader);
+
+	/* Members share a location with their leader, so both have private IPs. */
+	if (!ip || !b->private_ip)
+		return -EINVAL;
+	*gw = gateway_of(b, leader, &ip->addr);
+	return 0;
+}
+
+/*
+ * Cilium with --local=false (Kilo's PR #409): Cilium routes inside the
+ * location, and members reach their leader by IPIP through Cilium's overlay.
+ * What arrives from WireGuard for a member's host IP goes back the same way,
+ * IPIP to the member's cilium_host address, not over the private network.
+ */
+static void add_cilium_return_path(struct builder *b, const struct mesh_segment *segment)
+{
+	for (size_t i = 0; i < segment->n_nodes; i++) {
+		const struct mesh_node *node = segment->nodes[i];
+		const struct mesh_prefix *ip = mesh_node_private_ip(node);
+		struct mesh_prefix host;
+		struct mesh_addr gw;
+
+		if (!ip || mesh_addr_equal(&ip->addr, &b->private_ip->addr))
+			continue;
+		gw = gateway_of(b, node, &ip->addr);
+		if (mesh_addr_equal(&gw, &ip->addr))
+			continue;
+		host = add_tunnel_host_route(b, &ip->addr, &gw);
+		add_kilo_rule(b, &host);
+	}
+}
+
+/* A leader reaches another segment through its WireGuard IP on kilo0. */
+static void add_remote_segment(struct builder *b, const struct mesh_segment *segment)
+{
+	const struct mesh_node *leader = mesh_segment_leader(segment);
+	const struct mesh_endpoint *endpoint = mesh_topology_endpoint(
+	    b->t, leader->key, &leader->endpoint, leader->persistent_keepalive);
+	const struct mesh_addr *wg = &segment->wireguard_ip;
+
+	for (size_t i = 0; i < segment->n_nodes; i++) {
+		const struct mesh_prefix *ip = mesh_node_private_ip(segment->nodes[i]);
+		struct mesh_route route = via(&segment->nodes[i]->subnet, wg, MESH_DEVICE_KILO);
+		struct mesh_prefix host;
+
+		route.source = b->source;
+		add_route(b, route);
+		/* A node only reachable on its endpoint IP cannot be reached via itself. */
+		if (!ip || mesh_addr_equal(&ip->addr, &endpoint->ip))
+			continue;
+		host = mesh_prefix_host(&ip->addr);
+		route.destination = host;
+		add_route(b, route);
+	}
+	for (size_t i = 0; i < segment->n_allowed_location_ips; i++) {
+		struct mesh_route route =
+		    via(&segment->allowed_location_ips[i], wg, MESH_DEVICE_KILO);
+
+		route.source = b->source;
+		add_route(b, route);
+	}
+}
+
+static void add_leader_routes(struct builder *b, bool local)
+{
+	const struct mesh_topology *t = b->t;
+
+	for (size_t s = 0; s < t->n_segments; s++) {
+		const struct mesh_segment *segment = &t->segments[s];
+
+		if (!mesh_topology_segment_is_local(t, segment))
+			add_remote_segment(b, segment);
+		else if (local && b->private_ip)
+			add_local_segment(b, segment);
+		else if (b->private_ip && b->compatibility == MESH_COMPATIBILITY_CILIUM &&
+		         b->encapsulate != MESH_ENCAPSULATE_NEVER)
+			add_cilium_return_path(b, segment);
+	}
+	for (size_t p = 0; p < t->n_peers; p++)
+		for (size_t i = 0; i < t->peers[p].n_allowed_ips; i++)
+			add_route(b, (struct mesh_route){.destination = t->peers[p].allowed_ips[i],
+			                                 .source = b->source,
+			                                 .device = MESH_DEVICE_KILO});
+}
+
+/* Everything not in the own location goes to the leader. */
+static void add_member_routes(struct builder *b, bool local)
+{
+	const struct mesh_topology *t = b->t;
+	struct mesh_addr leader;
+	const struct mesh_addr *gw = &leader;
+
+	b->error = leader_gateway(b, &leader);
+	if (b->error)
+		return;
+	for (size_t s = 0; s < t->n_segments; s++) {
+		const struct mesh_segment *seg = &t->segments[s];
+		struct mesh_prefix wg = mesh_prefix_host(&seg->wireguard_ip);
+
+		add_private_route(b, &wg, gw);
+		if (mesh_topology_segment_is_local(t, seg)) {
+			if (local)
+				add_local_segment(b, seg);
+			continue;
+		}
+		for (size_t i = 0; i < seg->n_nodes; i++)
+			add_private_route(b, &seg->nodes[i]->subnet, gw);
+		for (size_t i = 0; i < seg->n_nodes; i++) {
+			struct mesh_prefix host;
+
+			if (mesh_node_private_host(seg->nodes[i], &host))
+				add_private_route(b, &host, gw);
+		}
+		for (size_t i = 0; i < seg->n_allowed_location_ips; i++)
+			add_private_route(b, &seg->allowed_location_ips[i], gw);
+	}
+	for (size_t p = 0; p < t->n_peers; p++)
+		for (size_t i = 0; i < t->peers[p].n_allowed_ips; i++)
+			add_private_route(b, &t->peers[p].allowed_ips[i], gw);
+}
+
+int mesh_routes_build(const struct mesh_topology *t, const struct mesh_routes_options *options,
+                      struct mesh_routes *routes)
+{
+	struct builder b = {.out = routes,
+	                    .t = t,
+	                    .encapsulate = options->encapsulate,
+	                    .compatibility = options->compatibility};
+
+	memset(routes, 0, sizeof(*routes));
+	b.private_ip = mesh_node_private_ip(t->local);
+	if (b.private_ip)
+		b.source = b.private_ip->addr;
+	if (t->leader)
+		add_leader_routes(&b, options->local);
+	else
+		add_member_routes(&b, options->local);
+	if (b.error)
+		mesh_routes_release(routes);
+	return b.error;
+}
+
+int mesh_routes_for_peer(const struct mesh_topology *t, const char *peer_name,
+                         const struct mesh_prefix *extra, size_t n_extra,
+                         struct mesh_routes *routes)
+{
+	struct builder b = {.out = routes, .t = t};
+
+	memset(routes, 0, sizeof(*routes));
+	for (size_t s = 0; s < t->n_segments; s++) {
+		const struct mesh_segment *seg = &t->segments[s];
+		const struct mesh_addr *wg = &seg->wireguard_ip;
+		struct mesh_prefix host = mesh_prefix_host(wg);
+
+		for (size_t i = 0; i < seg->n_nodes; i++)
+			add_route(&b, via(&seg->nodes[i]->subnet, wg, MESH_DEVICE_KILO));
+		for (size_t i = 0; i < seg->n_nodes; i++) {
+			struct mesh_prefix private_host;
+
+			if (mesh_node_private_host(seg->nodes[i], &private_host))
+				add_route(&b, via(&private_host, wg, MESH_DEVICE_KILO));
+		}
+		for (size_t i = 0; i < seg->n_allowed_location_ips; i++)
+			add_route(&b, via(&seg->allowed_location_ips[i], wg, MESH_DEVICE_KILO));
+		add_route(&b, (struct mesh_route){.destination = host, .device = MESH_DEVICE_KILO});
+	}
+	for (size_t p = 0; p < t->n_peers; p++) {
+		if (!strcmp(t->peers[p].name, peer_name))
+			continue;
+		for (size_t i = 0; i < t->peers[p].n_allowed_ips; i++)
+			add_route(&b, (struct mesh_route){.destination = t->peers[p].allowed_ips[i],
+			                                  .device = MESH_DEVICE_KILO});
+	}
+	for (size_t i = 0; i < n_extra && t->n_segments; i++)
+		add_route(&b, via(&extra[i], &t->segments[0].wireguard_ip, MESH_DEVICE_KILO));
+	if (b.error)
+		mesh_routes_release(routes);
+	return b.error;
+}
+
+int mesh_routes_tunnel_address(const struct mesh_topology *t, struct mesh_prefix *address)
+{
+	struct mesh_allocator allocator;
+	struct mesh_prefix first;
+	int ret;
+
+	mesh_allocator_init(&allocator, &t->local->subnet);
+	ret = mesh_allocator_next(&allocator, &first);
+	if (!ret)
+		*address = mesh_prefix_host(&first.addr);
+	return ret;
+}
+
+void mesh_routes_release(struct mesh_routes *routes)
+{
+	free(routes->routes);
+	free(routes->rules);
+	memset(routes, 0, sizeof(*routes));
+}
+
+static const char *device_name(const struct mesh_route_devices *devices,
+                               enum mesh_route_device device)
+{
+	if (device == MESH_DEVICE_PRIVATE)
+		return devices->private_iface;
+	return device == MESH_DEVICE_TUNNEL ? devices->tunnel : devices->kilo;
+}
+
+char *mesh_route_format(const struct mesh_route *route, const struct mesh_route_devices *devices,
+                        char buf[MESH_ROUTE_STRLEN])
+{
+	char dst[MESH_PREFIX_STRLEN], gw[MESH_ADDR_STRLEN], src[MESH_ADDR_STRLEN];
+	int n =
+	    snprintf(buf, MESH_ROUTE_STRLEN, "%s", mesh_prefix_format(&route->destination, dst));
+
+	if (mesh_addr_is_set(&route->gateway))
+		n += snprintf(buf + n, MESH_ROUTE_STRLEN - n, " via %s",
+		              mesh_addr_format(&route->gateway, gw));
+	n += snprintf(buf + n, MESH_ROUTE_STRLEN - n, " dev %s%s",
+	              device_name(devices, route->device), route->onlink ? " onlink" : "");
+	if (mesh_addr_is_set(&route->source))
+		n += snprintf(buf + n, MESH_ROUTE_STRLEN - n, " src %s",
+		              mesh_addr_format(&route->source, src));
+	if (route->table)
+		snprintf(buf + n, MESH_ROUTE_STRLEN - n, " table %u", route->table);
+	return buf;
+}
+
+char *mesh_rule_format(const struct mesh_rule *rule, const struct mesh_route_devices *devices,
+                       char buf[MESH_ROUTE_STRLEN])
+{
+	char src[MESH_PREFIX_STRLEN] = "all", dst[MESH_PREFIX_STRLEN] = "all";
+	int n;
+
+	if (mesh_prefix_is_set(&rule->source))
+		mesh_prefix_format(&rule->source, src);
+	if (mesh_prefix_is_set(&rule->destination))
+		mesh_prefix_format(&rule->destination, dst);
+	n = snprintf(buf, MESH_ROUTE_STRLEN, "from %s to %s", src, dst);
+	if (rule->from_kilo)
+		n += snprintf(buf + n, MESH_ROUTE_STRLEN - n, " iif %s", devices->kilo);
+	snprintf(buf + n, MESH_ROUTE_STRLEN - n, " lookup %u", rule->table);
+	return buf;
+}

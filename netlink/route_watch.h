@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * route_watch.h - notice routes, policy rules and links deleted behind the agent's back
+ * (Kilo's route controller re-adds an owned route as soon as an RTM_DELROUTE names it, not
+ * only at the next resync; a deleted WireGuard link must be recreated as soon as it goes).
+ *
+ * tun_route_watch_open() subscribes to IPv4 and IPv6 route and rule notifications and to
+ * link notifications on a non-blocking socket whose fd the caller polls.
+ * tun_route_watch_recv() reads what is pending and calls fn once per deleted unicast route,
+ * deleted rule and deleted link; when the kernel dropped notifications (the socket overran)
+ * it calls fn with an event of kind TUN_WATCH_LOST: the caller cannot know what was lost and
+ * should resync. Returns 0 or -errno.
+ */
+#ifndef TUN_ROUTE_WATCH_H
+#define TUN_ROUTE_WATCH_H
+
+#include "netlink/netlink.h"
+
+struct tun_route_watch;
+
+enum tun_watch_kind {
+	TUN_WATCH_LOST,
+	TUN_WATCH_ROUTE,
+	TUN_WATCH_RULE,
+	TUN_WATCH_LINK,
+};
+
+/* What was deleted: the member named by kind (none for TUN_WATCH_LOST). */
+struct tun_watch_event {
+	enum tun_watch_kind kind;
+	union {
+		struct tun_nl_route route;
+		struct tun_nl_rule rule;
+		struct tun_nl_link link;
+	};
+};
+
+typedef void (*tun_route_watch_fn)(void *ctx, const struct tun_watch_event *deleted);
+
+int tun_route_watch_open(struct tun_route_watch **out);
+int tun_route_watch_fd(const struct tun_route_watch *watch);
+int tun_route_watch_recv(struct tun_route_watch *watch, tun_route_watch_fn fn, void *ctx);
+void tun_route_watch_close(struct tun_route_watch *watch);
+
+#endif /* TUN_ROUTE_WATCH_H */

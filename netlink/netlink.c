@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-struct tun_nl {
+struct nl_socket {
 	struct mnl_socket *sock;
 	unsigned int seq;
 	unsigned int portid;
@@ -22,16 +22,16 @@ struct tun_nl {
 };
 
 struct collect_ctx {
-	tun_nl_parse_fn parse;
+	nl_parse_fn parse;
 	size_t size, cap;
 	char *items;
 	size_t n;
 	int error;
 };
 
-int tun_nl_open(struct tun_nl **out)
+int nl_open(struct nl_socket **out)
 {
-	struct tun_nl *nl = calloc(1, sizeof(*nl));
+	struct nl_socket *nl = calloc(1, sizeof(*nl));
 	int ret = -ENOMEM;
 
 	if (!nl)
@@ -45,11 +45,11 @@ int tun_nl_open(struct tun_nl **out)
 	*out = nl;
 	return 0;
 err:
-	tun_nl_close(nl);
+	nl_close(nl);
 	return ret;
 }
 
-void tun_nl_close(struct tun_nl *nl)
+void nl_close(struct nl_socket *nl)
 {
 	if (!nl)
 		return;
@@ -62,14 +62,14 @@ void tun_nl_close(struct tun_nl *nl)
  * What is left of an answer cut short (a failed callback, an interrupted read) would be taken
  * for the answer to the next request; read it away. A dump goes on as it is read, to its end.
  */
-static void drain(struct tun_nl *nl)
+static void drain(struct nl_socket *nl)
 {
 	while (recv(mnl_socket_get_fd(nl->sock), nl->buf, sizeof(nl->buf), MSG_DONTWAIT) > 0)
 		;
 }
 
 /* Send nlh and run cb over every answer until the ack, the end of the dump or an error. */
-static int talk(struct tun_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+static int talk(struct nl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	ssize_t len;
 	int ret;
@@ -90,7 +90,7 @@ static int talk(struct tun_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data
 	return ret;
 }
 
-int tun_nl_request(struct tun_nl *nl, struct nlmsghdr *nlh)
+int nl_request(struct nl_socket *nl, struct nlmsghdr *nlh)
 {
 	return talk(nl, nlh, NULL, NULL);
 }
@@ -115,7 +115,7 @@ static int collect_one(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int tun_nl_collect(struct tun_nl *nl, struct nlmsghdr *nlh, tun_nl_parse_fn parse, size_t size,
+int nl_collect(struct nl_socket *nl, struct nlmsghdr *nlh, nl_parse_fn parse, size_t size,
                    void **items, size_t *n)
 {
 	struct collect_ctx c = {.parse = parse, .size = size};
@@ -137,7 +137,7 @@ static struct nlmsghdr *put_request(void *buf, uint16_t type, uint16_t flags, si
 {
 	struct nlmsghdr *nlh;
 
-	memset(buf, 0, TUN_NL_BUFSIZE);
+	memset(buf, 0, NL_BUFSIZE);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
@@ -145,7 +145,7 @@ static struct nlmsghdr *put_request(void *buf, uint16_t type, uint16_t flags, si
 	return nlh;
 }
 
-struct nlmsghdr *tun_nl_build_dump(void *buf, uint16_t type, uint8_t family)
+struct nlmsghdr *nl_build_dump(void *buf, uint16_t type, uint8_t family)
 {
 	size_t len = sizeof(struct rtmsg); /* also the size of struct fib_rule_hdr */
 	struct nlmsghdr *nlh;
@@ -160,12 +160,12 @@ struct nlmsghdr *tun_nl_build_dump(void *buf, uint16_t type, uint8_t family)
 	return nlh;
 }
 
-static int dump(struct tun_nl *nl, uint16_t type, uint8_t family, tun_nl_parse_fn parse,
+static int dump(struct nl_socket *nl, uint16_t type, uint8_t family, nl_parse_fn parse,
                 size_t size, void **items, size_t *n)
 {
-	char buf[TUN_NL_BUFSIZE];
+	char buf[NL_BUFSIZE];
 
-	return tun_nl_collect(nl, tun_nl_build_dump(buf, type, family), parse, size, items, n);
+	return nl_collect(nl, nl_build_dump(buf, type, family), parse, size, items, n);
 }
 
 static struct ifinfomsg *put_link(void *buf, uint16_t type, uint16_t flags, int ifindex,
@@ -180,7 +180,7 @@ static struct ifinfomsg *put_link(void *buf, uint16_t type, uint16_t flags, int 
 	return ifi;
 }
 
-struct nlmsghdr *tun_nl_build_link_get(void *buf, const char *name)
+struct nlmsghdr *nl_build_link_get(void *buf, const char *name)
 {
 	struct nlmsghdr *nlh;
 
@@ -189,7 +189,7 @@ struct nlmsghdr *tun_nl_build_link_get(void *buf, const char *name)
 	return nlh;
 }
 
-struct nlmsghdr *tun_nl_build_link_set(void *buf, int ifindex, int up, unsigned int mtu)
+struct nlmsghdr *nl_build_link_set(void *buf, int ifindex, int up, unsigned int mtu)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi = put_link(buf, RTM_NEWLINK, 0, ifindex, &nlh);
@@ -203,7 +203,7 @@ struct nlmsghdr *tun_nl_build_link_set(void *buf, int ifindex, int up, unsigned 
 	return nlh;
 }
 
-struct nlmsghdr *tun_nl_build_link_ipip(void *buf, const char *name, unsigned int mtu)
+struct nlmsghdr *nl_build_link_ipip(void *buf, const char *name, unsigned int mtu)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *linkinfo;
@@ -218,7 +218,7 @@ struct nlmsghdr *tun_nl_build_link_ipip(void *buf, const char *name, unsigned in
 	return nlh;
 }
 
-struct nlmsghdr *tun_nl_build_link_del(void *buf, int ifindex)
+struct nlmsghdr *nl_build_link_del(void *buf, int ifindex)
 {
 	struct nlmsghdr *nlh;
 
@@ -235,7 +235,7 @@ static void get_u32(const struct nlattr *attr, uint32_t *value)
 
 static int link_attr(const struct nlattr *attr, void *data)
 {
-	struct tun_nl_link *link = data;
+	struct nl_link *link = data;
 
 	if (mnl_attr_get_type(attr) == IFLA_MTU)
 		get_u32(attr, &link->mtu);
@@ -245,7 +245,7 @@ static int link_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-int tun_nl_parse_link(const struct nlmsghdr *nlh, struct tun_nl_link *link)
+int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *link)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
@@ -261,19 +261,19 @@ int tun_nl_parse_link(const struct nlmsghdr *nlh, struct tun_nl_link *link)
 
 static int parse_link(const struct nlmsghdr *nlh, void *item)
 {
-	return tun_nl_parse_link(nlh, item);
+	return nl_parse_link(nlh, item);
 }
 
-int tun_nl_link_get(struct tun_nl *nl, const char *name, struct tun_nl_link *link)
+int nl_link_get(struct nl_socket *nl, const char *name, struct nl_link *link)
 {
-	char buf[TUN_NL_BUFSIZE];
-	struct tun_nl_link *found;
+	char buf[NL_BUFSIZE];
+	struct nl_link *found;
 	size_t n;
 	int ret;
 
 	if (!name || !*name || strlen(name) >= IFNAMSIZ)
 		return -EINVAL;
-	ret = tun_nl_collect(nl, tun_nl_build_link_get(buf, name), parse_link, sizeof(*found),
+	ret = nl_collect(nl, nl_build_link_get(buf, name), parse_link, sizeof(*found),
 	                     (void **)&found, &n);
 	if (ret < 0)
 		return ret;
@@ -283,43 +283,38 @@ int tun_nl_link_get(struct tun_nl *nl, const char *name, struct tun_nl_link *lin
 	return n == 1 ? 0 : -ENODEV;
 }
 
-int tun_nl_link_dump(struct tun_nl *nl, struct tun_nl_link **links, size_t *n)
+int nl_link_dump(struct nl_socket *nl, struct nl_link **links, size_t *n)
 {
 	return dump(nl, RTM_GETLINK, AF_UNSPEC, parse_link, sizeof(**links), (void **)links, n);
 }
 
-int tun_nl_link_set(struct tun_nl *nl, int ifindex, int up, unsigned int mtu)
+int nl_link_set(struct nl_socket *nl, int ifindex, int up, unsigned int mtu)
 {
-	char buf[TUN_NL_BUFSIZE];
+	char buf[NL_BUFSIZE];
 
-	return tun_nl_request(nl, tun_nl_build_link_set(buf, ifindex, up, mtu));
+	return nl_request(nl, nl_build_link_set(buf, ifindex, up, mtu));
 }
 
-int tun_nl_link_add_ipip(struct tun_nl *nl, const char *name, unsigned int mtu)
+int nl_link_add_ipip(struct nl_socket *nl, const char *name, unsigned int mtu)
 {
-	char buf[TUN_NL_BUFSIZE];
+	char buf[NL_BUFSIZE];
 	int ret;
 
 	if (!name || !*name || strlen(name) >= IFNAMSIZ)
 		return -EINVAL;
-	ret = tun_nl_request(nl, tun_nl_build_link_ipip(buf, name, mtu));
+	ret = nl_request(nl, nl_build_link_ipip(buf, name, mtu));
 	return ret == -EEXIST ? 0 : ret;
 }
 
-int tun_nl_link_del(struct tun_nl *nl, int ifindex)
+int nl_link_del(struct nl_socket *nl, int ifindex)
 {
-	char buf[TUN_NL_BUFSIZE];
+	char buf[NL_BUFSIZE];
 
-	return tun_nl_request(nl, tun_nl_build_link_del(buf, ifindex));
+	return nl_request(nl, nl_build_link_del(buf, ifindex));
 }
 
-static size_t ip_len(const struct tun_nl_ip *ip)
-{
-	return ip->family == AF_INET ? 4 : ip->family == AF_INET6 ? 16 : 0;
-}
-
-struct nlmsghdr *tun_nl_build_address(void *buf, uint16_t type, uint16_t extra_flags,
-                                      const struct tun_nl_address *address)
+struct nlmsghdr *nl_build_address(void *buf, uint16_t type, uint16_t extra_flags,
+                                      const struct nl_address *address)
 {
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
@@ -331,25 +326,25 @@ struct nlmsghdr *tun_nl_build_address(void *buf, uint16_t type, uint16_t extra_f
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = (unsigned int)address->ifindex;
 	/* As ip(8) does: IFA_LOCAL is the address, IFA_ADDRESS the peer (the same here). */
-	mnl_attr_put(nlh, IFA_LOCAL, ip_len(&address->ip), address->ip.bytes);
-	mnl_attr_put(nlh, IFA_ADDRESS, ip_len(&address->ip), address->ip.bytes);
+	mnl_attr_put(nlh, IFA_LOCAL, ip_addr_len(&address->ip), address->ip.bytes);
+	mnl_attr_put(nlh, IFA_ADDRESS, ip_addr_len(&address->ip), address->ip.bytes);
 	return nlh;
 }
 
 /* Copy an address attribute of the expected length; anything else is ignored. */
-static void get_ip(const struct nlattr *attr, uint8_t family, struct tun_nl_ip *ip)
+static void get_ip(const struct nlattr *attr, uint8_t family, struct ip_addr *ip)
 {
-	struct tun_nl_ip parsed = {.family = family};
+	struct ip_addr parsed = {.family = family};
 
-	if (!ip_len(&parsed) || mnl_attr_get_payload_len(attr) != ip_len(&parsed))
+	if (!ip_addr_len(&parsed) || mnl_attr_get_payload_len(attr) != ip_addr_len(&parsed))
 		return;
-	memcpy(parsed.bytes, mnl_attr_get_payload(attr), ip_len(&parsed));
+	memcpy(parsed.bytes, mnl_attr_get_payload(attr), ip_addr_len(&parsed));
 	*ip = parsed;
 }
 
 struct address_attrs {
 	uint8_t family;
-	struct tun_nl_ip local, address;
+	struct ip_addr local, address;
 };
 
 static int address_attr(const struct nlattr *attr, void *data)
@@ -363,7 +358,7 @@ static int address_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-int tun_nl_parse_address(const struct nlmsghdr *nlh, struct tun_nl_address *address)
+int nl_parse_address(const struct nlmsghdr *nlh, struct nl_address *address)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct address_attrs a = {0};
@@ -382,119 +377,107 @@ int tun_nl_parse_address(const struct nlmsghdr *nlh, struct tun_nl_address *addr
 
 static int parse_address(const struct nlmsghdr *nlh, void *item)
 {
-	return tun_nl_parse_address(nlh, item);
+	return nl_parse_address(nlh, item);
 }
 
-int tun_nl_address_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_address **addresses,
+int nl_address_dump(struct nl_socket *nl, uint8_t family, struct nl_address **addresses,
                         size_t *n)
 {
 	return dump(nl, RTM_GETADDR, family, parse_address, sizeof(**addresses), (void **)addresses,
 	            n);
 }
 
-static int address_request(struct tun_nl *nl, uint16_t type, uint16_t extra_flags,
-                           const struct tun_nl_address *address)
+static int address_request(struct nl_socket *nl, uint16_t type, uint16_t extra_flags,
+                           const struct nl_address *address)
 {
-	char buf[TUN_NL_BUFSIZE];
+	char buf[NL_BUFSIZE];
 
-	if (!ip_len(&address->ip))
+	if (!ip_addr_len(&address->ip))
 		return -EAFNOSUPPORT;
-	return tun_nl_request(nl, tun_nl_build_address(buf, type, extra_flags, address));
+	return nl_request(nl, nl_build_address(buf, type, extra_flags, address));
 }
 
-int tun_nl_address_add(struct tun_nl *nl, const struct tun_nl_address *address)
+int nl_address_add(struct nl_socket *nl, const struct nl_address *address)
 {
 	return address_request(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, address);
 }
 
-int tun_nl_address_del(struct tun_nl *nl, const struct tun_nl_address *address)
+int nl_address_del(struct nl_socket *nl, const struct nl_address *address)
 {
 	return address_request(nl, RTM_DELADDR, 0, address);
 }
 
-int tun_nl_ip_compare(const struct tun_nl_ip *a, const struct tun_nl_ip *b)
+bool nl_route_equal(const struct nl_route *a, const struct nl_route *b)
 {
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	return memcmp(a->bytes, b->bytes, ip_len(a));
-}
-
-bool tun_nl_ip_equal(const struct tun_nl_ip *a, const struct tun_nl_ip *b)
-{
-	return !tun_nl_ip_compare(a, b);
-}
-
-bool tun_nl_route_equal(const struct tun_nl_route *a, const struct tun_nl_route *b)
-{
-	return tun_nl_ip_equal(&a->dst, &b->dst) && a->dst_len == b->dst_len &&
-	       tun_nl_ip_equal(&a->gw, &b->gw) && tun_nl_ip_equal(&a->src, &b->src) &&
+	return ip_addr_equal(&a->dst, &b->dst) && a->dst_len == b->dst_len &&
+	       ip_addr_equal(&a->gw, &b->gw) && ip_addr_equal(&a->src, &b->src) &&
 	       a->ifindex == b->ifindex && a->table == b->table && a->protocol == b->protocol &&
 	       a->onlink == b->onlink;
 }
 
-bool tun_nl_rule_equal(const struct tun_nl_rule *a, const struct tun_nl_rule *b)
+bool nl_rule_equal(const struct nl_rule *a, const struct nl_rule *b)
 {
-	return a->family == b->family && tun_nl_ip_equal(&a->src, &b->src) &&
-	       a->src_len == b->src_len && tun_nl_ip_equal(&a->dst, &b->dst) &&
+	return a->family == b->family && ip_addr_equal(&a->src, &b->src) &&
+	       a->src_len == b->src_len && ip_addr_equal(&a->dst, &b->dst) &&
 	       a->dst_len == b->dst_len && !strcmp(a->iif, b->iif) && a->table == b->table &&
 	       (!a->priority || !b->priority || a->priority == b->priority);
 }
 
-static bool ipv6_link_local(const struct tun_nl_ip *ip)
+static bool ipv6_link_local(const struct ip_addr *ip)
 {
 	return ip->family == AF_INET6 && ip->bytes[0] == 0xfe && (ip->bytes[1] & 0xc0) == 0x80;
 }
 
-int tun_nl_address_set(struct tun_nl *nl, const struct tun_nl_address *want, bool *changed)
+int nl_address_set(struct nl_socket *nl, const struct nl_address *want, bool *changed)
 {
-	struct tun_nl_address *have = NULL;
+	struct nl_address *have = NULL;
 	bool present = false, ignored;
 	size_t n = 0;
-	int ret = tun_nl_address_dump(nl, AF_UNSPEC, &have, &n);
+	int ret = nl_address_dump(nl, AF_UNSPEC, &have, &n);
 
 	changed = changed ? changed : &ignored;
 	*changed = false;
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		if (have[i].ifindex != want->ifindex || ipv6_link_local(&have[i].ip))
 			continue;
-		if (want->ip.family && tun_nl_ip_equal(&have[i].ip, &want->ip) &&
+		if (want->ip.family && ip_addr_equal(&have[i].ip, &want->ip) &&
 		    have[i].prefixlen == want->prefixlen) {
 			present = true;
 			continue;
 		}
-		ret = tun_nl_address_del(nl, &have[i]);
+		ret = nl_address_del(nl, &have[i]);
 		*changed |= ret == 0;
 	}
 	free(have);
 	if (ret == 0 && want->ip.family && !present) {
-		ret = tun_nl_address_add(nl, want);
+		ret = nl_address_add(nl, want);
 		*changed |= ret == 0;
 	}
 	return ret;
 }
 
-uint8_t tun_nl_route_family(const struct tun_nl_route *route)
+uint8_t nl_route_family(const struct nl_route *route)
 {
 	if (route->dst.family)
 		return route->dst.family;
 	return route->gw.family ? route->gw.family : route->src.family;
 }
 
-static void put_ip(struct nlmsghdr *nlh, uint16_t type, const struct tun_nl_ip *ip)
+static void put_ip(struct nlmsghdr *nlh, uint16_t type, const struct ip_addr *ip)
 {
-	if (ip_len(ip))
-		mnl_attr_put(nlh, type, ip_len(ip), ip->bytes);
+	if (ip_addr_len(ip))
+		mnl_attr_put(nlh, type, ip_addr_len(ip), ip->bytes);
 }
 
-struct nlmsghdr *tun_nl_build_route(void *buf, uint16_t type, uint16_t extra_flags,
-                                    const struct tun_nl_route *route)
+struct nlmsghdr *nl_build_route(void *buf, uint16_t type, uint16_t extra_flags,
+                                    const struct nl_route *route)
 {
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 
 	nlh = put_request(buf, type, NLM_F_ACK | extra_flags, sizeof(*rtm));
 	rtm = mnl_nlmsg_get_payload(nlh);
-	rtm->rtm_family = tun_nl_route_family(route);
+	rtm->rtm_family = nl_route_family(route);
 	rtm->rtm_dst_len = route->dst_len;
 	/* The 8-bit field cannot hold table 1107: RTA_TABLE carries every table. */
 	rtm->rtm_table = route->table < 256 ? (uint8_t)route->table : RT_TABLE_UNSPEC;
@@ -518,7 +501,7 @@ struct nlmsghdr *tun_nl_build_route(void *buf, uint16_t type, uint16_t extra_fla
 
 static int route_attr(const struct nlattr *attr, void *data)
 {
-	struct tun_nl_route *route = data;
+	struct nl_route *route = data;
 	uint8_t family = route->dst.family; /* set to rtm_family while parsing */
 	uint32_t oif = 0;
 
@@ -543,7 +526,7 @@ static int route_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-int tun_nl_parse_route(const struct nlmsghdr *nlh, struct tun_nl_route *route)
+int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *route)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
@@ -563,39 +546,39 @@ int tun_nl_parse_route(const struct nlmsghdr *nlh, struct tun_nl_route *route)
 
 static int parse_route(const struct nlmsghdr *nlh, void *item)
 {
-	return tun_nl_parse_route(nlh, item);
+	return nl_parse_route(nlh, item);
 }
 
-int tun_nl_route_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_route **routes, size_t *n)
+int nl_route_dump(struct nl_socket *nl, uint8_t family, struct nl_route **routes, size_t *n)
 {
 	return dump(nl, RTM_GETROUTE, family, parse_route, sizeof(**routes), (void **)routes, n);
 }
 
-static int route_request(struct tun_nl *nl, uint16_t type, uint16_t extra_flags,
-                         const struct tun_nl_route *route)
+static int route_request(struct nl_socket *nl, uint16_t type, uint16_t extra_flags,
+                         const struct nl_route *route)
 {
-	uint8_t family = tun_nl_route_family(route);
-	char buf[TUN_NL_BUFSIZE];
+	uint8_t family = nl_route_family(route);
+	char buf[NL_BUFSIZE];
 
 	if (family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
 	if (route->dst_len > (family == AF_INET ? 32 : 128))
 		return -EINVAL;
-	return tun_nl_request(nl, tun_nl_build_route(buf, type, extra_flags, route));
+	return nl_request(nl, nl_build_route(buf, type, extra_flags, route));
 }
 
-int tun_nl_route_replace(struct tun_nl *nl, const struct tun_nl_route *route)
+int nl_route_replace(struct nl_socket *nl, const struct nl_route *route)
 {
 	return route_request(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, route);
 }
 
-int tun_nl_route_del(struct tun_nl *nl, const struct tun_nl_route *route)
+int nl_route_del(struct nl_socket *nl, const struct nl_route *route)
 {
 	return route_request(nl, RTM_DELROUTE, 0, route);
 }
 
-struct nlmsghdr *tun_nl_build_rule(void *buf, uint16_t type, uint16_t extra_flags,
-                                   const struct tun_nl_rule *rule)
+struct nlmsghdr *nl_build_rule(void *buf, uint16_t type, uint16_t extra_flags,
+                                   const struct nl_rule *rule)
 {
 	struct nlmsghdr *nlh;
 	struct fib_rule_hdr *frh;
@@ -619,7 +602,7 @@ struct nlmsghdr *tun_nl_build_rule(void *buf, uint16_t type, uint16_t extra_flag
 
 static int rule_attr(const struct nlattr *attr, void *data)
 {
-	struct tun_nl_rule *rule = data;
+	struct nl_rule *rule = data;
 
 	switch (mnl_attr_get_type(attr)) {
 	case FRA_SRC:
@@ -642,7 +625,7 @@ static int rule_attr(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-int tun_nl_parse_rule(const struct nlmsghdr *nlh, struct tun_nl_rule *rule)
+int nl_parse_rule(const struct nlmsghdr *nlh, struct nl_rule *rule)
 {
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 
@@ -660,30 +643,30 @@ int tun_nl_parse_rule(const struct nlmsghdr *nlh, struct tun_nl_rule *rule)
 
 static int parse_rule(const struct nlmsghdr *nlh, void *item)
 {
-	return tun_nl_parse_rule(nlh, item);
+	return nl_parse_rule(nlh, item);
 }
 
-int tun_nl_rule_dump(struct tun_nl *nl, uint8_t family, struct tun_nl_rule **rules, size_t *n)
+int nl_rule_dump(struct nl_socket *nl, uint8_t family, struct nl_rule **rules, size_t *n)
 {
 	return dump(nl, RTM_GETRULE, family, parse_rule, sizeof(**rules), (void **)rules, n);
 }
 
-static int rule_request(struct tun_nl *nl, uint16_t type, uint16_t extra_flags,
-                        const struct tun_nl_rule *rule)
+static int rule_request(struct nl_socket *nl, uint16_t type, uint16_t extra_flags,
+                        const struct nl_rule *rule)
 {
-	char buf[TUN_NL_BUFSIZE];
+	char buf[NL_BUFSIZE];
 
 	if (rule->family != AF_INET && rule->family != AF_INET6)
 		return -EAFNOSUPPORT;
-	return tun_nl_request(nl, tun_nl_build_rule(buf, type, extra_flags, rule));
+	return nl_request(nl, nl_build_rule(buf, type, extra_flags, rule));
 }
 
-int tun_nl_rule_add(struct tun_nl *nl, const struct tun_nl_rule *rule)
+int nl_rule_add(struct nl_socket *nl, const struct nl_rule *rule)
 {
 	return rule_request(nl, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule);
 }
 
-int tun_nl_rule_del(struct tun_nl *nl, const struct tun_nl_rule *rule)
+int nl_rule_del(struct nl_socket *nl, const struct nl_rule *rule)
 {
 	return rule_request(nl, RTM_DELRULE, 0, rule);
 }

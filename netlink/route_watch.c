@@ -8,13 +8,13 @@
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 
-struct tun_route_watch {
+struct nl_route_watch {
 	struct mnl_socket *nl;
 	char buf[32768];
 };
 
 struct deliver {
-	tun_route_watch_fn fn;
+	nl_route_watch_fn fn;
 	void *ctx;
 };
 
@@ -27,15 +27,15 @@ static int deliver_deleted(const struct nlmsghdr *nlh, void *data)
 	switch (nlh->nlmsg_type) {
 	case RTM_DELROUTE:
 		event.kind = TUN_WATCH_ROUTE;
-		ret = tun_nl_parse_route(nlh, &event.route);
+		ret = nl_parse_route(nlh, &event.route);
 		break;
 	case RTM_DELRULE:
 		event.kind = TUN_WATCH_RULE;
-		ret = tun_nl_parse_rule(nlh, &event.rule);
+		ret = nl_parse_rule(nlh, &event.rule);
 		break;
 	case RTM_DELLINK:
 		event.kind = TUN_WATCH_LINK;
-		ret = tun_nl_parse_link(nlh, &event.link);
+		ret = nl_parse_link(nlh, &event.link);
 		break;
 	}
 	if (ret == 0)
@@ -43,11 +43,11 @@ static int deliver_deleted(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int tun_route_watch_open(struct tun_route_watch **out)
+int nl_route_watch_open(struct nl_route_watch **out)
 {
 	/* IPv6 rules have no legacy group bit: they are joined by number. */
 	int ipv6_rules = RTNLGRP_IPV6_RULE;
-	struct tun_route_watch *watch = calloc(1, sizeof(*watch));
+	struct nl_route_watch *watch = calloc(1, sizeof(*watch));
 	int ret = -ENOMEM;
 
 	if (!watch)
@@ -65,16 +65,16 @@ int tun_route_watch_open(struct tun_route_watch **out)
 	*out = watch;
 	return 0;
 err:
-	tun_route_watch_close(watch);
+	nl_route_watch_close(watch);
 	return ret;
 }
 
-int tun_route_watch_fd(const struct tun_route_watch *watch)
+int nl_route_watch_fd(const struct nl_route_watch *watch)
 {
 	return mnl_socket_get_fd(watch->nl);
 }
 
-int tun_route_watch_recv(struct tun_route_watch *watch, tun_route_watch_fn fn, void *ctx)
+int nl_route_watch_recv(struct nl_route_watch *watch, nl_route_watch_fn fn, void *ctx)
 {
 	const struct tun_watch_event lost = {.kind = TUN_WATCH_LOST};
 	struct deliver d = {.fn = fn, .ctx = ctx};
@@ -94,7 +94,7 @@ int tun_route_watch_recv(struct tun_route_watch *watch, tun_route_watch_fn fn, v
 	}
 }
 
-void tun_route_watch_close(struct tun_route_watch *watch)
+void nl_route_watch_close(struct nl_route_watch *watch)
 {
 	if (!watch)
 		return;

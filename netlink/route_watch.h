@@ -4,19 +4,19 @@
  * (Kilo's route controller re-adds an owned route as soon as an RTM_DELROUTE names it, not
  * only at the next resync; a deleted WireGuard link must be recreated as soon as it goes).
  *
- * tun_route_watch_open() subscribes to IPv4 and IPv6 route and rule notifications and to
+ * nl_route_watch_open() subscribes to IPv4 and IPv6 route and rule notifications and to
  * link notifications on a non-blocking socket whose fd the caller polls.
- * tun_route_watch_recv() reads what is pending and calls fn once per deleted unicast route,
+ * nl_route_watch_recv() reads what is pending and calls fn once per deleted unicast route,
  * deleted rule and deleted link; when the kernel dropped notifications (the socket overran)
  * it calls fn with an event of kind TUN_WATCH_LOST: the caller cannot know what was lost and
  * should resync. Returns 0 or -errno.
  */
-#ifndef TUN_ROUTE_WATCH_H
-#define TUN_ROUTE_WATCH_H
+#ifndef NL_ROUTE_WATCH_H
+#define NL_ROUTE_WATCH_H
 
 #include "netlink/netlink.h"
 
-struct tun_route_watch;
+struct nl_route_watch;
 
 enum tun_watch_kind {
 	TUN_WATCH_LOST,
@@ -29,17 +29,17 @@ enum tun_watch_kind {
 struct tun_watch_event {
 	enum tun_watch_kind kind;
 	union {
-		struct tun_nl_route route;
-		struct tun_nl_rule rule;
-		struct tun_nl_link link;
+		struct nl_route route;
+		struct nl_rule rule;
+		struct nl_link link;
 	};
 };
 
-typedef void (*tun_route_watch_fn)(void *ctx, const struct tun_watch_event *deleted);
+typedef void (*nl_route_watch_fn)(void *ctx, const struct tun_watch_event *deleted);
 
-int tun_route_watch_open(struct tun_route_watch **out);
-int tun_route_watch_fd(const struct tun_route_watch *watch);
-int tun_route_watch_recv(struct tun_route_watch *watch, tun_route_watch_fn fn, void *ctx);
-void tun_route_watch_close(struct tun_route_watch *watch);
+int nl_route_watch_open(struct nl_route_watch **out);
+int nl_route_watch_fd(const struct nl_route_watch *watch);
+int nl_route_watch_recv(struct nl_route_watch *watch, nl_route_watch_fn fn, void *ctx);
+void nl_route_watch_close(struct nl_route_watch *watch);
 
-#endif /* TUN_ROUTE_WATCH_H */
+#endif /* NL_ROUTE_WATCH_H */

@@ -18,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "netlink/link.h"
+#include "netlink/link_watch.h"
 #include "tun/offload.h"
 #include "tun/tun.h"
 #include "wg/peer.h"
@@ -284,7 +284,7 @@ int wg_device_rebind(struct wg_device *dev, uint16_t port, uint32_t fwmark)
 	return ret;
 }
 
-static void link_changed(void *ctx, const struct tun_link_event *event)
+static void link_changed(void *ctx, const struct nl_link_event *event)
 {
 	struct wg_device *dev = ctx;
 
@@ -306,7 +306,7 @@ static void link_changed(void *ctx, const struct tun_link_event *event)
 static void *link_thread(void *arg)
 {
 	struct wg_device *dev = arg;
-	struct pollfd fds[2] = { { .fd = tun_link_fd(dev->link), .events = POLLIN },
+	struct pollfd fds[2] = { { .fd = nl_link_watch_fd(dev->link), .events = POLLIN },
 				 { .fd = dev->quit_fd, .events = POLLIN } };
 	int ret;
 
@@ -315,7 +315,7 @@ static void *link_thread(void *arg)
 			break;
 		if (fds[1].revents)
 			break;
-		ret = tun_link_recv(dev->link, link_changed, dev);
+		ret = nl_link_watch_recv(dev->link, link_changed, dev);
 		if (ret < 0) {
 			wg_device_log(dev, WG_LOG_ERROR, "link watch failed: %s", strerror(-ret));
 			break;
@@ -355,7 +355,7 @@ static int open_tun(struct wg_device *dev, const struct wg_device_options *opts)
 	}
 	if (dev->vnet_hdr && !dev->gro)
 		tun_set_offload(dev->tun_fd, false);
-	return tun_link_open(&dev->link, (int)if_nametoindex(dev->name));
+	return nl_link_watch_open(&dev->link, (int)if_nametoindex(dev->name));
 }
 
 static int open_packet_pair(struct wg_device *dev, const struct wg_device_options *opts)
@@ -444,7 +444,7 @@ static void free_state(struct wg_device *dev)
 	if (dev->ratelimiter)
 		wg_ratelimiter_free(dev->ratelimiter);
 	wg_index_table_destroy(&dev->index);
-	tun_link_close(dev->link);
+	nl_link_watch_close(dev->link);
 	free(dev->gro_buffer);
 	close_fd(dev->tun_fd);
 	close_fd(dev->packet_fd);

@@ -27,7 +27,7 @@
 #include "wg/wg.h"
 
 struct wg_peer;
-struct tun_link;
+struct nl_link_watch;
 
 /* The live counters behind struct wg_device_stats (wg.h), bumped with wg_device_count(). */
 struct wg_device_counters {
@@ -74,7 +74,7 @@ struct wg_device {
 	uint8_t *gro_buffer; /* where they are coalesced, by the one receive finisher */
 	bool offload;  /* TUN super-packets and UDP GSO wherever the kernel has them */
 	char name[IFNAMSIZ];
-	struct tun_link *link;
+	struct nl_link_watch *link;
 
 	int quit_fd;    /* eventfd: threads exit (destroy) */
 	int rx_stop_fd; /* eventfd: the receiver exits (down, rebind) */

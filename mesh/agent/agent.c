@@ -121,10 +121,10 @@ static int detect_ips(struct mesh_agent *agent)
  */
 static int open_tun(struct mesh_agent *agent, int *fd)
 {
-	struct tun_nl_link link;
+	struct nl_link link;
 	int ret;
 
-	agent->tun_created = tun_nl_link_get(agent->nl, agent->options.interface, &link) != 0;
+	agent->tun_created = nl_link_get(agent->nl, agent->options.interface, &link) != 0;
 	ret = mesh_engine_open_tun(agent->options.interface, fd, &agent->tun_fd);
 	if (!ret && ioctl(*fd, TUNSETPERSIST, 1) < 0) {
 		ret = -errno;
@@ -149,11 +149,11 @@ static int create_device(struct mesh_agent *agent, const struct mesh_engine_opti
 {
 	struct wg_config identity = {.flags = WG_CONFIG_HAS_PRIVATE_KEY};
 	struct wg_device *device;
-	struct tun_nl_link link;
+	struct nl_link link;
 	int ret, tun_fd;
 
 	if (!agent->options.create_interface &&
-	    tun_nl_link_get(agent->nl, agent->options.interface, &link)) {
+	    nl_link_get(agent->nl, agent->options.interface, &link)) {
 		agent_log(agent, LOG_ERR, "failed to get interface index of %s",
 		          agent->options.interface);
 		return -ENODEV;
@@ -237,7 +237,7 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 	if (!ret)
 		ret = load_key(agent);
 	if (!ret) {
-		ret = tun_nl_open(&agent->nl);
+		ret = nl_open(&agent->nl);
 		if (ret)
 			agent_log(agent, LOG_ERR, "failed to open netlink: %s", strerror(-ret));
 	}
@@ -301,7 +301,7 @@ int mesh_agent_run(struct mesh_agent *agent)
 	    {.fd = agent->stop_fd, .events = POLLIN},
 	    {.fd = mesh_backend_fd(agent->backend), .events = POLLIN},
 	    /* A negative fd (no watch) is skipped by poll. */
-	    {.fd = agent->watch ? tun_route_watch_fd(agent->watch) : -1, .events = POLLIN}};
+	    {.fd = agent->watch ? nl_route_watch_fd(agent->watch) : -1, .events = POLLIN}};
 	int64_t now = agent_now(), next_check_in = now + MESH_CHECK_IN_PERIOD,
 	        next_resync = now + agent->options.resync_period;
 
@@ -348,11 +348,11 @@ void mesh_agent_destroy(struct mesh_agent *agent)
 {
 	if (!agent)
 		return;
-	tun_route_watch_close(agent->watch);
+	nl_route_watch_close(agent->watch);
 	mesh_backend_close(agent->backend);
 	agent_drop_device(agent);
 	if (agent->nl)
-		tun_nl_close(agent->nl);
+		nl_close(agent->nl);
 	if (agent->stop_fd >= 0)
 		close(agent->stop_fd);
 	mesh_cluster_release(&agent->cluster);

@@ -16,6 +16,7 @@
 #include "mesh/host/cni.h"
 #include "mesh/host/ipdetect.h"
 #include "mesh/host/ipip.h"
+#include "mesh/host/link_address.h"
 #include "mesh/view/iptables.h"
 #include "mesh/view/routes.h"
 #include "mesh/view/wgconfig.h"
@@ -112,16 +113,6 @@ static int apply_engine(struct mesh_agent *agent, const struct mesh_topology *to
 	return ret;
 }
 
-/* The link holds exactly want (unset: no address), as Kilo's iproute.SetAddress. */
-static int set_address(struct mesh_agent *agent, int ifindex, const struct mesh_prefix *want)
-{
-	struct tun_nl_address address = {.ifindex = ifindex, .prefixlen = want->cidr};
-
-	address.ip.family = want->addr.family;
-	memcpy(address.ip.bytes, want->addr.bytes, sizeof(address.ip.bytes));
-	return tun_nl_address_set(agent->nl, &address, NULL);
-}
-
 /*
  * --mtu auto, re-detected on every apply as Kilo does. The MTU is the
  * default route's link's: no hostname, whose lookup may wait seconds on DNS.
@@ -139,18 +130,18 @@ static unsigned int detect_mtu(struct mesh_agent *agent)
 
 /* Leaders: address, MTU and up; others: down, keeping the address (as Kilo). */
 static int apply_link(struct mesh_agent *agent, const struct mesh_topology *topology,
-                      struct tun_nl_link *link)
+                      struct nl_link *link)
 {
 	unsigned int mtu = agent->options.mtu ? agent->options.mtu : detect_mtu(agent);
-	int ret = tun_nl_link_get(agent->nl, agent->options.interface, link);
+	int ret = nl_link_get(agent->nl, agent->options.interface, link);
 
 	if (ret)
 		return ret;
 	if (!topology->leader)
-		return link->up ? tun_nl_link_set(agent->nl, link->ifindex, 0, 0) : 0;
-	ret = set_address(agent, link->ifindex, &topology->wireguard_cidr);
+		return link->up ? nl_link_set(agent->nl, link->ifindex, 0, 0) : 0;
+	ret = mesh_link_set_address(agent->nl, link->ifindex, &topology->wireguard_cidr, NULL);
 	if (!ret && (!link->up || link->mtu != mtu))
-		ret = tun_nl_link_set(agent->nl, link->ifindex, 1, link->mtu != mtu ? mtu : 0);
+		ret = nl_link_set(agent->nl, link->ifindex, 1, link->mtu != mtu ? mtu : 0);
 	return ret;
 }
 
@@ -187,14 +178,14 @@ static int apply_iptables(struct mesh_agent *agent, const struct mesh_topology *
 static int private_ifindex(struct mesh_agent *agent, const struct mesh_topology *topology)
 {
 	const struct mesh_prefix *ip = mesh_node_private_ip(topology->local);
-	struct tun_nl_address *have = NULL;
+	struct nl_address *have = NULL;
 	size_t n = 0;
 	int ifindex = 0;
 
-	if (!ip || tun_nl_address_dump(agent->nl, ip->addr.family, &have, &n))
+	if (!ip || nl_address_dump(agent->nl, ip->addr.family, &have, &n))
 		return 0;
 	for (size_t i = 0; i < n && !ifindex; i++)
-		if (!memcmp(have[i].ip.bytes, ip->addr.bytes, mesh_addr_len(&ip->addr)))
+		if (!memcmp(have[i].ip.bytes, ip->addr.bytes, ip_addr_len(&ip->addr)))
 			ifindex = have[i].ifindex;
 	free(have);
 	return ifindex;
@@ -224,7 +215,7 @@ static const char *tunnel_name(const struct mesh_agent *agent)
 }
 
 static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *topology,
-                        const struct tun_nl_link *kilo)
+                        const struct nl_link *kilo)
 {
 	const struct mesh_routes_options options = {.encapsulate = agent->options.encapsulate,
 	                                            .compatibility = agent->options.compatibility,
@@ -233,13 +224,13 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 	struct mesh_route_changes changes = {0};
 	struct mesh_route_state desired;
 	struct mesh_routes routes;
-	struct tun_nl_link tunnel;
+	struct nl_link tunnel;
 	char err[256] = "";
 	int ret, missing;
 
 	snprintf(links.kilo_name, sizeof(links.kilo_name), "%s", kilo->name);
 	links.private_iface = private_ifindex(agent, topology);
-	if (!tun_nl_link_get(agent->nl, tunnel_name(agent), &tunnel))
+	if (!nl_link_get(agent->nl, tunnel_name(agent), &tunnel))
 		links.tunnel = tunnel.ifindex;
 	ret = mesh_routes_build(topology, &options, &routes);
 	if (ret)
@@ -269,7 +260,7 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 
 int agent_create_tunnel(struct mesh_agent *agent)
 {
-	struct tun_nl_link tunnel;
+	struct nl_link tunnel;
 	char err[256] = "";
 	int ret;
 
@@ -299,17 +290,17 @@ int agent_create_tunnel(struct mesh_agent *agent)
 static int apply_tunnel_address(struct mesh_agent *agent, const struct mesh_topology *topology)
 {
 	struct mesh_prefix address = {0};
-	struct tun_nl_link tunnel;
+	struct nl_link tunnel;
 	int ret = 0;
 
-	if (!uses_ipip(agent) || tun_nl_link_get(agent->nl, tunnel_name(agent), &tunnel))
+	if (!uses_ipip(agent) || nl_link_get(agent->nl, tunnel_name(agent), &tunnel))
 		return 0;
 	if (agent->options.local)
 		ret = mesh_routes_tunnel_address(topology, &address);
 	else if (agent->cilium_tunnel)
 		return 0; /* Cilium's link: only Kilo's own address is ever set on it */
 	if (!ret)
-		ret = mesh_ipip_set_address(agent->nl, tunnel.ifindex, &address, NULL);
+		ret = mesh_link_set_address(agent->nl, tunnel.ifindex, &address, NULL);
 	if (ret)
 		agent_log(agent, LOG_ERR, "failed to set the address of %s: %s", tunnel_name(agent),
 		          strerror(-ret));
@@ -331,7 +322,7 @@ static int clean_up_tunnel(struct mesh_agent *agent)
 
 static int apply_host(struct mesh_agent *agent, const struct mesh_topology *topology)
 {
-	struct tun_nl_link kilo;
+	struct nl_link kilo;
 	int ret = apply_iptables(agent, topology);
 
 	if (apply_tunnel_address(agent, topology) && !ret)

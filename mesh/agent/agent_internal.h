@@ -48,8 +48,8 @@ struct mesh_agent {
 	struct wg_device *device;    /* NULL once its interface was deleted, until recreated */
 	struct wg_uapi_server *uapi; /* NULL when the socket could not be served */
 	struct mesh_log_sink engine_log; /* options.log, for the engine */
-	struct tun_nl *nl;
-	struct tun_route_watch *watch; /* NULL: deletions wait for the next resync */
+	struct nl_socket *nl;
+	struct nl_route_watch *watch; /* NULL: deletions wait for the next resync */
 	int stop_fd;
 	int tun_fd; /* a duplicate of the device's TUN fd, for its persistence */
 	bool tun_created; /* the TUN did not exist before: a failed start removes it */

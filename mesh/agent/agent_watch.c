@@ -43,7 +43,7 @@ static void on_deleted(void *ctx, const struct tun_watch_event *event)
 
 void agent_watch_open(struct mesh_agent *agent)
 {
-	int ret = tun_route_watch_open(&agent->watch);
+	int ret = nl_route_watch_open(&agent->watch);
 
 	if (ret)
 		agent_log(agent, LOG_WARNING,
@@ -69,8 +69,8 @@ static void restore_routes(struct mesh_agent *agent)
 void agent_watch_read(struct mesh_agent *agent)
 {
 	struct deleted d = {.agent = agent};
-	struct tun_nl_link link;
-	int ret = tun_route_watch_recv(agent->watch, on_deleted, &d);
+	struct nl_link link;
+	int ret = nl_route_watch_recv(agent->watch, on_deleted, &d);
 
 	if (ret) {
 		agent_log(agent, LOG_ERR, "failed to read route notifications: %s", strerror(-ret));
@@ -78,7 +78,7 @@ void agent_watch_read(struct mesh_agent *agent)
 	}
 	/* Notices were dropped: look at what they could have told. */
 	if (d.lost) {
-		d.interface = d.interface || tun_nl_link_get(agent->nl, agent->options.interface,
+		d.interface = d.interface || nl_link_get(agent->nl, agent->options.interface,
 		                                             &link) == -ENODEV;
 		d.routes = true;
 	}

@@ -16,21 +16,22 @@
 
 #include <sodium.h>
 
+#include "mesh/agent/connect.h"
 #include "mesh/host/apply_routes.h"
 #include "mesh/host/apply_wg.h"
-#include "mesh/agent/connect.h"
 #include "mesh/host/engine.h"
+#include "mesh/host/link_address.h"
 #include "netlink/netlink.h"
 
 struct mesh_connect {
 	struct mesh_connect_options options;
 	uint8_t private_key[MESH_KEY_LEN];
-	struct tun_nl *nl;
+	struct nl_socket *nl;
 	struct wg_device *device;
 	struct wg_uapi_server *uapi; /* NULL when the socket could not be served */
 	struct mesh_log_sink engine_log; /* options.log, for the engine */
 	int tun_fd;                  /* a duplicate of the device's, for its persistence */
-	struct tun_nl_link link;
+	struct nl_link link;
 };
 
 static void connect_log(const struct mesh_connect *c, int level, const char *fmt, ...)
@@ -55,16 +56,12 @@ static int create_device(struct mesh_connect *c, const struct mesh_engine_option
 static int set_up(struct mesh_connect *c)
 {
 	const struct mesh_prefix *address = &c->options.address;
-	struct tun_nl_address want = {.prefixlen = address->cidr};
-	int ret = tun_nl_link_get(c->nl, c->options.interface, &c->link);
+	int ret = nl_link_get(c->nl, c->options.interface, &c->link);
 
-	want.ifindex = c->link.ifindex;
-	want.ip.family = address->addr.family;
-	memcpy(want.ip.bytes, address->addr.bytes, sizeof(want.ip.bytes));
 	if (!ret)
-		ret = tun_nl_address_set(c->nl, &want, NULL);
+		ret = mesh_link_set_address(c->nl, c->link.ifindex, address, NULL);
 	if (!ret)
-		ret = tun_nl_link_set(c->nl, c->link.ifindex, 1, c->options.mtu);
+		ret = nl_link_set(c->nl, c->link.ifindex, 1, c->options.mtu);
 	return ret;
 }
 
@@ -84,7 +81,7 @@ int mesh_connect_open(const struct mesh_connect_options *options,
 	engine.sink = &c->engine_log;
 	c->tun_fd = -1;
 	memcpy(c->private_key, private_key, MESH_KEY_LEN);
-	ret = tun_nl_open(&c->nl);
+	ret = nl_open(&c->nl);
 	if (!ret)
 		ret = create_device(c, &engine);
 	if (ret) {
@@ -172,7 +169,7 @@ void mesh_connect_close(struct mesh_connect *c)
 	if (c->tun_fd >= 0)
 		close(c->tun_fd);
 	if (c->nl)
-		tun_nl_close(c->nl);
+		nl_close(c->nl);
 	sodium_memzero(c, sizeof(*c));
 	free(c);
 }

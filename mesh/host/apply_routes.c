@@ -22,7 +22,7 @@ struct builder {
 	int error;
 };
 
-static void push_route(struct builder *b, const struct tun_nl_route *route)
+static void push_route(struct builder *b, const struct nl_route *route)
 {
 	struct mesh_route_state *o = b->out;
 
@@ -31,21 +31,13 @@ static void push_route(struct builder *b, const struct tun_nl_route *route)
 		b->error = -ENOMEM;
 }
 
-static void push_rule(struct builder *b, const struct tun_nl_rule *rule)
+static void push_rule(struct builder *b, const struct nl_rule *rule)
 {
 	struct mesh_route_state *o = b->out;
 
 	if (!b->error &&
 	    !mesh_array_push((void **)&o->rules, &o->n_rules, &b->rule_cap, rule, sizeof(*rule)))
 		b->error = -ENOMEM;
-}
-
-static struct tun_nl_ip nl_ip(const struct mesh_addr *addr)
-{
-	struct tun_nl_ip ip = {.family = addr->family};
-
-	memcpy(ip.bytes, addr->bytes, mesh_addr_len(addr));
-	return ip;
 }
 
 static int role_ifindex(const struct mesh_route_links *links, enum mesh_route_device device)
@@ -78,15 +70,15 @@ static const char *role_name(enum mesh_route_device device)
 static const struct mesh_route_devices role_names = {"kilo", "private", "tunnel"};
 
 static int convert_route(const struct mesh_route *route, const struct mesh_route_links *links,
-                         struct tun_nl_route *out, char *err, size_t err_size)
+                         struct nl_route *out, char *err, size_t err_size)
 {
 	struct mesh_prefix dst = mesh_prefix_masked(&route->destination);
 	char text[MESH_ROUTE_STRLEN];
 
-	*out = (struct tun_nl_route){.dst = nl_ip(&dst.addr),
+	*out = (struct nl_route){.dst = dst.addr,
 	                             .dst_len = dst.cidr,
-	                             .gw = nl_ip(&route->gateway),
-	                             .src = nl_ip(&route->source),
+	                             .gw = route->gateway,
+	                             .src = route->source,
 	                             .ifindex = role_ifindex(links, route->device),
 	                             .table = route->table ? route->table : RT_TABLE_MAIN,
 	                             .protocol = MESH_APPLY_ROUTES_PROTOCOL,
@@ -99,16 +91,16 @@ static int convert_route(const struct mesh_route *route, const struct mesh_route
 }
 
 static int convert_rule(const struct mesh_rule *rule, const struct mesh_route_links *links,
-                        struct tun_nl_rule *out, char *err, size_t err_size)
+                        struct nl_rule *out, char *err, size_t err_size)
 {
 	struct mesh_prefix src = mesh_prefix_masked(&rule->source);
 	struct mesh_prefix dst = mesh_prefix_masked(&rule->destination);
 	char text[MESH_ROUTE_STRLEN];
 
-	*out = (struct tun_nl_rule){.family = src.addr.family ? src.addr.family : dst.addr.family,
-	                            .src = nl_ip(&src.addr),
+	*out = (struct nl_rule){.family = src.addr.family ? src.addr.family : dst.addr.family,
+	                            .src = src.addr,
 	                            .src_len = src.cidr,
-	                            .dst = nl_ip(&dst.addr),
+	                            .dst = dst.addr,
 	                            .dst_len = dst.cidr,
 	                            .table = rule->table ? rule->table : RT_TABLE_MAIN};
 	if (rule->from_kilo)
@@ -125,8 +117,8 @@ int mesh_apply_routes_desired(const struct mesh_routes *routes,
                               struct mesh_route_state *desired, char *err, size_t err_size)
 {
 	struct builder b = {.out = desired};
-	struct tun_nl_route route;
-	struct tun_nl_rule rule;
+	struct nl_route route;
+	struct nl_rule rule;
 	int missing = 0, ret;
 
 	memset(desired, 0, sizeof(*desired));
@@ -147,12 +139,12 @@ int mesh_apply_routes_desired(const struct mesh_routes *routes,
 	return b.error ? b.error : missing;
 }
 
-bool mesh_apply_routes_owns(const struct tun_nl_route *route)
+bool mesh_apply_routes_owns(const struct nl_route *route)
 {
 	return route->table == MESH_ROUTE_TABLE || route->protocol == MESH_APPLY_ROUTES_PROTOCOL;
 }
 
-static bool owned_rule(const struct tun_nl_rule *rule)
+static bool owned_rule(const struct nl_rule *rule)
 {
 	return rule->table == MESH_ROUTE_TABLE;
 }
@@ -163,35 +155,35 @@ static int order(uint32_t a, uint32_t b)
 }
 
 /* The kernel keeps one route per table and destination (we set no metric). */
-static int destination_order(const struct tun_nl_route *a, const struct tun_nl_route *b)
+static int destination_order(const struct nl_route *a, const struct nl_route *b)
 {
-	int d = order(tun_nl_route_family(a), tun_nl_route_family(b));
+	int d = order(nl_route_family(a), nl_route_family(b));
 
 	d = d ? d : order(a->table, b->table);
 	d = d ? d : order(a->dst_len, b->dst_len);
-	return d ? d : tun_nl_ip_compare(&a->dst, &b->dst);
+	return d ? d : ip_addr_compare(&a->dst, &b->dst);
 }
 
-/* Zero exactly when tun_nl_route_equal(). */
-static int route_order(const struct tun_nl_route *a, const struct tun_nl_route *b)
+/* Zero exactly when nl_route_equal(). */
+static int route_order(const struct nl_route *a, const struct nl_route *b)
 {
 	int d = destination_order(a, b);
 
-	d = d ? d : tun_nl_ip_compare(&a->gw, &b->gw);
-	d = d ? d : tun_nl_ip_compare(&a->src, &b->src);
+	d = d ? d : ip_addr_compare(&a->gw, &b->gw);
+	d = d ? d : ip_addr_compare(&a->src, &b->src);
 	d = d ? d : order((uint32_t)a->ifindex, (uint32_t)b->ifindex);
 	d = d ? d : order(a->protocol, b->protocol);
 	return d ? d : order(a->onlink, b->onlink);
 }
 
 /* Rules are the same rule whatever priority the kernel gave them (we set none). */
-static int rule_order(const struct tun_nl_rule *a, const struct tun_nl_rule *b)
+static int rule_order(const struct nl_rule *a, const struct nl_rule *b)
 {
 	int d = order(a->family, b->family);
 
-	d = d ? d : tun_nl_ip_compare(&a->src, &b->src);
+	d = d ? d : ip_addr_compare(&a->src, &b->src);
 	d = d ? d : order(a->src_len, b->src_len);
-	d = d ? d : tun_nl_ip_compare(&a->dst, &b->dst);
+	d = d ? d : ip_addr_compare(&a->dst, &b->dst);
 	d = d ? d : order(a->dst_len, b->dst_len);
 	d = d ? d : strcmp(a->iif, b->iif);
 	return d ? d : order(a->table, b->table);
@@ -202,7 +194,7 @@ static int rule_order(const struct tun_nl_rule *a, const struct tun_nl_rule *b)
  * called for a restore.
  */
 bool mesh_apply_routes_wants_route(const struct mesh_route_state *desired,
-                                   const struct tun_nl_route *deleted)
+                                   const struct nl_route *deleted)
 {
 	if (!mesh_apply_routes_owns(deleted))
 		return false;
@@ -213,7 +205,7 @@ bool mesh_apply_routes_wants_route(const struct mesh_route_state *desired,
 }
 
 bool mesh_apply_routes_wants_rule(const struct mesh_route_state *desired,
-                                  const struct tun_nl_rule *deleted)
+                                  const struct nl_rule *deleted)
 {
 	for (size_t i = 0; i < desired->n_rules; i++)
 		if (!rule_order(&desired->rules[i], deleted))
@@ -222,8 +214,8 @@ bool mesh_apply_routes_wants_rule(const struct mesh_route_state *desired,
 }
 
 /* qsort and bsearch comparators over arrays of pointers into a state. */
-#define ROUTE(p) (*(const struct tun_nl_route *const *)(p))
-#define RULE(p) (*(const struct tun_nl_rule *const *)(p))
+#define ROUTE(p) (*(const struct nl_route *const *)(p))
+#define RULE(p) (*(const struct nl_rule *const *)(p))
 
 static int by_route(const void *a, const void *b)
 {
@@ -284,12 +276,12 @@ static int diff_routes(const struct mesh_route_state *desired,
 {
 	size_t n_want = desired->n_routes, n_have = current->n_routes, at;
 	const void **want =
-	    sorted(desired->routes, n_want, sizeof(struct tun_nl_route), by_destination_then_place);
-	const void **have = sorted(current->routes, n_have, sizeof(struct tun_nl_route), by_route);
+	    sorted(desired->routes, n_want, sizeof(struct nl_route), by_destination_then_place);
+	const void **have = sorted(current->routes, n_have, sizeof(struct nl_route), by_route);
 	int ret = want && have ? 0 : -ENOMEM;
 
 	for (size_t i = 0; ret == 0 && i < n_want; i++) {
-		const struct tun_nl_route *route = &desired->routes[i];
+		const struct nl_route *route = &desired->routes[i];
 
 		/* A later route to the same destination replaces this one anyway. */
 		at = find(want, n_want, route, by_destination_then_place);
@@ -299,7 +291,7 @@ static int diff_routes(const struct mesh_route_state *desired,
 			push_route(add, route);
 	}
 	for (size_t i = 0; ret == 0 && i < n_have; i++) {
-		const struct tun_nl_route *route = &current->routes[i];
+		const struct nl_route *route = &current->routes[i];
 
 		if (mesh_apply_routes_owns(route) &&
 		    find(want, n_want, route, by_destination) == n_want)
@@ -316,12 +308,12 @@ static int diff_rules(const struct mesh_route_state *desired,
 {
 	size_t n_want = desired->n_rules, n_have = current->n_rules, at;
 	const void **want =
-	    sorted(desired->rules, n_want, sizeof(struct tun_nl_rule), by_rule_then_place);
-	const void **have = sorted(current->rules, n_have, sizeof(struct tun_nl_rule), by_rule);
+	    sorted(desired->rules, n_want, sizeof(struct nl_rule), by_rule_then_place);
+	const void **have = sorted(current->rules, n_have, sizeof(struct nl_rule), by_rule);
 	int ret = want && have ? 0 : -ENOMEM;
 
 	for (size_t i = 0; ret == 0 && i < n_want; i++) {
-		const struct tun_nl_rule *rule = &desired->rules[i];
+		const struct nl_rule *rule = &desired->rules[i];
 
 		/* Only the first of equal rules is added: the kernel refuses a second. */
 		at = find(want, n_want, rule, by_rule_then_place);
@@ -331,7 +323,7 @@ static int diff_rules(const struct mesh_route_state *desired,
 			push_rule(add, rule);
 	}
 	for (size_t i = 0; ret == 0 && i < n_have; i++) {
-		const struct tun_nl_rule *rule = &current->rules[i];
+		const struct nl_rule *rule = &current->rules[i];
 
 		if (owned_rule(rule) && find(want, n_want, rule, by_rule) == n_want)
 			push_rule(remove, rule);
@@ -370,16 +362,16 @@ void mesh_route_plan_release(struct mesh_route_plan *plan)
 	mesh_route_state_release(&plan->remove);
 }
 
-int mesh_apply_routes_dump(struct tun_nl *nl, struct mesh_route_state *current)
+int mesh_apply_routes_dump(struct nl_socket *nl, struct mesh_route_state *current)
 {
-	struct tun_nl_route *v6 = NULL, *all;
+	struct nl_route *v6 = NULL, *all;
 	size_t n_v6 = 0;
 	int ret;
 
 	memset(current, 0, sizeof(*current));
-	ret = tun_nl_route_dump(nl, AF_INET, &current->routes, &current->n_routes);
+	ret = nl_route_dump(nl, AF_INET, &current->routes, &current->n_routes);
 	if (ret == 0)
-		ret = tun_nl_route_dump(nl, AF_INET6, &v6, &n_v6);
+		ret = nl_route_dump(nl, AF_INET6, &v6, &n_v6);
 	if (ret == 0 && n_v6) {
 		all = realloc(current->routes, (current->n_routes + n_v6) * sizeof(*all));
 		if (!all) {
@@ -391,7 +383,7 @@ int mesh_apply_routes_dump(struct tun_nl *nl, struct mesh_route_state *current)
 		current->n_routes += n_v6;
 	}
 	if (ret == 0)
-		ret = tun_nl_rule_dump(nl, AF_UNSPEC, &current->rules, &current->n_rules);
+		ret = nl_rule_dump(nl, AF_UNSPEC, &current->rules, &current->n_rules);
 out:
 	free(v6);
 	if (ret < 0)
@@ -399,10 +391,10 @@ out:
 	return ret;
 }
 
-static char *describe_route(const struct tun_nl_route *route, char *buf, size_t size)
+static char *describe_route(const struct nl_route *route, char *buf, size_t size)
 {
 	char dst[INET6_ADDRSTRLEN] = "default", gw[INET6_ADDRSTRLEN] = "";
-	uint8_t family = tun_nl_route_family(route);
+	uint8_t family = nl_route_family(route);
 
 	if (route->dst.family)
 		inet_ntop(family, route->dst.bytes, dst, sizeof(dst));
@@ -413,7 +405,7 @@ static char *describe_route(const struct tun_nl_route *route, char *buf, size_t 
 	return buf;
 }
 
-static char *describe_rule(const struct tun_nl_rule *rule, char *buf, size_t size)
+static char *describe_rule(const struct nl_rule *rule, char *buf, size_t size)
 {
 	char src[INET6_ADDRSTRLEN] = "all", dst[INET6_ADDRSTRLEN] = "all";
 
@@ -433,8 +425,8 @@ struct outcome {
 	size_t err_size;
 };
 
-typedef int (*route_op)(struct tun_nl *, const struct tun_nl_route *);
-typedef int (*rule_op)(struct tun_nl *, const struct tun_nl_rule *);
+typedef int (*route_op)(struct nl_socket *, const struct nl_route *);
+typedef int (*rule_op)(struct nl_socket *, const struct nl_rule *);
 
 static void failed(struct outcome *o, int ret, const char *what, const char *item)
 {
@@ -445,7 +437,7 @@ static void failed(struct outcome *o, int ret, const char *what, const char *ite
 }
 
 /* op on each route; gone is the error meaning "already done". Returns how many succeeded. */
-static size_t each_route(struct tun_nl *nl, const struct mesh_route_state *state, route_op op,
+static size_t each_route(struct nl_socket *nl, const struct mesh_route_state *state, route_op op,
                          int gone, const char *what, struct outcome *o)
 {
 	char text[256];
@@ -461,7 +453,7 @@ static size_t each_route(struct tun_nl *nl, const struct mesh_route_state *state
 	return done;
 }
 
-static size_t each_rule(struct tun_nl *nl, const struct mesh_route_state *state, rule_op op,
+static size_t each_rule(struct nl_socket *nl, const struct mesh_route_state *state, rule_op op,
                         int gone, const char *what, struct outcome *o)
 {
 	char text[256];
@@ -477,23 +469,23 @@ static size_t each_rule(struct tun_nl *nl, const struct mesh_route_state *state,
 	return done;
 }
 
-static int apply_plan(struct tun_nl *nl, const struct mesh_route_plan *plan,
+static int apply_plan(struct nl_socket *nl, const struct mesh_route_plan *plan,
                       struct mesh_route_changes *changes, char *err, size_t err_size)
 {
 	struct outcome o = {.err = err, .err_size = err_size};
 
 	changes->routes_replaced =
-	    each_route(nl, &plan->add, tun_nl_route_replace, 0, "replacing route", &o);
-	changes->rules_added = each_rule(nl, &plan->add, tun_nl_rule_add, 0, "adding rule", &o);
+	    each_route(nl, &plan->add, nl_route_replace, 0, "replacing route", &o);
+	changes->rules_added = each_rule(nl, &plan->add, nl_rule_add, 0, "adding rule", &o);
 	changes->rules_removed =
-	    each_rule(nl, &plan->remove, tun_nl_rule_del, -ENOENT, "deleting rule", &o);
+	    each_rule(nl, &plan->remove, nl_rule_del, -ENOENT, "deleting rule", &o);
 	/* Routes go last: rules that still point at them are gone by now. */
 	changes->routes_removed =
-	    each_route(nl, &plan->remove, tun_nl_route_del, -ESRCH, "deleting route", &o);
+	    each_route(nl, &plan->remove, nl_route_del, -ESRCH, "deleting route", &o);
 	return o.first;
 }
 
-int mesh_apply_routes(struct tun_nl *nl, const struct mesh_route_state *desired,
+int mesh_apply_routes(struct nl_socket *nl, const struct mesh_route_state *desired,
                       struct mesh_route_changes *changes, char *err, size_t err_size)
 {
 	struct mesh_route_state current;

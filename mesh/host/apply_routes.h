@@ -35,9 +35,9 @@ struct mesh_route_links {
 
 /* Routes and rules in netlink terms: the desired ones, or what the kernel holds. */
 struct mesh_route_state {
-	struct tun_nl_route *routes;
+	struct nl_route *routes;
 	size_t n_routes;
-	struct tun_nl_rule *rules;
+	struct nl_rule *rules;
 	size_t n_rules;
 };
 
@@ -70,7 +70,7 @@ int mesh_apply_routes_diff(const struct mesh_route_state *desired,
                            const struct mesh_route_state *current, struct mesh_route_plan *plan);
 
 /* Is this route one of ours (table 1107, or our protocol in another table)? */
-bool mesh_apply_routes_owns(const struct tun_nl_route *route);
+bool mesh_apply_routes_owns(const struct nl_route *route);
 
 /*
  * Must a route or rule that someone deleted (see netlink/route_watch.h) come back, being one of
@@ -78,16 +78,16 @@ bool mesh_apply_routes_owns(const struct tun_nl_route *route);
  * only if it was ours; a rule by its selectors and table, whatever its priority.
  */
 bool mesh_apply_routes_wants_route(const struct mesh_route_state *desired,
-                                   const struct tun_nl_route *deleted);
+                                   const struct nl_route *deleted);
 bool mesh_apply_routes_wants_rule(const struct mesh_route_state *desired,
-                                  const struct tun_nl_rule *deleted);
+                                  const struct nl_rule *deleted);
 
 /* Dump, diff, apply. changes may be NULL. */
-int mesh_apply_routes(struct tun_nl *nl, const struct mesh_route_state *desired,
+int mesh_apply_routes(struct nl_socket *nl, const struct mesh_route_state *desired,
                       struct mesh_route_changes *changes, char *err, size_t err_size);
 
 /* Read the kernel's routes (IPv4 and IPv6, every table) and rules. */
-int mesh_apply_routes_dump(struct tun_nl *nl, struct mesh_route_state *current);
+int mesh_apply_routes_dump(struct nl_socket *nl, struct mesh_route_state *current);
 
 void mesh_route_state_release(struct mesh_route_state *state);
 void mesh_route_plan_release(struct mesh_route_plan *plan);

@@ -25,7 +25,7 @@
 #define MESH_CILIUM_HOST "cilium_host"
 #define MESH_CILIUM_TUNNEL "cilium_tunl"
 
-int mesh_cilium_host_ip(struct tun_nl *nl, struct mesh_prefix *ip);
-int mesh_cilium_tunnel_adopt(struct tun_nl *nl, bool *adopted);
+int mesh_cilium_host_ip(struct nl_socket *nl, struct mesh_prefix *ip);
+int mesh_cilium_tunnel_adopt(struct nl_socket *nl, bool *adopted);
 
 #endif /* MESH_CILIUM_H */

@@ -28,7 +28,7 @@ struct candidates {
 };
 
 /* Loopback and link-local addresses: never a node's address (Kilo #229). */
-static bool is_local(const struct mesh_addr *addr)
+static bool is_local(const struct ip_addr *addr)
 {
 	static const uint8_t loopback6[16] = {[15] = 1};
 	const uint8_t *b = addr->bytes;
@@ -39,10 +39,10 @@ static bool is_local(const struct mesh_addr *addr)
 }
 
 static bool ignored(const struct mesh_host *host, const struct mesh_ipdetect_options *options,
-                    const struct mesh_addr *addr)
+                    const struct ip_addr *addr)
 {
 	for (size_t i = 0; i < host->n_addresses; i++) {
-		if (!mesh_addr_equal(&host->addresses[i].prefix.addr, addr))
+		if (!ip_addr_equal(&host->addresses[i].prefix.addr, addr))
 			continue;
 		for (size_t j = 0; j < options->n_ignore; j++)
 			if (!strcmp(host->addresses[i].ifname, options->ignore[j]))
@@ -76,7 +76,7 @@ static int compare(const void *a, const void *b)
 	return mesh_prefix_compare_text(&x->prefix, &y->prefix);
 }
 
-static bool internal(const struct mesh_ipdetect_options *options, const struct mesh_addr *addr)
+static bool internal(const struct mesh_ipdetect_options *options, const struct ip_addr *addr)
 {
 	if (!options->n_internal_cidrs)
 		return true;
@@ -151,24 +151,24 @@ unsigned int mesh_ipdetect_mtu(const struct mesh_host *host)
 }
 
 const struct mesh_host_address *mesh_host_find(const struct mesh_host *host,
-                                               const struct mesh_addr *addr)
+                                               const struct ip_addr *addr)
 {
 	for (size_t i = 0; i < host->n_addresses; i++)
-		if (mesh_addr_equal(&host->addresses[i].prefix.addr, addr))
+		if (ip_addr_equal(&host->addresses[i].prefix.addr, addr))
 			return &host->addresses[i];
 	return NULL;
 }
 
 /* The first default route of the main table, IPv4 before IPv6; 0 if none. */
-static int default_ifindex(struct tun_nl *nl)
+static int default_ifindex(struct nl_socket *nl)
 {
 	static const uint8_t families[] = {AF_INET, AF_INET6};
-	struct tun_nl_route *routes;
+	struct nl_route *routes;
 	int ifindex = 0;
 	size_t n;
 
 	for (size_t f = 0; !ifindex && f < sizeof(families); f++) {
-		if (tun_nl_route_dump(nl, families[f], &routes, &n) < 0)
+		if (nl_route_dump(nl, families[f], &routes, &n) < 0)
 			continue;
 		for (size_t i = 0; !ifindex && i < n; i++)
 			if (routes[i].table == RT_TABLE_MAIN && routes[i].dst_len == 0)
@@ -178,16 +178,16 @@ static int default_ifindex(struct tun_nl *nl)
 	return ifindex;
 }
 
-static int collect_addresses(struct tun_nl *nl, struct mesh_host *host)
+static int collect_addresses(struct nl_socket *nl, struct mesh_host *host)
 {
-	struct tun_nl_address *addresses = NULL;
-	struct tun_nl_link *links = NULL;
+	struct nl_address *addresses = NULL;
+	struct nl_link *links = NULL;
 	size_t n_addresses, n_links;
 	int ifindex = default_ifindex(nl);
-	int ret = tun_nl_link_dump(nl, &links, &n_links);
+	int ret = nl_link_dump(nl, &links, &n_links);
 
 	if (ret == 0)
-		ret = tun_nl_address_dump(nl, AF_UNSPEC, &addresses, &n_addresses);
+		ret = nl_address_dump(nl, AF_UNSPEC, &addresses, &n_addresses);
 	if (ret == 0 && n_addresses &&
 	    !(host->addresses = calloc(n_addresses, sizeof(*host->addresses))))
 		ret = -ENOMEM;
@@ -196,8 +196,7 @@ static int collect_addresses(struct tun_nl *nl, struct mesh_host *host)
 
 		a->ifindex = addresses[i].ifindex;
 		a->default_route = ifindex && a->ifindex == ifindex;
-		a->prefix.addr.family = addresses[i].ip.family;
-		memcpy(a->prefix.addr.bytes, addresses[i].ip.bytes, sizeof(a->prefix.addr.bytes));
+		a->prefix.addr = addresses[i].ip;
 		a->prefix.cidr = addresses[i].prefixlen;
 		for (size_t j = 0; j < n_links; j++)
 			if (links[j].ifindex == a->ifindex)
@@ -221,7 +220,7 @@ static int resolve(const char *hostname, struct mesh_host *host)
 	if (!hostname || getaddrinfo(hostname, NULL, &hints, &list))
 		return 0;
 	for (ai = list; ai && ret == 0; ai = ai->ai_next) {
-		struct mesh_addr addr = {.family = (uint8_t)ai->ai_family};
+		struct ip_addr addr = {.family = (uint8_t)ai->ai_family};
 
 		if (ai->ai_family == AF_INET)
 			memcpy(addr.bytes, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
@@ -237,7 +236,7 @@ static int resolve(const char *hostname, struct mesh_host *host)
 	return ret;
 }
 
-int mesh_host_collect(struct tun_nl *nl, const char *hostname, struct mesh_host *host)
+int mesh_host_collect(struct nl_socket *nl, const char *hostname, struct mesh_host *host)
 {
 	int ret;
 

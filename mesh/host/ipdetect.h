@@ -35,7 +35,7 @@ struct mesh_host_address {
 struct mesh_host {
 	struct mesh_host_address *addresses;
 	size_t n_addresses;
-	struct mesh_addr *hostname_ips; /* what the node's hostname resolves to */
+	struct ip_addr *hostname_ips; /* what the node's hostname resolves to */
 	size_t n_hostname_ips;
 	unsigned int default_mtu; /* MTU of the default route's interface; 0 = no default route */
 };
@@ -59,10 +59,10 @@ unsigned int mesh_ipdetect_mtu(const struct mesh_host *host);
 
 /* The host entry holding addr (the interface of the private IP), or NULL. */
 const struct mesh_host_address *mesh_host_find(const struct mesh_host *host,
-                                               const struct mesh_addr *addr);
+                                               const struct ip_addr *addr);
 
 /* Addresses, links and the default route over nl; the hostname through the resolver. */
-int mesh_host_collect(struct tun_nl *nl, const char *hostname, struct mesh_host *host);
+int mesh_host_collect(struct nl_socket *nl, const char *hostname, struct mesh_host *host);
 void mesh_host_release(struct mesh_host *host);
 
 #endif /* MESH_IPDETECT_H */

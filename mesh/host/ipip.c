@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int link_mtu(struct tun_nl *nl, int ifindex, unsigned int *mtu)
+static int link_mtu(struct nl_socket *nl, int ifindex, unsigned int *mtu)
 {
-	struct tun_nl_link *links;
+	struct nl_link *links;
 	size_t n;
-	int ret = tun_nl_link_dump(nl, &links, &n);
+	int ret = nl_link_dump(nl, &links, &n);
 
 	if (ret < 0)
 		return ret;
@@ -27,8 +27,8 @@ static int link_mtu(struct tun_nl *nl, int ifindex, unsigned int *mtu)
 	return ret;
 }
 
-int mesh_ipip_init(struct tun_nl *nl, const char *name, int private_ifindex,
-                   struct tun_nl_link *tunnel, char *err, size_t err_size)
+int mesh_ipip_init(struct nl_socket *nl, const char *name, int private_ifindex,
+                   struct nl_link *tunnel, char *err, size_t err_size)
 {
 	unsigned int private_mtu = 0, mtu;
 	const char *step = "reading the private interface";
@@ -38,11 +38,11 @@ int mesh_ipip_init(struct tun_nl *nl, const char *name, int private_ifindex,
 		goto out;
 	mtu = private_mtu > MESH_IPIP_OVERHEAD ? private_mtu - MESH_IPIP_OVERHEAD : 0;
 	step = "creating the link";
-	ret = tun_nl_link_add_ipip(nl, name, mtu);
+	ret = nl_link_add_ipip(nl, name, mtu);
 	if (ret < 0)
 		goto out;
 	step = "reading the link";
-	ret = tun_nl_link_get(nl, name, tunnel);
+	ret = nl_link_get(nl, name, tunnel);
 	/*
 	 * "File exists" although no link has the name: the kernel allows one tunnel from and to
 	 * any address per namespace, and its fallback tunl0 is that one.
@@ -54,39 +54,29 @@ int mesh_ipip_init(struct tun_nl *nl, const char *name, int private_ifindex,
 	if (ret < 0 || (tunnel->up && (!mtu || tunnel->mtu == mtu)))
 		goto out;
 	step = "setting the link up";
-	ret = tun_nl_link_set(nl, tunnel->ifindex, 1, tunnel->mtu != mtu ? mtu : 0);
+	ret = nl_link_set(nl, tunnel->ifindex, 1, tunnel->mtu != mtu ? mtu : 0);
 	if (ret == 0)
-		ret = tun_nl_link_get(nl, name, tunnel);
+		ret = nl_link_get(nl, name, tunnel);
 out:
 	if (ret < 0)
 		snprintf(err, err_size, "IPIP tunnel %s: %s: %s", name, step, strerror(-ret));
 	return ret;
 }
 
-int mesh_ipip_set_address(struct tun_nl *nl, int ifindex, const struct mesh_prefix *address,
-                          bool *changed)
+int mesh_ipip_clean_up(struct nl_socket *nl, const char *name)
 {
-	struct tun_nl_address want = {.ifindex = ifindex, .prefixlen = address->cidr};
-
-	want.ip.family = address->addr.family;
-	memcpy(want.ip.bytes, address->addr.bytes, sizeof(want.ip.bytes));
-	return tun_nl_address_set(nl, &want, changed);
-}
-
-int mesh_ipip_clean_up(struct tun_nl *nl, const char *name)
-{
-	struct tun_nl_address none = {0};
-	struct tun_nl_link tunnel;
-	int ret = tun_nl_link_get(nl, name, &tunnel);
+	struct nl_address none = {0};
+	struct nl_link tunnel;
+	int ret = nl_link_get(nl, name, &tunnel);
 
 	if (ret == -ENODEV)
 		return 0;
 	if (ret == 0) {
 		none.ifindex = tunnel.ifindex;
-		ret = tun_nl_address_set(nl, &none, NULL);
+		ret = nl_address_set(nl, &none, NULL);
 	}
 	/* Deleting the kernel's fallback tunl0 succeeds without effect. */
 	if (ret == 0)
-		ret = tun_nl_link_del(nl, tunnel.ifindex);
+		ret = nl_link_del(nl, tunnel.ifindex);
 	return ret;
 }

@@ -8,8 +8,8 @@
  * of the outer IPv4 header and sets it up, changing only what differs. The kernel allows one
  * tunnel from and to any address per namespace (its fallback tunl0 where the ipip module
  * makes one): another name beside it is refused with -EEXIST.
- * mesh_ipip_set_address() leaves exactly the given address on it (the first IP of the pod
- * CIDR, mesh_routes_tunnel_address()). mesh_ipip_clean_up() removes the addresses and the
+ * Its address (the first IP of the pod CIDR, mesh_routes_tunnel_address()) is set with
+ * mesh/host/link_address.h. mesh_ipip_clean_up() removes the addresses and the
  * link; the kernel keeps its own fallback tunl0, which then carries no address of ours.
  */
 #ifndef MESH_IPIP_H
@@ -24,10 +24,8 @@
 #define MESH_IPIP_NAME "tunl0"
 #define MESH_IPIP_OVERHEAD 20
 
-int mesh_ipip_init(struct tun_nl *nl, const char *name, int private_ifindex,
-                   struct tun_nl_link *tunnel, char *err, size_t err_size);
-int mesh_ipip_set_address(struct tun_nl *nl, int ifindex, const struct mesh_prefix *address,
-                          bool *changed);
-int mesh_ipip_clean_up(struct tun_nl *nl, const char *name);
+int mesh_ipip_init(struct nl_socket *nl, const char *name, int private_ifindex,
+                   struct nl_link *tunnel, char *err, size_t err_size);
+int mesh_ipip_clean_up(struct nl_socket *nl, const char *name);
 
 #endif /* MESH_IPIP_H */

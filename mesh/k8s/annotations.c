@@ -37,9 +37,9 @@ static json_t *prefix_string(const struct mesh_prefix *prefix)
 /* Go's net.UDPAddr in JSON: {"IP":"1.2.3.4","Port":51820,"Zone":""}. */
 static json_t *udp_addr(const struct mesh_endpoint *endpoint)
 {
-	char addr[MESH_ADDR_STRLEN];
+	char addr[IP_ADDR_STRLEN];
 
-	return json_pack("{s:s, s:i, s:s}", "IP", mesh_addr_format(&endpoint->ip, addr), "Port",
+	return json_pack("{s:s, s:i, s:s}", "IP", ip_addr_format(&endpoint->ip, addr), "Port",
 	                 (json_int_t)endpoint->port, "Zone", "");
 }
 

@@ -210,7 +210,7 @@ static int decode_udp_addr(const json_t *value, struct mesh_endpoint *endpoint)
 	    (port && !json_is_integer(port)) ||
 	    (zone && !json_is_string(zone) && !json_is_null(zone)))
 		return -EINVAL;
-	if (json_string_length(ip) && mesh_addr_parse(json_string_value(ip), &endpoint->ip))
+	if (json_string_length(ip) && ip_addr_parse(json_string_value(ip), &endpoint->ip))
 		return -EINVAL;
 	if (json_integer_value(port) > 0 && json_integer_value(port) <= 65535)
 		endpoint->port = (uint16_t)json_integer_value(port);

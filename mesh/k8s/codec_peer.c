@@ -72,7 +72,7 @@ static int decode_endpoint(const struct codec_subject *subject, const json_t *sp
 	if (json_string_length(dns) && !mesh_dns_name_is_valid(json_string_value(dns)))
 		return invalid(subject, "spec.endpoint.dnsOrIP.dns", dns,
 		               "not a DNS-1123 subdomain");
-	if (json_string_length(ip) && mesh_addr_parse(json_string_value(ip), &peer->endpoint.ip))
+	if (json_string_length(ip) && ip_addr_parse(json_string_value(ip), &peer->endpoint.ip))
 		return invalid(subject, "spec.endpoint.dnsOrIP.ip", ip, "not an IP address");
 	if (!json_is_integer(port) || number < 1 || number > 65535)
 		return invalid(subject, "spec.endpoint.port", port ? port : json_null(),
@@ -152,13 +152,13 @@ int mesh_codec_peer_decode(const json_t *object, const struct mesh_codec_options
 
 static json_t *encode_endpoint(const struct mesh_endpoint *endpoint)
 {
-	char addr[MESH_ADDR_STRLEN];
+	char addr[IP_ADDR_STRLEN];
 	json_t *names;
 
 	if (endpoint->dns[0])
 		names = json_pack("{ss}", "dns", endpoint->dns);
 	else
-		names = json_pack("{ss}", "ip", mesh_addr_format(&endpoint->ip, addr));
+		names = json_pack("{ss}", "ip", ip_addr_format(&endpoint->ip, addr));
 	return json_pack("{s:o, s:i}", "dnsOrIP", names, "port", (int)endpoint->port);
 }
 

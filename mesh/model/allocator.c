@@ -11,9 +11,9 @@ void mesh_allocator_init(struct mesh_allocator *allocator, const struct mesh_pre
 }
 
 /* Big-endian increment; wrapping past all-ones leaves the subnet anyway. */
-static void increment(struct mesh_addr *addr)
+static void increment(struct ip_addr *addr)
 {
-	for (size_t i = mesh_addr_len(addr); i-- > 0;)
+	for (size_t i = ip_addr_len(addr); i-- > 0;)
 		if (++addr->bytes[i])
 			break;
 }

@@ -59,12 +59,12 @@ bool mesh_peer_is_ready(const struct mesh_peer *peer)
 
 bool mesh_endpoint_is_set(const struct mesh_endpoint *endpoint)
 {
-	return endpoint->port && (endpoint->dns[0] || mesh_addr_is_set(&endpoint->ip));
+	return endpoint->port && (endpoint->dns[0] || ip_addr_is_set(&endpoint->ip));
 }
 
 bool mesh_endpoint_equal(const struct mesh_endpoint *a, const struct mesh_endpoint *b)
 {
-	return a->port == b->port && !strcmp(a->dns, b->dns) && mesh_addr_equal(&a->ip, &b->ip);
+	return a->port == b->port && !strcmp(a->dns, b->dns) && ip_addr_equal(&a->ip, &b->ip);
 }
 
 /* One DNS-1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 bytes. */
@@ -149,7 +149,7 @@ int mesh_endpoint_parse(const char *text, struct mesh_endpoint *endpoint)
 		ret = parse_port(port, &endpoint->port);
 	if (ret)
 		goto out;
-	if (!mesh_addr_parse(host, &endpoint->ip))
+	if (!ip_addr_parse(host, &endpoint->ip))
 		goto out;
 	if (text[0] != '[' && mesh_dns_name_is_valid(host))
 		memcpy(endpoint->dns, host, strlen(host) + 1);
@@ -163,7 +163,7 @@ out:
 
 char *mesh_endpoint_format(const struct mesh_endpoint *endpoint, char buf[MESH_ENDPOINT_STRLEN])
 {
-	char addr[MESH_ADDR_STRLEN];
+	char addr[IP_ADDR_STRLEN];
 
 	buf[0] = '\0';
 	if (!mesh_endpoint_is_set(endpoint))
@@ -172,9 +172,9 @@ char *mesh_endpoint_format(const struct mesh_endpoint *endpoint, char buf[MESH_E
 		snprintf(buf, MESH_ENDPOINT_STRLEN, "%s:%u", endpoint->dns, endpoint->port);
 	else if (endpoint->ip.family == AF_INET6)
 		snprintf(buf, MESH_ENDPOINT_STRLEN, "[%s]:%u",
-		         mesh_addr_format(&endpoint->ip, addr), endpoint->port);
+		         ip_addr_format(&endpoint->ip, addr), endpoint->port);
 	else
-		snprintf(buf, MESH_ENDPOINT_STRLEN, "%s:%u", mesh_addr_format(&endpoint->ip, addr),
+		snprintf(buf, MESH_ENDPOINT_STRLEN, "%s:%u", ip_addr_format(&endpoint->ip, addr),
 		         endpoint->port);
 	return buf;
 }

@@ -66,7 +66,7 @@ enum mesh_compatibility {
  */
 struct mesh_endpoint {
 	char dns[MESH_DNS_MAX + 1];
-	struct mesh_addr ip;
+	struct ip_addr ip;
 	uint16_t port;
 };
 

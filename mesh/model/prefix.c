@@ -13,48 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-int mesh_addr_parse(const char *text, struct mesh_addr *addr)
-{
-	memset(addr, 0, sizeof(*addr));
-	if (inet_pton(AF_INET, text, addr->bytes) == 1) {
-		addr->family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, addr->bytes) == 1) {
-		addr->family = AF_INET6;
-		return 0;
-	}
-	return -EINVAL;
-}
-
-char *mesh_addr_format(const struct mesh_addr *addr, char buf[MESH_ADDR_STRLEN])
-{
-	buf[0] = '\0';
-	if (mesh_addr_is_set(addr))
-		inet_ntop(addr->family, addr->bytes, buf, MESH_ADDR_STRLEN);
-	return buf;
-}
-
-bool mesh_addr_is_set(const struct mesh_addr *addr)
-{
-	return addr->family == AF_INET || addr->family == AF_INET6;
-}
-
-size_t mesh_addr_len(const struct mesh_addr *addr)
-{
-	if (addr->family == AF_INET)
-		return 4;
-	if (addr->family == AF_INET6)
-		return 16;
-	return 0;
-}
-
-bool mesh_addr_equal(const struct mesh_addr *a, const struct mesh_addr *b)
-{
-	return a->family == b->family && !memcmp(a->bytes, b->bytes, mesh_addr_len(a));
-}
-
-bool mesh_addr_is_public(const struct mesh_addr *addr)
+bool mesh_addr_is_public(const struct ip_addr *addr)
 {
 	const uint8_t *b = addr->bytes;
 
@@ -67,14 +26,14 @@ bool mesh_addr_is_public(const struct mesh_addr *addr)
 	return false;
 }
 
-static size_t max_cidr(const struct mesh_addr *addr)
+static size_t max_cidr(const struct ip_addr *addr)
 {
-	return mesh_addr_len(addr) * 8;
+	return ip_addr_len(addr) * 8;
 }
 
 int mesh_prefix_parse(const char *text, struct mesh_prefix *prefix)
 {
-	char host[MESH_ADDR_STRLEN];
+	char host[IP_ADDR_STRLEN];
 	const char *slash = strchr(text, '/');
 	size_t hostlen;
 	char *end;
@@ -88,7 +47,7 @@ int mesh_prefix_parse(const char *text, struct mesh_prefix *prefix)
 		return -EINVAL;
 	memcpy(host, text, hostlen);
 	host[hostlen] = '\0';
-	if (mesh_addr_parse(host, &prefix->addr))
+	if (ip_addr_parse(host, &prefix->addr))
 		return -EINVAL;
 	/* Go rejects signs, spaces and leading zeros in the length. */
 	if (slash[1] < '0' || slash[1] > '9' || (slash[1] == '0' && slash[2]))
@@ -104,7 +63,7 @@ invalid:
 	return -EINVAL;
 }
 
-struct mesh_prefix mesh_prefix_host(const struct mesh_addr *addr)
+struct mesh_prefix mesh_prefix_host(const struct ip_addr *addr)
 {
 	struct mesh_prefix prefix = {.addr = *addr, .cidr = (uint8_t)max_cidr(addr)};
 
@@ -113,29 +72,29 @@ struct mesh_prefix mesh_prefix_host(const struct mesh_addr *addr)
 
 char *mesh_prefix_format(const struct mesh_prefix *prefix, char buf[MESH_PREFIX_STRLEN])
 {
-	char addr[MESH_ADDR_STRLEN];
+	char addr[IP_ADDR_STRLEN];
 
 	buf[0] = '\0';
 	if (mesh_prefix_is_set(prefix))
-		snprintf(buf, MESH_PREFIX_STRLEN, "%s/%u", mesh_addr_format(&prefix->addr, addr),
+		snprintf(buf, MESH_PREFIX_STRLEN, "%s/%u", ip_addr_format(&prefix->addr, addr),
 		         prefix->cidr);
 	return buf;
 }
 
 bool mesh_prefix_is_set(const struct mesh_prefix *prefix)
 {
-	return mesh_addr_is_set(&prefix->addr);
+	return ip_addr_is_set(&prefix->addr);
 }
 
 bool mesh_prefix_equal(const struct mesh_prefix *a, const struct mesh_prefix *b)
 {
-	return a->cidr == b->cidr && mesh_addr_equal(&a->addr, &b->addr);
+	return a->cidr == b->cidr && ip_addr_equal(&a->addr, &b->addr);
 }
 
 struct mesh_prefix mesh_prefix_masked(const struct mesh_prefix *prefix)
 {
 	struct mesh_prefix masked = *prefix;
-	size_t len = mesh_addr_len(&prefix->addr);
+	size_t len = ip_addr_len(&prefix->addr);
 
 	for (size_t i = 0; i < len; i++) {
 		size_t bit = i * 8;
@@ -149,7 +108,7 @@ struct mesh_prefix mesh_prefix_masked(const struct mesh_prefix *prefix)
 }
 
 /* Do a and b agree on their first bits bits? */
-static bool same_bits(const struct mesh_addr *a, const struct mesh_addr *b, unsigned int bits)
+static bool same_bits(const struct ip_addr *a, const struct ip_addr *b, unsigned int bits)
 {
 	unsigned int whole = bits / 8, rest = bits % 8;
 
@@ -164,7 +123,7 @@ static bool same_bits(const struct mesh_addr *a, const struct mesh_addr *b, unsi
 	return !((a->bytes[whole] ^ b->bytes[whole]) & (uint8_t)(0xff << (8 - rest)));
 }
 
-bool mesh_prefix_contains_addr(const struct mesh_prefix *prefix, const struct mesh_addr *addr)
+bool mesh_prefix_contains_addr(const struct mesh_prefix *prefix, const struct ip_addr *addr)
 {
 	return mesh_prefix_is_set(prefix) && same_bits(&prefix->addr, addr, prefix->cidr);
 }

@@ -15,40 +15,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netlink/ip_addr.h"
+
 /* "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" plus NUL, rounded up. */
-#define MESH_ADDR_STRLEN 48
 #define MESH_PREFIX_STRLEN 52
 
-struct mesh_addr {
-	uint8_t family;    /* 0 (no address), AF_INET or AF_INET6 */
-	uint8_t bytes[16]; /* network order; IPv4 uses the first 4 */
-};
-
 struct mesh_prefix {
-	struct mesh_addr addr;
+	struct ip_addr addr;
 	uint8_t cidr; /* 0..32 or 0..128 */
 };
 
-/* "10.0.0.1" or "fd00::1". */
-int mesh_addr_parse(const char *text, struct mesh_addr *addr);
-char *mesh_addr_format(const struct mesh_addr *addr, char buf[MESH_ADDR_STRLEN]);
-bool mesh_addr_is_set(const struct mesh_addr *addr);
-bool mesh_addr_equal(const struct mesh_addr *a, const struct mesh_addr *b);
-size_t mesh_addr_len(const struct mesh_addr *addr); /* 4, 16 or 0 */
 /* Kilo's isPublic: RFC 1918 v4 and fd00::/16 are private, all else public. */
-bool mesh_addr_is_public(const struct mesh_addr *addr);
+bool mesh_addr_is_public(const struct ip_addr *addr);
 
 /* "10.0.0.0/8"; the address keeps its host bits. */
 int mesh_prefix_parse(const char *text, struct mesh_prefix *prefix);
 /* Address as a single-host prefix (/32 or /128). */
-struct mesh_prefix mesh_prefix_host(const struct mesh_addr *addr);
+struct mesh_prefix mesh_prefix_host(const struct ip_addr *addr);
 char *mesh_prefix_format(const struct mesh_prefix *prefix, char buf[MESH_PREFIX_STRLEN]);
 bool mesh_prefix_is_set(const struct mesh_prefix *prefix);
 /* Same address, same length (host bits count, like Go's IPNet.String()). */
 bool mesh_prefix_equal(const struct mesh_prefix *a, const struct mesh_prefix *b);
 struct mesh_prefix mesh_prefix_masked(const struct mesh_prefix *prefix);
 /* Is addr inside the network of prefix? */
-bool mesh_prefix_contains_addr(const struct mesh_prefix *prefix, const struct mesh_addr *addr);
+bool mesh_prefix_contains_addr(const struct mesh_prefix *prefix, const struct ip_addr *addr);
 /* Is all of inner inside outer (outer no longer than inner)? */
 bool mesh_prefix_contains(const struct mesh_prefix *outer, const struct mesh_prefix *inner);
 /* Kilo's intersect(): does either prefix contain the other's address? */

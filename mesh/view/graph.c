@@ -141,7 +141,7 @@ static void put_node(FILE *out, const struct entry *entry)
 {
 	const struct mesh_node *leader = mesh_segment_leader(entry->segment);
 	const struct mesh_prefix *private_ip = mesh_node_private_ip(entry->node);
-	char cidr[MESH_PREFIX_STRLEN], addr[MESH_ADDR_STRLEN], endpoint[MESH_ENDPOINT_STRLEN];
+	char cidr[MESH_PREFIX_STRLEN], addr[IP_ADDR_STRLEN], endpoint[MESH_ENDPOINT_STRLEN];
 
 	fputs("\t\"", out);
 	put_escaped(out, entry->node->name);
@@ -151,9 +151,9 @@ static void put_node(FILE *out, const struct entry *entry)
 	put_escaped(out, entry->node->name);
 	fprintf(out, "\\n%s", mesh_prefix_format(&entry->node->subnet, cidr));
 	if (private_ip)
-		fprintf(out, "\\n%s", mesh_addr_format(&private_ip->addr, addr));
+		fprintf(out, "\\n%s", ip_addr_format(&private_ip->addr, addr));
 	if (entry->node == leader) {
-		fprintf(out, "\\n%s", mesh_addr_format(&entry->segment->wireguard_ip, addr));
+		fprintf(out, "\\n%s", ip_addr_format(&entry->segment->wireguard_ip, addr));
 		if (mesh_endpoint_is_set(&leader->endpoint))
 			fprintf(out, "\\n%s", mesh_endpoint_format(&leader->endpoint, endpoint));
 	}

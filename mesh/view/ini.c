@@ -118,10 +118,10 @@ static int parse_allowed_ips(struct parser *p, char *value)
 
 	for (entry = strtok_r(value, ",", &save); entry; entry = strtok_r(NULL, ",", &save)) {
 		struct mesh_prefix prefix;
-		struct mesh_addr addr;
+		struct ip_addr addr;
 		void *grown;
 
-		if (!mesh_addr_parse(entry, &addr))
+		if (!ip_addr_parse(entry, &addr))
 			prefix = mesh_prefix_host(&addr);
 		else if (mesh_prefix_parse(entry, &prefix))
 			return parse_error(p, "AllowedIPs: invalid value \"%s\": not a CIDR",

@@ -21,7 +21,7 @@ struct builder {
 	/* The local node's view. */
 	const struct mesh_topology *t;
 	const struct mesh_prefix *private_ip; /* own, with its subnet mask */
-	struct mesh_addr source;              /* own private IP, or unset */
+	struct ip_addr source;              /* own private IP, or unset */
 	enum mesh_encapsulate encapsulate;
 	enum mesh_compatibility compatibility;
 };
@@ -44,7 +44,7 @@ static void add_rule(struct builder *b, struct mesh_rule rule)
 		b->error = -ENOMEM;
 }
 
-static struct mesh_route via(const struct mesh_prefix *dst, const struct mesh_addr *gw,
+static struct mesh_route via(const struct mesh_prefix *dst, const struct ip_addr *gw,
                              enum mesh_route_device device)
 {
 	return (struct mesh_route){
@@ -52,7 +52,7 @@ static struct mesh_route via(const struct mesh_prefix *dst, const struct mesh_ad
 }
 
 /* Does traffic to gw leave through the tunnel (--encapsulate)? */
-static bool encapsulates(const struct builder *b, const struct mesh_addr *gw)
+static bool encapsulates(const struct builder *b, const struct ip_addr *gw)
 {
 	return b->encapsulate == MESH_ENCAPSULATE_ALWAYS ||
 	       (b->encapsulate == MESH_ENCAPSULATE_CROSSSUBNET &&
@@ -64,7 +64,7 @@ static bool encapsulates(const struct builder *b, const struct mesh_addr *gw)
  * the tunnel. Only the device changes; Kilo sets no source on these.
  */
 static void add_private_route(struct builder *b, const struct mesh_prefix *dst,
-                              const struct mesh_addr *gw)
+                              const struct ip_addr *gw)
 {
 	struct mesh_route route = via(dst, gw, MESH_DEVICE_PRIVATE);
 
@@ -74,8 +74,8 @@ static void add_private_route(struct builder *b, const struct mesh_prefix *dst,
 }
 
 /* A member's host IP through the tunnel to gw, in table 1107; returns the host prefix. */
-static struct mesh_prefix add_tunnel_host_route(struct builder *b, const struct mesh_addr *ip,
-                                                const struct mesh_addr *gw)
+static struct mesh_prefix add_tunnel_host_route(struct builder *b, const struct ip_addr *ip,
+                                                const struct ip_addr *gw)
 {
 	struct mesh_prefix host = mesh_prefix_host(ip);
 	struct mesh_route route = via(&host, gw, MESH_DEVICE_TUNNEL);
@@ -105,7 +105,7 @@ static void add_local_segment(struct builder *b, const struct mesh_segment *segm
 		const struct mesh_prefix *ip = mesh_node_private_ip(node);
 		struct mesh_prefix host;
 
-		if (!ip || mesh_addr_equal(&ip->addr, &b->private_ip->addr))
+		if (!ip || ip_addr_equal(&ip->addr, &b->private_ip->addr))
 			continue;
 		add_private_route(b, &node->subnet, &ip->addr);
 		if (!encapsulates(b, &ip->addr))
@@ -124,8 +124,8 @@ static void add_local_segment(struct builder *b, const struct mesh_segment *segm
  * IP is private_ip) goes. Flannel's overlay is reached at the node's pod
  * CIDR address; Cilium's at its cilium_host address, else the same.
  */
-static struct mesh_addr gateway_of(const struct builder *b, const struct mesh_node *node,
-                                   const struct mesh_addr *private_ip)
+static struct ip_addr gateway_of(const struct builder *b, const struct mesh_node *node,
+                                   const struct ip_addr *private_ip)
 {
 	if (b->compatibility == MESH_COMPATIBILITY_NONE)
 		return *private_ip;
@@ -136,7 +136,7 @@ static struct mesh_addr gateway_of(const struct builder *b, const struct mesh_no
 }
 
 /* Where a member hands traffic to its leader. */
-static int leader_gateway(const struct builder *b, struct mesh_addr *gw)
+static int leader_gateway(const struct builder *b, struct ip_addr *gw)
 {
 	const struct mesh_topology *t = b->t;
 	const struct mesh_node *leader = mesh_segment_leader(&t->segments[t->local_segment]);
@@ -161,12 +161,12 @@ static void add_cilium_return_path(struct builder *b, const struct mesh_segment 
 		const struct mesh_node *node = segment->nodes[i];
 		const struct mesh_prefix *ip = mesh_node_private_ip(node);
 		struct mesh_prefix host;
-		struct mesh_addr gw;
+		struct ip_addr gw;
 
-		if (!ip || mesh_addr_equal(&ip->addr, &b->private_ip->addr))
+		if (!ip || ip_addr_equal(&ip->addr, &b->private_ip->addr))
 			continue;
 		gw = gateway_of(b, node, &ip->addr);
-		if (mesh_addr_equal(&gw, &ip->addr))
+		if (ip_addr_equal(&gw, &ip->addr))
 			continue;
 		host = add_tunnel_host_route(b, &ip->addr, &gw);
 		add_kilo_rule(b, &host);
@@ -179,7 +179,7 @@ static void add_remote_segment(struct builder *b, const struct mesh_segment *seg
 	const struct mesh_node *leader = mesh_segment_leader(segment);
 	const struct mesh_endpoint *endpoint = mesh_topology_endpoint(
 	    b->t, leader->key, &leader->endpoint, leader->persistent_keepalive);
-	const struct mesh_addr *wg = &segment->wireguard_ip;
+	const struct ip_addr *wg = &segment->wireguard_ip;
 
 	for (size_t i = 0; i < segment->n_nodes; i++) {
 		const struct mesh_prefix *ip = mesh_node_private_ip(segment->nodes[i]);
@@ -189,7 +189,7 @@ static void add_remote_segment(struct builder *b, const struct mesh_segment *seg
 		route.source = b->source;
 		add_route(b, route);
 		/* A node only reachable on its endpoint IP cannot be reached via itself. */
-		if (!ip || mesh_addr_equal(&ip->addr, &endpoint->ip))
+		if (!ip || ip_addr_equal(&ip->addr, &endpoint->ip))
 			continue;
 		host = mesh_prefix_host(&ip->addr);
 		route.destination = host;
@@ -230,8 +230,8 @@ static void add_leader_routes(struct builder *b, bool local)
 static void add_member_routes(struct builder *b, bool local)
 {
 	const struct mesh_topology *t = b->t;
-	struct mesh_addr leader;
-	const struct mesh_addr *gw = &leader;
+	struct ip_addr leader;
+	const struct ip_addr *gw = &leader;
 
 	b->error = leader_gateway(b, &leader);
 	if (b->error)
@@ -292,7 +292,7 @@ int mesh_routes_for_peer(const struct mesh_topology *t, const char *peer_name,
 	memset(routes, 0, sizeof(*routes));
 	for (size_t s = 0; s < t->n_segments; s++) {
 		const struct mesh_segment *seg = &t->segments[s];
-		const struct mesh_addr *wg = &seg->wireguard_ip;
+		const struct ip_addr *wg = &seg->wireguard_ip;
 		struct mesh_prefix host = mesh_prefix_host(wg);
 
 		for (size_t i = 0; i < seg->n_nodes; i++)
@@ -352,18 +352,18 @@ static const char *device_name(const struct mesh_route_devices *devices,
 char *mesh_route_format(const struct mesh_route *route, const struct mesh_route_devices *devices,
                         char buf[MESH_ROUTE_STRLEN])
 {
-	char dst[MESH_PREFIX_STRLEN], gw[MESH_ADDR_STRLEN], src[MESH_ADDR_STRLEN];
+	char dst[MESH_PREFIX_STRLEN], gw[IP_ADDR_STRLEN], src[IP_ADDR_STRLEN];
 	int n =
 	    snprintf(buf, MESH_ROUTE_STRLEN, "%s", mesh_prefix_format(&route->destination, dst));
 
-	if (mesh_addr_is_set(&route->gateway))
+	if (ip_addr_is_set(&route->gateway))
 		n += snprintf(buf + n, MESH_ROUTE_STRLEN - n, " via %s",
-		              mesh_addr_format(&route->gateway, gw));
+		              ip_addr_format(&route->gateway, gw));
 	n += snprintf(buf + n, MESH_ROUTE_STRLEN - n, " dev %s%s",
 	              device_name(devices, route->device), route->onlink ? " onlink" : "");
-	if (mesh_addr_is_set(&route->source))
+	if (ip_addr_is_set(&route->source))
 		n += snprintf(buf + n, MESH_ROUTE_STRLEN - n, " src %s",
-		              mesh_addr_format(&route->source, src));
+		              ip_addr_format(&route->source, src));
 	if (route->table)
 		snprintf(buf + n, MESH_ROUTE_STRLEN - n, " table %u", route->table);
 	return buf;

@@ -36,8 +36,8 @@ enum mesh_route_device {
 
 struct mesh_route {
 	struct mesh_prefix destination;
-	struct mesh_addr gateway; /* unset = directly on the device */
-	struct mesh_addr source;  /* unset = no preferred source */
+	struct ip_addr gateway; /* unset = directly on the device */
+	struct ip_addr source;  /* unset = no preferred source */
 	enum mesh_route_device device;
 	bool onlink;
 	uint32_t table; /* 0 = main */

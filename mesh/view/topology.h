@@ -55,7 +55,7 @@ struct mesh_segment {
 	const struct mesh_node **nodes; /* members, sorted by name */
 	size_t n_nodes;
 	size_t leader; /* index into nodes */
-	struct mesh_addr wireguard_ip;
+	struct ip_addr wireguard_ip;
 	struct mesh_prefix *allowed_ips;
 	size_t n_allowed_ips;
 	struct mesh_prefix *allowed_location_ips; /* merged, sorted, filtered */

@@ -30,7 +30,7 @@ static int compare_prefixes(const struct mesh_prefix *a, const struct mesh_prefi
 		return a->addr.family - b->addr.family;
 	if (a->cidr != b->cidr)
 		return a->cidr - b->cidr;
-	return memcmp(a->addr.bytes, b->addr.bytes, mesh_addr_len(&a->addr));
+	return memcmp(a->addr.bytes, b->addr.bytes, ip_addr_len(&a->addr));
 }
 
 static int compare_claims(const void *a, const void *b)

@@ -87,13 +87,13 @@ static json_t *build_object(char *text)
 
 static void check_prefix(const struct mesh_prefix *prefix)
 {
-	FUZZ_CHECK(!mesh_prefix_is_set(prefix) || prefix->cidr <= 8 * mesh_addr_len(&prefix->addr));
+	FUZZ_CHECK(!mesh_prefix_is_set(prefix) || prefix->cidr <= 8 * ip_addr_len(&prefix->addr));
 }
 
 static void check_endpoint(const struct mesh_endpoint *endpoint)
 {
 	FUZZ_CHECK(!endpoint->dns[0] || mesh_dns_name_is_valid(endpoint->dns));
-	FUZZ_CHECK(!endpoint->port || endpoint->dns[0] || mesh_addr_is_set(&endpoint->ip));
+	FUZZ_CHECK(!endpoint->port || endpoint->dns[0] || ip_addr_is_set(&endpoint->ip));
 }
 
 static void check_node(const json_t *object, const struct mesh_codec_options *options)

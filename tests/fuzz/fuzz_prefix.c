@@ -14,14 +14,14 @@
 
 static void check_addr(const char *text)
 {
-	char buf[MESH_ADDR_STRLEN];
-	struct mesh_addr addr, again;
+	char buf[IP_ADDR_STRLEN];
+	struct ip_addr addr, again;
 
-	if (mesh_addr_parse(text, &addr))
+	if (ip_addr_parse(text, &addr))
 		return;
 	FUZZ_CHECK(addr.family == AF_INET || addr.family == AF_INET6);
-	FUZZ_CHECK(mesh_addr_parse(mesh_addr_format(&addr, buf), &again) == 0);
-	FUZZ_CHECK(mesh_addr_equal(&addr, &again));
+	FUZZ_CHECK(ip_addr_parse(ip_addr_format(&addr, buf), &again) == 0);
+	FUZZ_CHECK(ip_addr_equal(&addr, &again));
 }
 
 static void check_prefix(const char *text)
@@ -31,7 +31,7 @@ static void check_prefix(const char *text)
 
 	if (mesh_prefix_parse(text, &prefix))
 		return;
-	FUZZ_CHECK(prefix.cidr <= 8 * mesh_addr_len(&prefix.addr));
+	FUZZ_CHECK(prefix.cidr <= 8 * ip_addr_len(&prefix.addr));
 	FUZZ_CHECK(mesh_prefix_parse(mesh_prefix_format(&prefix, buf), &again) == 0);
 	FUZZ_CHECK(mesh_prefix_equal(&prefix, &again));
 	network = mesh_prefix_masked(&prefix);

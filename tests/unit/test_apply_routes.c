@@ -23,9 +23,9 @@
 #include "mesh_fixture.h"
 #include "netns.h"
 
-static struct tun_nl_ip ip(const char *text)
+static struct ip_addr ip(const char *text)
 {
-	struct tun_nl_ip out = {.family = strchr(text, ':') ? AF_INET6 : AF_INET};
+	struct ip_addr out = {.family = strchr(text, ':') ? AF_INET6 : AF_INET};
 
 	assert_int_equal(inet_pton(out.family, text, out.bytes), 1);
 	return out;
@@ -39,28 +39,28 @@ static struct mesh_prefix prefix(const char *text)
 	return out;
 }
 
-static struct mesh_addr addr(const char *text)
+static struct ip_addr addr(const char *text)
 {
-	struct mesh_addr out;
+	struct ip_addr out;
 
-	assert_int_equal(mesh_addr_parse(text, &out), 0);
+	assert_int_equal(ip_addr_parse(text, &out), 0);
 	return out;
 }
 
-static struct tun_nl_route ours(const char *dst, uint8_t len, const char *gw, uint32_t table)
+static struct nl_route ours(const char *dst, uint8_t len, const char *gw, uint32_t table)
 {
-	return (struct tun_nl_route){.dst = ip(dst),
+	return (struct nl_route){.dst = ip(dst),
 	                             .dst_len = len,
-	                             .gw = gw ? ip(gw) : (struct tun_nl_ip){0},
+	                             .gw = gw ? ip(gw) : (struct ip_addr){0},
 	                             .ifindex = 2,
 	                             .table = table,
 	                             .protocol = MESH_APPLY_ROUTES_PROTOCOL,
 	                             .onlink = true};
 }
 
-static struct tun_nl_rule rule_to(const char *dst, uint32_t table, uint32_t priority)
+static struct nl_rule rule_to(const char *dst, uint32_t table, uint32_t priority)
 {
-	return (struct tun_nl_rule){
+	return (struct nl_rule){
 	    .family = AF_INET, .dst = ip(dst), .dst_len = 32, .table = table, .priority = priority};
 }
 
@@ -68,10 +68,10 @@ static struct tun_nl_rule rule_to(const char *dst, uint32_t table, uint32_t prio
 
 static void test_resync_with_nothing_changed_plans_nothing(void **state)
 {
-	struct tun_nl_route routes[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
+	struct nl_route routes[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
 	                                ours("192.168.0.2", 32, "192.168.0.2", MESH_ROUTE_TABLE)};
-	struct tun_nl_rule want = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0);
-	struct tun_nl_rule have = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 32765);
+	struct nl_rule want = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0);
+	struct nl_rule have = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 32765);
 	struct mesh_route_plan plan;
 
 	(void)state;
@@ -85,17 +85,17 @@ static void test_resync_with_nothing_changed_plans_nothing(void **state)
 
 static void test_missing_route_is_replaced_and_changed_gateway_is_not_deleted(void **state)
 {
-	struct tun_nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN),
+	struct nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN),
 	                              ours("10.2.3.0", 24, "10.4.0.2", RT_TABLE_MAIN)};
-	struct tun_nl_route have[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN)};
+	struct nl_route have[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN)};
 	struct mesh_route_plan plan;
 
 	(void)state;
 	assert_int_equal(
 	    mesh_apply_routes_diff(&STATE(want, 2, NULL, 0), &STATE(have, 1, NULL, 0), &plan), 0);
 	assert_int_equal(plan.add.n_routes, 2);
-	assert_true(tun_nl_route_equal(&plan.add.routes[0], &want[0]));
-	assert_true(tun_nl_route_equal(&plan.add.routes[1], &want[1]));
+	assert_true(nl_route_equal(&plan.add.routes[0], &want[0]));
+	assert_true(nl_route_equal(&plan.add.routes[1], &want[1]));
 	/* Replacing 10.2.2.0/24 overwrites the old gateway; deleting it would cut traffic. */
 	assert_int_equal(plan.remove.n_routes, 0);
 	mesh_route_plan_release(&plan);
@@ -103,9 +103,9 @@ static void test_missing_route_is_replaced_and_changed_gateway_is_not_deleted(vo
 
 static void test_only_our_routes_are_removed(void **state)
 {
-	struct tun_nl_route admin = ours("172.16.0.0", 16, "10.0.0.1", RT_TABLE_MAIN);
-	struct tun_nl_route kernel = ours("10.0.0.0", 24, NULL, RT_TABLE_MAIN);
-	struct tun_nl_route have[] = {admin, kernel,
+	struct nl_route admin = ours("172.16.0.0", 16, "10.0.0.1", RT_TABLE_MAIN);
+	struct nl_route kernel = ours("10.0.0.0", 24, NULL, RT_TABLE_MAIN);
+	struct nl_route have[] = {admin, kernel,
 	                              ours("10.2.9.0", 24, "10.4.0.9", RT_TABLE_MAIN),
 	                              ours("192.168.0.9", 32, "192.168.0.9", MESH_ROUTE_TABLE)};
 	struct mesh_route_plan plan;
@@ -122,15 +122,15 @@ static void test_only_our_routes_are_removed(void **state)
 	assert_true(mesh_apply_routes_owns(&have[3]));
 	assert_int_equal(plan.add.n_routes, 0);
 	assert_int_equal(plan.remove.n_routes, 2);
-	assert_true(tun_nl_route_equal(&plan.remove.routes[0], &have[2]));
-	assert_true(tun_nl_route_equal(&plan.remove.routes[1], &have[3]));
+	assert_true(nl_route_equal(&plan.remove.routes[0], &have[2]));
+	assert_true(nl_route_equal(&plan.remove.routes[1], &have[3]));
 	mesh_route_plan_release(&plan);
 }
 
 static void test_foreign_route_to_our_destination_is_taken_over(void **state)
 {
-	struct tun_nl_route want = ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN);
-	struct tun_nl_route kilo = want;
+	struct nl_route want = ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN);
+	struct nl_route kilo = want;
 	struct mesh_route_plan plan;
 
 	(void)state;
@@ -145,7 +145,7 @@ static void test_foreign_route_to_our_destination_is_taken_over(void **state)
 
 static void test_same_destination_twice_keeps_the_last(void **state)
 {
-	struct tun_nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
+	struct nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
 	                              ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN)};
 	struct mesh_route_plan plan;
 
@@ -162,7 +162,7 @@ static void test_same_destination_twice_keeps_the_last(void **state)
 static void test_thousands_of_routes_in_any_order_diff_to_the_difference(void **state)
 {
 	enum { N = 5000 };
-	struct tun_nl_route *want = calloc(N, sizeof(*want)), *have = calloc(N, sizeof(*have));
+	struct nl_route *want = calloc(N, sizeof(*want)), *have = calloc(N, sizeof(*have));
 	struct mesh_route_plan plan;
 
 	(void)state;
@@ -178,10 +178,10 @@ static void test_thousands_of_routes_in_any_order_diff_to_the_difference(void **
 	assert_int_equal(
 	    mesh_apply_routes_diff(&STATE(want, N, NULL, 0), &STATE(have, N, NULL, 0), &plan), 0);
 	assert_int_equal(plan.add.n_routes, 2);
-	assert_true(tun_nl_route_equal(&plan.add.routes[0], &want[N - 8]));
-	assert_true(tun_nl_route_equal(&plan.add.routes[1], &want[N - 1]));
+	assert_true(nl_route_equal(&plan.add.routes[0], &want[N - 8]));
+	assert_true(nl_route_equal(&plan.add.routes[1], &want[N - 1]));
 	assert_int_equal(plan.remove.n_routes, 1);
-	assert_true(tun_nl_route_equal(&plan.remove.routes[0], &have[7]));
+	assert_true(nl_route_equal(&plan.remove.routes[0], &have[7]));
 	mesh_route_plan_release(&plan);
 	free(want);
 	free(have);
@@ -189,19 +189,19 @@ static void test_thousands_of_routes_in_any_order_diff_to_the_difference(void **
 
 static void test_rules_are_added_once_and_stale_ones_of_table_1107_removed(void **state)
 {
-	struct tun_nl_rule want[] = {rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0),
+	struct nl_rule want[] = {rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0),
 	                             rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0)};
-	struct tun_nl_rule have[] = {rule_to("192.168.0.3", MESH_ROUTE_TABLE, 32765),
+	struct nl_rule have[] = {rule_to("192.168.0.3", MESH_ROUTE_TABLE, 32765),
 	                             rule_to("0.0.0.0", RT_TABLE_MAIN, 32766)};
 	struct mesh_route_plan plan;
 
 	(void)state;
-	have[1].dst = (struct tun_nl_ip){0};
+	have[1].dst = (struct ip_addr){0};
 	have[1].dst_len = 0;
 	assert_int_equal(
 	    mesh_apply_routes_diff(&STATE(NULL, 0, want, 2), &STATE(NULL, 0, have, 2), &plan), 0);
 	assert_int_equal(plan.add.n_rules, 1);
-	assert_true(tun_nl_rule_equal(&plan.add.rules[0], &want[0]));
+	assert_true(nl_rule_equal(&plan.add.rules[0], &want[0]));
 	assert_int_equal(plan.remove.n_rules, 1);
 	assert_int_equal(plan.remove.rules[0].priority, 32765); /* deleted exactly */
 	mesh_route_plan_release(&plan);
@@ -209,13 +209,13 @@ static void test_rules_are_added_once_and_stale_ones_of_table_1107_removed(void 
 
 static void test_deleted_route_comes_back_only_if_ours_and_still_desired(void **state)
 {
-	struct tun_nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
+	struct nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
 	                              ours("192.168.0.2", 32, "192.168.0.2", MESH_ROUTE_TABLE)};
-	struct tun_nl_route moved = ours("10.2.2.0", 24, "10.4.0.9", RT_TABLE_MAIN);
-	struct tun_nl_route in_1107 = ours("192.168.0.2", 32, NULL, MESH_ROUTE_TABLE);
-	struct tun_nl_route admin = ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN);
-	struct tun_nl_route other_table = ours("10.2.2.0", 24, "10.4.0.2", 100);
-	struct tun_nl_route stale = ours("10.2.9.0", 24, "10.4.0.2", RT_TABLE_MAIN);
+	struct nl_route moved = ours("10.2.2.0", 24, "10.4.0.9", RT_TABLE_MAIN);
+	struct nl_route in_1107 = ours("192.168.0.2", 32, NULL, MESH_ROUTE_TABLE);
+	struct nl_route admin = ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN);
+	struct nl_route other_table = ours("10.2.2.0", 24, "10.4.0.2", 100);
+	struct nl_route stale = ours("10.2.9.0", 24, "10.4.0.2", RT_TABLE_MAIN);
 	const struct mesh_route_state desired = STATE(want, 2, NULL, 0);
 
 	(void)state;
@@ -232,9 +232,9 @@ static void test_deleted_route_comes_back_only_if_ours_and_still_desired(void **
 
 static void test_deleted_rule_comes_back_whatever_its_priority(void **state)
 {
-	struct tun_nl_rule want = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0);
-	struct tun_nl_rule deleted = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 32765);
-	struct tun_nl_rule stale = rule_to("192.168.0.3", MESH_ROUTE_TABLE, 32765);
+	struct nl_rule want = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0);
+	struct nl_rule deleted = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 32765);
+	struct nl_rule stale = rule_to("192.168.0.3", MESH_ROUTE_TABLE, 32765);
 	const struct mesh_route_state desired = STATE(NULL, 0, &want, 1);
 
 	(void)state;
@@ -253,13 +253,13 @@ static void test_desired_state_resolves_roles_masks_and_names_the_main_table(voi
 	    .destination = prefix("192.168.0.2/32"), .from_kilo = true, .table = MESH_ROUTE_TABLE};
 	struct mesh_routes routes = {&route, 1, &rule, 1};
 	struct mesh_route_links links = {.kilo = 7, .private_iface = 3, .kilo_name = "kilo0"};
-	struct tun_nl_ip network = ip("10.2.2.0");
+	struct ip_addr network = ip("10.2.2.0");
 	struct mesh_route_state desired;
 	char err[256] = "";
 
 	(void)state;
 	assert_int_equal(mesh_apply_routes_desired(&routes, &links, &desired, err, sizeof(err)), 0);
-	assert_true(tun_nl_ip_equal(&desired.routes[0].dst, &network));
+	assert_true(ip_addr_equal(&desired.routes[0].dst, &network));
 	assert_int_equal(desired.routes[0].ifindex, 7);
 	assert_int_equal(desired.routes[0].table, RT_TABLE_MAIN);
 	assert_int_equal(desired.routes[0].protocol, MESH_APPLY_ROUTES_PROTOCOL);
@@ -302,19 +302,19 @@ static void test_routes_over_a_missing_link_are_left_out_and_named(void **state)
 /* Against the kernel: an0 plays kilo0, an2 the private interface, an4 the tunnel. */
 
 struct kernel {
-	struct tun_nl *nl;
+	struct nl_socket *nl;
 	struct mesh_route_links links;
 };
 
-static int link_up(struct tun_nl *nl, const char *name, const char *address, uint8_t len)
+static int link_up(struct nl_socket *nl, const char *name, const char *address, uint8_t len)
 {
-	struct tun_nl_link link;
-	struct tun_nl_address a = {.ip = ip(address), .prefixlen = len};
+	struct nl_link link;
+	struct nl_address a = {.ip = ip(address), .prefixlen = len};
 
-	if (tun_nl_link_get(nl, name, &link) < 0 || tun_nl_link_set(nl, link.ifindex, 1, 0) < 0)
+	if (nl_link_get(nl, name, &link) < 0 || nl_link_set(nl, link.ifindex, 1, 0) < 0)
 		return -1;
 	a.ifindex = link.ifindex;
-	return tun_nl_address_add(nl, &a) < 0 ? -1 : link.ifindex;
+	return nl_address_add(nl, &a) < 0 ? -1 : link.ifindex;
 }
 
 static int enter_namespace(void **state)
@@ -324,7 +324,7 @@ static int enter_namespace(void **state)
 	if (netns_enter("ip link add an0 type veth peer name an1 && "
 	                "ip link add an2 type veth peer name an3 && "
 	                "ip link add an4 type veth peer name an5") < 0 ||
-	    tun_nl_open(&k.nl) < 0)
+	    nl_open(&k.nl) < 0)
 		return -1;
 	k.links.kilo = link_up(k.nl, "an0", "10.4.0.1", 16);
 	k.links.private_iface = link_up(k.nl, "an2", "192.168.0.1", 24);
@@ -340,7 +340,7 @@ static int leave_namespace(void **state)
 {
 	struct kernel *k = *state;
 
-	tun_nl_close(k->nl);
+	nl_close(k->nl);
 	return 0;
 }
 
@@ -438,8 +438,8 @@ static void test_route_deleted_behind_our_back_comes_back(void **state)
 	apply(k, &routes);
 	assert_int_equal(mesh_apply_routes_desired(&routes, &k->links, &desired, err, sizeof(err)),
 	                 0);
-	assert_int_equal(tun_nl_route_del(k->nl, &desired.routes[3]), 0);
-	assert_int_equal(tun_nl_rule_del(k->nl, &desired.rules[1]), 0);
+	assert_int_equal(nl_route_del(k->nl, &desired.routes[3]), 0);
+	assert_int_equal(nl_rule_del(k->nl, &desired.rules[1]), 0);
 	mesh_route_state_release(&desired);
 	assert_int_equal(count_ours(k, &n_rules), 4);
 
@@ -475,14 +475,14 @@ static void test_changed_topology_replaces_and_removes_only_the_difference(void 
 /* ifindex holds prefix (none when NULL), and only it. */
 static void hold(struct kernel *k, int ifindex, const struct mesh_prefix *prefix)
 {
-	struct tun_nl_address address = {.ifindex = ifindex};
+	struct nl_address address = {.ifindex = ifindex};
 
 	if (prefix) {
 		address.ip.family = prefix->addr.family;
 		memcpy(address.ip.bytes, prefix->addr.bytes, sizeof(address.ip.bytes));
 		address.prefixlen = prefix->cidr;
 	}
-	assert_int_equal(tun_nl_address_set(k->nl, &address, NULL), 0);
+	assert_int_equal(nl_address_set(k->nl, &address, NULL), 0);
 }
 
 /*
@@ -525,7 +525,7 @@ static void test_clean_up_removes_ours_and_keeps_the_administrators(void **state
 {
 	struct kernel *k = *state;
 	struct mesh_routes all = {leader_routes, 5, leader_rules, 2};
-	struct tun_nl_route admin = {.dst = ip("172.16.0.0"),
+	struct nl_route admin = {.dst = ip("172.16.0.0"),
 	                             .dst_len = 16,
 	                             .gw = ip("192.168.0.254"),
 	                             .ifindex = k->links.private_iface,
@@ -537,7 +537,7 @@ static void test_clean_up_removes_ours_and_keeps_the_administrators(void **state
 	size_t n_rules, found = 0;
 
 	apply(k, &all);
-	assert_int_equal(tun_nl_route_replace(k->nl, &admin), 0);
+	assert_int_equal(nl_route_replace(k->nl, &admin), 0);
 	c = apply(k, &none);
 	assert_int_equal(c.routes_removed, 5);
 	assert_int_equal(c.rules_removed, 2);
@@ -545,7 +545,7 @@ static void test_clean_up_removes_ours_and_keeps_the_administrators(void **state
 	assert_int_equal(n_rules, 0);
 	assert_int_equal(mesh_apply_routes_dump(k->nl, &current), 0);
 	for (size_t i = 0; i < current.n_routes; i++)
-		found += tun_nl_route_equal(&current.routes[i], &admin);
+		found += nl_route_equal(&current.routes[i], &admin);
 	mesh_route_state_release(&current);
 	assert_int_equal(found, 1);
 }

@@ -20,12 +20,12 @@
 
 static int enter_namespace(void **state)
 {
-	struct tun_nl *nl;
+	struct nl_socket *nl;
 
 	/* Another link's IPv4 must not be taken for cilium_host's. */
 	if (netns_enter("ip link add ci-eth0 type veth peer name ci-eth1 && "
 	                "ip addr add 10.0.0.5/24 dev ci-eth0") < 0 ||
-	    tun_nl_open(&nl) < 0)
+	    nl_open(&nl) < 0)
 		return -1;
 	*state = nl;
 	return 0;
@@ -33,7 +33,7 @@ static int enter_namespace(void **state)
 
 static int leave_namespace(void **state)
 {
-	tun_nl_close(*state);
+	nl_close(*state);
 	return 0;
 }
 
@@ -70,7 +70,7 @@ static void test_first_ipv4_of_cilium_host_is_published_as_a_host_prefix(void **
 
 static void test_cilium_tunl_is_adopted_and_set_up(void **state)
 {
-	struct tun_nl_link tunnel;
+	struct nl_link tunnel;
 	bool adopted = true;
 
 	assert_int_equal(mesh_cilium_tunnel_adopt(*state, &adopted), 0);
@@ -78,7 +78,7 @@ static void test_cilium_tunl_is_adopted_and_set_up(void **state)
 	sh("ip link add " MESH_CILIUM_TUNNEL " type veth peer name ci-tunl-peer");
 	assert_int_equal(mesh_cilium_tunnel_adopt(*state, &adopted), 0);
 	assert_true(adopted);
-	assert_int_equal(tun_nl_link_get(*state, MESH_CILIUM_TUNNEL, &tunnel), 0);
+	assert_int_equal(nl_link_get(*state, MESH_CILIUM_TUNNEL, &tunnel), 0);
 	assert_true(tunnel.up);
 	/* Up already: adopted again without a change. */
 	assert_int_equal(mesh_cilium_tunnel_adopt(*state, &adopted), 0);

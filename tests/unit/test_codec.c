@@ -625,7 +625,7 @@ static void test_a_dns_endpoint_wins_over_an_ip(void **state)
 	(void)state;
 	assert_int_equal(mesh_codec_peer_decode(object, &options, &peer), 0);
 	assert_string_equal(endpoint_text(&peer.endpoint), "vpn.example.com:4500");
-	assert_false(mesh_addr_is_set(&peer.endpoint.ip));
+	assert_false(ip_addr_is_set(&peer.endpoint.ip));
 	/* Kilo keeps the host bits of a peer's allowed IP. */
 	assert_string_equal(prefix_text(&peer.allowed_ips[0]), "10.5.0.9/24");
 	mesh_peer_release(&peer);

@@ -43,7 +43,7 @@ static struct mesh_host host_of(const struct address_spec *specs, size_t n,
 	}
 	for (size_t i = 0; hostname_ips && hostname_ips[i]; i++)
 		assert_int_equal(
-		    mesh_addr_parse(hostname_ips[i], &host.hostname_ips[host.n_hostname_ips++]), 0);
+		    ip_addr_parse(hostname_ips[i], &host.hostname_ips[host.n_hostname_ips++]), 0);
 	return host;
 }
 
@@ -165,10 +165,10 @@ static void test_mtu_is_default_route_mtu_minus_80_else_1420(void **state)
 
 static void test_snapshot_over_netlink_finds_default_route_interface(void **state)
 {
-	struct tun_nl *nl;
+	struct nl_socket *nl;
 	struct mesh_host host;
 	const struct mesh_host_address *found;
-	struct mesh_addr own;
+	struct ip_addr own;
 
 	(void)state;
 	assert_int_equal(netns_enter("ip link add an0 type veth peer name an1"
@@ -178,17 +178,17 @@ static void test_snapshot_over_netlink_finds_default_route_interface(void **stat
 	                             " && ip link add an2 type veth peer name an3"
 	                             " && ip addr add 10.4.0.1/16 dev an2"),
 	                 0);
-	assert_int_equal(tun_nl_open(&nl), 0);
+	assert_int_equal(nl_open(&nl), 0);
 	assert_int_equal(mesh_host_collect(nl, NULL, &host), 0);
-	tun_nl_close(nl);
+	nl_close(nl);
 	assert_int_equal(mesh_ipdetect_mtu(&host), 8920);
-	assert_int_equal(mesh_addr_parse("192.168.7.2", &own), 0);
+	assert_int_equal(ip_addr_parse("192.168.7.2", &own), 0);
 	found = mesh_host_find(&host, &own);
 	assert_non_null(found);
 	assert_string_equal(found->ifname, "an0");
 	assert_true(found->default_route);
 	assert_int_equal(found->prefix.cidr, 24);
-	assert_int_equal(mesh_addr_parse("10.4.0.1", &own), 0);
+	assert_int_equal(ip_addr_parse("10.4.0.1", &own), 0);
 	found = mesh_host_find(&host, &own);
 	assert_non_null(found);
 	assert_false(found->default_route);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "mesh/host/ipip.h"
+#include "mesh/host/link_address.h"
 #include "netns.h"
 
 #define TUNNEL "an-tunl"
@@ -28,9 +29,9 @@
 /* A namespace of our own where commands ran, and a netlink socket in it as the state. */
 static int namespace_with(const char *commands, void **state)
 {
-	struct tun_nl *nl;
+	struct nl_socket *nl;
 
-	if (netns_enter(commands) < 0 || tun_nl_open(&nl) < 0)
+	if (netns_enter(commands) < 0 || nl_open(&nl) < 0)
 		return -1;
 	*state = nl;
 	return 0;
@@ -46,18 +47,18 @@ static int enter_namespace(void **state)
 
 static int leave_namespace(void **state)
 {
-	tun_nl_close(*state);
+	nl_close(*state);
 	return 0;
 }
 
 static void test_tunnel_is_up_with_private_mtu_minus_20(void **state)
 {
-	struct tun_nl *nl = *state;
-	struct tun_nl_link private_link, tunnel, again;
+	struct nl_socket *nl = *state;
+	struct nl_link private_link, tunnel, again;
 	char err[256] = "";
 
-	assert_int_equal(tun_nl_link_get(nl, "an0", &private_link), 0);
-	assert_int_equal(tun_nl_link_get(nl, TUNNEL, &tunnel), 0);
+	assert_int_equal(nl_link_get(nl, "an0", &private_link), 0);
+	assert_int_equal(nl_link_get(nl, TUNNEL, &tunnel), 0);
 	assert_false(tunnel.up);
 	if (mesh_ipip_init(nl, TUNNEL, private_link.ifindex, &tunnel, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
@@ -71,7 +72,7 @@ static void test_tunnel_is_up_with_private_mtu_minus_20(void **state)
 
 static void test_missing_private_interface_is_named(void **state)
 {
-	struct tun_nl_link tunnel;
+	struct nl_link tunnel;
 	char err[256] = "";
 
 	assert_int_equal(mesh_ipip_init(*state, TUNNEL, 9999, &tunnel, err, sizeof(err)), -ENODEV);
@@ -81,29 +82,29 @@ static void test_missing_private_interface_is_named(void **state)
 
 static void test_tunnel_address_is_set_once(void **state)
 {
-	struct tun_nl *nl = *state;
-	struct tun_nl_link tunnel;
+	struct nl_socket *nl = *state;
+	struct nl_link tunnel;
 	struct mesh_prefix address;
 	bool changed;
 
 	assert_int_equal(mesh_prefix_parse("10.2.1.1/32", &address), 0);
-	assert_int_equal(tun_nl_link_get(nl, TUNNEL, &tunnel), 0);
-	assert_int_equal(mesh_ipip_set_address(nl, tunnel.ifindex, &address, &changed), 0);
+	assert_int_equal(nl_link_get(nl, TUNNEL, &tunnel), 0);
+	assert_int_equal(mesh_link_set_address(nl, tunnel.ifindex, &address, &changed), 0);
 	assert_true(changed);
-	assert_int_equal(mesh_ipip_set_address(nl, tunnel.ifindex, &address, &changed), 0);
+	assert_int_equal(mesh_link_set_address(nl, tunnel.ifindex, &address, &changed), 0);
 	assert_false(changed);
 	address.addr.bytes[2] = 7; /* the pod CIDR moved */
-	assert_int_equal(mesh_ipip_set_address(nl, tunnel.ifindex, &address, &changed), 0);
+	assert_int_equal(mesh_link_set_address(nl, tunnel.ifindex, &address, &changed), 0);
 	assert_true(changed);
 }
 
 static void test_clean_up_removes_the_tunnel_and_is_idempotent(void **state)
 {
-	struct tun_nl *nl = *state;
-	struct tun_nl_link tunnel;
+	struct nl_socket *nl = *state;
+	struct nl_link tunnel;
 
 	assert_int_equal(mesh_ipip_clean_up(nl, TUNNEL), 0);
-	assert_int_equal(tun_nl_link_get(nl, TUNNEL, &tunnel), -ENODEV);
+	assert_int_equal(nl_link_get(nl, TUNNEL, &tunnel), -ENODEV);
 	assert_int_equal(mesh_ipip_clean_up(nl, TUNNEL), 0);
 }
 
@@ -116,14 +117,14 @@ static bool kernel_has_ipip, had_fallback;
 
 static int enter_ipip_namespace(void **state)
 {
-	struct tun_nl_link fallback;
+	struct nl_link fallback;
 
 	if (namespace_with("ip link add an0 type veth peer name an1 && "
 	                   "ip link set an0 mtu 1500 up",
 	                   state))
 		return -1;
 	kernel_has_ipip = access("/sys/module/ipip", F_OK) == 0;
-	had_fallback = tun_nl_link_get(*state, MESH_IPIP_NAME, &fallback) == 0;
+	had_fallback = nl_link_get(*state, MESH_IPIP_NAME, &fallback) == 0;
 	if (!kernel_has_ipip)
 		fprintf(stderr, "unit_ipip: no ipip in this kernel: the real-tunnel tests are "
 		                "skipped here and run in the kernel stage (kernel_ipip)\n");
@@ -131,15 +132,15 @@ static int enter_ipip_namespace(void **state)
 }
 
 /* mesh_ipip_init() of tunl0 over an0 (MTU 1500), which must leave it up at 1480. */
-static struct tun_nl_link tunl0_made(struct tun_nl *nl)
+static struct nl_link tunl0_made(struct nl_socket *nl)
 {
-	struct tun_nl_link private_link, tunnel, read;
+	struct nl_link private_link, tunnel, read;
 	char err[256] = "";
 
-	assert_int_equal(tun_nl_link_get(nl, "an0", &private_link), 0);
+	assert_int_equal(nl_link_get(nl, "an0", &private_link), 0);
 	if (mesh_ipip_init(nl, MESH_IPIP_NAME, private_link.ifindex, &tunnel, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
-	assert_int_equal(tun_nl_link_get(nl, MESH_IPIP_NAME, &read), 0);
+	assert_int_equal(nl_link_get(nl, MESH_IPIP_NAME, &read), 0);
 	assert_int_equal(read.ifindex, tunnel.ifindex);
 	assert_true(read.up);
 	assert_int_equal(read.mtu, 1480);
@@ -156,22 +157,22 @@ static void test_tunl0_is_created_up_at_private_mtu_minus_20(void **state)
 
 static void test_fallback_tunl0_is_adopted_up_at_private_mtu_minus_20(void **state)
 {
-	struct tun_nl_link fallback;
+	struct nl_link fallback;
 
 	if (!kernel_has_ipip || !had_fallback)
 		skip();
-	assert_int_equal(tun_nl_link_get(*state, MESH_IPIP_NAME, &fallback), 0);
+	assert_int_equal(nl_link_get(*state, MESH_IPIP_NAME, &fallback), 0);
 	assert_int_equal(tunl0_made(*state).ifindex, fallback.ifindex);
 }
 
 static void test_second_tunnel_from_and_to_any_address_is_refused_by_name(void **state)
 {
-	struct tun_nl_link private_link, tunnel;
+	struct nl_link private_link, tunnel;
 	char err[256] = "";
 
 	if (!kernel_has_ipip)
 		skip();
-	assert_int_equal(tun_nl_link_get(*state, "an0", &private_link), 0);
+	assert_int_equal(nl_link_get(*state, "an0", &private_link), 0);
 	assert_int_equal(
 	    mesh_ipip_init(*state, "an-ipip", private_link.ifindex, &tunnel, err, sizeof(err)),
 	    -EEXIST);
@@ -181,16 +182,16 @@ static void test_second_tunnel_from_and_to_any_address_is_refused_by_name(void *
 
 static void test_clean_up_leaves_nothing_of_ours_on_tunl0(void **state)
 {
-	struct tun_nl *nl = *state;
-	struct tun_nl_link tunnel;
+	struct nl_socket *nl = *state;
+	struct nl_link tunnel;
 	struct mesh_prefix address;
 	bool changed;
 
 	if (!kernel_has_ipip)
 		skip();
-	assert_int_equal(tun_nl_link_get(nl, MESH_IPIP_NAME, &tunnel), 0);
+	assert_int_equal(nl_link_get(nl, MESH_IPIP_NAME, &tunnel), 0);
 	assert_int_equal(mesh_prefix_parse("10.2.1.1/32", &address), 0);
-	assert_int_equal(mesh_ipip_set_address(nl, tunnel.ifindex, &address, &changed), 0);
+	assert_int_equal(mesh_link_set_address(nl, tunnel.ifindex, &address, &changed), 0);
 	assert_true(changed);
 	assert_int_equal(system("ip addr show dev tunl0 | grep -q 'inet 10.2.1.1/32'"), 0);
 	assert_int_equal(mesh_ipip_clean_up(nl, MESH_IPIP_NAME), 0);
@@ -198,7 +199,7 @@ static void test_clean_up_leaves_nothing_of_ours_on_tunl0(void **state)
 	if (had_fallback)
 		assert_int_not_equal(system("ip addr show dev tunl0 | grep -q inet"), 0);
 	else
-		assert_int_equal(tun_nl_link_get(nl, MESH_IPIP_NAME, &tunnel), -ENODEV);
+		assert_int_equal(nl_link_get(nl, MESH_IPIP_NAME, &tunnel), -ENODEV);
 }
 
 int main(void)

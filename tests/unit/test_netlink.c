@@ -24,17 +24,17 @@
 #include "netns.h"
 #include "netlink/netlink.h"
 
-static struct tun_nl_ip ip(const char *text)
+static struct ip_addr ip(const char *text)
 {
-	struct tun_nl_ip out = {.family = strchr(text, ':') ? AF_INET6 : AF_INET};
+	struct ip_addr out = {.family = strchr(text, ':') ? AF_INET6 : AF_INET};
 
 	assert_int_equal(inet_pton(out.family, text, out.bytes), 1);
 	return out;
 }
 
-static bool address_equal(const struct tun_nl_address *a, const struct tun_nl_address *b)
+static bool address_equal(const struct nl_address *a, const struct nl_address *b)
 {
-	return a->ifindex == b->ifindex && tun_nl_ip_equal(&a->ip, &b->ip) &&
+	return a->ifindex == b->ifindex && ip_addr_equal(&a->ip, &b->ip) &&
 	       a->prefixlen == b->prefixlen;
 }
 
@@ -62,8 +62,8 @@ static struct attrs attrs_of(const struct nlmsghdr *nlh, size_t header)
 
 static void test_ipip_link_is_created_with_kind_ipip_and_mtu(void **state)
 {
-	char buf[TUN_NL_BUFSIZE];
-	struct nlmsghdr *nlh = tun_nl_build_link_ipip(buf, "tunl0", 1480);
+	char buf[NL_BUFSIZE];
+	struct nlmsghdr *nlh = nl_build_link_ipip(buf, "tunl0", 1480);
 	struct attrs a = attrs_of(nlh, sizeof(struct ifinfomsg)), info = {0};
 
 	(void)state;
@@ -80,8 +80,8 @@ static void test_ipip_link_is_created_with_kind_ipip_and_mtu(void **state)
 
 static void test_link_set_touches_only_what_is_asked(void **state)
 {
-	char buf[TUN_NL_BUFSIZE];
-	struct nlmsghdr *nlh = tun_nl_build_link_set(buf, 7, 1, 0);
+	char buf[NL_BUFSIZE];
+	struct nlmsghdr *nlh = nl_build_link_set(buf, 7, 1, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	struct attrs a = attrs_of(nlh, sizeof(*ifi));
 
@@ -91,7 +91,7 @@ static void test_link_set_touches_only_what_is_asked(void **state)
 	assert_int_equal(ifi->ifi_flags, IFF_UP);
 	assert_null(a.at[IFLA_MTU]);
 
-	nlh = tun_nl_build_link_set(buf, 7, -1, 1420);
+	nlh = nl_build_link_set(buf, 7, -1, 1420);
 	ifi = mnl_nlmsg_get_payload(nlh);
 	a = attrs_of(nlh, sizeof(*ifi));
 	assert_int_equal(ifi->ifi_change, 0);
@@ -100,7 +100,7 @@ static void test_link_set_touches_only_what_is_asked(void **state)
 
 static void test_route_in_table_1107_goes_in_rta_table(void **state)
 {
-	const struct tun_nl_route route = {.dst = ip("10.2.2.0"),
+	const struct nl_route route = {.dst = ip("10.2.2.0"),
 	                                   .dst_len = 24,
 	                                   .gw = ip("10.4.0.2"),
 	                                   .src = ip("192.168.0.1"),
@@ -108,9 +108,9 @@ static void test_route_in_table_1107_goes_in_rta_table(void **state)
 	                                   .table = 1107,
 	                                   .protocol = RTPROT_STATIC,
 	                                   .onlink = true};
-	char buf[TUN_NL_BUFSIZE];
+	char buf[NL_BUFSIZE];
 	struct nlmsghdr *nlh =
-	    tun_nl_build_route(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &route);
+	    nl_build_route(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &route);
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct attrs a = attrs_of(nlh, sizeof(*rtm));
 
@@ -131,10 +131,10 @@ static void test_route_in_table_1107_goes_in_rta_table(void **state)
 
 static void test_route_without_gateway_is_link_scoped_and_delete_matches_any_scope(void **state)
 {
-	const struct tun_nl_route route = {
+	const struct nl_route route = {
 	    .dst = ip("fd00:5::"), .dst_len = 64, .ifindex = 3, .table = RT_TABLE_MAIN};
-	char buf[TUN_NL_BUFSIZE];
-	struct nlmsghdr *nlh = tun_nl_build_route(buf, RTM_NEWROUTE, 0, &route);
+	char buf[NL_BUFSIZE];
+	struct nlmsghdr *nlh = nl_build_route(buf, RTM_NEWROUTE, 0, &route);
 	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct attrs a = attrs_of(nlh, sizeof(*rtm));
 
@@ -146,48 +146,48 @@ static void test_route_without_gateway_is_link_scoped_and_delete_matches_any_sco
 	assert_null(a.at[RTA_GATEWAY]);
 	assert_null(a.at[RTA_PREFSRC]);
 
-	rtm = mnl_nlmsg_get_payload(tun_nl_build_route(buf, RTM_DELROUTE, 0, &route));
+	rtm = mnl_nlmsg_get_payload(nl_build_route(buf, RTM_DELROUTE, 0, &route));
 	assert_int_equal(rtm->rtm_scope, RT_SCOPE_NOWHERE);
 }
 
 static void test_route_parses_back_to_itself(void **state)
 {
-	const struct tun_nl_route route = {.dst = ip("fd00:2::"),
+	const struct nl_route route = {.dst = ip("fd00:2::"),
 	                                   .dst_len = 64,
 	                                   .gw = ip("fd00:4::2"),
 	                                   .ifindex = 9,
 	                                   .table = 1107,
 	                                   .protocol = 99,
 	                                   .onlink = true};
-	char buf[TUN_NL_BUFSIZE];
-	struct tun_nl_route parsed;
+	char buf[NL_BUFSIZE];
+	struct nl_route parsed;
 
 	(void)state;
 	assert_int_equal(
-	    tun_nl_parse_route(tun_nl_build_route(buf, RTM_NEWROUTE, 0, &route), &parsed), 0);
-	assert_true(tun_nl_route_equal(&parsed, &route));
+	    nl_parse_route(nl_build_route(buf, RTM_NEWROUTE, 0, &route), &parsed), 0);
+	assert_true(nl_route_equal(&parsed, &route));
 	parsed.onlink = false;
-	assert_false(tun_nl_route_equal(&parsed, &route));
+	assert_false(nl_route_equal(&parsed, &route));
 	/* A deletion names the route it deletes; a link message is no route. */
 	assert_int_equal(
-	    tun_nl_parse_route(tun_nl_build_route(buf, RTM_DELROUTE, 0, &route), &parsed), 0);
-	assert_true(tun_nl_route_equal(&parsed, &route));
-	assert_int_equal(tun_nl_parse_route(tun_nl_build_link_del(buf, 3), &parsed), -ENOMSG);
+	    nl_parse_route(nl_build_route(buf, RTM_DELROUTE, 0, &route), &parsed), 0);
+	assert_true(nl_route_equal(&parsed, &route));
+	assert_int_equal(nl_parse_route(nl_build_link_del(buf, 3), &parsed), -ENOMSG);
 }
 
 static void test_rule_carries_selectors_table_and_iif(void **state)
 {
-	const struct tun_nl_rule rule = {.family = AF_INET,
+	const struct nl_rule rule = {.family = AF_INET,
 	                                 .dst = ip("192.168.0.2"),
 	                                 .dst_len = 32,
 	                                 .iif = "kilo0",
 	                                 .table = 1107};
-	char buf[TUN_NL_BUFSIZE];
+	char buf[NL_BUFSIZE];
 	struct nlmsghdr *nlh =
-	    tun_nl_build_rule(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule);
+	    nl_build_rule(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule);
 	struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 	struct attrs a = attrs_of(nlh, sizeof(*frh));
-	struct tun_nl_rule parsed;
+	struct nl_rule parsed;
 
 	(void)state;
 	assert_int_equal(frh->action, FR_ACT_TO_TBL);
@@ -197,24 +197,24 @@ static void test_rule_carries_selectors_table_and_iif(void **state)
 	assert_string_equal(mnl_attr_get_str(a.at[FRA_IIFNAME]), "kilo0");
 	assert_null(a.at[FRA_SRC]);
 	assert_null(a.at[FRA_PRIORITY]);
-	assert_int_equal(tun_nl_parse_rule(nlh, &parsed), 0);
-	assert_true(tun_nl_rule_equal(&parsed, &rule));
+	assert_int_equal(nl_parse_rule(nlh, &parsed), 0);
+	assert_true(nl_rule_equal(&parsed, &rule));
 	parsed.iif[0] = '\0';
-	assert_false(tun_nl_rule_equal(&parsed, &rule));
+	assert_false(nl_rule_equal(&parsed, &rule));
 }
 
 static void test_address_sets_local_and_address(void **state)
 {
-	const struct tun_nl_address address = {.ifindex = 4, .ip = ip("10.2.1.1"), .prefixlen = 32};
-	char buf[TUN_NL_BUFSIZE];
-	struct nlmsghdr *nlh = tun_nl_build_address(buf, RTM_NEWADDR, NLM_F_CREATE, &address);
+	const struct nl_address address = {.ifindex = 4, .ip = ip("10.2.1.1"), .prefixlen = 32};
+	char buf[NL_BUFSIZE];
+	struct nlmsghdr *nlh = nl_build_address(buf, RTM_NEWADDR, NLM_F_CREATE, &address);
 	struct attrs a = attrs_of(nlh, sizeof(struct ifaddrmsg));
-	struct tun_nl_address parsed;
+	struct nl_address parsed;
 
 	(void)state;
 	assert_memory_equal(mnl_attr_get_payload(a.at[IFA_LOCAL]), address.ip.bytes, 4);
 	assert_memory_equal(mnl_attr_get_payload(a.at[IFA_ADDRESS]), address.ip.bytes, 4);
-	assert_int_equal(tun_nl_parse_address(nlh, &parsed), 0);
+	assert_int_equal(nl_parse_address(nlh, &parsed), 0);
 	assert_true(address_equal(&parsed, &address));
 }
 
@@ -222,9 +222,9 @@ static void test_address_sets_local_and_address(void **state)
 
 static int enter_namespace(void **state)
 {
-	struct tun_nl *nl;
+	struct nl_socket *nl;
 
-	if (netns_enter("ip link add an0 type veth peer name an1") < 0 || tun_nl_open(&nl) < 0)
+	if (netns_enter("ip link add an0 type veth peer name an1") < 0 || nl_open(&nl) < 0)
 		return -1;
 	*state = nl;
 	return 0;
@@ -232,32 +232,32 @@ static int enter_namespace(void **state)
 
 static int leave_namespace(void **state)
 {
-	tun_nl_close(*state);
+	nl_close(*state);
 	return 0;
 }
 
 static void test_link_is_found_set_up_and_resized(void **state)
 {
-	struct tun_nl *nl = *state;
-	struct tun_nl_link link;
+	struct nl_socket *nl = *state;
+	struct nl_link link;
 
-	assert_int_equal(tun_nl_link_get(nl, "an-missing", &link), -ENODEV);
-	assert_int_equal(tun_nl_link_get(nl, "an0", &link), 0);
+	assert_int_equal(nl_link_get(nl, "an-missing", &link), -ENODEV);
+	assert_int_equal(nl_link_get(nl, "an0", &link), 0);
 	assert_string_equal(link.name, "an0");
 	assert_false(link.up);
-	assert_int_equal(tun_nl_link_set(nl, link.ifindex, 1, 1400), 0);
-	assert_int_equal(tun_nl_link_get(nl, "an0", &link), 0);
+	assert_int_equal(nl_link_set(nl, link.ifindex, 1, 1400), 0);
+	assert_int_equal(nl_link_get(nl, "an0", &link), 0);
 	assert_true(link.up);
 	assert_int_equal(link.mtu, 1400);
 }
 
-static bool has_address(struct tun_nl *nl, const struct tun_nl_address *want)
+static bool has_address(struct nl_socket *nl, const struct nl_address *want)
 {
-	struct tun_nl_address *all;
+	struct nl_address *all;
 	size_t n;
 	bool found = false;
 
-	assert_int_equal(tun_nl_address_dump(nl, AF_UNSPEC, &all, &n), 0);
+	assert_int_equal(nl_address_dump(nl, AF_UNSPEC, &all, &n), 0);
 	for (size_t i = 0; i < n; i++)
 		found |= address_equal(&all[i], want);
 	free(all);
@@ -266,29 +266,29 @@ static bool has_address(struct tun_nl *nl, const struct tun_nl_address *want)
 
 static void test_address_is_added_dumped_and_deleted(void **state)
 {
-	struct tun_nl *nl = *state;
-	struct tun_nl_link link;
-	struct tun_nl_address v4 = {.ip = ip("10.9.0.1"), .prefixlen = 24};
-	struct tun_nl_address v6 = {.ip = ip("fd00:9::1"), .prefixlen = 64};
+	struct nl_socket *nl = *state;
+	struct nl_link link;
+	struct nl_address v4 = {.ip = ip("10.9.0.1"), .prefixlen = 24};
+	struct nl_address v6 = {.ip = ip("fd00:9::1"), .prefixlen = 64};
 
-	assert_int_equal(tun_nl_link_get(nl, "an0", &link), 0);
+	assert_int_equal(nl_link_get(nl, "an0", &link), 0);
 	v4.ifindex = v6.ifindex = link.ifindex;
-	assert_int_equal(tun_nl_address_add(nl, &v4), 0);
-	assert_int_equal(tun_nl_address_add(nl, &v4), 0); /* again: replaced, not an error */
-	assert_int_equal(tun_nl_address_add(nl, &v6), 0);
+	assert_int_equal(nl_address_add(nl, &v4), 0);
+	assert_int_equal(nl_address_add(nl, &v4), 0); /* again: replaced, not an error */
+	assert_int_equal(nl_address_add(nl, &v6), 0);
 	assert_true(has_address(nl, &v4));
 	assert_true(has_address(nl, &v6));
-	assert_int_equal(tun_nl_address_del(nl, &v6), 0);
+	assert_int_equal(nl_address_del(nl, &v6), 0);
 	assert_false(has_address(nl, &v6));
-	assert_int_equal(tun_nl_address_del(nl, &v6), -EADDRNOTAVAIL);
+	assert_int_equal(nl_address_del(nl, &v6), -EADDRNOTAVAIL);
 }
 
-static size_t addresses_on(struct tun_nl *nl, int ifindex)
+static size_t addresses_on(struct nl_socket *nl, int ifindex)
 {
-	struct tun_nl_address *all;
+	struct nl_address *all;
 	size_t n, found = 0;
 
-	assert_int_equal(tun_nl_address_dump(nl, AF_INET, &all, &n), 0);
+	assert_int_equal(nl_address_dump(nl, AF_INET, &all, &n), 0);
 	for (size_t i = 0; i < n; i++)
 		found += all[i].ifindex == ifindex;
 	free(all);
@@ -297,45 +297,45 @@ static size_t addresses_on(struct tun_nl *nl, int ifindex)
 
 static void test_address_set_leaves_exactly_one_and_touches_nothing_twice(void **state)
 {
-	struct tun_nl *nl = *state;
-	struct tun_nl_link link;
-	struct tun_nl_address other = {.ip = ip("10.9.9.9"), .prefixlen = 24};
-	struct tun_nl_address tunnel = {.ip = ip("10.2.1.1"), .prefixlen = 32};
-	struct tun_nl_address none = {0};
+	struct nl_socket *nl = *state;
+	struct nl_link link;
+	struct nl_address other = {.ip = ip("10.9.9.9"), .prefixlen = 24};
+	struct nl_address tunnel = {.ip = ip("10.2.1.1"), .prefixlen = 32};
+	struct nl_address none = {0};
 	bool changed;
 
-	assert_int_equal(tun_nl_link_get(nl, "an1", &link), 0);
+	assert_int_equal(nl_link_get(nl, "an1", &link), 0);
 	other.ifindex = tunnel.ifindex = none.ifindex = link.ifindex;
-	assert_int_equal(tun_nl_address_add(nl, &other), 0);
-	assert_int_equal(tun_nl_address_set(nl, &tunnel, &changed), 0);
+	assert_int_equal(nl_address_add(nl, &other), 0);
+	assert_int_equal(nl_address_set(nl, &tunnel, &changed), 0);
 	assert_true(changed);
 	assert_true(has_address(nl, &tunnel));
 	assert_false(has_address(nl, &other));
-	assert_int_equal(tun_nl_address_set(nl, &tunnel, &changed), 0);
+	assert_int_equal(nl_address_set(nl, &tunnel, &changed), 0);
 	assert_false(changed);
-	assert_int_equal(tun_nl_address_set(nl, &none, &changed), 0);
+	assert_int_equal(nl_address_set(nl, &none, &changed), 0);
 	assert_true(changed);
 	assert_int_equal(addresses_on(nl, link.ifindex), 0);
 }
 
-static size_t count_routes(struct tun_nl *nl, const struct tun_nl_route *want)
+static size_t count_routes(struct nl_socket *nl, const struct nl_route *want)
 {
-	struct tun_nl_route *all;
+	struct nl_route *all;
 	size_t n, found = 0;
 
-	assert_int_equal(tun_nl_route_dump(nl, tun_nl_route_family(want), &all, &n), 0);
+	assert_int_equal(nl_route_dump(nl, nl_route_family(want), &all, &n), 0);
 	for (size_t i = 0; i < n; i++)
-		found += tun_nl_route_equal(&all[i], want);
+		found += nl_route_equal(&all[i], want);
 	free(all);
 	return found;
 }
 
 static void test_route_is_replaced_dumped_and_deleted_in_table_1107(void **state)
 {
-	struct tun_nl *nl = *state;
-	struct tun_nl_link link;
-	struct tun_nl_address own = {.ip = ip("10.9.0.1"), .prefixlen = 24};
-	struct tun_nl_route route = {.dst = ip("10.8.0.0"),
+	struct nl_socket *nl = *state;
+	struct nl_link link;
+	struct nl_address own = {.ip = ip("10.9.0.1"), .prefixlen = 24};
+	struct nl_route route = {.dst = ip("10.8.0.0"),
 	                             .dst_len = 24,
 	                             .gw = ip("10.7.0.2"),
 	                             .src = ip("10.9.0.1"),
@@ -343,42 +343,42 @@ static void test_route_is_replaced_dumped_and_deleted_in_table_1107(void **state
 	                             .protocol = RTPROT_STATIC,
 	                             .onlink = true};
 
-	assert_int_equal(tun_nl_link_get(nl, "an0", &link), 0);
-	assert_int_equal(tun_nl_link_set(nl, link.ifindex, 1, 0), 0);
+	assert_int_equal(nl_link_get(nl, "an0", &link), 0);
+	assert_int_equal(nl_link_set(nl, link.ifindex, 1, 0), 0);
 	own.ifindex = route.ifindex = link.ifindex;
-	assert_int_equal(tun_nl_address_add(nl, &own), 0);
-	assert_int_equal(tun_nl_route_replace(nl, &route), 0);
-	assert_int_equal(tun_nl_route_replace(nl, &route), 0);
+	assert_int_equal(nl_address_add(nl, &own), 0);
+	assert_int_equal(nl_route_replace(nl, &route), 0);
+	assert_int_equal(nl_route_replace(nl, &route), 0);
 	assert_int_equal(count_routes(nl, &route), 1);
-	assert_int_equal(tun_nl_route_del(nl, &route), 0);
+	assert_int_equal(nl_route_del(nl, &route), 0);
 	assert_int_equal(count_routes(nl, &route), 0);
-	assert_int_equal(tun_nl_route_del(nl, &route), -ESRCH);
+	assert_int_equal(nl_route_del(nl, &route), -ESRCH);
 }
 
 static void test_ipv6_route_without_gateway(void **state)
 {
-	struct tun_nl *nl = *state;
-	struct tun_nl_link link;
-	struct tun_nl_route route = {
+	struct nl_socket *nl = *state;
+	struct nl_link link;
+	struct nl_route route = {
 	    .dst = ip("fd00:8::"), .dst_len = 64, .table = RT_TABLE_MAIN, .protocol = 99};
 
-	assert_int_equal(tun_nl_link_get(nl, "an0", &link), 0);
-	assert_int_equal(tun_nl_link_set(nl, link.ifindex, 1, 0), 0);
+	assert_int_equal(nl_link_get(nl, "an0", &link), 0);
+	assert_int_equal(nl_link_set(nl, link.ifindex, 1, 0), 0);
 	route.ifindex = link.ifindex;
-	assert_int_equal(tun_nl_route_replace(nl, &route), 0);
+	assert_int_equal(nl_route_replace(nl, &route), 0);
 	assert_int_equal(count_routes(nl, &route), 1);
-	assert_int_equal(tun_nl_route_del(nl, &route), 0);
+	assert_int_equal(nl_route_del(nl, &route), 0);
 	assert_int_equal(count_routes(nl, &route), 0);
 }
 
-static size_t count_rules(struct tun_nl *nl, const struct tun_nl_rule *want, uint32_t *priority)
+static size_t count_rules(struct nl_socket *nl, const struct nl_rule *want, uint32_t *priority)
 {
-	struct tun_nl_rule *all;
+	struct nl_rule *all;
 	size_t n, found = 0;
 
-	assert_int_equal(tun_nl_rule_dump(nl, want->family, &all, &n), 0);
+	assert_int_equal(nl_rule_dump(nl, want->family, &all, &n), 0);
 	for (size_t i = 0; i < n; i++) {
-		if (tun_nl_rule_equal(&all[i], want)) {
+		if (nl_rule_equal(&all[i], want)) {
 			*priority = all[i].priority;
 			found++;
 		}
@@ -389,8 +389,8 @@ static size_t count_rules(struct tun_nl *nl, const struct tun_nl_rule *want, uin
 
 static void test_rule_is_added_dumped_and_deleted(void **state)
 {
-	struct tun_nl *nl = *state;
-	struct tun_nl_rule rule = {.family = AF_INET,
+	struct nl_socket *nl = *state;
+	struct nl_rule rule = {.family = AF_INET,
 	                           .src = ip("10.2.1.0"),
 	                           .src_len = 24,
 	                           .dst = ip("192.168.0.2"),
@@ -399,11 +399,11 @@ static void test_rule_is_added_dumped_and_deleted(void **state)
 	                           .table = 1107};
 	uint32_t priority = 0;
 
-	assert_int_equal(tun_nl_rule_add(nl, &rule), 0);
+	assert_int_equal(nl_rule_add(nl, &rule), 0);
 	assert_int_equal(count_rules(nl, &rule, &priority), 1);
 	assert_true(priority > 0); /* the kernel picked one */
 	rule.priority = priority;
-	assert_int_equal(tun_nl_rule_del(nl, &rule), 0);
+	assert_int_equal(nl_rule_del(nl, &rule), 0);
 	assert_int_equal(count_rules(nl, &rule, &priority), 0);
 }
 

@@ -110,11 +110,11 @@ static void test_public_addresses_follow_kilo_is_public(void **state)
 	    {"100.64.0.1", true}, {"8.8.8.8", true},      {"fd00::1", false},
 	    {"fd01::1", true},    {"fc00::1", true},      {"2001:db8::1", true},
 	};
-	struct mesh_addr a;
+	struct ip_addr a;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		assert_int_equal(mesh_addr_parse(cases[i].ip, &a), 0);
+		assert_int_equal(ip_addr_parse(cases[i].ip, &a), 0);
 		assert_int_equal(mesh_addr_is_public(&a), cases[i].public);
 	}
 }

@@ -33,12 +33,12 @@ static void record(void *ctx, const struct tun_watch_event *deleted)
 }
 
 /* Wait (at most a second) for notifications and read them. */
-static void read_events(struct tun_route_watch *watch, struct seen *seen)
+static void read_events(struct nl_route_watch *watch, struct seen *seen)
 {
-	struct pollfd pfd = {.fd = tun_route_watch_fd(watch), .events = POLLIN};
+	struct pollfd pfd = {.fd = nl_route_watch_fd(watch), .events = POLLIN};
 
 	assert_true(poll(&pfd, 1, 1000) >= 0);
-	assert_int_equal(tun_route_watch_recv(watch, record, seen), 0);
+	assert_int_equal(nl_route_watch_recv(watch, record, seen), 0);
 }
 
 static int setup(void **state)
@@ -47,12 +47,12 @@ static int setup(void **state)
 	if (netns_enter("ip link add an0 type veth peer name an1 && ip link set an0 up && "
 	                "ip addr add 10.7.0.1/24 dev an0"))
 		return -1;
-	return tun_route_watch_open((struct tun_route_watch **)state);
+	return nl_route_watch_open((struct nl_route_watch **)state);
 }
 
 static int teardown(void **state)
 {
-	tun_route_watch_close(*state);
+	nl_route_watch_close(*state);
 	return 0;
 }
 
@@ -75,11 +75,11 @@ static void test_deleted_route_is_reported_with_its_table(void **state)
 	struct seen seen = added_then_deleted(
 	    state, "ip route add 10.8.0.0/24 via 10.7.0.2 dev an0 onlink table 1107",
 	    "ip route del 10.8.0.0/24 table 1107");
-	struct tun_nl_ip dst = {.family = AF_INET};
+	struct ip_addr dst = {.family = AF_INET};
 
 	assert_int_equal(seen.last.kind, TUN_WATCH_ROUTE);
 	assert_int_equal(inet_pton(AF_INET, "10.8.0.0", dst.bytes), 1);
-	assert_true(tun_nl_ip_equal(&seen.last.route.dst, &dst));
+	assert_true(ip_addr_equal(&seen.last.route.dst, &dst));
 	assert_int_equal(seen.last.route.dst_len, 24);
 	assert_int_equal(seen.last.route.table, 1107);
 }
@@ -88,12 +88,12 @@ static void test_deleted_ipv6_rule_is_reported_with_its_selectors(void **state)
 {
 	struct seen seen = added_then_deleted(state, "ip -6 rule add from fd00:2::/64 table 1107",
 	                                      "ip -6 rule del from fd00:2::/64 table 1107");
-	struct tun_nl_ip src = {.family = AF_INET6};
+	struct ip_addr src = {.family = AF_INET6};
 
 	assert_int_equal(seen.last.kind, TUN_WATCH_RULE);
 	assert_int_equal(seen.last.rule.family, AF_INET6);
 	assert_int_equal(inet_pton(AF_INET6, "fd00:2::", src.bytes), 1);
-	assert_true(tun_nl_ip_equal(&seen.last.rule.src, &src));
+	assert_true(ip_addr_equal(&seen.last.rule.src, &src));
 	assert_int_equal(seen.last.rule.src_len, 64);
 	assert_int_equal(seen.last.rule.table, 1107);
 }

@@ -210,7 +210,7 @@ static const struct segments_case segments_cases[] = {
 
 static char *segment_line(const struct mesh_segment *s, char *buf, size_t size)
 {
-	char nodes[256] = "", allowed[1024], location_ips[256], ip[MESH_ADDR_STRLEN];
+	char nodes[256] = "", allowed[1024], location_ips[256], ip[IP_ADDR_STRLEN];
 	size_t len = 0;
 
 	for (size_t i = 0; i < s->n_nodes; i++)
@@ -221,7 +221,7 @@ static char *segment_line(const struct mesh_segment *s, char *buf, size_t size)
 	                      sizeof(location_ips));
 	snprintf(buf, size, "%s logical=%s nodes=%s leader=%s ip=%s allowed=%s location-ips=%s",
 	         s->location, s->logical_location, nodes, mesh_segment_leader(s)->name,
-	         mesh_addr_format(&s->wireguard_ip, ip), allowed, location_ips);
+	         ip_addr_format(&s->wireguard_ip, ip), allowed, location_ips);
 	return buf;
 }
 
@@ -734,7 +734,7 @@ static void assert_views_agree(const struct mesh_cluster *c, enum mesh_granulari
 		assert_int_equal(t[i].n_segments, t[0].n_segments);
 		for (size_t s = 0; s < t[0].n_segments; s++) {
 			assert_string_equal(t[i].segments[s].location, t[0].segments[s].location);
-			assert_true(mesh_addr_equal(&t[i].segments[s].wireguard_ip,
+			assert_true(ip_addr_equal(&t[i].segments[s].wireguard_ip,
 			                            &t[0].segments[s].wireguard_ip));
 			assert_ptr_equal(mesh_segment_leader(&t[i].segments[s]),
 			                 mesh_segment_leader(&t[0].segments[s]));

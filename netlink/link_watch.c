@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* link.c - rtnetlink link watch on libmnl. */
 
-#include "netlink/link.h"
+#include "netlink/link_watch.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -10,14 +10,14 @@
 #include <stdlib.h>
 #include <time.h>
 
-struct tun_link {
+struct nl_link_watch {
 	struct mnl_socket *nl;
 	int ifindex;
 };
 
 struct parse_ctx {
-	const struct tun_link *link;
-	tun_link_fn fn;
+	const struct nl_link_watch *link;
+	nl_link_event_fn fn;
 	void *ctx;
 };
 
@@ -34,7 +34,7 @@ static int parse_msg(const struct nlmsghdr *nlh, void *data)
 {
 	const struct parse_ctx *p = data;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	struct tun_link_event event = { 0 };
+	struct nl_link_event event = { 0 };
 
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return MNL_CB_OK;
@@ -47,7 +47,7 @@ static int parse_msg(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int request_state(struct tun_link *link)
+static int request_state(struct nl_link_watch *link)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -64,9 +64,9 @@ static int request_state(struct tun_link *link)
 	return 0;
 }
 
-int tun_link_open(struct tun_link **out, int ifindex)
+int nl_link_watch_open(struct nl_link_watch **out, int ifindex)
 {
-	struct tun_link *link = calloc(1, sizeof(*link));
+	struct nl_link_watch *link = calloc(1, sizeof(*link));
 	int ret = -ENOMEM;
 
 	if (!link)
@@ -83,16 +83,16 @@ int tun_link_open(struct tun_link **out, int ifindex)
 	*out = link;
 	return 0;
 err:
-	tun_link_close(link);
+	nl_link_watch_close(link);
 	return ret;
 }
 
-int tun_link_fd(const struct tun_link *link)
+int nl_link_watch_fd(const struct nl_link_watch *link)
 {
 	return mnl_socket_get_fd(link->nl);
 }
 
-int tun_link_recv(struct tun_link *link, tun_link_fn fn, void *ctx)
+int nl_link_watch_recv(struct nl_link_watch *link, nl_link_event_fn fn, void *ctx)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct parse_ctx p = { .link = link, .fn = fn, .ctx = ctx };
@@ -116,7 +116,7 @@ int tun_link_recv(struct tun_link *link, tun_link_fn fn, void *ctx)
 	}
 }
 
-void tun_link_close(struct tun_link *link)
+void nl_link_watch_close(struct nl_link_watch *link)
 {
 	if (!link)
 		return;

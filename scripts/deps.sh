@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  gcc make cmake pkg-config clang libclang-rt-14-dev
+  gcc make cmake pkg-config clang libclang-rt-14-dev clang-format
   libsodium-dev libb2-dev libmnl-dev libjansson-dev libcurl4-openssl-dev
   libyaml-dev libcmocka-dev
   libssl-dev  # kg webhook serves TLS

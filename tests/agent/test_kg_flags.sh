@@ -16,7 +16,7 @@ die() {
 "$KG" --version | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+$' || die "--version is not a version"
 
 help=$("$KG" --help)
-# Kilo's flags (contract §2.1) and their defaults as --help shows them.
+# Kilo's flags (cmd/kg/main.go in Kilo; docs/kilo.md, Flags) and their defaults as --help shows them.
 while read -r flag fallback; do
 	line=$(grep -E -- "^ +--$flag( |$)" <<<"$help") || die "--help lacks --$flag"
 	if [ "$fallback" != - ]; then

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The backend interface: dispatch to the implementation, and the logging,
- * decoding and annotation patches every implementation shares.
+ * decoding and annotation patches every implementation shares. The factory
+ * is backend_open.c: the implementations call down into this file, never
+ * the other way round.
  */
 #include "mesh/k8s/backend.h"
 
@@ -14,17 +16,6 @@
 #include "mesh/k8s/annotations.h"
 #include "mesh/k8s/backend_ops.h"
 #include "mesh/model/log.h"
-
-int mesh_backend_kind_parse(const char *text, enum mesh_backend_kind *kind)
-{
-	if (!strcmp(text, "kubernetes"))
-		*kind = MESH_BACKEND_KUBERNETES;
-	else if (!strcmp(text, "file"))
-		*kind = MESH_BACKEND_FILE;
-	else
-		return -EINVAL;
-	return 0;
-}
 
 void mesh_backend_log(const struct mesh_backend *backend, int level, const char *fmt, ...)
 {
@@ -61,14 +52,6 @@ int mesh_backend_decode(const struct mesh_backend *backend, const json_t *nodes,
 		mesh_backend_log(backend, LOG_ERR, "failed to decode the cluster: %s",
 		                 strerror(-ret));
 	return ret;
-}
-
-int mesh_backend_open(const struct mesh_backend_options *options, struct mesh_backend **backend)
-{
-	*backend = NULL;
-	if (options->kind == MESH_BACKEND_FILE)
-		return mesh_file_backend_open(options, backend);
-	return mesh_kube_backend_open(options, backend);
 }
 
 int mesh_backend_fd(const struct mesh_backend *backend)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the backends (backend.c, file_backend.c, kube_backend.c): the
- * operations each implements and what they share. An implementation embeds
- * struct mesh_backend first and is reached with container_of().
+ * Private to the backends: the operations each implementation
+ * (file_backend.c, kube_backend.c) provides, the helpers of backend.c they
+ * share, and their constructors for the factory (backend_open.c). An
+ * implementation embeds struct mesh_backend first and is reached with
+ * container_of().
  */
 #ifndef MESH_BACKEND_OPS_H
 #define MESH_BACKEND_OPS_H

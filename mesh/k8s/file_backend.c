@@ -89,17 +89,22 @@ static bool drain(struct file_backend *fb)
 	return changed;
 }
 
+static bool is_own_node(const struct file_backend *fb, const json_t *node)
+{
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(node, "metadata"), "name"));
+
+	return name && !strcmp(name, fb->base.options.hostname);
+}
+
 /* The node array with the overlay laid over the own node, in a copy. */
 static json_t *overlaid_nodes(const struct file_backend *fb)
 {
 	json_t *nodes = json_array(), *node;
-	const char *name;
 	size_t i;
 
 	json_array_foreach (fb->objects.nodes, i, node) {
-		name =
-		    json_string_value(json_object_get(json_object_get(node, "metadata"), "name"));
-		if (fb->overlay && name && !strcmp(name, fb->base.options.hostname)) {
+		if (fb->overlay && is_own_node(fb, node)) {
 			node = json_deep_copy(node);
 			if (node && mesh_annotations_apply(node, fb->overlay)) {
 				json_decref(node);
@@ -136,16 +141,12 @@ static int file_list(struct mesh_backend *backend, struct mesh_cluster *cluster)
 
 static bool lists_own_node(const struct file_backend *fb)
 {
-	const char *hostname = fb->base.options.hostname, *name;
 	json_t *node;
 	size_t i;
 
-	json_array_foreach (fb->objects.nodes, i, node) {
-		name =
-		    json_string_value(json_object_get(json_object_get(node, "metadata"), "name"));
-		if (name && !strcmp(name, hostname))
+	json_array_foreach (fb->objects.nodes, i, node)
+		if (is_own_node(fb, node))
 			return true;
-	}
 	return false;
 }
 

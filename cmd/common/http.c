@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netlink/ip_addr.h"
 #include "wg/crypto.h"
 
 struct mesh_http_server {
@@ -22,27 +23,6 @@ struct mesh_http_server {
 	void *ctx;
 	pthread_t thread;
 };
-
-/* Go's host:port, with "" host meaning every address and [v6] in brackets. */
-static int split_listen(const char *listen, char *host, size_t host_size, const char **port)
-{
-	const char *colon = strrchr(listen, ':');
-	size_t len;
-
-	if (!colon || !colon[1])
-		return -EINVAL;
-	*port = colon + 1;
-	len = (size_t)(colon - listen);
-	if (len >= 2 && listen[0] == '[' && listen[len - 1] == ']') {
-		listen++;
-		len -= 2;
-	}
-	if (len >= host_size)
-		return -EINVAL;
-	memcpy(host, listen, len);
-	host[len] = '\0';
-	return 0;
-}
 
 static int bind_one(const struct addrinfo *a)
 {
@@ -65,12 +45,15 @@ int mesh_http_listen(const char *address)
 	const struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
 	                               .ai_socktype = SOCK_STREAM};
 	struct addrinfo *answers;
-	const char *port;
-	char host[256];
+	char host[256], service[sizeof("65535")];
 	int fd = -EAFNOSUPPORT;
+	uint16_t port;
 
-	if (split_listen(address, host, sizeof(host), &port) ||
-	    getaddrinfo(host[0] ? host : NULL, port, &hints, &answers))
+	/* Go's host:port, with "" host meaning every address. */
+	if (ip_host_port_split(address, host, sizeof(host), &port))
+		return -EINVAL;
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host[0] ? host : NULL, service, &hints, &answers))
 		return -EINVAL;
 	/*
 	 * ":port" prefers a dual-stack IPv6 socket, as Go does, and falls back

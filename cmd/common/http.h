@@ -11,8 +11,9 @@
  * handler (405 otherwise). The handler fills a response whose body is heap
  * memory the server frees after sending it.
  *
- * The listen address is Go's: ":1107" (every address), "127.0.0.1:1107",
- * "[::1]:1107".
+ * The listen address is Go's, split by ip_host_port_split(): ":1107" (every
+ * address), "127.0.0.1:1107", "[::1]:1107"; a bare IPv6 address needs its
+ * brackets.
  */
 #ifndef MESH_HTTP_H
 #define MESH_HTTP_H

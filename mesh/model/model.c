@@ -13,6 +13,8 @@
 
 #include <sodium.h>
 
+#include "netlink/ip_addr.h"
+
 void mesh_node_release(struct mesh_node *node)
 {
 	free(node->discovered_endpoints);
@@ -98,59 +100,20 @@ bool mesh_dns_name_is_valid(const char *text)
 	}
 }
 
-static int parse_port(const char *text, uint16_t *port)
-{
-	char *end;
-	long value;
-
-	if (!isdigit((unsigned char)text[0]))
-		return -EINVAL;
-	errno = 0;
-	value = strtol(text, &end, 10);
-	if (errno || *end || value < 1 || value > 65535)
-		return -EINVAL;
-	*port = (uint16_t)value;
-	return 0;
-}
-
-/* Split "host:port" or "[v6]:port" into host (copied) and port text. */
-static int split_host_port(const char *text, char *host, size_t size, const char **port)
-{
-	const char *colon = strrchr(text, ':');
-	const char *start = text, *stop = colon;
-
-	if (!colon)
-		return -EINVAL;
-	if (text[0] == '[') {
-		if (colon == text || colon[-1] != ']')
-			return -EINVAL;
-		start = text + 1;
-		stop = colon - 1;
-	} else if (memchr(text, ':', (size_t)(colon - text))) {
-		return -EINVAL; /* a bare IPv6 address needs brackets */
-	}
-	if (stop <= start || (size_t)(stop - start) >= size)
-		return -EINVAL;
-	memcpy(host, start, (size_t)(stop - start));
-	host[stop - start] = '\0';
-	*port = colon + 1;
-	return 0;
-}
-
 int mesh_endpoint_parse(const char *text, struct mesh_endpoint *endpoint)
 {
 	char host[MESH_DNS_MAX + 1];
-	const char *port;
 	int ret;
 
 	memset(endpoint, 0, sizeof(*endpoint));
-	ret = split_host_port(text, host, sizeof(host), &port);
-	if (!ret)
-		ret = parse_port(port, &endpoint->port);
+	ret = ip_host_port_split(text, host, sizeof(host), &endpoint->port);
+	if (!ret && !endpoint->port)
+		ret = -EINVAL;
 	if (ret)
 		goto out;
 	if (!ip_addr_parse(host, &endpoint->ip))
 		goto out;
+	/* Brackets hold an IP address, never a name. */
 	if (text[0] != '[' && mesh_dns_name_is_valid(host))
 		memcpy(endpoint->dns, host, strlen(host) + 1);
 	else
@@ -171,8 +134,8 @@ char *mesh_endpoint_format(const struct mesh_endpoint *endpoint, char buf[MESH_E
 	if (endpoint->dns[0])
 		snprintf(buf, MESH_ENDPOINT_STRLEN, "%s:%u", endpoint->dns, endpoint->port);
 	else if (endpoint->ip.family == AF_INET6)
-		snprintf(buf, MESH_ENDPOINT_STRLEN, "[%s]:%u",
-		         ip_addr_format(&endpoint->ip, addr), endpoint->port);
+		snprintf(buf, MESH_ENDPOINT_STRLEN, "[%s]:%u", ip_addr_format(&endpoint->ip, addr),
+		         endpoint->port);
 	else
 		snprintf(buf, MESH_ENDPOINT_STRLEN, "%s:%u", ip_addr_format(&endpoint->ip, addr),
 		         endpoint->port);

@@ -151,7 +151,8 @@ static void test_query_values_are_percent_decoded(void **state)
 static void test_listen_addresses_are_go_style(void **state)
 {
 	static const char *const good[] = {":0", "127.0.0.1:0", "[::1]:0"};
-	static const char *const bad[] = {"1107", "127.0.0.1", "localhost:http", "[::1]", ":"};
+	static const char *const bad[] = {"1107",  "127.0.0.1", "localhost:http",
+	                                  "[::1]", ":",         "::1:0"};
 	struct mesh_http_server *server;
 
 	(void)state;

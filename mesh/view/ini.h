@@ -10,20 +10,14 @@
  * PersistentKeepalive (always, 0 when off), PresharedKey (when set),
  * PublicKey. The caller frees the text; NULL means out of memory.
  *
- * mesh_ini_parse() reads such text back the way `wg setconf` does (keys are
- * case-insensitive, '#' starts a comment, AllowedIPs may repeat and a bare
- * address means a single host) so tests can check what the renderer wrote.
- * It rejects what it cannot represent, PrivateKey included, with -EINVAL and
- * "line N: ..." in err.
+ * The programs only write this text, for wg(8) to read; the tests read it
+ * back with tests/unit/ini_parse.h.
  */
 #ifndef MESH_INI_H
 #define MESH_INI_H
 
-#include <stddef.h>
-
 #include "mesh/view/wgconfig.h"
 
 char *mesh_ini_render(const struct mesh_wg_config *config);
-int mesh_ini_parse(const char *text, struct mesh_wg_config *config, char *err, size_t err_size);
 
 #endif /* MESH_INI_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* mesh/ini: Kilo's WireGuard INI text, and reading it back as wg(8) would. */
+/* mesh/view/ini: Kilo's WireGuard INI text, and reading it back as wg(8) would (ini_parse.h). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +15,8 @@
 #include "mesh/k8s/codec.h"
 #include "mesh/model/key.h"
 #include "mesh/view/ini.h"
+
+#include "ini_parse.h"
 
 #define KEY_GCP_1 "RVmPLoHvsjQDuKy4I/qgWhSs16MsQZ+pkXqpfkArbhI="
 #define KEY_PHONE "AsnFXk3DAjFnrd1Fv5CXBi4uNnWaC/g2eOryzniNtTM="
@@ -144,7 +146,7 @@ static void assert_round_trip(const struct mesh_wg_config *config)
 	char err[128];
 
 	assert_non_null(text);
-	if (mesh_ini_parse(text, &back, err, sizeof(err)))
+	if (ini_parse(text, &back, err, sizeof(err)))
 		fail_msg("%s\n%s", err, text);
 	assert_configs_equal(config, &back);
 	mesh_wgconfig_release(&back);
@@ -225,7 +227,7 @@ static void test_parse_reads_wg_syntax(void **state)
 	char err[128], buf[MESH_PREFIX_STRLEN];
 
 	(void)state;
-	assert_int_equal(mesh_ini_parse(text, &config, err, sizeof(err)), 0);
+	assert_int_equal(ini_parse(text, &config, err, sizeof(err)), 0);
 	assert_true(config.has_interface);
 	assert_int_equal(config.listen_port, 4500);
 	assert_int_equal(config.n_peers, 1);
@@ -268,7 +270,7 @@ static void test_parse_errors_name_the_line(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		assert_int_equal(mesh_ini_parse(cases[i].text, &config, err, sizeof(err)), -EINVAL);
+		assert_int_equal(ini_parse(cases[i].text, &config, err, sizeof(err)), -EINVAL);
 		assert_string_equal(err, cases[i].err);
 		assert_null(config.peers);
 	}

@@ -7,7 +7,6 @@
 #include "mesh/view/iptables.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -212,31 +211,4 @@ void mesh_iptables_release(struct mesh_iptables_ruleset *ruleset)
 	free(ruleset->append);
 	free(ruleset->prepend);
 	memset(ruleset, 0, sizeof(*ruleset));
-}
-
-char *mesh_iptables_rule_format(const struct mesh_iptables_rule *rule, bool prepend,
-                                char buf[MESH_IPTABLES_STRLEN])
-{
-	char prefix[MESH_PREFIX_STRLEN];
-	int n = snprintf(buf, MESH_IPTABLES_STRLEN, "%s -t %s",
-	                 rule->family == AF_INET6 ? "ip6tables" : "iptables",
-	                 rule->table == MESH_IPTABLES_NAT ? "nat" : "filter");
-
-	if (rule->is_chain) {
-		snprintf(buf + n, MESH_IPTABLES_STRLEN - n, " -N %s", rule->chain);
-		return buf;
-	}
-	n += snprintf(buf + n, MESH_IPTABLES_STRLEN - n, prepend ? " -I %s 1" : " -A %s",
-	              rule->chain);
-	if (rule->protocol)
-		n += snprintf(buf + n, MESH_IPTABLES_STRLEN - n, " -p %s", rule->protocol);
-	if (mesh_prefix_is_set(&rule->source))
-		n += snprintf(buf + n, MESH_IPTABLES_STRLEN - n, " -s %s",
-		              mesh_prefix_format(&rule->source, prefix));
-	if (mesh_prefix_is_set(&rule->destination))
-		n += snprintf(buf + n, MESH_IPTABLES_STRLEN - n, " -d %s",
-		              mesh_prefix_format(&rule->destination, prefix));
-	snprintf(buf + n, MESH_IPTABLES_STRLEN - n, " -m comment --comment \"%s\" -j %s",
-	         rule->comment, rule->target);
-	return buf;
 }

@@ -19,7 +19,6 @@
 #include "mesh/model/model.h"
 #include "mesh/view/topology.h"
 
-#define MESH_IPTABLES_STRLEN 256
 #define MESH_IPIP_PROTOCOL "ipencap" /* getprotobynumber(4) on Debian */
 
 enum mesh_iptables_table {
@@ -61,13 +60,5 @@ int mesh_iptables_build(const struct mesh_topology *topology,
                         const struct mesh_iptables_options *options,
                         struct mesh_iptables_ruleset *ruleset);
 void mesh_iptables_release(struct mesh_iptables_ruleset *ruleset);
-
-/*
- * 'iptables -t nat -I POSTROUTING 1 -s 10.2.1.0/24 -m comment --comment
- * "Kilo: jump to KILO-NAT chain" -j KILO-NAT' (ip6tables for IPv6; -N for a
- * chain; -A for an appended rule).
- */
-char *mesh_iptables_rule_format(const struct mesh_iptables_rule *rule, bool prepend,
-                                char buf[MESH_IPTABLES_STRLEN]);
 
 #endif /* MESH_IPTABLES_H */

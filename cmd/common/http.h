@@ -44,7 +44,10 @@ struct mesh_http_server;
 
 int mesh_http_open(const char *listen, mesh_http_handler_fn *handler, void *ctx,
                    struct mesh_http_server **server);
-/* The port it listens on (the one picked for port 0). */
+/*
+ * The port it listens on (the one picked for port 0). Only the tests call it:
+ * they listen on port 0 so as never to collide, and the server is opaque.
+ */
 unsigned int mesh_http_port(const struct mesh_http_server *server);
 /* Stops the thread and closes the socket; NULL is fine. */
 void mesh_http_close(struct mesh_http_server *server);

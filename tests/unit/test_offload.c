@@ -37,15 +37,46 @@ static uint16_t ref_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-static bool tcp_checksum_ok(const uint8_t *p, size_t len, size_t l4)
+/* The sum of a TCP or UDP packet's pseudo-header and L4 bytes. */
+static uint16_t l4_sum(const uint8_t *p, size_t len)
 {
-	uint32_t sum = (uint32_t)IPPROTO_TCP + (uint32_t)(len - l4);
+	size_t l4 = p[0] >> 4 == 4 ? 20 : 40;
+	uint32_t sum = (uint32_t)(l4 == 20 ? p[9] : p[6]) + (uint32_t)(len - l4);
 
 	sum = l4 == 20 ? ref_sum(p + 12, 8, sum) : ref_sum(p + 8, 32, sum);
-	return ref_fold(ref_sum(p + l4, len - l4, sum)) == 0xffff;
+	return ref_fold(ref_sum(p + l4, len - l4, sum));
 }
 
-/* A TCP packet with `payload` bytes (pattern by offset), seq 1000, ACK|PSH|flags. */
+static bool l4_checksum_ok(const uint8_t *p, size_t len)
+{
+	return l4_sum(p, len) == 0xffff;
+}
+
+/* Fills in the IPv4 header checksum and the TCP or UDP checksum, after any edit of a packet. */
+static void set_checksums(uint8_t *p, size_t len)
+{
+	bool v4 = p[0] >> 4 == 4;
+	size_t l4 = v4 ? 20 : 40, check = l4 + ((v4 ? p[9] : p[6]) == IPPROTO_TCP ? 16 : 6);
+	uint16_t v16;
+
+	if (v4) {
+		p[10] = p[11] = 0;
+		v16 = htons((uint16_t)~ref_fold(ref_sum(p, 20, 0)));
+		memcpy(p + 10, &v16, 2);
+	}
+	p[check] = p[check + 1] = 0;
+	v16 = (uint16_t)~l4_sum(p, len);
+	/* For UDP a zero checksum means "none"; its all-ones twin is the same sum. */
+	if (check == l4 + 6 && v16 == 0)
+		v16 = 0xffff;
+	v16 = htons(v16);
+	memcpy(p + check, &v16, 2);
+}
+
+/*
+ * A TCP packet with `payload` bytes (pattern by offset), seq 1000, ACK|flags, IPv4 DF set and id 0
+ * as a Linux TCP socket sends it, and valid checksums.
+ */
 static size_t make_tcp(uint8_t *p, bool v4, size_t payload, uint8_t flags)
 {
 	size_t l4 = v4 ? 20 : 40, len = l4 + 20 + payload, i;
@@ -57,6 +88,7 @@ static size_t make_tcp(uint8_t *p, bool v4, size_t payload, uint8_t flags)
 		p[0] = 0x45;
 		v16 = htons((uint16_t)len);
 		memcpy(p + 2, &v16, 2);
+		p[6] = 0x40;
 		p[8] = 64;
 		p[9] = IPPROTO_TCP;
 		p[12] = 10, p[15] = 1, p[16] = 10, p[19] = 2;
@@ -75,6 +107,7 @@ static size_t make_tcp(uint8_t *p, bool v4, size_t payload, uint8_t flags)
 	p[l4 + 13] = 0x10 | flags;
 	for (i = 0; i < payload; i++)
 		p[l4 + 20 + i] = (uint8_t)(i * 7);
+	set_checksums(p, len);
 	return len;
 }
 
@@ -101,7 +134,7 @@ static void split_and_check(bool v4)
 		assert_memory_equal(segs[i] + l4 + 20, super + l4 + 20 + i * MSS, lens[i] - l4 - 20);
 		memcpy(&seq, segs[i] + l4 + 4, 4);
 		assert_int_equal(ntohl(seq), 1000 + i * MSS);
-		assert_true(tcp_checksum_ok(segs[i], lens[i], l4));
+		assert_true(l4_checksum_ok(segs[i], lens[i]));
 		/* FIN and PSH only on the last segment. */
 		assert_int_equal(segs[i][l4 + 13], i == 3 ? 0x19 : 0x10);
 		if (v4)
@@ -155,7 +188,7 @@ static void test_partial_checksum_is_completed(void **state)
 	memcpy(packet + 36, &partial, 2);
 	assert_int_equal(tun_offload_split(&hdr, packet, len, segs, lens, 1, CAP), 1);
 	assert_int_equal(lens[0], len);
-	assert_true(tcp_checksum_ok(out, len, 20));
+	assert_true(l4_checksum_ok(out, len));
 }
 
 static void test_lying_headers_are_rejected(void **state)
@@ -238,17 +271,21 @@ static void test_gaps_and_other_flows_do_not_coalesce(void **state)
 	lb = make_tcp(b, true, MSS, 0);
 	seq = htonl(1000 + 2 * MSS);
 	memcpy(b + 24, &seq, 4);
+	set_checksums(b, lb);
 	assert_false(tun_gro_append(&gro, b, lb));
 	/* The right sequence but another port. */
 	seq = htonl(1000 + MSS);
 	memcpy(b + 24, &seq, 4);
 	b[23] = 91;
+	set_checksums(b, lb);
 	assert_false(tun_gro_append(&gro, b, lb));
 	/* A SYN never coalesces. */
 	b[23] = 90;
 	b[33] |= 0x02;
+	set_checksums(b, lb);
 	assert_false(tun_gro_append(&gro, b, lb));
 	b[33] &= (uint8_t)~0x02;
+	set_checksums(b, lb);
 	assert_true(tun_gro_append(&gro, b, lb));
 	tun_gro_finish(&gro);
 	assert_int_equal(gro.segments, 2);
@@ -262,7 +299,7 @@ static void test_gaps_and_other_flows_do_not_coalesce(void **state)
 	assert_int_equal(gro.len, lb);
 }
 
-/* A UDP datagram from port 53 to `port` with `payload` bytes of `fill`. */
+/* A UDP datagram from port 53 to `port` with `payload` bytes of `fill`, its checksums valid. */
 static size_t make_udp(uint8_t *p, bool v4, size_t payload, uint8_t port, uint8_t fill)
 {
 	size_t l4 = v4 ? 20 : 40, len = l4 + 8 + payload;
@@ -284,6 +321,7 @@ static size_t make_udp(uint8_t *p, bool v4, size_t payload, uint8_t port, uint8_
 	v16 = htons((uint16_t)(len - l4));
 	memcpy(p + l4 + 4, &v16, 2);
 	memset(p + l4 + 8, fill, payload);
+	set_checksums(p, len);
 	return len;
 }
 
@@ -347,14 +385,14 @@ static void test_udp_coalesces_only_with_uso_same_flow_and_size(void **state)
 	tun_gro_start(&gro, a, la, head, true);
 	/* Another port, a longer datagram, a length field that lies: each travels alone. */
 	b[23] = 91;
+	set_checksums(b, lb);
 	assert_false(tun_gro_append(&gro, b, lb));
-	b[23] = 90;
 	lb = make_udp(b, true, MSS + 1, 90, 2);
 	assert_false(tun_gro_append(&gro, b, lb));
 	lb = make_udp(b, true, MSS, 90, 2);
 	b[25] ^= 1;
+	set_checksums(b, lb);
 	assert_false(tun_gro_append(&gro, b, lb));
-	b[25] ^= 1;
 	/* At most 64 datagrams per super-packet, as every USO kernel segments. */
 	la = make_udp(a, true, 100, 90, 1);
 	lb = make_udp(b, true, 100, 90, 2);

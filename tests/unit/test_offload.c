@@ -191,6 +191,26 @@ static void test_partial_checksum_is_completed(void **state)
 	assert_true(l4_checksum_ok(out, len));
 }
 
+static void test_partial_checksums_are_completed_at_every_length(void **state)
+{
+	struct virtio_net_hdr hdr = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				      .csum_start = 20,
+				      .csum_offset = 16 };
+	uint8_t packet[400], out[CAP], *segs[1] = { out };
+	size_t payload, len, lens[1];
+	uint16_t partial;
+
+	(void)state;
+	/* Every length a word, a vector step and their remainders can leave. */
+	for (payload = 0; payload <= 300; payload++) {
+		len = make_tcp(packet, true, payload, 0);
+		partial = htons(ref_fold(ref_sum(packet + 12, 8, IPPROTO_TCP + (uint32_t)(len - 20))));
+		memcpy(packet + 36, &partial, 2);
+		assert_int_equal(tun_offload_split(&hdr, packet, len, segs, lens, 1, CAP), 1);
+		assert_true(l4_checksum_ok(out, len));
+	}
+}
+
 static void test_lying_headers_are_rejected(void **state)
 {
 	struct virtio_net_hdr hdr = { .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
@@ -410,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_tso_ipv4_is_split_into_valid_segments),
 		cmocka_unit_test(test_tso_ipv6_is_split_into_valid_segments),
 		cmocka_unit_test(test_partial_checksum_is_completed),
+		cmocka_unit_test(test_partial_checksums_are_completed_at_every_length),
 		cmocka_unit_test(test_lying_headers_are_rejected),
 		cmocka_unit_test(test_in_order_segments_coalesce_ipv4),
 		cmocka_unit_test(test_in_order_segments_coalesce_ipv6),

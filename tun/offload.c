@@ -38,9 +38,10 @@ typedef uint64_t csum_lanes __attribute__((vector_size(16)));
 
 /*
  * One's complement sums are the same in either byte order, so words are added as they lie in
- * memory and the folded result is stored the same way.
+ * memory and the folded result is stored the same way. With dst, the bytes are copied there on
+ * the way: one pass both checks a segment and appends it.
  */
-static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
+static inline uint64_t csum_walk(uint64_t sum, uint8_t *dst, const uint8_t *p, size_t len)
 {
 	const csum_lanes low = { 0xffffffff, 0xffffffff };
 	csum_lanes a = { 0, 0 }, b = { 0, 0 }, x, y;
@@ -52,6 +53,11 @@ static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
 	for (; len >= 32; p += 32, len -= 32) {
 		memcpy(&x, p, 16);
 		memcpy(&y, p + 16, 16);
+		if (dst) {
+			memcpy(dst, &x, 16);
+			memcpy(dst + 16, &y, 16);
+			dst += 32;
+		}
 		a += (x & low) + (x >> 32);
 		b += (y & low) + (y >> 32);
 	}
@@ -60,7 +66,13 @@ static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
 	for (; len >= 8; p += 8, len -= 8) {
 		memcpy(&wide, p, 8);
 		sum += (wide & 0xffffffff) + (wide >> 32);
+		if (dst) {
+			memcpy(dst, &wide, 8);
+			dst += 8;
+		}
 	}
+	if (dst)
+		memcpy(dst, p, len);
 	for (; len >= 4; p += 4, len -= 4) {
 		memcpy(&word, p, 4);
 		sum += word;
@@ -77,6 +89,16 @@ static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
 		sum += half;
 	}
 	return sum;
+}
+
+static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
+{
+	return csum_walk(sum, NULL, p, len);
+}
+
+static uint64_t csum_copy(uint64_t sum, uint8_t *dst, const uint8_t *p, size_t len)
+{
+	return csum_walk(sum, dst, p, len);
 }
 
 static uint16_t csum_fold(uint64_t sum)
@@ -349,23 +371,64 @@ static bool continues(const struct tun_gro *gro, const uint8_t *next, size_t len
 	       get32(next + gro->l4 + TCP_SEQ) == gro->next_seq;
 }
 
+/*
+ * Whether a segment's checksums hold: the IPv4 header's, and the TCP or UDP one over the
+ * pseudo-header and the L4 bytes, whose sum is l4_sum. Over IPv4 a UDP checksum of 0 means
+ * none was sent; over IPv6 the kernel drops such a datagram.
+ */
+static bool checksums_hold(const uint8_t *packet, size_t len, size_t l4, uint8_t proto,
+			   uint64_t l4_sum)
+{
+	bool v4 = l4 == IPV4_LEN;
+
+	if (v4 && csum_fold(csum_add(0, packet, IPV4_LEN)) != 0xffff)
+		return false;
+	if (proto == IPPROTO_UDP && !packet[l4 + UDP_CHECK] && !packet[l4 + UDP_CHECK + 1])
+		return v4;
+	return csum_fold(pseudo_sum(packet, v4, proto, len - l4) + l4_sum) == 0xffff;
+}
+
+/*
+ * A run's first packet moves into the buffer when a follower would join it, its sums checked on
+ * the way; one that goes up alone needs no check, since it goes as it came.
+ */
+static bool leader_holds(struct tun_gro *gro)
+{
+	size_t l4 = gro->l4;
+	uint64_t sum;
+
+	memcpy(gro->buffer, gro->packet, l4);
+	sum = csum_copy(0, gro->buffer + l4, gro->packet + l4, gro->len - l4);
+	if (checksums_hold(gro->packet, gro->len, l4, gro->proto, sum))
+		return true;
+	gro->l4 = 0;
+	return false;
+}
+
+/*
+ * A segment that fails its checksums is left out, to go up alone and unmended: the kernel drops
+ * it then, where in a super-packet it would have been summed afresh and taken.
+ */
 bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
 {
-	size_t payload;
+	size_t l4 = gro->l4, payload;
+	uint64_t sum;
 	uint8_t flags;
 
-	if (!gro->l4 || gro->closed || len <= gro->hdr_len ||
-	    gro_candidate(next, len, gro->udp) != gro->l4)
+	if (!l4 || gro->closed || len <= gro->hdr_len || gro_candidate(next, len, gro->udp) != l4)
 		return false;
 	payload = len - gro->hdr_len;
 	if (!same_flow(gro, next) || payload > gro->gso_size || !continues(gro, next, len) ||
 	    gro->len + payload > TUN_OFFLOAD_MAX)
 		return false;
-	if (gro->packet != gro->buffer) {
-		memcpy(gro->buffer, gro->packet, gro->len);
-		gro->packet = gro->buffer;
-	}
-	memcpy(gro->packet + gro->len, next + gro->hdr_len, payload);
+	if (gro->packet != gro->buffer && !leader_holds(gro))
+		return false;
+	/* Copied behind the run before it is checked: a failure leaves the run as it was. */
+	sum = csum_copy(csum_add(0, next + l4, gro->hdr_len - l4), gro->buffer + gro->len,
+			next + gro->hdr_len, payload);
+	if (!checksums_hold(next, len, l4, gro->proto, sum))
+		return false;
+	gro->packet = gro->buffer;
 	gro->len += payload;
 	gro->next_seq += (uint32_t)payload;
 	gro->segments++;

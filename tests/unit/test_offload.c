@@ -424,6 +424,167 @@ static void test_udp_coalesces_only_with_uso_same_flow_and_size(void **state)
 	assert_int_equal(gro.segments, 64);
 }
 
+enum { RUN = 6 };
+
+static void set_ipv4_id(uint8_t *p, size_t len, uint16_t id, bool df)
+{
+	uint16_t v16 = htons(id);
+
+	memcpy(p + 4, &v16, 2);
+	p[6] = df ? 0x40 : 0;
+	set_checksums(p, len);
+}
+
+/* RUN full TCP segments of one flow in order, as a sender cuts them: seq up by MSS, id by one. */
+static void make_tcp_run(uint8_t (*store)[CAP], uint8_t **segs, size_t *lens, bool v4)
+{
+	unsigned int i;
+	uint32_t seq;
+
+	for (i = 0; i < RUN; i++) {
+		segs[i] = store[i];
+		lens[i] = make_tcp(segs[i], v4, MSS, 0);
+		seq = htonl(1000 + i * MSS);
+		memcpy(segs[i] + (v4 ? 24 : 44), &seq, 4);
+		if (v4)
+			set_ipv4_id(segs[i], lens[i], (uint16_t)i, true);
+		else
+			set_checksums(segs[i], lens[i]);
+	}
+}
+
+static void make_udp_run(uint8_t (*store)[CAP], uint8_t **dgrams, size_t *lens, bool v4)
+{
+	unsigned int i;
+
+	for (i = 0; i < RUN; i++) {
+		dgrams[i] = store[i];
+		lens[i] = make_udp(dgrams[i], v4, MSS, 90, (uint8_t)(i + 1));
+	}
+}
+
+/*
+ * Writes a batch of RUN packets as wg_device_deliver() does and checks the writes it took
+ * against want, the segments each carries. A write of one segment must be that packet as it
+ * came: where it lay, as long, with an empty virtio header.
+ */
+static void expect_writes(uint8_t *const *packets, const size_t *lens, const unsigned int *want,
+			  unsigned int writes)
+{
+	uint8_t *buffer = malloc(TUN_OFFLOAD_MAX);
+	unsigned int i, j, n = 0, runs[RUN];
+	struct tun_gro gro;
+
+	for (i = 0; i < RUN; i = j) {
+		j = i + 1;
+		tun_gro_start(&gro, packets[i], lens[i], buffer, true);
+		while (j < RUN && tun_gro_append(&gro, packets[j], lens[j]))
+			j++;
+		tun_gro_finish(&gro);
+		assert_int_equal(gro.segments, j - i);
+		if (j == i + 1) {
+			assert_ptr_equal(gro.packet, packets[i]);
+			assert_int_equal(gro.len, lens[i]);
+			assert_int_equal(gro.hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+			assert_int_equal(gro.hdr.flags, 0);
+		}
+		runs[n++] = j - i;
+	}
+	free(buffer);
+	assert_int_equal(n, writes);
+	assert_memory_equal(runs, want, writes * sizeof(*want));
+}
+
+#define WRITES(...)                                                                                \
+	(const unsigned int[]){ __VA_ARGS__ },                                                     \
+		sizeof((const unsigned int[]){ __VA_ARGS__ }) / sizeof(unsigned int)
+
+/*
+ * A segment corrupted before it was sealed (here one flipped bit under a checksum that no longer
+ * matches) reaches the TUN alone and as it came, so that the kernel drops it: merged, it would
+ * have been handed up with a checksum the kernel computes afresh, and accepted.
+ */
+static void bad_checksum_travels_alone(bool v4, bool udp)
+{
+	size_t l4 = v4 ? 20 : 40, lens[RUN], at = l4 + (udp ? 8 : 20) + 100;
+	uint8_t store[RUN][CAP], *packets[RUN], saved[CAP];
+
+	if (udp)
+		make_udp_run(store, packets, lens, v4);
+	else
+		make_tcp_run(store, packets, lens, v4);
+	expect_writes(packets, lens, WRITES(RUN));
+	packets[2][at] ^= 0x04;
+	memcpy(saved, packets[2], lens[2]);
+	expect_writes(packets, lens, WRITES(2, 1, 3));
+	assert_memory_equal(packets[2], saved, lens[2]);
+	assert_false(l4_checksum_ok(packets[2], lens[2]));
+	/* A bad first one as well: it leaves alone, the rest go on together. */
+	packets[2][at] ^= 0x04;
+	packets[0][at] ^= 0x80;
+	memcpy(saved, packets[0], lens[0]);
+	expect_writes(packets, lens, WRITES(1, 5));
+	assert_memory_equal(packets[0], saved, lens[0]);
+}
+
+static void test_tcp_segment_with_bad_checksum_travels_alone_ipv4(void **state)
+{
+	(void)state;
+	bad_checksum_travels_alone(true, false);
+}
+
+static void test_tcp_segment_with_bad_checksum_travels_alone_ipv6(void **state)
+{
+	(void)state;
+	bad_checksum_travels_alone(false, false);
+}
+
+static void test_udp_datagram_with_bad_checksum_travels_alone_ipv4(void **state)
+{
+	(void)state;
+	bad_checksum_travels_alone(true, true);
+}
+
+static void test_udp_datagram_with_bad_checksum_travels_alone_ipv6(void **state)
+{
+	(void)state;
+	bad_checksum_travels_alone(false, true);
+}
+
+static void test_udp_without_checksum_coalesces_only_over_ipv4(void **state)
+{
+	uint8_t store[RUN][CAP], *dgrams[RUN];
+	size_t lens[RUN], i;
+
+	(void)state;
+	/* Over IPv4 a zero checksum means none was sent; there is nothing to check. */
+	make_udp_run(store, dgrams, lens, true);
+	for (i = 0; i < RUN; i++)
+		dgrams[i][26] = dgrams[i][27] = 0;
+	expect_writes(dgrams, lens, WRITES(RUN));
+	/* Over IPv6 it is not allowed, and the kernel drops such a datagram. */
+	make_udp_run(store, dgrams, lens, false);
+	dgrams[2][46] = dgrams[2][47] = 0;
+	expect_writes(dgrams, lens, WRITES(2, 1, 3));
+}
+
+static void test_ipv4_header_with_bad_checksum_travels_alone(void **state)
+{
+	uint8_t store[RUN][CAP], *segs[RUN], saved[CAP];
+	size_t lens[RUN];
+
+	(void)state;
+	/* Its TCP checksum holds (the pseudo-header leaves the IP one out); its header's not. */
+	make_tcp_run(store, segs, lens, true);
+	segs[3][10] ^= 0x01;
+	memcpy(saved, segs[3], lens[3]);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+	assert_memory_equal(segs[3], saved, lens[3]);
+	segs[3][10] ^= 0x01;
+	segs[0][11] ^= 0x10;
+	expect_writes(segs, lens, WRITES(1, 5));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +599,12 @@ int main(void)
 		cmocka_unit_test(test_udp_datagrams_of_one_flow_coalesce_ipv4),
 		cmocka_unit_test(test_udp_datagrams_of_one_flow_coalesce_ipv6),
 		cmocka_unit_test(test_udp_coalesces_only_with_uso_same_flow_and_size),
+		cmocka_unit_test(test_tcp_segment_with_bad_checksum_travels_alone_ipv4),
+		cmocka_unit_test(test_tcp_segment_with_bad_checksum_travels_alone_ipv6),
+		cmocka_unit_test(test_udp_datagram_with_bad_checksum_travels_alone_ipv4),
+		cmocka_unit_test(test_udp_datagram_with_bad_checksum_travels_alone_ipv6),
+		cmocka_unit_test(test_udp_without_checksum_coalesces_only_over_ipv4),
+		cmocka_unit_test(test_ipv4_header_with_bad_checksum_travels_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,9 @@
 enum {
 	IPV4_LEN = 20,
 	IPV6_LEN = 40,
+	IPV4_ID = 4,
+	IPV4_FRAG = 6,
+	IPV4_DF = 0x4000,
 	TCP_LEN = 20,
 	TCP_FIN = 0x01,
 	TCP_SYN = 0x02,
@@ -278,9 +281,10 @@ static size_t gro_candidate(const uint8_t *packet, size_t len, bool udp)
 {
 	uint8_t proto;
 
+	/* IPv4 without options, neither a fragment nor with the reserved flag. */
 	if (len >= IPV4_LEN && packet[0] == 0x45) {
 		proto = packet[9];
-		if ((get16(packet + 6) & 0x3fff) || get16(packet + 2) != len)
+		if ((get16(packet + IPV4_FRAG) & ~IPV4_DF) || get16(packet + 2) != len)
 			return 0;
 		return proto == IPPROTO_TCP || (udp && proto == IPPROTO_UDP) ? IPV4_LEN : 0;
 	}
@@ -298,7 +302,7 @@ static uint8_t l4_proto(const uint8_t *packet)
 	return packet[0] >> 4 == 4 ? packet[9] : packet[6];
 }
 
-/* A TCP segment with payload, ACK and at most PSH set, starts a run. */
+/* A TCP segment with payload, ACK and at most PSH and ECE set, starts a run. */
 static void start_tcp(struct tun_gro *gro, size_t l4)
 {
 	const uint8_t *packet = gro->packet;
@@ -306,7 +310,7 @@ static void start_tcp(struct tun_gro *gro, size_t l4)
 
 	gro->hdr_len = tcp_headers(packet, gro->len, l4 == IPV4_LEN, l4);
 	flags = packet[l4 + TCP_FLAGS];
-	if (!gro->hdr_len || gro->hdr_len == gro->len || (flags & ~TCP_PSH) != TCP_ACK)
+	if (!gro->hdr_len || gro->hdr_len == gro->len || (flags & ~(TCP_PSH | TCP_ECE)) != TCP_ACK)
 		return;
 	gro->l4 = l4;
 	gro->gso_size = (uint16_t)(gro->len - gro->hdr_len);
@@ -344,13 +348,17 @@ void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *bu
 		start_udp(gro, l4);
 }
 
-/* Same addresses, ports, IP fields that must match and, for TCP, ACK number and options. */
+/*
+ * Same addresses and ports, and what the kernel's GRO wants equal besides: IPv4 TOS, DF, TTL;
+ * IPv6 traffic class, flow label, hop limit; for TCP the ACK number, header length, window and
+ * options (the flags are continues()'s).
+ */
 static bool same_flow(const struct tun_gro *gro, const uint8_t *next)
 {
 	const uint8_t *head = gro->packet;
 	size_t l4 = gro->l4;
 
-	if (l4 == IPV4_LEN ? memcmp(head, next, 2) || head[8] != next[8] || head[9] != next[9] ||
+	if (l4 == IPV4_LEN ? memcmp(head, next, 2) || memcmp(head + 6, next + 6, 4) ||
 				 memcmp(head + 12, next + 12, 8)
 			   : memcmp(head, next, 4) || memcmp(head + 6, next + 6, 34))
 		return false;
@@ -358,17 +366,41 @@ static bool same_flow(const struct tun_gro *gro, const uint8_t *next)
 		return false;
 	return gro->proto == IPPROTO_UDP ||
 	       (!memcmp(head + l4 + TCP_ACK_SEQ, next + l4 + TCP_ACK_SEQ, 5) &&
+		!memcmp(head + l4 + TCP_WINDOW, next + l4 + TCP_WINDOW, 2) &&
 		!memcmp(head + l4 + TCP_LEN, next + l4 + TCP_LEN, gro->hdr_len - l4 - TCP_LEN));
+}
+
+/*
+ * IPv4 ids count up by one a segment, as a sender's segmentation numbers them; with DF set they
+ * may instead all repeat the first one's, as the second segment decides. The kernel's GRO takes
+ * nothing else, since without DF the ids are what reassembles fragments.
+ */
+static bool id_follows(const struct tun_gro *gro, const uint8_t *next)
+{
+	uint16_t step;
+
+	if (gro->l4 != IPV4_LEN)
+		return true;
+	step = (uint16_t)(get16(next + IPV4_ID) - get16(gro->packet + IPV4_ID));
+	if (step == 0 && (get16(next + IPV4_FRAG) & IPV4_DF) &&
+	    (gro->segments == 1 || gro->fixed_id))
+		return true;
+	return !gro->fixed_id && step == (uint16_t)gro->segments;
 }
 
 /* next continues the run in order: TCP by sequence number, UDP by its place in the batch. */
 static bool continues(const struct tun_gro *gro, const uint8_t *next, size_t len)
 {
+	const uint8_t *head = gro->packet;
+	size_t l4 = gro->l4;
+
+	if (!id_follows(gro, next))
+		return false;
 	if (gro->proto == IPPROTO_UDP)
-		return get16(next + gro->l4 + UDP_LENGTH) == len - gro->l4 &&
+		return get16(next + l4 + UDP_LENGTH) == len - l4 &&
 		       gro->segments < UDP_GRO_MAX_SEGMENTS;
-	return (next[gro->l4 + TCP_FLAGS] & ~TCP_PSH) == TCP_ACK &&
-	       get32(next + gro->l4 + TCP_SEQ) == gro->next_seq;
+	return (next[l4 + TCP_FLAGS] & ~TCP_PSH) == (head[l4 + TCP_FLAGS] & ~TCP_PSH) &&
+	       get32(next + l4 + TCP_SEQ) == gro->next_seq;
 }
 
 /*
@@ -432,13 +464,13 @@ bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
 	gro->len += payload;
 	gro->next_seq += (uint32_t)payload;
 	gro->segments++;
+	gro->fixed_id = l4 == IPV4_LEN && get16(next + IPV4_ID) == get16(gro->packet + IPV4_ID);
 	gro->closed = payload < gro->gso_size;
 	if (gro->proto == IPPROTO_UDP)
 		return true;
-	/* The freshest window and PSH travel on; a short or pushed segment ends the run. */
-	flags = next[gro->l4 + TCP_FLAGS];
-	memcpy(gro->packet + gro->l4 + TCP_WINDOW, next + gro->l4 + TCP_WINDOW, 2);
-	gro->packet[gro->l4 + TCP_FLAGS] |= flags & TCP_PSH;
+	/* PSH travels on; a short or pushed segment ends the run. */
+	flags = next[l4 + TCP_FLAGS];
+	gro->packet[l4 + TCP_FLAGS] |= flags & TCP_PSH;
 	gro->closed |= (flags & TCP_PSH) != 0;
 	return true;
 }

@@ -585,6 +585,137 @@ static void test_ipv4_header_with_bad_checksum_travels_alone(void **state)
 	expect_writes(segs, lens, WRITES(1, 5));
 }
 
+static void test_df_and_ipv4_id_breaks_split_the_run(void **state)
+{
+	static const uint16_t wrap[RUN] = { 0xfffe, 0xffff, 0, 1, 2, 3 };
+	uint8_t store[RUN][CAP], *segs[RUN];
+	size_t lens[RUN], i;
+
+	(void)state;
+	make_tcp_run(store, segs, lens, true);
+	set_ipv4_id(segs[3], lens[3], 3, false);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+	/* Without DF the ids must count up by one, across their wrap too. */
+	for (i = 0; i < RUN; i++)
+		set_ipv4_id(segs[i], lens[i], wrap[i], false);
+	expect_writes(segs, lens, WRITES(RUN));
+	set_ipv4_id(segs[3], lens[3], 7, false);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+	for (i = 0; i < RUN; i++)
+		set_ipv4_id(segs[i], lens[i], 0, false);
+	expect_writes(segs, lens, WRITES(1, 1, 1, 1, 1, 1));
+	/* With DF they may instead stay fixed, as the second segment tells; a run keeps its way. */
+	for (i = 0; i < RUN; i++)
+		set_ipv4_id(segs[i], lens[i], 5, true);
+	expect_writes(segs, lens, WRITES(RUN));
+	for (i = 3; i < RUN; i++)
+		set_ipv4_id(segs[i], lens[i], 6, true);
+	expect_writes(segs, lens, WRITES(3, 3));
+	for (i = 0; i < RUN; i++)
+		set_ipv4_id(segs[i], lens[i], (uint16_t)(i < 3 ? i : i - 1), true);
+	expect_writes(segs, lens, WRITES(3, 3));
+}
+
+/* Flips `bits` of byte `at` of packet k, whose checksums are then made good again. */
+static void edit(uint8_t **segs, size_t *lens, unsigned int k, size_t at, uint8_t bits)
+{
+	segs[k][at] ^= bits;
+	set_checksums(segs[k], lens[k]);
+}
+
+static void test_tcp_header_changes_split_the_run(void **state)
+{
+	uint8_t store[RUN][CAP], *segs[RUN];
+	size_t lens[RUN], i;
+
+	(void)state;
+	make_tcp_run(store, segs, lens, true);
+	/* Another window: the kernel compares it with the flags. */
+	edit(segs, lens, 3, 20 + 15, 0x01);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+	edit(segs, lens, 3, 20 + 15, 0x01);
+	/* RST, URG, CWR neither join nor lead; FIN ends a run unmerged; PSH joins and ends it. */
+	edit(segs, lens, 2, 20 + 13, 0x04);
+	expect_writes(segs, lens, WRITES(2, 1, 3));
+	edit(segs, lens, 2, 20 + 13, 0x04);
+	edit(segs, lens, 2, 20 + 13, 0x20);
+	expect_writes(segs, lens, WRITES(2, 1, 3));
+	edit(segs, lens, 2, 20 + 13, 0x20);
+	edit(segs, lens, 2, 20 + 13, 0x80);
+	expect_writes(segs, lens, WRITES(2, 1, 3));
+	edit(segs, lens, 2, 20 + 13, 0x80);
+	edit(segs, lens, 5, 20 + 13, 0x01);
+	expect_writes(segs, lens, WRITES(5, 1));
+	edit(segs, lens, 5, 20 + 13, 0x01);
+	edit(segs, lens, 2, 20 + 13, 0x08);
+	expect_writes(segs, lens, WRITES(3, 3));
+	edit(segs, lens, 2, 20 + 13, 0x08);
+	/* ECE joins when the whole run carries it. */
+	for (i = 0; i < RUN; i++)
+		edit(segs, lens, (unsigned int)i, 20 + 13, 0x40);
+	expect_writes(segs, lens, WRITES(RUN));
+	edit(segs, lens, 3, 20 + 13, 0x40);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+}
+
+/* Gives every segment of a run the options NOP, NOP, timestamp (value val, echo 1). */
+static void add_timestamps(uint8_t **segs, size_t *lens, bool v4, uint32_t val)
+{
+	static const uint8_t options[12] = { 1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 1 };
+	size_t l4 = v4 ? 20 : 40, i;
+	uint16_t v16;
+
+	val = htonl(val);
+	for (i = 0; i < RUN; i++) {
+		memmove(segs[i] + l4 + 32, segs[i] + l4 + 20, lens[i] - l4 - 20);
+		memcpy(segs[i] + l4 + 20, options, sizeof(options));
+		memcpy(segs[i] + l4 + 24, &val, 4);
+		segs[i][l4 + 12] = 8 << 4;
+		lens[i] += sizeof(options);
+		v16 = htons((uint16_t)(v4 ? lens[i] : lens[i] - 40));
+		memcpy(segs[i] + (v4 ? 2 : 4), &v16, 2);
+		set_checksums(segs[i], lens[i]);
+	}
+}
+
+static void test_tcp_options_must_match(void **state)
+{
+	uint8_t store[RUN][CAP], *segs[RUN];
+	size_t lens[RUN];
+	uint32_t val = htonl(78);
+
+	(void)state;
+	make_tcp_run(store, segs, lens, false);
+	add_timestamps(segs, lens, false, 77);
+	expect_writes(segs, lens, WRITES(RUN));
+	memcpy(segs[3] + 40 + 24, &val, 4);
+	set_checksums(segs[3], lens[3]);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+}
+
+static void test_ip_header_changes_split_the_run(void **state)
+{
+	static const size_t v4_fields[] = { 1, 6, 8 }, v6_fields[] = { 0, 1, 3, 7 };
+	uint8_t store[RUN][CAP], *segs[RUN];
+	size_t lens[RUN], i;
+
+	(void)state;
+	/* IPv4 TOS, the reserved flag and TTL. */
+	make_tcp_run(store, segs, lens, true);
+	for (i = 0; i < sizeof(v4_fields) / sizeof(*v4_fields); i++) {
+		edit(segs, lens, 2, v4_fields[i], v4_fields[i] == 6 ? 0x80 : 0x01);
+		expect_writes(segs, lens, WRITES(2, 1, 3));
+		edit(segs, lens, 2, v4_fields[i], v4_fields[i] == 6 ? 0x80 : 0x01);
+	}
+	/* IPv6 traffic class (in two bytes), flow label and hop limit. */
+	make_tcp_run(store, segs, lens, false);
+	for (i = 0; i < sizeof(v6_fields) / sizeof(*v6_fields); i++) {
+		edit(segs, lens, 2, v6_fields[i], 0x01);
+		expect_writes(segs, lens, WRITES(2, 1, 3));
+		edit(segs, lens, 2, v6_fields[i], 0x01);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +736,10 @@ int main(void)
 		cmocka_unit_test(test_udp_datagram_with_bad_checksum_travels_alone_ipv6),
 		cmocka_unit_test(test_udp_without_checksum_coalesces_only_over_ipv4),
 		cmocka_unit_test(test_ipv4_header_with_bad_checksum_travels_alone),
+		cmocka_unit_test(test_df_and_ipv4_id_breaks_split_the_run),
+		cmocka_unit_test(test_tcp_header_changes_split_the_run),
+		cmocka_unit_test(test_tcp_options_must_match),
+		cmocka_unit_test(test_ip_header_changes_split_the_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,9 @@
 enum {
 	IPV4_LEN = 20,
 	IPV6_LEN = 40,
+	IPV4_ID = 4,
+	IPV4_FRAG = 6,
+	IPV4_DF = 0x4000,
 	TCP_LEN = 20,
 	TCP_FIN = 0x01,
 	TCP_SYN = 0x02,
@@ -33,21 +36,46 @@ enum {
 	UDP_GRO_MAX_SEGMENTS = 64,
 };
 
+/* Two pairs of 64-bit lanes, which the compiler keeps in vector registers (SSE2, NEON). */
+typedef uint64_t csum_lanes __attribute__((vector_size(16)));
+
 /*
  * One's complement sums are the same in either byte order, so words are added as they lie in
- * memory and the folded result is stored the same way.
+ * memory and the folded result is stored the same way. With dst, the bytes are copied there on
+ * the way: one pass both checks a segment and appends it.
  */
-static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
+static inline uint64_t csum_walk(uint64_t sum, uint8_t *dst, const uint8_t *p, size_t len)
 {
+	const csum_lanes low = { 0xffffffff, 0xffffffff };
+	csum_lanes a = { 0, 0 }, b = { 0, 0 }, x, y;
 	uint64_t wide;
 	uint32_t word = 0;
 	uint16_t half = 0;
 
-	/* Two 32-bit halves per load: a 64-bit sum has room for 2^31 such loads. */
+	/* Two 32-bit halves per 64-bit word: a 64-bit sum has room for 2^31 such words. */
+	for (; len >= 32; p += 32, len -= 32) {
+		memcpy(&x, p, 16);
+		memcpy(&y, p + 16, 16);
+		if (dst) {
+			memcpy(dst, &x, 16);
+			memcpy(dst + 16, &y, 16);
+			dst += 32;
+		}
+		a += (x & low) + (x >> 32);
+		b += (y & low) + (y >> 32);
+	}
+	a += b;
+	sum += a[0] + a[1];
 	for (; len >= 8; p += 8, len -= 8) {
 		memcpy(&wide, p, 8);
 		sum += (wide & 0xffffffff) + (wide >> 32);
+		if (dst) {
+			memcpy(dst, &wide, 8);
+			dst += 8;
+		}
 	}
+	if (dst)
+		memcpy(dst, p, len);
 	for (; len >= 4; p += 4, len -= 4) {
 		memcpy(&word, p, 4);
 		sum += word;
@@ -64,6 +92,16 @@ static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
 		sum += half;
 	}
 	return sum;
+}
+
+static uint64_t csum_add(uint64_t sum, const uint8_t *p, size_t len)
+{
+	return csum_walk(sum, NULL, p, len);
+}
+
+static uint64_t csum_copy(uint64_t sum, uint8_t *dst, const uint8_t *p, size_t len)
+{
+	return csum_walk(sum, dst, p, len);
 }
 
 static uint16_t csum_fold(uint64_t sum)
@@ -243,9 +281,10 @@ static size_t gro_candidate(const uint8_t *packet, size_t len, bool udp)
 {
 	uint8_t proto;
 
+	/* IPv4 without options, neither a fragment nor with the reserved flag. */
 	if (len >= IPV4_LEN && packet[0] == 0x45) {
 		proto = packet[9];
-		if ((get16(packet + 6) & 0x3fff) || get16(packet + 2) != len)
+		if ((get16(packet + IPV4_FRAG) & ~IPV4_DF) || get16(packet + 2) != len)
 			return 0;
 		return proto == IPPROTO_TCP || (udp && proto == IPPROTO_UDP) ? IPV4_LEN : 0;
 	}
@@ -263,7 +302,7 @@ static uint8_t l4_proto(const uint8_t *packet)
 	return packet[0] >> 4 == 4 ? packet[9] : packet[6];
 }
 
-/* A TCP segment with payload, ACK and at most PSH set, starts a run. */
+/* A TCP segment with payload, ACK and at most PSH and ECE set, starts a run. */
 static void start_tcp(struct tun_gro *gro, size_t l4)
 {
 	const uint8_t *packet = gro->packet;
@@ -271,7 +310,7 @@ static void start_tcp(struct tun_gro *gro, size_t l4)
 
 	gro->hdr_len = tcp_headers(packet, gro->len, l4 == IPV4_LEN, l4);
 	flags = packet[l4 + TCP_FLAGS];
-	if (!gro->hdr_len || gro->hdr_len == gro->len || (flags & ~TCP_PSH) != TCP_ACK)
+	if (!gro->hdr_len || gro->hdr_len == gro->len || (flags & ~(TCP_PSH | TCP_ECE)) != TCP_ACK)
 		return;
 	gro->l4 = l4;
 	gro->gso_size = (uint16_t)(gro->len - gro->hdr_len);
@@ -309,13 +348,17 @@ void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *bu
 		start_udp(gro, l4);
 }
 
-/* Same addresses, ports, IP fields that must match and, for TCP, ACK number and options. */
+/*
+ * Same addresses and ports, and what the kernel's GRO wants equal besides: IPv4 TOS, DF, TTL;
+ * IPv6 traffic class, flow label, hop limit; for TCP the ACK number, header length, window and
+ * options (the flags are continues()'s).
+ */
 static bool same_flow(const struct tun_gro *gro, const uint8_t *next)
 {
 	const uint8_t *head = gro->packet;
 	size_t l4 = gro->l4;
 
-	if (l4 == IPV4_LEN ? memcmp(head, next, 2) || head[8] != next[8] || head[9] != next[9] ||
+	if (l4 == IPV4_LEN ? memcmp(head, next, 2) || memcmp(head + 6, next + 6, 4) ||
 				 memcmp(head + 12, next + 12, 8)
 			   : memcmp(head, next, 4) || memcmp(head + 6, next + 6, 34))
 		return false;
@@ -323,46 +366,111 @@ static bool same_flow(const struct tun_gro *gro, const uint8_t *next)
 		return false;
 	return gro->proto == IPPROTO_UDP ||
 	       (!memcmp(head + l4 + TCP_ACK_SEQ, next + l4 + TCP_ACK_SEQ, 5) &&
+		!memcmp(head + l4 + TCP_WINDOW, next + l4 + TCP_WINDOW, 2) &&
 		!memcmp(head + l4 + TCP_LEN, next + l4 + TCP_LEN, gro->hdr_len - l4 - TCP_LEN));
+}
+
+/*
+ * IPv4 ids count up by one a segment, as a sender's segmentation numbers them; with DF set they
+ * may instead all repeat the first one's, as the second segment decides. The kernel's GRO takes
+ * nothing else, since without DF the ids are what reassembles fragments.
+ */
+static bool id_follows(const struct tun_gro *gro, const uint8_t *next)
+{
+	uint16_t step;
+
+	if (gro->l4 != IPV4_LEN)
+		return true;
+	step = (uint16_t)(get16(next + IPV4_ID) - get16(gro->packet + IPV4_ID));
+	if (step == 0 && (get16(next + IPV4_FRAG) & IPV4_DF) &&
+	    (gro->segments == 1 || gro->fixed_id))
+		return true;
+	return !gro->fixed_id && step == (uint16_t)gro->segments;
 }
 
 /* next continues the run in order: TCP by sequence number, UDP by its place in the batch. */
 static bool continues(const struct tun_gro *gro, const uint8_t *next, size_t len)
 {
+	const uint8_t *head = gro->packet;
+	size_t l4 = gro->l4;
+
+	if (!id_follows(gro, next))
+		return false;
 	if (gro->proto == IPPROTO_UDP)
-		return get16(next + gro->l4 + UDP_LENGTH) == len - gro->l4 &&
+		return get16(next + l4 + UDP_LENGTH) == len - l4 &&
 		       gro->segments < UDP_GRO_MAX_SEGMENTS;
-	return (next[gro->l4 + TCP_FLAGS] & ~TCP_PSH) == TCP_ACK &&
-	       get32(next + gro->l4 + TCP_SEQ) == gro->next_seq;
+	return (next[l4 + TCP_FLAGS] & ~TCP_PSH) == (head[l4 + TCP_FLAGS] & ~TCP_PSH) &&
+	       get32(next + l4 + TCP_SEQ) == gro->next_seq;
 }
 
+/*
+ * Whether a segment's checksums hold: the IPv4 header's, and the TCP or UDP one over the
+ * pseudo-header and the L4 bytes, whose sum is l4_sum. Over IPv4 a UDP checksum of 0 means
+ * none was sent; over IPv6 the kernel drops such a datagram.
+ */
+static bool checksums_hold(const uint8_t *packet, size_t len, size_t l4, uint8_t proto,
+			   uint64_t l4_sum)
+{
+	bool v4 = l4 == IPV4_LEN;
+
+	if (v4 && csum_fold(csum_add(0, packet, IPV4_LEN)) != 0xffff)
+		return false;
+	if (proto == IPPROTO_UDP && !packet[l4 + UDP_CHECK] && !packet[l4 + UDP_CHECK + 1])
+		return v4;
+	return csum_fold(pseudo_sum(packet, v4, proto, len - l4) + l4_sum) == 0xffff;
+}
+
+/*
+ * A run's first packet moves into the buffer when a follower would join it, its sums checked on
+ * the way; one that goes up alone needs no check, since it goes as it came.
+ */
+static bool leader_holds(struct tun_gro *gro)
+{
+	size_t l4 = gro->l4;
+	uint64_t sum;
+
+	memcpy(gro->buffer, gro->packet, l4);
+	sum = csum_copy(0, gro->buffer + l4, gro->packet + l4, gro->len - l4);
+	if (checksums_hold(gro->packet, gro->len, l4, gro->proto, sum))
+		return true;
+	gro->l4 = 0;
+	return false;
+}
+
+/*
+ * A segment that fails its checksums is left out, to go up alone and unmended: the kernel drops
+ * it then, where in a super-packet it would have been summed afresh and taken.
+ */
 bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
 {
-	size_t payload;
+	size_t l4 = gro->l4, payload;
+	uint64_t sum;
 	uint8_t flags;
 
-	if (!gro->l4 || gro->closed || len <= gro->hdr_len ||
-	    gro_candidate(next, len, gro->udp) != gro->l4)
+	if (!l4 || gro->closed || len <= gro->hdr_len || gro_candidate(next, len, gro->udp) != l4)
 		return false;
 	payload = len - gro->hdr_len;
 	if (!same_flow(gro, next) || payload > gro->gso_size || !continues(gro, next, len) ||
 	    gro->len + payload > TUN_OFFLOAD_MAX)
 		return false;
-	if (gro->packet != gro->buffer) {
-		memcpy(gro->buffer, gro->packet, gro->len);
-		gro->packet = gro->buffer;
-	}
-	memcpy(gro->packet + gro->len, next + gro->hdr_len, payload);
+	if (gro->packet != gro->buffer && !leader_holds(gro))
+		return false;
+	/* Copied behind the run before it is checked: a failure leaves the run as it was. */
+	sum = csum_copy(csum_add(0, next + l4, gro->hdr_len - l4), gro->buffer + gro->len,
+			next + gro->hdr_len, payload);
+	if (!checksums_hold(next, len, l4, gro->proto, sum))
+		return false;
+	gro->packet = gro->buffer;
 	gro->len += payload;
 	gro->next_seq += (uint32_t)payload;
 	gro->segments++;
+	gro->fixed_id = l4 == IPV4_LEN && get16(next + IPV4_ID) == get16(gro->packet + IPV4_ID);
 	gro->closed = payload < gro->gso_size;
 	if (gro->proto == IPPROTO_UDP)
 		return true;
-	/* The freshest window and PSH travel on; a short or pushed segment ends the run. */
-	flags = next[gro->l4 + TCP_FLAGS];
-	memcpy(gro->packet + gro->l4 + TCP_WINDOW, next + gro->l4 + TCP_WINDOW, 2);
-	gro->packet[gro->l4 + TCP_FLAGS] |= flags & TCP_PSH;
+	/* PSH travels on; a short or pushed segment ends the run. */
+	flags = next[l4 + TCP_FLAGS];
+	gro->packet[l4 + TCP_FLAGS] |= flags & TCP_PSH;
 	gro->closed |= (flags & TCP_PSH) != 0;
 	return true;
 }

@@ -10,7 +10,10 @@
  * - tun_gro_*: appends in-order TCP segments of one flow to the first one, which becomes a
  *   super-packet described by its virtio header; so do consecutive UDP datagrams of one flow
  *   (all as long as the first, the last maybe shorter) when the TUN takes UDP super-packets
- *   (USO, Linux 6.2). Anything else travels alone with an empty header.
+ *   (USO, Linux 6.2). Only what the kernel's own GRO would merge is merged: header fields that
+ *   must match, IPv4 ids in step, and checksums (IPv4 header, TCP or UDP) that hold, since the
+ *   kernel takes a super-packet's checksum as ours to vouch for. Anything else travels alone,
+ *   as it came, with an empty header.
  * Returns a count or -EINVAL for a packet whose header does not describe it honestly.
  */
 #ifndef TUN_OFFLOAD_H
@@ -45,6 +48,7 @@ struct tun_gro {
 	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	bool udp;      /* UDP datagrams may be coalesced */
 	bool closed;   /* a short or PSH segment ended it */
+	bool fixed_id; /* IPv4 with DF, and the second segment repeated the first one's id */
 };
 
 /* Starts from one packet, which stays where it is unless a follower joins: then the two are
@@ -52,7 +56,8 @@ struct tun_gro {
  * datagrams join only with udp set (the TUN accepted USO). */
 void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer,
 		   bool udp);
-/* Appends next's payload if next continues the flow in order; false leaves both untouched. */
+/* Appends next's payload if next continues the flow in order and its checksums hold (the first
+ * time, the first packet's too); false leaves both packets untouched. */
 bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len);
 /* Fixes the headers and fills gro->hdr for the write. */
 void tun_gro_finish(struct tun_gro *gro);

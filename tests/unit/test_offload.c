@@ -37,15 +37,46 @@ static uint16_t ref_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-static bool tcp_checksum_ok(const uint8_t *p, size_t len, size_t l4)
+/* The sum of a TCP or UDP packet's pseudo-header and L4 bytes. */
+static uint16_t l4_sum(const uint8_t *p, size_t len)
 {
-	uint32_t sum = (uint32_t)IPPROTO_TCP + (uint32_t)(len - l4);
+	size_t l4 = p[0] >> 4 == 4 ? 20 : 40;
+	uint32_t sum = (uint32_t)(l4 == 20 ? p[9] : p[6]) + (uint32_t)(len - l4);
 
 	sum = l4 == 20 ? ref_sum(p + 12, 8, sum) : ref_sum(p + 8, 32, sum);
-	return ref_fold(ref_sum(p + l4, len - l4, sum)) == 0xffff;
+	return ref_fold(ref_sum(p + l4, len - l4, sum));
 }
 
-/* A TCP packet with `payload` bytes (pattern by offset), seq 1000, ACK|PSH|flags. */
+static bool l4_checksum_ok(const uint8_t *p, size_t len)
+{
+	return l4_sum(p, len) == 0xffff;
+}
+
+/* Fills in the IPv4 header checksum and the TCP or UDP checksum, after any edit of a packet. */
+static void set_checksums(uint8_t *p, size_t len)
+{
+	bool v4 = p[0] >> 4 == 4;
+	size_t l4 = v4 ? 20 : 40, check = l4 + ((v4 ? p[9] : p[6]) == IPPROTO_TCP ? 16 : 6);
+	uint16_t v16;
+
+	if (v4) {
+		p[10] = p[11] = 0;
+		v16 = htons((uint16_t)~ref_fold(ref_sum(p, 20, 0)));
+		memcpy(p + 10, &v16, 2);
+	}
+	p[check] = p[check + 1] = 0;
+	v16 = (uint16_t)~l4_sum(p, len);
+	/* For UDP a zero checksum means "none"; its all-ones twin is the same sum. */
+	if (check == l4 + 6 && v16 == 0)
+		v16 = 0xffff;
+	v16 = htons(v16);
+	memcpy(p + check, &v16, 2);
+}
+
+/*
+ * A TCP packet with `payload` bytes (pattern by offset), seq 1000, ACK|flags, IPv4 DF set and id 0
+ * as a Linux TCP socket sends it, and valid checksums.
+ */
 static size_t make_tcp(uint8_t *p, bool v4, size_t payload, uint8_t flags)
 {
 	size_t l4 = v4 ? 20 : 40, len = l4 + 20 + payload, i;
@@ -57,6 +88,7 @@ static size_t make_tcp(uint8_t *p, bool v4, size_t payload, uint8_t flags)
 		p[0] = 0x45;
 		v16 = htons((uint16_t)len);
 		memcpy(p + 2, &v16, 2);
+		p[6] = 0x40;
 		p[8] = 64;
 		p[9] = IPPROTO_TCP;
 		p[12] = 10, p[15] = 1, p[16] = 10, p[19] = 2;
@@ -75,6 +107,7 @@ static size_t make_tcp(uint8_t *p, bool v4, size_t payload, uint8_t flags)
 	p[l4 + 13] = 0x10 | flags;
 	for (i = 0; i < payload; i++)
 		p[l4 + 20 + i] = (uint8_t)(i * 7);
+	set_checksums(p, len);
 	return len;
 }
 
@@ -101,7 +134,7 @@ static void split_and_check(bool v4)
 		assert_memory_equal(segs[i] + l4 + 20, super + l4 + 20 + i * MSS, lens[i] - l4 - 20);
 		memcpy(&seq, segs[i] + l4 + 4, 4);
 		assert_int_equal(ntohl(seq), 1000 + i * MSS);
-		assert_true(tcp_checksum_ok(segs[i], lens[i], l4));
+		assert_true(l4_checksum_ok(segs[i], lens[i]));
 		/* FIN and PSH only on the last segment. */
 		assert_int_equal(segs[i][l4 + 13], i == 3 ? 0x19 : 0x10);
 		if (v4)
@@ -155,7 +188,27 @@ static void test_partial_checksum_is_completed(void **state)
 	memcpy(packet + 36, &partial, 2);
 	assert_int_equal(tun_offload_split(&hdr, packet, len, segs, lens, 1, CAP), 1);
 	assert_int_equal(lens[0], len);
-	assert_true(tcp_checksum_ok(out, len, 20));
+	assert_true(l4_checksum_ok(out, len));
+}
+
+static void test_partial_checksums_are_completed_at_every_length(void **state)
+{
+	struct virtio_net_hdr hdr = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				      .csum_start = 20,
+				      .csum_offset = 16 };
+	uint8_t packet[400], out[CAP], *segs[1] = { out };
+	size_t payload, len, lens[1];
+	uint16_t partial;
+
+	(void)state;
+	/* Every length a word, a vector step and their remainders can leave. */
+	for (payload = 0; payload <= 300; payload++) {
+		len = make_tcp(packet, true, payload, 0);
+		partial = htons(ref_fold(ref_sum(packet + 12, 8, IPPROTO_TCP + (uint32_t)(len - 20))));
+		memcpy(packet + 36, &partial, 2);
+		assert_int_equal(tun_offload_split(&hdr, packet, len, segs, lens, 1, CAP), 1);
+		assert_true(l4_checksum_ok(out, len));
+	}
 }
 
 static void test_lying_headers_are_rejected(void **state)
@@ -238,17 +291,21 @@ static void test_gaps_and_other_flows_do_not_coalesce(void **state)
 	lb = make_tcp(b, true, MSS, 0);
 	seq = htonl(1000 + 2 * MSS);
 	memcpy(b + 24, &seq, 4);
+	set_checksums(b, lb);
 	assert_false(tun_gro_append(&gro, b, lb));
 	/* The right sequence but another port. */
 	seq = htonl(1000 + MSS);
 	memcpy(b + 24, &seq, 4);
 	b[23] = 91;
+	set_checksums(b, lb);
 	assert_false(tun_gro_append(&gro, b, lb));
 	/* A SYN never coalesces. */
 	b[23] = 90;
 	b[33] |= 0x02;
+	set_checksums(b, lb);
 	assert_false(tun_gro_append(&gro, b, lb));
 	b[33] &= (uint8_t)~0x02;
+	set_checksums(b, lb);
 	assert_true(tun_gro_append(&gro, b, lb));
 	tun_gro_finish(&gro);
 	assert_int_equal(gro.segments, 2);
@@ -262,7 +319,7 @@ static void test_gaps_and_other_flows_do_not_coalesce(void **state)
 	assert_int_equal(gro.len, lb);
 }
 
-/* A UDP datagram from port 53 to `port` with `payload` bytes of `fill`. */
+/* A UDP datagram from port 53 to `port` with `payload` bytes of `fill`, its checksums valid. */
 static size_t make_udp(uint8_t *p, bool v4, size_t payload, uint8_t port, uint8_t fill)
 {
 	size_t l4 = v4 ? 20 : 40, len = l4 + 8 + payload;
@@ -284,6 +341,7 @@ static size_t make_udp(uint8_t *p, bool v4, size_t payload, uint8_t port, uint8_
 	v16 = htons((uint16_t)(len - l4));
 	memcpy(p + l4 + 4, &v16, 2);
 	memset(p + l4 + 8, fill, payload);
+	set_checksums(p, len);
 	return len;
 }
 
@@ -347,14 +405,14 @@ static void test_udp_coalesces_only_with_uso_same_flow_and_size(void **state)
 	tun_gro_start(&gro, a, la, head, true);
 	/* Another port, a longer datagram, a length field that lies: each travels alone. */
 	b[23] = 91;
+	set_checksums(b, lb);
 	assert_false(tun_gro_append(&gro, b, lb));
-	b[23] = 90;
 	lb = make_udp(b, true, MSS + 1, 90, 2);
 	assert_false(tun_gro_append(&gro, b, lb));
 	lb = make_udp(b, true, MSS, 90, 2);
 	b[25] ^= 1;
+	set_checksums(b, lb);
 	assert_false(tun_gro_append(&gro, b, lb));
-	b[25] ^= 1;
 	/* At most 64 datagrams per super-packet, as every USO kernel segments. */
 	la = make_udp(a, true, 100, 90, 1);
 	lb = make_udp(b, true, 100, 90, 2);
@@ -366,12 +424,305 @@ static void test_udp_coalesces_only_with_uso_same_flow_and_size(void **state)
 	assert_int_equal(gro.segments, 64);
 }
 
+enum { RUN = 6 };
+
+static void set_ipv4_id(uint8_t *p, size_t len, uint16_t id, bool df)
+{
+	uint16_t v16 = htons(id);
+
+	memcpy(p + 4, &v16, 2);
+	p[6] = df ? 0x40 : 0;
+	set_checksums(p, len);
+}
+
+/* RUN full TCP segments of one flow in order, as a sender cuts them: seq up by MSS, id by one. */
+static void make_tcp_run(uint8_t (*store)[CAP], uint8_t **segs, size_t *lens, bool v4)
+{
+	unsigned int i;
+	uint32_t seq;
+
+	for (i = 0; i < RUN; i++) {
+		segs[i] = store[i];
+		lens[i] = make_tcp(segs[i], v4, MSS, 0);
+		seq = htonl(1000 + i * MSS);
+		memcpy(segs[i] + (v4 ? 24 : 44), &seq, 4);
+		if (v4)
+			set_ipv4_id(segs[i], lens[i], (uint16_t)i, true);
+		else
+			set_checksums(segs[i], lens[i]);
+	}
+}
+
+static void make_udp_run(uint8_t (*store)[CAP], uint8_t **dgrams, size_t *lens, bool v4)
+{
+	unsigned int i;
+
+	for (i = 0; i < RUN; i++) {
+		dgrams[i] = store[i];
+		lens[i] = make_udp(dgrams[i], v4, MSS, 90, (uint8_t)(i + 1));
+	}
+}
+
+/*
+ * Writes a batch of RUN packets as wg_device_deliver() does and checks the writes it took
+ * against want, the segments each carries. A write of one segment must be that packet as it
+ * came: where it lay, as long, with an empty virtio header.
+ */
+static void expect_writes(uint8_t *const *packets, const size_t *lens, const unsigned int *want,
+			  unsigned int writes)
+{
+	uint8_t *buffer = malloc(TUN_OFFLOAD_MAX);
+	unsigned int i, j, n = 0, runs[RUN];
+	struct tun_gro gro;
+
+	for (i = 0; i < RUN; i = j) {
+		j = i + 1;
+		tun_gro_start(&gro, packets[i], lens[i], buffer, true);
+		while (j < RUN && tun_gro_append(&gro, packets[j], lens[j]))
+			j++;
+		tun_gro_finish(&gro);
+		assert_int_equal(gro.segments, j - i);
+		if (j == i + 1) {
+			assert_ptr_equal(gro.packet, packets[i]);
+			assert_int_equal(gro.len, lens[i]);
+			assert_int_equal(gro.hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+			assert_int_equal(gro.hdr.flags, 0);
+		}
+		runs[n++] = j - i;
+	}
+	free(buffer);
+	assert_int_equal(n, writes);
+	assert_memory_equal(runs, want, writes * sizeof(*want));
+}
+
+#define WRITES(...)                                                                                \
+	(const unsigned int[]){ __VA_ARGS__ },                                                     \
+		sizeof((const unsigned int[]){ __VA_ARGS__ }) / sizeof(unsigned int)
+
+/*
+ * A segment corrupted before it was sealed (here one flipped bit under a checksum that no longer
+ * matches) reaches the TUN alone and as it came, so that the kernel drops it: merged, it would
+ * have been handed up with a checksum the kernel computes afresh, and accepted.
+ */
+static void bad_checksum_travels_alone(bool v4, bool udp)
+{
+	size_t l4 = v4 ? 20 : 40, lens[RUN], at = l4 + (udp ? 8 : 20) + 100;
+	uint8_t store[RUN][CAP], *packets[RUN], saved[CAP];
+
+	if (udp)
+		make_udp_run(store, packets, lens, v4);
+	else
+		make_tcp_run(store, packets, lens, v4);
+	expect_writes(packets, lens, WRITES(RUN));
+	packets[2][at] ^= 0x04;
+	memcpy(saved, packets[2], lens[2]);
+	expect_writes(packets, lens, WRITES(2, 1, 3));
+	assert_memory_equal(packets[2], saved, lens[2]);
+	assert_false(l4_checksum_ok(packets[2], lens[2]));
+	/* A bad first one as well: it leaves alone, the rest go on together. */
+	packets[2][at] ^= 0x04;
+	packets[0][at] ^= 0x80;
+	memcpy(saved, packets[0], lens[0]);
+	expect_writes(packets, lens, WRITES(1, 5));
+	assert_memory_equal(packets[0], saved, lens[0]);
+}
+
+static void test_tcp_segment_with_bad_checksum_travels_alone_ipv4(void **state)
+{
+	(void)state;
+	bad_checksum_travels_alone(true, false);
+}
+
+static void test_tcp_segment_with_bad_checksum_travels_alone_ipv6(void **state)
+{
+	(void)state;
+	bad_checksum_travels_alone(false, false);
+}
+
+static void test_udp_datagram_with_bad_checksum_travels_alone_ipv4(void **state)
+{
+	(void)state;
+	bad_checksum_travels_alone(true, true);
+}
+
+static void test_udp_datagram_with_bad_checksum_travels_alone_ipv6(void **state)
+{
+	(void)state;
+	bad_checksum_travels_alone(false, true);
+}
+
+static void test_udp_without_checksum_coalesces_only_over_ipv4(void **state)
+{
+	uint8_t store[RUN][CAP], *dgrams[RUN];
+	size_t lens[RUN], i;
+
+	(void)state;
+	/* Over IPv4 a zero checksum means none was sent; there is nothing to check. */
+	make_udp_run(store, dgrams, lens, true);
+	for (i = 0; i < RUN; i++)
+		dgrams[i][26] = dgrams[i][27] = 0;
+	expect_writes(dgrams, lens, WRITES(RUN));
+	/* Over IPv6 it is not allowed, and the kernel drops such a datagram. */
+	make_udp_run(store, dgrams, lens, false);
+	dgrams[2][46] = dgrams[2][47] = 0;
+	expect_writes(dgrams, lens, WRITES(2, 1, 3));
+}
+
+static void test_ipv4_header_with_bad_checksum_travels_alone(void **state)
+{
+	uint8_t store[RUN][CAP], *segs[RUN], saved[CAP];
+	size_t lens[RUN];
+
+	(void)state;
+	/* Its TCP checksum holds (the pseudo-header leaves the IP one out); its header's not. */
+	make_tcp_run(store, segs, lens, true);
+	segs[3][10] ^= 0x01;
+	memcpy(saved, segs[3], lens[3]);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+	assert_memory_equal(segs[3], saved, lens[3]);
+	segs[3][10] ^= 0x01;
+	segs[0][11] ^= 0x10;
+	expect_writes(segs, lens, WRITES(1, 5));
+}
+
+static void test_df_and_ipv4_id_breaks_split_the_run(void **state)
+{
+	static const uint16_t wrap[RUN] = { 0xfffe, 0xffff, 0, 1, 2, 3 };
+	uint8_t store[RUN][CAP], *segs[RUN];
+	size_t lens[RUN], i;
+
+	(void)state;
+	make_tcp_run(store, segs, lens, true);
+	set_ipv4_id(segs[3], lens[3], 3, false);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+	/* Without DF the ids must count up by one, across their wrap too. */
+	for (i = 0; i < RUN; i++)
+		set_ipv4_id(segs[i], lens[i], wrap[i], false);
+	expect_writes(segs, lens, WRITES(RUN));
+	set_ipv4_id(segs[3], lens[3], 7, false);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+	for (i = 0; i < RUN; i++)
+		set_ipv4_id(segs[i], lens[i], 0, false);
+	expect_writes(segs, lens, WRITES(1, 1, 1, 1, 1, 1));
+	/* With DF they may instead stay fixed, as the second segment tells; a run keeps its way. */
+	for (i = 0; i < RUN; i++)
+		set_ipv4_id(segs[i], lens[i], 5, true);
+	expect_writes(segs, lens, WRITES(RUN));
+	for (i = 3; i < RUN; i++)
+		set_ipv4_id(segs[i], lens[i], 6, true);
+	expect_writes(segs, lens, WRITES(3, 3));
+	for (i = 0; i < RUN; i++)
+		set_ipv4_id(segs[i], lens[i], (uint16_t)(i < 3 ? i : i - 1), true);
+	expect_writes(segs, lens, WRITES(3, 3));
+}
+
+/* Flips `bits` of byte `at` of packet k, whose checksums are then made good again. */
+static void edit(uint8_t **segs, size_t *lens, unsigned int k, size_t at, uint8_t bits)
+{
+	segs[k][at] ^= bits;
+	set_checksums(segs[k], lens[k]);
+}
+
+static void test_tcp_header_changes_split_the_run(void **state)
+{
+	uint8_t store[RUN][CAP], *segs[RUN];
+	size_t lens[RUN], i;
+
+	(void)state;
+	make_tcp_run(store, segs, lens, true);
+	/* Another window: the kernel compares it with the flags. */
+	edit(segs, lens, 3, 20 + 15, 0x01);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+	edit(segs, lens, 3, 20 + 15, 0x01);
+	/* RST, URG, CWR neither join nor lead; FIN ends a run unmerged; PSH joins and ends it. */
+	edit(segs, lens, 2, 20 + 13, 0x04);
+	expect_writes(segs, lens, WRITES(2, 1, 3));
+	edit(segs, lens, 2, 20 + 13, 0x04);
+	edit(segs, lens, 2, 20 + 13, 0x20);
+	expect_writes(segs, lens, WRITES(2, 1, 3));
+	edit(segs, lens, 2, 20 + 13, 0x20);
+	edit(segs, lens, 2, 20 + 13, 0x80);
+	expect_writes(segs, lens, WRITES(2, 1, 3));
+	edit(segs, lens, 2, 20 + 13, 0x80);
+	edit(segs, lens, 5, 20 + 13, 0x01);
+	expect_writes(segs, lens, WRITES(5, 1));
+	edit(segs, lens, 5, 20 + 13, 0x01);
+	edit(segs, lens, 2, 20 + 13, 0x08);
+	expect_writes(segs, lens, WRITES(3, 3));
+	edit(segs, lens, 2, 20 + 13, 0x08);
+	/* ECE joins when the whole run carries it. */
+	for (i = 0; i < RUN; i++)
+		edit(segs, lens, (unsigned int)i, 20 + 13, 0x40);
+	expect_writes(segs, lens, WRITES(RUN));
+	edit(segs, lens, 3, 20 + 13, 0x40);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+}
+
+/* Gives every segment of a run the options NOP, NOP, timestamp (value val, echo 1). */
+static void add_timestamps(uint8_t **segs, size_t *lens, bool v4, uint32_t val)
+{
+	static const uint8_t options[12] = { 1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 1 };
+	size_t l4 = v4 ? 20 : 40, i;
+	uint16_t v16;
+
+	val = htonl(val);
+	for (i = 0; i < RUN; i++) {
+		memmove(segs[i] + l4 + 32, segs[i] + l4 + 20, lens[i] - l4 - 20);
+		memcpy(segs[i] + l4 + 20, options, sizeof(options));
+		memcpy(segs[i] + l4 + 24, &val, 4);
+		segs[i][l4 + 12] = 8 << 4;
+		lens[i] += sizeof(options);
+		v16 = htons((uint16_t)(v4 ? lens[i] : lens[i] - 40));
+		memcpy(segs[i] + (v4 ? 2 : 4), &v16, 2);
+		set_checksums(segs[i], lens[i]);
+	}
+}
+
+static void test_tcp_options_must_match(void **state)
+{
+	uint8_t store[RUN][CAP], *segs[RUN];
+	size_t lens[RUN];
+	uint32_t val = htonl(78);
+
+	(void)state;
+	make_tcp_run(store, segs, lens, false);
+	add_timestamps(segs, lens, false, 77);
+	expect_writes(segs, lens, WRITES(RUN));
+	memcpy(segs[3] + 40 + 24, &val, 4);
+	set_checksums(segs[3], lens[3]);
+	expect_writes(segs, lens, WRITES(3, 1, 2));
+}
+
+static void test_ip_header_changes_split_the_run(void **state)
+{
+	static const size_t v4_fields[] = { 1, 6, 8 }, v6_fields[] = { 0, 1, 3, 7 };
+	uint8_t store[RUN][CAP], *segs[RUN];
+	size_t lens[RUN], i;
+
+	(void)state;
+	/* IPv4 TOS, the reserved flag and TTL. */
+	make_tcp_run(store, segs, lens, true);
+	for (i = 0; i < sizeof(v4_fields) / sizeof(*v4_fields); i++) {
+		edit(segs, lens, 2, v4_fields[i], v4_fields[i] == 6 ? 0x80 : 0x01);
+		expect_writes(segs, lens, WRITES(2, 1, 3));
+		edit(segs, lens, 2, v4_fields[i], v4_fields[i] == 6 ? 0x80 : 0x01);
+	}
+	/* IPv6 traffic class (in two bytes), flow label and hop limit. */
+	make_tcp_run(store, segs, lens, false);
+	for (i = 0; i < sizeof(v6_fields) / sizeof(*v6_fields); i++) {
+		edit(segs, lens, 2, v6_fields[i], 0x01);
+		expect_writes(segs, lens, WRITES(2, 1, 3));
+		edit(segs, lens, 2, v6_fields[i], 0x01);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tso_ipv4_is_split_into_valid_segments),
 		cmocka_unit_test(test_tso_ipv6_is_split_into_valid_segments),
 		cmocka_unit_test(test_partial_checksum_is_completed),
+		cmocka_unit_test(test_partial_checksums_are_completed_at_every_length),
 		cmocka_unit_test(test_lying_headers_are_rejected),
 		cmocka_unit_test(test_in_order_segments_coalesce_ipv4),
 		cmocka_unit_test(test_in_order_segments_coalesce_ipv6),
@@ -379,6 +730,16 @@ int main(void)
 		cmocka_unit_test(test_udp_datagrams_of_one_flow_coalesce_ipv4),
 		cmocka_unit_test(test_udp_datagrams_of_one_flow_coalesce_ipv6),
 		cmocka_unit_test(test_udp_coalesces_only_with_uso_same_flow_and_size),
+		cmocka_unit_test(test_tcp_segment_with_bad_checksum_travels_alone_ipv4),
+		cmocka_unit_test(test_tcp_segment_with_bad_checksum_travels_alone_ipv6),
+		cmocka_unit_test(test_udp_datagram_with_bad_checksum_travels_alone_ipv4),
+		cmocka_unit_test(test_udp_datagram_with_bad_checksum_travels_alone_ipv6),
+		cmocka_unit_test(test_udp_without_checksum_coalesces_only_over_ipv4),
+		cmocka_unit_test(test_ipv4_header_with_bad_checksum_travels_alone),
+		cmocka_unit_test(test_df_and_ipv4_id_breaks_split_the_run),
+		cmocka_unit_test(test_tcp_header_changes_split_the_run),
+		cmocka_unit_test(test_tcp_options_must_match),
+		cmocka_unit_test(test_ip_header_changes_split_the_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

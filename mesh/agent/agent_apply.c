@@ -87,9 +87,9 @@ static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_top
 		options.port = local->endpoint.port;
 	ret = mesh_topology_build(&agent->cluster, &options, topology, err, sizeof(err));
 	if (ret == -ENOENT)
-		agent_log(agent, LOG_DEBUG, "local node is not ready yet");
+		mesh_log(&agent->log, LOG_DEBUG, "local node is not ready yet");
 	else if (ret)
-		agent_log(agent, LOG_ERR, "failed to create topology: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to create topology: %s", err);
 	return ret;
 }
 
@@ -106,10 +106,10 @@ static int apply_engine(struct mesh_agent *agent, const struct mesh_topology *to
 	                           sizeof(err));
 	mesh_wgconfig_release(&local);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to configure WireGuard: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to configure WireGuard: %s", err);
 	else if (touched)
-		agent_log(agent, LOG_INFO, "WireGuard configuration updated for %zu peers",
-		          touched);
+		mesh_log(&agent->log, LOG_INFO, "WireGuard configuration updated for %zu peers",
+		         touched);
 	return ret;
 }
 
@@ -168,9 +168,9 @@ static int apply_iptables(struct mesh_agent *agent, const struct mesh_topology *
 	agent_count_iptables(agent, &operations);
 	mesh_iptables_release(&ruleset);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to apply iptables rules: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to apply iptables rules: %s", err);
 	else if (changed)
-		agent_log(agent, LOG_INFO, "iptables rules updated");
+		mesh_log(&agent->log, LOG_INFO, "iptables rules updated");
 	return ret;
 }
 
@@ -238,23 +238,23 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 	missing = mesh_apply_routes_desired(&routes, &links, &desired, err, sizeof(err));
 	mesh_routes_release(&routes);
 	if (missing && missing != -ENODEV) {
-		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to apply routes: %s", err);
 		return missing;
 	}
 	/* Routes over a missing link are left out; the others go in all the same. */
 	if (missing)
-		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to apply routes: %s", err);
 	ret = mesh_apply_routes(agent->nl, &desired, &changes, err, sizeof(err));
 	remember_routes(agent, &desired);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to apply routes: %s", err);
 	else if (changes.routes_replaced || changes.routes_removed || changes.rules_added ||
 	         changes.rules_removed)
-		agent_log(agent, LOG_INFO,
-		          "routes updated: %zu replaced, %zu removed, "
-		          "rules: %zu added, %zu removed",
-		          changes.routes_replaced, changes.routes_removed, changes.rules_added,
-		          changes.rules_removed);
+		mesh_log(&agent->log, LOG_INFO,
+		         "routes updated: %zu replaced, %zu removed, "
+		         "rules: %zu added, %zu removed",
+		         changes.routes_replaced, changes.routes_removed, changes.rules_added,
+		         changes.rules_removed);
 	return ret ? ret : missing;
 }
 
@@ -269,16 +269,16 @@ int agent_create_tunnel(struct mesh_agent *agent)
 	if (agent->options.compatibility == MESH_COMPATIBILITY_CILIUM) {
 		ret = mesh_cilium_tunnel_adopt(agent->nl, &agent->cilium_tunnel);
 		if (ret)
-			agent_log(agent, LOG_ERR, "failed to set %s up: %s", MESH_CILIUM_TUNNEL,
-			          strerror(-ret));
+			mesh_log(&agent->log, LOG_ERR, "failed to set %s up: %s",
+			         MESH_CILIUM_TUNNEL, strerror(-ret));
 		if (ret || agent->cilium_tunnel)
 			return ret;
 	}
 	ret = mesh_ipip_init(agent->nl, MESH_IPIP_NAME, agent->private_ifindex, &tunnel, err,
 	                     sizeof(err));
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to create tunnel interface %s: %s",
-		          MESH_IPIP_NAME, err);
+		mesh_log(&agent->log, LOG_ERR, "failed to create tunnel interface %s: %s",
+		         MESH_IPIP_NAME, err);
 	return ret;
 }
 
@@ -302,8 +302,8 @@ static int apply_tunnel_address(struct mesh_agent *agent, const struct mesh_topo
 	if (!ret)
 		ret = mesh_link_set_address(agent->nl, tunnel.ifindex, &address, NULL);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to set the address of %s: %s", tunnel_name(agent),
-		          strerror(-ret));
+		mesh_log(&agent->log, LOG_ERR, "failed to set the address of %s: %s",
+		         tunnel_name(agent), strerror(-ret));
 	return ret;
 }
 
@@ -315,8 +315,8 @@ static int clean_up_tunnel(struct mesh_agent *agent)
 	              : 0;
 
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to clean up %s: %s", MESH_IPIP_NAME,
-		          strerror(-ret));
+		mesh_log(&agent->log, LOG_ERR, "failed to clean up %s: %s", MESH_IPIP_NAME,
+		         strerror(-ret));
 	return ret;
 }
 
@@ -333,8 +333,8 @@ static int apply_host(struct mesh_agent *agent, const struct mesh_topology *topo
 		ret = ret ? ret : err;
 	}
 	if (apply_link(agent, topology, &kilo)) {
-		agent_log(agent, LOG_ERR, "failed to set up interface %s",
-		          agent->options.interface);
+		mesh_log(&agent->log, LOG_ERR, "failed to set up interface %s",
+		         agent->options.interface);
 		return -ENODEV;
 	}
 	/* Routes last: they need the link's address in place. */
@@ -396,11 +396,12 @@ void agent_apply(struct mesh_agent *agent)
 			agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
 			return;
 		}
-		agent_log(agent, LOG_INFO, "interface %s recreated", agent->options.interface);
+		mesh_log(&agent->log, LOG_INFO, "interface %s recreated", agent->options.interface);
 	}
 	ret = discover(agent, now);
 	if (ret) {
-		agent_log(agent, LOG_ERR, "failed to discover NAT endpoints: %s", strerror(-ret));
+		mesh_log(&agent->log, LOG_ERR, "failed to discover NAT endpoints: %s",
+		         strerror(-ret));
 		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
 		return;
 	}
@@ -427,10 +428,10 @@ void agent_update_cni(struct mesh_agent *agent)
 		return;
 	if (mesh_cni_set_pod_cidr(agent->options.cni_path, &local->subnet, &changed, err,
 	                          sizeof(err))) {
-		agent_log(agent, LOG_ERR, "failed to update CNI config: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to update CNI config: %s", err);
 		agent_count_error(agent, MESH_AGENT_EVENT_RUN);
 	} else if (changed) {
-		agent_log(agent, LOG_INFO, "CNI config %s updated", agent->options.cni_path);
+		mesh_log(&agent->log, LOG_INFO, "CNI config %s updated", agent->options.cni_path);
 	}
 }
 
@@ -445,12 +446,12 @@ void agent_clean_up(struct mesh_agent *agent)
 	ret = mesh_apply_iptables(&none, agent->ipv6, NULL, &operations, err, sizeof(err));
 	agent_count_iptables(agent, &operations);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to clean up iptables rules: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to clean up iptables rules: %s", err);
 	if (ret)
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
 	ret = mesh_apply_routes(agent->nl, &no_routes, NULL, err, sizeof(err));
 	if (ret) {
-		agent_log(agent, LOG_ERR, "failed to clean up routes: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to clean up routes: %s", err);
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
 	}
 	if (clean_up_tunnel(agent))
@@ -458,5 +459,5 @@ void agent_clean_up(struct mesh_agent *agent)
 	/* A Node missing from the backend holds no annotations of ours. */
 	if (agent_local_node(agent) && mesh_backend_clean_up(agent->backend))
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
-	agent_log(agent, LOG_INFO, "cleaned up");
+	mesh_log(&agent->log, LOG_INFO, "cleaned up");
 }

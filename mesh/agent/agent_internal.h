@@ -26,9 +26,9 @@
 /*
  * agent_readiness.c: the clock other nodes' readiness is judged by. It is
  * the wall clock while this agent can check in; it stops at a failed
- * check-in (set back by a few seconds of slack) and starts again (jumping to the wall clock) a readiness window
- * after a check-in succeeds, so that an API server away for longer than the
- * window does not count out nodes that could not check in.
+ * check-in (set back by a few seconds of slack) and starts again (jumping to the wall clock) a
+ * readiness window after a check-in succeeds, so that an API server away for longer than the window
+ * does not count out nodes that could not check in.
  */
 struct agent_readiness {
 	int64_t stopped_at; /* 0: running */
@@ -47,11 +47,11 @@ struct mesh_agent {
 	struct mesh_backend *backend;
 	struct wg_device *device;    /* NULL once its interface was deleted, until recreated */
 	struct wg_uapi_server *uapi; /* NULL when the socket could not be served */
-	struct mesh_log_sink engine_log; /* options.log, for the engine */
+	struct mesh_log_sink log;    /* options.log: our lines, and the engine's (it borrows it) */
 	struct nl_socket *nl;
 	struct nl_route_watch *watch; /* NULL: deletions wait for the next resync */
 	int stop_fd;
-	int tun_fd; /* a duplicate of the device's TUN fd, for its persistence */
+	int tun_fd;       /* a duplicate of the device's TUN fd, for its persistence */
 	bool tun_created; /* the TUN did not exist before: a failed start removes it */
 	uint8_t private_key[MESH_KEY_LEN], public_key[MESH_KEY_LEN];
 
@@ -85,8 +85,6 @@ struct mesh_agent {
 	char *graph;
 };
 
-void agent_log(const struct mesh_agent *agent, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 void agent_count_error(struct mesh_agent *agent, enum mesh_agent_event event);
 /* Add the operations of one iptables apply to the metrics, and release them. */
 void agent_count_iptables(struct mesh_agent *agent, struct mesh_iptables_metrics *operations);

@@ -8,7 +8,12 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_apply.h"
+#include "mesh/agent/agent_device.h"
+#include "mesh/agent/agent_local.h"
+#include "mesh/agent/agent_metrics.h"
+#include "mesh/agent/agent_readiness.h"
+#include "mesh/agent/agent_state.h"
 #include "mesh/host/apply_iptables.h"
 #include "mesh/host/apply_routes.h"
 #include "mesh/host/apply_wg.h"
@@ -19,7 +24,12 @@
 #include "mesh/host/link_address.h"
 #include "mesh/view/iptables.h"
 #include "mesh/view/routes.h"
+#include "mesh/view/topology.h"
 #include "mesh/view/wgconfig.h"
+#include "netlink/netlink.h"
+
+/* The tunnel with --compatibility=flannel (else MESH_IPIP_NAME, or Cilium's cilium_tunl). */
+#define FLANNEL_TUNNEL "flannel.1"
 
 static void to_mesh_endpoint(const union wg_endpoint *in, struct mesh_endpoint *out)
 {
@@ -210,7 +220,7 @@ static bool uses_ipip(const struct mesh_agent *agent)
 static const char *tunnel_name(const struct mesh_agent *agent)
 {
 	if (agent->options.compatibility == MESH_COMPATIBILITY_FLANNEL)
-		return AGENT_FLANNEL_TUNNEL;
+		return FLANNEL_TUNNEL;
 	return agent->cilium_tunnel ? MESH_CILIUM_TUNNEL : MESH_IPIP_NAME;
 }
 
@@ -387,9 +397,7 @@ void agent_apply(struct mesh_agent *agent)
 	bool ok;
 	int ret;
 
-	pthread_mutex_lock(&agent->lock);
-	agent->reconciles++;
-	pthread_mutex_unlock(&agent->lock);
+	agent_count_reconcile(agent);
 	/* Its interface was deleted: a new one, which gets everything below. */
 	if (!agent->device) {
 		if (agent_open_device(agent)) {

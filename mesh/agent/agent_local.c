@@ -10,7 +10,10 @@
 
 #include <sodium.h>
 
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_local.h"
+#include "mesh/agent/agent_metrics.h"
+#include "mesh/agent/agent_readiness.h"
+#include "mesh/agent/agent_state.h"
 #include "mesh/host/cilium.h"
 
 struct mesh_node *agent_local_node(struct mesh_agent *agent)

@@ -11,7 +11,13 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_apply.h"
+#include "mesh/agent/agent_device.h"
+#include "mesh/agent/agent_metrics.h"
+#include "mesh/agent/agent_state.h"
+#include "mesh/agent/agent_watch.h"
+#include "netlink/netlink.h"
+#include "netlink/route_watch.h"
 
 /* What one read of the watch calls for. */
 struct deleted {

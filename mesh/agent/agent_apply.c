@@ -88,6 +88,9 @@ static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_top
 	    .port = agent->options.port,
 	    .subnet = agent->options.subnet,
 	    .now = now,
+	    /* Fresh from the device: the listing's annotation is what we published last. */
+	    .discovered = agent->discovered,
+	    .n_discovered = agent->n_discovered,
 	};
 	char err[256] = "";
 	int ret;
@@ -353,22 +356,6 @@ static int apply_host(struct mesh_agent *agent, const struct mesh_topology *topo
 	return ret;
 }
 
-/*
- * The topology reads the local node's map: lend it the fresh one for the
- * apply (and give the listing's back afterwards, so that the next publish
- * still sees what the backend holds).
- */
-static void swap_discovered(struct mesh_agent *agent, struct mesh_node *local)
-{
-	struct mesh_discovered_endpoint *map = local->discovered_endpoints;
-	size_t n = local->n_discovered_endpoints;
-
-	local->discovered_endpoints = agent->discovered;
-	local->n_discovered_endpoints = agent->n_discovered;
-	agent->discovered = map;
-	agent->n_discovered = n;
-}
-
 /* From a topology to the host; false if any step failed. */
 static bool apply_topology(struct mesh_agent *agent, int64_t now)
 {
@@ -392,9 +379,7 @@ static bool apply_topology(struct mesh_agent *agent, int64_t now)
 
 void agent_apply(struct mesh_agent *agent)
 {
-	struct mesh_node *local = agent_local_node(agent);
 	int64_t now = agent_readiness_now(&agent->readiness, agent_now());
-	bool ok;
 	int ret;
 
 	agent_count_reconcile(agent);
@@ -413,12 +398,7 @@ void agent_apply(struct mesh_agent *agent)
 		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
 		return;
 	}
-	if (local)
-		swap_discovered(agent, local);
-	ok = apply_topology(agent, now);
-	if (local)
-		swap_discovered(agent, local);
-	if (ok)
+	if (apply_topology(agent, now))
 		agent_remember_applied(agent, now);
 	else
 		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);

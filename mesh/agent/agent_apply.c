@@ -22,6 +22,7 @@
 #include "mesh/host/ipdetect.h"
 #include "mesh/host/ipip.h"
 #include "mesh/host/link_address.h"
+#include "mesh/host/wg_endpoint.h"
 #include "mesh/view/iptables.h"
 #include "mesh/view/routes.h"
 #include "mesh/view/topology.h"
@@ -30,20 +31,6 @@
 
 /* The tunnel with --compatibility=flannel (else MESH_IPIP_NAME, or Cilium's cilium_tunl). */
 #define FLANNEL_TUNNEL "flannel.1"
-
-static void to_mesh_endpoint(const union wg_endpoint *in, struct mesh_endpoint *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (in->sa.sa_family == AF_INET) {
-		out->ip.family = AF_INET;
-		memcpy(out->ip.bytes, &in->in.sin_addr, 4);
-		out->port = ntohs(in->in.sin_port);
-	} else if (in->sa.sa_family == AF_INET6) {
-		out->ip.family = AF_INET6;
-		memcpy(out->ip.bytes, &in->in6.sin6_addr, 16);
-		out->port = ntohs(in->in6.sin6_port);
-	}
-}
 
 /* Kilo's discoverNATEndpoints over the engine's snapshot. */
 static int discover(struct mesh_agent *agent, int64_t now)
@@ -63,7 +50,7 @@ static int discover(struct mesh_agent *agent, int64_t now)
 	}
 	for (size_t i = 0; i < snap.n_peers; i++) {
 		memcpy(observed[i].key, snap.peers[i].public_key, MESH_KEY_LEN);
-		to_mesh_endpoint(&snap.peers[i].endpoint, &observed[i].endpoint);
+		mesh_wg_endpoint_to_mesh(&snap.peers[i].endpoint, &observed[i].endpoint);
 		observed[i].handshake = snap.peers[i].last_handshake.tv_sec != 0 ||
 		                        snap.peers[i].last_handshake.tv_nsec != 0;
 	}

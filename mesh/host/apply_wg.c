@@ -2,68 +2,13 @@
 #include "mesh/host/apply_wg.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
-/*
- * Like Go's net.ResolveUDPAddr("udp", ...), which Kilo uses: the first IPv4
- * answer, else the first answer.
- */
-static int resolve(const struct mesh_endpoint *endpoint, union wg_endpoint *out, char *err,
-                   size_t err_size)
-{
-	const struct addrinfo hints = {.ai_socktype = SOCK_DGRAM};
-	struct addrinfo *answers, *pick = NULL;
-	int ret = getaddrinfo(endpoint->dns, NULL, &hints, &answers);
-
-	if (ret) {
-		snprintf(err, err_size, "failed to resolve endpoint %s: %s", endpoint->dns,
-		         gai_strerror(ret));
-		return -EHOSTUNREACH;
-	}
-	for (struct addrinfo *a = answers; a; a = a->ai_next) {
-		if (a->ai_family != AF_INET && a->ai_family != AF_INET6)
-			continue;
-		if (!pick || (a->ai_family == AF_INET && pick->ai_family != AF_INET))
-			pick = a;
-	}
-	if (pick)
-		memcpy(out, pick->ai_addr, pick->ai_addrlen);
-	else
-		snprintf(err, err_size, "endpoint %s has no IP address", endpoint->dns);
-	freeaddrinfo(answers);
-	return pick ? 0 : -EHOSTUNREACH;
-}
-
-static int convert_endpoint(const struct mesh_endpoint *endpoint, union wg_endpoint *out, char *err,
-                            size_t err_size)
-{
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	if (!endpoint->port)
-		return 0;
-	if (endpoint->dns[0]) {
-		ret = resolve(endpoint, out, err, err_size);
-		if (ret)
-			return ret;
-	} else if (endpoint->ip.family == AF_INET) {
-		out->in.sin_family = AF_INET;
-		memcpy(&out->in.sin_addr, endpoint->ip.bytes, 4);
-	} else if (endpoint->ip.family == AF_INET6) {
-		out->in6.sin6_family = AF_INET6;
-		memcpy(&out->in6.sin6_addr, endpoint->ip.bytes, 16);
-	} else {
-		return 0;
-	}
-	/* sin_port and sin6_port share their offset. */
-	out->in.sin_port = htons(endpoint->port);
-	return 0;
-}
+#include "mesh/host/wg_endpoint.h"
 
 static int convert_prefix(const struct mesh_prefix *prefix, struct wg_allowed_ip_change *change,
                           char *err, size_t err_size)
@@ -100,7 +45,7 @@ static int convert_peer(const struct mesh_wg_peer *source, struct wg_peer_config
 		return -EINVAL;
 	}
 	peer->persistent_keepalive_interval = (uint16_t)source->persistent_keepalive;
-	ret = convert_endpoint(&source->endpoint, &peer->endpoint, err, err_size);
+	ret = mesh_wg_endpoint_from_mesh(&source->endpoint, &peer->endpoint, err, err_size);
 	if (ret)
 		return ret;
 	if (peer->endpoint.sa.sa_family != AF_UNSPEC)

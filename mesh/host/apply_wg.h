@@ -16,7 +16,9 @@
  * they differ. WG_CONFIG_REPLACE_PEERS is never used, so a resync that
  * changes nothing yields an empty delta and every session survives. A
  * desired peer without an endpoint never resets the one the device learnt
- * from roaming.
+ * from roaming. Both sides are sorted by public key and walked together,
+ * and a peer's allowed IPs are compared as sorted sets, so the diff is
+ * O(n log n); the delta lists its peers in key order.
  *
  * mesh_apply_wg() is snapshot + diff + configure; mesh_apply_wg_config() is
  * all three steps from the config, for kg and kgctl connect alike. Private

@@ -96,20 +96,12 @@ static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_top
 static int apply_engine(struct mesh_agent *agent, const struct mesh_topology *topology)
 {
 	struct mesh_wg_config local;
-	char err[256] = "";
-	size_t touched;
 	int ret = mesh_wgconfig_local(topology, &local);
 
 	if (ret)
 		return ret;
-	ret = mesh_apply_wg_config(agent->device, &local, agent->private_key, &touched, err,
-	                           sizeof(err));
+	ret = mesh_apply_wg_config(agent->device, &local, agent->private_key, &agent->log);
 	mesh_wgconfig_release(&local);
-	if (ret)
-		mesh_log(&agent->log, LOG_ERR, "failed to configure WireGuard: %s", err);
-	else if (touched)
-		mesh_log(&agent->log, LOG_INFO, "WireGuard configuration updated for %zu peers",
-		         touched);
 	return ret;
 }
 

@@ -95,21 +95,6 @@ out:
 	return ret;
 }
 
-static int apply_engine(struct mesh_connect *c, const struct mesh_connect_plan *plan)
-{
-	char err[256] = "";
-	size_t touched;
-	int ret = mesh_apply_wg_config(c->device, &plan->config, c->private_key, &touched, err,
-	                               sizeof(err));
-
-	if (ret)
-		mesh_log(&c->log, LOG_ERR, "failed to configure WireGuard: %s", err);
-	else if (touched)
-		mesh_log(&c->log, LOG_INFO, "WireGuard configuration updated for %zu peers",
-		         touched);
-	return ret;
-}
-
 static int apply_routes(struct mesh_connect *c, const struct mesh_connect_plan *plan)
 {
 	struct mesh_route_links links = {.kilo = c->link.ifindex};
@@ -134,7 +119,7 @@ static int apply_routes(struct mesh_connect *c, const struct mesh_connect_plan *
 
 int mesh_connect_apply(struct mesh_connect *c, const struct mesh_connect_plan *plan)
 {
-	int ret = apply_engine(c, plan);
+	int ret = mesh_apply_wg_config(c->device, &plan->config, c->private_key, &c->log);
 
 	/* Routes even when the engine failed: the ones still right keep working. */
 	if (apply_routes(c, plan) && !ret)

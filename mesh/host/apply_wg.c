@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <sodium.h>
 
@@ -340,18 +341,22 @@ int mesh_apply_wg(struct wg_device *device, const struct mesh_wg_desired *desire
 }
 
 int mesh_apply_wg_config(struct wg_device *device, const struct mesh_wg_config *local,
-                         const uint8_t private_key[WG_KEY_LEN], size_t *touched, char *err,
-                         size_t err_size)
+                         const uint8_t private_key[WG_KEY_LEN], const struct mesh_log_sink *log)
 {
 	struct mesh_wg_desired desired;
-	int ret = mesh_apply_wg_desired(local, private_key, &desired, err, err_size);
+	char err[256] = "";
+	size_t touched = 0;
+	int ret = mesh_apply_wg_desired(local, private_key, &desired, err, sizeof(err));
 
-	*touched = 0;
+	if (!ret) {
+		ret = mesh_apply_wg(device, &desired, &touched);
+		mesh_apply_wg_desired_release(&desired);
+		if (ret)
+			snprintf(err, sizeof(err), "%s", strerror(-ret));
+	}
 	if (ret)
-		return ret;
-	ret = mesh_apply_wg(device, &desired, touched);
-	mesh_apply_wg_desired_release(&desired);
-	if (ret)
-		snprintf(err, err_size, "%s", strerror(-ret));
+		mesh_log(log, LOG_ERR, "failed to configure WireGuard: %s", err);
+	else if (touched)
+		mesh_log(log, LOG_INFO, "WireGuard configuration updated for %zu peers", touched);
 	return ret;
 }

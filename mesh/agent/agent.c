@@ -1,43 +1,33 @@
 // SPDX-License-Identifier: MIT
 /*
  * The agent's life: start-up (Kilo's mesh.New), the event loop (Mesh.Run)
- * and shut-down.
+ * and shut-down. Everything else is a step this file calls down to
+ * (agent_apply, agent_local, agent_watch, agent_device, agent_metrics);
+ * none of them calls back up here.
  */
 #include <errno.h>
-#include <linux/if_tun.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_apply.h"
+#include "mesh/agent/agent_device.h"
+#include "mesh/agent/agent_local.h"
+#include "mesh/agent/agent_metrics.h"
+#include "mesh/agent/agent_readiness.h"
+#include "mesh/agent/agent_state.h"
+#include "mesh/agent/agent_watch.h"
 #include "mesh/host/apply_iptables.h"
-#include "mesh/host/engine.h"
 #include "mesh/host/ipdetect.h"
 #include "mesh/host/keyfile.h"
+#include "netlink/netlink.h"
 #include "netlink/route_watch.h"
-
-void agent_log(const struct mesh_agent *agent, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	mesh_vlog(agent->options.log, agent->options.log_ctx, level, fmt, ap);
-	va_end(ap);
-}
-
-int64_t agent_now(void)
-{
-	return (int64_t)time(NULL);
-}
 
 /*
  * Before anything on the host changes: Kilo does not start without iptables
@@ -50,7 +40,7 @@ static int check_iptables(struct mesh_agent *agent)
 	int ret = mesh_apply_iptables_check(agent->ipv6, err, sizeof(err));
 
 	if (ret)
-		agent_log(agent, LOG_ERR, "cannot manage iptables rules: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "cannot manage iptables rules: %s", err);
 	return ret;
 }
 
@@ -63,13 +53,13 @@ static int load_key(struct mesh_agent *agent)
 	                            sizeof(err));
 
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to load the private key: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to load the private key: %s", err);
 	else if (outcome == MESH_KEYFILE_CREATED)
-		agent_log(agent, LOG_WARNING, "no private key found on disk; generated one in %s",
-		          path);
+		mesh_log(&agent->log, LOG_WARNING,
+		         "no private key found on disk; generated one in %s", path);
 	else if (outcome == MESH_KEYFILE_REPLACED)
-		agent_log(agent, LOG_WARNING,
-		          "the private key in %s was invalid; generated a new one", path);
+		mesh_log(&agent->log, LOG_WARNING,
+		         "the private key in %s was invalid; generated a new one", path);
 	return ret;
 }
 
@@ -99,112 +89,19 @@ static int detect_ips(struct mesh_agent *agent)
 	agent->private_ifindex = holder ? holder->ifindex : 0;
 	mesh_host_release(&host);
 	if (ret) {
-		agent_log(agent, LOG_ERR, "failed to find public IP: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to find public IP: %s", err);
 		return ret;
 	}
 	agent->external_ip = public_ip;
 	if (agent->options.prioritise_private_addresses && mesh_prefix_is_set(&agent->private_ip))
 		agent->external_ip = agent->private_ip;
-	agent_log(agent, LOG_DEBUG, "using %s as the private IP address and %s as the public one",
-	          mesh_prefix_is_set(&agent->private_ip)
-	              ? mesh_prefix_format(&agent->private_ip, private_text)
-	              : "none",
-	          mesh_prefix_format(&public_ip, public_text));
+	mesh_log(&agent->log, LOG_DEBUG,
+	         "using %s as the private IP address and %s as the public one",
+	         mesh_prefix_is_set(&agent->private_ip)
+	             ? mesh_prefix_format(&agent->private_ip, private_text)
+	             : "none",
+	         mesh_prefix_format(&public_ip, public_text));
 	return 0;
-}
-
-/*
- * Kilo leaves its interface in place at shut-down unless
- * --clean-up-interface; so does a persistent TUN, with its address and the
- * routes through it, for the next kg to attach to and adopt. A duplicate of
- * the fd is kept to drop the persistence when the interface must go.
- */
-static int open_tun(struct mesh_agent *agent, int *fd)
-{
-	struct nl_link link;
-	int ret;
-
-	agent->tun_created = nl_link_get(agent->nl, agent->options.interface, &link) != 0;
-	ret = mesh_engine_open_tun(agent->options.interface, fd, &agent->tun_fd);
-	if (!ret && ioctl(*fd, TUNSETPERSIST, 1) < 0) {
-		ret = -errno;
-		close(*fd);
-	}
-	return ret;
-}
-
-/* The TUN goes when the device closes it. */
-static void remove_interface(struct mesh_agent *agent)
-{
-	if (agent->tun_fd >= 0 && ioctl(agent->tun_fd, TUNSETPERSIST, 0) < 0)
-		agent_log(agent, LOG_ERR, "failed to remove interface %s: %s",
-		          agent->options.interface, strerror(errno));
-}
-
-/*
- * The device is the engine on a TUN. Without --create-interface the TUN must
- * exist already (Kilo then fails with "failed to get interface index").
- */
-static int create_device(struct mesh_agent *agent, const struct mesh_engine_options *engine)
-{
-	struct wg_config identity = {.flags = WG_CONFIG_HAS_PRIVATE_KEY};
-	struct wg_device *device;
-	struct nl_link link;
-	int ret, tun_fd;
-
-	if (!agent->options.create_interface &&
-	    nl_link_get(agent->nl, agent->options.interface, &link)) {
-		agent_log(agent, LOG_ERR, "failed to get interface index of %s",
-		          agent->options.interface);
-		return -ENODEV;
-	}
-	ret = open_tun(agent, &tun_fd);
-	if (!ret)
-		ret = mesh_engine_create(engine, tun_fd, &device);
-	if (ret) {
-		agent_log(agent, LOG_ERR, "failed to create WireGuard interface %s: %s",
-		          agent->options.interface, strerror(-ret));
-		return ret;
-	}
-	/* The HTTP thread reads the engine's counters. */
-	pthread_mutex_lock(&agent->lock);
-	agent->device = device;
-	pthread_mutex_unlock(&agent->lock);
-	memcpy(identity.private_key, agent->private_key, WG_KEY_LEN);
-	ret = wg_device_configure(agent->device, &identity);
-	sodium_memzero(identity.private_key, sizeof(identity.private_key));
-	return ret;
-}
-
-/* The UAPI socket lets `wg show` and `wg showconf` see kilo0 as a kernel interface. */
-int agent_open_device(struct mesh_agent *agent)
-{
-	const struct mesh_engine_options engine = {.interface = agent->options.interface,
-	                                           .sink = &agent->engine_log,
-	                                           .debug = agent->options.log_engine_debug};
-	int ret = create_device(agent, &engine);
-
-	if (!ret)
-		mesh_engine_serve_uapi(&engine, agent->device, &agent->uapi);
-	return ret;
-}
-
-void agent_drop_device(struct mesh_agent *agent)
-{
-	struct wg_device *device;
-
-	if (agent->uapi)
-		wg_uapi_server_stop(agent->uapi);
-	agent->uapi = NULL;
-	pthread_mutex_lock(&agent->lock);
-	device = agent->device;
-	agent->device = NULL;
-	pthread_mutex_unlock(&agent->lock);
-	if (device)
-		wg_device_destroy(device);
-	if (agent->tun_fd >= 0)
-		close(agent->tun_fd);
-	agent->tun_fd = -1;
 }
 
 static int open_backend(struct mesh_agent *agent)
@@ -226,7 +123,7 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 	if (!agent)
 		return -ENOMEM;
 	agent->options = *options;
-	agent->engine_log = (struct mesh_log_sink){options->log, options->log_ctx};
+	agent->log = (struct mesh_log_sink){options->log, options->log_ctx};
 	pthread_mutex_init(&agent->lock, NULL);
 	agent->tun_fd = -1;
 	agent->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -239,7 +136,8 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 	if (!ret) {
 		ret = nl_open(&agent->nl);
 		if (ret)
-			agent_log(agent, LOG_ERR, "failed to open netlink: %s", strerror(-ret));
+			mesh_log(&agent->log, LOG_ERR, "failed to open netlink: %s",
+			         strerror(-ret));
 	}
 	if (!ret)
 		ret = agent_open_device(agent);
@@ -254,7 +152,7 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 	if (ret) {
 		/* A kg that does not start leaves no interface it made. */
 		if (agent->tun_created)
-			remove_interface(agent);
+			agent_remove_interface(agent);
 		mesh_agent_destroy(agent);
 		return ret;
 	}
@@ -282,8 +180,8 @@ static void on_backend(struct mesh_agent *agent)
 		agent_update_cni(agent);
 	agent_publish(agent, false);
 	if (agent_cluster_changed(agent, agent_readiness_now(&agent->readiness, agent_now()))) {
-		agent_log(agent, LOG_INFO, "cluster changed: %zu nodes, %zu peers listed",
-		          cluster.n_nodes, cluster.n_peers);
+		mesh_log(&agent->log, LOG_INFO, "cluster changed: %zu nodes, %zu peers listed",
+		         cluster.n_nodes, cluster.n_peers);
 		agent_apply(agent);
 	}
 }
@@ -305,8 +203,8 @@ int mesh_agent_run(struct mesh_agent *agent)
 	int64_t now = agent_now(), next_check_in = now + MESH_CHECK_IN_PERIOD,
 	        next_resync = now + agent->options.resync_period;
 
-	agent_log(agent, LOG_INFO, "agent started on %s as node %s", agent->options.interface,
-	          agent->options.hostname);
+	mesh_log(&agent->log, LOG_INFO, "agent started on %s as node %s", agent->options.interface,
+	         agent->options.hostname);
 	for (;;) {
 		if (poll(fds, 3, timeout_ms(now, next_check_in, next_resync)) < 0 && errno != EINTR)
 			return -errno;
@@ -327,11 +225,11 @@ int mesh_agent_run(struct mesh_agent *agent)
 			next_resync = now + agent->options.resync_period;
 		}
 	}
-	agent_log(agent, LOG_INFO, "shutting down");
+	mesh_log(&agent->log, LOG_INFO, "shutting down");
 	if (agent->options.clean_up)
 		agent_clean_up(agent);
 	if (agent->options.clean_up_interface)
-		remove_interface(agent);
+		agent_remove_interface(agent);
 	return 0;
 }
 

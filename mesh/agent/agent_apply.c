@@ -8,7 +8,12 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_apply.h"
+#include "mesh/agent/agent_device.h"
+#include "mesh/agent/agent_local.h"
+#include "mesh/agent/agent_metrics.h"
+#include "mesh/agent/agent_readiness.h"
+#include "mesh/agent/agent_state.h"
 #include "mesh/host/apply_iptables.h"
 #include "mesh/host/apply_routes.h"
 #include "mesh/host/apply_wg.h"
@@ -17,23 +22,15 @@
 #include "mesh/host/ipdetect.h"
 #include "mesh/host/ipip.h"
 #include "mesh/host/link_address.h"
+#include "mesh/host/wg_endpoint.h"
 #include "mesh/view/iptables.h"
 #include "mesh/view/routes.h"
+#include "mesh/view/topology.h"
 #include "mesh/view/wgconfig.h"
+#include "netlink/netlink.h"
 
-static void to_mesh_endpoint(const union wg_endpoint *in, struct mesh_endpoint *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (in->sa.sa_family == AF_INET) {
-		out->ip.family = AF_INET;
-		memcpy(out->ip.bytes, &in->in.sin_addr, 4);
-		out->port = ntohs(in->in.sin_port);
-	} else if (in->sa.sa_family == AF_INET6) {
-		out->ip.family = AF_INET6;
-		memcpy(out->ip.bytes, &in->in6.sin6_addr, 16);
-		out->port = ntohs(in->in6.sin6_port);
-	}
-}
+/* The tunnel with --compatibility=flannel (else MESH_IPIP_NAME, or Cilium's cilium_tunl). */
+#define FLANNEL_TUNNEL "flannel.1"
 
 /* Kilo's discoverNATEndpoints over the engine's snapshot. */
 static int discover(struct mesh_agent *agent, int64_t now)
@@ -53,7 +50,7 @@ static int discover(struct mesh_agent *agent, int64_t now)
 	}
 	for (size_t i = 0; i < snap.n_peers; i++) {
 		memcpy(observed[i].key, snap.peers[i].public_key, MESH_KEY_LEN);
-		to_mesh_endpoint(&snap.peers[i].endpoint, &observed[i].endpoint);
+		mesh_wg_endpoint_to_mesh(&snap.peers[i].endpoint, &observed[i].endpoint);
 		observed[i].handshake = snap.peers[i].last_handshake.tv_sec != 0 ||
 		                        snap.peers[i].last_handshake.tv_nsec != 0;
 	}
@@ -78,6 +75,9 @@ static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_top
 	    .port = agent->options.port,
 	    .subnet = agent->options.subnet,
 	    .now = now,
+	    /* Fresh from the device: the listing's annotation is what we published last. */
+	    .discovered = agent->discovered,
+	    .n_discovered = agent->n_discovered,
 	};
 	char err[256] = "";
 	int ret;
@@ -87,29 +87,21 @@ static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_top
 		options.port = local->endpoint.port;
 	ret = mesh_topology_build(&agent->cluster, &options, topology, err, sizeof(err));
 	if (ret == -ENOENT)
-		agent_log(agent, LOG_DEBUG, "local node is not ready yet");
+		mesh_log(&agent->log, LOG_DEBUG, "local node is not ready yet");
 	else if (ret)
-		agent_log(agent, LOG_ERR, "failed to create topology: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to create topology: %s", err);
 	return ret;
 }
 
 static int apply_engine(struct mesh_agent *agent, const struct mesh_topology *topology)
 {
 	struct mesh_wg_config local;
-	char err[256] = "";
-	size_t touched;
 	int ret = mesh_wgconfig_local(topology, &local);
 
 	if (ret)
 		return ret;
-	ret = mesh_apply_wg_config(agent->device, &local, agent->private_key, &touched, err,
-	                           sizeof(err));
+	ret = mesh_apply_wg_config(agent->device, &local, agent->private_key, &agent->log);
 	mesh_wgconfig_release(&local);
-	if (ret)
-		agent_log(agent, LOG_ERR, "failed to configure WireGuard: %s", err);
-	else if (touched)
-		agent_log(agent, LOG_INFO, "WireGuard configuration updated for %zu peers",
-		          touched);
 	return ret;
 }
 
@@ -168,9 +160,9 @@ static int apply_iptables(struct mesh_agent *agent, const struct mesh_topology *
 	agent_count_iptables(agent, &operations);
 	mesh_iptables_release(&ruleset);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to apply iptables rules: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to apply iptables rules: %s", err);
 	else if (changed)
-		agent_log(agent, LOG_INFO, "iptables rules updated");
+		mesh_log(&agent->log, LOG_INFO, "iptables rules updated");
 	return ret;
 }
 
@@ -210,7 +202,7 @@ static bool uses_ipip(const struct mesh_agent *agent)
 static const char *tunnel_name(const struct mesh_agent *agent)
 {
 	if (agent->options.compatibility == MESH_COMPATIBILITY_FLANNEL)
-		return AGENT_FLANNEL_TUNNEL;
+		return FLANNEL_TUNNEL;
 	return agent->cilium_tunnel ? MESH_CILIUM_TUNNEL : MESH_IPIP_NAME;
 }
 
@@ -238,23 +230,23 @@ static int apply_routes(struct mesh_agent *agent, const struct mesh_topology *to
 	missing = mesh_apply_routes_desired(&routes, &links, &desired, err, sizeof(err));
 	mesh_routes_release(&routes);
 	if (missing && missing != -ENODEV) {
-		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to apply routes: %s", err);
 		return missing;
 	}
 	/* Routes over a missing link are left out; the others go in all the same. */
 	if (missing)
-		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to apply routes: %s", err);
 	ret = mesh_apply_routes(agent->nl, &desired, &changes, err, sizeof(err));
 	remember_routes(agent, &desired);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to apply routes: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to apply routes: %s", err);
 	else if (changes.routes_replaced || changes.routes_removed || changes.rules_added ||
 	         changes.rules_removed)
-		agent_log(agent, LOG_INFO,
-		          "routes updated: %zu replaced, %zu removed, "
-		          "rules: %zu added, %zu removed",
-		          changes.routes_replaced, changes.routes_removed, changes.rules_added,
-		          changes.rules_removed);
+		mesh_log(&agent->log, LOG_INFO,
+		         "routes updated: %zu replaced, %zu removed, "
+		         "rules: %zu added, %zu removed",
+		         changes.routes_replaced, changes.routes_removed, changes.rules_added,
+		         changes.rules_removed);
 	return ret ? ret : missing;
 }
 
@@ -269,16 +261,16 @@ int agent_create_tunnel(struct mesh_agent *agent)
 	if (agent->options.compatibility == MESH_COMPATIBILITY_CILIUM) {
 		ret = mesh_cilium_tunnel_adopt(agent->nl, &agent->cilium_tunnel);
 		if (ret)
-			agent_log(agent, LOG_ERR, "failed to set %s up: %s", MESH_CILIUM_TUNNEL,
-			          strerror(-ret));
+			mesh_log(&agent->log, LOG_ERR, "failed to set %s up: %s",
+			         MESH_CILIUM_TUNNEL, strerror(-ret));
 		if (ret || agent->cilium_tunnel)
 			return ret;
 	}
 	ret = mesh_ipip_init(agent->nl, MESH_IPIP_NAME, agent->private_ifindex, &tunnel, err,
 	                     sizeof(err));
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to create tunnel interface %s: %s",
-		          MESH_IPIP_NAME, err);
+		mesh_log(&agent->log, LOG_ERR, "failed to create tunnel interface %s: %s",
+		         MESH_IPIP_NAME, err);
 	return ret;
 }
 
@@ -302,8 +294,8 @@ static int apply_tunnel_address(struct mesh_agent *agent, const struct mesh_topo
 	if (!ret)
 		ret = mesh_link_set_address(agent->nl, tunnel.ifindex, &address, NULL);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to set the address of %s: %s", tunnel_name(agent),
-		          strerror(-ret));
+		mesh_log(&agent->log, LOG_ERR, "failed to set the address of %s: %s",
+		         tunnel_name(agent), strerror(-ret));
 	return ret;
 }
 
@@ -315,8 +307,8 @@ static int clean_up_tunnel(struct mesh_agent *agent)
 	              : 0;
 
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to clean up %s: %s", MESH_IPIP_NAME,
-		          strerror(-ret));
+		mesh_log(&agent->log, LOG_ERR, "failed to clean up %s: %s", MESH_IPIP_NAME,
+		         strerror(-ret));
 	return ret;
 }
 
@@ -333,30 +325,14 @@ static int apply_host(struct mesh_agent *agent, const struct mesh_topology *topo
 		ret = ret ? ret : err;
 	}
 	if (apply_link(agent, topology, &kilo)) {
-		agent_log(agent, LOG_ERR, "failed to set up interface %s",
-		          agent->options.interface);
+		mesh_log(&agent->log, LOG_ERR, "failed to set up interface %s",
+		         agent->options.interface);
 		return -ENODEV;
 	}
 	/* Routes last: they need the link's address in place. */
 	if (apply_routes(agent, topology, &kilo) && !ret)
 		ret = -EIO;
 	return ret;
-}
-
-/*
- * The topology reads the local node's map: lend it the fresh one for the
- * apply (and give the listing's back afterwards, so that the next publish
- * still sees what the backend holds).
- */
-static void swap_discovered(struct mesh_agent *agent, struct mesh_node *local)
-{
-	struct mesh_discovered_endpoint *map = local->discovered_endpoints;
-	size_t n = local->n_discovered_endpoints;
-
-	local->discovered_endpoints = agent->discovered;
-	local->n_discovered_endpoints = agent->n_discovered;
-	agent->discovered = map;
-	agent->n_discovered = n;
 }
 
 /* From a topology to the host; false if any step failed. */
@@ -382,34 +358,26 @@ static bool apply_topology(struct mesh_agent *agent, int64_t now)
 
 void agent_apply(struct mesh_agent *agent)
 {
-	struct mesh_node *local = agent_local_node(agent);
 	int64_t now = agent_readiness_now(&agent->readiness, agent_now());
-	bool ok;
 	int ret;
 
-	pthread_mutex_lock(&agent->lock);
-	agent->reconciles++;
-	pthread_mutex_unlock(&agent->lock);
+	agent_count_reconcile(agent);
 	/* Its interface was deleted: a new one, which gets everything below. */
 	if (!agent->device) {
 		if (agent_open_device(agent)) {
 			agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
 			return;
 		}
-		agent_log(agent, LOG_INFO, "interface %s recreated", agent->options.interface);
+		mesh_log(&agent->log, LOG_INFO, "interface %s recreated", agent->options.interface);
 	}
 	ret = discover(agent, now);
 	if (ret) {
-		agent_log(agent, LOG_ERR, "failed to discover NAT endpoints: %s", strerror(-ret));
+		mesh_log(&agent->log, LOG_ERR, "failed to discover NAT endpoints: %s",
+		         strerror(-ret));
 		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
 		return;
 	}
-	if (local)
-		swap_discovered(agent, local);
-	ok = apply_topology(agent, now);
-	if (local)
-		swap_discovered(agent, local);
-	if (ok)
+	if (apply_topology(agent, now))
 		agent_remember_applied(agent, now);
 	else
 		agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
@@ -427,10 +395,10 @@ void agent_update_cni(struct mesh_agent *agent)
 		return;
 	if (mesh_cni_set_pod_cidr(agent->options.cni_path, &local->subnet, &changed, err,
 	                          sizeof(err))) {
-		agent_log(agent, LOG_ERR, "failed to update CNI config: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to update CNI config: %s", err);
 		agent_count_error(agent, MESH_AGENT_EVENT_RUN);
 	} else if (changed) {
-		agent_log(agent, LOG_INFO, "CNI config %s updated", agent->options.cni_path);
+		mesh_log(&agent->log, LOG_INFO, "CNI config %s updated", agent->options.cni_path);
 	}
 }
 
@@ -445,12 +413,12 @@ void agent_clean_up(struct mesh_agent *agent)
 	ret = mesh_apply_iptables(&none, agent->ipv6, NULL, &operations, err, sizeof(err));
 	agent_count_iptables(agent, &operations);
 	if (ret)
-		agent_log(agent, LOG_ERR, "failed to clean up iptables rules: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to clean up iptables rules: %s", err);
 	if (ret)
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
 	ret = mesh_apply_routes(agent->nl, &no_routes, NULL, err, sizeof(err));
 	if (ret) {
-		agent_log(agent, LOG_ERR, "failed to clean up routes: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to clean up routes: %s", err);
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
 	}
 	if (clean_up_tunnel(agent))
@@ -458,5 +426,5 @@ void agent_clean_up(struct mesh_agent *agent)
 	/* A Node missing from the backend holds no annotations of ours. */
 	if (agent_local_node(agent) && mesh_backend_clean_up(agent->backend))
 		agent_count_error(agent, MESH_AGENT_EVENT_CLEANUP);
-	agent_log(agent, LOG_INFO, "cleaned up");
+	mesh_log(&agent->log, LOG_INFO, "cleaned up");
 }

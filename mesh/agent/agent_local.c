@@ -10,7 +10,10 @@
 
 #include <sodium.h>
 
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_local.h"
+#include "mesh/agent/agent_metrics.h"
+#include "mesh/agent/agent_readiness.h"
+#include "mesh/agent/agent_state.h"
 #include "mesh/host/cilium.h"
 
 struct mesh_node *agent_local_node(struct mesh_agent *agent)
@@ -58,8 +61,8 @@ static struct mesh_prefix cni_compatibility_ip(struct mesh_agent *agent)
 		return ip;
 	ret = mesh_cilium_host_ip(agent->nl, &ip);
 	if (ret)
-		agent_log(agent, LOG_WARNING, "failed to read the address of %s: %s",
-		          MESH_CILIUM_HOST, strerror(-ret));
+		mesh_log(&agent->log, LOG_WARNING, "failed to read the address of %s: %s",
+		         MESH_CILIUM_HOST, strerror(-ret));
 	return ip;
 }
 
@@ -67,14 +70,14 @@ static struct mesh_prefix cni_compatibility_ip(struct mesh_agent *agent)
 static void track_readiness(struct mesh_agent *agent, int ret, int64_t now)
 {
 	if (ret && agent_readiness_lost(&agent->readiness, now))
-		agent_log(agent, LOG_WARNING,
-		          "cannot check in: other nodes are judged as of now until everyone "
-		          "has had %d s to check in again",
-		          MESH_READY_WINDOW);
+		mesh_log(&agent->log, LOG_WARNING,
+		         "cannot check in: other nodes are judged as of now until everyone "
+		         "has had %d s to check in again",
+		         MESH_READY_WINDOW);
 	else if (!ret && agent_readiness_regained(&agent->readiness, now))
-		agent_log(agent, LOG_INFO,
-		          "checked in again: nodes are judged by the clock again in %d s",
-		          MESH_READY_WINDOW);
+		mesh_log(&agent->log, LOG_INFO,
+		         "checked in again: nodes are judged by the clock again in %d s",
+		         MESH_READY_WINDOW);
 }
 
 void agent_publish(struct mesh_agent *agent, bool check_in)
@@ -86,15 +89,15 @@ void agent_publish(struct mesh_agent *agent, bool check_in)
 
 	if (!listed) {
 		if (!agent->node_missing)
-			agent_log(agent, LOG_ERR,
-			          "node %s not found in the backend: nothing is applied until it "
-			          "exists (is --hostname right?)",
-			          agent->options.hostname);
+			mesh_log(&agent->log, LOG_ERR,
+			         "node %s not found in the backend: nothing is applied until it "
+			         "exists (is --hostname right?)",
+			         agent->options.hostname);
 		agent->node_missing = true;
 		return;
 	}
 	if (agent->node_missing)
-		agent_log(agent, LOG_INFO, "node %s found in the backend", listed->name);
+		mesh_log(&agent->log, LOG_INFO, "node %s found in the backend", listed->name);
 	agent->node_missing = false;
 	/* Endpoint and internal IP are sticky: what the backend has is kept. */
 	want = *listed;
@@ -121,10 +124,10 @@ void agent_publish(struct mesh_agent *agent, bool check_in)
 		                  check_in ? MESH_AGENT_EVENT_CHECKIN : MESH_AGENT_EVENT_LOCAL);
 		return;
 	}
-	agent_log(agent, LOG_DEBUG,
-	          check_in ? "checked in local node %s in backend"
-	                   : "reconciled local node %s against backend",
-	          listed->name);
+	mesh_log(&agent->log, LOG_DEBUG,
+	         check_in ? "checked in local node %s in backend"
+	                  : "reconciled local node %s against backend",
+	         listed->name);
 }
 
 /* Hashes of one item, summed so the listing order does not matter. */

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_metrics.h"
+#include "mesh/agent/agent_state.h"
 #include "mesh/model/key.h"
 #include "mesh/view/graph.h"
 
@@ -23,6 +24,13 @@ void agent_count_error(struct mesh_agent *agent, enum mesh_agent_event event)
 {
 	pthread_mutex_lock(&agent->lock);
 	agent->errors[event]++;
+	pthread_mutex_unlock(&agent->lock);
+}
+
+void agent_count_reconcile(struct mesh_agent *agent)
+{
+	pthread_mutex_lock(&agent->lock);
+	agent->reconciles++;
 	pthread_mutex_unlock(&agent->lock);
 }
 

@@ -11,7 +11,8 @@
  * window after a check-in succeeds: every node has had its chance to check
  * in again before anyone is counted out.
  */
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_readiness.h"
+#include "mesh/model/model.h"
 
 /*
  * The clock stops this much before the failed check-in: two nodes checking

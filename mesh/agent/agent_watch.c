@@ -11,7 +11,13 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_apply.h"
+#include "mesh/agent/agent_device.h"
+#include "mesh/agent/agent_metrics.h"
+#include "mesh/agent/agent_state.h"
+#include "mesh/agent/agent_watch.h"
+#include "netlink/netlink.h"
+#include "netlink/route_watch.h"
 
 /* What one read of the watch calls for. */
 struct deleted {
@@ -46,9 +52,9 @@ void agent_watch_open(struct mesh_agent *agent)
 	int ret = nl_route_watch_open(&agent->watch);
 
 	if (ret)
-		agent_log(agent, LOG_WARNING,
-		          "cannot watch for deleted routes (they come back at the next resync): %s",
-		          strerror(-ret));
+		mesh_log(&agent->log, LOG_WARNING,
+		         "cannot watch for deleted routes (they come back at the next resync): %s",
+		         strerror(-ret));
 }
 
 static void restore_routes(struct mesh_agent *agent)
@@ -57,13 +63,13 @@ static void restore_routes(struct mesh_agent *agent)
 	char err[256] = "";
 
 	if (mesh_apply_routes(agent->nl, &agent->routes, &changes, err, sizeof(err))) {
-		agent_log(agent, LOG_ERR, "failed to restore deleted routes: %s", err);
+		mesh_log(&agent->log, LOG_ERR, "failed to restore deleted routes: %s", err);
 		agent_count_error(agent, MESH_AGENT_EVENT_RUN);
 		return;
 	}
 	if (changes.routes_replaced || changes.rules_added)
-		agent_log(agent, LOG_INFO, "restored deleted routes: %zu routes, %zu rules",
-		          changes.routes_replaced, changes.rules_added);
+		mesh_log(&agent->log, LOG_INFO, "restored deleted routes: %zu routes, %zu rules",
+		         changes.routes_replaced, changes.rules_added);
 }
 
 void agent_watch_read(struct mesh_agent *agent)
@@ -73,18 +79,19 @@ void agent_watch_read(struct mesh_agent *agent)
 	int ret = nl_route_watch_recv(agent->watch, on_deleted, &d);
 
 	if (ret) {
-		agent_log(agent, LOG_ERR, "failed to read route notifications: %s", strerror(-ret));
+		mesh_log(&agent->log, LOG_ERR, "failed to read route notifications: %s",
+		         strerror(-ret));
 		agent_count_error(agent, MESH_AGENT_EVENT_RUN);
 	}
 	/* Notices were dropped: look at what they could have told. */
 	if (d.lost) {
-		d.interface = d.interface || nl_link_get(agent->nl, agent->options.interface,
-		                                             &link) == -ENODEV;
+		d.interface = d.interface ||
+		              nl_link_get(agent->nl, agent->options.interface, &link) == -ENODEV;
 		d.routes = true;
 	}
 	if (d.interface && agent->device) {
-		agent_log(agent, LOG_WARNING, "interface %s was deleted; recreating it",
-		          agent->options.interface);
+		mesh_log(&agent->log, LOG_WARNING, "interface %s was deleted; recreating it",
+		         agent->options.interface);
 		agent_drop_device(agent);
 		/* The apply opens a new device, then re-applies everything on it. */
 		if (agent->listed)

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <linux/if_tun.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,21 +28,10 @@ struct mesh_connect {
 	struct nl_socket *nl;
 	struct wg_device *device;
 	struct wg_uapi_server *uapi; /* NULL when the socket could not be served */
-	struct mesh_log_sink engine_log; /* options.log, for the engine */
+	struct mesh_log_sink log;    /* options.log: our lines, and the engine's (it borrows it) */
 	int tun_fd;                  /* a duplicate of the device's, for its persistence */
 	struct nl_link link;
 };
-
-static void connect_log(const struct mesh_connect *c, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void connect_log(const struct mesh_connect *c, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	mesh_vlog(c->options.log, c->options.log_ctx, level, fmt, ap);
-	va_end(ap);
-}
 
 static int create_device(struct mesh_connect *c, const struct mesh_engine_options *engine)
 {
@@ -77,47 +65,33 @@ int mesh_connect_open(const struct mesh_connect_options *options,
 	if (!c)
 		return -ENOMEM;
 	c->options = *options;
-	c->engine_log = (struct mesh_log_sink){options->log, options->log_ctx};
-	engine.sink = &c->engine_log;
+	c->log = (struct mesh_log_sink){options->log, options->log_ctx};
+	engine.sink = &c->log;
 	c->tun_fd = -1;
 	memcpy(c->private_key, private_key, MESH_KEY_LEN);
 	ret = nl_open(&c->nl);
 	if (!ret)
 		ret = create_device(c, &engine);
 	if (ret) {
-		connect_log(c, LOG_ERR, "failed to create WireGuard interface %s: %s",
-		            options->interface, strerror(-ret));
+		mesh_log(&c->log, LOG_ERR, "failed to create WireGuard interface %s: %s",
+		         options->interface, strerror(-ret));
 		goto out;
 	}
-	connect_log(c, LOG_INFO, "created WireGuard interface %s", options->interface);
+	mesh_log(&c->log, LOG_INFO, "created WireGuard interface %s", options->interface);
 	/* `wg show` sees the interface through it; the Peer works without it. */
 	mesh_engine_serve_uapi(&engine, c->device, &c->uapi);
 	ret = set_up(c);
 	if (ret)
-		connect_log(c, LOG_ERR, "failed to set up interface %s: %s", options->interface,
-		            strerror(-ret));
+		mesh_log(&c->log, LOG_ERR, "failed to set up interface %s: %s", options->interface,
+		         strerror(-ret));
 	else
-		connect_log(c, LOG_INFO, "set IP address of WireGuard interface %s to %s",
-		            options->interface, mesh_prefix_format(&options->address, text));
+		mesh_log(&c->log, LOG_INFO, "set IP address of WireGuard interface %s to %s",
+		         options->interface, mesh_prefix_format(&options->address, text));
 out:
 	if (ret)
 		mesh_connect_close(c);
 	else
 		*out = c;
-	return ret;
-}
-
-static int apply_engine(struct mesh_connect *c, const struct mesh_connect_plan *plan)
-{
-	char err[256] = "";
-	size_t touched;
-	int ret = mesh_apply_wg_config(c->device, &plan->config, c->private_key, &touched, err,
-	                               sizeof(err));
-
-	if (ret)
-		connect_log(c, LOG_ERR, "failed to configure WireGuard: %s", err);
-	else if (touched)
-		connect_log(c, LOG_INFO, "WireGuard configuration updated for %zu peers", touched);
 	return ret;
 }
 
@@ -136,16 +110,16 @@ static int apply_routes(struct mesh_connect *c, const struct mesh_connect_plan *
 		mesh_route_state_release(&desired);
 	}
 	if (ret)
-		connect_log(c, LOG_ERR, "failed to apply routes: %s", err);
+		mesh_log(&c->log, LOG_ERR, "failed to apply routes: %s", err);
 	else if (changes.routes_replaced || changes.routes_removed)
-		connect_log(c, LOG_INFO, "routes updated: %zu replaced, %zu removed",
-		            changes.routes_replaced, changes.routes_removed);
+		mesh_log(&c->log, LOG_INFO, "routes updated: %zu replaced, %zu removed",
+		         changes.routes_replaced, changes.routes_removed);
 	return ret;
 }
 
 int mesh_connect_apply(struct mesh_connect *c, const struct mesh_connect_plan *plan)
 {
-	int ret = apply_engine(c, plan);
+	int ret = mesh_apply_wg_config(c->device, &plan->config, c->private_key, &c->log);
 
 	/* Routes even when the engine failed: the ones still right keep working. */
 	if (apply_routes(c, plan) && !ret)
@@ -161,9 +135,9 @@ void mesh_connect_close(struct mesh_connect *c)
 		wg_uapi_server_stop(c->uapi);
 	/* The TUN goes with its last fd unless it is persistent; its routes go with it. */
 	if (c->tun_fd >= 0 && ioctl(c->tun_fd, TUNSETPERSIST, !c->options.clean_up) < 0)
-		connect_log(c, LOG_ERR, "failed to %s interface %s: %s",
-		            c->options.clean_up ? "remove" : "keep", c->options.interface,
-		            strerror(errno));
+		mesh_log(&c->log, LOG_ERR, "failed to %s interface %s: %s",
+		         c->options.clean_up ? "remove" : "keep", c->options.interface,
+		         strerror(errno));
 	if (c->device)
 		wg_device_destroy(c->device);
 	if (c->tun_fd >= 0)

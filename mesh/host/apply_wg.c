@@ -2,68 +2,14 @@
 #include "mesh/host/apply_wg.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <sodium.h>
 
-/*
- * Like Go's net.ResolveUDPAddr("udp", ...), which Kilo uses: the first IPv4
- * answer, else the first answer.
- */
-static int resolve(const struct mesh_endpoint *endpoint, union wg_endpoint *out, char *err,
-                   size_t err_size)
-{
-	const struct addrinfo hints = {.ai_socktype = SOCK_DGRAM};
-	struct addrinfo *answers, *pick = NULL;
-	int ret = getaddrinfo(endpoint->dns, NULL, &hints, &answers);
-
-	if (ret) {
-		snprintf(err, err_size, "failed to resolve endpoint %s: %s", endpoint->dns,
-		         gai_strerror(ret));
-		return -EHOSTUNREACH;
-	}
-	for (struct addrinfo *a = answers; a; a = a->ai_next) {
-		if (a->ai_family != AF_INET && a->ai_family != AF_INET6)
-			continue;
-		if (!pick || (a->ai_family == AF_INET && pick->ai_family != AF_INET))
-			pick = a;
-	}
-	if (pick)
-		memcpy(out, pick->ai_addr, pick->ai_addrlen);
-	else
-		snprintf(err, err_size, "endpoint %s has no IP address", endpoint->dns);
-	freeaddrinfo(answers);
-	return pick ? 0 : -EHOSTUNREACH;
-}
-
-static int convert_endpoint(const struct mesh_endpoint *endpoint, union wg_endpoint *out, char *err,
-                            size_t err_size)
-{
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	if (!endpoint->port)
-		return 0;
-	if (endpoint->dns[0]) {
-		ret = resolve(endpoint, out, err, err_size);
-		if (ret)
-			return ret;
-	} else if (endpoint->ip.family == AF_INET) {
-		out->in.sin_family = AF_INET;
-		memcpy(&out->in.sin_addr, endpoint->ip.bytes, 4);
-	} else if (endpoint->ip.family == AF_INET6) {
-		out->in6.sin6_family = AF_INET6;
-		memcpy(&out->in6.sin6_addr, endpoint->ip.bytes, 16);
-	} else {
-		return 0;
-	}
-	/* sin_port and sin6_port share their offset. */
-	out->in.sin_port = htons(endpoint->port);
-	return 0;
-}
+#include "mesh/host/wg_endpoint.h"
 
 static int convert_prefix(const struct mesh_prefix *prefix, struct wg_allowed_ip_change *change,
                           char *err, size_t err_size)
@@ -100,7 +46,7 @@ static int convert_peer(const struct mesh_wg_peer *source, struct wg_peer_config
 		return -EINVAL;
 	}
 	peer->persistent_keepalive_interval = (uint16_t)source->persistent_keepalive;
-	ret = convert_endpoint(&source->endpoint, &peer->endpoint, err, err_size);
+	ret = mesh_wg_endpoint_from_mesh(&source->endpoint, &peer->endpoint, err, err_size);
 	if (ret)
 		return ret;
 	if (peer->endpoint.sa.sa_family != AF_UNSPEC)
@@ -169,44 +115,72 @@ static bool endpoint_equal(const union wg_endpoint *a, const union wg_endpoint *
 	return true;
 }
 
-static bool allowed_ip_equal(const struct wg_allowed_ip *a, const struct wg_allowed_ip *b)
+static int allowed_ip_order(const void *a, const void *b)
 {
-	if (a->family != b->family || a->cidr != b->cidr)
-		return false;
-	return a->family == AF_INET ? a->ip4.s_addr == b->ip4.s_addr
-	                            : !memcmp(&a->ip6, &b->ip6, sizeof(a->ip6));
+	const struct wg_allowed_ip *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->cidr != y->cidr)
+		return x->cidr < y->cidr ? -1 : 1;
+	return x->family == AF_INET ? memcmp(&x->ip4, &y->ip4, sizeof(x->ip4))
+	                            : memcmp(&x->ip6, &y->ip6, sizeof(x->ip6));
 }
 
-static bool config_has(const struct wg_peer_config *want, const struct wg_allowed_ip *ip)
+/* Sorted, each IP once; returns how many are left. */
+static size_t sort_unique(struct wg_allowed_ip *ips, size_t n)
 {
-	for (size_t i = 0; i < want->n_allowed_ips; i++)
-		if (allowed_ip_equal(&want->allowed_ips[i].ip, ip))
-			return true;
-	return false;
+	size_t kept = 0;
+
+	qsort(ips, n, sizeof(*ips), allowed_ip_order);
+	for (size_t i = 0; i < n; i++)
+		if (!kept || allowed_ip_order(&ips[kept - 1], &ips[i]))
+			ips[kept++] = ips[i];
+	return kept;
 }
 
-static bool snapshot_has(const struct wg_peer_snapshot *have, const struct wg_allowed_ip *ip)
+/* Room to sort the allowed IPs of one peer of each side, sized for the largest. */
+struct scratch {
+	struct wg_allowed_ip *want, *have;
+};
+
+static int scratch_alloc(struct scratch *s, const struct mesh_wg_desired *desired,
+                         const struct wg_snapshot *current)
 {
-	for (size_t i = 0; i < have->n_allowed_ips; i++)
-		if (allowed_ip_equal(&have->allowed_ips[i], ip))
-			return true;
-	return false;
+	size_t most = 1;
+
+	for (size_t i = 0; i < desired->config.n_peers; i++)
+		if (desired->peers[i].n_allowed_ips > most)
+			most = desired->peers[i].n_allowed_ips;
+	for (size_t i = 0; i < current->n_peers; i++)
+		if (current->peers[i].n_allowed_ips > most)
+			most = current->peers[i].n_allowed_ips;
+	s->want = calloc(2 * most, sizeof(*s->want));
+	s->have = s->want ? s->want + most : NULL;
+	return s->want ? 0 : -ENOMEM;
 }
 
 /* Equal as sets: the device keeps its allowed IPs in trie order, not ours. */
 static bool allowed_ips_equal(const struct wg_peer_config *want,
-                              const struct wg_peer_snapshot *have)
+                              const struct wg_peer_snapshot *have, struct scratch *s)
 {
+	size_t n_want, n_have;
+
 	for (size_t i = 0; i < want->n_allowed_ips; i++)
-		if (!snapshot_has(have, &want->allowed_ips[i].ip))
-			return false;
-	for (size_t i = 0; i < have->n_allowed_ips; i++)
-		if (!config_has(want, &have->allowed_ips[i]))
+		s->want[i] = want->allowed_ips[i].ip;
+	memcpy(s->have, have->allowed_ips, have->n_allowed_ips * sizeof(*s->have));
+	n_want = sort_unique(s->want, want->n_allowed_ips);
+	n_have = sort_unique(s->have, have->n_allowed_ips);
+	if (n_want != n_have)
+		return false;
+	for (size_t i = 0; i < n_want; i++)
+		if (allowed_ip_order(&s->want[i], &s->have[i]))
 			return false;
 	return true;
 }
 
-static bool peer_matches(const struct wg_peer_config *want, const struct wg_peer_snapshot *have)
+static bool peer_matches(const struct wg_peer_config *want, const struct wg_peer_snapshot *have,
+                         struct scratch *s)
 {
 	if (sodium_memcmp(want->preshared_key, have->preshared_key, WG_KEY_LEN))
 		return false;
@@ -215,24 +189,37 @@ static bool peer_matches(const struct wg_peer_config *want, const struct wg_peer
 	if ((want->flags & WG_PEER_HAS_ENDPOINT) &&
 	    !endpoint_equal(&want->endpoint, &have->endpoint))
 		return false;
-	return allowed_ips_equal(want, have);
+	return allowed_ips_equal(want, have, s);
 }
 
-static const struct wg_peer_snapshot *find_snapshot_peer(const struct wg_snapshot *snapshot,
-                                                         const uint8_t key[WG_KEY_LEN])
+/* A peer of one side by its public key, and its place in that side's list. */
+struct keyed {
+	const uint8_t *key;
+	size_t at;
+};
+
+static int key_order(const void *a, const void *b)
 {
-	for (size_t i = 0; i < snapshot->n_peers; i++)
-		if (!memcmp(snapshot->peers[i].public_key, key, WG_KEY_LEN))
-			return &snapshot->peers[i];
-	return NULL;
+	return memcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key, WG_KEY_LEN);
 }
 
-static bool desires_peer(const struct mesh_wg_desired *desired, const uint8_t key[WG_KEY_LEN])
+/* Both sides in key order, in one block: the desired peers, then the device's. */
+static struct keyed *sort_by_key(const struct mesh_wg_desired *desired,
+                                 const struct wg_snapshot *current)
 {
-	for (size_t i = 0; i < desired->config.n_peers; i++)
-		if (!memcmp(desired->peers[i].public_key, key, WG_KEY_LEN))
-			return true;
-	return false;
+	size_t n_want = desired->config.n_peers, n_have = current->n_peers;
+	struct keyed *want = calloc(n_want + n_have + 1, sizeof(*want)), *have;
+
+	if (!want)
+		return NULL;
+	have = want + n_want;
+	for (size_t i = 0; i < n_want; i++)
+		want[i] = (struct keyed){desired->peers[i].public_key, i};
+	for (size_t i = 0; i < n_have; i++)
+		have[i] = (struct keyed){current->peers[i].public_key, i};
+	qsort(want, n_want, sizeof(*want), key_order);
+	qsort(have, n_have, sizeof(*have), key_order);
+	return want;
 }
 
 static void diff_interface(const struct mesh_wg_desired *desired, const struct wg_snapshot *current,
@@ -251,44 +238,71 @@ static void diff_interface(const struct mesh_wg_desired *desired, const struct w
 	}
 }
 
+/* One desired peer against the device's (NULL: it has none); true if it goes in the delta. */
+static bool diff_peer(const struct wg_peer_config *want, const struct wg_peer_snapshot *have,
+                      struct scratch *s, struct wg_peer_config *out)
+{
+	if (have && peer_matches(want, have, s))
+		return false;
+	*out = *want;
+	/*
+	 * New to the device: a node that joined, or every peer of a restarted
+	 * kg, whose sessions died with the old process while the peers still
+	 * send on them. A handshake now mends that at once; waiting for the
+	 * peers' own retry after a silence takes 15 s.
+	 */
+	if (!have && (want->flags & WG_PEER_HAS_ENDPOINT))
+		out->flags |= WG_PEER_HANDSHAKE_NOW;
+	return true;
+}
+
+/*
+ * Both sides sorted by key and walked together, like the route and iptables
+ * appliers: a key on the device alone is removed, a desired key is set when
+ * new or different. Equal desired keys all meet the same device peer
+ * (matched), which is then not removed.
+ */
 int mesh_apply_wg_diff(const struct mesh_wg_desired *desired, const struct wg_snapshot *current,
                        struct wg_config *delta)
 {
-	size_t most = desired->config.n_peers + current->n_peers;
-	struct wg_peer_config *peers;
-	size_t n = 0;
+	size_t n_want = desired->config.n_peers, n_have = current->n_peers, i = 0, j = 0, n = 0;
+	struct wg_peer_config *peers = calloc(n_want + n_have + 1, sizeof(*peers));
+	struct keyed *want = sort_by_key(desired, current), *have = want ? want + n_want : NULL;
+	struct scratch s = {0};
+	bool matched = false;
+	int ret = 0;
 
 	memset(delta, 0, sizeof(*delta));
-	peers = calloc(most ? most : 1, sizeof(*peers));
-	if (!peers)
-		return -ENOMEM;
-	diff_interface(desired, current, delta);
-	for (size_t i = 0; i < current->n_peers; i++) {
-		if (desires_peer(desired, current->peers[i].public_key))
-			continue;
-		memcpy(peers[n].public_key, current->peers[i].public_key, WG_KEY_LEN);
-		peers[n++].flags = WG_PEER_REMOVE;
+	if (!peers || !want || scratch_alloc(&s, desired, current)) {
+		ret = -ENOMEM;
+		goto out;
 	}
-	for (size_t i = 0; i < desired->config.n_peers; i++) {
-		const struct wg_peer_config *want = &desired->peers[i];
-		const struct wg_peer_snapshot *have = find_snapshot_peer(current, want->public_key);
+	diff_interface(desired, current, delta);
+	while (i < n_want || j < n_have) {
+		int order = i == n_want ? 1 : j == n_have ? -1 : key_order(&want[i], &have[j]);
 
-		if (have && peer_matches(want, have))
+		if (order > 0) {
+			if (!matched) {
+				memcpy(peers[n].public_key, have[j].key, WG_KEY_LEN);
+				peers[n++].flags = WG_PEER_REMOVE;
+			}
+			matched = false;
+			j++;
 			continue;
-		peers[n] = *want;
-		/*
-		 * New to the device: a node that joined, or every peer of a restarted
-		 * kg, whose sessions died with the old process while the peers still
-		 * send on them. A handshake now mends that at once; waiting for the
-		 * peers' own retry after a silence takes 15 s.
-		 */
-		if (!have && (want->flags & WG_PEER_HAS_ENDPOINT))
-			peers[n].flags |= WG_PEER_HANDSHAKE_NOW;
-		n++;
+		}
+		n += diff_peer(&desired->peers[want[i].at],
+		               order ? NULL : &current->peers[have[j].at], &s, &peers[n]);
+		matched = !order;
+		i++;
 	}
 	delta->peers = peers;
 	delta->n_peers = n;
-	return 0;
+	peers = NULL;
+out:
+	free(peers);
+	free(want);
+	free(s.want);
+	return ret;
 }
 
 void mesh_apply_wg_delta_release(struct wg_config *delta)
@@ -327,18 +341,22 @@ int mesh_apply_wg(struct wg_device *device, const struct mesh_wg_desired *desire
 }
 
 int mesh_apply_wg_config(struct wg_device *device, const struct mesh_wg_config *local,
-                         const uint8_t private_key[WG_KEY_LEN], size_t *touched, char *err,
-                         size_t err_size)
+                         const uint8_t private_key[WG_KEY_LEN], const struct mesh_log_sink *log)
 {
 	struct mesh_wg_desired desired;
-	int ret = mesh_apply_wg_desired(local, private_key, &desired, err, err_size);
+	char err[256] = "";
+	size_t touched = 0;
+	int ret = mesh_apply_wg_desired(local, private_key, &desired, err, sizeof(err));
 
-	*touched = 0;
+	if (!ret) {
+		ret = mesh_apply_wg(device, &desired, &touched);
+		mesh_apply_wg_desired_release(&desired);
+		if (ret)
+			snprintf(err, sizeof(err), "%s", strerror(-ret));
+	}
 	if (ret)
-		return ret;
-	ret = mesh_apply_wg(device, &desired, touched);
-	mesh_apply_wg_desired_release(&desired);
-	if (ret)
-		snprintf(err, err_size, "%s", strerror(-ret));
+		mesh_log(log, LOG_ERR, "failed to configure WireGuard: %s", err);
+	else if (touched)
+		mesh_log(log, LOG_INFO, "WireGuard configuration updated for %zu peers", touched);
 	return ret;
 }

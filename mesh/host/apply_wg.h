@@ -16,11 +16,15 @@
  * they differ. WG_CONFIG_REPLACE_PEERS is never used, so a resync that
  * changes nothing yields an empty delta and every session survives. A
  * desired peer without an endpoint never resets the one the device learnt
- * from roaming.
+ * from roaming. Both sides are sorted by public key and walked together,
+ * and a peer's allowed IPs are compared as sorted sets, so the diff is
+ * O(n log n); the delta lists its peers in key order.
  *
  * mesh_apply_wg() is snapshot + diff + configure; mesh_apply_wg_config() is
- * all three steps from the config, for kg and kgctl connect alike. Private
- * keys are zeroed when the desired state or a delta is released.
+ * all three steps from the config, for kg and kgctl connect alike, and
+ * reports the outcome to their log: a failure (LOG_ERR, saying why) or how
+ * many peers it touched (LOG_INFO, when any). Private keys are zeroed when
+ * the desired state or a delta is released.
  */
 #ifndef MESH_APPLY_WG_H
 #define MESH_APPLY_WG_H
@@ -28,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mesh/model/log.h"
 #include "mesh/view/wgconfig.h"
 #include "wg/wg.h"
 
@@ -53,9 +58,8 @@ bool mesh_apply_wg_delta_is_empty(const struct wg_config *delta);
 /* *touched: the number of peers the delta set or removed. */
 int mesh_apply_wg(struct wg_device *device, const struct mesh_wg_desired *desired, size_t *touched);
 
-/* Desired + apply + release; err says why on failure. */
+/* Desired + apply + release, logged to log. */
 int mesh_apply_wg_config(struct wg_device *device, const struct mesh_wg_config *local,
-                         const uint8_t private_key[WG_KEY_LEN], size_t *touched, char *err,
-                         size_t err_size);
+                         const uint8_t private_key[WG_KEY_LEN], const struct mesh_log_sink *log);
 
 #endif /* MESH_APPLY_WG_H */

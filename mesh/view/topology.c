@@ -389,7 +389,7 @@ int mesh_topology_build(const struct mesh_cluster *cluster,
 		ret = mesh_topology_collect_peers(t, cluster);
 	}
 	if (!ret)
-		ret = mesh_topology_merge_discovered(t);
+		ret = mesh_topology_merge_discovered(t, options);
 	if (!ret)
 		ret = allocate_ips(t, err, err_size);
 	if (ret == -ENOMEM)

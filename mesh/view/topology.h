@@ -8,7 +8,10 @@
  * allocates WireGuard IPs positionally from options.subnet, filters the
  * allowed-location IPs and merges the NAT endpoints the nodes discovered. The
  * same cluster and options give the same topology on every node; only the
- * viewpoint (options.hostname) differs.
+ * viewpoint (options.hostname) differs. Every input is the cluster or an
+ * option: the local node's own NAT sightings come from its
+ * discovered-endpoints annotation, or from options.discovered when given
+ * (kg's fresh ones from its device, not yet published; kgctl gives none).
  *
  * The topology borrows the nodes of the cluster (segment members point into
  * cluster->nodes): release the topology before the cluster. It owns
@@ -40,6 +43,13 @@ struct mesh_topology_options {
 	uint16_t port;             /* ListenPort: kg the local endpoint port, kgctl --port */
 	struct mesh_prefix subnet; /* the Kilo subnet (--subnet) */
 	int64_t now;               /* Unix seconds, for node readiness */
+	/*
+	 * Stands for the local node's discovered-endpoints annotation when
+	 * non-NULL (n_discovered may then be 0: it saw nothing); NULL: the
+	 * annotation is used.
+	 */
+	const struct mesh_discovered_endpoint *discovered;
+	size_t n_discovered;
 };
 
 /*

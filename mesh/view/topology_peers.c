@@ -138,20 +138,41 @@ static int compare_sightings(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-static void add_sightings(struct sighting *s, size_t *n, const struct mesh_node *node)
+/* A node's map; the local node's is options->discovered when given. */
+static const struct mesh_discovered_endpoint *
+sightings_of(const struct mesh_topology *t, const struct mesh_topology_options *options,
+             const struct mesh_node *node, size_t *count)
 {
-	for (size_t i = 0; i < node->n_discovered_endpoints; i++, (*n)++)
-		s[*n] = (struct sighting){.endpoint = &node->discovered_endpoints[i], .order = *n};
+	if (node == t->local && options->discovered) {
+		*count = options->n_discovered;
+		return options->discovered;
+	}
+	*count = node->n_discovered_endpoints;
+	return node->discovered_endpoints;
 }
 
-int mesh_topology_merge_discovered(struct mesh_topology *t)
+static void add_sightings(struct sighting *s, size_t *n, const struct mesh_topology *t,
+                          const struct mesh_topology_options *options, const struct mesh_node *node)
 {
-	size_t total = t->local->n_discovered_endpoints, n = 0;
+	size_t count;
+	const struct mesh_discovered_endpoint *endpoints = sightings_of(t, options, node, &count);
+
+	for (size_t i = 0; i < count; i++, (*n)++)
+		s[*n] = (struct sighting){.endpoint = &endpoints[i], .order = *n};
+}
+
+int mesh_topology_merge_discovered(struct mesh_topology *t,
+                                   const struct mesh_topology_options *options)
+{
+	size_t total, count, n = 0;
 	struct sighting *sightings;
 
+	sightings_of(t, options, t->local, &total);
 	for (size_t s = 0; s < t->n_segments; s++)
-		for (size_t i = 0; i < t->segments[s].n_nodes; i++)
-			total += t->segments[s].nodes[i]->n_discovered_endpoints;
+		for (size_t i = 0; i < t->segments[s].n_nodes; i++) {
+			sightings_of(t, options, t->segments[s].nodes[i], &count);
+			total += count;
+		}
 	if (!total)
 		return 0;
 	sightings = calloc(total, sizeof(*sightings));
@@ -160,10 +181,10 @@ int mesh_topology_merge_discovered(struct mesh_topology *t)
 		free(sightings);
 		return -ENOMEM;
 	}
-	add_sightings(sightings, &n, t->local);
+	add_sightings(sightings, &n, t, options, t->local);
 	for (size_t s = 0; s < t->n_segments; s++)
 		for (size_t i = 0; i < t->segments[s].n_nodes; i++)
-			add_sightings(sightings, &n, t->segments[s].nodes[i]);
+			add_sightings(sightings, &n, t, options, t->segments[s].nodes[i]);
 	qsort(sightings, n, sizeof(*sightings), compare_sightings);
 	for (size_t i = 0; i < n; i++)
 		if (!i || memcmp(sightings[i - 1].endpoint->key, sightings[i].endpoint->key,

@@ -10,7 +10,11 @@
 
 /* Ready peers sorted by name; an IP claimed by an earlier peer is dropped. */
 int mesh_topology_collect_peers(struct mesh_topology *topology, const struct mesh_cluster *cluster);
-/* The local node's discovered endpoints, then each segment's nodes' in order. */
-int mesh_topology_merge_discovered(struct mesh_topology *topology);
+/*
+ * The local node's discovered endpoints (options->discovered, else its
+ * annotation), then each segment's nodes' in order.
+ */
+int mesh_topology_merge_discovered(struct mesh_topology *topology,
+                                   const struct mesh_topology_options *options);
 
 #endif /* MESH_TOPOLOGY_PEERS_H */

@@ -10,7 +10,8 @@
 
 #include <cmocka.h>
 
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_local.h"
+#include "mesh/agent/agent_state.h"
 #include "mesh_fixture.h"
 
 static const struct node_spec nodes[] = {

@@ -8,10 +8,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
-#include "mesh/agent/agent_internal.h"
+#include "mesh/agent/agent_readiness.h"
+#include "mesh/model/model.h"
 
 #define T0 1700000000
 

@@ -191,6 +191,19 @@ static void test_roamed_endpoint_is_kept_when_config_has_none(void **state)
 	assert_int_equal(c->delta.peers[0].endpoint.in.sin_port, htons(51820));
 }
 
+static void test_an_allowed_ip_repeated_in_the_config_matches_the_device_once(void **state)
+{
+	struct diff_case *c = *state;
+
+	/* Both mask to 10.2.0.0/24; the device's trie holds it once. */
+	c->f.ips_a[1] = prefix("10.2.0.9/24");
+	config_changed(c);
+	c->snap.peers[0].allowed_ips[0] = c->desired.peers[0].allowed_ips[0].ip;
+	c->snap.peers[0].n_allowed_ips = 1;
+	diff(c);
+	assert_true(mesh_apply_wg_delta_is_empty(&c->delta));
+}
+
 static void test_new_key_and_port_are_set_without_touching_peers(void **state)
 {
 	struct diff_case *c = *state;
@@ -228,6 +241,122 @@ static void test_peers_new_to_the_device_are_greeted_at_once(void **state)
 	assert_true(c->delta.peers[0].flags & WG_PEER_HANDSHAKE_NOW);
 	/* Peer b has no endpoint to greet. */
 	assert_false(c->delta.peers[1].flags & WG_PEER_HANDSHAKE_NOW);
+}
+
+/* Many peers, keyed out of config order; the device lists them in yet another. */
+enum { MANY = 500 };
+
+struct many {
+	struct mesh_prefix ips[MANY][2];
+	struct mesh_wg_peer peers[MANY];
+	struct mesh_wg_config config;
+	uint8_t private_key[WG_KEY_LEN];
+};
+
+static struct mesh_prefix ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t cidr)
+{
+	struct mesh_prefix p = {.addr = {.family = AF_INET, .bytes = {a, b, c, d}}, .cidr = cidr};
+
+	return p;
+}
+
+static struct many *many_init(void)
+{
+	struct many *m = calloc(1, sizeof(*m));
+
+	for (size_t i = 0; i < MANY; i++) {
+		struct mesh_wg_peer *peer = &m->peers[i];
+		uint8_t hi = (uint8_t)(i >> 8), lo = (uint8_t)i;
+
+		peer->public_key[0] = (uint8_t)(i * 151);
+		peer->public_key[1] = hi;
+		peer->public_key[2] = lo;
+		peer->endpoint.ip = (struct ip_addr){.family = AF_INET, .bytes = {198, 51, hi, lo}};
+		peer->endpoint.port = 51820;
+		m->ips[i][0] = ipv4(10, hi, lo, 0, 24);
+		m->ips[i][1] = ipv4(172, (uint8_t)(16 + hi), lo, 1, 32);
+		peer->allowed_ips = m->ips[i];
+		peer->n_allowed_ips = 2;
+	}
+	m->config = (struct mesh_wg_config){
+	    .has_interface = true, .listen_port = 51820, .peers = m->peers, .n_peers = MANY};
+	memset(m->private_key, 0x42, WG_KEY_LEN);
+	return m;
+}
+
+/* Fisher-Yates with a fixed LCG: the same shuffle every run. */
+static void shuffle(struct wg_snapshot *snap)
+{
+	uint32_t state = 12345;
+
+	for (size_t i = snap->n_peers - 1; i > 0; i--) {
+		size_t j;
+		struct wg_peer_snapshot swap;
+
+		state = state * 1103515245 + 12345;
+		j = (state >> 8) % (i + 1);
+		swap = snap->peers[i];
+		snap->peers[i] = snap->peers[j];
+		snap->peers[j] = swap;
+	}
+}
+
+static void many_diff(struct many *m, const struct wg_snapshot *snap, struct wg_config *delta)
+{
+	struct mesh_wg_desired desired;
+	char err[128] = "";
+
+	if (mesh_apply_wg_desired(&m->config, m->private_key, &desired, err, sizeof(err)))
+		fail_msg("desired: %s", err);
+	assert_int_equal(mesh_apply_wg_diff(&desired, snap, delta), 0);
+	assert_false(delta->flags & WG_CONFIG_REPLACE_PEERS);
+	mesh_apply_wg_desired_release(&desired);
+}
+
+static void test_many_shuffled_peers_touch_only_the_changed_one(void **state)
+{
+	struct many *m = many_init();
+	struct mesh_wg_desired desired;
+	struct mesh_prefix was;
+	struct mesh_wg_peer gone;
+	struct wg_snapshot snap;
+	struct wg_config delta;
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(
+	    mesh_apply_wg_desired(&m->config, m->private_key, &desired, err, sizeof(err)), 0);
+	snapshot_of(&desired, &snap);
+	mesh_apply_wg_desired_release(&desired);
+	shuffle(&snap);
+	many_diff(m, &snap, &delta);
+	assert_true(mesh_apply_wg_delta_is_empty(&delta));
+	mesh_apply_wg_delta_release(&delta);
+
+	/* One peer's allowed IPs change: it alone is set, and keeps its session. */
+	was = m->ips[321][1];
+	m->ips[321][1] = ipv4(172, 31, 0, 1, 32);
+	many_diff(m, &snap, &delta);
+	assert_int_equal(delta.flags, 0);
+	assert_int_equal(delta.n_peers, 1);
+	assert_memory_equal(delta.peers[0].public_key, m->peers[321].public_key, WG_KEY_LEN);
+	assert_int_equal(delta.peers[0].flags &
+	                     (WG_PEER_REPLACE_ALLOWED_IPS | WG_PEER_REMOVE | WG_PEER_HANDSHAKE_NOW),
+	                 WG_PEER_REPLACE_ALLOWED_IPS);
+	mesh_apply_wg_delta_release(&delta);
+	m->ips[321][1] = was;
+
+	/* One peer leaves the config (the last moves into its place): it alone is removed. */
+	gone = m->peers[77];
+	m->peers[77] = m->peers[MANY - 1];
+	m->config.n_peers--;
+	many_diff(m, &snap, &delta);
+	assert_int_equal(delta.n_peers, 1);
+	assert_int_equal(delta.peers[0].flags, WG_PEER_REMOVE);
+	assert_memory_equal(delta.peers[0].public_key, gone.public_key, WG_KEY_LEN);
+	mesh_apply_wg_delta_release(&delta);
+	snapshot_release(&snap);
+	free(m);
 }
 
 static void test_dns_endpoint_is_resolved_and_host_bits_masked(void **state)
@@ -394,12 +523,16 @@ int main(void)
 	                                    diff_teardown),
 	    cmocka_unit_test_setup_teardown(test_roamed_endpoint_is_kept_when_config_has_none,
 	                                    diff_setup, diff_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_an_allowed_ip_repeated_in_the_config_matches_the_device_once, diff_setup,
+	        diff_teardown),
 	    cmocka_unit_test_setup_teardown(test_new_key_and_port_are_set_without_touching_peers,
 	                                    diff_setup, diff_teardown),
 	    cmocka_unit_test_setup_teardown(test_keepalive_or_psk_change_sets_that_peer, diff_setup,
 	                                    diff_teardown),
 	    cmocka_unit_test_setup_teardown(test_peers_new_to_the_device_are_greeted_at_once,
 	                                    diff_setup, diff_teardown),
+	    cmocka_unit_test(test_many_shuffled_peers_touch_only_the_changed_one),
 	    cmocka_unit_test(test_dns_endpoint_is_resolved_and_host_bits_masked),
 	    cmocka_unit_test(test_unresolvable_dns_endpoint_fails_the_apply),
 	    cmocka_unit_test(test_engine_resync_keeps_the_session),

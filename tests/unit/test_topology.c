@@ -353,6 +353,43 @@ static void test_discovered_endpoint_only_replaces_roaming_sides(void **state)
 	mesh_cluster_release(&cluster);
 }
 
+/* Where aws-a dials home-nat (keepalive 25, so it roams) with these options. */
+static const char *home_seen_from_aws(struct mesh_cluster *c,
+                                      const struct mesh_topology_options *options, char *ep)
+{
+	const struct mesh_node *home = fixture_find_node(c, "home-nat");
+	struct mesh_topology t;
+
+	assert_int_equal(mesh_topology_build(c, options, &t, NULL, 0), 0);
+	mesh_endpoint_format(mesh_topology_endpoint(&t, home->key, &home->endpoint, 25), ep);
+	mesh_topology_release(&t);
+	return ep;
+}
+
+static void test_discovered_option_stands_for_the_local_annotation(void **state)
+{
+	struct mesh_topology_options options = fixture_options(MESH_GRANULARITY_LOCATION, "aws-a");
+	struct mesh_discovered_endpoint fresh;
+	struct mesh_cluster cluster;
+	char ep[MESH_ENDPOINT_STRLEN];
+
+	(void)state;
+	demo_cluster(&cluster);
+	/* Without the option: aws-a's own annotation comes first. */
+	assert_string_equal(home_seen_from_aws(&cluster, &options, ep), SEEN_BY_AWS);
+	/* With it: what the device sees now, in place of the annotation. */
+	memset(&fresh, 0, sizeof(fresh));
+	memcpy(fresh.key, fixture_key_of(&cluster, "home-nat"), MESH_KEY_LEN);
+	assert_int_equal(mesh_endpoint_parse("198.51.100.1:2000", &fresh.endpoint), 0);
+	options.discovered = &fresh;
+	options.n_discovered = 1;
+	assert_string_equal(home_seen_from_aws(&cluster, &options, ep), "198.51.100.1:2000");
+	/* A device that saw nothing: the annotation is still not used; gcp-a's sighting is. */
+	options.n_discovered = 0;
+	assert_string_equal(home_seen_from_aws(&cluster, &options, ep), SEEN_BY_GCP);
+	mesh_cluster_release(&cluster);
+}
+
 static struct mesh_observed_peer observed(const struct mesh_cluster *c, const char *name,
                                           const char *endpoint, bool handshake)
 {
@@ -735,7 +772,7 @@ static void assert_views_agree(const struct mesh_cluster *c, enum mesh_granulari
 		for (size_t s = 0; s < t[0].n_segments; s++) {
 			assert_string_equal(t[i].segments[s].location, t[0].segments[s].location);
 			assert_true(ip_addr_equal(&t[i].segments[s].wireguard_ip,
-			                            &t[0].segments[s].wireguard_ip));
+			                          &t[0].segments[s].wireguard_ip));
 			assert_ptr_equal(mesh_segment_leader(&t[i].segments[s]),
 			                 mesh_segment_leader(&t[0].segments[s]));
 		}
@@ -778,6 +815,7 @@ int main(void)
 	    cmocka_unit_test(test_peer_config_carries_the_peers_keepalive_and_key),
 	    cmocka_unit_test(test_segment_as_peer_adds_deduplicated_allowed_ips),
 	    cmocka_unit_test(test_discovered_endpoint_only_replaces_roaming_sides),
+	    cmocka_unit_test(test_discovered_option_stands_for_the_local_annotation),
 	    cmocka_unit_test(test_device_sightings_become_discovered_endpoints),
 	    cmocka_unit_test(test_leader_election_follows_kilo_find_leader),
 	    cmocka_unit_test(test_allowed_location_ip_filter_matches_kilo),

@@ -18,6 +18,7 @@ WORKDIR /src
 COPY CMakeLists.txt ./
 COPY cmd cmd
 COPY mesh mesh
+COPY netlink netlink
 COPY tun tun
 COPY wg wg
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \

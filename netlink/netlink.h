@@ -9,6 +9,9 @@
  * frees. Functions return 0 or -errno (the kernel's error for a refused request); a
  * struct nl_socket is used by one thread at a time. Addresses are family + network-order
  * bytes; family 0 means "unset" (no gateway, no source, from/to all).
+ *
+ * One file per object holds its builders, parser and requests: link.c, address.c, route.c,
+ * rule.c; socket.c holds the socket, the ack and the dump.
  */
 #ifndef NETLINK_NETLINK_H
 #define NETLINK_NETLINK_H
@@ -85,11 +88,11 @@ struct nlmsghdr *nl_build_link_set(void *buf, int ifindex, int up, unsigned int 
 struct nlmsghdr *nl_build_link_ipip(void *buf, const char *name, unsigned int mtu);
 struct nlmsghdr *nl_build_link_del(void *buf, int ifindex);
 struct nlmsghdr *nl_build_address(void *buf, uint16_t type, uint16_t extra_flags,
-                                      const struct nl_address *address);
+                                  const struct nl_address *address);
 struct nlmsghdr *nl_build_route(void *buf, uint16_t type, uint16_t extra_flags,
-                                    const struct nl_route *route);
+                                const struct nl_route *route);
 struct nlmsghdr *nl_build_rule(void *buf, uint16_t type, uint16_t extra_flags,
-                                   const struct nl_rule *rule);
+                               const struct nl_rule *rule);
 
 /*
  * Parsers of one dumped message (a link, route or rule also from a deletion notice): 0, or
@@ -100,17 +103,6 @@ int nl_parse_address(const struct nlmsghdr *nlh, struct nl_address *address);
 int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *route);
 int nl_parse_rule(const struct nlmsghdr *nlh, struct nl_rule *rule);
 
-/* Send one built request and wait for its ack. */
-int nl_request(struct nl_socket *nl, struct nlmsghdr *nlh);
-
-/*
- * Send a built dump (or get) request and collect the answers that parse accepts into a heap
- * array of size-byte items; parse returns 0 to keep an item, -ENOMSG to skip the message.
- */
-typedef int (*nl_parse_fn)(const struct nlmsghdr *nlh, void *item);
-int nl_collect(struct nl_socket *nl, struct nlmsghdr *nlh, nl_parse_fn parse, size_t size,
-                   void **items, size_t *n);
-
 /* Links. -ENODEV when no link has that name. */
 int nl_link_get(struct nl_socket *nl, const char *name, struct nl_link *link);
 int nl_link_dump(struct nl_socket *nl, struct nl_link **links, size_t *n);
@@ -120,8 +112,7 @@ int nl_link_add_ipip(struct nl_socket *nl, const char *name, unsigned int mtu);
 int nl_link_del(struct nl_socket *nl, int ifindex);
 
 /* Addresses of one family (AF_UNSPEC = both), of every link. */
-int nl_address_dump(struct nl_socket *nl, uint8_t family, struct nl_address **addresses,
-                        size_t *n);
+int nl_address_dump(struct nl_socket *nl, uint8_t family, struct nl_address **addresses, size_t *n);
 int nl_address_add(struct nl_socket *nl, const struct nl_address *address);
 int nl_address_del(struct nl_socket *nl, const struct nl_address *address);
 /*

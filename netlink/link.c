@@ -82,6 +82,7 @@ int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *link)
 	memset(link, 0, sizeof(*link));
 	link->ifindex = ifi->ifi_index;
 	link->up = ifi->ifi_flags & IFF_UP;
+	link->running = ifi->ifi_flags & IFF_RUNNING;
 	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, link);
 	return 0;
 }

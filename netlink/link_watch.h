@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * link.h - watch one network interface over rtnetlink: up/running, MTU, deletion.
+ * link_watch.h - watch one network interface over rtnetlink: up/running, MTU, deletion.
  *
- * nl_link_watch_open() subscribes to link notifications and asks for the current state once, so the
- * first nl_link_watch_recv() also reports where the link stands now. nl_link_watch_recv() reads what is
- * pending on the (non-blocking) fd and calls back once per message about the watched ifindex;
- * it returns 0, or -errno when the socket failed. Messages about other links are ignored.
+ * nl_link_watch_open() subscribes to link notifications and asks for the current state once,
+ * so the first nl_link_watch_recv() also reports where the link stands now.
+ * nl_link_watch_recv() reads what is pending on the (non-blocking) fd and calls back once per
+ * message about the watched ifindex; it returns 0, or -errno when the socket failed. Messages
+ * about other links are ignored.
  */
 #ifndef NETLINK_LINK_WATCH_H
 #define NETLINK_LINK_WATCH_H

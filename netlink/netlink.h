@@ -33,7 +33,8 @@ struct nl_link {
 	int ifindex;
 	char name[IFNAMSIZ];
 	unsigned int mtu;
-	bool up; /* IFF_UP */
+	bool up;      /* IFF_UP */
+	bool running; /* IFF_RUNNING: operationally up (carrier) */
 };
 
 struct nl_address {

@@ -1,26 +1,26 @@
 // SPDX-License-Identifier: MIT
-/* route_watch.c - RTM_DELROUTE, RTM_DELRULE and RTM_DELLINK notifications on libmnl. */
+/* route_watch.c - RTM_DELROUTE, RTM_DELRULE and RTM_DELLINK notices on a listener. */
 
 #include "netlink/route_watch.h"
 
 #include <errno.h>
-#include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 
+#include "netlink/listener.h"
+
 struct nl_route_watch {
-	struct mnl_socket *nl;
-	char buf[32768];
+	struct nl_listener *listener;
 };
 
-struct deliver {
+struct delivery {
 	nl_route_watch_fn fn;
 	void *ctx;
 };
 
-static int deliver_deleted(const struct nlmsghdr *nlh, void *data)
+static int deliver_deleted(void *ctx, const struct nlmsghdr *nlh)
 {
-	const struct deliver *d = data;
+	const struct delivery *d = ctx;
 	struct tun_watch_event event;
 	int ret = -ENOMSG;
 
@@ -40,28 +40,30 @@ static int deliver_deleted(const struct nlmsghdr *nlh, void *data)
 	}
 	if (ret == 0)
 		d->fn(d->ctx, &event);
-	return MNL_CB_OK;
+	return 0;
+}
+
+static int deliver_lost(void *ctx)
+{
+	const struct delivery *d = ctx;
+	const struct tun_watch_event lost = {.kind = TUN_WATCH_LOST};
+
+	d->fn(d->ctx, &lost);
+	return 0;
 }
 
 int nl_route_watch_open(struct nl_route_watch **out)
 {
-	/* IPv6 rules have no legacy group bit: they are joined by number. */
-	int ipv6_rules = RTNLGRP_IPV6_RULE;
+	const unsigned int groups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE,
+	                               RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE};
 	struct nl_route_watch *watch = calloc(1, sizeof(*watch));
 	int ret = -ENOMEM;
 
 	if (!watch)
 		goto err;
-	watch->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!watch->nl ||
-	    mnl_socket_bind(watch->nl,
-	                    RTMGRP_LINK | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_IPV4_RULE,
-	                    MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_setsockopt(watch->nl, NETLINK_ADD_MEMBERSHIP, &ipv6_rules,
-	                          sizeof(ipv6_rules)) < 0) {
-		ret = -errno;
+	ret = nl_listener_open(&watch->listener, groups, sizeof(groups) / sizeof(*groups));
+	if (ret < 0)
 		goto err;
-	}
 	*out = watch;
 	return 0;
 err:
@@ -71,34 +73,20 @@ err:
 
 int nl_route_watch_fd(const struct nl_route_watch *watch)
 {
-	return mnl_socket_get_fd(watch->nl);
+	return nl_listener_fd(watch->listener);
 }
 
 int nl_route_watch_recv(struct nl_route_watch *watch, nl_route_watch_fn fn, void *ctx)
 {
-	const struct tun_watch_event lost = {.kind = TUN_WATCH_LOST};
-	struct deliver d = {.fn = fn, .ctx = ctx};
-	ssize_t len;
+	struct delivery d = {.fn = fn, .ctx = ctx};
 
-	for (;;) {
-		len = mnl_socket_recvfrom(watch->nl, watch->buf, sizeof(watch->buf));
-		if (len < 0 && errno == ENOBUFS) {
-			fn(ctx, &lost);
-			continue;
-		}
-		if (len < 0)
-			return errno == EAGAIN ? 0 : -errno;
-		/* Sequence and port checks off: notifications carry neither. */
-		if (mnl_cb_run(watch->buf, (size_t)len, 0, 0, deliver_deleted, &d) < 0)
-			return -errno;
-	}
+	return nl_listener_recv(watch->listener, deliver_deleted, deliver_lost, &d);
 }
 
 void nl_route_watch_close(struct nl_route_watch *watch)
 {
 	if (!watch)
 		return;
-	if (watch->nl)
-		mnl_socket_close(watch->nl);
+	nl_listener_close(watch->listener);
 	free(watch);
 }

@@ -11,8 +11,8 @@
  * it calls fn with an event of kind TUN_WATCH_LOST: the caller cannot know what was lost and
  * should resync. Returns 0 or -errno.
  */
-#ifndef NL_ROUTE_WATCH_H
-#define NL_ROUTE_WATCH_H
+#ifndef NETLINK_ROUTE_WATCH_H
+#define NETLINK_ROUTE_WATCH_H
 
 #include "netlink/netlink.h"
 
@@ -42,4 +42,4 @@ int nl_route_watch_fd(const struct nl_route_watch *watch);
 int nl_route_watch_recv(struct nl_route_watch *watch, nl_route_watch_fn fn, void *ctx);
 void nl_route_watch_close(struct nl_route_watch *watch);
 
-#endif /* NL_ROUTE_WATCH_H */
+#endif /* NETLINK_ROUTE_WATCH_H */

@@ -5,13 +5,16 @@
 
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <stdalign.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
 struct nl_listener {
 	struct mnl_socket *sock;
-	/* Notices come in messages of up to 32 KiB; a smaller buffer truncates them. */
-	char buf[32768];
+	bool overran; /* and lost has not been called since */
+	/* Messages of up to 32 KiB (a smaller buffer truncates them), read in place. */
+	alignas(struct nlmsghdr) char buf[32768];
 };
 
 /* By number, not bind()'s mask: newer groups (IPv6 rules among them) have no bit there. */
@@ -73,19 +76,28 @@ int nl_listener_recv(struct nl_listener *listener, nl_listener_message_fn messag
                      nl_listener_lost_fn lost, void *ctx)
 {
 	ssize_t len;
-	int ret;
+	int ret = 0;
 
-	for (;;) {
+	while (ret == 0) {
 		len = mnl_socket_recvfrom(listener->sock, listener->buf, sizeof(listener->buf));
-		if (len < 0 && errno == ENOBUFS)
-			ret = lost(ctx);
-		else if (len < 0)
-			return errno == EAGAIN ? 0 : -errno;
-		else
+		if (len >= 0) {
 			ret = dispatch(listener, (int)len, message, ctx);
-		if (ret)
-			return ret;
+		} else if (errno == ENOBUFS) {
+			listener->overran = true;
+		} else if (errno != EAGAIN) {
+			ret = -errno;
+		} else if (!listener->overran) {
+			break;
+		} else {
+			/*
+			 * An overrun socket gets nothing more, answers included, until its queue
+			 * is read empty: only now can the owner ask again, and be answered.
+			 */
+			listener->overran = false;
+			ret = lost(ctx);
+		}
 	}
+	return ret;
 }
 
 void nl_listener_close(struct nl_listener *listener)

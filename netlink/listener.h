@@ -6,10 +6,12 @@
  * nl_listener_open() joins the given RTNLGRP_* groups on a non-blocking socket whose fd the
  * owner polls. nl_listener_recv() reads all that is pending and calls message once per
  * message (the kernel's answers to what was sent with nl_listener_send() included, errors
- * too), and lost when the kernel dropped notices because the socket overran: what was lost
- * is unknown, so the owner asks again or starts over. Each callback returns 0 to go on or
- * -errno to stop reading; nl_listener_recv() returns that error, -errno when the socket
- * failed, or 0 once nothing is pending.
+ * too). When the kernel dropped notices because the socket overran, it calls lost once what
+ * was pending is read: what was lost is unknown, so the owner starts over or asks again, and
+ * the answers to what lost sent are read in the same call (they must fit in the socket's
+ * buffer, or they overrun it again). Each callback returns 0 to go on or -errno to stop
+ * reading; nl_listener_recv() returns that error, -errno when the socket failed, or 0 once
+ * nothing is pending.
  *
  * The watches (link_watch.h, route_watch.h) are built on it; the rest of the program listens
  * through them.

@@ -27,11 +27,27 @@
 
 /* What one listener heard. */
 struct heard {
-	size_t messages, links, others, lost;
-	int refusal;        /* the last error answer, 0 if none */
-	int stop_with;      /* what message returns */
-	int stop_lost_with; /* what lost returns */
+	size_t messages, links, answers, others, lost;
+	int refusal;                  /* the last error answer's, 0 if none */
+	int stop_with;                /* what message returns */
+	int stop_lost_with;           /* what lost returns */
+	struct nl_listener *ask_lost; /* where lost asks for an0 again, if anywhere */
 };
+
+/*
+ * A get of an0 without ack, told by its sequence number. One answer: a shrunk buffer takes a
+ * single message into an empty queue, not the ack behind it.
+ */
+#define GET_SEQ 0x5eed
+
+static struct nlmsghdr *get_an0(char *buf)
+{
+	struct nlmsghdr *nlh = nl_build_link_get(buf, "an0");
+
+	nlh->nlmsg_flags &= ~NLM_F_ACK;
+	nlh->nlmsg_seq = GET_SEQ;
+	return nlh;
+}
 
 static int hear(void *ctx, const struct nlmsghdr *nlh)
 {
@@ -39,6 +55,7 @@ static int hear(void *ctx, const struct nlmsghdr *nlh)
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 
 	h->messages++;
+	h->answers += nlh->nlmsg_seq == GET_SEQ;
 	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK)
 		h->links++;
 	else if (nlh->nlmsg_type == NLMSG_ERROR)
@@ -51,8 +68,11 @@ static int hear(void *ctx, const struct nlmsghdr *nlh)
 static int hear_lost(void *ctx)
 {
 	struct heard *h = ctx;
+	char buf[NL_BUFSIZE];
 
 	h->lost++;
+	if (h->ask_lost)
+		assert_int_equal(nl_listener_send(h->ask_lost, get_an0(buf)), 0);
 	return h->stop_lost_with;
 }
 
@@ -124,11 +144,11 @@ static void test_answer_and_refusal_of_a_sent_request_come_as_messages(void **st
 	char buf[NL_BUFSIZE];
 
 	(void)state;
-	assert_int_equal(nl_listener_send(listener, nl_build_link_get(buf, "an0")), 0);
+	assert_int_equal(nl_listener_send(listener, get_an0(buf)), 0);
 	assert_true(readable(nl_listener_fd(listener), 1000));
 	assert_int_equal(nl_listener_recv(listener, hear, hear_lost, &h), 0);
 	assert_int_equal(h.links, 1);
-	assert_int_equal(h.refusal, 0); /* the ack */
+	assert_int_equal(h.answers, 1);
 
 	assert_int_equal(nl_listener_send(listener, nl_build_link_get(buf, "an-missing")), 0);
 	assert_true(readable(nl_listener_fd(listener), 1000));
@@ -171,6 +191,20 @@ static void test_overrun_is_reported_as_lost_and_reading_goes_on(void **state)
 	h.stop_lost_with = -ESTALE;
 	flood();
 	assert_int_equal(nl_listener_recv(listener, hear, hear_lost, &h), -ESTALE);
+	nl_listener_close(listener);
+}
+
+static void test_lost_comes_once_the_queue_is_read_so_what_it_asks_is_answered(void **state)
+{
+	struct nl_listener *listener = listen_to_links();
+	struct heard h = {.ask_lost = listener};
+
+	(void)state;
+	shrink(nl_listener_fd(listener));
+	flood();
+	assert_int_equal(nl_listener_recv(listener, hear, hear_lost, &h), 0);
+	assert_int_equal(h.lost, 1);
+	assert_int_equal(h.answers, 1); /* in the same read */
 	nl_listener_close(listener);
 }
 
@@ -255,6 +289,25 @@ static void test_link_watch_tells_running_mtu_and_deletion(void **state)
 	nl_link_watch_close(watch);
 }
 
+static void test_link_watch_tells_the_state_again_after_an_overrun(void **state)
+{
+	struct nl_link_watch *watch = watch_new_link();
+	struct told told = {0};
+
+	(void)state;
+	read_until(watch, &told, anything);
+	told.n = 0;
+	/* an4 does not change, but what was lost might have been about it. */
+	shrink(nl_link_watch_fd(watch));
+	flood();
+	read_until(watch, &told, anything);
+	assert_int_equal(told.n, 1);
+	assert_false(told.last.deleted);
+	assert_int_equal(told.last.mtu, 1500);
+	assert_int_equal(system("ip link del an4"), 0);
+	nl_link_watch_close(watch);
+}
+
 static void test_link_watch_of_a_missing_link_is_no_failure(void **state)
 {
 	struct nl_link_watch *watch;
@@ -276,8 +329,10 @@ int main(void)
 	    cmocka_unit_test(test_answer_and_refusal_of_a_sent_request_come_as_messages),
 	    cmocka_unit_test(test_message_error_stops_the_read_and_the_rest_waits),
 	    cmocka_unit_test(test_overrun_is_reported_as_lost_and_reading_goes_on),
+	    cmocka_unit_test(test_lost_comes_once_the_queue_is_read_so_what_it_asks_is_answered),
 	    cmocka_unit_test(test_link_watch_tells_the_state_at_open),
 	    cmocka_unit_test(test_link_watch_tells_running_mtu_and_deletion),
+	    cmocka_unit_test(test_link_watch_tells_the_state_again_after_an_overrun),
 	    cmocka_unit_test(test_link_watch_of_a_missing_link_is_no_failure),
 	};
 

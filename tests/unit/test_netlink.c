@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * tun/netlink: the requests as bytes (what the kernel would be asked, the IPIP link included,
+ * netlink/netlink: the requests as bytes (what the kernel would be asked, the IPIP link included,
  * since this host's kernel has no ipip module), then the same requests against the kernel in
  * a network namespace of the test's own (unshare(CLONE_NEWNET), root only) on a veth pair.
  */
@@ -21,8 +21,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "netns.h"
 #include "netlink/netlink.h"
+#include "netns.h"
 
 static struct ip_addr ip(const char *text)
 {
@@ -58,6 +58,28 @@ static struct attrs attrs_of(const struct nlmsghdr *nlh, size_t header)
 
 	assert_int_equal(mnl_attr_parse(nlh, header, index_attr, &a), MNL_CB_OK);
 	return a;
+}
+
+static void test_dump_asks_for_one_family_behind_the_object_header(void **state)
+{
+	const struct {
+		uint16_t type;
+		size_t header;
+	} dumps[] = {{RTM_GETLINK, sizeof(struct ifinfomsg)},
+	             {RTM_GETADDR, sizeof(struct ifaddrmsg)},
+	             {RTM_GETROUTE, sizeof(struct rtmsg)},
+	             {RTM_GETRULE, sizeof(struct fib_rule_hdr)}};
+	char buf[NL_BUFSIZE];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(dumps) / sizeof(*dumps); i++) {
+		struct nlmsghdr *nlh = nl_build_dump(buf, dumps[i].type, AF_INET6);
+
+		assert_int_equal(nlh->nlmsg_type, dumps[i].type);
+		assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+		assert_int_equal(mnl_nlmsg_get_payload_len(nlh), dumps[i].header);
+		assert_int_equal(*(uint8_t *)mnl_nlmsg_get_payload(nlh), AF_INET6);
+	}
 }
 
 static void test_ipip_link_is_created_with_kind_ipip_and_mtu(void **state)
@@ -101,13 +123,13 @@ static void test_link_set_touches_only_what_is_asked(void **state)
 static void test_route_in_table_1107_goes_in_rta_table(void **state)
 {
 	const struct nl_route route = {.dst = ip("10.2.2.0"),
-	                                   .dst_len = 24,
-	                                   .gw = ip("10.4.0.2"),
-	                                   .src = ip("192.168.0.1"),
-	                                   .ifindex = 5,
-	                                   .table = 1107,
-	                                   .protocol = RTPROT_STATIC,
-	                                   .onlink = true};
+	                               .dst_len = 24,
+	                               .gw = ip("10.4.0.2"),
+	                               .src = ip("192.168.0.1"),
+	                               .ifindex = 5,
+	                               .table = 1107,
+	                               .protocol = RTPROT_STATIC,
+	                               .onlink = true};
 	char buf[NL_BUFSIZE];
 	struct nlmsghdr *nlh =
 	    nl_build_route(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &route);
@@ -153,24 +175,22 @@ static void test_route_without_gateway_is_link_scoped_and_delete_matches_any_sco
 static void test_route_parses_back_to_itself(void **state)
 {
 	const struct nl_route route = {.dst = ip("fd00:2::"),
-	                                   .dst_len = 64,
-	                                   .gw = ip("fd00:4::2"),
-	                                   .ifindex = 9,
-	                                   .table = 1107,
-	                                   .protocol = 99,
-	                                   .onlink = true};
+	                               .dst_len = 64,
+	                               .gw = ip("fd00:4::2"),
+	                               .ifindex = 9,
+	                               .table = 1107,
+	                               .protocol = 99,
+	                               .onlink = true};
 	char buf[NL_BUFSIZE];
 	struct nl_route parsed;
 
 	(void)state;
-	assert_int_equal(
-	    nl_parse_route(nl_build_route(buf, RTM_NEWROUTE, 0, &route), &parsed), 0);
+	assert_int_equal(nl_parse_route(nl_build_route(buf, RTM_NEWROUTE, 0, &route), &parsed), 0);
 	assert_true(nl_route_equal(&parsed, &route));
 	parsed.onlink = false;
 	assert_false(nl_route_equal(&parsed, &route));
 	/* A deletion names the route it deletes; a link message is no route. */
-	assert_int_equal(
-	    nl_parse_route(nl_build_route(buf, RTM_DELROUTE, 0, &route), &parsed), 0);
+	assert_int_equal(nl_parse_route(nl_build_route(buf, RTM_DELROUTE, 0, &route), &parsed), 0);
 	assert_true(nl_route_equal(&parsed, &route));
 	assert_int_equal(nl_parse_route(nl_build_link_del(buf, 3), &parsed), -ENOMSG);
 }
@@ -178,13 +198,12 @@ static void test_route_parses_back_to_itself(void **state)
 static void test_rule_carries_selectors_table_and_iif(void **state)
 {
 	const struct nl_rule rule = {.family = AF_INET,
-	                                 .dst = ip("192.168.0.2"),
-	                                 .dst_len = 32,
-	                                 .iif = "kilo0",
-	                                 .table = 1107};
+	                             .dst = ip("192.168.0.2"),
+	                             .dst_len = 32,
+	                             .iif = "kilo0",
+	                             .table = 1107};
 	char buf[NL_BUFSIZE];
-	struct nlmsghdr *nlh =
-	    nl_build_rule(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule);
+	struct nlmsghdr *nlh = nl_build_rule(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &rule);
 	struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(nlh);
 	struct attrs a = attrs_of(nlh, sizeof(*frh));
 	struct nl_rule parsed;
@@ -336,12 +355,12 @@ static void test_route_is_replaced_dumped_and_deleted_in_table_1107(void **state
 	struct nl_link link;
 	struct nl_address own = {.ip = ip("10.9.0.1"), .prefixlen = 24};
 	struct nl_route route = {.dst = ip("10.8.0.0"),
-	                             .dst_len = 24,
-	                             .gw = ip("10.7.0.2"),
-	                             .src = ip("10.9.0.1"),
-	                             .table = 1107,
-	                             .protocol = RTPROT_STATIC,
-	                             .onlink = true};
+	                         .dst_len = 24,
+	                         .gw = ip("10.7.0.2"),
+	                         .src = ip("10.9.0.1"),
+	                         .table = 1107,
+	                         .protocol = RTPROT_STATIC,
+	                         .onlink = true};
 
 	assert_int_equal(nl_link_get(nl, "an0", &link), 0);
 	assert_int_equal(nl_link_set(nl, link.ifindex, 1, 0), 0);
@@ -391,12 +410,12 @@ static void test_rule_is_added_dumped_and_deleted(void **state)
 {
 	struct nl_socket *nl = *state;
 	struct nl_rule rule = {.family = AF_INET,
-	                           .src = ip("10.2.1.0"),
-	                           .src_len = 24,
-	                           .dst = ip("192.168.0.2"),
-	                           .dst_len = 32,
-	                           .iif = "an0",
-	                           .table = 1107};
+	                       .src = ip("10.2.1.0"),
+	                       .src_len = 24,
+	                       .dst = ip("192.168.0.2"),
+	                       .dst_len = 32,
+	                       .iif = "an0",
+	                       .table = 1107};
 	uint32_t priority = 0;
 
 	assert_int_equal(nl_rule_add(nl, &rule), 0);
@@ -410,6 +429,7 @@ static void test_rule_is_added_dumped_and_deleted(void **state)
 int main(void)
 {
 	const struct CMUnitTest messages[] = {
+	    cmocka_unit_test(test_dump_asks_for_one_family_behind_the_object_header),
 	    cmocka_unit_test(test_ipip_link_is_created_with_kind_ipip_and_mtu),
 	    cmocka_unit_test(test_link_set_touches_only_what_is_asked),
 	    cmocka_unit_test(test_route_in_table_1107_goes_in_rta_table),

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * tun/route_watch: a route, a policy rule or a link deleted by someone else is reported, with
+ * netlink/route_watch: a route, a policy rule or a link deleted by someone else is reported, with
  * what it was, in a network namespace of the test's own; what is added is not.
  */
 #include <setjmp.h>
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netns.h"
 #include "netlink/route_watch.h"
+#include "netns.h"
 
 struct seen {
 	size_t n;

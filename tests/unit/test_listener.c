@@ -257,6 +257,15 @@ static struct nl_link_watch *watch_new_link(void)
 	return watch;
 }
 
+/* Told once that the new link is there, down, at the default MTU. */
+static void assert_told_as_new(const struct told *told)
+{
+	assert_int_equal(told->n, 1);
+	assert_false(told->last.deleted);
+	assert_false(told->last.running);
+	assert_int_equal(told->last.mtu, 1500);
+}
+
 static void test_link_watch_tells_the_state_at_open(void **state)
 {
 	struct nl_link_watch *watch = watch_new_link();
@@ -264,10 +273,7 @@ static void test_link_watch_tells_the_state_at_open(void **state)
 
 	(void)state;
 	read_until(watch, &told, anything);
-	assert_int_equal(told.n, 1);
-	assert_false(told.last.deleted);
-	assert_false(told.last.running);
-	assert_int_equal(told.last.mtu, 1500);
+	assert_told_as_new(&told);
 	assert_int_equal(system("ip link del an4"), 0);
 	nl_link_watch_close(watch);
 }
@@ -301,9 +307,7 @@ static void test_link_watch_tells_the_state_again_after_an_overrun(void **state)
 	shrink(nl_link_watch_fd(watch));
 	flood();
 	read_until(watch, &told, anything);
-	assert_int_equal(told.n, 1);
-	assert_false(told.last.deleted);
-	assert_int_equal(told.last.mtu, 1500);
+	assert_told_as_new(&told);
 	assert_int_equal(system("ip link del an4"), 0);
 	nl_link_watch_close(watch);
 }

@@ -21,20 +21,20 @@ struct delivery {
 static int deliver_deleted(void *ctx, const struct nlmsghdr *nlh)
 {
 	const struct delivery *d = ctx;
-	struct tun_watch_event event;
+	struct nl_route_watch_event event;
 	int ret = -ENOMSG;
 
 	switch (nlh->nlmsg_type) {
 	case RTM_DELROUTE:
-		event.kind = TUN_WATCH_ROUTE;
+		event.kind = NL_ROUTE_WATCH_ROUTE;
 		ret = nl_parse_route(nlh, &event.route);
 		break;
 	case RTM_DELRULE:
-		event.kind = TUN_WATCH_RULE;
+		event.kind = NL_ROUTE_WATCH_RULE;
 		ret = nl_parse_rule(nlh, &event.rule);
 		break;
 	case RTM_DELLINK:
-		event.kind = TUN_WATCH_LINK;
+		event.kind = NL_ROUTE_WATCH_LINK;
 		ret = nl_parse_link(nlh, &event.link);
 		break;
 	}
@@ -46,7 +46,7 @@ static int deliver_deleted(void *ctx, const struct nlmsghdr *nlh)
 static int deliver_lost(void *ctx)
 {
 	const struct delivery *d = ctx;
-	const struct tun_watch_event lost = {.kind = TUN_WATCH_LOST};
+	const struct nl_route_watch_event lost = {.kind = NL_ROUTE_WATCH_LOST};
 
 	d->fn(d->ctx, &lost);
 	return 0;

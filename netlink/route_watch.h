@@ -8,7 +8,7 @@
  * link notifications on a non-blocking socket whose fd the caller polls.
  * nl_route_watch_recv() reads what is pending and calls fn once per deleted unicast route,
  * deleted rule and deleted link; when the kernel dropped notifications (the socket overran)
- * it calls fn with an event of kind TUN_WATCH_LOST: the caller cannot know what was lost and
+ * it calls fn with an event of kind NL_ROUTE_WATCH_LOST: the caller cannot know what was lost and
  * should resync. Returns 0 or -errno.
  */
 #ifndef NETLINK_ROUTE_WATCH_H
@@ -18,16 +18,16 @@
 
 struct nl_route_watch;
 
-enum tun_watch_kind {
-	TUN_WATCH_LOST,
-	TUN_WATCH_ROUTE,
-	TUN_WATCH_RULE,
-	TUN_WATCH_LINK,
+enum nl_route_watch_kind {
+	NL_ROUTE_WATCH_LOST,
+	NL_ROUTE_WATCH_ROUTE,
+	NL_ROUTE_WATCH_RULE,
+	NL_ROUTE_WATCH_LINK,
 };
 
-/* What was deleted: the member named by kind (none for TUN_WATCH_LOST). */
-struct tun_watch_event {
-	enum tun_watch_kind kind;
+/* What was deleted: the member named by kind (none for NL_ROUTE_WATCH_LOST). */
+struct nl_route_watch_event {
+	enum nl_route_watch_kind kind;
 	union {
 		struct nl_route route;
 		struct nl_rule rule;
@@ -35,7 +35,7 @@ struct tun_watch_event {
 	};
 };
 
-typedef void (*nl_route_watch_fn)(void *ctx, const struct tun_watch_event *deleted);
+typedef void (*nl_route_watch_fn)(void *ctx, const struct nl_route_watch_event *deleted);
 
 int nl_route_watch_open(struct nl_route_watch **out);
 int nl_route_watch_fd(const struct nl_route_watch *watch);

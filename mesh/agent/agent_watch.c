@@ -25,22 +25,22 @@ struct deleted {
 	bool routes, interface, lost;
 };
 
-static void on_deleted(void *ctx, const struct tun_watch_event *event)
+static void on_deleted(void *ctx, const struct nl_route_watch_event *event)
 {
 	struct deleted *d = ctx;
 	const struct mesh_route_state *routes = &d->agent->routes;
 
 	switch (event->kind) {
-	case TUN_WATCH_LOST:
+	case NL_ROUTE_WATCH_LOST:
 		d->lost = true;
 		break;
-	case TUN_WATCH_ROUTE:
+	case NL_ROUTE_WATCH_ROUTE:
 		d->routes = d->routes || mesh_apply_routes_wants_route(routes, &event->route);
 		break;
-	case TUN_WATCH_RULE:
+	case NL_ROUTE_WATCH_RULE:
 		d->routes = d->routes || mesh_apply_routes_wants_rule(routes, &event->rule);
 		break;
-	case TUN_WATCH_LINK:
+	case NL_ROUTE_WATCH_LINK:
 		d->interface =
 		    d->interface || !strcmp(event->link.name, d->agent->options.interface);
 		break;

@@ -20,14 +20,14 @@
 
 struct seen {
 	size_t n;
-	struct tun_watch_event last;
+	struct nl_route_watch_event last;
 };
 
-static void record(void *ctx, const struct tun_watch_event *deleted)
+static void record(void *ctx, const struct nl_route_watch_event *deleted)
 {
 	struct seen *seen = ctx;
 
-	assert_int_not_equal(deleted->kind, TUN_WATCH_LOST);
+	assert_int_not_equal(deleted->kind, NL_ROUTE_WATCH_LOST);
 	seen->n++;
 	seen->last = *deleted;
 }
@@ -77,7 +77,7 @@ static void test_deleted_route_is_reported_with_its_table(void **state)
 	    "ip route del 10.8.0.0/24 table 1107");
 	struct ip_addr dst = {.family = AF_INET};
 
-	assert_int_equal(seen.last.kind, TUN_WATCH_ROUTE);
+	assert_int_equal(seen.last.kind, NL_ROUTE_WATCH_ROUTE);
 	assert_int_equal(inet_pton(AF_INET, "10.8.0.0", dst.bytes), 1);
 	assert_true(ip_addr_equal(&seen.last.route.dst, &dst));
 	assert_int_equal(seen.last.route.dst_len, 24);
@@ -90,7 +90,7 @@ static void test_deleted_ipv6_rule_is_reported_with_its_selectors(void **state)
 	                                      "ip -6 rule del from fd00:2::/64 table 1107");
 	struct ip_addr src = {.family = AF_INET6};
 
-	assert_int_equal(seen.last.kind, TUN_WATCH_RULE);
+	assert_int_equal(seen.last.kind, NL_ROUTE_WATCH_RULE);
 	assert_int_equal(seen.last.rule.family, AF_INET6);
 	assert_int_equal(inet_pton(AF_INET6, "fd00:2::", src.bytes), 1);
 	assert_true(ip_addr_equal(&seen.last.rule.src, &src));
@@ -109,7 +109,7 @@ static void test_deleted_link_is_reported_by_name(void **state)
 	assert_int_equal(system("ip link del an3"), 0);
 	read_events(*state, &seen);
 	assert_int_equal(seen.n, 2);
-	assert_int_equal(seen.last.kind, TUN_WATCH_LINK);
+	assert_int_equal(seen.last.kind, NL_ROUTE_WATCH_LINK);
 	assert_string_equal(seen.last.link.name, "an2");
 	assert_true(seen.last.link.ifindex > 0);
 }

@@ -4,7 +4,7 @@
  *
  * mesh_agent_create() loads (or makes) the node's key, creates the
  * WireGuard device on the TUN options.interface and opens the backend.
- * mesh_agent_run() is the reconcile loop (contract §5.14) until
+ * mesh_agent_run() is the reconcile loop (Kilo's Mesh.Run; docs/kilo.md, Reconcile loop) until
  * mesh_agent_stop(): every backend change re-lists the cluster, publishes
  * the node's own annotations when they differ from what the backend holds
  * (endpoint and internal IP are sticky, wireguard-ip only on leaders,

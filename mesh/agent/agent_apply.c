@@ -82,7 +82,7 @@ static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_top
 	char err[256] = "";
 	int ret;
 
-	/* A forced endpoint's port is the listen port too (contract §1.1). */
+	/* A forced endpoint's port is the listen port too (docs/kilo.md, Annotations). */
 	if (local && local->endpoint.port)
 		options.port = local->endpoint.port;
 	ret = mesh_topology_build(&agent->cluster, &options, topology, err, sizeof(err));

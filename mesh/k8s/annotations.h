@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The annotations kg writes on its own Node (contract §1.2), as a JSON object
+ * The annotations kg writes on its own Node (docs/kilo.md, Annotations), as a JSON object
  * ready to be a merge patch's metadata.annotations: key, endpoint,
  * internal-ip, wireguard-ip, last-seen, discovered-endpoints, granularity and
  * cni-compatibility-ip, formatted as Kilo's nodeBackend.Set formats them (an

@@ -70,7 +70,7 @@ struct mesh_endpoint {
 	uint16_t port;
 };
 
-/* A NAT mapping observed by some node's WireGuard device (§5.11). */
+/* A NAT mapping observed by some node's WireGuard device (docs/kilo.md, NAT discovery). */
 struct mesh_discovered_endpoint {
 	uint8_t key[MESH_KEY_LEN]; /* the roaming node's or peer's public key */
 	struct mesh_endpoint endpoint;

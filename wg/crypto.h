@@ -5,12 +5,15 @@
  * Contract:
  * - BLAKE2s comes from libb2; ChaCha20-Poly1305, XChaCha20-Poly1305 and X25519 come from
  *   libsodium. Only HMAC and the HKDF-style KDF are written here, on top of libb2.
+ * - The data path's ChaCha20-Poly1305 (struct wg_aead_ctx) comes from libsodium or from OpenSSL's
+ *   libcrypto, whose EVP code is faster where the CPU has wide vectors; both give the same bytes.
  * - Call wg_crypto_init() once before anything that needs randomness.
  * - Functions that can fail return 0 or a negative errno: -EINVAL for a bad length or an all-zero
  *   Diffie-Hellman result, -EBADMSG for an AEAD tag that does not authenticate. On failure no
  *   plaintext is released (the output is zeroed).
  * - Outputs may alias inputs (the KDF and the AEADs work in place).
- * - Pure: no clock is read (wall time is an argument) and no state is kept.
+ * - Pure: no clock is read (wall time is an argument) and no state is kept, but for what a
+ *   struct wg_aead_ctx holds.
  */
 #ifndef WG_CRYPTO_H
 #define WG_CRYPTO_H
@@ -24,6 +27,7 @@ enum wg_crypto_lengths {
 	WG_AEAD_KEY_LEN = 32,
 	WG_AEAD_TAG_LEN = 16,
 	WG_AEAD_NONCE_LEN = 12,
+	WG_AEAD_MAX_LEN = 0x7fffffff - WG_AEAD_TAG_LEN, /* OpenSSL counts bytes in an int */
 	WG_XAEAD_NONCE_LEN = 24,
 	WG_HASH_LEN = 32,
 	WG_HASH_BLOCK_LEN = 64,
@@ -66,6 +70,56 @@ void wg_aead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *a
                   uint64_t counter, const uint8_t key[WG_AEAD_KEY_LEN]);
 int wg_aead_open(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_t *ad, size_t ad_len,
                  uint64_t counter, const uint8_t key[WG_AEAD_KEY_LEN]);
+
+/* Where the data path's ChaCha20-Poly1305 comes from. */
+enum wg_aead_lib {
+	WG_AEAD_SODIUM,
+	WG_AEAD_OPENSSL,
+};
+
+/* The library for the data path. name "sodium" or "openssl" forces one; NULL or "" takes
+ * OpenSSL's wherever it works (it can be had, and seals and opens a test message as libsodium
+ * does), else libsodium's. -EINVAL for any other name; -ENOTSUP when "openssl" does not work. */
+int wg_aead_lib_choose(enum wg_aead_lib *lib, const char *name);
+/* "libsodium" or "OpenSSL", and the version of the library linked, e.g. "3.0.19". */
+const char *wg_aead_lib_name(enum wg_aead_lib lib);
+const char *wg_aead_lib_version(enum wg_aead_lib lib);
+
+struct evp_cipher_ctx_st;
+
+/* One library's ChaCha20-Poly1305 for one thread at a time. libsodium's needs nothing (so
+ * { .lib = WG_AEAD_SODIUM } is one); OpenSSL's needs a cipher context, allocated here once and
+ * then re-keyed per message, so sealing and opening allocate nothing. The context keeps the last
+ * message's key until wiped or freed. */
+struct wg_aead_ctx {
+	enum wg_aead_lib lib;
+	struct evp_cipher_ctx_st *evp;
+	bool keyed; /* holds a key that is not yet wiped */
+};
+
+/* 0, -ENOMEM, or -ENOTSUP when OpenSSL's cannot be had. */
+int wg_aead_ctx_init(struct wg_aead_ctx *ctx, enum wg_aead_lib lib);
+/* Forgets the last key (call when a batch of messages is done; nothing to do if none was used
+ * since); the context stays usable. */
+void wg_aead_ctx_wipe(struct wg_aead_ctx *ctx);
+/* Wipes and frees; safe on a zeroed or already freed context. */
+void wg_aead_ctx_free(struct wg_aead_ctx *ctx);
+
+/* wg_aead_seal_ietf() and the rest through ctx's library; len and ad_len are at most
+ * WG_AEAD_MAX_LEN. Should the library fail anyway, the sealed output is all zeroes, a message no
+ * peer accepts, and never plaintext. */
+void wg_aead_ctx_seal_ietf(struct wg_aead_ctx *ctx, uint8_t *dst, const uint8_t *src, size_t len,
+                           const uint8_t *ad, size_t ad_len, const uint8_t nonce[WG_AEAD_NONCE_LEN],
+                           const uint8_t key[WG_AEAD_KEY_LEN]);
+int wg_aead_ctx_open_ietf(struct wg_aead_ctx *ctx, uint8_t *dst, const uint8_t *src, size_t src_len,
+                          const uint8_t *ad, size_t ad_len, const uint8_t nonce[WG_AEAD_NONCE_LEN],
+                          const uint8_t key[WG_AEAD_KEY_LEN]);
+void wg_aead_ctx_seal(struct wg_aead_ctx *ctx, uint8_t *dst, const uint8_t *src, size_t len,
+                      const uint8_t *ad, size_t ad_len, uint64_t counter,
+                      const uint8_t key[WG_AEAD_KEY_LEN]);
+int wg_aead_ctx_open(struct wg_aead_ctx *ctx, uint8_t *dst, const uint8_t *src, size_t src_len,
+                     const uint8_t *ad, size_t ad_len, uint64_t counter,
+                     const uint8_t key[WG_AEAD_KEY_LEN]);
 
 /* XChaCha20-Poly1305 with a 24-byte nonce (cookie replies). */
 void wg_xaead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t ad_len,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_crypto.c - the WireGuard primitives against published known answers (tests/vectors).
+ * test_crypto.c - the WireGuard primitives against published known answers (tests/vectors); the
+ * data path's ChaCha20-Poly1305 through both libraries it may come from.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,8 @@
 
 #include <blake2.h>
 #include <errno.h>
+#include <sodium.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "vectors.h"
@@ -203,9 +206,44 @@ static uint64_t le64_value(const uint8_t *p)
 	return v;
 }
 
+/* The data path's contexts, one per library (set up for the whole run), and the one the
+ * adapters below hand to the checks written for plain functions. */
+static struct wg_aead_ctx aeads[2];
+static struct wg_aead_ctx *aead;
+
+static void aead_seal_ietf(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad,
+                           size_t ad_len, const uint8_t *nonce, const uint8_t *key)
+{
+	wg_aead_ctx_seal_ietf(aead, dst, src, len, ad, ad_len, nonce, key);
+}
+
+static int aead_open_ietf(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_t *ad,
+                          size_t ad_len, const uint8_t *nonce, const uint8_t *key)
+{
+	return wg_aead_ctx_open_ietf(aead, dst, src, src_len, ad, ad_len, nonce, key);
+}
+
+static void aead_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad,
+                      size_t ad_len, uint64_t counter, const uint8_t *key)
+{
+	wg_aead_ctx_seal(aead, dst, src, len, ad, ad_len, counter, key);
+}
+
+static int aead_open(uint8_t *dst, const uint8_t *src, size_t src_len, const uint8_t *ad,
+                     size_t ad_len, uint64_t counter, const uint8_t *key)
+{
+	return wg_aead_ctx_open(aead, dst, src, src_len, ad, ad_len, counter, key);
+}
+
+typedef void (*counter_seal_fn)(uint8_t *, const uint8_t *, size_t, const uint8_t *, size_t,
+                                uint64_t, const uint8_t *);
+typedef int (*counter_open_fn)(uint8_t *, const uint8_t *, size_t, const uint8_t *, size_t,
+                               uint64_t, const uint8_t *);
+
 /* A nonce of WireGuard's shape (32 zero bits || LE64 counter, as in RFC 8439 A.5) must give
  * the same answer through the counter interface. */
-static void check_counter_nonce(const struct vector_record *rec)
+static void check_counter_nonce(const struct vector_record *rec, counter_seal_fn seal,
+                                counter_open_fn open)
 {
 	size_t pt_len, ad_len;
 	const uint8_t *nonce = vector_get_exact(rec, "nonce", WG_AEAD_NONCE_LEN);
@@ -217,30 +255,209 @@ static void check_counter_nonce(const struct vector_record *rec)
 
 	assert_non_null(sealed);
 	assert_non_null(opened);
-	wg_aead_seal(sealed, pt, pt_len, ad, ad_len, counter, key);
+	seal(sealed, pt, pt_len, ad, ad_len, counter, key);
 	assert_memory_equal(sealed, vector_get_exact(rec, "ciphertext", pt_len), pt_len);
 	assert_memory_equal(sealed + pt_len, vector_get(rec, "tag", NULL), WG_AEAD_TAG_LEN);
-	assert_int_equal(
-	    wg_aead_open(opened, sealed, pt_len + WG_AEAD_TAG_LEN, ad, ad_len, counter, key), 0);
+	assert_int_equal(open(opened, sealed, pt_len + WG_AEAD_TAG_LEN, ad, ad_len, counter, key),
+	                 0);
 	assert_memory_equal(opened, pt, pt_len);
 	assert_int_equal(
-	    wg_aead_open(opened, sealed, pt_len + WG_AEAD_TAG_LEN, ad, ad_len, counter + 1, key),
-	    -EBADMSG);
+	    open(opened, sealed, pt_len + WG_AEAD_TAG_LEN, ad, ad_len, counter + 1, key), -EBADMSG);
 	free(sealed);
 	free(opened);
 }
 
+/* libsodium's plain functions (the handshake's), then each data-path library. */
 static void check_chacha20poly1305(const struct vector_record *rec)
 {
+	const bool counter_shaped =
+	    wg_is_zero(vector_get_exact(rec, "nonce", WG_AEAD_NONCE_LEN), 4);
+	size_t i;
+
 	check_aead_record(rec, WG_AEAD_NONCE_LEN, wg_aead_seal_ietf, wg_aead_open_ietf);
-	if (wg_is_zero(vector_get_exact(rec, "nonce", WG_AEAD_NONCE_LEN), 4))
-		check_counter_nonce(rec);
+	if (counter_shaped)
+		check_counter_nonce(rec, wg_aead_seal, wg_aead_open);
+	for (i = 0; i < 2; i++) {
+		aead = &aeads[i];
+		check_aead_record(rec, WG_AEAD_NONCE_LEN, aead_seal_ietf, aead_open_ietf);
+		if (counter_shaped)
+			check_counter_nonce(rec, aead_seal, aead_open);
+	}
 }
 
-static void test_chacha20poly1305_rfc8439(void **state)
+static void test_chacha20poly1305_rfc8439_through_both_libraries(void **state)
 {
 	(void)state;
 	assert_int_equal(vector_for_each("chacha20poly1305.txt", check_chacha20poly1305), 2);
+}
+
+/* One transport data message of the transcript, resealed from its header and plaintext (zero
+ * padded to the message's length) under key and the counter its header carries. */
+static void check_transport_message(struct wg_aead_ctx *ctx, const uint8_t *msg, size_t msg_len,
+                                    const uint8_t *plain, size_t plain_len, const uint8_t *key,
+                                    const uint8_t *other_key)
+{
+	enum { HEADER = 16 };
+	const size_t padded = msg_len - HEADER - WG_AEAD_TAG_LEN;
+	const uint64_t counter = le64_value(msg + 8);
+	uint8_t buf[256] = {0};
+
+	assert_true(msg_len <= sizeof(buf) && padded >= plain_len && padded % 16 == 0);
+	memcpy(buf, msg, HEADER);
+	memcpy(buf + HEADER, plain, plain_len);
+	wg_aead_ctx_seal(ctx, buf + HEADER, buf + HEADER, padded, NULL, 0, counter, key);
+	assert_memory_equal(buf, msg, msg_len);
+	assert_int_equal(wg_aead_ctx_open(ctx, buf + HEADER, buf + HEADER, msg_len - HEADER, NULL,
+	                                  0, counter, key),
+	                 0);
+	assert_memory_equal(buf + HEADER, plain, plain_len);
+	assert_true(wg_is_zero(buf + HEADER + plain_len, padded - plain_len));
+	memcpy(buf, msg, msg_len);
+	assert_int_equal(wg_aead_ctx_open(ctx, buf + HEADER, buf + HEADER, msg_len - HEADER, NULL,
+	                                  0, counter, other_key),
+	                 -EBADMSG);
+}
+
+/* The keepalive (counter 0) and the padded data packet (counter 1) the initiator sends. */
+static void check_handshake_transport(const struct vector_record *rec)
+{
+	const uint8_t *send_key = vector_get_exact(rec, "initiator_send_key", WG_AEAD_KEY_LEN);
+	const uint8_t *receive_key =
+	    vector_get_exact(rec, "initiator_receive_key", WG_AEAD_KEY_LEN);
+	size_t keepalive_len, data_len, plain_len, i;
+	const uint8_t *keepalive = vector_get(rec, "keepalive", &keepalive_len);
+	const uint8_t *data = vector_get(rec, "data", &data_len);
+	const uint8_t *plain = vector_get(rec, "data_plaintext", &plain_len);
+
+	for (i = 0; i < 2; i++) {
+		check_transport_message(&aeads[i], keepalive, keepalive_len, plain, 0, send_key,
+		                        receive_key);
+		check_transport_message(&aeads[i], data, data_len, plain, plain_len, send_key,
+		                        receive_key);
+	}
+}
+
+static void test_handshake_transcript_transport_through_both_libraries(void **state)
+{
+	(void)state;
+	assert_int_equal(vector_for_each("wireguard_handshake.txt", check_handshake_transport), 1);
+}
+
+/* Lengths at and around the block sizes either library's code switches at, and random ones. */
+static size_t test_length(unsigned int i)
+{
+	static const size_t edges[] = {0,    1,    15,   16,   17,   63,   64,   65,    127,
+	                               128,  129,  255,  256,  257,  511,  512,  513,   1023,
+	                               1024, 1420, 1436, 4095, 4096, 8192, 9000, 16384, 65535};
+	const size_t n_edges = sizeof(edges) / sizeof(edges[0]);
+
+	return i < n_edges ? edges[i] : randombytes_uniform(2048);
+}
+
+static void test_both_libraries_seal_alike_and_open_each_other(void **state)
+{
+	uint8_t key[WG_AEAD_KEY_LEN], nonce[WG_AEAD_NONCE_LEN], ad[40];
+	uint8_t *plain, *by_sodium, *by_openssl, *opened;
+	size_t len, ad_len, sealed_len;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 300; i++) {
+		len = test_length(i);
+		sealed_len = len + WG_AEAD_TAG_LEN;
+		ad_len = i % 3 ? 0 : randombytes_uniform(sizeof(ad) + 1);
+		plain = malloc(len + 1);
+		by_sodium = malloc(sealed_len);
+		by_openssl = malloc(sealed_len);
+		opened = malloc(len + 1);
+		assert_true(plain && by_sodium && by_openssl && opened);
+		wg_random(key, sizeof(key));
+		wg_random(nonce, sizeof(nonce));
+		wg_random(ad, sizeof(ad));
+		wg_random(plain, len);
+		wg_aead_ctx_seal_ietf(&aeads[WG_AEAD_SODIUM], by_sodium, plain, len, ad, ad_len,
+		                      nonce, key);
+		wg_aead_ctx_seal_ietf(&aeads[WG_AEAD_OPENSSL], by_openssl, plain, len, ad, ad_len,
+		                      nonce, key);
+		assert_memory_equal(by_sodium, by_openssl, sealed_len);
+		assert_int_equal(wg_aead_ctx_open_ietf(&aeads[WG_AEAD_OPENSSL], opened, by_sodium,
+		                                       sealed_len, ad, ad_len, nonce, key),
+		                 0);
+		assert_memory_equal(opened, plain, len);
+		assert_int_equal(wg_aead_ctx_open_ietf(&aeads[WG_AEAD_SODIUM], by_openssl,
+		                                       by_openssl, sealed_len, ad, ad_len, nonce,
+		                                       key),
+		                 0);
+		assert_memory_equal(by_openssl, plain, len);
+		/* A wiped context forgets its key, not how to work. */
+		if (i % 7 == 0)
+			wg_aead_ctx_wipe(&aeads[WG_AEAD_OPENSSL]);
+		free(plain);
+		free(by_sodium);
+		free(by_openssl);
+		free(opened);
+	}
+}
+
+/* Every one-bit change to the tag, an all-zero tag and a message cut short are refused with
+ * nothing released. The message is sealed by the same context first, which leaves it holding
+ * the right tag: an open must check the tag it is given, not one it remembers. */
+static void check_forgeries_refused(struct wg_aead_ctx *ctx)
+{
+	enum { LEN = 1420 };
+	uint8_t key[WG_AEAD_KEY_LEN], plain[LEN], sealed[LEN + WG_AEAD_TAG_LEN];
+	uint8_t opened[LEN];
+	unsigned int bit;
+
+	wg_random(key, sizeof(key));
+	wg_random(plain, sizeof(plain));
+	for (bit = 0; bit < 8 * WG_AEAD_TAG_LEN; bit++) {
+		wg_aead_ctx_seal(ctx, sealed, plain, LEN, NULL, 0, bit, key);
+		sealed[LEN + bit / 8] ^= (uint8_t)(1u << bit % 8);
+		memset(opened, 0xaa, sizeof(opened));
+		assert_int_equal(
+		    wg_aead_ctx_open(ctx, opened, sealed, sizeof(sealed), NULL, 0, bit, key),
+		    -EBADMSG);
+		assert_true(wg_is_zero(opened, sizeof(opened)));
+	}
+	wg_aead_ctx_seal(ctx, sealed, plain, LEN, NULL, 0, 0, key);
+	memset(sealed + LEN, 0, WG_AEAD_TAG_LEN);
+	assert_int_equal(wg_aead_ctx_open(ctx, sealed, sealed, sizeof(sealed), NULL, 0, 0, key),
+	                 -EBADMSG);
+	assert_true(wg_is_zero(sealed, LEN));
+	assert_int_equal(
+	    wg_aead_ctx_open(ctx, opened, sealed, WG_AEAD_TAG_LEN - 1, NULL, 0, 0, key), -EBADMSG);
+	assert_int_equal(wg_aead_ctx_open(ctx, opened, sealed, 0, NULL, 0, 0, key), -EBADMSG);
+}
+
+static void test_forged_tags_are_refused_by_both_libraries(void **state)
+{
+	(void)state;
+	check_forgeries_refused(&aeads[WG_AEAD_SODIUM]);
+	check_forgeries_refused(&aeads[WG_AEAD_OPENSSL]);
+}
+
+static void test_library_is_chosen_by_name_else_openssl_where_it_works(void **state)
+{
+	static const char *const bad[] = {"libsodium", "OpenSSL", "openssl ", "auto", "1"};
+	enum wg_aead_lib lib;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(wg_aead_lib_choose(&lib, "sodium"), 0);
+	assert_int_equal(lib, WG_AEAD_SODIUM);
+	assert_int_equal(wg_aead_lib_choose(&lib, "openssl"), 0);
+	assert_int_equal(lib, WG_AEAD_OPENSSL);
+	assert_int_equal(wg_aead_lib_choose(&lib, NULL), 0);
+	assert_int_equal(lib, WG_AEAD_OPENSSL);
+	assert_int_equal(wg_aead_lib_choose(&lib, ""), 0);
+	assert_int_equal(lib, WG_AEAD_OPENSSL);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(wg_aead_lib_choose(&lib, bad[i]), -EINVAL);
+	assert_string_equal(wg_aead_lib_name(WG_AEAD_OPENSSL), "OpenSSL");
+	assert_string_equal(wg_aead_lib_name(WG_AEAD_SODIUM), "libsodium");
+	assert_true(strchr(wg_aead_lib_version(WG_AEAD_OPENSSL), '.') != NULL);
+	assert_true(strchr(wg_aead_lib_version(WG_AEAD_SODIUM), '.') != NULL);
 }
 
 static void check_xchacha20poly1305(const struct vector_record *rec)
@@ -398,6 +615,23 @@ static void test_hex_rejects_bad_digits_and_lengths_and_zeroes_the_output(void *
 	}
 }
 
+/* OpenSSL is a build dependency, so a host where its ChaCha20-Poly1305 cannot be had fails. */
+static int aeads_setup(void **state)
+{
+	(void)state;
+	return wg_aead_ctx_init(&aeads[WG_AEAD_SODIUM], WG_AEAD_SODIUM) ||
+	       wg_aead_ctx_init(&aeads[WG_AEAD_OPENSSL], WG_AEAD_OPENSSL);
+}
+
+static int aeads_teardown(void **state)
+{
+	(void)state;
+	wg_aead_ctx_free(&aeads[WG_AEAD_SODIUM]);
+	wg_aead_ctx_free(&aeads[WG_AEAD_OPENSSL]);
+	wg_aead_ctx_free(&aeads[WG_AEAD_OPENSSL]); /* a second free is harmless */
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,7 +641,11 @@ int main(void)
 	    cmocka_unit_test(test_hmac_blake2s_known_answers),
 	    cmocka_unit_test(test_kdf_matches_wireguard_go),
 	    cmocka_unit_test(test_construction_and_identifier_hashes),
-	    cmocka_unit_test(test_chacha20poly1305_rfc8439),
+	    cmocka_unit_test(test_chacha20poly1305_rfc8439_through_both_libraries),
+	    cmocka_unit_test(test_handshake_transcript_transport_through_both_libraries),
+	    cmocka_unit_test(test_both_libraries_seal_alike_and_open_each_other),
+	    cmocka_unit_test(test_forged_tags_are_refused_by_both_libraries),
+	    cmocka_unit_test(test_library_is_chosen_by_name_else_openssl_where_it_works),
 	    cmocka_unit_test(test_xchacha20poly1305_draft_vector),
 	    cmocka_unit_test(test_x25519_rfc7748_and_low_order_rejection),
 	    cmocka_unit_test(test_keygen_is_clamped_and_random),
@@ -420,5 +658,5 @@ int main(void)
 
 	if (wg_crypto_init())
 		return 1;
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, aeads_setup, aeads_teardown);
 }

@@ -520,6 +520,26 @@ static void stop_threads(struct wg_device *dev)
 	dev->threads = 0;
 }
 
+/* Once per device, and said once: where the data path's ChaCha20-Poly1305 comes from. */
+static int choose_aead(struct wg_device *dev)
+{
+	const char *forced = getenv("KWG_CRYPTO");
+	int ret = wg_aead_lib_choose(&dev->aead_lib, forced);
+
+	if (ret == -EINVAL)
+		wg_device_log(dev, WG_LOG_ERROR, "KWG_CRYPTO=%s: expected sodium or openssl",
+			      forced);
+	else if (ret < 0)
+		wg_device_log(dev, WG_LOG_ERROR,
+			      "KWG_CRYPTO=%s: OpenSSL's ChaCha20-Poly1305 does not work here",
+			      forced);
+	else
+		wg_device_log(dev, WG_LOG_INFO, "crypto: ChaCha20-Poly1305 from %s %s%s",
+			      wg_aead_lib_name(dev->aead_lib), wg_aead_lib_version(dev->aead_lib),
+			      forced && *forced ? " (forced by KWG_CRYPTO)" : "");
+	return ret;
+}
+
 int wg_device_create(struct wg_device **out, const struct wg_device_options *opts)
 {
 	struct wg_device *dev;
@@ -531,6 +551,8 @@ int wg_device_create(struct wg_device **out, const struct wg_device_options *opt
 	if (!dev)
 		return -ENOMEM;
 	ret = init_state(dev, opts);
+	if (ret == 0)
+		ret = choose_aead(dev);
 	if (ret == 0)
 		ret = init_rings(dev);
 	if (ret == 0)

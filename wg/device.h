@@ -85,6 +85,7 @@ struct wg_device {
 	unsigned int threads; /* which of them run */
 
 	struct wg_pool pool;
+	enum wg_aead_lib aead_lib; /* the data path's, chosen at creation */
 	struct wg_ring tx_ring;
 	struct wg_ring rx_ring;
 	bool has_rings;

@@ -12,14 +12,18 @@
 
 #include "wg/thread.h"
 
-int wg_batch_init(struct wg_batch *batch)
+int wg_batch_init(struct wg_batch *batch, enum wg_aead_lib lib)
 {
 	const size_t size = (size_t)WG_PACKET_SLOT * WG_BATCH_SIZE;
+	int ret = wg_aead_ctx_init(&batch->aead, lib);
 
+	if (ret < 0)
+		return ret;
 	/* 8 MiB of address space, but only the touched part of each slot costs memory. */
 	batch->memory = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (batch->memory == MAP_FAILED) {
 		batch->memory = NULL;
+		wg_aead_ctx_free(&batch->aead);
 		return -ENOMEM;
 	}
 	memset(batch->msgs, 0, sizeof(batch->msgs));
@@ -32,6 +36,7 @@ void wg_batch_free(struct wg_batch *batch)
 	if (batch->memory)
 		munmap(batch->memory, (size_t)WG_PACKET_SLOT * WG_BATCH_SIZE);
 	batch->memory = NULL;
+	wg_aead_ctx_free(&batch->aead);
 }
 
 uint8_t *wg_batch_slot(const struct wg_batch *batch, unsigned int i)
@@ -124,20 +129,22 @@ static void free_batches(struct wg_ring *ring)
 	}
 }
 
-int wg_ring_init(struct wg_ring *ring, size_t container_size,
+int wg_ring_init(struct wg_ring *ring, enum wg_aead_lib lib, size_t container_size,
 		 void (*setup)(struct wg_batch *batch, void *ctx), void *ctx, wg_batch_fn crypt,
 		 wg_batch_fn finish)
 {
 	struct wg_batch *batch;
 	unsigned int i;
+	int ret;
 
 	memset(ring, 0, sizeof(*ring));
 	for (i = 0; i < WG_RING_SIZE; i++) {
 		batch = calloc(1, container_size);
-		if (!batch || wg_batch_init(batch) < 0) {
+		ret = batch ? wg_batch_init(batch, lib) : -ENOMEM;
+		if (ret < 0) {
 			free(batch);
 			free_batches(ring);
-			return -ENOMEM;
+			return ret;
 		}
 		batch->ring = ring;
 		atomic_init(&batch->crypted, false);

@@ -5,6 +5,8 @@
  * wg_batch: up to WG_BATCH_SIZE packet slots, allocated once, so the data path never allocates
  * per packet. Each slot has WG_PACKET_HEADROOM bytes in front of the packet for the transport
  * header (encryption and decryption work in place) and room for padding and the tag behind it.
+ * Its AEAD context is used by whichever thread crypts the batch, which owns it meanwhile, so a
+ * context needs no lock and the submitter's inline runs need no context of their own.
  *
  * wg_ring + wg_pool: the parallel crypto pipeline. A producer (the TUN or the UDP reader) takes
  * the next batch of its ring, fills it and submits it to the pool; any worker runs the ring's
@@ -26,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wg/crypto.h"
 #include "wg/messages.h"
 #include "wg/udp.h"
 
@@ -46,9 +49,11 @@ struct wg_batch {
 	struct wg_ring *ring;
 	struct wg_batch *next; /* in the pool's queue */
 	atomic_bool crypted;
+	struct wg_aead_ctx aead;
 };
 
-int wg_batch_init(struct wg_batch *batch);
+/* 0, or -ENOMEM (or -ENOTSUP for an AEAD library that cannot be had). */
+int wg_batch_init(struct wg_batch *batch, enum wg_aead_lib lib);
 void wg_batch_free(struct wg_batch *batch);
 /* The start of slot i (the headroom). */
 uint8_t *wg_batch_slot(const struct wg_batch *batch, unsigned int i);
@@ -79,8 +84,8 @@ struct wg_pool {
 };
 
 /* Each batch is the start of a zeroed struct of container_size bytes, which setup(batch, ctx)
- * prepares; wg_ring_destroy() frees them. 0 or -ENOMEM. */
-int wg_ring_init(struct wg_ring *ring, size_t container_size,
+ * prepares; wg_ring_destroy() frees them. 0 or an error of wg_batch_init(). */
+int wg_ring_init(struct wg_ring *ring, enum wg_aead_lib lib, size_t container_size,
 		 void (*setup)(struct wg_batch *batch, void *ctx), void *ctx, wg_batch_fn crypt,
 		 wg_batch_fn finish);
 void wg_ring_destroy(struct wg_ring *ring);

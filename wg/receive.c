@@ -171,11 +171,12 @@ static void rx_crypt(struct wg_batch *batch)
 			continue;
 		msg = &batch->msgs[i];
 		hdr = (const struct wg_msg_data *)msg->data;
-		rx->opened[i] = wg_aead_open(msg->data + MESSAGE_DATA_HEADER_LEN,
-					     msg->data + MESSAGE_DATA_HEADER_LEN,
-					     msg->len - MESSAGE_DATA_HEADER_LEN, NULL, 0,
-					     le64toh(hdr->counter), kp->noise.recv_key) == 0;
+		rx->opened[i] = wg_aead_ctx_open(&batch->aead, msg->data + MESSAGE_DATA_HEADER_LEN,
+						 msg->data + MESSAGE_DATA_HEADER_LEN,
+						 msg->len - MESSAGE_DATA_HEADER_LEN, NULL, 0,
+						 le64toh(hdr->counter), kp->noise.recv_key) == 0;
 	}
+	wg_aead_ctx_wipe(&batch->aead);
 }
 
 /* In arrival order: the replay window only ever sees authenticated counters. */
@@ -265,6 +266,6 @@ static void rx_setup(struct wg_batch *batch, void *dev)
 
 int wg_receive_ring_init(struct wg_device *dev)
 {
-	return wg_ring_init(&dev->rx_ring, sizeof(struct rx_batch), rx_setup, dev, rx_crypt,
-			    rx_finish);
+	return wg_ring_init(&dev->rx_ring, dev->aead_lib, sizeof(struct rx_batch), rx_setup, dev,
+			    rx_crypt, rx_finish);
 }

@@ -48,8 +48,8 @@ struct tx_batch {
 _Static_assert(offsetof(struct tx_batch, batch) == 0, "the ring hands out &tx_batch.batch");
 
 /* Seals the packet at slot + WG_PACKET_HEADROOM into a transport message starting at slot. */
-static size_t seal(const struct wg_keypair *kp, uint8_t *slot, size_t len, uint64_t nonce,
-		   unsigned int mtu)
+static size_t seal(struct wg_aead_ctx *aead, const struct wg_keypair *kp, uint8_t *slot,
+		   size_t len, uint64_t nonce, unsigned int mtu)
 {
 	struct wg_msg_data *msg = (struct wg_msg_data *)slot;
 	uint8_t *plain = slot + WG_PACKET_HEADROOM;
@@ -59,7 +59,7 @@ static size_t seal(const struct wg_keypair *kp, uint8_t *slot, size_t len, uint6
 	msg->header.type = htole32(MESSAGE_DATA);
 	msg->receiver_index = htole32(kp->noise.remote_index);
 	msg->counter = htole64(nonce);
-	wg_aead_seal(plain, plain, padded, NULL, 0, nonce, kp->noise.send_key);
+	wg_aead_ctx_seal(aead, plain, plain, padded, NULL, 0, nonce, kp->noise.send_key);
 	return message_data_len(padded);
 }
 
@@ -146,6 +146,9 @@ void wg_send_initiation(struct wg_peer *peer, bool is_retry)
 static bool send_staged_batch(struct wg_peer *peer, struct wg_keypair *kp,
 			      const union wg_endpoint *endpoint, uint64_t now)
 {
+	/* Staged packets are few (what waits for a session, keepalives) and flushed from any thread,
+	 * so libsodium, which needs no context, seals them; the bytes are the same. */
+	struct wg_aead_ctx sodium = { .lib = WG_AEAD_SODIUM };
 	struct wg_staged_packet packets[WG_BATCH_SIZE];
 	struct wg_udp_msg out[WG_BATCH_SIZE];
 	unsigned int mtu = atomic_load(&peer->device->mtu), n = 0, i;
@@ -164,7 +167,7 @@ static bool send_staged_batch(struct wg_peer *peer, struct wg_keypair *kp,
 			break;
 		}
 		out[i].data = packets[i].buffer;
-		out[i].len = seal(kp, packets[i].buffer, packets[i].len, nonce, mtu);
+		out[i].len = seal(&sodium, kp, packets[i].buffer, packets[i].len, nonce, mtu);
 		out[i].addr = *endpoint;
 		bytes += out[i].len;
 		sent_data |= packets[i].len > 0;
@@ -293,8 +296,10 @@ static void tx_crypt(struct wg_batch *batch)
 			continue;
 		msg = &batch->msgs[i];
 		msg->data = wg_batch_slot(batch, i);
-		msg->len = seal(tx->kps[i], msg->data, msg->len, tx->nonces[i], tx->mtu);
+		msg->len = seal(&batch->aead, tx->kps[i], msg->data, msg->len, tx->nonces[i],
+				tx->mtu);
 	}
+	wg_aead_ctx_wipe(&batch->aead);
 }
 
 static void tx_finish(struct wg_batch *batch)
@@ -475,6 +480,6 @@ static void tx_setup(struct wg_batch *batch, void *dev)
 
 int wg_send_ring_init(struct wg_device *dev)
 {
-	return wg_ring_init(&dev->tx_ring, sizeof(struct tx_batch), tx_setup, dev, tx_crypt,
-			    tx_finish);
+	return wg_ring_init(&dev->tx_ring, dev->aead_lib, sizeof(struct tx_batch), tx_setup, dev,
+			    tx_crypt, tx_finish);
 }

@@ -20,7 +20,10 @@
  *   thread and from a signal handler) or the TUN link was deleted.
  * - Speed: crypto runs on a pool of workers (each peer's packets still leave and arrive in
  *   order); a TUN opened by tun_open() carries TCP super-packets and UDP leaves in GSO runs,
- *   unless no_offload is set.
+ *   unless no_offload is set. The data path's ChaCha20-Poly1305 is OpenSSL's where that works,
+ *   else libsodium's, as logged at creation; the environment's KWG_CRYPTO=sodium|openssl forces
+ *   one, and creation fails for another value (-EINVAL) or an OpenSSL that does not work
+ *   (-ENOTSUP).
  * - Every call is thread-safe. Keys are never logged.
  */
 #ifndef WG_WG_H

@@ -132,7 +132,7 @@ static void test_batch_slots_do_not_overlap(void **state)
 	struct wg_batch batch;
 
 	(void)state;
-	assert_int_equal(wg_batch_init(&batch), 0);
+	assert_int_equal(wg_batch_init(&batch, WG_AEAD_SODIUM), 0);
 	assert_int_equal(wg_batch_slot(&batch, 1) - wg_batch_slot(&batch, 0), WG_PACKET_SLOT);
 	/* Every slot takes a maximal packet with its header in front and padding and tag behind. */
 	memset(wg_batch_slot(&batch, WG_BATCH_SIZE - 1), 0xaa, WG_PACKET_SLOT);
@@ -173,8 +173,8 @@ static void test_ring_finishes_in_submission_order_despite_parallel_crypto(void 
 	unsigned int i;
 
 	(void)state;
-	assert_int_equal(wg_ring_init(&ring, sizeof(struct numbered), no_setup, NULL, slow_crypt,
-				      record_finish),
+	assert_int_equal(wg_ring_init(&ring, WG_AEAD_SODIUM, sizeof(struct numbered), no_setup,
+				      NULL, slow_crypt, record_finish),
 			 0);
 	assert_int_equal(wg_pool_start(&pool, 4), 0);
 	n_finished = 0;
@@ -200,8 +200,8 @@ static void test_small_batch_on_idle_ring_is_run_by_its_submitter(void **state)
 	struct wg_batch *batch;
 
 	(void)state;
-	assert_int_equal(wg_ring_init(&ring, sizeof(struct numbered), no_setup, NULL, slow_crypt,
-				      record_finish),
+	assert_int_equal(wg_ring_init(&ring, WG_AEAD_SODIUM, sizeof(struct numbered), no_setup,
+				      NULL, slow_crypt, record_finish),
 			 0);
 	assert_int_equal(wg_pool_start(&pool, 1), 0);
 	n_finished = 0;

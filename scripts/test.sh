@@ -20,15 +20,17 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 declare -A exclude=([release]='^$' [asan]='^(kernel_|agent_)')
 # kwg runs with its TUN offloads on in release and off under the sanitizers,
 # so the interop stage proves both (kernel_traffic and interop_kwg_kwg also
-# switch them off themselves).
+# switch them off themselves); and with the data path's ChaCha20-Poly1305 from
+# OpenSSL (the default) in release and from libsodium under the sanitizers.
 declare -A no_offload=([release]= [asan]=1)
+declare -A crypto=([release]=openssl [asan]=sodium)
 
 status=0
 for config in release asan; do
   echo "=== build: $config"
   bash scripts/build.sh "$config"
   echo "=== test: $config"
-  (cd "build/$config" && KWG_NO_OFFLOAD=${no_offload[$config]} \
+  (cd "build/$config" && KWG_NO_OFFLOAD=${no_offload[$config]} KWG_CRYPTO=${crypto[$config]} \
     ctest -j2 --output-on-failure --timeout 900 -E "${exclude[$config]}" "$@") ||
     status=1
 done

@@ -20,7 +20,7 @@
 static struct {
 	const char *backend, *cluster_file, *cni_path, *compatibility, *encapsulate, *granularity;
 	const char *hostname, *interface, *kubeconfig, *listen, *log_level, *master, *mtu, *port;
-	const char *resync_period, *subnet, *topology_label;
+	const char *resync_period, *subnet, *topology_label, *iptables_backend;
 	bool clean_up, clean_up_interface, create_interface, cni, local, forward_rules;
 	bool prioritise_private, help, version;
 	struct mesh_flag_list service_cidrs, internal_cidrs;
@@ -87,6 +87,11 @@ static const struct mesh_flag flags[] = {
     LIST("internal-cidr", internal_cidrs,
          "Limit the private IP address detection to these CIDRs. Can be specified multiple "
          "times."),
+    {"iptables-backend", 0, MESH_FLAG_STRING, &raw.iptables_backend,
+     "Which iptables kg writes its rules with: auto picks the one the host uses, as "
+     "Kubernetes' iptables-wrappers does (see cmd/kg/README.md). Possible values: auto, "
+     "legacy, nft",
+     "string", "$" MESH_IPTABLES_BACKEND_ENV " or \"auto\""},
     BOOL("iptables-forward-rules", forward_rules,
          "Add default accept rules to the FORWARD chain in iptables. Warning: this may break "
          "firewalls with a deny all policy and is potentially insecure!",
@@ -146,8 +151,10 @@ static int parse_cidrs(const struct mesh_flag_list *list, const char *flag,
 	return 0;
 }
 
-static int check_enums(struct mesh_agent_options *agent)
+static int check_enums(struct kg_config *config)
 {
+	struct mesh_agent_options *agent = &config->agent;
+
 	if (mesh_backend_kind_parse(raw.backend, &agent->backend.kind))
 		return fail("backend %s unknown; possible values are: kubernetes, file",
 		            raw.backend);
@@ -169,6 +176,11 @@ static int check_enums(struct mesh_agent_options *agent)
 	else if (raw.compatibility[0])
 		return fail("compatibility mode %s unknown; possible values are: flannel, cilium",
 		            raw.compatibility);
+	if (!strcmp(raw.iptables_backend, "auto"))
+		config->iptables_auto = true;
+	else if (mesh_iptables_backend_parse(raw.iptables_backend, &config->iptables_backend))
+		return fail("iptables backend %s unknown; possible values are: auto, legacy, nft",
+		            raw.iptables_backend);
 	if (kg_log_set_level(raw.log_level))
 		return fail("log level %s unknown; possible values are: all, debug, info, warn, "
 		            "error, none",
@@ -240,8 +252,10 @@ static int check_hostname(struct mesh_agent_options *agent)
 int kg_flags_parse(int argc, char **argv, struct kg_config *config)
 {
 	struct mesh_agent_options *agent = &config->agent;
+	const char *backend = getenv(MESH_IPTABLES_BACKEND_ENV);
 
 	memset(config, 0, sizeof(*config));
+	raw.iptables_backend = backend && *backend ? backend : "auto";
 	if (mesh_flags_take("kg", flags, &argc, argv, false))
 		return -1;
 	if (argc > 0 && strcmp(argv[0], "version"))
@@ -250,7 +264,7 @@ int kg_flags_parse(int argc, char **argv, struct kg_config *config)
 	config->version |= argc > 0;
 	if (config->help || config->version)
 		return 0;
-	if (check_enums(agent) || check_numbers(agent) || check_hostname(agent))
+	if (check_enums(config) || check_numbers(agent) || check_hostname(agent))
 		return -1;
 	agent->log_engine_debug = kg_log_debug();
 	if (parse_cidrs(&raw.service_cidrs, "--service-cidr", &config->service_cidrs,

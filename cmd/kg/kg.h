@@ -8,13 +8,18 @@
 
 #include <stdbool.h>
 
-#include "mesh/agent/agent.h"
+#include "cmd/common/flags.h"
 #include "cmd/common/http.h"
+#include "mesh/agent/agent.h"
+#include "mesh/host/iptables_backend.h"
 
 struct kg_config {
 	struct mesh_agent_options agent;
 	const char *listen;
 	bool version, help;
+	/* --iptables-backend: legacy or nft, or with iptables_auto the host's (kg.c detects it). */
+	enum mesh_iptables_backend iptables_backend;
+	bool iptables_auto;
 	/* Heap arrays behind agent.service_cidrs and agent.internal_cidrs. */
 	struct mesh_prefix *service_cidrs, *internal_cidrs;
 };

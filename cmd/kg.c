@@ -97,6 +97,10 @@ int main(int argc, char **argv)
 	mesh_wipe_json();
 	if (argc > 1 && !strcmp(argv[1], "webhook"))
 		return kg_webhook(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "help"))
+		return kg_help(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "completion"))
+		return kg_completion(argc - 2, argv + 2);
 	if (kg_flags_parse(argc - 1, argv + 1, &config))
 		goto out;
 	ret = 0;

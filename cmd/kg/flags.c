@@ -11,10 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/kg/kg.h"
-#include "mesh/k8s/codec.h"
+#include "cmd/common/completion.h"
 #include "cmd/common/flags.h"
+#include "cmd/kg/kg.h"
 #include "mesh/host/keyfile.h"
+#include "mesh/k8s/codec.h"
 
 /* Everything as the command line gave it, before it is checked. */
 static struct {
@@ -285,14 +286,90 @@ void kg_flags_release(struct kg_config *config)
 	free(raw.internal_cidrs.items);
 }
 
+/* kg's commands, for its help and its completion; help's words are the names (kg_completion). */
+static const struct mesh_completion_command commands[] = {
+    {"completion", "Generate the autocompletion script for the specified shell", NULL,
+     MESH_COMPLETION_SHELLS},
+    {"help", "Help about any command", NULL, NULL},
+    {"version", "Print the version and exit.", NULL, NULL},
+    {"webhook", "webhook starts a HTTPS server to validate updates and creations of Kilo peers.",
+     kg_webhook_flags, NULL},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(*commands))
+
 void kg_usage(void)
 {
 	printf("kg is the Kilo agent.\nIt runs on every node of a cluster,\nsetting up the public "
 	       "and private keys for the VPN\nas well as the necessary rules to route packets "
 	       "between locations.\nIts WireGuard device runs in the same process.\n\n"
-	       "Usage:\n  kg [flags]\n  kg [command]\n\nAvailable Commands:\n"
-	       "  version     Print the version and exit.\n"
-	       "  webhook     webhook starts a HTTPS server to validate updates and creations of "
-	       "Kilo peers.\n\nFlags:\n");
+	       "Usage:\n  kg [flags]\n  kg [command]\n\nAvailable Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		printf("  %-11s %s\n", commands[i].name, commands[i].summary);
+	printf("\nFlags:\n");
 	mesh_flags_usage(flags);
+	printf("\nUse \"kg [command] --help\" for more information about a command.\n");
+}
+
+static void completion_usage(void)
+{
+	printf("Generate the autocompletion script for kg for the specified shell.\n\n"
+	       "Usage:\n  kg completion [bash|zsh|fish]\n\n"
+	       "  bash: source <(kg completion bash)\n"
+	       "  zsh:  source <(kg completion zsh)\n"
+	       "  fish: kg completion fish | source\n");
+}
+
+int kg_help(int argc, char **argv)
+{
+	char *webhook_help[] = {"--help", NULL};
+
+	if (argc == 0) {
+		kg_usage();
+		return 0;
+	}
+	if (!strcmp(argv[0], "webhook"))
+		return kg_webhook(1, webhook_help);
+	if (!strcmp(argv[0], "completion")) {
+		completion_usage();
+		return 0;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (!strcmp(argv[0], commands[i].name)) {
+			printf("%s\n\nUsage:\n  kg %s\n", commands[i].summary, commands[i].name);
+			return 0;
+		}
+	}
+	fail("unknown help topic \"%s\"; the commands are: completion, help, version, webhook",
+	     argv[0]);
+	return 1;
+}
+
+int kg_completion(int argc, char **argv)
+{
+	struct mesh_completion_command with_names[N_COMMANDS];
+	struct mesh_completion completion = {
+	    .program = "kg", .flags = flags, .commands = with_names, .n_commands = N_COMMANDS};
+	char names[128] = "";
+
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		with_names[i] = commands[i];
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? " " : "",
+		         commands[i].name);
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(with_names[i].name, "help"))
+			with_names[i].words = names;
+	if (argc == 0 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
+		completion_usage();
+		return 0;
+	}
+	if (argc > 1) {
+		fail("completion accepts 1 arg(s), received %d", argc);
+		return 1;
+	}
+	if (mesh_completion_print(&completion, argv[0], stdout)) {
+		fail("unknown shell \"%s\"; possible values are: bash, zsh, fish", argv[0]);
+		return 1;
+	}
+	return fflush(stdout) ? 1 : 0;
 }

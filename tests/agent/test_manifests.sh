@@ -15,8 +15,10 @@
 # for the node's pod CIDR, and a clean exit on SIGTERM. (On a kernel without
 # IPIP, kg where Kilo is the CNI must stop at start-up, as Kilo's does, and
 # join with --encapsulate=never added.) Before the pods, the Dockerfile
-# without docker: its build stage replayed here on the files it copies, its
-# packages Debian 12's, holding the libraries the built programs need.
+# without podman (e2e_image builds and runs the image itself): its build
+# stage replayed here on the files it copies, its bases' packages
+# (scripts/image.sh) Debian 12's, holding the libraries the built programs
+# need and the tools kg runs.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 need_root
@@ -107,11 +109,9 @@ stage() {
 }
 build_stage() { stage 1; }
 
-# packages N: the packages stage N installs.
-packages() {
-	stage "$1" | sed -n 's/.*apt-get install -y --no-install-recommends \(.*\) && rm.*/\1/p' |
-		tr -s ' ' '\n' | grep .
-}
+# packages KIND: the packages of the image's base KIND (build, runtime),
+# scripts/image.sh's, which makes the bases with mmdebstrap.
+packages() { bash "$SRC/scripts/image.sh" --packages "$1"; }
 
 # package_of FILE: the Debian package that holds FILE (usrmerge-aware).
 # (No pipeline here stops reading early: under pipefail, a writer killed by
@@ -133,8 +133,13 @@ listed() {
 	return 1
 }
 
-log "the build stage, replayed here without docker, builds kg, kgctl and kwg"
-grep -q '^FROM debian:12' "$SRC/Dockerfile" || die "the Dockerfile is not on Debian 12"
+log "the build stage, replayed here without podman, builds kg, kgctl and kwg"
+# Both stages on the bases scripts/image.sh imports: no registry.
+grep -qx 'ARG BUILD_BASE=localhost/kilo-c-base:build' "$SRC/Dockerfile" &&
+	grep -qx 'ARG RUNTIME_BASE=localhost/kilo-c-base:runtime' "$SRC/Dockerfile" &&
+	[ "$(grep '^FROM ' "$SRC/Dockerfile")" = "$(printf 'FROM ${BUILD_BASE} AS build\nFROM ${RUNTIME_BASE}')" ] ||
+	die "the Dockerfile is not FROM scripts/image.sh's bases: $(grep -E '^(ARG|FROM) ' "$SRC/Dockerfile")"
+! grep -q 'apt-get' "$SRC/Dockerfile" || die "the Dockerfile installs packages (the bases have them)"
 image=$TMP/image
 ctx=$image$(build_stage | sed -n 's/^WORKDIR //p')
 mkdir -p "$ctx"
@@ -144,7 +149,7 @@ while read -r line; do
 	COPY)
 		for src in "${words[@]:1:${#words[@]}-2}"; do
 			[ -e "$SRC/$src" ] || die "Dockerfile: COPY $src: no such file"
-			grep -qx "${src%%/*}" "$SRC/.dockerignore" && die "Dockerfile: COPY $src is ignored"
+			grep -qx "!${src%%/*}" "$SRC/.dockerignore" || die "Dockerfile: COPY $src is ignored"
 			cp -r "$SRC/$src" "$ctx/${words[-1]}"
 		done
 		;;
@@ -155,29 +160,34 @@ while read -r line; do
 		;;
 	esac
 done < <(build_stage)
+# Every source the programs are built from is copied (a wing left out fails
+# the replay above only once CMakeLists.txt globs an empty folder).
+for dir in $(sed -n 's/^kilo_library([a-z_]* \([a-z/]*\).*/\1/p' "$SRC/CMakeLists.txt" | cut -d/ -f1 |
+	sort -u) cmd; do
+	grep -q "^COPY $dir " "$SRC/Dockerfile" || die "the Dockerfile does not copy $dir"
+done
 for f in $(sed -n 's/^COPY --from=build \(.*\) [^ ]*$/\1/p' "$SRC/Dockerfile"); do
 	[ -x "$image$f" ] || die "Dockerfile: the build stage made no $f"
 done
 # The image as the pods below see it (manifest_pod.py).
 grep -q 'ENTRYPOINT \["/opt/bin/kg"\]' "$SRC/Dockerfile" || die "the entrypoint is not /opt/bin/kg"
 grep -q 'ln -s /usr/lib/cni /opt/cni/bin' "$SRC/Dockerfile" || die "no /opt/cni/bin in the image"
-grep -q 'kilo-c/kg:latest' "$SRC/manifests/README.md" || die "README does not name the image"
 
-log "its packages are Debian 12's and hold what the build and kg need"
+log "the bases' packages are Debian 12's and hold what the build and kg need"
 grep -q 'VERSION_ID="12"' /etc/os-release || die "apt here is not Debian 12's"
-mapfile -t build < <(packages 1)
-mapfile -t runtime < <(packages 2)
-[ ${#build[@]} -gt 5 ] || die "no apt-get install found in the build stage"
-[ ${#runtime[@]} -gt 5 ] || die "no apt-get install found in the runtime stage"
+mapfile -t build < <(packages build)
+mapfile -t runtime < <(packages runtime)
+[ ${#build[@]} -gt 5 ] || die "scripts/image.sh has no build packages"
+[ ${#runtime[@]} -gt 5 ] || die "scripts/image.sh has no runtime packages"
 known=$(apt-cache show --no-all-versions "${build[@]}" "${runtime[@]}" 2>/dev/null |
 	sed -n 's/^Package: //p')
 for p in "${build[@]}" "${runtime[@]}"; do
-	grep -qx "$p" <<<"$known" || die "Dockerfile: Debian 12 has no package $p"
+	grep -qx "$p" <<<"$known" || die "scripts/image.sh: Debian 12 has no package $p"
 done
 for module in $(sed -n 's/.*IMPORTED_TARGET \([^)]*\)).*/\1/p' "$SRC/CMakeLists.txt"); do
 	pc=$(pkg-config --variable=pcfiledir "$module")/$module.pc
 	p=$(package_of "$pc") || die "no package holds $pc"
-	listed "$p" "${build[@]}" || die "the build stage lacks $p ($module)"
+	listed "$p" "${build[@]}" || die "the build base lacks $p ($module)"
 done
 for prog in kg kgctl kwg; do
 	# The sanitizer runtimes are this test build's, not the image's.
@@ -188,6 +198,13 @@ for prog in kg kgctl kwg; do
 		listed "$p" libc6 "${runtime[@]}" || die "the image lacks $p, which holds $prog's $lib"
 	done
 done
+# What kg runs and install-cni copies (mesh/host/iptables_backend.h: both iptables).
+for tool in iptables-legacy-save iptables-nft-save ip6tables-legacy-restore ip6tables-nft-restore \
+	ip dot wg; do
+	p=$(package_of "$(command -v $tool)") || die "no package holds $tool"
+	listed "$p" "${runtime[@]}" || die "the image lacks $p, which holds $tool"
+done
+listed containernetworking-plugins "${runtime[@]}" || die "the image has no CNI plugins"
 
 # ---- the pods --------------------------------------------------------------
 

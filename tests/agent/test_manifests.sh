@@ -31,8 +31,10 @@ SRC=${KILO_SRC:-$AGENT_LIB_DIR/../..}
 POD=$AGENT_LIB_DIR/manifest_pod.py
 export PYTHONDONTWRITEBYTECODE=1 HOME=$TMP KUBECONFIG=$TMP/kubeconfig KUBECACHEDIR=$TMP/kube-cache
 # Cilium's last: its node gets Cilium's links (cilium_links) and keeps them.
-DAEMONSETS=(kilo-kubeadm kilo-k3s kilo-kubeadm-flannel kilo-k3s-flannel kilo-typhoon-flannel
-	kilo-kubeadm-cilium)
+DAEMONSETS=(kilo-kubeadm kilo-k3s kilo-typhoon kilo-bootkube kilo-kubeadm-flannel kilo-k3s-flannel
+	kilo-typhoon-flannel kilo-bootkube-flannel kilo-kubeadm-cilium kilo-k3s-cilium)
+# And the add-ons: the webhook, kube-router's NetworkPolicy, Prometheus' PodMonitor.
+ADDONS=(peer-validation kube-router podmonitor)
 NODE=mf-node NODE_IP=192.168.77.2 API=192.168.77.254:6443 POD_CIDR=10.2.7.0/24
 
 # parse FILE NAME: the manifest as JSON documents in $TMP/NAME.json.
@@ -51,13 +53,22 @@ kg_accepts() {
 }
 
 log "every manifest parses and holds together"
-for name in crds "${DAEMONSETS[@]}"; do
+for name in crds "${DAEMONSETS[@]}" "${ADDONS[@]}"; do
 	[ -f "$SRC/manifests/$name.yaml" ] || die "manifests/$name.yaml is missing"
 done
-for f in "$SRC"/manifests/*.yaml; do
+manifests=("$SRC"/manifests/*.yaml)
+# Every manifest is one of those: a new one is run or checked here too.
+[ ${#manifests[@]} = $((1 + ${#DAEMONSETS[@]} + ${#ADDONS[@]})) ] ||
+	die "manifests/ has ${#manifests[@]} manifests, not crds, DAEMONSETS and ADDONS"
+for f in "${manifests[@]}"; do
+	parse "$f" "$(basename "$f" .yaml)"
+done
+daemonset_docs=()
+for name in "${DAEMONSETS[@]}"; do daemonset_docs+=("$TMP/$name.json"); done
+for f in "${manifests[@]}"; do
 	name=$(basename "$f" .yaml)
-	parse "$f" "$name"
-	"$PYTHON" "$POD" check "$TMP/$name.json" || die "$f is inconsistent"
+	# The PodMonitor is checked against every kg DaemonSet.
+	"$PYTHON" "$POD" check "$TMP/$name.json" "${daemonset_docs[@]}" || die "$f is inconsistent"
 done
 
 log "the checks see Kilo's userspace mistakes: a sidecar, a volume never mounted"
@@ -84,6 +95,36 @@ out=$(unmount kilo-k3s /etc/cni/net.d) && die "kilo-k3s passes without /etc/cni/
 grep -q "kg does not get the host's /etc/cni/net.d" <<<"$out" || die "kilo-k3s: $out"
 out=$(unmount kilo-kubeadm /host/opt/cni/bin) && die "kilo-kubeadm passes without /opt/cni/bin"
 grep -q "install-cni does not get the host's /opt/cni/bin" <<<"$out" || die "kilo-kubeadm: $out"
+# kg's CNI directory (/etc/cni/net.d) another volume than install-cni's (Typhoon's).
+sed -e '0,/^        - name: cni-conf-dir$/s//        - name: cni-conf-dir-kg/' \
+	-e 's|^      volumes:$|&\n      - {name: cni-conf-dir-kg, hostPath: {path: /etc/cni/net.d}}|' \
+	"$SRC/manifests/kilo-typhoon.yaml" >"$TMP/split.yaml"
+parse "$TMP/split.yaml" split
+out=$("$PYTHON" "$POD" check "$TMP/split.json") && die "kg and install-cni in two CNI directories pass"
+grep -q "install-cni writes the conflist to another directory than kg's" <<<"$out" ||
+	die "split CNI directories: $out"
+
+log "kube-router runs its firewall only, the PodMonitor scrapes kg's metrics port"
+sed 's/--run-router=false/--run-router=true/' "$SRC/manifests/kube-router.yaml" >"$TMP/router.yaml"
+parse "$TMP/router.yaml" router
+out=$("$PYTHON" "$POD" check "$TMP/router.json") && die "kube-router with its router passes"
+grep -q "kube-router must run with --run-router=false" <<<"$out" || die "kube-router: $out"
+sed '/- networkpolicies/d' "$SRC/manifests/kube-router.yaml" >"$TMP/router.yaml"
+parse "$TMP/router.yaml" router
+out=$("$PYTHON" "$POD" check "$TMP/router.json") && die "kube-router without policies passes"
+grep -q "may not list and watch networking.k8s.io/networkpolicies" <<<"$out" || die "kube-router: $out"
+sed 's/- port: metrics/- port: webhook/' "$SRC/manifests/podmonitor.yaml" >"$TMP/monitor.yaml"
+parse "$TMP/monitor.yaml" monitor
+out=$("$PYTHON" "$POD" check "$TMP/monitor.json" "${daemonset_docs[@]}") &&
+	die "a PodMonitor of another port passes"
+grep -q "kilo-typhoon.json: the PodMonitor scrapes webhook/metrics, not kg's /metrics on port 1107" \
+	<<<"$out" || die "PodMonitor: $out"
+sed 's|app.kubernetes.io/part-of: kilo|app.kubernetes.io/part-of: kube-prometheus|' \
+	"$SRC/manifests/podmonitor.yaml" >"$TMP/monitor.yaml"
+parse "$TMP/monitor.yaml" monitor
+out=$("$PYTHON" "$POD" check "$TMP/monitor.json" "${daemonset_docs[@]}") &&
+	die "a PodMonitor of other pods passes"
+grep -q "the PodMonitor does not select kg's pods" <<<"$out" || die "PodMonitor: $out"
 
 log "kg accepts the flags of every DaemonSet, and kg webhook those of peer-validation"
 for name in "${DAEMONSETS[@]}" peer-validation; do
@@ -172,6 +213,9 @@ done
 # The image as the pods below see it (manifest_pod.py).
 grep -q 'ENTRYPOINT \["/opt/bin/kg"\]' "$SRC/Dockerfile" || die "the entrypoint is not /opt/bin/kg"
 grep -q 'ln -s /usr/lib/cni /opt/cni/bin' "$SRC/Dockerfile" || die "no /opt/cni/bin in the image"
+# The image every manifest runs (manifest_pod.py checks it) is scripts/image.sh's.
+image_name=localhost/kilo-c:$(sed -n 's/^project(kilo-c VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+grep -qF "$image_name" "$SRC/manifests/README.md" || die "manifests/README.md does not name $image_name"
 
 log "the bases' packages are Debian 12's and hold what the build and kg need"
 grep -q 'VERSION_ID="12"' /etc/os-release || die "apt here is not Debian 12's"
@@ -262,16 +306,19 @@ json.dump({"image_bin": image, "token": token, "ca": open(ca).read(),
 EOF
 
 # node_disk DIR: what a node has before Kilo: a k3s agent's kubeconfig and
-# CA, kubeadm's admin.conf, an earlier CNI's configuration, an empty CNI
-# binary directory.
+# CA, kubeadm's admin.conf, bootkube's kubeconfig, an earlier CNI's
+# configuration (where most kubelets and where Typhoon's and bootkube's read
+# it), an empty CNI binary directory.
 node_disk() {
 	mkdir -p "$1/var/lib/rancher/k3s/agent" "$1/etc/cni/net.d" "$1/opt/cni/bin" \
-		"$1/etc/kubernetes"
+		"$1/etc/kubernetes/cni/net.d"
 	echo "$kubeconfig" >"$1/etc/kubernetes/admin.conf"
+	echo "$kubeconfig" >"$1/etc/kubernetes/kubeconfig"
 	printf 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://%s\n' "$API" \
 		>"$1/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
 	cp "$TMP/tls.crt" "$1/var/lib/rancher/k3s/agent/server-ca.crt"
 	echo '{"name": "podman"}' >"$1/etc/cni/net.d/87-podman-bridge.conflist"
+	echo '{"name": "podman"}' >"$1/etc/kubernetes/cni/net.d/87-podman-bridge.conflist"
 }
 
 # cni_subnet FILE: the IPAM subnet of the conflist's first plugin.
@@ -280,20 +327,28 @@ cni_subnet() {
 print(json.load(open(sys.argv[1]))["plugins"][0]["ipam"]["ranges"][0][0]["subnet"])' "$1"
 }
 
+# cni_dir NAME: the node's CNI directory that NAME's kg manages, or nothing.
+cni_dir() {
+	local dir
+	dir=$("$PYTHON" "$POD" cni-dir "$TMP/$1.json")
+	[ -z "$dir" ] || echo "$TMP/$1/host$dir"
+}
+
 # check_installed NAME: install-cni copied the plugins and left only Kilo's
-# conflist; without install-cni, the CNI directory is as it was.
+# conflist in the CNI directory kg manages; every other CNI directory is as
+# it was.
 check_installed() {
-	local host=$TMP/$1/host
-	if ! grep -q '"install-cni"' "$TMP/$1.json"; then
-		[ "$(ls "$host/etc/cni/net.d")" = 87-podman-bridge.conflist ] ||
-			die "$1: the CNI directory was touched"
-		return 0
-	fi
+	local host=$TMP/$1/host dir ours
+	ours=$(cni_dir "$1")
+	for dir in "$host/etc/cni/net.d" "$host/etc/kubernetes/cni/net.d"; do
+		[ "$dir" = "$ours" ] && continue
+		[ "$(ls "$dir")" = 87-podman-bridge.conflist ] || die "$1: $dir was touched"
+	done
+	grep -q '"install-cni"' "$TMP/$1.json" || return 0
 	for plugin in bridge host-local loopback portmap; do
 		[ -x "$host/opt/cni/bin/$plugin" ] || die "$1: install-cni did not copy $plugin"
 	done
-	[ "$(ls "$host/etc/cni/net.d")" = 10-kilo.conflist ] ||
-		die "$1: the CNI directory holds $(ls "$host/etc/cni/net.d")"
+	[ "$(ls "$ours")" = 10-kilo.conflist ] || die "$1: the CNI directory holds $(ls "$ours")"
 }
 
 # run_pod NAME: its init containers, then kg in the background (KG_PID), until
@@ -338,6 +393,7 @@ print(f"{net[1]}/{net.prefixlen}")'
 # kernel may have no ipip) down.
 CILIUM_HOST_IP=10.2.7.77/32
 cilium_links() {
+	! nsx mf-node ip link show cilium_host >/dev/null 2>&1 || return 0
 	nsx mf-node ip link add cilium_host type veth peer name cilium_net
 	nsx mf-node ip addr add "$CILIUM_HOST_IP" dev cilium_host
 	nsx mf-node ip link add cilium_tunl type veth peer name mf-tunl-peer
@@ -349,8 +405,9 @@ cni_ip_is() { [ "$(annotation cni-compatibility-ip)" = "$1" ]; }
 # socket in the node's /var/run/wireguard, fills the CNI file with the pod
 # CIDR, and leaves on SIGTERM, taking the socket away.
 check_joined() {
-	local name=$1 conflist=$TMP/$1/host/etc/cni/net.d/10-kilo.conflist key rc=0
+	local name=$1 conflist key rc=0
 	local socket=$TMP/$1/host/var/run/wireguard/kilo0.sock
+	conflist=$(cni_dir "$name")/10-kilo.conflist
 	key=$(wg pubkey <"$TMP/$name/host/var/lib/kilo/key")
 	wait_for "$name: kg's key on the Node" 30 key_is "$name" "$key"
 	wait_for "$name: the leader's WireGuard IP" 30 wip_is "$(leader_ip "$name")"

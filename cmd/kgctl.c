@@ -58,6 +58,7 @@ int kgctl_allowed_ips(const struct mesh_flag_list *list, struct mesh_prefix **ip
 }
 
 static int completion(int argc, char **argv, const struct kgctl_options *options);
+static void usage(const char *command);
 
 static const struct {
 	const char *name;
@@ -130,7 +131,11 @@ static int completion(int argc, char **argv, const struct kgctl_options *options
 	strncat(names, "help", sizeof(names) - strlen(names) - 1);
 	list[N_COMMANDS] =
 	    (struct mesh_completion_command){"help", "Help about any command", NULL, names};
-	if (argc != 1) {
+	if (argc == 0) {
+		usage("completion");
+		return 0;
+	}
+	if (argc > 1) {
 		kgctl_error("completion accepts 1 arg(s), received %d", argc);
 		return 1;
 	}

@@ -33,6 +33,8 @@ for prog in kg kgctl; do
 	for shell in bash zsh fish; do
 		"$bin" completion $shell >"$TMP/$prog.$shell" || die "$prog completion $shell failed"
 	done
+	grep -qF "source <($prog completion bash)" <<<"$("$bin" completion)" ||
+		die "$prog completion without a shell does not say how to load one"
 	out=$("$bin" completion tcsh 2>&1 >/dev/null) && die "$prog completion tcsh succeeds"
 	[ "$out" = "$prog: unknown shell \"tcsh\"; possible values are: bash, zsh, fish" ] ||
 		die "$prog completion tcsh: $out"

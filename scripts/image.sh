@@ -21,6 +21,9 @@
 # Needs root (podman, mmdebstrap); installs them with scripts/deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The bases, the context and the cache the same whoever runs this (the
+# tests' umask is 077).
+umask 022
 
 SUITE=bookworm
 MIRROR=${KILO_DEBIAN_MIRROR:-http://deb.debian.org}

@@ -348,7 +348,9 @@ check_installed() {
 	for plugin in bridge host-local loopback portmap; do
 		[ -x "$host/opt/cni/bin/$plugin" ] || die "$1: install-cni did not copy $plugin"
 	done
-	[ "$(ls "$ours")" = 10-kilo.conflist ] || die "$1: the CNI directory holds $(ls "$ours")"
+	# (kg may be writing it: a temporary file renamed over it)
+	wait_for "$1: only 10-kilo.conflist in the CNI directory" 5 \
+		test "$(ls "$ours")" = 10-kilo.conflist
 }
 
 # run_pod NAME: its init containers, then kg in the background (KG_PID), until

@@ -154,8 +154,9 @@ for n in "${NODES[@]}"; do
 	for plugin in bridge host-local loopback portmap; do
 		[ -x "$host/opt/cni/bin/$plugin" ] || die "$n: install-cni did not copy $plugin"
 	done
-	[ "$(ls "$host/etc/cni/net.d")" = 10-kilo.conflist ] ||
-		die "$n: the CNI directory holds $(ls "$host/etc/cni/net.d")"
+	# (kg may be writing it: a temporary file renamed over it)
+	wait_for "$n: only 10-kilo.conflist in the CNI directory" 5 \
+		test "$(ls "$host/etc/cni/net.d")" = 10-kilo.conflist
 	wait_for "$n: the pod CIDR in the conflist" 20 \
 		test "$(cni_subnet "$host/etc/cni/net.d/10-kilo.conflist")" = "10.2.${NODE_IDX[$n]}.0/24"
 	[ -s "$host/var/lib/kilo/key" ] || die "$n: no key on the node's disk"

@@ -5,10 +5,12 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "cmd/kg/kg.h"
+#include "mesh/host/apply_iptables.h"
 #include "mesh/model/wipe.h"
 
 static struct mesh_agent *agent;
@@ -32,12 +34,41 @@ static int handle_signals(void)
 	       signal(SIGPIPE, SIG_IGN) == SIG_ERR;
 }
 
+/*
+ * The iptables the applier writes, in the environment it reads it from
+ * (mesh/host/iptables_backend.h): --iptables-backend, or with auto the host's.
+ */
+static int choose_iptables(const struct kg_config *config)
+{
+	enum mesh_iptables_backend backend = config->iptables_backend;
+	char why[200] = "--iptables-backend", message[300];
+	int ret;
+
+	if (config->iptables_auto)
+		backend = mesh_apply_iptables_detect(mesh_apply_iptables_ipv6_enabled(NULL), why,
+		                                     sizeof(why));
+	if (backend == MESH_IPTABLES_BACKEND_DEFAULT) {
+		ret = unsetenv(MESH_IPTABLES_BACKEND_ENV);
+		snprintf(message, sizeof(message),
+		         "using iptables-save and iptables-restore as found in PATH (%s)", why);
+	} else {
+		ret = setenv(MESH_IPTABLES_BACKEND_ENV, mesh_iptables_backend_name(backend), 1);
+		snprintf(message, sizeof(message), "using the %s iptables backend (%s)",
+		         mesh_iptables_backend_name(backend), why);
+	}
+	kg_log(NULL, ret ? LOG_ERR : LOG_INFO,
+	       ret ? "failed to set the iptables backend" : message);
+	return ret;
+}
+
 static int run(struct kg_config *config)
 {
 	struct mesh_http_server *server = NULL;
 	char message[256];
 	int ret;
 
+	if (choose_iptables(config))
+		return 1;
 	ret = mesh_agent_create(&config->agent, &agent);
 	if (ret)
 		return 1;
@@ -66,6 +97,10 @@ int main(int argc, char **argv)
 	mesh_wipe_json();
 	if (argc > 1 && !strcmp(argv[1], "webhook"))
 		return kg_webhook(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "help"))
+		return kg_help(argc - 2, argv + 2);
+	if (argc > 1 && !strcmp(argv[1], "completion"))
+		return kg_completion(argc - 2, argv + 2);
 	if (kg_flags_parse(argc - 1, argv + 1, &config))
 		goto out;
 	ret = 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd/common/completion.h"
 #include "cmd/kgctl/kgctl.h"
 #include "mesh/model/wipe.h"
 
@@ -56,40 +57,93 @@ int kgctl_allowed_ips(const struct mesh_flag_list *list, struct mesh_prefix **ip
 	return ret;
 }
 
+static int completion(int argc, char **argv, const struct kgctl_options *options);
+static void usage(const char *command);
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv, const struct kgctl_options *options);
-	void (*usage)(void);
 	const char *use, *summary;
+	const char *notes;             /* after the usage line, or NULL */
+	const struct mesh_flag *flags; /* its own, for its help and the completion */
+	const char *words;             /* its first argument's choices, for the completion */
 } commands[] = {
-    {"connect", kgctl_connect, kgctl_connect_usage, "connect NAME",
-     "connect to a Kilo cluster as a peer over WireGuard"},
-    {"graph", kgctl_graph, NULL, "graph", "Generates a graph of the Kilo network"},
-    {"showconf", kgctl_showconf, kgctl_showconf_usage, "showconf ( node | peer ) NAME",
-     "Show the WireGuard configuration for a node or peer in the Kilo network"},
+    {"completion", completion, "completion [bash|zsh|fish]",
+     "Generate the autocompletion script for the specified shell",
+     "  bash: source <(kgctl completion bash)\n"
+     "  zsh:  source <(kgctl completion zsh)\n"
+     "  fish: kgctl completion fish | source\n",
+     NULL, MESH_COMPLETION_SHELLS},
+    {"connect", kgctl_connect, "connect [NAME]",
+     "connect to a Kilo cluster as a peer over WireGuard",
+     "The Peer is NAME, or without NAME this host's name, as in Kilo.\n", kgctl_connect_flags,
+     NULL},
+    {"graph", kgctl_graph, "graph", "Generates a graph of the Kilo network", NULL, NULL, NULL},
+    {"showconf", kgctl_showconf, "showconf ( node | peer ) NAME",
+     "Show the WireGuard configuration for a node or peer in the Kilo network", NULL,
+     kgctl_showconf_flags, "node peer"},
 };
+#define N_COMMANDS (sizeof(commands) / sizeof(*commands))
 
 static void usage(const char *command)
 {
-	for (size_t i = 0; command && i < sizeof(commands) / sizeof(*commands); i++) {
+	for (size_t i = 0; command && i < N_COMMANDS; i++) {
 		if (strcmp(command, commands[i].name))
 			continue;
 		printf("%s\n\nUsage:\n  kgctl %s [flags]\n", commands[i].summary, commands[i].use);
-		if (commands[i].usage) {
+		if (commands[i].notes)
+			printf("\n%s", commands[i].notes);
+		if (commands[i].flags) {
 			printf("\nFlags:\n");
-			commands[i].usage();
+			mesh_flags_usage(commands[i].flags);
 		}
 		printf("\nGlobal Flags:\n");
 		mesh_flags_usage(kgctl_global_flags);
 		return;
 	}
 	printf("Manage a Kilo network\n\nUsage:\n  kgctl [command]\n\nAvailable Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+	for (size_t i = 0; i < N_COMMANDS; i++)
 		printf("  %-11s %s\n", commands[i].name, commands[i].summary);
 	printf("  %-11s %s\n", "help", "Help about any command");
 	printf("\nFlags:\n");
 	mesh_flags_usage(kgctl_global_flags);
 	printf("\nUse \"kgctl [command] --help\" for more information about a command.\n");
+}
+
+/* kgctl completion SHELL: the script, from the same tables the commands parse. */
+static int completion(int argc, char **argv, const struct kgctl_options *options)
+{
+	struct mesh_completion_command list[N_COMMANDS + 1];
+	struct mesh_completion script = {.program = "kgctl",
+	                                 .flags = kgctl_global_flags,
+	                                 .persistent = true,
+	                                 .commands = list,
+	                                 .n_commands = N_COMMANDS + 1};
+	char names[128] = "";
+
+	(void)options;
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		list[i] = (struct mesh_completion_command){commands[i].name, commands[i].summary,
+		                                           commands[i].flags, commands[i].words};
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s ",
+		         commands[i].name);
+	}
+	strncat(names, "help", sizeof(names) - strlen(names) - 1);
+	list[N_COMMANDS] =
+	    (struct mesh_completion_command){"help", "Help about any command", NULL, names};
+	if (argc == 0) {
+		usage("completion");
+		return 0;
+	}
+	if (argc > 1) {
+		kgctl_error("completion accepts 1 arg(s), received %d", argc);
+		return 1;
+	}
+	if (mesh_completion_print(&script, argv[0], stdout)) {
+		kgctl_error("unknown shell \"%s\"; possible values are: bash, zsh, fish", argv[0]);
+		return 1;
+	}
+	return 0;
 }
 
 static const char *default_kubeconfig(char *buf, size_t size)
@@ -118,7 +172,7 @@ static int run(int argc, char **argv)
 			usage(argc ? argv[0] : NULL);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (!strcmp(argv[0], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1, &options);
 	kgctl_error("unknown command \"%s\" for \"kgctl\"", argv[0]);

@@ -16,6 +16,8 @@ packages=(
   curl openssl
   containernetworking-plugins  # the CNI plugins install-cni copies (agent_manifests)
   jq linux-perf  # bench/throughput (perf only for --profile)
+  podman runc mmdebstrap  # the image (scripts/image.sh, e2e_image); runc: crun refuses hybrid cgroups
+  zsh fish  # kg and kgctl completion scripts loaded for real (agent_completion)
 )
 
 missing=()

@@ -11,16 +11,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd/kg/kg.h"
-#include "mesh/k8s/codec.h"
+#include "cmd/common/completion.h"
 #include "cmd/common/flags.h"
+#include "cmd/kg/kg.h"
 #include "mesh/host/keyfile.h"
+#include "mesh/k8s/codec.h"
 
 /* Everything as the command line gave it, before it is checked. */
 static struct {
 	const char *backend, *cluster_file, *cni_path, *compatibility, *encapsulate, *granularity;
 	const char *hostname, *interface, *kubeconfig, *listen, *log_level, *master, *mtu, *port;
-	const char *resync_period, *subnet, *topology_label;
+	const char *resync_period, *subnet, *topology_label, *iptables_backend;
 	bool clean_up, clean_up_interface, create_interface, cni, local, forward_rules;
 	bool prioritise_private, help, version;
 	struct mesh_flag_list service_cidrs, internal_cidrs;
@@ -87,6 +88,11 @@ static const struct mesh_flag flags[] = {
     LIST("internal-cidr", internal_cidrs,
          "Limit the private IP address detection to these CIDRs. Can be specified multiple "
          "times."),
+    {"iptables-backend", 0, MESH_FLAG_STRING, &raw.iptables_backend,
+     "Which iptables kg writes its rules with: auto picks the one the host uses, as "
+     "Kubernetes' iptables-wrappers does (see cmd/kg/README.md). Possible values: auto, "
+     "legacy, nft",
+     "string", "$" MESH_IPTABLES_BACKEND_ENV " or \"auto\""},
     BOOL("iptables-forward-rules", forward_rules,
          "Add default accept rules to the FORWARD chain in iptables. Warning: this may break "
          "firewalls with a deny all policy and is potentially insecure!",
@@ -146,8 +152,10 @@ static int parse_cidrs(const struct mesh_flag_list *list, const char *flag,
 	return 0;
 }
 
-static int check_enums(struct mesh_agent_options *agent)
+static int check_enums(struct kg_config *config)
 {
+	struct mesh_agent_options *agent = &config->agent;
+
 	if (mesh_backend_kind_parse(raw.backend, &agent->backend.kind))
 		return fail("backend %s unknown; possible values are: kubernetes, file",
 		            raw.backend);
@@ -169,6 +177,11 @@ static int check_enums(struct mesh_agent_options *agent)
 	else if (raw.compatibility[0])
 		return fail("compatibility mode %s unknown; possible values are: flannel, cilium",
 		            raw.compatibility);
+	if (!strcmp(raw.iptables_backend, "auto"))
+		config->iptables_auto = true;
+	else if (mesh_iptables_backend_parse(raw.iptables_backend, &config->iptables_backend))
+		return fail("iptables backend %s unknown; possible values are: auto, legacy, nft",
+		            raw.iptables_backend);
 	if (kg_log_set_level(raw.log_level))
 		return fail("log level %s unknown; possible values are: all, debug, info, warn, "
 		            "error, none",
@@ -240,8 +253,10 @@ static int check_hostname(struct mesh_agent_options *agent)
 int kg_flags_parse(int argc, char **argv, struct kg_config *config)
 {
 	struct mesh_agent_options *agent = &config->agent;
+	const char *backend = getenv(MESH_IPTABLES_BACKEND_ENV);
 
 	memset(config, 0, sizeof(*config));
+	raw.iptables_backend = backend && *backend ? backend : "auto";
 	if (mesh_flags_take("kg", flags, &argc, argv, false))
 		return -1;
 	if (argc > 0 && strcmp(argv[0], "version"))
@@ -250,7 +265,7 @@ int kg_flags_parse(int argc, char **argv, struct kg_config *config)
 	config->version |= argc > 0;
 	if (config->help || config->version)
 		return 0;
-	if (check_enums(agent) || check_numbers(agent) || check_hostname(agent))
+	if (check_enums(config) || check_numbers(agent) || check_hostname(agent))
 		return -1;
 	agent->log_engine_debug = kg_log_debug();
 	if (parse_cidrs(&raw.service_cidrs, "--service-cidr", &config->service_cidrs,
@@ -271,14 +286,90 @@ void kg_flags_release(struct kg_config *config)
 	free(raw.internal_cidrs.items);
 }
 
+/* kg's commands, for its help and its completion; help's words are the names (kg_completion). */
+static const struct mesh_completion_command commands[] = {
+    {"completion", "Generate the autocompletion script for the specified shell", NULL,
+     MESH_COMPLETION_SHELLS},
+    {"help", "Help about any command", NULL, NULL},
+    {"version", "Print the version and exit.", NULL, NULL},
+    {"webhook", "webhook starts a HTTPS server to validate updates and creations of Kilo peers.",
+     kg_webhook_flags, NULL},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(*commands))
+
 void kg_usage(void)
 {
 	printf("kg is the Kilo agent.\nIt runs on every node of a cluster,\nsetting up the public "
 	       "and private keys for the VPN\nas well as the necessary rules to route packets "
 	       "between locations.\nIts WireGuard device runs in the same process.\n\n"
-	       "Usage:\n  kg [flags]\n  kg [command]\n\nAvailable Commands:\n"
-	       "  version     Print the version and exit.\n"
-	       "  webhook     webhook starts a HTTPS server to validate updates and creations of "
-	       "Kilo peers.\n\nFlags:\n");
+	       "Usage:\n  kg [flags]\n  kg [command]\n\nAvailable Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		printf("  %-11s %s\n", commands[i].name, commands[i].summary);
+	printf("\nFlags:\n");
 	mesh_flags_usage(flags);
+	printf("\nUse \"kg [command] --help\" for more information about a command.\n");
+}
+
+static void completion_usage(void)
+{
+	printf("Generate the autocompletion script for kg for the specified shell.\n\n"
+	       "Usage:\n  kg completion [bash|zsh|fish]\n\n"
+	       "  bash: source <(kg completion bash)\n"
+	       "  zsh:  source <(kg completion zsh)\n"
+	       "  fish: kg completion fish | source\n");
+}
+
+int kg_help(int argc, char **argv)
+{
+	char *webhook_help[] = {"--help", NULL};
+
+	if (argc == 0) {
+		kg_usage();
+		return 0;
+	}
+	if (!strcmp(argv[0], "webhook"))
+		return kg_webhook(1, webhook_help);
+	if (!strcmp(argv[0], "completion")) {
+		completion_usage();
+		return 0;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (!strcmp(argv[0], commands[i].name)) {
+			printf("%s\n\nUsage:\n  kg %s\n", commands[i].summary, commands[i].name);
+			return 0;
+		}
+	}
+	fail("unknown help topic \"%s\"; the commands are: completion, help, version, webhook",
+	     argv[0]);
+	return 1;
+}
+
+int kg_completion(int argc, char **argv)
+{
+	struct mesh_completion_command with_names[N_COMMANDS];
+	struct mesh_completion completion = {
+	    .program = "kg", .flags = flags, .commands = with_names, .n_commands = N_COMMANDS};
+	char names[128] = "";
+
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		with_names[i] = commands[i];
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? " " : "",
+		         commands[i].name);
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(with_names[i].name, "help"))
+			with_names[i].words = names;
+	if (argc == 0 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
+		completion_usage();
+		return 0;
+	}
+	if (argc > 1) {
+		fail("completion accepts 1 arg(s), received %d", argc);
+		return 1;
+	}
+	if (mesh_completion_print(&completion, argv[0], stdout)) {
+		fail("unknown shell \"%s\"; possible values are: bash, zsh, fish", argv[0]);
+		return 1;
+	}
+	return fflush(stdout) ? 1 : 0;
 }

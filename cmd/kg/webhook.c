@@ -45,7 +45,7 @@ static struct {
     .log_level = "info",
 };
 
-static const struct mesh_flag table[] = {
+const struct mesh_flag kg_webhook_flags[] = {
     {"cert-file", 0, MESH_FLAG_STRING, &flags.cert_file, "The path to a certificate file", "string",
      NULL},
     {"help", 'h', MESH_FLAG_BOOL, &flags.help, "help for webhook", NULL, NULL},
@@ -164,12 +164,12 @@ static void usage(void)
 {
 	printf("webhook starts a HTTPS server to validate updates and creations of Kilo peers.\n\n"
 	       "Usage:\n  kg webhook [flags]\n\nFlags:\n");
-	mesh_flags_usage(table);
+	mesh_flags_usage(kg_webhook_flags);
 }
 
 static int parse_flags(int argc, char **argv)
 {
-	if (mesh_flags_take("kg", table, &argc, argv, false))
+	if (mesh_flags_take("kg", kg_webhook_flags, &argc, argv, false))
 		return -1;
 	if (argc > 0) {
 		fprintf(stderr, "kg: unknown command \"%s\" for \"kg webhook\"\n", argv[0]);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * kgctl connect NAME: this host as the Kilo Peer NAME, kept in sync until
- * SIGINT or SIGTERM (Kilo's cmd/kgctl/connect_linux.go). The Peer is created
+ * kgctl connect [NAME]: this host as the Kilo Peer NAME (without one, the
+ * host's name), kept in sync until SIGINT or SIGTERM (Kilo's
+ * cmd/kgctl/connect_linux.go). The Peer is created
  * if it does not exist (and then deleted on exit with --clean-up); the
  * interface, its configuration and its routes are mesh/agent/connect.h's.
  */
@@ -39,7 +40,7 @@ static struct {
     .clean_up = true,
 };
 
-static const struct mesh_flag connect_flags[] = {
+const struct mesh_flag kgctl_connect_flags[] = {
     {"allowed-ip", 'a', MESH_FLAG_STRING, &flags.allowed_ip, "Allowed IP of the peer.", "ipNet",
      "10.10.10.10/32"},
     {"allowed-ips", 0, MESH_FLAG_LIST, &flags.allowed_ips,
@@ -68,6 +69,7 @@ static const struct mesh_flag connect_flags[] = {
 /* The flags, checked. */
 struct connect_config {
 	const char *peer_name;
+	char hostname[MESH_NAME_MAX + 2]; /* the name without NAME; one more to see it too long */
 	struct mesh_prefix address;
 	struct mesh_prefix *allowed_ips;
 	size_t n_allowed_ips;
@@ -78,11 +80,6 @@ struct connect_config {
 
 /* The least important <syslog.h> priority printed, from --log-level. */
 static int threshold = LOG_INFO;
-
-void kgctl_connect_usage(void)
-{
-	mesh_flags_usage(connect_flags);
-}
 
 static void log_line(void *ctx, int level, const char *message)
 {
@@ -161,15 +158,20 @@ static int load_key(struct connect_config *config)
 
 static int check(int argc, char **argv, struct connect_config *config)
 {
-	if (mesh_flags_take("kgctl", connect_flags, &argc, argv, false))
+	if (mesh_flags_take("kgctl", kgctl_connect_flags, &argc, argv, false))
 		return -1;
-	if (argc != 1) {
-		kgctl_error("connect accepts 1 arg(s), received %d", argc);
+	if (argc > 1) {
+		kgctl_error("connect accepts at most 1 arg(s), received %d", argc);
 		return -1;
 	}
-	config->peer_name = argv[0];
-	if (!argv[0][0] || strlen(argv[0]) > MESH_NAME_MAX) {
-		kgctl_error("invalid peer name \"%s\": want 1 to %d characters", argv[0],
+	/* Without a NAME, the host's name, as Kilo's connect takes os.Hostname(). */
+	if (argc == 0 && gethostname(config->hostname, sizeof(config->hostname) - 1)) {
+		kgctl_error("failed to get the hostname: %s; give connect a NAME", strerror(errno));
+		return -1;
+	}
+	config->peer_name = argc ? argv[0] : config->hostname;
+	if (!config->peer_name[0] || strlen(config->peer_name) > MESH_NAME_MAX) {
+		kgctl_error("invalid peer name \"%s\": want 1 to %d characters", config->peer_name,
 		            MESH_NAME_MAX);
 		return -1;
 	}

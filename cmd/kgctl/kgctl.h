@@ -58,8 +58,8 @@ int kgctl_topology(const struct kgctl_cluster *cluster, const char *hostname,
 
 int kgctl_graph(int argc, char **argv, const struct kgctl_options *options);
 int kgctl_showconf(int argc, char **argv, const struct kgctl_options *options);
-void kgctl_showconf_usage(void);
 int kgctl_connect(int argc, char **argv, const struct kgctl_options *options);
-void kgctl_connect_usage(void);
+/* The subcommands' own flags, for kgctl's help and completion. */
+extern const struct mesh_flag kgctl_connect_flags[], kgctl_showconf_flags[];
 
 #endif /* KGCTL_H */

@@ -22,7 +22,7 @@ static struct {
 	struct mesh_flag_list allowed_ips;
 } flags = {.output = "wireguard"};
 
-static const struct mesh_flag showconf_flags[] = {
+const struct mesh_flag kgctl_showconf_flags[] = {
     {"allowed-ips", 0, MESH_FLAG_LIST, &flags.allowed_ips,
      "Add the given IPs to the allowed IPs of the configuration. Only valid when combined "
      "with 'as-peer'.",
@@ -37,11 +37,6 @@ static const struct mesh_flag showconf_flags[] = {
      "string", "\"wireguard\""},
     {0},
 };
-
-void kgctl_showconf_usage(void)
-{
-	mesh_flags_usage(showconf_flags);
-}
 
 /* Prints and then wipes text, which may hold a preshared key. */
 static int print_text(char *text)
@@ -184,7 +179,7 @@ int kgctl_showconf(int argc, char **argv, const struct kgctl_options *options)
 	size_t n_extra = 0;
 	int ret = 1;
 
-	if (mesh_flags_take("kgctl", showconf_flags, &argc, argv, false) ||
+	if (mesh_flags_take("kgctl", kgctl_showconf_flags, &argc, argv, false) ||
 	    check_arguments(argc, argv) || kgctl_allowed_ips(&flags.allowed_ips, &extra, &n_extra))
 		goto out;
 	if (kgctl_cluster_load(options, &kc))

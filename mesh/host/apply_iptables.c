@@ -551,10 +551,11 @@ static void count(struct mesh_iptables_metrics *operations, uint8_t family, cons
 static int apply_family(const struct mesh_iptables_ruleset *ruleset, uint8_t family, bool *changed,
                         struct mesh_iptables_metrics *operations, char *err, size_t err_size)
 {
+	enum mesh_iptables_backend backend = mesh_iptables_backend_from_env();
 	bool v6 = family == AF_INET6;
-	char *save[] = {v6 ? "ip6tables-save" : "iptables-save", NULL};
-	char *restore[] = {v6 ? "ip6tables-restore" : "iptables-restore", "--noflush", "--wait",
-	                   NULL};
+	char *save[] = {(char *)mesh_iptables_backend_program(backend, family, false), NULL};
+	char *restore[] = {(char *)mesh_iptables_backend_program(backend, family, true),
+	                   "--noflush", "--wait", NULL};
 	char *saved = NULL, *script = NULL;
 	int ret;
 
@@ -596,17 +597,55 @@ int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, 
 
 int mesh_apply_iptables_check(bool ipv6, char *err, size_t err_size)
 {
+	enum mesh_iptables_backend backend = mesh_iptables_backend_from_env();
 	int ret = 0;
 
 	for (int v6 = 0; v6 <= (int)ipv6 && !ret; v6++) {
-		char *save[] = {v6 ? "ip6tables-save" : "iptables-save", "-t", "filter", NULL};
-		char *restore[] = {v6 ? "ip6tables-restore" : "iptables-restore", "--version", NULL};
+		uint8_t family = v6 ? AF_INET6 : AF_INET;
+		char *save[] = {(char *)mesh_iptables_backend_program(backend, family, false), "-t",
+		                "filter", NULL};
+		char *restore[] = {(char *)mesh_iptables_backend_program(backend, family, true),
+		                   "--version", NULL};
 
 		ret = run(save, NULL, NULL, err, err_size);
 		if (!ret)
 			ret = run(restore, NULL, NULL, err, err_size);
 	}
 	return ret;
+}
+
+/*
+ * Every table of the backend's programs for each family, as iptables-wrappers reads them
+ * (iptables-legacy-save -t would create a table that is not there). A program that is missing
+ * or fails counts as no output, but if none of them ran, the backend is not there.
+ */
+static void take_census(enum mesh_iptables_backend backend, bool ipv6,
+                        struct mesh_iptables_census *census)
+{
+	char err[MESH_APPLY_IPTABLES_ERRLEN];
+
+	memset(census, 0, sizeof(*census));
+	for (int v6 = 0; v6 <= (int)ipv6; v6++) {
+		char *save[] = {
+		    (char *)mesh_iptables_backend_program(backend, v6 ? AF_INET6 : AF_INET, false),
+		    NULL};
+		char *saved = NULL;
+
+		if (run(save, NULL, &saved, err, sizeof(err)) == 0) {
+			census->present = true;
+			mesh_iptables_census_add(census, saved);
+		}
+		free(saved);
+	}
+}
+
+enum mesh_iptables_backend mesh_apply_iptables_detect(bool ipv6, char *why, size_t why_size)
+{
+	struct mesh_iptables_census legacy, nft;
+
+	take_census(MESH_IPTABLES_BACKEND_LEGACY, ipv6, &legacy);
+	take_census(MESH_IPTABLES_BACKEND_NFT, ipv6, &nft);
+	return mesh_iptables_backend_choose(&legacy, &nft, why, why_size);
 }
 
 bool mesh_apply_iptables_ipv6_enabled(const char *path)

@@ -6,10 +6,11 @@
  * "Kilo: " (so rules left by Kilo's Go agent are adopted, not duplicated). Each apply reads the
  * tables with iptables-save, plans the difference as iptables-restore --noflush input (a pure
  * function) and runs it only when there is one, so a resync with nothing changed writes
- * nothing. A chain of ours whose rules differ is rewritten whole in one atomic restore;
- * missing prepend rules are inserted at the top, appended rules re-appended from the first
- * that differs, rules no longer desired deleted. An empty rule set removes all of ours. The
- * programs are run from PATH with the input on stdin; a missing one is a clear error.
+ * nothing. Which iptables (legacy or nf_tables) is mesh/host/iptables_backend.h's. A chain of ours
+ * whose rules differ is rewritten whole in one atomic restore; missing prepend rules are inserted
+ * at the top, appended rules re-appended from the first that differs, rules no longer desired
+ * deleted. An empty rule set removes all of ours. The programs are run from PATH with the input on
+ * stdin; a missing one is a clear error.
  */
 #ifndef MESH_APPLY_IPTABLES_H
 #define MESH_APPLY_IPTABLES_H
@@ -17,8 +18,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "mesh/view/iptables.h"
+#include "mesh/host/iptables_backend.h"
 #include "mesh/host/iptables_metrics.h"
+#include "mesh/view/iptables.h"
 
 #define MESH_APPLY_IPTABLES_ERRLEN 512
 
@@ -45,6 +47,13 @@ int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, 
  * (Kilo's iptables.New fails the same way). err names the program and what went wrong.
  */
 int mesh_apply_iptables_check(bool ipv6, char *err, size_t err_size);
+
+/*
+ * The backend the host uses, by mesh/host/iptables_backend.h's rule, from what the
+ * iptables-legacy-save and iptables-nft-save programs (and the ip6tables ones if ipv6) print;
+ * why gets what decided. MESH_IPTABLES_BACKEND_DEFAULT when neither set of programs runs.
+ */
+enum mesh_iptables_backend mesh_apply_iptables_detect(bool ipv6, char *why, size_t why_size);
 
 /*
  * Kilo's test for the ipv6 argument: false when the kernel has IPv6 disabled, "1" in path

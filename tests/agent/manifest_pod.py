@@ -3,13 +3,16 @@
 """Check a manifest of manifests/ and run its DaemonSet's pod the way a kubelet
 would, for tests/agent/test_manifests.sh.
 
-    manifest_pod.py check DOCS.json
+    manifest_pod.py check DOCS.json [DAEMONSET.json...]
     manifest_pod.py args DOCS.json NODE NODE_IP
+    manifest_pod.py cni-dir DOCS.json
     manifest_pod.py pod DOCS.json NODE NODE_IP POD_DIR HOST_DIR CLUSTER.json
 
 DOCS.json is the manifest as `kubectl label --local -o json` prints it (one
 JSON object per YAML document). `check` prints one line per mistake and exits
-1 if there is any. `args` prints the kg container's arguments, one a line,
+1 if there is any (a PodMonitor is checked against the kg DaemonSets of the
+DAEMONSET.json files: it must scrape each one's metrics port). `cni-dir`
+prints the host directory whose CNI configuration kg manages, if any. `args` prints the kg container's arguments, one a line,
 after Kubernetes' $(VAR) expansion. `pod` writes POD_DIR/NAME.sh for every
 init container and POD_DIR/main.sh for the kg container, and prints the init
 containers' names in order: run each script with
@@ -27,7 +30,15 @@ import re
 import shlex
 import sys
 
-IMAGE = "kilo-c/kg:latest"
+
+
+def project_version():
+    cmake = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "CMakeLists.txt")
+    return re.search(r"project\(kilo-c VERSION ([0-9.]+)", open(cmake).read()).group(1)
+
+
+# What scripts/image.sh builds, and so what a node that loaded it runs.
+IMAGE = "localhost/kilo-c:" + project_version()
 NAMESPACE = "kube-system"
 # Kilo's ClusterRole: what kg does with the API.
 RULES = [
@@ -38,6 +49,9 @@ RULES = [
 ]
 # ConfigMaps the cluster itself provides: kubeadm's kube-proxy and Typhoon's.
 CLUSTER_CONFIGMAPS = {"kube-proxy", "kubeconfig-in-cluster"}
+# Where kubelets read their CNI configuration: most clusters', and
+# Typhoon's and bootkube's.
+CNI_CONF_DIRS = ("/etc/cni/net.d", "/etc/kubernetes/cni/net.d")
 # Host paths shared by every node of this machine: the kernel's TUN device and
 # the iptables lock. Everything else is a node's own disk (HOST_DIR).
 REAL_HOST_PATHS = {"/dev/net/tun", "/run/xtables.lock"}
@@ -101,7 +115,8 @@ def configmap(docs, name, cluster):
 # ---- check ---------------------------------------------------------------
 
 
-def check_rbac(docs, spec, errors):
+def bound_role(docs, spec, errors):
+    """The ClusterRole bound to the pod's service account, or None (after an error)."""
     account = spec.get("serviceAccountName")
     if not find(docs, "ServiceAccount", account):
         errors.append(f"serviceAccountName {account!r} is not a ServiceAccount here")
@@ -111,10 +126,16 @@ def check_rbac(docs, spec, errors):
             role = find(docs, "ClusterRole", binding["roleRef"]["name"])
             if not role:
                 errors.append(f"ClusterRole {binding['roleRef']['name']!r} is missing")
-            elif role[0]["rules"] != RULES:
-                errors.append(f"ClusterRole rules are not Kilo's: {role[0]['rules']}")
-            return
+                return None
+            return role[0]
     errors.append(f"no ClusterRoleBinding for ServiceAccount {account!r}")
+    return None
+
+
+def check_rbac(docs, spec, errors):
+    role = bound_role(docs, spec, errors)
+    if role and role["rules"] != RULES:
+        errors.append(f"ClusterRole rules are not Kilo's: {role['rules']}")
 
 
 def check_volumes(docs, spec, errors):
@@ -134,23 +155,30 @@ def check_volumes(docs, spec, errors):
 
 
 # What kg needs from the host (manifests/README.md), and where Kilo is the
-# CNI (kg not started with --cni=false) what the CNI needs too.
-KG_HOST_MOUNTS = {"/var/lib/kilo": "the node's key", "/dev/net/tun": "the TUN device",
-                  "/var/run/wireguard": "the UAPI socket for wg show",
-                  "/run/xtables.lock": "iptables' lock"}
-CNI_HOST_MOUNTS = {"kg": {"/etc/cni/net.d": "the CNI conflist"},
-                   "install-cni": {"/host/opt/cni/bin": "the CNI plugins",
-                                   "/host/etc/cni/net.d": "the CNI conflist"}}
+# CNI (kg not started with --cni=false) what the CNI needs too: mount path ->
+# (why, the host paths it may be).
+KG_HOST_MOUNTS = {"/var/lib/kilo": ("the node's key", ("/var/lib/kilo",)),
+                  "/dev/net/tun": ("the TUN device", ("/dev/net/tun",)),
+                  "/var/run/wireguard": ("the UAPI socket for wg show", ("/var/run/wireguard",)),
+                  "/run/xtables.lock": ("iptables' lock", ("/run/xtables.lock",))}
+CNI_HOST_MOUNTS = {"kg": {"/etc/cni/net.d": ("the CNI conflist", CNI_CONF_DIRS)},
+                   "install-cni": {"/host/opt/cni/bin": ("the CNI plugins", ("/opt/cni/bin",)),
+                                   "/host/etc/cni/net.d": ("the CNI conflist", CNI_CONF_DIRS)}}
+
+
+def host_mount(container, volumes, path):
+    """The volume mounted at path and its host path ("" if it is no hostPath)."""
+    mounts = {m["mountPath"].rstrip("/"): m["name"] for m in container.get("volumeMounts", [])}
+    name = mounts.get(path)
+    return name, volumes.get(name, {}).get("hostPath", {}).get("path", "").rstrip("/")
 
 
 def check_host_mounts(container, volumes, wanted, errors):
-    """Each mount path of wanted is a hostPath volume of the same path."""
-    mounts = {m["mountPath"].rstrip("/"): m["name"] for m in container.get("volumeMounts", [])}
-    for path, why in wanted.items():
-        host = volumes.get(mounts.get(path), {}).get("hostPath", {}).get("path", "")
-        if host.rstrip("/") != path.removeprefix("/host"):
-            errors.append(f"{container['name']} does not get the host's "
-                          f"{path.removeprefix('/host')} ({why}) at {path}")
+    """Each mount path of wanted is a hostPath volume of one of its host paths."""
+    for path, (why, hosts) in wanted.items():
+        if host_mount(container, volumes, path)[1] not in hosts:
+            errors.append(f"{container['name']} does not get the host's {' or '.join(hosts)} "
+                          f"({why}) at {path}")
 
 
 def check_kg(spec, errors):
@@ -163,8 +191,11 @@ def check_kg(spec, errors):
     if "--cni=false" not in kg.get("args", []):
         init = {c["name"]: c for c in spec.get("initContainers", [])}
         check_host_mounts(dict(kg, name="kg"), volumes, CNI_HOST_MOUNTS["kg"], errors)
-        check_host_mounts(init.get("install-cni", {"name": "install-cni"}), volumes,
-                          CNI_HOST_MOUNTS["install-cni"], errors)
+        install = init.get("install-cni", {"name": "install-cni"})
+        check_host_mounts(install, volumes, CNI_HOST_MOUNTS["install-cni"], errors)
+        if (host_mount(kg, volumes, "/etc/cni/net.d")[0] !=
+                host_mount(install, volumes, "/host/etc/cni/net.d")[0]):
+            errors.append("install-cni writes the conflist to another directory than kg's")
     for arg in kg.get("args", []):
         for var in re.findall(r"\$\(([^)]*)\)", arg):
             if var not in {e["name"] for e in kg.get("env", [])}:
@@ -204,12 +235,70 @@ def check_webhook(docs, errors):
             errors.append(f"cert-gen's account {account[1]!r} has no {kind}")
 
 
+# kube-router as Kilo's NetworkPolicy add-on: its firewall only.
+KUBE_ROUTER_ARGS = ("--run-router=false", "--run-firewall=true", "--run-service-proxy=false")
+KUBE_ROUTER_WATCHES = {("", "namespaces"), ("", "pods"), ("", "nodes"),
+                       ("networking.k8s.io", "networkpolicies")}
+
+
+def is_kube_router(ds):
+    return "/kube-router" in ds["spec"]["template"]["spec"]["containers"][0].get("image", "")
+
+
+def check_kube_router(docs, spec, errors):
+    """kube-router.yaml: the firewall alone (Kilo routes the pods, kube-proxy keeps the
+    Services), on the host's network, privileged, with the iptables lock kg and kube-proxy
+    share, allowed to watch what it places its rules by."""
+    router = spec["containers"][0]
+    if not router.get("securityContext", {}).get("privileged"):
+        errors.append("kube-router must be privileged (it writes iptables and ipsets)")
+    for arg in KUBE_ROUTER_ARGS:
+        if arg not in router.get("args", []):
+            errors.append(f"kube-router must run with {arg}: only its firewall runs beside Kilo")
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    check_host_mounts(router, volumes,
+                      {"/run/xtables.lock": ("iptables' lock", ("/run/xtables.lock",)),
+                       "/lib/modules": ("the ipset modules", ("/lib/modules",))}, errors)
+    role = bound_role(docs, spec, errors)
+    granted = {(group, resource) for rule in (role or {}).get("rules") or []
+               if {"list", "watch"} <= set(rule.get("verbs") or [])
+               for group in rule.get("apiGroups") or [] for resource in rule.get("resources") or []}
+    for group, resource in sorted(KUBE_ROUTER_WATCHES - granted):
+        errors.append(f"kube-router may not list and watch {group or 'core'}/{resource}")
+
+
+def listen_port(container):
+    """kg's --listen port (1107 by default)."""
+    args = [a for a in container.get("args", []) if a.startswith("--listen=")]
+    return int((args[-1] if args else "--listen=:1107").rsplit(":", 1)[1])
+
+
+def check_podmonitor(docs, daemonsets, errors):
+    """podmonitor.yaml: Prometheus scrapes kg's /metrics on the port kg listens on, in
+    every kg DaemonSet given."""
+    monitor = find(docs, "PodMonitor")[0]["spec"]
+    if not daemonsets:
+        errors.append("no kg DaemonSet to check the PodMonitor against")
+    for name, ds in daemonsets:
+        template = ds["spec"]["template"]
+        kg = template["spec"]["containers"][0]
+        if ds["metadata"].get("namespace") not in monitor["namespaceSelector"]["matchNames"]:
+            errors.append(f"{name}: the PodMonitor does not look in {NAMESPACE}")
+        if not monitor["selector"]["matchLabels"].items() <= template["metadata"]["labels"].items():
+            errors.append(f"{name}: the PodMonitor does not select kg's pods")
+        ports = {p["name"]: p["containerPort"] for p in kg.get("ports", [])}
+        for endpoint in monitor["podMetricsEndpoints"]:
+            if ports.get(endpoint["port"]) != listen_port(kg) or endpoint["path"] != "/metrics":
+                errors.append(f"{name}: the PodMonitor scrapes {endpoint['port']}"
+                              f"{endpoint['path']}, not kg's /metrics on port {listen_port(kg)}")
+
+
 def workload(docs):
     """The DaemonSet of kg, or the Deployment of `kg webhook`."""
     return daemonset(docs) or next(iter(find(docs, "Deployment")), None)
 
 
-def check(docs):
+def check(docs, others=()):
     errors = []
     for d in docs:
         if not d.get("apiVersion") or not d.get("metadata", {}).get("name"):
@@ -219,9 +308,17 @@ def check(docs):
     if find(docs, "ValidatingWebhookConfiguration"):
         check_webhook(docs, errors)
         return errors
+    if find(docs, "PodMonitor"):
+        check_podmonitor(docs, others, errors)
+        return errors
     ds = daemonset(docs)
     if not ds:
         return errors + ["not exactly one DaemonSet"]
+    if is_kube_router(ds):
+        spec = ds["spec"]["template"]["spec"]
+        check_volumes(docs, spec, errors)
+        check_kube_router(docs, spec, errors)
+        return errors
     template = ds["spec"]["template"]
     spec = template["spec"]
     if ds["metadata"].get("namespace") != NAMESPACE or not spec.get("hostNetwork"):
@@ -356,11 +453,18 @@ def pod(docs, node, node_ip, pod_dir, host_dir, cluster):
 def main(argv):
     docs = load(argv[2])
     if argv[1] == "check":
-        errors = check(docs)
+        others = [(path, daemonset(load(path))) for path in argv[3:]]
+        errors = check(docs, [(path, ds) for path, ds in others if ds and not is_kube_router(ds)])
         for e in errors:
             print(f"{argv[2]}: {e}")
         return 1 if errors else 0
     spec = workload(docs)["spec"]["template"]["spec"]
+    if argv[1] == "cni-dir":
+        kg = spec["containers"][0]
+        if "--cni=false" not in kg.get("args", []):
+            volumes = {v["name"]: v for v in spec.get("volumes", [])}
+            print(host_mount(kg, volumes, "/etc/cni/net.d")[1])
+        return 0
     if argv[1] == "args":
         kg = spec["containers"][0]
         env = environment(kg, docs, argv[3], argv[4], {"configmaps": {}})

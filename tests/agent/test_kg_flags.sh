@@ -47,6 +47,7 @@ subnet "10.4.0.0/16"
 resync-period 30s
 iptables-forward-rules -
 prioritise-private-addresses -
+iptables-backend $KILO_IPTABLES_BACKEND or "auto"
 log-level "info"
 version -
 cluster-file -
@@ -80,6 +81,16 @@ refused --service-cidr 10.96.0.0/12,nope -- '--service-cidr "nope"'
 refused --clean-up=maybe -- '"maybe"'
 refused --no-such-flag -- "unknown flag: --no-such-flag"
 refused extra -- 'unknown command "extra"'
+refused --iptables-backend iptables -- 'iptables backend iptables unknown; possible values are: auto, legacy, nft'
+out=$(KILO_IPTABLES_BACKEND=nf_tables "$KG" --hostname n1 2>&1) && die "KILO_IPTABLES_BACKEND=nf_tables is taken"
+grep -qF 'iptables backend nf_tables unknown' <<<"$out" || die "KILO_IPTABLES_BACKEND=nf_tables: $out"
+for backend in auto legacy nft; do
+	"$KG" --hostname n1 --iptables-backend=$backend --version >/dev/null ||
+		die "--iptables-backend=$backend is refused"
+done
+# kg help and kg completion, as Kilo's cobra kg (agent_completion tests the scripts).
+[ "$("$KG" help)" = "$help" ] || die "kg help is not kg --help"
+"$KG" completion bash | bash -n || die "kg completion bash does not parse"
 # Kilo's add-on modes are taken (--version stops kg once its flags are read).
 for mode in flannel cilium; do
 	"$KG" --hostname n1 --compatibility="$mode" --version >/dev/null ||

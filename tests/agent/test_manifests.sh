@@ -15,8 +15,10 @@
 # for the node's pod CIDR, and a clean exit on SIGTERM. (On a kernel without
 # IPIP, kg where Kilo is the CNI must stop at start-up, as Kilo's does, and
 # join with --encapsulate=never added.) Before the pods, the Dockerfile
-# without docker: its build stage replayed here on the files it copies, its
-# packages Debian 12's, holding the libraries the built programs need.
+# without podman (e2e_image builds and runs the image itself): its build
+# stage replayed here on the files it copies, its bases' packages
+# (scripts/image.sh) Debian 12's, holding the libraries the built programs
+# need and the tools kg runs.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 need_root
@@ -29,8 +31,10 @@ SRC=${KILO_SRC:-$AGENT_LIB_DIR/../..}
 POD=$AGENT_LIB_DIR/manifest_pod.py
 export PYTHONDONTWRITEBYTECODE=1 HOME=$TMP KUBECONFIG=$TMP/kubeconfig KUBECACHEDIR=$TMP/kube-cache
 # Cilium's last: its node gets Cilium's links (cilium_links) and keeps them.
-DAEMONSETS=(kilo-kubeadm kilo-k3s kilo-kubeadm-flannel kilo-k3s-flannel kilo-typhoon-flannel
-	kilo-kubeadm-cilium)
+DAEMONSETS=(kilo-kubeadm kilo-k3s kilo-typhoon kilo-bootkube kilo-kubeadm-flannel kilo-k3s-flannel
+	kilo-typhoon-flannel kilo-bootkube-flannel kilo-kubeadm-cilium kilo-k3s-cilium)
+# And the add-ons: the webhook, kube-router's NetworkPolicy, Prometheus' PodMonitor.
+ADDONS=(peer-validation kube-router podmonitor)
 NODE=mf-node NODE_IP=192.168.77.2 API=192.168.77.254:6443 POD_CIDR=10.2.7.0/24
 
 # parse FILE NAME: the manifest as JSON documents in $TMP/NAME.json.
@@ -49,13 +53,22 @@ kg_accepts() {
 }
 
 log "every manifest parses and holds together"
-for name in crds "${DAEMONSETS[@]}"; do
+for name in crds "${DAEMONSETS[@]}" "${ADDONS[@]}"; do
 	[ -f "$SRC/manifests/$name.yaml" ] || die "manifests/$name.yaml is missing"
 done
-for f in "$SRC"/manifests/*.yaml; do
+manifests=("$SRC"/manifests/*.yaml)
+# Every manifest is one of those: a new one is run or checked here too.
+[ ${#manifests[@]} = $((1 + ${#DAEMONSETS[@]} + ${#ADDONS[@]})) ] ||
+	die "manifests/ has ${#manifests[@]} manifests, not crds, DAEMONSETS and ADDONS"
+for f in "${manifests[@]}"; do
+	parse "$f" "$(basename "$f" .yaml)"
+done
+daemonset_docs=()
+for name in "${DAEMONSETS[@]}"; do daemonset_docs+=("$TMP/$name.json"); done
+for f in "${manifests[@]}"; do
 	name=$(basename "$f" .yaml)
-	parse "$f" "$name"
-	"$PYTHON" "$POD" check "$TMP/$name.json" || die "$f is inconsistent"
+	# The PodMonitor is checked against every kg DaemonSet.
+	"$PYTHON" "$POD" check "$TMP/$name.json" "${daemonset_docs[@]}" || die "$f is inconsistent"
 done
 
 log "the checks see Kilo's userspace mistakes: a sidecar, a volume never mounted"
@@ -82,6 +95,36 @@ out=$(unmount kilo-k3s /etc/cni/net.d) && die "kilo-k3s passes without /etc/cni/
 grep -q "kg does not get the host's /etc/cni/net.d" <<<"$out" || die "kilo-k3s: $out"
 out=$(unmount kilo-kubeadm /host/opt/cni/bin) && die "kilo-kubeadm passes without /opt/cni/bin"
 grep -q "install-cni does not get the host's /opt/cni/bin" <<<"$out" || die "kilo-kubeadm: $out"
+# kg's CNI directory (/etc/cni/net.d) another volume than install-cni's (Typhoon's).
+sed -e '0,/^        - name: cni-conf-dir$/s//        - name: cni-conf-dir-kg/' \
+	-e 's|^      volumes:$|&\n      - {name: cni-conf-dir-kg, hostPath: {path: /etc/cni/net.d}}|' \
+	"$SRC/manifests/kilo-typhoon.yaml" >"$TMP/split.yaml"
+parse "$TMP/split.yaml" split
+out=$("$PYTHON" "$POD" check "$TMP/split.json") && die "kg and install-cni in two CNI directories pass"
+grep -q "install-cni writes the conflist to another directory than kg's" <<<"$out" ||
+	die "split CNI directories: $out"
+
+log "kube-router runs its firewall only, the PodMonitor scrapes kg's metrics port"
+sed 's/--run-router=false/--run-router=true/' "$SRC/manifests/kube-router.yaml" >"$TMP/router.yaml"
+parse "$TMP/router.yaml" router
+out=$("$PYTHON" "$POD" check "$TMP/router.json") && die "kube-router with its router passes"
+grep -q "kube-router must run with --run-router=false" <<<"$out" || die "kube-router: $out"
+sed '/- networkpolicies/d' "$SRC/manifests/kube-router.yaml" >"$TMP/router.yaml"
+parse "$TMP/router.yaml" router
+out=$("$PYTHON" "$POD" check "$TMP/router.json") && die "kube-router without policies passes"
+grep -q "may not list and watch networking.k8s.io/networkpolicies" <<<"$out" || die "kube-router: $out"
+sed 's/- port: metrics/- port: webhook/' "$SRC/manifests/podmonitor.yaml" >"$TMP/monitor.yaml"
+parse "$TMP/monitor.yaml" monitor
+out=$("$PYTHON" "$POD" check "$TMP/monitor.json" "${daemonset_docs[@]}") &&
+	die "a PodMonitor of another port passes"
+grep -q "kilo-typhoon.json: the PodMonitor scrapes webhook/metrics, not kg's /metrics on port 1107" \
+	<<<"$out" || die "PodMonitor: $out"
+sed 's|app.kubernetes.io/part-of: kilo|app.kubernetes.io/part-of: kube-prometheus|' \
+	"$SRC/manifests/podmonitor.yaml" >"$TMP/monitor.yaml"
+parse "$TMP/monitor.yaml" monitor
+out=$("$PYTHON" "$POD" check "$TMP/monitor.json" "${daemonset_docs[@]}") &&
+	die "a PodMonitor of other pods passes"
+grep -q "the PodMonitor does not select kg's pods" <<<"$out" || die "PodMonitor: $out"
 
 log "kg accepts the flags of every DaemonSet, and kg webhook those of peer-validation"
 for name in "${DAEMONSETS[@]}" peer-validation; do
@@ -107,11 +150,9 @@ stage() {
 }
 build_stage() { stage 1; }
 
-# packages N: the packages stage N installs.
-packages() {
-	stage "$1" | sed -n 's/.*apt-get install -y --no-install-recommends \(.*\) && rm.*/\1/p' |
-		tr -s ' ' '\n' | grep .
-}
+# packages KIND: the packages of the image's base KIND (build, runtime),
+# scripts/image.sh's, which makes the bases with mmdebstrap.
+packages() { bash "$SRC/scripts/image.sh" --packages "$1"; }
 
 # package_of FILE: the Debian package that holds FILE (usrmerge-aware).
 # (No pipeline here stops reading early: under pipefail, a writer killed by
@@ -133,8 +174,13 @@ listed() {
 	return 1
 }
 
-log "the build stage, replayed here without docker, builds kg, kgctl and kwg"
-grep -q '^FROM debian:12' "$SRC/Dockerfile" || die "the Dockerfile is not on Debian 12"
+log "the build stage, replayed here without podman, builds kg, kgctl and kwg"
+# Both stages on the bases scripts/image.sh imports: no registry.
+grep -qx 'ARG BUILD_BASE=localhost/kilo-c-base:build' "$SRC/Dockerfile" &&
+	grep -qx 'ARG RUNTIME_BASE=localhost/kilo-c-base:runtime' "$SRC/Dockerfile" &&
+	[ "$(grep '^FROM ' "$SRC/Dockerfile")" = "$(printf 'FROM ${BUILD_BASE} AS build\nFROM ${RUNTIME_BASE}')" ] ||
+	die "the Dockerfile is not FROM scripts/image.sh's bases: $(grep -E '^(ARG|FROM) ' "$SRC/Dockerfile")"
+! grep -q 'apt-get' "$SRC/Dockerfile" || die "the Dockerfile installs packages (the bases have them)"
 image=$TMP/image
 ctx=$image$(build_stage | sed -n 's/^WORKDIR //p')
 mkdir -p "$ctx"
@@ -144,7 +190,7 @@ while read -r line; do
 	COPY)
 		for src in "${words[@]:1:${#words[@]}-2}"; do
 			[ -e "$SRC/$src" ] || die "Dockerfile: COPY $src: no such file"
-			grep -qx "${src%%/*}" "$SRC/.dockerignore" && die "Dockerfile: COPY $src is ignored"
+			grep -qx "!${src%%/*}" "$SRC/.dockerignore" || die "Dockerfile: COPY $src is ignored"
 			cp -r "$SRC/$src" "$ctx/${words[-1]}"
 		done
 		;;
@@ -155,29 +201,37 @@ while read -r line; do
 		;;
 	esac
 done < <(build_stage)
+# Every source the programs are built from is copied (a wing left out fails
+# the replay above only once CMakeLists.txt globs an empty folder).
+for dir in $(sed -n 's/^kilo_library([a-z_]* \([a-z/]*\).*/\1/p' "$SRC/CMakeLists.txt" | cut -d/ -f1 |
+	sort -u) cmd; do
+	grep -q "^COPY $dir " "$SRC/Dockerfile" || die "the Dockerfile does not copy $dir"
+done
 for f in $(sed -n 's/^COPY --from=build \(.*\) [^ ]*$/\1/p' "$SRC/Dockerfile"); do
 	[ -x "$image$f" ] || die "Dockerfile: the build stage made no $f"
 done
 # The image as the pods below see it (manifest_pod.py).
 grep -q 'ENTRYPOINT \["/opt/bin/kg"\]' "$SRC/Dockerfile" || die "the entrypoint is not /opt/bin/kg"
 grep -q 'ln -s /usr/lib/cni /opt/cni/bin' "$SRC/Dockerfile" || die "no /opt/cni/bin in the image"
-grep -q 'kilo-c/kg:latest' "$SRC/manifests/README.md" || die "README does not name the image"
+# The image every manifest runs (manifest_pod.py checks it) is scripts/image.sh's.
+image_name=localhost/kilo-c:$(sed -n 's/^project(kilo-c VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+grep -qF "$image_name" "$SRC/manifests/README.md" || die "manifests/README.md does not name $image_name"
 
-log "its packages are Debian 12's and hold what the build and kg need"
+log "the bases' packages are Debian 12's and hold what the build and kg need"
 grep -q 'VERSION_ID="12"' /etc/os-release || die "apt here is not Debian 12's"
-mapfile -t build < <(packages 1)
-mapfile -t runtime < <(packages 2)
-[ ${#build[@]} -gt 5 ] || die "no apt-get install found in the build stage"
-[ ${#runtime[@]} -gt 5 ] || die "no apt-get install found in the runtime stage"
+mapfile -t build < <(packages build)
+mapfile -t runtime < <(packages runtime)
+[ ${#build[@]} -gt 5 ] || die "scripts/image.sh has no build packages"
+[ ${#runtime[@]} -gt 5 ] || die "scripts/image.sh has no runtime packages"
 known=$(apt-cache show --no-all-versions "${build[@]}" "${runtime[@]}" 2>/dev/null |
 	sed -n 's/^Package: //p')
 for p in "${build[@]}" "${runtime[@]}"; do
-	grep -qx "$p" <<<"$known" || die "Dockerfile: Debian 12 has no package $p"
+	grep -qx "$p" <<<"$known" || die "scripts/image.sh: Debian 12 has no package $p"
 done
 for module in $(sed -n 's/.*IMPORTED_TARGET \([^)]*\)).*/\1/p' "$SRC/CMakeLists.txt"); do
 	pc=$(pkg-config --variable=pcfiledir "$module")/$module.pc
 	p=$(package_of "$pc") || die "no package holds $pc"
-	listed "$p" "${build[@]}" || die "the build stage lacks $p ($module)"
+	listed "$p" "${build[@]}" || die "the build base lacks $p ($module)"
 done
 for prog in kg kgctl kwg; do
 	# The sanitizer runtimes are this test build's, not the image's.
@@ -188,6 +242,13 @@ for prog in kg kgctl kwg; do
 		listed "$p" libc6 "${runtime[@]}" || die "the image lacks $p, which holds $prog's $lib"
 	done
 done
+# What kg runs and install-cni copies (mesh/host/iptables_backend.h: both iptables).
+for tool in iptables-legacy-save iptables-nft-save ip6tables-legacy-restore ip6tables-nft-restore \
+	ip dot wg; do
+	p=$(package_of "$(command -v $tool)") || die "no package holds $tool"
+	listed "$p" "${runtime[@]}" || die "the image lacks $p, which holds $tool"
+done
+listed containernetworking-plugins "${runtime[@]}" || die "the image has no CNI plugins"
 
 # ---- the pods --------------------------------------------------------------
 
@@ -245,16 +306,19 @@ json.dump({"image_bin": image, "token": token, "ca": open(ca).read(),
 EOF
 
 # node_disk DIR: what a node has before Kilo: a k3s agent's kubeconfig and
-# CA, kubeadm's admin.conf, an earlier CNI's configuration, an empty CNI
-# binary directory.
+# CA, kubeadm's admin.conf, bootkube's kubeconfig, an earlier CNI's
+# configuration (where most kubelets and where Typhoon's and bootkube's read
+# it), an empty CNI binary directory.
 node_disk() {
 	mkdir -p "$1/var/lib/rancher/k3s/agent" "$1/etc/cni/net.d" "$1/opt/cni/bin" \
-		"$1/etc/kubernetes"
+		"$1/etc/kubernetes/cni/net.d"
 	echo "$kubeconfig" >"$1/etc/kubernetes/admin.conf"
+	echo "$kubeconfig" >"$1/etc/kubernetes/kubeconfig"
 	printf 'apiVersion: v1\nclusters:\n- cluster:\n    server: https://%s\n' "$API" \
 		>"$1/var/lib/rancher/k3s/agent/kubelet.kubeconfig"
 	cp "$TMP/tls.crt" "$1/var/lib/rancher/k3s/agent/server-ca.crt"
 	echo '{"name": "podman"}' >"$1/etc/cni/net.d/87-podman-bridge.conflist"
+	echo '{"name": "podman"}' >"$1/etc/kubernetes/cni/net.d/87-podman-bridge.conflist"
 }
 
 # cni_subnet FILE: the IPAM subnet of the conflist's first plugin.
@@ -263,20 +327,30 @@ cni_subnet() {
 print(json.load(open(sys.argv[1]))["plugins"][0]["ipam"]["ranges"][0][0]["subnet"])' "$1"
 }
 
+# cni_dir NAME: the node's CNI directory that NAME's kg manages, or nothing.
+cni_dir() {
+	local dir
+	dir=$("$PYTHON" "$POD" cni-dir "$TMP/$1.json")
+	[ -z "$dir" ] || echo "$TMP/$1/host$dir"
+}
+
 # check_installed NAME: install-cni copied the plugins and left only Kilo's
-# conflist; without install-cni, the CNI directory is as it was.
+# conflist in the CNI directory kg manages; every other CNI directory is as
+# it was.
 check_installed() {
-	local host=$TMP/$1/host
-	if ! grep -q '"install-cni"' "$TMP/$1.json"; then
-		[ "$(ls "$host/etc/cni/net.d")" = 87-podman-bridge.conflist ] ||
-			die "$1: the CNI directory was touched"
-		return 0
-	fi
+	local host=$TMP/$1/host dir ours
+	ours=$(cni_dir "$1")
+	for dir in "$host/etc/cni/net.d" "$host/etc/kubernetes/cni/net.d"; do
+		[ "$dir" = "$ours" ] && continue
+		[ "$(ls "$dir")" = 87-podman-bridge.conflist ] || die "$1: $dir was touched"
+	done
+	grep -q '"install-cni"' "$TMP/$1.json" || return 0
 	for plugin in bridge host-local loopback portmap; do
 		[ -x "$host/opt/cni/bin/$plugin" ] || die "$1: install-cni did not copy $plugin"
 	done
-	[ "$(ls "$host/etc/cni/net.d")" = 10-kilo.conflist ] ||
-		die "$1: the CNI directory holds $(ls "$host/etc/cni/net.d")"
+	# (kg may be writing it: a temporary file renamed over it)
+	wait_for "$1: only 10-kilo.conflist in the CNI directory" 5 \
+		test "$(ls "$ours")" = 10-kilo.conflist
 }
 
 # run_pod NAME: its init containers, then kg in the background (KG_PID), until
@@ -321,6 +395,7 @@ print(f"{net[1]}/{net.prefixlen}")'
 # kernel may have no ipip) down.
 CILIUM_HOST_IP=10.2.7.77/32
 cilium_links() {
+	! nsx mf-node ip link show cilium_host >/dev/null 2>&1 || return 0
 	nsx mf-node ip link add cilium_host type veth peer name cilium_net
 	nsx mf-node ip addr add "$CILIUM_HOST_IP" dev cilium_host
 	nsx mf-node ip link add cilium_tunl type veth peer name mf-tunl-peer
@@ -332,8 +407,9 @@ cni_ip_is() { [ "$(annotation cni-compatibility-ip)" = "$1" ]; }
 # socket in the node's /var/run/wireguard, fills the CNI file with the pod
 # CIDR, and leaves on SIGTERM, taking the socket away.
 check_joined() {
-	local name=$1 conflist=$TMP/$1/host/etc/cni/net.d/10-kilo.conflist key rc=0
+	local name=$1 conflist key rc=0
 	local socket=$TMP/$1/host/var/run/wireguard/kilo0.sock
+	conflist=$(cni_dir "$name")/10-kilo.conflist
 	key=$(wg pubkey <"$TMP/$name/host/var/lib/kilo/key")
 	wait_for "$name: kg's key on the Node" 30 key_is "$name" "$key"
 	wait_for "$name: the leader's WireGuard IP" 30 wip_is "$(leader_ip "$name")"

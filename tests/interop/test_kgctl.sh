@@ -210,7 +210,7 @@ expect_error 'kubeconfig /nonexistent/kubeconfig: No such file or directory' \
 	--backend kubernetes --kubeconfig /nonexistent/kubeconfig graph
 expect_error 'flag needs an argument: --cluster-file' graph --cluster-file
 # kgctl connect checks its flags before it touches the cluster or the host.
-expect_error 'connect accepts 1 arg(s), received 0' $F connect
+expect_error 'connect accepts at most 1 arg(s), received 2' $F connect roamer other
 expect_error 'invalid peer name ""' $F connect ""
 expect_error 'invalid MTU 5' $F connect roamer --mtu 5
 expect_error 'failed to parse resync period 5ms' $F connect roamer --resync-period 5ms
@@ -225,6 +225,11 @@ unshare -n "$KGCTL" $F connect newcomer -i mckc0 --log-level error 2>"$tmp/err" 
 	fail "connect created a Peer in a file"
 grep -qF 'the file backend cannot create Peer newcomer: edit the cluster file' "$tmp/err" ||
 	fail "connect with the file backend: $(cat "$tmp/err")"
+# Without NAME the Peer is the host's name, as in Kilo (a UTS namespace of its own).
+unshare -n -u sh -c 'hostname roaming-host && exec "$@"' sh "$KGCTL" $F connect -i mckc0 \
+	--log-level error 2>"$tmp/err" && fail "connect without NAME created a Peer in a file"
+grep -qF 'the file backend cannot create Peer roaming-host: edit the cluster file' "$tmp/err" ||
+	fail "connect without NAME is not the hostname's Peer: $(cat "$tmp/err")"
 
 echo "== help"
 for help in --help help "help showconf" "showconf --help"; do
@@ -235,6 +240,8 @@ done
 "$KGCTL" --help | grep -q '^  connect ' || fail "--help does not list connect"
 "$KGCTL" help | grep -q '^  showconf ' || fail "help does not list showconf"
 "$KGCTL" showconf --help | grep -q -- '--as-peer' || fail "showconf --help lacks --as-peer"
+"$KGCTL" connect --help | grep -qF 'kgctl connect [NAME] [flags]' || fail "connect's NAME is not optional"
+"$KGCTL" --help | grep -q '^  completion ' || fail "--help does not list completion"
 "$KGCTL" --version | grep -q '^kgctl version ' || fail "--version is not cobra's \"kgctl version X\""
 
 echo "== wg setconf on a userspace device"

@@ -257,6 +257,10 @@ void wg_device_down(struct wg_device *dev)
 		return;
 	stop_receiver(dev);
 	close_sockets(dev);
+	/* A handshake received before down must not derive a session after it, with the timers
+	 * stopped (no zero-key deadline): with the receiver gone nothing joins the queue, so what
+	 * waits is dropped and the one being handled finishes before the keys are cleared. */
+	wg_handshake_queue_drain(&dev->handshakes);
 	/* Down means no session survives: keys and staged packets go too. */
 	pthread_rwlock_rdlock(&dev->lock);
 	for (peer = dev->peers; peer; peer = peer->next)

@@ -47,6 +47,7 @@ int wg_handshake_queue_init(struct wg_handshake_queue *q)
 		return -ENOMEM;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
+	pthread_cond_init(&q->idle, NULL);
 	return 0;
 }
 
@@ -56,6 +57,7 @@ void wg_handshake_queue_free(struct wg_handshake_queue *q)
 		return;
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->cond);
+	pthread_cond_destroy(&q->idle);
 	free(q->jobs);
 	q->jobs = NULL;
 }
@@ -91,6 +93,8 @@ bool wg_handshake_queue_pop(struct wg_handshake_queue *q, struct wg_handshake_jo
 	bool popped = false;
 
 	pthread_mutex_lock(&q->lock);
+	q->busy = false;
+	pthread_cond_broadcast(&q->idle);
 	while (!q->count && !q->closed)
 		pthread_cond_wait(&q->cond, &q->lock);
 	if (q->closed)
@@ -99,10 +103,19 @@ bool wg_handshake_queue_pop(struct wg_handshake_queue *q, struct wg_handshake_jo
 	q->head = (q->head + 1) % MAX_QUEUED_INCOMING_HANDSHAKES;
 	q->count--;
 	*length = q->count;
-	popped = true;
+	q->busy = popped = true;
 out:
 	pthread_mutex_unlock(&q->lock);
 	return popped;
+}
+
+void wg_handshake_queue_drain(struct wg_handshake_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->count = 0;
+	while (q->busy)
+		pthread_cond_wait(&q->idle, &q->lock);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void wg_handshake_queue_close(struct wg_handshake_queue *q)

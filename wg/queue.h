@@ -15,7 +15,8 @@
  *
  * wg_handshake_queue: a bounded FIFO of received handshake messages for the handshake thread;
  * full (for a message: as long as the limit it is pushed with) means dropped, and its length is
- * the "under load" signal.
+ * the "under load" signal. One consumer; a drain drops what waits and returns once the consumer
+ * is done with the message it holds, so nothing received before the drain is handled after it.
  */
 #ifndef WG_QUEUE_H
 #define WG_QUEUE_H
@@ -109,8 +110,10 @@ struct wg_handshake_queue {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct wg_handshake_job *jobs;
+	pthread_cond_t idle;
 	unsigned int head;
 	unsigned int count;
+	bool busy; /* the consumer holds a popped message */
 	bool closed;
 };
 
@@ -121,9 +124,13 @@ void wg_handshake_queue_free(struct wg_handshake_queue *q);
 bool wg_handshake_queue_push(struct wg_handshake_queue *q, const void *msg, size_t len,
 			     const union wg_endpoint *src, unsigned int limit,
 			     unsigned int *length);
-/* Blocks for the next job; false once the queue is closed. *length is what was left behind. */
+/* The consumer: blocks for the next job, which also says it is done with the last one; false
+ * once the queue is closed. *length is what was left behind. */
 bool wg_handshake_queue_pop(struct wg_handshake_queue *q, struct wg_handshake_job *job,
 			    unsigned int *length);
+/* Not from the consumer: drops every waiting job, then waits until the consumer is done with
+ * the one it popped. */
+void wg_handshake_queue_drain(struct wg_handshake_queue *q);
 /* Wakes the consumer for good. */
 void wg_handshake_queue_close(struct wg_handshake_queue *q);
 

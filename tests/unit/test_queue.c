@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "wg/queue.h"
@@ -127,6 +128,54 @@ static void test_close_wakes_a_waiting_consumer(void **state)
 	wg_handshake_queue_free(&q);
 }
 
+/* A consumer that holds its first message for a while before it asks for the next. */
+static void *slow_consumer(void *arg)
+{
+	struct wg_handshake_queue *q = arg;
+	struct wg_handshake_job job;
+	unsigned int length;
+
+	if (wg_handshake_queue_pop(q, &job, &length)) {
+		usleep(100000);
+		wg_handshake_queue_pop(q, &job, &length);
+	}
+	return NULL;
+}
+
+static unsigned int waiting(struct wg_handshake_queue *q)
+{
+	unsigned int count;
+
+	pthread_mutex_lock(&q->lock);
+	count = q->count;
+	pthread_mutex_unlock(&q->lock);
+	return count;
+}
+
+static void test_drain_drops_what_waits_and_outwaits_the_one_in_hand(void **state)
+{
+	struct wg_handshake_queue q;
+	struct timespec start, end;
+	pthread_t thread;
+
+	(void)state;
+	assert_int_equal(wg_handshake_queue_init(&q), 0);
+	fill_to(&q, 3);
+	assert_int_equal(pthread_create(&thread, NULL, slow_consumer, &q), 0);
+	while (waiting(&q) == 3)
+		usleep(1000);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	wg_handshake_queue_drain(&q);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	/* It returned only when the consumer asked for its next message, of which none is left. */
+	assert_true((end.tv_sec - start.tv_sec) * 1000000000L + end.tv_nsec - start.tv_nsec >
+		    50000000L);
+	assert_int_equal(waiting(&q), 0);
+	wg_handshake_queue_close(&q);
+	pthread_join(thread, NULL);
+	wg_handshake_queue_free(&q);
+}
+
 static void test_batch_slots_do_not_overlap(void **state)
 {
 	struct wg_batch batch;
@@ -223,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_push_stops_at_its_limit_but_leaves_room_above_it),
 		cmocka_unit_test(test_oversized_message_is_refused),
 		cmocka_unit_test(test_close_wakes_a_waiting_consumer),
+		cmocka_unit_test(test_drain_drops_what_waits_and_outwaits_the_one_in_hand),
 		cmocka_unit_test(test_batch_slots_do_not_overlap),
 		cmocka_unit_test(test_ring_finishes_in_submission_order_despite_parallel_crypto),
 		cmocka_unit_test(test_small_batch_on_idle_ring_is_run_by_its_submitter),

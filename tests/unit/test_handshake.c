@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_handshake.c - the handshake thread of a whole engine: what it does with the messages it
+ * was handed, and with the ones that are still waiting when the device goes down.
+ *
+ * Node B is the device under test. Its peers are either other nodes or bare keys whose
+ * initiations the test builds itself with the engine's noise and cookie code and sends from a
+ * socket of its own.
+ */
+
+#include <stdatomic.h>
+
+#include "device_nodes.h"
+#include "wg/cookie.h"
+#include "wg/noise.h"
+
+/* A peer that exists only as keys: the test speaks for it. */
+struct key_peer {
+	uint8_t private_key[WG_KEY_LEN];
+	uint8_t public_key[WG_KEY_LEN];
+};
+
+static void key_peer_init(struct key_peer *p)
+{
+	wg_keygen(p->private_key);
+	assert_int_equal(wg_pubkey(p->public_key, p->private_key), 0);
+}
+
+/* to learns about the key peer: its key and an endpoint on a port nobody listens on. */
+static void add_key_peer(struct node *to, const struct key_peer *p, uint16_t port)
+{
+	struct wg_peer_config pc = {.flags = WG_PEER_HAS_ENDPOINT};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
+
+	memcpy(pc.public_key, p->public_key, WG_KEY_LEN);
+	pc.endpoint.in.sin_family = AF_INET;
+	pc.endpoint.in.sin_port = htons(port);
+	pc.endpoint.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(wg_device_configure(to->dev, &config), 0);
+}
+
+/* A valid initiation from p to node `to`, macs and all. */
+static void make_initiation(struct wg_msg_initiation *msg, const struct key_peer *p,
+                            const struct node *to)
+{
+	struct wg_noise_static_identity id;
+	struct wg_noise_handshake hs;
+	struct wg_cookie_maker maker;
+
+	wg_noise_static_identity_init(&id);
+	assert_true(wg_noise_static_identity_set_private_key(&id, p->private_key));
+	assert_int_equal(wg_noise_handshake_init(&hs, &id, to->public_key, NULL), 0);
+	assert_int_equal(wg_noise_handshake_create_initiation(msg, &hs, 1, wg_device_wall()), 0);
+	wg_cookie_maker_init(&maker, to->public_key);
+	assert_int_equal(wg_cookie_add_macs(&maker, msg, sizeof(*msg), 0), 0);
+	wg_memzero(&hs, sizeof(hs));
+	wg_memzero(&id, sizeof(id));
+}
+
+/* A socket of our own on 127.0.0.1: its port is nobody's configured endpoint. */
+static int own_socket(void)
+{
+	struct sockaddr_in me = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(fd >= 0);
+	me.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	return fd;
+}
+
+static void send_to_node(int fd, const void *msg, size_t len, const struct node *to)
+{
+	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(to->port)};
+
+	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(sendto(fd, msg, len, 0, (struct sockaddr *)&dst, sizeof(dst)),
+	                 (ssize_t)len);
+}
+
+static unsigned int handshakes_waiting(struct wg_device *dev)
+{
+	unsigned int count;
+
+	pthread_mutex_lock(&dev->handshakes.lock);
+	count = dev->handshakes.count;
+	pthread_mutex_unlock(&dev->handshakes.lock);
+	return count;
+}
+
+/* Holds a peer's lock for a while from a thread of its own, as a slow peer operation would. */
+struct holder {
+	struct wg_peer *peer;
+	atomic_bool holding;
+	pthread_t thread;
+};
+
+static void *hold_peer_lock(void *arg)
+{
+	struct holder *h = arg;
+
+	pthread_mutex_lock(&h->peer->lock);
+	atomic_store(&h->holding, true);
+	usleep(300000);
+	pthread_mutex_unlock(&h->peer->lock);
+	return NULL;
+}
+
+static struct wg_peer *find_key_peer(struct node *n, const struct key_peer *p)
+{
+	struct wg_peer *peer;
+
+	pthread_rwlock_rdlock(&n->dev->lock);
+	peer = wg_pubkey_lookup(&n->dev->pubkeys, p->public_key);
+	pthread_rwlock_unlock(&n->dev->lock);
+	assert_non_null(peer);
+	return peer;
+}
+
+static void assert_no_session(struct wg_peer *peer)
+{
+	pthread_mutex_lock(&peer->lock);
+	assert_null(peer->keypairs.next);
+	assert_null(peer->keypairs.current);
+	assert_null(peer->keypairs.previous);
+	assert_int_equal(peer->handshake.state, HANDSHAKE_ZEROED);
+	pthread_mutex_unlock(&peer->lock);
+}
+
+static void test_handshakes_queued_before_down_never_run_after_it(void **state)
+{
+	struct wg_msg_initiation from_a, from_c;
+	struct key_peer a, c;
+	struct wg_peer *peer_a, *peer_c;
+	union wg_endpoint endpoint_a;
+	struct holder holder = {0};
+	struct node b;
+	int fd, waited;
+
+	(void)state;
+	node_init(&b, 1);
+	key_peer_init(&a);
+	key_peer_init(&c);
+	add_key_peer(&b, &a, 9);
+	add_key_peer(&b, &c, 9);
+	peer_a = find_key_peer(&b, &a);
+	peer_c = find_key_peer(&b, &c);
+	endpoint_a = peer_a->endpoint;
+	make_initiation(&from_a, &a, &b);
+	make_initiation(&from_c, &c, &b);
+
+	/* C's initiation keeps the handshake thread busy (C's lock is taken) while A's waits in
+	 * the queue behind it. */
+	holder.peer = peer_c;
+	assert_int_equal(pthread_create(&holder.thread, NULL, hold_peer_lock, &holder), 0);
+	while (!atomic_load(&holder.holding))
+		usleep(1000);
+	fd = own_socket();
+	send_to_node(fd, &from_c, sizeof(from_c), &b);
+	send_to_node(fd, &from_a, sizeof(from_a), &b);
+	for (waited = 0; waited < WAIT_MS && handshakes_waiting(b.dev) != 1; waited++)
+		usleep(1000);
+	assert_int_equal(handshakes_waiting(b.dev), 1);
+
+	assert_int_equal(wg_device_set_up(b.dev, false), 0);
+	pthread_join(holder.thread, NULL);
+	/* Whatever the handshake thread still had would run now. */
+	usleep(200000);
+	/* C's was being handled when the device went down: its session went down with it. A's
+	 * was still waiting: it must not have roamed A nor given it a session. */
+	assert_no_session(peer_c);
+	assert_no_session(peer_a);
+	pthread_mutex_lock(&peer_a->lock);
+	assert_memory_equal(&peer_a->endpoint, &endpoint_a, sizeof(endpoint_a));
+	pthread_mutex_unlock(&peer_a->lock);
+	assert_int_equal(handshakes_waiting(b.dev), 0);
+	close(fd);
+	wg_device_destroy(b.dev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_handshakes_queued_before_down_never_run_after_it),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

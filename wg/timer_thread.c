@@ -35,6 +35,8 @@ static uint64_t run_peer(struct wg_peer *peer, uint64_t now)
 		wg_send_keepalive(peer);
 
 	pthread_mutex_lock(&peer->lock);
+	if (actions & WG_TIMERS_SEND_KEEPALIVE)
+		wg_timers_keepalive_sent(&peer->timers, now);
 	next = wg_timers_next_deadline(&peer->timers);
 	pthread_mutex_unlock(&peer->lock);
 	return next;

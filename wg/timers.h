@@ -26,6 +26,7 @@ enum wg_timers_action {
 	WG_TIMERS_RETRY_INITIATION = 1u << 1,
 	/* Forget the endpoint's local source address; it may be what broke. */
 	WG_TIMERS_CLEAR_ENDPOINT_SRC = 1u << 2,
+	/* Send a keepalive, then report wg_timers_keepalive_sent(). */
 	WG_TIMERS_SEND_KEEPALIVE = 1u << 3,
 	/* The handshake gave up: drop the packets staged for this peer. */
 	WG_TIMERS_PURGE_STAGED = 1u << 4,
@@ -57,6 +58,7 @@ struct wg_timers {
 	bool running;
 	bool sent_handshake; /* last_sent_handshake is meaningful */
 	bool need_another_keepalive;
+	bool rearm_keepalive_when_sent; /* the expired keepalive timer owes another */
 	bool sent_lastminute_handshake;
 };
 
@@ -78,6 +80,10 @@ void wg_timers_handshake_initiated(struct wg_timers *t, uint64_t now);
 void wg_timers_handshake_response_sent(struct wg_timers *t, uint64_t now);
 void wg_timers_handshake_complete(struct wg_timers *t);
 void wg_timers_session_derived(struct wg_timers *t, uint64_t now);
+/* The engine sent (or staged) the keepalive WG_TIMERS_SEND_KEEPALIVE asked for. If data came
+ * in while the keepalive timer was pending, the timer is armed again only now: the keepalive's
+ * own send cancels it, as any packet sent does. */
+void wg_timers_keepalive_sent(struct wg_timers *t, uint64_t now);
 
 /* A new interval counts from now (0 switches it off). Returns
  * WG_TIMERS_SEND_KEEPALIVE when keepalives were just switched on while

@@ -533,6 +533,29 @@ static void test_persistent_keepalive_is_sent_on_time(void **state)
 	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
 }
 
+/* B got data twice while its keepalive was pending: it owes A two keepalives, ten seconds apart. */
+static void test_data_during_a_keepalive_wait_gets_one_more_keepalive(void **state)
+{
+	struct wg_peer *from_b = find_peer(&nodes[0], &nodes[1]);
+	uint64_t count;
+
+	(void)state;
+	send_and_expect(&nodes[1], &nodes[0], 1);
+	send_and_expect(&nodes[0], &nodes[1], 2);
+	send_and_expect(&nodes[0], &nodes[1], 3);
+	count = atomic_load(&from_b->rx_bytes);
+	wg_device_advance_clock(nodes[1].dev, (KEEPALIVE_TIMEOUT + 1) * 1000000000ULL);
+	assert_int_equal(rx_bytes_after(from_b, count), count + 32);
+	count += 32;
+	wg_device_advance_clock(nodes[1].dev, (KEEPALIVE_TIMEOUT + 1) * 1000000000ULL);
+	assert_int_equal(rx_bytes_after(from_b, count), count + 32);
+	count += 32;
+	/* And no third one. */
+	wg_device_advance_clock(nodes[1].dev, (KEEPALIVE_TIMEOUT + 1) * 1000000000ULL);
+	usleep(200000);
+	assert_int_equal(atomic_load(&from_b->rx_bytes), count);
+}
+
 static bool has_handshake_with(struct node *n, const struct node *of)
 {
 	struct wg_snapshot snap;
@@ -587,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4_mapped_endpoint_is_stored_as_ipv4),
 		cmocka_unit_test(test_snapshot_reports_peer_settings),
 		cmocka_unit_test(test_persistent_keepalive_is_sent_on_time),
+		cmocka_unit_test(test_data_during_a_keepalive_wait_gets_one_more_keepalive),
 		cmocka_unit_test(test_peer_greeted_now_has_a_session_before_any_packet),
 		cmocka_unit_test(test_rekey_after_time_starts_new_session),
 		cmocka_unit_test(test_ipv6_overlay_over_ipv6_underlay),

@@ -562,6 +562,11 @@ bool wg_noise_keypair_should_rekey_sending(const struct wg_noise_keypair *kp, ui
 	                               kp->birth, now);
 }
 
+bool wg_noise_keypair_sending_stopped(struct wg_noise_keypair *kp)
+{
+	return atomic_load(&kp->send_counter) >= REJECT_AFTER_MESSAGES;
+}
+
 bool wg_noise_keypairs_received_with(struct wg_noise_keypairs *keypairs,
                                      struct wg_noise_keypair *kp,
                                      struct wg_noise_released *released)

@@ -178,6 +178,9 @@ bool wg_noise_keypair_is_expired(const struct wg_noise_keypair *kp, uint64_t now
  * we initiated it). */
 bool wg_noise_keypair_should_rekey_sending(const struct wg_noise_keypair *kp, uint64_t now);
 
+/* Sending was stopped for good: the private key changed, or the messages ran out. */
+bool wg_noise_keypair_sending_stopped(struct wg_noise_keypair *kp);
+
 /* Key confirmation: true if kp was next and is now current (the handshake is complete). */
 bool wg_noise_keypairs_received_with(struct wg_noise_keypairs *keypairs,
                                      struct wg_noise_keypair *kp,

@@ -107,8 +107,9 @@ void wg_timers_allow_initiation_now(struct wg_timers *t);
 /* Keep-key-fresh on send: the current keypair has sent more than
  * REKEY_AFTER_MESSAGES, or we initiated it REKEY_AFTER_TIME ago. */
 bool wg_timers_rekey_on_send(uint64_t send_counter, bool initiator, uint64_t birth, uint64_t now);
-/* Keep-key-fresh on receive: we initiated the current keypair and it is
- * REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT old; true once per handshake. */
+/* Keep-key-fresh on receive, asked about the current keypair (whatever keypair the packet
+ * came on): we initiated it and it is REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT
+ * old; true once per handshake. */
 bool wg_timers_rekey_on_receive(struct wg_timers *t, bool initiator, uint64_t birth, uint64_t now);
 /* A keypair REJECT_AFTER_TIME old must not be used in either direction. */
 bool wg_timers_key_expired(uint64_t birth, uint64_t now);

@@ -14,6 +14,8 @@
 #include "wg/cookie.h"
 #include "wg/noise.h"
 
+#define SEC 1000000000ULL
+
 /* A peer that exists only as keys: the test speaks for it. */
 struct key_peer {
 	uint8_t private_key[WG_KEY_LEN];
@@ -178,10 +180,122 @@ static void test_handshakes_queued_before_down_never_run_after_it(void **state)
 	wg_device_destroy(b.dev);
 }
 
+/* n's session with `of`, in slot `slot` (0 next, 1 current, 2 previous); NULL if none. */
+static const struct wg_noise_keypair *session(struct node *n, const struct node *of, int slot)
+{
+	struct wg_peer *peer = find_peer(n, of);
+	const struct wg_noise_keypair *kp;
+
+	pthread_mutex_lock(&peer->lock);
+	kp = slot == 0 ? peer->keypairs.next
+	     : slot == 1 ? peer->keypairs.current
+	                 : peer->keypairs.previous;
+	pthread_mutex_unlock(&peer->lock);
+	return kp;
+}
+
+static void wait_for_session(struct node *n, const struct node *of,
+                             const struct wg_noise_keypair *other_than)
+{
+	int waited;
+
+	for (waited = 0; waited < WAIT_MS; waited += 10) {
+		if (session(n, of, 1) && session(n, of, 1) != other_than)
+			return;
+		usleep(10000);
+	}
+	fail_msg("no new session");
+}
+
+/* A data message from `from` to `to` on from's keypair in `slot`, with its next nonce. */
+static size_t seal_on(struct node *from, const struct node *to, int slot, uint8_t *out)
+{
+	struct wg_msg_data *msg = (struct wg_msg_data *)out;
+	struct wg_peer *peer = find_peer(from, to);
+	struct wg_noise_keypair *kp;
+	uint64_t nonce;
+
+	pthread_mutex_lock(&peer->lock);
+	kp = slot == 1 ? peer->keypairs.current : peer->keypairs.previous;
+	assert_non_null(kp);
+	nonce = atomic_fetch_add(&kp->send_counter, 1);
+	msg->header.type = htole32(MESSAGE_DATA);
+	msg->receiver_index = htole32(kp->remote_index);
+	msg->counter = htole64(nonce);
+	wg_aead_seal(msg->encrypted_data, msg->encrypted_data, 0, NULL, 0, nonce, kp->send_key);
+	pthread_mutex_unlock(&peer->lock);
+	return message_data_len(0);
+}
+
+/* Whatever reaches our socket within timeout_ms: its length, or 0. */
+static ssize_t received_within(int fd, int timeout_ms)
+{
+	uint8_t buf[2048];
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return 0;
+	return recv(fd, buf, sizeof(buf), 0);
+}
+
+static void wait_rx_bytes(struct wg_peer *peer, uint64_t bytes)
+{
+	int waited;
+
+	for (waited = 0; waited < WAIT_MS && atomic_load(&peer->rx_bytes) < bytes; waited += 10)
+		usleep(10000);
+	assert_int_equal(atomic_load(&peer->rx_bytes), bytes);
+}
+
+/*
+ * Keep-key-fresh on receive is about the session we send with: A initiated the first session,
+ * B the second; a late packet on the first, old as it is, must not make A start a third.
+ */
+static void test_straggler_on_the_previous_session_starts_no_handshake(void **state)
+{
+	const struct wg_noise_keypair *first;
+	struct node a, b;
+	uint8_t msg[64];
+	uint64_t rx;
+	size_t len;
+	int fd;
+
+	(void)state;
+	node_init(&a, 0);
+	node_init(&b, 1);
+	add_peer(&b, &a, 0);
+	add_peer(&a, &b, 0);
+	/* A greeting sends a keepalive only: no data, so no timer is left running. */
+	add_peer(&a, &b, WG_PEER_HANDSHAKE_NOW);
+	wait_for_session(&b, &a, NULL);
+	first = session(&a, &b, 1);
+	assert_true(first->i_am_initiator);
+	/* B initiates the second session: it sent data and heard nothing back for 15 s. */
+	send_and_expect(&b, &a, 1);
+	wg_device_advance_clock(b.dev, (KEEPALIVE_TIMEOUT + REKEY_TIMEOUT + 1) * SEC);
+	wait_for_session(&a, &b, first);
+	assert_false(session(&a, &b, 1)->i_am_initiator);
+	assert_ptr_equal(session(&a, &b, 2), first);
+
+	/* Past REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT, short of REJECT_AFTER_TIME. */
+	wg_device_advance_clock(a.dev, (REJECT_AFTER_TIME - 10) * SEC);
+	fd = own_socket();
+	rx = atomic_load(&find_peer(&a, &b)->rx_bytes);
+	len = seal_on(&b, &a, 2, msg);
+	send_to_node(fd, msg, len, &a);
+	wait_rx_bytes(find_peer(&a, &b), rx + len);
+	/* The straggler moved A's endpoint for B to our socket: an initiation would come here. */
+	assert_int_equal(received_within(fd, 500), 0);
+	close(fd);
+	wg_device_destroy(a.dev);
+	wg_device_destroy(b.dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_handshakes_queued_before_down_never_run_after_it),
+	    cmocka_unit_test(test_straggler_on_the_previous_session_starts_no_handshake),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

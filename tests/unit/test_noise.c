@@ -478,10 +478,12 @@ static void test_nonce_limit_stops_sending(void **state)
 
 	assert_int_equal(handshake(a, b, SEC), 0);
 	atomic_store(&a->keypairs.current->send_counter, REJECT_AFTER_MESSAGES - 1);
+	assert_false(wg_noise_keypair_sending_stopped(a->keypairs.current));
 	assert_int_equal(wg_noise_keypair_next_nonce(a->keypairs.current, SEC, &nonce), 0);
 	assert_true(nonce == REJECT_AFTER_MESSAGES - 1);
 	assert_int_equal(wg_noise_keypair_next_nonce(a->keypairs.current, SEC, &nonce),
 	                 -EKEYEXPIRED);
+	assert_true(wg_noise_keypair_sending_stopped(a->keypairs.current));
 	assert_int_equal(wg_noise_keypair_next_nonce(a->keypairs.current, SEC, &nonce),
 	                 -EKEYEXPIRED);
 	assert_true(atomic_load(&a->keypairs.current->send_counter) == REJECT_AFTER_MESSAGES);
@@ -506,6 +508,7 @@ static void test_private_key_change_expires_sessions(void **state)
 	assert_int_equal(a->hs.state, HANDSHAKE_ZEROED);
 	assert_int_equal(wg_noise_keypair_next_nonce(a->keypairs.current, SEC, &nonce),
 	                 -EKEYEXPIRED);
+	assert_true(wg_noise_keypair_sending_stopped(a->keypairs.current));
 	/* The peer must learn the new key before a handshake can work again. */
 	assert_int_equal(handshake(a, b, 2 * SEC), -ENOENT);
 	assert_int_equal(wg_noise_handshake_init(&b->hs, &b->id, a->id.static_public, NULL), 0);

@@ -390,6 +390,7 @@ static int init_state(struct wg_device *dev, const struct wg_device_options *opt
 	wg_cookie_checker_init(&dev->cookie_checker, NULL);
 	wg_index_table_init(&dev->index);
 	wg_pubkey_table_init(&dev->pubkeys);
+	dev->max_peers = MAX_PEERS_PER_DEVICE;
 	dev->udp.fd4 = dev->udp.fd6 = -1;
 	dev->tun_fd = dev->packet_fd = -1;
 	atomic_init(&dev->mtu, DEFAULT_MTU);

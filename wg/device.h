@@ -56,6 +56,8 @@ struct wg_device {
 	struct wg_pubkey_table pubkeys;
 	struct wg_peer *peers; /* head of the creation-ordered list */
 	struct wg_peer *peers_tail;
+	size_t n_peers;
+	size_t max_peers; /* MAX_PEERS_PER_DEVICE; a test may lower it */
 	uint16_t listen_port; /* configured; the bound one is udp.port */
 	uint32_t fwmark;
 

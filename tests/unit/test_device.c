@@ -556,6 +556,91 @@ static void test_data_during_a_keepalive_wait_gets_one_more_keepalive(void **sta
 	assert_int_equal(atomic_load(&from_b->rx_bytes), count);
 }
 
+static size_t peer_count(struct node *n)
+{
+	struct wg_snapshot snap;
+	size_t count;
+
+	assert_int_equal(wg_device_snapshot(n->dev, &snap), 0);
+	count = snap.n_peers;
+	wg_snapshot_free(&snap);
+	return count;
+}
+
+/* A peer entry whose key is `key` in every byte. */
+static struct wg_peer_config entry(uint8_t key, uint32_t flags)
+{
+	struct wg_peer_config pc = { .flags = flags };
+
+	memset(pc.public_key, key, WG_KEY_LEN);
+	return pc;
+}
+
+static int configure_peers(struct node *n, uint32_t flags, const struct wg_peer_config *pcs,
+			   size_t count)
+{
+	struct wg_config config = { .flags = flags, .peers = pcs, .n_peers = count };
+
+	return wg_device_configure(n->dev, &config);
+}
+
+static void test_peer_beyond_the_limit_is_refused_and_nothing_changes(void **state)
+{
+	struct wg_peer_config pcs[3];
+	struct wg_config config = { .flags = WG_CONFIG_HAS_LISTEN_PORT, .peers = pcs, .n_peers = 1 };
+	struct node n;
+
+	(void)state;
+	node_init(&n, 7);
+	/* The limit is MAX_PEERS_PER_DEVICE; two tests the rule as well, and cheaper. */
+	n.dev->max_peers = 2;
+	pcs[0] = entry(1, 0);
+	pcs[1] = entry(2, 0);
+	assert_int_equal(configure_peers(&n, 0, pcs, 2), 0);
+
+	/* A third peer is refused, and so is everything else the configuration asked for. */
+	pcs[0] = entry(3, 0);
+	config.listen_port = 0;
+	assert_int_equal(wg_device_configure(n.dev, &config), -EINVAL);
+	assert_int_equal(peer_count(&n), 2);
+	assert_int_equal(bound_port(n.dev), n.port);
+	pcs[0] = entry(1, 0);
+	pcs[1] = entry(2, 0);
+	pcs[2] = entry(3, 0);
+	assert_int_equal(configure_peers(&n, 0, pcs, 3), -EINVAL);
+	assert_int_equal(peer_count(&n), 2);
+
+	/* A peer too many at any point, in the order the entries apply: a removal before it
+	 * makes room, but not one after it. */
+	pcs[0] = entry(1, WG_PEER_REMOVE);
+	pcs[1] = entry(3, 0);
+	assert_int_equal(configure_peers(&n, 0, pcs, 2), 0);
+	pcs[0] = entry(4, 0);
+	pcs[1] = entry(3, WG_PEER_REMOVE);
+	assert_int_equal(configure_peers(&n, 0, pcs, 2), -EINVAL);
+	assert_int_equal(peer_count(&n), 2);
+	/* The same key twice is one peer; update_only and our own key create none. */
+	pcs[0] = entry(1, WG_PEER_REMOVE);
+	pcs[1] = entry(4, 0);
+	pcs[2] = entry(4, 0);
+	assert_int_equal(configure_peers(&n, 0, pcs, 3), -EINVAL);
+	pcs[0] = entry(3, WG_PEER_REMOVE);
+	assert_int_equal(configure_peers(&n, 0, pcs, 3), 0);
+	pcs[0] = entry(5, WG_PEER_UPDATE_ONLY);
+	memcpy(pcs[1].public_key, n.public_key, WG_KEY_LEN);
+	assert_int_equal(configure_peers(&n, 0, pcs, 2), 0);
+	assert_int_equal(peer_count(&n), 2);
+	/* Replacing the peers starts from none. */
+	pcs[0] = entry(6, 0);
+	pcs[1] = entry(7, 0);
+	assert_int_equal(configure_peers(&n, WG_CONFIG_REPLACE_PEERS, pcs, 2), 0);
+	assert_int_equal(peer_count(&n), 2);
+	pcs[2] = entry(8, 0);
+	assert_int_equal(configure_peers(&n, WG_CONFIG_REPLACE_PEERS, pcs, 3), -EINVAL);
+	assert_int_equal(peer_count(&n), 2);
+	wg_device_destroy(n.dev);
+}
+
 static bool has_handshake_with(struct node *n, const struct node *of)
 {
 	struct wg_snapshot snap;
@@ -599,6 +684,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_data_flows_both_ways_after_handshake),
 		cmocka_unit_test(test_invalid_config_changes_nothing),
+		cmocka_unit_test(test_peer_beyond_the_limit_is_refused_and_nothing_changes),
 		cmocka_unit_test(test_allowed_ips_change_keeps_other_sessions),
 		cmocka_unit_test(test_packet_to_unknown_destination_is_dropped),
 		cmocka_unit_test(test_garbage_datagrams_leave_sessions_intact),

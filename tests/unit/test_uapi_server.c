@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "wg/device.h"
 #include "wg/uapi_server.h"
 
 #define KEY_A "0011223344556677889900aabbccddeeff00112233445566778899aabbccddee"
@@ -186,6 +187,17 @@ static void test_bad_set_answers_einval_and_changes_nothing(void **state)
 	/* Valid lines first: in wireguard-go they would have been applied already. */
 	talk_expect(f, "set=1\nreplace_peers=true\nprivate_key=" ZERO_KEY "\nlisten_port=70000\n\n",
 	            "errno=-22\n\n");
+	talk_expect(f, "get=1\n\n", full_get);
+}
+
+static void test_peer_beyond_the_limit_answers_einval_and_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	configure(f);
+	/* The device's limit is MAX_PEERS_PER_DEVICE; one is as good a test of it. */
+	f->dev->max_peers = 1;
+	talk_expect(f, "set=1\nlisten_port=0\npublic_key=" PRIV "\n\n", "errno=-22\n\n");
 	talk_expect(f, "get=1\n\n", full_get);
 }
 
@@ -368,6 +380,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_set_and_get_share_one_connection),
 	    T(test_bad_set_answers_einval_and_changes_nothing),
+	    T(test_peer_beyond_the_limit_answers_einval_and_changes_nothing),
 	    T(test_line_without_equals_answers_eproto),
 	    T(test_unreadable_lines_answer_einval),
 	    T(test_get_with_a_line_answers_einval),

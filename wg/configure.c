@@ -166,7 +166,8 @@ static int check_peer_limit(struct wg_device *dev, const struct wg_config *confi
 	for (i = 0; i < n && !ret; i++) {
 		count = change[i] < 0 ? count - 1 : count + (size_t)change[i];
 		if (change[i] > 0 && count > dev->max_peers)
-			ret = invalid(dev, i, "one peer too many, the limit is", (long)dev->max_peers);
+			ret = invalid(dev, i, "one peer too many, the limit is",
+				      (long)dev->max_peers);
 	}
 out:
 	free(sorted);

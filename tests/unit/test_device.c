@@ -587,7 +587,8 @@ static int configure_peers(struct node *n, uint32_t flags, const struct wg_peer_
 static void test_peer_beyond_the_limit_is_refused_and_nothing_changes(void **state)
 {
 	struct wg_peer_config pcs[3];
-	struct wg_config config = { .flags = WG_CONFIG_HAS_LISTEN_PORT, .peers = pcs, .n_peers = 1 };
+	struct wg_config config = { .flags = WG_CONFIG_HAS_LISTEN_PORT, .peers = pcs,
+				    .n_peers = 1 };
 	struct node n;
 
 	(void)state;

@@ -277,7 +277,8 @@ static void test_straggler_on_the_previous_session_starts_no_handshake(void **st
 	assert_false(session(&a, &b, 1)->i_am_initiator);
 	assert_ptr_equal(session(&a, &b, 2), first);
 
-	/* Past REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT, short of REJECT_AFTER_TIME. */
+	/* Past REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT, short of
+	 * REJECT_AFTER_TIME. */
 	wg_device_advance_clock(a.dev, (REJECT_AFTER_TIME - 10) * SEC);
 	fd = own_socket();
 	rx = atomic_load(&find_peer(&a, &b)->rx_bytes);

@@ -6,9 +6,13 @@
  * an eighth of the queue, and for a second after) the device is under load: a message must also
  * carry a valid MAC2 cookie for its source address and pass the per-source rate limiter, and a
  * message without one is answered with a cookie reply instead.
+ *
+ * The thread also creates every initiation the device sends, as other threads ask for them
+ * (wg_send_queued_initiation()): their Diffie-Hellmans never hold up the data path.
  */
 
 #include <errno.h>
+#include <stddef.h>
 
 #include "wg/device.h"
 #include "wg/peer.h"
@@ -213,16 +217,28 @@ static void process(struct wg_device *dev, const struct wg_handshake_job *job,
 		receive_response(dev, job, now);
 }
 
+static struct wg_peer *peer_of(struct wg_handshake_request *initiation)
+{
+	return (struct wg_peer *)((uint8_t *)initiation - offsetof(struct wg_peer, initiation));
+}
+
+/* Requests are initiations that peers want sent; each holds a reference to its peer. */
 void *wg_handshake_thread(void *arg)
 {
 	struct wg_device *dev = arg;
+	struct wg_handshake_request *request;
 	struct wg_handshake_job job;
 	unsigned int backlog;
 
-	while (wg_handshake_queue_pop(&dev->handshakes, &job, &backlog)) {
+	while (wg_handshake_queue_pop(&dev->handshakes, &job, &backlog, &request)) {
 		pthread_rwlock_rdlock(&dev->lock);
-		process(dev, &job, backlog);
+		if (request)
+			wg_send_initiation(peer_of(request));
+		else
+			process(dev, &job, backlog);
 		pthread_rwlock_unlock(&dev->lock);
+		if (request)
+			wg_peer_put(peer_of(request));
 	}
 	return NULL;
 }

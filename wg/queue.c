@@ -87,21 +87,62 @@ out:
 	return pushed;
 }
 
+static void pop_job(struct wg_handshake_queue *q, struct wg_handshake_job *job)
+{
+	*job = q->jobs[q->head];
+	q->head = (q->head + 1) % MAX_QUEUED_INCOMING_HANDSHAKES;
+	q->count--;
+}
+
+bool wg_handshake_queue_request(struct wg_handshake_queue *q, struct wg_handshake_request *req)
+{
+	bool queued = false;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->closed || req->queued)
+		goto out;
+	req->next = NULL;
+	req->queued = queued = true;
+	if (q->requests_tail)
+		q->requests_tail->next = req;
+	else
+		q->requests = req;
+	q->requests_tail = req;
+	pthread_cond_signal(&q->cond);
+out:
+	pthread_mutex_unlock(&q->lock);
+	return queued;
+}
+
+static struct wg_handshake_request *take_request(struct wg_handshake_queue *q)
+{
+	struct wg_handshake_request *req = q->requests;
+
+	q->requests = req->next;
+	if (!q->requests)
+		q->requests_tail = NULL;
+	req->next = NULL;
+	req->queued = false;
+	return req;
+}
+
 bool wg_handshake_queue_pop(struct wg_handshake_queue *q, struct wg_handshake_job *job,
-			    unsigned int *length)
+			    unsigned int *length, struct wg_handshake_request **request)
 {
 	bool popped = false;
 
 	pthread_mutex_lock(&q->lock);
 	q->busy = false;
 	pthread_cond_broadcast(&q->idle);
-	while (!q->count && !q->closed)
+	while (!q->requests && !q->count && !q->closed)
 		pthread_cond_wait(&q->cond, &q->lock);
-	if (q->closed)
+	*request = NULL;
+	if (q->requests)
+		*request = take_request(q);
+	else if (q->closed)
 		goto out;
-	*job = q->jobs[q->head];
-	q->head = (q->head + 1) % MAX_QUEUED_INCOMING_HANDSHAKES;
-	q->count--;
+	else
+		pop_job(q, job);
 	*length = q->count;
 	q->busy = popped = true;
 out:

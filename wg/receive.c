@@ -71,7 +71,7 @@ static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
 	if (confirmed)
 		wg_send_staged(peer);
 	if (rekey)
-		wg_send_initiation(peer, false);
+		wg_send_queued_initiation(peer, false);
 }
 
 /* The length of the inner packet without its padding, or 0 if it must not reach the TUN. */

@@ -233,13 +233,22 @@ uint64_t wg_timers_next_deadline(const struct wg_timers *t)
 	return next;
 }
 
+static bool may_initiate(const struct wg_timers *t, uint64_t now)
+{
+	return t->running &&
+	       !(t->sent_handshake && !has_expired(t->last_sent_handshake, now, REKEY_TIMEOUT));
+}
+
 bool wg_timers_want_initiation(struct wg_timers *t, uint64_t now, bool is_retry)
 {
 	if (!is_retry)
 		t->handshake_attempts = 0;
-	if (!t->running)
-		return false;
-	if (t->sent_handshake && !has_expired(t->last_sent_handshake, now, REKEY_TIMEOUT))
+	return may_initiate(t, now);
+}
+
+bool wg_timers_claim_initiation(struct wg_timers *t, uint64_t now)
+{
+	if (!may_initiate(t, now))
 		return false;
 	/* Claimed now, even if creating the message fails, as the kernel does:
 	 * a failing handshake must not spin. */

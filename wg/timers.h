@@ -99,8 +99,11 @@ uint64_t wg_timers_next_deadline(const struct wg_timers *t);
 /* The engine wants to send an initiation. A non-retry want starts a new round
  * of attempts (so a peer with traffic waiting never gives up); the answer is
  * whether one may go out now: at most one handshake message per REKEY_TIMEOUT.
- * A true answer claims the slot, so call it once per initiation. */
+ * It claims nothing: whoever creates the initiation claims it just before. */
 bool wg_timers_want_initiation(struct wg_timers *t, uint64_t now, bool is_retry);
+/* Right before creating an initiation: whether it still may go out, and if so
+ * the slot is taken (the next may go out REKEY_TIMEOUT later). */
+bool wg_timers_claim_initiation(struct wg_timers *t, uint64_t now);
 /* After a private key change: the next initiation may go out at once. */
 void wg_timers_allow_initiation_now(struct wg_timers *t);
 

@@ -292,11 +292,107 @@ static void test_straggler_on_the_previous_session_starts_no_handshake(void **st
 	wg_device_destroy(b.dev);
 }
 
+/* The threads a node's initiations were created on, as its log lines tell. */
+struct initiation_log {
+	pthread_mutex_t lock;
+	unsigned int count;
+	unsigned int elsewhere; /* on a thread other than the handshake thread */
+	char thread[16];        /* the last of those */
+};
+
+static struct initiation_log initiations = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void log_initiations(void *ctx, enum wg_log_level level, const char *msg)
+{
+	static const char line[] = "sending handshake initiation";
+	struct initiation_log *log = ctx;
+	char name[16] = "";
+
+	(void)level;
+	if (strncmp(msg, line, sizeof(line) - 1))
+		return;
+	pthread_getname_np(pthread_self(), name, sizeof(name));
+	pthread_mutex_lock(&log->lock);
+	log->count++;
+	if (strcmp(name, "wg-handshake")) {
+		log->elsewhere++;
+		memcpy(log->thread, name, sizeof(name));
+	}
+	pthread_mutex_unlock(&log->lock);
+}
+
+static void forget_initiations(struct initiation_log *log)
+{
+	pthread_mutex_lock(&log->lock);
+	log->count = log->elsewhere = 0;
+	pthread_mutex_unlock(&log->lock);
+}
+
+/* Waits for an initiation and checks that none was created but on the handshake thread. */
+static void assert_initiations_on_the_handshake_thread(struct initiation_log *log)
+{
+	unsigned int count = 0, elsewhere = 0;
+	char thread[16] = "";
+	int waited;
+
+	for (waited = 0; waited < WAIT_MS && !count; waited += 10) {
+		usleep(10000);
+		pthread_mutex_lock(&log->lock);
+		count = log->count;
+		elsewhere = log->elsewhere;
+		memcpy(thread, log->thread, sizeof(thread));
+		pthread_mutex_unlock(&log->lock);
+	}
+	assert_true(count > 0);
+	if (elsewhere)
+		fail_msg("%u of %u initiations created on %s", elsewhere, count, thread);
+}
+
+/* Keep-key-fresh on receive: the packet's finisher asks, the handshake thread does the DH. */
+static void test_rekey_on_receive_initiates_from_the_handshake_thread(void **state)
+{
+	struct node a, b;
+
+	(void)state;
+	node_init_logged(&a, 0, log_initiations, &initiations);
+	node_init(&b, 1);
+	add_peer(&b, &a, 0);
+	add_peer(&a, &b, WG_PEER_HANDSHAKE_NOW);
+	wait_for_session(&b, &a, NULL);
+	assert_true(session(&a, &b, 1)->i_am_initiator);
+	wg_device_advance_clock(a.dev,
+	                        (REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT + 1) * SEC);
+	forget_initiations(&initiations);
+	send_and_expect(&b, &a, 1);
+	assert_initiations_on_the_handshake_thread(&initiations);
+	wg_device_destroy(a.dev);
+	wg_device_destroy(b.dev);
+}
+
+/* A packet for a peer without a session: the TUN batch's finisher asks, as above. */
+static void test_packet_without_a_session_initiates_from_the_handshake_thread(void **state)
+{
+	struct node a, b;
+
+	(void)state;
+	node_init_logged(&a, 0, log_initiations, &initiations);
+	node_init(&b, 1);
+	add_peer(&b, &a, 0);
+	add_peer(&a, &b, 0);
+	forget_initiations(&initiations);
+	send_and_expect(&a, &b, 1);
+	assert_initiations_on_the_handshake_thread(&initiations);
+	wg_device_destroy(a.dev);
+	wg_device_destroy(b.dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_handshakes_queued_before_down_never_run_after_it),
 	    cmocka_unit_test(test_straggler_on_the_previous_session_starts_no_handshake),
+	    cmocka_unit_test(test_rekey_on_receive_initiates_from_the_handshake_thread),
+	    cmocka_unit_test(test_packet_without_a_session_initiates_from_the_handshake_thread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -52,7 +52,7 @@ static void set_random(void **state, uint32_t value)
 /* What the engine does around an initiation it is allowed to send. */
 static bool send_initiation(struct wg_timers *t, uint64_t now, bool is_retry)
 {
-	if (!wg_timers_want_initiation(t, now, is_retry))
+	if (!wg_timers_want_initiation(t, now, is_retry) || !wg_timers_claim_initiation(t, now))
 		return false;
 	wg_timers_any_authenticated_packet_traversal(t, now);
 	wg_timers_any_authenticated_packet_sent(t);
@@ -296,16 +296,22 @@ static void test_initiations_limited_to_one_per_rekey_timeout(void **state)
 {
 	struct wg_timers *t = timers(state);
 
+	/* Wanting claims nothing; claiming takes the slot. */
 	assert_true(wg_timers_want_initiation(t, T0, false));
+	assert_true(wg_timers_want_initiation(t, T0, false));
+	assert_true(wg_timers_claim_initiation(t, T0));
 	assert_false(wg_timers_want_initiation(t, T0 + REKEY_TIMEOUT * SEC - 1, false));
+	assert_false(wg_timers_claim_initiation(t, T0 + REKEY_TIMEOUT * SEC - 1));
 	assert_true(wg_timers_want_initiation(t, T0 + REKEY_TIMEOUT * SEC, false));
+	assert_true(wg_timers_claim_initiation(t, T0 + REKEY_TIMEOUT * SEC));
 	/* A response counts as a handshake message too. */
 	wg_timers_handshake_response_sent(t, T0 + 6 * SEC);
 	assert_false(wg_timers_want_initiation(t, T0 + 10 * SEC, false));
-	assert_true(wg_timers_want_initiation(t, T0 + 11 * SEC, false));
+	assert_false(wg_timers_claim_initiation(t, T0 + 10 * SEC));
+	assert_true(wg_timers_claim_initiation(t, T0 + 11 * SEC));
 	/* After a private key change the next one may go at once. */
 	wg_timers_allow_initiation_now(t);
-	assert_true(wg_timers_want_initiation(t, T0 + 11 * SEC, false));
+	assert_true(wg_timers_claim_initiation(t, T0 + 11 * SEC));
 }
 
 static void test_stopped_timers_arm_nothing_until_started(void **state)
@@ -322,6 +328,7 @@ static void test_stopped_timers_arm_nothing_until_started(void **state)
 	wg_timers_session_derived(t, T0);
 	wg_timers_any_authenticated_packet_traversal(t, T0);
 	assert_false(wg_timers_want_initiation(t, T0, false));
+	assert_false(wg_timers_claim_initiation(t, T0));
 	assert_int_equal(wg_timers_next_deadline(t), WG_TIMERS_NEVER);
 	/* Stopping also lifted the initiation rate limit. */
 	wg_timers_start(t);

@@ -2,10 +2,11 @@
 /*
  * configure.c - UAPI `set` and `get` on a device: wg_device_configure() and wg_device_snapshot().
  *
- * A configuration is validated whole before anything changes, and the sockets (the one part
- * that can still fail for reasons outside the input) are moved before the tables are touched, so
- * a refused configuration leaves the device exactly as it was. Peers are changed in place: only
- * a private key change or the peer's own removal ends a session.
+ * A configuration is validated whole before anything changes (the peers it would leave too),
+ * and the sockets (the one part that can still fail for reasons outside the input) are moved
+ * before the tables are touched, so a refused configuration leaves the device exactly as it
+ * was. Peers are changed in place: only a private key change or the peer's own removal ends a
+ * session.
  */
 
 #include <errno.h>
@@ -74,6 +75,104 @@ static int validate(struct wg_device *dev, const struct wg_config *config)
 			return ret;
 	}
 	return 0;
+}
+
+/* The public key the device has once config is applied; false for none. */
+static bool own_key_after(const struct wg_device *dev, const struct wg_config *config,
+			  uint8_t key[WG_KEY_LEN])
+{
+	if (!(config->flags & WG_CONFIG_HAS_PRIVATE_KEY)) {
+		memcpy(key, dev->identity.static_public, WG_KEY_LEN);
+		return dev->identity.has_identity;
+	}
+	return !wg_is_zero(config->private_key, WG_KEY_LEN) &&
+	       wg_pubkey(key, config->private_key) == 0;
+}
+
+/* Orders entries by key, and entries of one key as the configuration does. */
+static int by_key_then_order(const void *a, const void *b)
+{
+	const struct wg_peer_config *x = *(const struct wg_peer_config *const *)a;
+	const struct wg_peer_config *y = *(const struct wg_peer_config *const *)b;
+	int cmp = memcmp(x->public_key, y->public_key, WG_KEY_LEN);
+
+	return cmp ? cmp : (x > y) - (x < y);
+}
+
+/* What each entry does to the number of peers (+1 creates one, -1 removes one), as
+ * apply_peer() will do it: the entries of one key are taken in order, starting from whether a
+ * peer with that key is left once the peers are replaced and the private key is set. */
+static void peer_changes(struct wg_device *dev, const struct wg_config *config,
+			 const uint8_t *own, const struct wg_peer_config **sorted, int8_t *change)
+{
+	const struct wg_peer_config *pc;
+	bool present = false, is_own;
+	size_t i;
+
+	qsort(sorted, config->n_peers, sizeof(*sorted), by_key_then_order);
+	for (i = 0; i < config->n_peers; i++) {
+		pc = sorted[i];
+		is_own = own && wg_ct_equal(pc->public_key, own, WG_KEY_LEN);
+		if (!i || memcmp(pc->public_key, sorted[i - 1]->public_key, WG_KEY_LEN))
+			present = !(config->flags & WG_CONFIG_REPLACE_PEERS) && !is_own &&
+				  wg_pubkey_lookup(&dev->pubkeys, pc->public_key);
+		if (pc->flags & WG_PEER_REMOVE) {
+			change[pc - config->peers] = present ? -1 : 0;
+			present = false;
+		} else if (!present && !(pc->flags & WG_PEER_UPDATE_ONLY) && !is_own) {
+			change[pc - config->peers] = 1;
+			present = true;
+		}
+	}
+}
+
+/* The peers left once the peers are replaced and the private key is set: a peer that has
+ * the device's new public key is removed. */
+static size_t peers_at_start(struct wg_device *dev, const struct wg_config *config,
+			     const uint8_t *own)
+{
+	if (config->flags & WG_CONFIG_REPLACE_PEERS)
+		return 0;
+	return dev->n_peers - (own && wg_pubkey_lookup(&dev->pubkeys, own) ? 1 : 0);
+}
+
+/*
+ * Read lock and config_lock held, so what is counted here is what the configuration will be
+ * applied to. The device holds at most max_peers (the kernel's limit): an entry that would
+ * create one too many where it applies refuses the whole configuration, where the kernel
+ * would refuse that peer after applying the ones before it.
+ */
+static int check_peer_limit(struct wg_device *dev, const struct wg_config *config)
+{
+	size_t n = config->n_peers, count, i;
+	const struct wg_peer_config **sorted;
+	uint8_t own_key[WG_KEY_LEN];
+	const uint8_t *own = NULL;
+	int8_t *change;
+	int ret = 0;
+
+	sorted = calloc(n + 1, sizeof(*sorted));
+	change = calloc(n + 1, sizeof(*change));
+	if (!sorted || !change) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (own_key_after(dev, config, own_key))
+		own = own_key;
+	for (i = 0; i < n; i++)
+		sorted[i] = &config->peers[i];
+	peer_changes(dev, config, own, sorted, change);
+	count = peers_at_start(dev, config, own);
+	for (i = 0; i < n && !ret; i++) {
+		count = change[i] < 0 ? count - 1 : count + (size_t)change[i];
+		if (change[i] > 0 && count > dev->max_peers)
+			ret = invalid(dev, i, "one peer too many, the limit is",
+				      (long)dev->max_peers);
+	}
+out:
+	free(sorted);
+	free(change);
+	return ret;
 }
 
 /* config_lock held. Moves the sockets first: the only step that may fail on valid input. A
@@ -245,7 +344,11 @@ int wg_device_configure(struct wg_device *dev, const struct wg_config *config)
 	if (!keepalive)
 		return -ENOMEM;
 	pthread_mutex_lock(&dev->config_lock);
-	ret = apply_sockets(dev, config);
+	pthread_rwlock_rdlock(&dev->lock);
+	ret = check_peer_limit(dev, config);
+	pthread_rwlock_unlock(&dev->lock);
+	if (ret == 0)
+		ret = apply_sockets(dev, config);
 	if (ret < 0)
 		goto out;
 	pthread_rwlock_wrlock(&dev->lock);

@@ -257,6 +257,10 @@ void wg_device_down(struct wg_device *dev)
 		return;
 	stop_receiver(dev);
 	close_sockets(dev);
+	/* A handshake received before down must not derive a session after it, with the timers
+	 * stopped (no zero-key deadline): with the receiver gone nothing joins the queue, so what
+	 * waits is dropped and the one being handled finishes before the keys are cleared. */
+	wg_handshake_queue_drain(&dev->handshakes);
 	/* Down means no session survives: keys and staged packets go too. */
 	pthread_rwlock_rdlock(&dev->lock);
 	for (peer = dev->peers; peer; peer = peer->next)
@@ -386,6 +390,7 @@ static int init_state(struct wg_device *dev, const struct wg_device_options *opt
 	wg_cookie_checker_init(&dev->cookie_checker, NULL);
 	wg_index_table_init(&dev->index);
 	wg_pubkey_table_init(&dev->pubkeys);
+	dev->max_peers = MAX_PEERS_PER_DEVICE;
 	dev->udp.fd4 = dev->udp.fd6 = -1;
 	dev->tun_fd = dev->packet_fd = -1;
 	atomic_init(&dev->mtu, DEFAULT_MTU);

@@ -3,7 +3,8 @@
  * device.h - the engine's device: its tables, sockets, TUN and threads (private to wg/).
  *
  * Threads: the TUN reader (send path), the UDP receiver (receive path, only while up), the
- * crypto workers both readers feed, the handshake worker, the timer thread and, with a TUN, the
+ * crypto workers both readers feed, the handshake worker (every Diffie-Hellman: received
+ * handshakes, and the initiations the others ask for), the timer thread and, with a TUN, the
  * link watcher. Locks, outermost first:
  * config_lock (configure, up/down) > lock (rwlock: peers, tables, identity; write = change them)
  * > peer->lock > index.lock, and udp_lock (rwlock: sockets) only around socket use.
@@ -56,6 +57,8 @@ struct wg_device {
 	struct wg_pubkey_table pubkeys;
 	struct wg_peer *peers; /* head of the creation-ordered list */
 	struct wg_peer *peers_tail;
+	size_t n_peers;
+	size_t max_peers; /* MAX_PEERS_PER_DEVICE; a test may lower it */
 	uint16_t listen_port; /* configured; the bound one is udp.port */
 	uint32_t fwmark;
 
@@ -141,7 +144,10 @@ void wg_timer_thread_kick(struct wg_device *dev, uint64_t deadline);
 /* Send path (send.c). Device read lock held for all but the thread and the ring. */
 int wg_send_ring_init(struct wg_device *dev);
 void *wg_send_tun_thread(void *arg);
-void wg_send_initiation(struct wg_peer *peer, bool is_retry);
+/* Any thread: asks the handshake thread for an initiation, if one may go out now. */
+void wg_send_queued_initiation(struct wg_peer *peer, bool is_retry);
+/* Handshake thread: creates and sends the initiation asked for, if one still may go out. */
+void wg_send_initiation(struct wg_peer *peer);
 void wg_send_keepalive(struct wg_peer *peer);
 void wg_send_staged(struct wg_peer *peer);
 void wg_send_handshake(struct wg_peer *peer, void *msg, size_t len,

@@ -6,17 +6,18 @@
  * an eighth of the queue, and for a second after) the device is under load: a message must also
  * carry a valid MAC2 cookie for its source address and pass the per-source rate limiter, and a
  * message without one is answered with a cookie reply instead.
+ *
+ * The thread also creates every initiation the device sends, as other threads ask for them
+ * (wg_send_queued_initiation()): their Diffie-Hellmans never hold up the data path.
  */
+
+#include <errno.h>
+#include <stddef.h>
 
 #include "wg/device.h"
 #include "wg/peer.h"
 
 enum { UNDER_LOAD_NS = 1000000000ULL, UNDER_LOAD_BACKLOG = MAX_QUEUED_INCOMING_HANDSHAKES / 8 };
-
-struct lookup_ctx {
-	struct wg_device *dev;
-	struct wg_peer *peer;
-};
 
 bool wg_handshake_under_load(struct wg_device *dev, uint64_t now)
 {
@@ -33,21 +34,7 @@ static bool under_load(struct wg_device *dev, unsigned int backlog, uint64_t now
 	return true;
 }
 
-/* noise asks for the initiator's handshake: hand it over locked, for the consume to own. */
-static struct wg_noise_handshake *lookup_and_lock(void *ctx,
-						  const uint8_t public_key[NOISE_PUBLIC_KEY_LEN])
-{
-	struct lookup_ctx *lookup = ctx;
-	struct wg_peer *peer = wg_pubkey_lookup(&lookup->dev->pubkeys, public_key);
-
-	if (!peer)
-		return NULL;
-	pthread_mutex_lock(&peer->lock);
-	lookup->peer = peer;
-	return &peer->handshake;
-}
-
-/* Peer lock held, initiation consumed: answer it and derive the session. */
+/* Peer lock held, initiation accepted: answer it and derive the session. */
 static int respond(struct wg_peer *peer, struct wg_msg_response *response, uint64_t now)
 {
 	struct wg_device *dev = peer->device;
@@ -70,37 +57,34 @@ err:
 	return ret;
 }
 
-static void receive_initiation(struct wg_device *dev, const struct wg_handshake_job *job,
-			       uint64_t now)
+/* The sender's handshake accepts the initiation, and the session it answers with is derived,
+ * under the sender's lock; the response goes out after it. */
+static void answer_initiation(struct wg_peer *peer, const struct wg_noise_initiation *in,
+			      const struct wg_handshake_job *job, uint64_t now)
 {
-	struct lookup_ctx lookup = { .dev = dev };
+	const struct wg_msg_initiation *msg = (const struct wg_msg_initiation *)job->msg;
+	struct wg_device *dev = peer->device;
 	struct wg_msg_response response;
-	struct wg_noise_handshake *hs;
 	union wg_endpoint endpoint;
-	struct wg_peer *peer;
+	bool accepted;
 	int ret;
 
-	wg_device_count(dev, handshake_dh);
-	ret = wg_noise_handshake_consume_initiation((const struct wg_msg_initiation *)job->msg,
-						    &dev->identity, lookup_and_lock, &lookup, now,
-						    &hs);
-	peer = lookup.peer;
-	if (!peer) {
-		wg_device_log(dev, WG_LOG_DEBUG, "initiation from an unknown peer: %d", ret);
-		return;
+	pthread_mutex_lock(&peer->lock);
+	ret = wg_noise_handshake_accept_initiation(&peer->handshake, in, msg, now);
+	accepted = ret == 0;
+	if (accepted) {
+		wg_peer_set_endpoint(peer, &job->src);
+		wg_timers_any_authenticated_packet_received(&peer->timers);
+		wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
+		ret = respond(peer, &response, now);
+		wg_peer_timers_changed(peer);
+		endpoint = peer->endpoint;
 	}
-	if (ret < 0) {
-		pthread_mutex_unlock(&peer->lock);
+	pthread_mutex_unlock(&peer->lock);
+	if (!accepted) {
 		wg_device_log(dev, WG_LOG_DEBUG, "invalid handshake initiation: %d", ret);
 		return;
 	}
-	wg_peer_set_endpoint(peer, &job->src);
-	wg_timers_any_authenticated_packet_received(&peer->timers);
-	wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
-	ret = respond(peer, &response, now);
-	wg_peer_timers_changed(peer);
-	endpoint = peer->endpoint;
-	pthread_mutex_unlock(&peer->lock);
 	atomic_fetch_add_explicit(&peer->rx_bytes, job->len, memory_order_relaxed);
 	if (ret < 0) {
 		wg_device_log(dev, WG_LOG_DEBUG, "cannot answer a handshake initiation: %d", ret);
@@ -108,6 +92,28 @@ static void receive_initiation(struct wg_device *dev, const struct wg_handshake_
 	}
 	wg_device_log(dev, WG_LOG_DEBUG, "received handshake initiation, sending response");
 	wg_send_handshake(peer, &response, sizeof(response), &endpoint);
+}
+
+/* Our static key opens the initiation far enough to name its sender; only then is a peer and
+ * its lock involved. */
+static void receive_initiation(struct wg_device *dev, const struct wg_handshake_job *job,
+			       uint64_t now)
+{
+	struct wg_noise_initiation in;
+	struct wg_peer *peer = NULL;
+	int ret;
+
+	wg_device_count(dev, handshake_dh);
+	ret = wg_noise_initiation_open(&in, (const struct wg_msg_initiation *)job->msg,
+				       &dev->identity);
+	if (ret == 0)
+		peer = wg_pubkey_lookup(&dev->pubkeys, in.remote_static);
+	if (peer)
+		answer_initiation(peer, &in, job, now);
+	else
+		wg_device_log(dev, WG_LOG_DEBUG, "initiation from an unknown peer: %d",
+			      ret ? ret : -ENOENT);
+	wg_memzero(&in, sizeof(in));
 }
 
 static void receive_response(struct wg_device *dev, const struct wg_handshake_job *job,
@@ -211,16 +217,28 @@ static void process(struct wg_device *dev, const struct wg_handshake_job *job,
 		receive_response(dev, job, now);
 }
 
+static struct wg_peer *peer_of(struct wg_handshake_request *initiation)
+{
+	return (struct wg_peer *)((uint8_t *)initiation - offsetof(struct wg_peer, initiation));
+}
+
+/* Requests are initiations that peers want sent; each holds a reference to its peer. */
 void *wg_handshake_thread(void *arg)
 {
 	struct wg_device *dev = arg;
+	struct wg_handshake_request *request;
 	struct wg_handshake_job job;
 	unsigned int backlog;
 
-	while (wg_handshake_queue_pop(&dev->handshakes, &job, &backlog)) {
+	while (wg_handshake_queue_pop(&dev->handshakes, &job, &backlog, &request)) {
 		pthread_rwlock_rdlock(&dev->lock);
-		process(dev, &job, backlog);
+		if (request)
+			wg_send_initiation(peer_of(request));
+		else
+			process(dev, &job, backlog);
 		pthread_rwlock_unlock(&dev->lock);
+		if (request)
+			wg_peer_put(peer_of(request));
 	}
 	return NULL;
 }

@@ -18,13 +18,6 @@
 static const char construction[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
 static const char identifier[] = "WireGuard v1 zx2c4 Jason@zx2c4.com";
 
-/* The Noise state of one message in flight. */
-struct symmetric_state {
-	uint8_t chaining_key[NOISE_HASH_LEN];
-	uint8_t hash[NOISE_HASH_LEN];
-	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
-};
-
 void wg_noise_static_identity_init(struct wg_noise_static_identity *id)
 {
 	wg_memzero(id, sizeof(*id));
@@ -129,31 +122,35 @@ bool wg_noise_handshake_identity_changed(struct wg_noise_handshake *hs,
 	       wg_ct_equal(hs->remote_static, id->static_public, NOISE_PUBLIC_KEY_LEN);
 }
 
-static void symmetric_start(struct symmetric_state *st, const uint8_t prologue_hash[NOISE_HASH_LEN],
+static void symmetric_start(struct wg_noise_symmetric_state *st,
+                            const uint8_t prologue_hash[NOISE_HASH_LEN],
                             const uint8_t responder_static[NOISE_PUBLIC_KEY_LEN])
 {
 	wg_hash(st->chaining_key, construction, sizeof(construction) - 1);
 	wg_hash2(st->hash, prologue_hash, NOISE_HASH_LEN, responder_static, NOISE_PUBLIC_KEY_LEN);
 }
 
-static void symmetric_resume(struct symmetric_state *st, const struct wg_noise_handshake *hs)
+static void symmetric_resume(struct wg_noise_symmetric_state *st,
+                             const struct wg_noise_handshake *hs)
 {
 	memcpy(st->chaining_key, hs->chaining_key, sizeof(st->chaining_key));
 	memcpy(st->hash, hs->hash, sizeof(st->hash));
 }
 
-static void symmetric_commit(struct wg_noise_handshake *hs, const struct symmetric_state *st)
+static void symmetric_commit(struct wg_noise_handshake *hs,
+                             const struct wg_noise_symmetric_state *st)
 {
 	memcpy(hs->chaining_key, st->chaining_key, sizeof(hs->chaining_key));
 	memcpy(hs->hash, st->hash, sizeof(hs->hash));
 }
 
-static void mix_hash(struct symmetric_state *st, const void *src, size_t len)
+static void mix_hash(struct wg_noise_symmetric_state *st, const void *src, size_t len)
 {
 	wg_hash2(st->hash, st->hash, sizeof(st->hash), src, len);
 }
 
-static int mix_dh(struct symmetric_state *st, const uint8_t private_key[NOISE_PUBLIC_KEY_LEN],
+static int mix_dh(struct wg_noise_symmetric_state *st,
+                  const uint8_t private_key[NOISE_PUBLIC_KEY_LEN],
                   const uint8_t public_key[NOISE_PUBLIC_KEY_LEN])
 {
 	uint8_t dh[NOISE_PUBLIC_KEY_LEN];
@@ -165,7 +162,7 @@ static int mix_dh(struct symmetric_state *st, const uint8_t private_key[NOISE_PU
 	return ret;
 }
 
-static int mix_precomputed_dh(struct symmetric_state *st,
+static int mix_precomputed_dh(struct wg_noise_symmetric_state *st,
                               const uint8_t precomputed[NOISE_PUBLIC_KEY_LEN])
 {
 	if (wg_is_zero(precomputed, NOISE_PUBLIC_KEY_LEN))
@@ -174,7 +171,7 @@ static int mix_precomputed_dh(struct symmetric_state *st,
 	return 0;
 }
 
-static void mix_psk(struct symmetric_state *st, const uint8_t psk[NOISE_SYMMETRIC_KEY_LEN])
+static void mix_psk(struct wg_noise_symmetric_state *st, const uint8_t psk[NOISE_SYMMETRIC_KEY_LEN])
 {
 	uint8_t temp_hash[NOISE_HASH_LEN];
 
@@ -185,7 +182,8 @@ static void mix_psk(struct symmetric_state *st, const uint8_t psk[NOISE_SYMMETRI
 }
 
 /* The psk variant of Noise also mixes each ephemeral into the chaining key. */
-static void message_ephemeral(struct symmetric_state *st, uint8_t dst[NOISE_PUBLIC_KEY_LEN],
+static void message_ephemeral(struct wg_noise_symmetric_state *st,
+                              uint8_t dst[NOISE_PUBLIC_KEY_LEN],
                               const uint8_t src[NOISE_PUBLIC_KEY_LEN])
 {
 	if (dst != src)
@@ -195,13 +193,14 @@ static void message_ephemeral(struct symmetric_state *st, uint8_t dst[NOISE_PUBL
 }
 
 /* Every key is used for exactly one message, so the nonce is always 0. */
-static void message_encrypt(struct symmetric_state *st, uint8_t *dst, const void *src, size_t len)
+static void message_encrypt(struct wg_noise_symmetric_state *st, uint8_t *dst, const void *src,
+                            size_t len)
 {
 	wg_aead_seal(dst, src, len, st->hash, sizeof(st->hash), 0, st->key);
 	mix_hash(st, dst, noise_encrypted_len(len));
 }
 
-static int message_decrypt(struct symmetric_state *st, uint8_t *dst, const uint8_t *src,
+static int message_decrypt(struct wg_noise_symmetric_state *st, uint8_t *dst, const uint8_t *src,
                            size_t plain_len)
 {
 	int ret = wg_aead_open(dst, src, noise_encrypted_len(plain_len), st->hash, sizeof(st->hash),
@@ -220,7 +219,7 @@ int wg_noise_handshake_write_initiation(uint8_t *body, struct wg_noise_handshake
 	uint8_t *ephemeral = body;
 	uint8_t *encrypted_static = ephemeral + NOISE_PUBLIC_KEY_LEN;
 	uint8_t *encrypted_payload = encrypted_static + noise_encrypted_len(NOISE_PUBLIC_KEY_LEN);
-	struct symmetric_state st;
+	struct wg_noise_symmetric_state st;
 	int ret = -ENOKEY;
 
 	if (!id->has_identity)
@@ -248,54 +247,48 @@ out:
 	return ret;
 }
 
-/* The responder's reading of message 1, held back until the caller accepts it. */
-struct consumed_initiation {
-	struct wg_noise_handshake *hs;
-	struct symmetric_state st;
-	uint8_t remote_ephemeral[NOISE_PUBLIC_KEY_LEN];
-};
-
-static int read_initiation(struct consumed_initiation *in, const uint8_t *body, size_t payload_len,
-                           uint8_t *payload, const struct wg_noise_static_identity *id,
-                           wg_noise_lookup_fn lookup, void *ctx)
+/* Message 1 up to its static key: what our own key can open without knowing the sender. */
+static int open_initiation(struct wg_noise_initiation *in, const uint8_t *body,
+                           const struct wg_noise_static_identity *id)
 {
 	const uint8_t *encrypted_static = body + NOISE_PUBLIC_KEY_LEN;
-	const uint8_t *encrypted_payload =
-	    encrypted_static + noise_encrypted_len(NOISE_PUBLIC_KEY_LEN);
-	uint8_t remote_static[NOISE_PUBLIC_KEY_LEN];
-	struct wg_noise_handshake *hs;
 	int ret = -ENOKEY;
 
+	memset(in, 0, sizeof(*in));
 	if (!id->has_identity)
-		goto out;
+		return ret;
 	symmetric_start(&in->st, id->prologue_hash, id->static_public);
 	message_ephemeral(&in->st, in->remote_ephemeral, body);
 	ret = mix_dh(&in->st, id->static_private, in->remote_ephemeral); /* es */
 	if (ret)
-		goto out;
-	ret = message_decrypt(&in->st, remote_static, encrypted_static, NOISE_PUBLIC_KEY_LEN);
-	if (ret)
-		goto out;
-	ret = -ENOENT;
-	hs = lookup(ctx, remote_static);
-	if (!hs)
-		goto out;
-	ret = mix_precomputed_dh(&in->st, hs->precomputed_static_static); /* ss */
-	if (ret)
-		goto out;
-	ret = message_decrypt(&in->st, payload, encrypted_payload, payload_len);
-	if (!ret)
-		in->hs = hs;
-out:
-	wg_memzero(remote_static, sizeof(remote_static));
-	return ret;
+		return ret;
+	return message_decrypt(&in->st, in->remote_static, encrypted_static, NOISE_PUBLIC_KEY_LEN);
 }
 
-static void commit_initiation(const struct consumed_initiation *in, uint32_t remote_index)
+/* The rest of message 1, with the sender's handshake: its payload, into a copy of the state,
+ * so that nothing is committed before the caller accepts it. */
+static int read_initiation_payload(const struct wg_noise_handshake *hs,
+                                   const struct wg_noise_initiation *in,
+                                   struct wg_noise_symmetric_state *st, const uint8_t *body,
+                                   size_t payload_len, uint8_t *payload)
 {
-	struct wg_noise_handshake *hs = in->hs;
+	const uint8_t *encrypted_payload = body + NOISE_PUBLIC_KEY_LEN +
+	                                   noise_encrypted_len(NOISE_PUBLIC_KEY_LEN);
+	int ret;
 
-	symmetric_commit(hs, &in->st);
+	if (!wg_ct_equal(in->remote_static, hs->remote_static, NOISE_PUBLIC_KEY_LEN))
+		return -ENOENT;
+	*st = in->st;
+	ret = mix_precomputed_dh(st, hs->precomputed_static_static); /* ss */
+	if (ret)
+		return ret;
+	return message_decrypt(st, payload, encrypted_payload, payload_len);
+}
+
+static void commit_initiation(struct wg_noise_handshake *hs, const struct wg_noise_initiation *in,
+                              const struct wg_noise_symmetric_state *st, uint32_t remote_index)
+{
+	symmetric_commit(hs, st);
 	memcpy(hs->remote_ephemeral, in->remote_ephemeral, NOISE_PUBLIC_KEY_LEN);
 	wg_memzero(hs->ephemeral_private, sizeof(hs->ephemeral_private));
 	hs->remote_index = remote_index;
@@ -307,13 +300,24 @@ int wg_noise_handshake_read_initiation(const uint8_t *body, size_t payload_len, 
                                        wg_noise_lookup_fn lookup, void *ctx,
                                        struct wg_noise_handshake **hs)
 {
-	struct consumed_initiation in = {0};
-	int ret = read_initiation(&in, body, payload_len, payload, id, lookup, ctx);
+	struct wg_noise_symmetric_state st;
+	struct wg_noise_initiation in;
+	struct wg_noise_handshake *found = NULL;
+	int ret = open_initiation(&in, body, id);
 
-	if (!ret) {
-		commit_initiation(&in, 0);
-		*hs = in.hs;
-	}
+	if (ret)
+		goto out;
+	ret = -ENOENT;
+	found = lookup(ctx, in.remote_static);
+	if (!found)
+		goto out;
+	ret = read_initiation_payload(found, &in, &st, body, payload_len, payload);
+	if (ret)
+		goto out;
+	commit_initiation(found, &in, &st, 0);
+	*hs = found;
+out:
+	wg_memzero(&st, sizeof(st));
 	wg_memzero(&in, sizeof(in));
 	return ret;
 }
@@ -324,7 +328,7 @@ int wg_noise_handshake_write_response(uint8_t *body, struct wg_noise_handshake *
 {
 	uint8_t *ephemeral = body;
 	uint8_t *encrypted_payload = ephemeral + NOISE_PUBLIC_KEY_LEN;
-	struct symmetric_state st;
+	struct wg_noise_symmetric_state st;
 	int ret = -EPROTO;
 
 	symmetric_resume(&st, hs);
@@ -356,7 +360,7 @@ int wg_noise_handshake_read_response(const uint8_t *body, size_t payload_len, ui
 {
 	const struct wg_noise_static_identity *id = hs->static_identity;
 	uint8_t remote_ephemeral[NOISE_PUBLIC_KEY_LEN];
-	struct symmetric_state st;
+	struct wg_noise_symmetric_state st;
 	int ret = -EPROTO;
 
 	symmetric_resume(&st, hs);
@@ -423,29 +427,59 @@ static int check_initiation(const struct wg_noise_handshake *hs,
 	return 0;
 }
 
+int wg_noise_initiation_open(struct wg_noise_initiation *in, const struct wg_msg_initiation *msg,
+                             const struct wg_noise_static_identity *id)
+{
+	int ret = open_initiation(in, body_of(msg), id);
+
+	if (ret)
+		wg_memzero(in, sizeof(*in));
+	return ret;
+}
+
+int wg_noise_handshake_accept_initiation(struct wg_noise_handshake *hs,
+                                         const struct wg_noise_initiation *in,
+                                         const struct wg_msg_initiation *msg, uint64_t now)
+{
+	uint8_t timestamp[NOISE_TIMESTAMP_LEN];
+	struct wg_noise_symmetric_state st;
+	int ret;
+
+	ret = read_initiation_payload(hs, in, &st, body_of(msg), sizeof(timestamp), timestamp);
+	if (ret)
+		goto out;
+	ret = check_initiation(hs, timestamp, now);
+	if (ret)
+		goto out;
+	commit_initiation(hs, in, &st, le32toh(msg->sender_index));
+	memcpy(hs->latest_timestamp, timestamp, sizeof(timestamp));
+	hs->last_initiation_consumption = now;
+	hs->has_consumed_initiation = true;
+out:
+	wg_memzero(&st, sizeof(st));
+	wg_memzero(timestamp, sizeof(timestamp));
+	return ret;
+}
+
 int wg_noise_handshake_consume_initiation(const struct wg_msg_initiation *msg,
                                           const struct wg_noise_static_identity *id,
                                           wg_noise_lookup_fn lookup, void *ctx, uint64_t now,
                                           struct wg_noise_handshake **hs)
 {
-	struct consumed_initiation in = {0};
-	uint8_t timestamp[NOISE_TIMESTAMP_LEN];
-	int ret;
+	struct wg_noise_handshake *found = NULL;
+	struct wg_noise_initiation in;
+	int ret = wg_noise_initiation_open(&in, msg, id);
 
-	ret = read_initiation(&in, body_of(msg), sizeof(timestamp), timestamp, id, lookup, ctx);
 	if (ret)
 		goto out;
-	ret = check_initiation(in.hs, timestamp, now);
-	if (ret)
-		goto out;
-	commit_initiation(&in, le32toh(msg->sender_index));
-	memcpy(in.hs->latest_timestamp, timestamp, sizeof(timestamp));
-	in.hs->last_initiation_consumption = now;
-	in.hs->has_consumed_initiation = true;
-	*hs = in.hs;
+	ret = -ENOENT;
+	found = lookup(ctx, in.remote_static);
+	if (found)
+		ret = wg_noise_handshake_accept_initiation(found, &in, msg, now);
+	if (!ret)
+		*hs = found;
 out:
 	wg_memzero(&in, sizeof(in));
-	wg_memzero(timestamp, sizeof(timestamp));
 	return ret;
 }
 
@@ -560,6 +594,11 @@ bool wg_noise_keypair_should_rekey_sending(const struct wg_noise_keypair *kp, ui
 {
 	return wg_timers_rekey_on_send(atomic_load(&kp->send_counter), kp->i_am_initiator,
 	                               kp->birth, now);
+}
+
+bool wg_noise_keypair_sending_stopped(struct wg_noise_keypair *kp)
+{
+	return atomic_load(&kp->send_counter) >= REJECT_AFTER_MESSAGES;
 }
 
 bool wg_noise_keypairs_received_with(struct wg_noise_keypairs *keypairs,

@@ -11,8 +11,10 @@
  *   does not fit the handshake state, -EBADMSG failed authentication, -ENOENT unknown initiator,
  *   -ESTALE a timestamp not newer than the last one accepted, -EBUSY initiations from one peer
  *   less than 1/INITIATIONS_PER_SECOND apart. Secrets on every path are zeroed.
- * - The caller allocates local indices (unique across its handshakes and keypairs) and maps a
- *   public key to a peer's handshake through the lookup callback. MACs and cookies are cookie.h's.
+ * - The caller allocates local indices (unique across its handshakes and keypairs) and maps an
+ *   initiator's public key to its handshake: between wg_noise_initiation_open() and
+ *   wg_noise_handshake_accept_initiation(), so that it can lock that handshake there, or through
+ *   a lookup callback. MACs and cookies are cookie.h's.
  * - Keypairs are the caller's memory: begin_session fills one and installs it in the slots; a
  *   keypair that leaves the slots is handed back in `struct wg_noise_released`, and the caller
  *   frees it once no packet uses it (it stays the caller's to wg_memzero).
@@ -96,6 +98,22 @@ struct wg_noise_released {
 	unsigned int count;
 };
 
+/* The Noise state of one message in flight; private to noise.c. */
+struct wg_noise_symmetric_state {
+	uint8_t chaining_key[NOISE_HASH_LEN];
+	uint8_t hash[NOISE_HASH_LEN];
+	uint8_t key[NOISE_SYMMETRIC_KEY_LEN];
+};
+
+/* An initiation as the responder's static key alone opens it: it names the static key its
+ * sender claims, before anything of that peer's handshake is read. The rest is private to
+ * noise.c. The caller wg_memzero()s it when done. */
+struct wg_noise_initiation {
+	uint8_t remote_static[NOISE_PUBLIC_KEY_LEN];
+	uint8_t remote_ephemeral[NOISE_PUBLIC_KEY_LEN];
+	struct wg_noise_symmetric_state st;
+};
+
 /* Maps a decrypted initiator public key to that peer's handshake, or NULL if unknown. The
  * handshake returned must stay valid and exclusively the caller's until the consume returns. */
 typedef struct wg_noise_handshake *(*wg_noise_lookup_fn)(
@@ -130,7 +148,17 @@ bool wg_noise_handshake_identity_changed(struct wg_noise_handshake *hs,
 int wg_noise_handshake_create_initiation(struct wg_msg_initiation *msg,
                                          struct wg_noise_handshake *hs, uint32_t local_index,
                                          uint64_t unix_ns);
-/* On success *hs is the peer's handshake, now CONSUMED_INITIATION. */
+/* Consuming an initiation in two steps, so that the caller can find and lock the sender's
+ * handshake in between: open it (one DH, with our static key), then have the handshake of the
+ * peer whose key in->remote_static names accept it, which makes that handshake
+ * CONSUMED_INITIATION. accept refuses a handshake of another key with -ENOENT. */
+int wg_noise_initiation_open(struct wg_noise_initiation *in, const struct wg_msg_initiation *msg,
+                             const struct wg_noise_static_identity *id);
+int wg_noise_handshake_accept_initiation(struct wg_noise_handshake *hs,
+                                         const struct wg_noise_initiation *in,
+                                         const struct wg_msg_initiation *msg, uint64_t now);
+/* Both steps with a lookup in between. On success *hs is the peer's handshake, now
+ * CONSUMED_INITIATION. */
 int wg_noise_handshake_consume_initiation(const struct wg_msg_initiation *msg,
                                           const struct wg_noise_static_identity *id,
                                           wg_noise_lookup_fn lookup, void *ctx, uint64_t now,
@@ -177,6 +205,9 @@ bool wg_noise_keypair_is_expired(const struct wg_noise_keypair *kp, uint64_t now
 /* Sending should start a new handshake (past REKEY_AFTER_MESSAGES, or REKEY_AFTER_TIME old and
  * we initiated it). */
 bool wg_noise_keypair_should_rekey_sending(const struct wg_noise_keypair *kp, uint64_t now);
+
+/* Sending was stopped for good: the private key changed, or the messages ran out. */
+bool wg_noise_keypair_sending_stopped(struct wg_noise_keypair *kp);
 
 /* Key confirmation: true if kp was next and is now current (the handshake is complete). */
 bool wg_noise_keypairs_received_with(struct wg_noise_keypairs *keypairs,

@@ -27,6 +27,7 @@ static void list_add_tail(struct wg_device *dev, struct wg_peer *peer)
 	else
 		dev->peers = peer;
 	dev->peers_tail = peer;
+	dev->n_peers++;
 }
 
 static void list_del(struct wg_device *dev, struct wg_peer *peer)
@@ -39,6 +40,7 @@ static void list_del(struct wg_device *dev, struct wg_peer *peer)
 		peer->next->prev = peer->prev;
 	else
 		dev->peers_tail = peer->prev;
+	dev->n_peers--;
 }
 
 int wg_peer_create(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],

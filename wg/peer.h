@@ -24,6 +24,7 @@
 #include "wg/cookie.h"
 #include "wg/index.h"
 #include "wg/noise.h"
+#include "wg/queue.h"
 #include "wg/timers.h"
 #include "wg/wg.h"
 
@@ -58,6 +59,8 @@ struct wg_peer {
 	struct wg_staged_packet staged[MAX_STAGED_PACKETS];
 	unsigned int staged_head;
 	unsigned int staged_count;
+	/* Asks the handshake thread for an initiation; a reference is held while it waits. */
+	struct wg_handshake_request initiation;
 
 	atomic_uint refcount;
 	_Atomic uint64_t rx_bytes;

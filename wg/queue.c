@@ -52,6 +52,7 @@ int wg_handshake_queue_init(struct wg_handshake_queue *q)
 		return -ENOMEM;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->cond, NULL);
+	pthread_cond_init(&q->idle, NULL);
 	return 0;
 }
 
@@ -61,6 +62,7 @@ void wg_handshake_queue_free(struct wg_handshake_queue *q)
 		return;
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->cond);
+	pthread_cond_destroy(&q->idle);
 	free(q->jobs);
 	q->jobs = NULL;
 }
@@ -90,24 +92,76 @@ out:
 	return pushed;
 }
 
+static void pop_job(struct wg_handshake_queue *q, struct wg_handshake_job *job)
+{
+	*job = q->jobs[q->head];
+	q->head = (q->head + 1) % MAX_QUEUED_INCOMING_HANDSHAKES;
+	q->count--;
+}
+
+bool wg_handshake_queue_request(struct wg_handshake_queue *q, struct wg_handshake_request *req)
+{
+	bool queued = false;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->closed || req->queued)
+		goto out;
+	req->next = NULL;
+	req->queued = queued = true;
+	if (q->requests_tail)
+		q->requests_tail->next = req;
+	else
+		q->requests = req;
+	q->requests_tail = req;
+	pthread_cond_signal(&q->cond);
+out:
+	pthread_mutex_unlock(&q->lock);
+	return queued;
+}
+
+static struct wg_handshake_request *take_request(struct wg_handshake_queue *q)
+{
+	struct wg_handshake_request *req = q->requests;
+
+	q->requests = req->next;
+	if (!q->requests)
+		q->requests_tail = NULL;
+	req->next = NULL;
+	req->queued = false;
+	return req;
+}
+
 bool wg_handshake_queue_pop(struct wg_handshake_queue *q, struct wg_handshake_job *job,
-			    unsigned int *length)
+			    unsigned int *length, struct wg_handshake_request **request)
 {
 	bool popped = false;
 
 	pthread_mutex_lock(&q->lock);
-	while (!q->count && !q->closed)
+	q->busy = false;
+	pthread_cond_broadcast(&q->idle);
+	while (!q->requests && !q->count && !q->closed)
 		pthread_cond_wait(&q->cond, &q->lock);
-	if (q->closed)
+	*request = NULL;
+	if (q->requests)
+		*request = take_request(q);
+	else if (q->closed)
 		goto out;
-	*job = q->jobs[q->head];
-	q->head = (q->head + 1) % MAX_QUEUED_INCOMING_HANDSHAKES;
-	q->count--;
+	else
+		pop_job(q, job);
 	*length = q->count;
-	popped = true;
+	q->busy = popped = true;
 out:
 	pthread_mutex_unlock(&q->lock);
 	return popped;
+}
+
+void wg_handshake_queue_drain(struct wg_handshake_queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->count = 0;
+	while (q->busy)
+		pthread_cond_wait(&q->idle, &q->lock);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void wg_handshake_queue_close(struct wg_handshake_queue *q)

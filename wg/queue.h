@@ -17,7 +17,10 @@
  *
  * wg_handshake_queue: a bounded FIFO of received handshake messages for the handshake thread;
  * full (for a message: as long as the limit it is pushed with) means dropped, and its length is
- * the "under load" signal.
+ * the "under load" signal. One consumer; a drain drops what waits and returns once the consumer
+ * is done with the message it holds, so nothing received before the drain is handled after it.
+ * The same consumer also takes requests (a peer that wants an initiation sent): at most one per
+ * requester, never dropped for a full queue, and handed out before messages.
  */
 #ifndef WG_QUEUE_H
 #define WG_QUEUE_H
@@ -110,12 +113,22 @@ struct wg_handshake_job {
 	union wg_endpoint src;
 };
 
+/* Embedded in what asks the consumer for something; queued at most once however often it asks. */
+struct wg_handshake_request {
+	struct wg_handshake_request *next;
+	bool queued;
+};
+
 struct wg_handshake_queue {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct wg_handshake_job *jobs;
+	pthread_cond_t idle;
 	unsigned int head;
 	unsigned int count;
+	struct wg_handshake_request *requests; /* oldest first */
+	struct wg_handshake_request *requests_tail;
+	bool busy; /* the consumer holds what it popped */
 	bool closed;
 };
 
@@ -126,9 +139,18 @@ void wg_handshake_queue_free(struct wg_handshake_queue *q);
 bool wg_handshake_queue_push(struct wg_handshake_queue *q, const void *msg, size_t len,
 			     const union wg_endpoint *src, unsigned int limit,
 			     unsigned int *length);
-/* Blocks for the next job; false once the queue is closed. *length is what was left behind. */
+/* Queues req unless it waits already or the queue is closed: false then, and whatever the
+ * request would have carried stays the caller's. */
+bool wg_handshake_queue_request(struct wg_handshake_queue *q, struct wg_handshake_request *req);
+/* The consumer: blocks for the next request (*request set) or else job (*request NULL), which
+ * also says it is done with the last one. Once the queue is closed, the requests still waiting
+ * are handed out, so that their owners can release what they carry, and then it is false.
+ * *length is how many jobs were left behind. */
 bool wg_handshake_queue_pop(struct wg_handshake_queue *q, struct wg_handshake_job *job,
-			    unsigned int *length);
+			    unsigned int *length, struct wg_handshake_request **request);
+/* Not from the consumer: drops every waiting job, then waits until the consumer is done with
+ * what it popped. Requests stay: they are the requesters' to judge when they are handled. */
+void wg_handshake_queue_drain(struct wg_handshake_queue *q);
 /* Wakes the consumer for good. */
 void wg_handshake_queue_close(struct wg_handshake_queue *q);
 

@@ -35,6 +35,17 @@ _Static_assert(offsetof(struct rx_batch, batch) == 0, "the ring hands out &rx_ba
 /* The part of the handshake queue kept for messages that carry a mac2 (see queue_limit()). */
 enum { HANDSHAKE_RESERVE = MAX_QUEUED_INCOMING_HANDSHAKES / 8 };
 
+/* Peer lock held. Keep-key-fresh on receive asks about the session we send with, not the one
+ * the packet came on: a straggler on the previous session says nothing about the current. */
+static bool keep_key_fresh(struct wg_peer *peer, uint64_t now)
+{
+	struct wg_noise_keypair *current = peer->keypairs.current;
+
+	return current && !wg_noise_keypair_sending_stopped(current) &&
+	       wg_timers_rekey_on_receive(&peer->timers, current->i_am_initiator, current->birth,
+					  now);
+}
+
 /* The bookkeeping of an authenticated data packet (keepalive or not). */
 static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
 			       const struct wg_udp_msg *msg, bool is_keepalive, uint64_t now)
@@ -51,8 +62,7 @@ static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
 	wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
 	if (!is_keepalive)
 		wg_timers_data_received(&peer->timers, now);
-	rekey = wg_timers_rekey_on_receive(&peer->timers, kp->noise.i_am_initiator, kp->noise.birth,
-					   now);
+	rekey = keep_key_fresh(peer, now);
 	wg_peer_timers_changed(peer);
 	pthread_mutex_unlock(&peer->lock);
 	wg_peer_release_keypairs(peer, &released);
@@ -61,7 +71,7 @@ static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
 	if (confirmed)
 		wg_send_staged(peer);
 	if (rekey)
-		wg_send_initiation(peer, false);
+		wg_send_queued_initiation(peer, false);
 }
 
 /* The length of the inner packet without its padding, or 0 if it must not reach the TUN. */

@@ -7,7 +7,9 @@
  * gives it its peer's current keypair and next nonce; a worker of the crypto pool seals the
  * batch in place; the batch's finisher sends it with one sendmmsg and does the bookkeeping, in
  * the order batches were read, so each peer's packets leave in order. A packet whose peer has no
- * usable session is staged and a handshake is started; the session's arrival flushes the stage.
+ * usable session is staged and a handshake is asked for; the session's arrival flushes the
+ * stage. Initiations are created on the handshake thread only: whoever wants one (these paths,
+ * the receive path, the timers) queues a request, so no data-path thread pays for the DH.
  */
 
 #include <errno.h>
@@ -82,7 +84,7 @@ static void account_sent(struct wg_peer *peer, const struct wg_keypair *kp, uint
 	atomic_fetch_add_explicit(&peer->tx_bytes, bytes, memory_order_relaxed);
 	if (wg_timers_rekey_on_send(atomic_load(&kp->noise.send_counter), kp->noise.i_am_initiator,
 				    kp->noise.birth, now))
-		wg_send_initiation(peer, false);
+		wg_send_queued_initiation(peer, false);
 }
 
 void wg_send_handshake(struct wg_peer *peer, void *msg, size_t len,
@@ -118,7 +120,7 @@ static int create_initiation(struct wg_peer *peer, struct wg_msg_initiation *msg
 	return 0;
 }
 
-void wg_send_initiation(struct wg_peer *peer, bool is_retry)
+void wg_send_initiation(struct wg_peer *peer)
 {
 	struct wg_device *dev = peer->device;
 	uint64_t now = wg_device_now(dev);
@@ -127,8 +129,8 @@ void wg_send_initiation(struct wg_peer *peer, bool is_retry)
 	int ret = -EALREADY;
 
 	pthread_mutex_lock(&peer->lock);
-	/* At most one initiation per REKEY_TIMEOUT, whoever asks. */
-	if (wg_timers_want_initiation(&peer->timers, now, is_retry))
+	/* At most one initiation per REKEY_TIMEOUT, however many asked for one. */
+	if (wg_timers_claim_initiation(&peer->timers, now))
 		ret = create_initiation(peer, &msg, now);
 	endpoint = peer->endpoint;
 	pthread_mutex_unlock(&peer->lock);
@@ -138,8 +140,24 @@ void wg_send_initiation(struct wg_peer *peer, bool is_retry)
 		wg_device_log(dev, WG_LOG_DEBUG, "cannot create a handshake initiation: %d", ret);
 		return;
 	}
-	wg_device_log(dev, WG_LOG_DEBUG, "sending handshake initiation%s", is_retry ? " (retry)" : "");
+	wg_device_log(dev, WG_LOG_DEBUG, "sending handshake initiation");
 	wg_send_handshake(peer, &msg, sizeof(msg), &endpoint);
+}
+
+void wg_send_queued_initiation(struct wg_peer *peer, bool is_retry)
+{
+	struct wg_device *dev = peer->device;
+	bool wanted;
+
+	/* Asked already within REKEY_TIMEOUT: the handshake thread need not even wake up. */
+	pthread_mutex_lock(&peer->lock);
+	wanted = wg_timers_want_initiation(&peer->timers, wg_device_now(dev), is_retry);
+	pthread_mutex_unlock(&peer->lock);
+	if (!wanted)
+		return;
+	wg_peer_get(peer);
+	if (!wg_handshake_queue_request(&dev->handshakes, &peer->initiation))
+		wg_peer_put(peer);
 }
 
 /* Seals and sends up to a batch of staged packets; false when the session cannot take them. */
@@ -206,7 +224,7 @@ void wg_send_staged(struct wg_peer *peer)
 	}
 	wg_keypair_put(kp);
 	if (!ok)
-		wg_send_initiation(peer, false);
+		wg_send_queued_initiation(peer, false);
 }
 
 void wg_send_keepalive(struct wg_peer *peer)
@@ -328,7 +346,7 @@ static void tx_finish(struct wg_batch *batch)
 		if (flow->bytes && sent)
 			account_sent(flow->peer, flow->kp, flow->bytes, tx->now);
 		if (flow->want_handshake)
-			wg_send_initiation(flow->peer, false);
+			wg_send_queued_initiation(flow->peer, false);
 		wg_keypair_put(flow->kp);
 		wg_peer_put(flow->peer);
 	}

@@ -28,13 +28,15 @@ static uint64_t run_peer(struct wg_peer *peer, uint64_t now)
 
 	/* No sticky source address is kept, so WG_TIMERS_CLEAR_ENDPOINT_SRC has nothing to do. */
 	if (actions & WG_TIMERS_SEND_INITIATION)
-		wg_send_initiation(peer, false);
+		wg_send_queued_initiation(peer, false);
 	if (actions & WG_TIMERS_RETRY_INITIATION)
-		wg_send_initiation(peer, true);
+		wg_send_queued_initiation(peer, true);
 	if (actions & WG_TIMERS_SEND_KEEPALIVE)
 		wg_send_keepalive(peer);
 
 	pthread_mutex_lock(&peer->lock);
+	if (actions & WG_TIMERS_SEND_KEEPALIVE)
+		wg_timers_keepalive_sent(&peer->timers, now);
 	next = wg_timers_next_deadline(&peer->timers);
 	pthread_mutex_unlock(&peer->lock);
 	return next;

@@ -79,6 +79,7 @@ void wg_timers_stop(struct wg_timers *t)
 		disarm(t, i);
 	t->running = false;
 	t->need_another_keepalive = false;
+	t->rearm_keepalive_when_sent = false;
 	t->sent_handshake = false;
 }
 
@@ -139,6 +140,14 @@ void wg_timers_session_derived(struct wg_timers *t, uint64_t now)
 	arm(t, WG_TIMER_ZERO_KEY_MATERIAL, after(now, seconds(REJECT_AFTER_TIME * 3)));
 }
 
+void wg_timers_keepalive_sent(struct wg_timers *t, uint64_t now)
+{
+	if (!t->rearm_keepalive_when_sent)
+		return;
+	t->rearm_keepalive_when_sent = false;
+	arm(t, WG_TIMER_SEND_KEEPALIVE, after(now, seconds(KEEPALIVE_TIMEOUT)));
+}
+
 unsigned int wg_timers_set_persistent_keepalive(struct wg_timers *t, uint16_t interval,
                                                 uint64_t now)
 {
@@ -172,12 +181,12 @@ static unsigned int expired_retransmit_handshake(struct wg_timers *t, uint64_t n
 	return WG_TIMERS_RETRY_INITIATION | WG_TIMERS_CLEAR_ENDPOINT_SRC;
 }
 
-static unsigned int expired_send_keepalive(struct wg_timers *t, uint64_t now)
+/* Another keepalive is armed by wg_timers_keepalive_sent(), once this one has left: arming
+ * it here would be undone by this one's send. */
+static unsigned int expired_send_keepalive(struct wg_timers *t)
 {
-	if (t->need_another_keepalive) {
-		t->need_another_keepalive = false;
-		arm(t, WG_TIMER_SEND_KEEPALIVE, after(now, seconds(KEEPALIVE_TIMEOUT)));
-	}
+	t->rearm_keepalive_when_sent = t->need_another_keepalive;
+	t->need_another_keepalive = false;
 	return WG_TIMERS_SEND_KEEPALIVE;
 }
 
@@ -187,7 +196,7 @@ static unsigned int fire(struct wg_timers *t, enum wg_timer_kind kind, uint64_t 
 	case WG_TIMER_RETRANSMIT_HANDSHAKE:
 		return expired_retransmit_handshake(t, now);
 	case WG_TIMER_SEND_KEEPALIVE:
-		return expired_send_keepalive(t, now);
+		return expired_send_keepalive(t);
 	case WG_TIMER_NEW_HANDSHAKE:
 		/* We sent data and heard nothing back for 15 s. */
 		return WG_TIMERS_SEND_INITIATION | WG_TIMERS_CLEAR_ENDPOINT_SRC;
@@ -224,13 +233,22 @@ uint64_t wg_timers_next_deadline(const struct wg_timers *t)
 	return next;
 }
 
+static bool may_initiate(const struct wg_timers *t, uint64_t now)
+{
+	return t->running &&
+	       !(t->sent_handshake && !has_expired(t->last_sent_handshake, now, REKEY_TIMEOUT));
+}
+
 bool wg_timers_want_initiation(struct wg_timers *t, uint64_t now, bool is_retry)
 {
 	if (!is_retry)
 		t->handshake_attempts = 0;
-	if (!t->running)
-		return false;
-	if (t->sent_handshake && !has_expired(t->last_sent_handshake, now, REKEY_TIMEOUT))
+	return may_initiate(t, now);
+}
+
+bool wg_timers_claim_initiation(struct wg_timers *t, uint64_t now)
+{
+	if (!may_initiate(t, now))
 		return false;
 	/* Claimed now, even if creating the message fails, as the kernel does:
 	 * a failing handshake must not spin. */

@@ -26,6 +26,7 @@ enum wg_timers_action {
 	WG_TIMERS_RETRY_INITIATION = 1u << 1,
 	/* Forget the endpoint's local source address; it may be what broke. */
 	WG_TIMERS_CLEAR_ENDPOINT_SRC = 1u << 2,
+	/* Send a keepalive, then report wg_timers_keepalive_sent(). */
 	WG_TIMERS_SEND_KEEPALIVE = 1u << 3,
 	/* The handshake gave up: drop the packets staged for this peer. */
 	WG_TIMERS_PURGE_STAGED = 1u << 4,
@@ -57,6 +58,7 @@ struct wg_timers {
 	bool running;
 	bool sent_handshake; /* last_sent_handshake is meaningful */
 	bool need_another_keepalive;
+	bool rearm_keepalive_when_sent; /* the expired keepalive timer owes another */
 	bool sent_lastminute_handshake;
 };
 
@@ -78,6 +80,10 @@ void wg_timers_handshake_initiated(struct wg_timers *t, uint64_t now);
 void wg_timers_handshake_response_sent(struct wg_timers *t, uint64_t now);
 void wg_timers_handshake_complete(struct wg_timers *t);
 void wg_timers_session_derived(struct wg_timers *t, uint64_t now);
+/* The engine sent (or staged) the keepalive WG_TIMERS_SEND_KEEPALIVE asked for. If data came
+ * in while the keepalive timer was pending, the timer is armed again only now: the keepalive's
+ * own send cancels it, as any packet sent does. */
+void wg_timers_keepalive_sent(struct wg_timers *t, uint64_t now);
 
 /* A new interval counts from now (0 switches it off). Returns
  * WG_TIMERS_SEND_KEEPALIVE when keepalives were just switched on while
@@ -93,16 +99,20 @@ uint64_t wg_timers_next_deadline(const struct wg_timers *t);
 /* The engine wants to send an initiation. A non-retry want starts a new round
  * of attempts (so a peer with traffic waiting never gives up); the answer is
  * whether one may go out now: at most one handshake message per REKEY_TIMEOUT.
- * A true answer claims the slot, so call it once per initiation. */
+ * It claims nothing: whoever creates the initiation claims it just before. */
 bool wg_timers_want_initiation(struct wg_timers *t, uint64_t now, bool is_retry);
+/* Right before creating an initiation: whether it still may go out, and if so
+ * the slot is taken (the next may go out REKEY_TIMEOUT later). */
+bool wg_timers_claim_initiation(struct wg_timers *t, uint64_t now);
 /* After a private key change: the next initiation may go out at once. */
 void wg_timers_allow_initiation_now(struct wg_timers *t);
 
 /* Keep-key-fresh on send: the current keypair has sent more than
  * REKEY_AFTER_MESSAGES, or we initiated it REKEY_AFTER_TIME ago. */
 bool wg_timers_rekey_on_send(uint64_t send_counter, bool initiator, uint64_t birth, uint64_t now);
-/* Keep-key-fresh on receive: we initiated the current keypair and it is
- * REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT old; true once per handshake. */
+/* Keep-key-fresh on receive, asked about the current keypair (whatever keypair the packet
+ * came on): we initiated it and it is REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT
+ * old; true once per handshake. */
 bool wg_timers_rekey_on_receive(struct wg_timers *t, bool initiator, uint64_t birth, uint64_t now);
 /* A keypair REJECT_AFTER_TIME old must not be used in either direction. */
 bool wg_timers_key_expired(uint64_t birth, uint64_t now);

@@ -155,6 +155,26 @@ static int parse_allowed_ip(const char *s, struct wg_allowed_ip_change *change)
 	return 0;
 }
 
+/* Every key a `set` or a `get` may carry: only these are safe to name in an error. */
+static const char *const key_names[] = {
+    "private_key", "listen_port", "fwmark", "replace_peers", "public_key", "update_only",
+    "remove", "preshared_key", "endpoint", "persistent_keepalive_interval",
+    "replace_allowed_ips", "allowed_ip", "protocol_version", "last_handshake_time_sec",
+    "last_handshake_time_nsec", "rx_bytes", "tx_bytes", "errno",
+};
+
+/* Named only when it is one of ours: anything else may be a key pasted in the wrong place. */
+static int unknown_key(struct wg_uapi_set *req, const char *key, const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++) {
+		if (!strcmp(key, key_names[i]))
+			return fail(req, -EINVAL, "%s is not a %s key", key_names[i], section);
+	}
+	return fail(req, -EINVAL, "unknown %s key", section);
+}
+
 static int device_line(struct wg_uapi_set *req, const char *key, const char *value)
 {
 	struct wg_config *c = &req->config;
@@ -167,19 +187,19 @@ static int device_line(struct wg_uapi_set *req, const char *key, const char *val
 	} else if (!strcmp(key, "listen_port")) {
 		c->flags |= WG_CONFIG_HAS_LISTEN_PORT;
 		if (parse_uint(value, UINT16_MAX, &num))
-			return fail(req, -EINVAL, "invalid listen_port '%.64s'", value);
+			return fail(req, -EINVAL, "invalid listen_port (not a number up to 65535)");
 		c->listen_port = (uint16_t)num;
 	} else if (!strcmp(key, "fwmark")) {
 		c->flags |= WG_CONFIG_HAS_FWMARK;
 		if (parse_uint(value, UINT32_MAX, &num))
-			return fail(req, -EINVAL, "invalid fwmark '%.64s'", value);
+			return fail(req, -EINVAL, "invalid fwmark (not a number up to 4294967295)");
 		c->fwmark = (uint32_t)num;
 	} else if (!strcmp(key, "replace_peers")) {
 		c->flags |= WG_CONFIG_REPLACE_PEERS;
 		if (parse_true(value))
-			return fail(req, -EINVAL, "invalid replace_peers '%.64s'", value);
+			return fail(req, -EINVAL, "invalid replace_peers (only \"true\")");
 	} else {
-		return fail(req, -EINVAL, "invalid device key '%s'", key);
+		return unknown_key(req, key, "device");
 	}
 	return 0;
 }
@@ -190,7 +210,7 @@ static int peer_flag(struct wg_uapi_set *req, struct wg_peer_config *peer, const
 {
 	peer->flags |= flag;
 	if (parse_true(value))
-		return fail(req, -EINVAL, "invalid %s '%.64s'", key, value);
+		return fail(req, -EINVAL, "invalid %s (only \"true\")", key);
 	return 0;
 }
 
@@ -200,7 +220,7 @@ static int add_allowed_ip(struct wg_uapi_set *req, struct wg_peer_config *peer, 
 	size_t cap;
 
 	if (parse_allowed_ip(value, &change))
-		return fail(req, -EINVAL, "invalid allowed_ip '%.64s'", value);
+		return fail(req, -EINVAL, "invalid allowed_ip (not [-]address/cidr)");
 	if (req->n_ips == req->ips_cap) {
 		cap = req->ips_cap ? 2 * req->ips_cap : 16;
 		grown = reallocarray(req->ips, cap, sizeof(*grown));
@@ -238,18 +258,18 @@ static int peer_line(struct wg_uapi_set *req, struct wg_peer_config *peer, const
 	} else if (!strcmp(key, "endpoint")) {
 		peer->flags |= WG_PEER_HAS_ENDPOINT;
 		if (parse_endpoint(value, &peer->endpoint))
-			return fail(req, -EINVAL, "invalid endpoint '%.64s'", value);
+			return fail(req, -EINVAL, "invalid endpoint (not address:port, numeric)");
 	} else if (!strcmp(key, "persistent_keepalive_interval")) {
 		peer->flags |= WG_PEER_HAS_KEEPALIVE;
 		if (parse_uint(value, UINT16_MAX, &num))
-			return fail(req, -EINVAL, "invalid persistent_keepalive_interval '%.64s'",
-			            value);
+			return fail(req, -EINVAL, "invalid persistent_keepalive_interval "
+			                          "(not a number up to 65535)");
 		peer->persistent_keepalive_interval = (uint16_t)num;
 	} else if (!strcmp(key, "protocol_version")) {
 		if (strcmp(value, "1"))
-			return fail(req, -EINVAL, "invalid protocol_version '%.64s'", value);
+			return fail(req, -EINVAL, "invalid protocol_version (only 1)");
 	} else {
-		return fail(req, -EINVAL, "invalid peer key '%s'", key);
+		return unknown_key(req, key, "peer");
 	}
 	return 0;
 }
@@ -277,7 +297,7 @@ static int add_peer(struct wg_uapi_set *req, const char *value)
 	peer = &req->peers[req->config.n_peers++];
 	memset(peer, 0, sizeof(*peer));
 	if (key_from_hex(peer->public_key, value))
-		return fail(req, -EINVAL, "invalid public_key '%.64s'", value);
+		return fail(req, -EINVAL, "invalid public_key (not 64 hex digits)");
 	return 0;
 }
 
@@ -288,10 +308,10 @@ int wg_uapi_set_line(struct wg_uapi_set *req, const char *line)
 	size_t len;
 
 	if (!eq)
-		return fail(req, -EPROTO, "line without '=': '%.32s'", line);
+		return fail(req, -EPROTO, "malformed line (no '=')");
 	len = (size_t)(eq - line);
 	if (len >= sizeof(key))
-		return fail(req, -EINVAL, "invalid key '%.*s...'", (int)sizeof(key), line);
+		return fail(req, -EINVAL, "unknown key");
 	memcpy(key, line, len);
 	key[len] = '\0';
 	if (!strcmp(key, "public_key"))

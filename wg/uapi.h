@@ -8,7 +8,8 @@
  *   first error is kept and later lines are still checked and consumed, so a server stays in step
  *   with the stream. wg_uapi_set_finish() then yields the whole request as one struct wg_config,
  *   or the first error: -EPROTO for a line without '=', -EINVAL for an unknown key or an invalid
- *   value (wg_uapi_set_error() names the field and, unless secret, the value). A request with any
+ *   value. wg_uapi_set_error() says why without echoing the input, which may hold a key: it
+ *   names a key only when it is a known key name, and never shows a value. A request with any
  *   error must change nothing: this is stricter than wireguard-go, which applies lines as read.
  * - wg_uapi_format_get() prints a snapshot as the body of a `get` answer (without the errno line),
  *   with wireguard-go's keys in wireguard-go's order.

@@ -218,7 +218,7 @@ static int start_op(struct wg_uapi_server *srv, struct client *c, const char *li
 	else if (!c->bad_line && !strcmp(line, "set=1"))
 		c->op = OP_SET;
 	else
-		say(srv, WG_LOG_ERROR, "UAPI: unknown operation '%.32s', closing", line);
+		say(srv, WG_LOG_ERROR, "UAPI: unknown operation, closing");
 	/* Without a known operation the stream cannot be followed: like wireguard-go, hang up. */
 	return c->op == OP_NONE ? -EPROTO : 0;
 }

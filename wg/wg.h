@@ -10,9 +10,11 @@
  *   brought up and down with wg_device_set_up().
  * - wg_device_configure() has UAPI `set` semantics and is all-or-nothing for invalid input: every
  *   field is validated before anything changes, and -EINVAL (logged with the field and value) means
- *   nothing changed. A failing listen-port bind answers -EADDRINUSE. A change to one peer never
- *   disturbs another peer's session; changing a peer's allowed IPs, endpoint, preshared key or
- *   keepalive keeps its own session too.
+ *   nothing changed; -EINVAL also refuses, whole, a configuration that would at any entry take
+ *   the device past 2^20 peers (the kernel's limit; wireguard-go answers -EINVAL too). A failing
+ *   listen-port bind answers -EADDRINUSE. A change to one peer never disturbs another peer's
+ *   session; changing a peer's allowed IPs, endpoint, preshared key or keepalive keeps its own
+ *   session too.
  * - wg_device_snapshot() has UAPI `get` semantics; free it with wg_snapshot_free() (keys zeroed).
  * - wg_device_stats() counts what the device did with datagrams it could not trust: a flood of
  *   them shows up there, as drops and cookie replies, and changes no session.

@@ -54,17 +54,13 @@ static inline uint16_t bound_port(struct wg_device *dev)
 	return port;
 }
 
-/* Node i: a TUN-less device up on a random port of 127.0.0.1, inner address 10.0.0.(i+1). */
-static inline void node_init(struct node *n, unsigned int i)
+/* Node i as node_init() makes it, logging every line, debug ones too, to log(ctx, ...). */
+static inline void node_init_logged(struct node *n, unsigned int i, wg_log_fn log, void *ctx)
 {
-	static const char *const names[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
-	struct wg_device_options opts = {.tun_fd = -1, .log_ctx = (void *)names[i % 8]};
+	struct wg_device_options opts = {
+	    .tun_fd = -1, .log = log, .log_ctx = ctx, .log_level = WG_LOG_DEBUG};
 	struct wg_config config = {.flags = WG_CONFIG_HAS_PRIVATE_KEY | WG_CONFIG_HAS_LISTEN_PORT};
 
-	if (getenv("WG_TEST_LOG")) {
-		opts.log = log_to_stderr;
-		opts.log_level = WG_LOG_DEBUG;
-	}
 	assert_int_equal(wg_device_create(&n->dev, &opts), 0);
 	wg_keygen(n->private_key);
 	assert_int_equal(wg_pubkey(n->public_key, n->private_key), 0);
@@ -74,6 +70,15 @@ static inline void node_init(struct node *n, unsigned int i)
 	n->port = bound_port(n->dev);
 	assert_int_not_equal(n->port, 0);
 	n->inner.s_addr = htonl(0x0a000001 + i);
+}
+
+/* Node i: a TUN-less device up on a random port of 127.0.0.1, inner address 10.0.0.(i+1). */
+static inline void node_init(struct node *n, unsigned int i)
+{
+	static const char *const names[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+
+	node_init_logged(n, i, getenv("WG_TEST_LOG") ? log_to_stderr : NULL,
+	                 (void *)names[i % 8]);
 }
 
 /* from learns about to: its key, its inner /32 and its 127.0.0.1 endpoint. */

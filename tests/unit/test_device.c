@@ -533,6 +533,115 @@ static void test_persistent_keepalive_is_sent_on_time(void **state)
 	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
 }
 
+/* B got data twice while its keepalive was pending: it owes A two keepalives, ten seconds apart. */
+static void test_data_during_a_keepalive_wait_gets_one_more_keepalive(void **state)
+{
+	struct wg_peer *from_b = find_peer(&nodes[0], &nodes[1]);
+	uint64_t count;
+
+	(void)state;
+	send_and_expect(&nodes[1], &nodes[0], 1);
+	send_and_expect(&nodes[0], &nodes[1], 2);
+	send_and_expect(&nodes[0], &nodes[1], 3);
+	count = atomic_load(&from_b->rx_bytes);
+	wg_device_advance_clock(nodes[1].dev, (KEEPALIVE_TIMEOUT + 1) * 1000000000ULL);
+	assert_int_equal(rx_bytes_after(from_b, count), count + 32);
+	count += 32;
+	wg_device_advance_clock(nodes[1].dev, (KEEPALIVE_TIMEOUT + 1) * 1000000000ULL);
+	assert_int_equal(rx_bytes_after(from_b, count), count + 32);
+	count += 32;
+	/* And no third one. */
+	wg_device_advance_clock(nodes[1].dev, (KEEPALIVE_TIMEOUT + 1) * 1000000000ULL);
+	usleep(200000);
+	assert_int_equal(atomic_load(&from_b->rx_bytes), count);
+}
+
+static size_t peer_count(struct node *n)
+{
+	struct wg_snapshot snap;
+	size_t count;
+
+	assert_int_equal(wg_device_snapshot(n->dev, &snap), 0);
+	count = snap.n_peers;
+	wg_snapshot_free(&snap);
+	return count;
+}
+
+/* A peer entry whose key is `key` in every byte. */
+static struct wg_peer_config entry(uint8_t key, uint32_t flags)
+{
+	struct wg_peer_config pc = { .flags = flags };
+
+	memset(pc.public_key, key, WG_KEY_LEN);
+	return pc;
+}
+
+static int configure_peers(struct node *n, uint32_t flags, const struct wg_peer_config *pcs,
+			   size_t count)
+{
+	struct wg_config config = { .flags = flags, .peers = pcs, .n_peers = count };
+
+	return wg_device_configure(n->dev, &config);
+}
+
+static void test_peer_beyond_the_limit_is_refused_and_nothing_changes(void **state)
+{
+	struct wg_peer_config pcs[3];
+	struct wg_config config = { .flags = WG_CONFIG_HAS_LISTEN_PORT, .peers = pcs,
+				    .n_peers = 1 };
+	struct node n;
+
+	(void)state;
+	node_init(&n, 7);
+	/* The limit is MAX_PEERS_PER_DEVICE; two tests the rule as well, and cheaper. */
+	n.dev->max_peers = 2;
+	pcs[0] = entry(1, 0);
+	pcs[1] = entry(2, 0);
+	assert_int_equal(configure_peers(&n, 0, pcs, 2), 0);
+
+	/* A third peer is refused, and so is everything else the configuration asked for. */
+	pcs[0] = entry(3, 0);
+	config.listen_port = 0;
+	assert_int_equal(wg_device_configure(n.dev, &config), -EINVAL);
+	assert_int_equal(peer_count(&n), 2);
+	assert_int_equal(bound_port(n.dev), n.port);
+	pcs[0] = entry(1, 0);
+	pcs[1] = entry(2, 0);
+	pcs[2] = entry(3, 0);
+	assert_int_equal(configure_peers(&n, 0, pcs, 3), -EINVAL);
+	assert_int_equal(peer_count(&n), 2);
+
+	/* A peer too many at any point, in the order the entries apply: a removal before it
+	 * makes room, but not one after it. */
+	pcs[0] = entry(1, WG_PEER_REMOVE);
+	pcs[1] = entry(3, 0);
+	assert_int_equal(configure_peers(&n, 0, pcs, 2), 0);
+	pcs[0] = entry(4, 0);
+	pcs[1] = entry(3, WG_PEER_REMOVE);
+	assert_int_equal(configure_peers(&n, 0, pcs, 2), -EINVAL);
+	assert_int_equal(peer_count(&n), 2);
+	/* The same key twice is one peer; update_only and our own key create none. */
+	pcs[0] = entry(1, WG_PEER_REMOVE);
+	pcs[1] = entry(4, 0);
+	pcs[2] = entry(4, 0);
+	assert_int_equal(configure_peers(&n, 0, pcs, 3), -EINVAL);
+	pcs[0] = entry(3, WG_PEER_REMOVE);
+	assert_int_equal(configure_peers(&n, 0, pcs, 3), 0);
+	pcs[0] = entry(5, WG_PEER_UPDATE_ONLY);
+	memcpy(pcs[1].public_key, n.public_key, WG_KEY_LEN);
+	assert_int_equal(configure_peers(&n, 0, pcs, 2), 0);
+	assert_int_equal(peer_count(&n), 2);
+	/* Replacing the peers starts from none. */
+	pcs[0] = entry(6, 0);
+	pcs[1] = entry(7, 0);
+	assert_int_equal(configure_peers(&n, WG_CONFIG_REPLACE_PEERS, pcs, 2), 0);
+	assert_int_equal(peer_count(&n), 2);
+	pcs[2] = entry(8, 0);
+	assert_int_equal(configure_peers(&n, WG_CONFIG_REPLACE_PEERS, pcs, 3), -EINVAL);
+	assert_int_equal(peer_count(&n), 2);
+	wg_device_destroy(n.dev);
+}
+
 static bool has_handshake_with(struct node *n, const struct node *of)
 {
 	struct wg_snapshot snap;
@@ -576,6 +685,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_data_flows_both_ways_after_handshake),
 		cmocka_unit_test(test_invalid_config_changes_nothing),
+		cmocka_unit_test(test_peer_beyond_the_limit_is_refused_and_nothing_changes),
 		cmocka_unit_test(test_allowed_ips_change_keeps_other_sessions),
 		cmocka_unit_test(test_packet_to_unknown_destination_is_dropped),
 		cmocka_unit_test(test_garbage_datagrams_leave_sessions_intact),
@@ -587,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4_mapped_endpoint_is_stored_as_ipv4),
 		cmocka_unit_test(test_snapshot_reports_peer_settings),
 		cmocka_unit_test(test_persistent_keepalive_is_sent_on_time),
+		cmocka_unit_test(test_data_during_a_keepalive_wait_gets_one_more_keepalive),
 		cmocka_unit_test(test_peer_greeted_now_has_a_session_before_any_packet),
 		cmocka_unit_test(test_rekey_after_time_starts_new_session),
 		cmocka_unit_test(test_ipv6_overlay_over_ipv6_underlay),

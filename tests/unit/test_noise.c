@@ -222,6 +222,41 @@ static void test_initiation_replay_is_rejected(void **state)
 	assert_memory_equal(&b->hs, &before, sizeof(before));
 }
 
+static void test_opened_initiation_names_its_sender_before_any_handshake_is_read(void **state)
+{
+	struct endpoint *a = *state, *b = a + 1, stranger;
+	struct wg_noise_handshake before;
+	struct wg_msg_initiation init;
+	struct wg_noise_initiation in;
+
+	assert_int_equal(send_initiation(a, &init, WALL), 0);
+	before = b->hs;
+	assert_int_equal(wg_noise_initiation_open(&in, &init, &b->id), 0);
+	assert_memory_equal(in.remote_static, a->id.static_public, NOISE_PUBLIC_KEY_LEN);
+	assert_memory_equal(&b->hs, &before, sizeof(before));
+
+	/* Only the handshake of the key it names may accept it. */
+	endpoint_init(&stranger, 0x3000);
+	assert_int_equal(wg_noise_handshake_init(&stranger.hs, &b->id, stranger.id.static_public,
+	                                         NULL),
+	                 0);
+	before = stranger.hs;
+	assert_int_equal(wg_noise_handshake_accept_initiation(&stranger.hs, &in, &init, SEC),
+	                 -ENOENT);
+	assert_memory_equal(&stranger.hs, &before, sizeof(before));
+	assert_int_equal(wg_noise_handshake_accept_initiation(&b->hs, &in, &init, SEC), 0);
+	assert_int_equal(b->hs.state, HANDSHAKE_CONSUMED_INITIATION);
+	/* The same opened initiation again is a replay. */
+	assert_int_equal(wg_noise_handshake_accept_initiation(&b->hs, &in, &init, 10 * SEC),
+	                 -ESTALE);
+	wg_memzero(&in, sizeof(in));
+
+	/* Another responder's key opens nothing. */
+	assert_int_equal(wg_noise_initiation_open(&in, &init, &stranger.id), -EBADMSG);
+	assert_true(wg_is_zero(&in, sizeof(in)));
+	endpoint_destroy(&stranger);
+}
+
 static void test_stale_and_equal_timestamps_are_rejected(void **state)
 {
 	struct endpoint *a = *state, *b = a + 1;
@@ -478,10 +513,12 @@ static void test_nonce_limit_stops_sending(void **state)
 
 	assert_int_equal(handshake(a, b, SEC), 0);
 	atomic_store(&a->keypairs.current->send_counter, REJECT_AFTER_MESSAGES - 1);
+	assert_false(wg_noise_keypair_sending_stopped(a->keypairs.current));
 	assert_int_equal(wg_noise_keypair_next_nonce(a->keypairs.current, SEC, &nonce), 0);
 	assert_true(nonce == REJECT_AFTER_MESSAGES - 1);
 	assert_int_equal(wg_noise_keypair_next_nonce(a->keypairs.current, SEC, &nonce),
 	                 -EKEYEXPIRED);
+	assert_true(wg_noise_keypair_sending_stopped(a->keypairs.current));
 	assert_int_equal(wg_noise_keypair_next_nonce(a->keypairs.current, SEC, &nonce),
 	                 -EKEYEXPIRED);
 	assert_true(atomic_load(&a->keypairs.current->send_counter) == REJECT_AFTER_MESSAGES);
@@ -506,6 +543,7 @@ static void test_private_key_change_expires_sessions(void **state)
 	assert_int_equal(a->hs.state, HANDSHAKE_ZEROED);
 	assert_int_equal(wg_noise_keypair_next_nonce(a->keypairs.current, SEC, &nonce),
 	                 -EKEYEXPIRED);
+	assert_true(wg_noise_keypair_sending_stopped(a->keypairs.current));
 	/* The peer must learn the new key before a handshake can work again. */
 	assert_int_equal(handshake(a, b, 2 * SEC), -ENOENT);
 	assert_int_equal(wg_noise_handshake_init(&b->hs, &b->id, a->id.static_public, NULL), 0);
@@ -525,6 +563,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_full_handshake_then_data_both_ways, setup_pair,
 	                                    teardown_pair),
 	    cmocka_unit_test(test_psk_on_and_off),
+	    cmocka_unit_test_setup_teardown(
+	        test_opened_initiation_names_its_sender_before_any_handshake_is_read, setup_pair,
+	        teardown_pair),
 	    cmocka_unit_test_setup_teardown(test_initiation_replay_is_rejected, setup_pair,
 	                                    teardown_pair),
 	    cmocka_unit_test_setup_teardown(test_stale_and_equal_timestamps_are_rejected,

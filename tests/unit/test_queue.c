@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "wg/queue.h"
@@ -29,6 +30,7 @@ static void test_handshakes_come_out_in_order(void **state)
 {
 	struct wg_handshake_queue q;
 	union wg_endpoint src = { .in = { .sin_family = AF_INET, .sin_port = 7 } };
+	struct wg_handshake_request *request;
 	struct wg_handshake_job job;
 	uint8_t msg[MESSAGE_INITIATION_LEN];
 	unsigned int length;
@@ -42,7 +44,7 @@ static void test_handshakes_come_out_in_order(void **state)
 		assert_int_equal(length, seq + 1);
 	}
 	for (seq = 0; seq < 100; seq++) {
-		assert_true(wg_handshake_queue_pop(&q, &job, &length));
+		assert_true(wg_handshake_queue_pop(&q, &job, &length, &request));
 		assert_int_equal(length, 99 - seq);
 		assert_int_equal(job.len, sizeof(msg));
 		assert_memory_equal(job.msg, &seq, sizeof(seq));
@@ -68,6 +70,7 @@ static void fill_to(struct wg_handshake_queue *q, unsigned int limit)
 static void test_full_queue_drops_new_handshakes(void **state)
 {
 	struct wg_handshake_queue q;
+	struct wg_handshake_request *request;
 	struct wg_handshake_job job;
 	unsigned int length;
 
@@ -76,7 +79,7 @@ static void test_full_queue_drops_new_handshakes(void **state)
 	fill_to(&q, WHOLE);
 	/* No limit reaches past the queue's end. */
 	fill_to(&q, WHOLE + 1);
-	assert_true(wg_handshake_queue_pop(&q, &job, &length));
+	assert_true(wg_handshake_queue_pop(&q, &job, &length, &request));
 	assert_memory_equal(job.msg, &(uint32_t){ 0 }, sizeof(uint32_t));
 	wg_handshake_queue_free(&q);
 }
@@ -115,6 +118,7 @@ static void *close_later(void *arg)
 static void test_close_wakes_a_waiting_consumer(void **state)
 {
 	struct wg_handshake_queue q;
+	struct wg_handshake_request *request;
 	struct wg_handshake_job job;
 	unsigned int length;
 	pthread_t thread;
@@ -122,8 +126,94 @@ static void test_close_wakes_a_waiting_consumer(void **state)
 	(void)state;
 	assert_int_equal(wg_handshake_queue_init(&q), 0);
 	assert_int_equal(pthread_create(&thread, NULL, close_later, &q), 0);
-	assert_false(wg_handshake_queue_pop(&q, &job, &length));
+	assert_false(wg_handshake_queue_pop(&q, &job, &length, &request));
 	pthread_join(thread, NULL);
+	wg_handshake_queue_free(&q);
+}
+
+/* A consumer that holds its first message for a while before it asks for the next. */
+static void *slow_consumer(void *arg)
+{
+	struct wg_handshake_queue *q = arg;
+	struct wg_handshake_request *request;
+	struct wg_handshake_job job;
+	unsigned int length;
+
+	if (wg_handshake_queue_pop(q, &job, &length, &request)) {
+		usleep(100000);
+		wg_handshake_queue_pop(q, &job, &length, &request);
+	}
+	return NULL;
+}
+
+static unsigned int waiting(struct wg_handshake_queue *q)
+{
+	unsigned int count;
+
+	pthread_mutex_lock(&q->lock);
+	count = q->count;
+	pthread_mutex_unlock(&q->lock);
+	return count;
+}
+
+static void test_drain_drops_what_waits_and_outwaits_the_one_in_hand(void **state)
+{
+	struct wg_handshake_queue q;
+	struct timespec start, end;
+	pthread_t thread;
+
+	(void)state;
+	assert_int_equal(wg_handshake_queue_init(&q), 0);
+	fill_to(&q, 3);
+	assert_int_equal(pthread_create(&thread, NULL, slow_consumer, &q), 0);
+	while (waiting(&q) == 3)
+		usleep(1000);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	wg_handshake_queue_drain(&q);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	/* It returned only when the consumer asked for its next message, of which none is left. */
+	assert_true((end.tv_sec - start.tv_sec) * 1000000000L + end.tv_nsec - start.tv_nsec >
+		    50000000L);
+	assert_int_equal(waiting(&q), 0);
+	wg_handshake_queue_close(&q);
+	pthread_join(thread, NULL);
+	wg_handshake_queue_free(&q);
+}
+
+static void test_requests_come_first_and_once_each(void **state)
+{
+	union wg_endpoint src = { .in = { .sin_family = AF_INET } };
+	struct wg_handshake_request first = { 0 }, second = { 0 }, *request;
+	uint8_t msg[MESSAGE_INITIATION_LEN] = { 0 };
+	struct wg_handshake_queue q;
+	struct wg_handshake_job job;
+	unsigned int length;
+
+	(void)state;
+	assert_int_equal(wg_handshake_queue_init(&q), 0);
+	fill_to(&q, WHOLE);
+	/* A full queue of messages leaves requests their room, and asking twice queues once. */
+	assert_true(wg_handshake_queue_request(&q, &first));
+	assert_true(wg_handshake_queue_request(&q, &second));
+	assert_false(wg_handshake_queue_request(&q, &first));
+	assert_true(wg_handshake_queue_pop(&q, &job, &length, &request));
+	assert_ptr_equal(request, &first);
+	assert_true(wg_handshake_queue_request(&q, &first));
+	assert_true(wg_handshake_queue_pop(&q, &job, &length, &request));
+	assert_ptr_equal(request, &second);
+	assert_true(wg_handshake_queue_pop(&q, &job, &length, &request));
+	assert_ptr_equal(request, &first);
+	assert_true(wg_handshake_queue_pop(&q, &job, &length, &request));
+	assert_null(request);
+	assert_int_equal(length, WHOLE - 1);
+	/* Once closed: what waits is handed out, nothing more is taken, and then it is over. */
+	assert_true(wg_handshake_queue_request(&q, &first));
+	wg_handshake_queue_close(&q);
+	assert_false(wg_handshake_queue_request(&q, &second));
+	assert_false(wg_handshake_queue_push(&q, msg, sizeof(msg), &src, WHOLE, &length));
+	assert_true(wg_handshake_queue_pop(&q, &job, &length, &request));
+	assert_ptr_equal(request, &first);
+	assert_false(wg_handshake_queue_pop(&q, &job, &length, &request));
 	wg_handshake_queue_free(&q);
 }
 
@@ -223,6 +313,8 @@ int main(void)
 		cmocka_unit_test(test_push_stops_at_its_limit_but_leaves_room_above_it),
 		cmocka_unit_test(test_oversized_message_is_refused),
 		cmocka_unit_test(test_close_wakes_a_waiting_consumer),
+		cmocka_unit_test(test_drain_drops_what_waits_and_outwaits_the_one_in_hand),
+		cmocka_unit_test(test_requests_come_first_and_once_each),
 		cmocka_unit_test(test_batch_slots_do_not_overlap),
 		cmocka_unit_test(test_ring_finishes_in_submission_order_despite_parallel_crypto),
 		cmocka_unit_test(test_small_batch_on_idle_ring_is_run_by_its_submitter),

@@ -52,7 +52,7 @@ static void set_random(void **state, uint32_t value)
 /* What the engine does around an initiation it is allowed to send. */
 static bool send_initiation(struct wg_timers *t, uint64_t now, bool is_retry)
 {
-	if (!wg_timers_want_initiation(t, now, is_retry))
+	if (!wg_timers_want_initiation(t, now, is_retry) || !wg_timers_claim_initiation(t, now))
 		return false;
 	wg_timers_any_authenticated_packet_traversal(t, now);
 	wg_timers_any_authenticated_packet_sent(t);
@@ -179,12 +179,33 @@ static void test_data_received_while_keepalive_pending_asks_for_another(void **s
 	/* More data does not push the first keepalive back... */
 	wg_timers_data_received(t, T0 + 2 * SEC);
 	assert_int_equal(wg_timers_next_deadline(t), first);
-	/* ...but owes one more, ten seconds after the first. */
+	/* ...but owes one more, ten seconds after the first has left (its own send cancels
+	 * the timer, as any packet sent does). */
 	assert_int_equal(wg_timers_expire(t, first), WG_TIMERS_SEND_KEEPALIVE);
+	wg_timers_any_authenticated_packet_sent(t);
+	wg_timers_keepalive_sent(t, first);
 	assert_int_equal(wg_timers_next_deadline(t), first + KEEPALIVE_TIMEOUT * SEC);
 	assert_int_equal(wg_timers_expire(t, first + KEEPALIVE_TIMEOUT * SEC),
 	                 WG_TIMERS_SEND_KEEPALIVE);
+	wg_timers_any_authenticated_packet_sent(t);
+	wg_timers_keepalive_sent(t, first + KEEPALIVE_TIMEOUT * SEC);
 	assert_int_equal(wg_timers_next_deadline(t), WG_TIMERS_NEVER);
+}
+
+static void test_keepalive_sent_for_the_persistent_timer_arms_nothing(void **state)
+{
+	struct wg_timers *t = timers(state);
+
+	wg_timers_set_persistent_keepalive(t, 25, T0);
+	wg_timers_data_received(t, T0 + 20 * SEC);
+	wg_timers_data_received(t, T0 + 21 * SEC);
+	/* The persistent keepalive goes first, and its send cancels the keepalive timer: only an
+	 * expired keepalive timer is armed again once its keepalive has left. */
+	assert_int_equal(wg_timers_expire(t, T0 + 25 * SEC), WG_TIMERS_SEND_KEEPALIVE);
+	wg_timers_any_authenticated_packet_traversal(t, T0 + 25 * SEC);
+	wg_timers_any_authenticated_packet_sent(t);
+	wg_timers_keepalive_sent(t, T0 + 25 * SEC);
+	assert_int_equal(wg_timers_next_deadline(t), T0 + 50 * SEC);
 }
 
 static void test_new_handshake_15s_after_data_sent_without_reply(void **state)
@@ -275,16 +296,22 @@ static void test_initiations_limited_to_one_per_rekey_timeout(void **state)
 {
 	struct wg_timers *t = timers(state);
 
+	/* Wanting claims nothing; claiming takes the slot. */
 	assert_true(wg_timers_want_initiation(t, T0, false));
+	assert_true(wg_timers_want_initiation(t, T0, false));
+	assert_true(wg_timers_claim_initiation(t, T0));
 	assert_false(wg_timers_want_initiation(t, T0 + REKEY_TIMEOUT * SEC - 1, false));
+	assert_false(wg_timers_claim_initiation(t, T0 + REKEY_TIMEOUT * SEC - 1));
 	assert_true(wg_timers_want_initiation(t, T0 + REKEY_TIMEOUT * SEC, false));
+	assert_true(wg_timers_claim_initiation(t, T0 + REKEY_TIMEOUT * SEC));
 	/* A response counts as a handshake message too. */
 	wg_timers_handshake_response_sent(t, T0 + 6 * SEC);
 	assert_false(wg_timers_want_initiation(t, T0 + 10 * SEC, false));
-	assert_true(wg_timers_want_initiation(t, T0 + 11 * SEC, false));
+	assert_false(wg_timers_claim_initiation(t, T0 + 10 * SEC));
+	assert_true(wg_timers_claim_initiation(t, T0 + 11 * SEC));
 	/* After a private key change the next one may go at once. */
 	wg_timers_allow_initiation_now(t);
-	assert_true(wg_timers_want_initiation(t, T0 + 11 * SEC, false));
+	assert_true(wg_timers_claim_initiation(t, T0 + 11 * SEC));
 }
 
 static void test_stopped_timers_arm_nothing_until_started(void **state)
@@ -301,6 +328,7 @@ static void test_stopped_timers_arm_nothing_until_started(void **state)
 	wg_timers_session_derived(t, T0);
 	wg_timers_any_authenticated_packet_traversal(t, T0);
 	assert_false(wg_timers_want_initiation(t, T0, false));
+	assert_false(wg_timers_claim_initiation(t, T0));
 	assert_int_equal(wg_timers_next_deadline(t), WG_TIMERS_NEVER);
 	/* Stopping also lifted the initiation rate limit. */
 	wg_timers_start(t);
@@ -395,6 +423,7 @@ int main(void)
 	    TEST(test_keepalive_sent_10s_after_data_received_without_reply),
 	    TEST(test_any_packet_sent_cancels_the_keepalive),
 	    TEST(test_data_received_while_keepalive_pending_asks_for_another),
+	    TEST(test_keepalive_sent_for_the_persistent_timer_arms_nothing),
 	    TEST(test_new_handshake_15s_after_data_sent_without_reply),
 	    TEST(test_any_packet_received_cancels_new_handshake),
 	    TEST(test_zero_keys_540s_after_session),

@@ -385,7 +385,8 @@ static void test_first_error_wins_and_names_the_field(void **state)
 	assert_int_equal(wg_uapi_set_line(&req, "public_key=" KEY_A), 0);
 	assert_int_equal(wg_uapi_set_finish(&req, &c), -EINVAL);
 	assert_null(c);
-	assert_string_equal(wg_uapi_set_error(&req), "invalid listen_port '70000'");
+	assert_string_equal(wg_uapi_set_error(&req),
+	                    "invalid listen_port (not a number up to 65535)");
 	wg_uapi_set_free(&req);
 }
 
@@ -408,6 +409,84 @@ static void test_error_messages_never_show_secrets(void **state)
 		assert_null(strstr(wg_uapi_set_error(&req), i ? KEY_B : KEY_A));
 		wg_uapi_set_free(&req);
 	}
+}
+
+/* Fails if text holds any four characters in a row of secret. */
+static void assert_no_part_of(const char *text, const char *secret, const char *line)
+{
+	char window[5];
+	size_t i;
+
+	for (i = 0; secret[i] && secret[i + 1] && secret[i + 2] && secret[i + 3]; i++) {
+		memcpy(window, secret + i, 4);
+		window[4] = '\0';
+		if (strstr(text, window))
+			fail_msg("the error for \"%s\" echoes it: \"%s\"", line, text);
+	}
+}
+
+static void test_errors_never_echo_the_input(void **state)
+{
+	/* A section to put the bad line in (NULL: the device's), and the bad line, all holding
+	 * KEY_B, which could be anybody's private key. */
+	static const char *const cases[][2] = {
+	    {NULL, "private_key" KEY_B},
+	    {NULL, "private_key " KEY_B},
+	    {NULL, KEY_B},
+	    {NULL, KEY_B "=1"},
+	    {NULL, "x" KEY_B "=1"},
+	    {NULL, "private_key=" KEY_B "0"},
+	    {NULL, "listen_port=" KEY_B},
+	    {NULL, "fwmark=" KEY_B},
+	    {NULL, "replace_peers=" KEY_B},
+	    {NULL, "public_key=" KEY_B "0"},
+	    {"public_key=" KEY_A, "preshared_key" KEY_B},
+	    {"public_key=" KEY_A, KEY_B "=true"},
+	    {"public_key=" KEY_A, "preshared_key=" KEY_B "0"},
+	    {"public_key=" KEY_A, "endpoint=" KEY_B},
+	    {"public_key=" KEY_A, "allowed_ip=" KEY_B},
+	    {"public_key=" KEY_A, "persistent_keepalive_interval=" KEY_B},
+	    {"public_key=" KEY_A, "protocol_version=" KEY_B},
+	    {"public_key=" KEY_A, "update_only=" KEY_B},
+	    {"public_key=" KEY_A, "remove=" KEY_B},
+	    {"public_key=" KEY_A, "replace_allowed_ips=" KEY_B},
+	};
+	struct wg_uapi_set req = {0};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i][0])
+			assert_int_equal(wg_uapi_set_line(&req, cases[i][0]), 0);
+		assert_int_not_equal(wg_uapi_set_line(&req, cases[i][1]), 0);
+		assert_string_not_equal(wg_uapi_set_error(&req), "");
+		assert_no_part_of(wg_uapi_set_error(&req), KEY_B, cases[i][1]);
+		wg_uapi_set_free(&req);
+	}
+}
+
+static const char *error_of(struct wg_uapi_set *req, const char *section, const char *line)
+{
+	wg_uapi_set_free(req);
+	if (section)
+		wg_uapi_set_line(req, section);
+	wg_uapi_set_line(req, line);
+	return wg_uapi_set_error(req);
+}
+
+static void test_errors_name_only_known_keys(void **state)
+{
+	struct wg_uapi_set req = {0};
+
+	(void)state;
+	assert_string_equal(error_of(&req, "public_key=" KEY_A, "listen_port=1"),
+	                    "listen_port is not a peer key");
+	assert_string_equal(error_of(&req, NULL, "endpoint=192.0.2.1:1"),
+	                    "endpoint is not a device key");
+	assert_string_equal(error_of(&req, NULL, "foo=bar"), "unknown device key");
+	assert_string_equal(error_of(&req, "public_key=" KEY_A, "foo=bar"), "unknown peer key");
+	assert_string_equal(error_of(&req, NULL, "listen_port"), "malformed line (no '=')");
+	wg_uapi_set_free(&req);
 }
 
 static struct wg_allowed_ip prefix(int family, const char *addr, uint8_t cidr)
@@ -633,6 +712,8 @@ int main(void)
 	    cmocka_unit_test(test_one_bad_line_fails_the_whole_request),
 	    cmocka_unit_test(test_first_error_wins_and_names_the_field),
 	    cmocka_unit_test(test_error_messages_never_show_secrets),
+	    cmocka_unit_test(test_errors_never_echo_the_input),
+	    cmocka_unit_test(test_errors_name_only_known_keys),
 	    cmocka_unit_test(test_get_prints_wireguard_go_key_order),
 	    cmocka_unit_test(test_get_omits_what_is_unset),
 	    cmocka_unit_test(test_get_prints_endpoint_zone_by_name),

@@ -5,6 +5,7 @@
  * Needs root for /var/run/wireguard; the socket names are kwu<pid>... so runs never collide.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -21,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "wg/device.h"
 #include "wg/uapi_server.h"
 
 #define KEY_A "0011223344556677889900aabbccddeeff00112233445566778899aabbccddee"
@@ -33,6 +35,9 @@ struct fixture {
 	struct wg_device *dev;
 	struct wg_uapi_server *server;
 	atomic_int gone;
+	pthread_mutex_t log_lock;
+	char log[8192]; /* what the server logged, one line after another */
+	size_t log_len;
 };
 
 static void on_gone(void *ctx)
@@ -40,12 +45,27 @@ static void on_gone(void *ctx)
 	atomic_store(&((struct fixture *)ctx)->gone, 1);
 }
 
+static void keep_log(void *ctx, enum wg_log_level level, const char *msg)
+{
+	struct fixture *f = ctx;
+	int n;
+
+	(void)level;
+	pthread_mutex_lock(&f->log_lock);
+	n = snprintf(f->log + f->log_len, sizeof(f->log) - f->log_len, "%s\n", msg);
+	if (n > 0)
+		f->log_len = f->log_len + (size_t)n < sizeof(f->log) ? f->log_len + (size_t)n
+		                                                     : sizeof(f->log) - 1;
+	pthread_mutex_unlock(&f->log_lock);
+}
+
 static int setup(void **state)
 {
 	static unsigned int serial;
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct wg_device_options dev_opts = {.tun_fd = -1};
-	struct wg_uapi_server_options opts = {.on_gone = on_gone};
+	struct wg_uapi_server_options opts = {
+	    .on_gone = on_gone, .log = keep_log, .log_level = WG_LOG_DEBUG};
 
 	if (geteuid())
 		return -1;
@@ -56,6 +76,8 @@ static int setup(void **state)
 	opts.ifname = f->ifname;
 	opts.device = f->dev;
 	opts.gone_ctx = f;
+	opts.log_ctx = f;
+	pthread_mutex_init(&f->log_lock, NULL);
 	assert_int_equal(wg_uapi_listen(f->ifname, &opts.listen_fd), 0);
 	assert_int_equal(wg_uapi_server_start(&f->server, &opts), 0);
 	*state = f;
@@ -68,6 +90,7 @@ static int teardown(void **state)
 
 	wg_uapi_server_stop(f->server);
 	wg_device_destroy(f->dev);
+	pthread_mutex_destroy(&f->log_lock);
 	free(f);
 	return 0;
 }
@@ -167,6 +190,17 @@ static void test_bad_set_answers_einval_and_changes_nothing(void **state)
 	talk_expect(f, "get=1\n\n", full_get);
 }
 
+static void test_peer_beyond_the_limit_answers_einval_and_changes_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	configure(f);
+	/* The device's limit is MAX_PEERS_PER_DEVICE; one is as good a test of it. */
+	f->dev->max_peers = 1;
+	talk_expect(f, "set=1\nlisten_port=0\npublic_key=" PRIV "\n\n", "errno=-22\n\n");
+	talk_expect(f, "get=1\n\n", full_get);
+}
+
 static void test_line_without_equals_answers_eproto(void **state)
 {
 	struct fixture *f = *state;
@@ -199,6 +233,35 @@ static void test_unreadable_lines_answer_einval(void **state)
 	assert_string_equal(got + 11, full_get);
 	free(got);
 	free(request);
+}
+
+/* Fails if the log holds any four characters in a row of secret. */
+static void assert_log_has_no_part_of(struct fixture *f, const char *secret)
+{
+	char window[5];
+	size_t i;
+
+	pthread_mutex_lock(&f->log_lock);
+	assert_true(f->log_len > 0);
+	for (i = 0; secret[i + 3]; i++) {
+		memcpy(window, secret + i, 4);
+		window[4] = '\0';
+		if (strstr(f->log, window))
+			fail_msg("the log echoes its input: %s", f->log);
+	}
+	pthread_mutex_unlock(&f->log_lock);
+}
+
+static void test_bad_input_never_reaches_the_log(void **state)
+{
+	struct fixture *f = *state;
+
+	/* A private key pasted where a line should have had its '=': 80 bits and more. */
+	talk_expect(f, "private_key" PRIV "\nget=1\n\n", "");
+	talk_expect(f, "set=1\nprivate_key" PRIV "\n\n", "errno=-71\n\n");
+	talk_expect(f, "set=1\n" PRIV "=1\n\n", "errno=-22\n\n");
+	talk_expect(f, "set=1\nlisten_port=" PRIV "\n\n", "errno=-22\n\n");
+	assert_log_has_no_part_of(f, PRIV);
 }
 
 static void test_get_with_a_line_answers_einval(void **state)
@@ -317,9 +380,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_set_and_get_share_one_connection),
 	    T(test_bad_set_answers_einval_and_changes_nothing),
+	    T(test_peer_beyond_the_limit_answers_einval_and_changes_nothing),
 	    T(test_line_without_equals_answers_eproto),
 	    T(test_unreadable_lines_answer_einval),
 	    T(test_get_with_a_line_answers_einval),
+	    T(test_bad_input_never_reaches_the_log),
 	    T(test_unknown_operation_closes_the_connection),
 	    T(test_interleaved_connections_each_get_their_answer),
 	    T(test_socket_is_owner_only),

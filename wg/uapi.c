@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netlink/ip_addr.h"
 #include "wg/crypto.h"
 
 enum { KEY_HEX_LEN = 2 * WG_KEY_LEN, MAX_KEY_NAME = 32 };
@@ -94,36 +95,18 @@ static int parse_ip6_zone(const char *host, struct sockaddr_in6 *sin6)
 static int parse_endpoint(const char *s, union wg_endpoint *ep)
 {
 	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
-	const char *end, *port;
-	bool bracketed = *s == '[';
-	uint64_t port_num;
-	size_t len;
+	uint16_t port;
 
 	memset(ep, 0, sizeof(*ep));
-	if (bracketed) {
-		end = strchr(s, ']');
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		s++;
-		port = end + 2;
-	} else {
-		end = strrchr(s, ':');
-		if (!end)
-			return -EINVAL;
-		port = end + 1;
-	}
-	len = (size_t)(end - s);
-	if (len >= sizeof(host) || parse_uint(port, UINT16_MAX, &port_num))
+	if (ip_host_port_split(s, host, sizeof(host), &port))
 		return -EINVAL;
-	memcpy(host, s, len);
-	host[len] = '\0';
-	if (bracketed) {
+	if (*s == '[') {
 		ep->in6.sin6_family = AF_INET6;
-		ep->in6.sin6_port = htons((uint16_t)port_num);
+		ep->in6.sin6_port = htons(port);
 		return parse_ip6_zone(host, &ep->in6);
 	}
 	ep->in.sin_family = AF_INET;
-	ep->in.sin_port = htons((uint16_t)port_num);
+	ep->in.sin_port = htons(port);
 	return inet_pton(AF_INET, host, &ep->in.sin_addr) == 1 ? 0 : -EINVAL;
 }
 

@@ -70,7 +70,7 @@ void wg_timers_start(struct wg_timers *t);
  * and let the next initiation go out at once. */
 void wg_timers_stop(struct wg_timers *t);
 
-/* Event hooks, named for the event (kernel call sites in wireguard-notes §1.11). */
+/* Event hooks, named for the event, called where the kernel calls them (docs/wireguard.md). */
 void wg_timers_data_sent(struct wg_timers *t, uint64_t now);
 void wg_timers_data_received(struct wg_timers *t, uint64_t now);
 void wg_timers_any_authenticated_packet_sent(struct wg_timers *t);

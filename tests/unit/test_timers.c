@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_timers.c - the timer state machine against the kernel's timers.c behaviour
- * (wireguard-notes §1.11), on an injected clock and injected jitter.
+ * (docs/wireguard.md, Timers), on an injected clock and injected jitter.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -64,7 +64,7 @@ static int choose_iptables(const struct kg_config *config)
 static int run(struct kg_config *config)
 {
 	struct mesh_http_server *server = NULL;
-	char message[256];
+	char message[512];
 	int ret;
 
 	if (choose_iptables(config))
@@ -74,12 +74,12 @@ static int run(struct kg_config *config)
 		return 1;
 	if (stopping)
 		mesh_agent_stop(agent);
-	ret = mesh_http_open(config->listen, kg_handle, agent, &server);
-	if (ret) {
-		snprintf(message, sizeof(message), "failed to listen on %s: %s", config->listen,
-		         strerror(-ret));
+	ret = mesh_http_open(&(struct mesh_http_options){.listen = config->listen,
+	                                                 .handler = kg_handle,
+	                                                 .ctx = agent},
+	                     &server, message, sizeof(message));
+	if (ret)
 		kg_log(NULL, LOG_ERR, message);
-	}
 	if (!ret)
 		ret = mesh_agent_run(agent);
 	mesh_http_close(server);

@@ -8,7 +8,7 @@ packages=(
   gcc make cmake pkg-config clang libclang-rt-14-dev clang-format
   libsodium-dev libb2-dev libmnl-dev libjansson-dev libcurl4-openssl-dev
   libyaml-dev libcmocka-dev
-  libssl-dev  # kg webhook serves TLS
+  libmicrohttpd-dev  # kg's HTTP servers, HTTPS too (GnuTLS)
   # real peers and tools for the tests and the demo
   wireguard-tools wireguard-go iproute2 iputils-ping iperf3 iptables
   tcpdump netcat-openbsd python3 procps qemu-system-x86 busybox-static

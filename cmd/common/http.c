@@ -1,37 +1,66 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The server on libmicrohttpd: our own listen socket (Go's address forms),
+ * libmicrohttpd's thread per connection under its connection limits, the
+ * deadlines of http_deadlines.c, and a request handler that gathers the
+ * body, if any, and hands the request to ours.
+ */
 #include "cmd/common/http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
+#include <microhttpd.h>
 #include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd/common/http_deadlines.h"
+#include "mesh/model/wipe.h"
 #include "netlink/ip_addr.h"
-#include "wg/crypto.h"
+
+/* A connection's thread runs libmicrohttpd, GnuTLS and a handler, none deep. */
+#define CONNECTION_STACK (512 << 10)
+/* A certificate chain or key file larger than this is no PEM we can use. */
+#define PEM_MAX (1 << 20)
+/* Go's crypto/tls minimum, TLS 1.2, and 1.3. */
+#define TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 struct mesh_http_server {
-	int listen_fd, stop_fd;
+	struct MHD_Daemon *daemon;
+	struct mesh_http_deadlines *deadlines;
 	mesh_http_handler_fn *handler;
 	void *ctx;
-	pthread_t thread;
+	size_t body_max;
+	/* PEM, held while the server runs and wiped at close. */
+	char *cert, *key;
+	size_t cert_size, key_size;
+	/* libmicrohttpd's first complaint while starting, for the error line. */
+	pthread_mutex_t lock;
+	bool starting;
+	char complaint[256];
 };
 
-static int bind_one(const struct addrinfo *a)
+/* One request: its body as it comes. */
+struct exchange {
+	char *body;
+	size_t len, size;
+	bool too_large;
+};
+
+static int bind_one(const struct addrinfo *a, int backlog)
 {
-	int fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	int fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
 
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, a->ai_addr, a->ai_addrlen) || listen(fd, 16)) {
+	if (bind(fd, a->ai_addr, a->ai_addrlen) || listen(fd, backlog)) {
 		int err = -errno;
 
 		close(fd);
@@ -40,7 +69,8 @@ static int bind_one(const struct addrinfo *a)
 	return fd;
 }
 
-int mesh_http_listen(const char *address)
+/* The listen socket of a Go address (a file descriptor or -errno). */
+static int listen_on(const char *address, int backlog)
 {
 	const struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
 	                               .ai_socktype = SOCK_STREAM};
@@ -62,223 +92,312 @@ int mesh_http_listen(const char *address)
 	for (int pass = 0; pass < 2 && fd < 0; pass++)
 		for (const struct addrinfo *a = answers; a && fd < 0; a = a->ai_next)
 			if ((a->ai_family == AF_INET6) == !pass || host[0])
-				fd = bind_one(a);
+				fd = bind_one(a, backlog);
 	freeaddrinfo(answers);
 	return fd;
 }
 
-static const char *reason(int status)
+/* A whole PEM file, NUL-terminated, in *pem (size bytes); 0 or -errno. */
+static int read_pem(const char *path, char **pem, size_t *size)
 {
-	switch (status) {
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 411:
-		return "Length Required";
-	case 413:
-		return "Payload Too Large";
-	default:
-		return "Internal Server Error";
+	FILE *file = fopen(path, "re");
+	struct stat st;
+	int ret = 0;
+
+	*pem = NULL;
+	if (!file)
+		return -errno;
+	if (fstat(fileno(file), &st))
+		ret = -errno;
+	else if (st.st_size > PEM_MAX)
+		ret = -EFBIG;
+	else if (!(*pem = calloc(1, (size_t)st.st_size + 1)))
+		ret = -ENOMEM;
+	else if (fread(*pem, 1, (size_t)st.st_size, file) != (size_t)st.st_size)
+		ret = ferror(file) && errno ? -errno : -EIO;
+	if (*pem)
+		*size = (size_t)st.st_size + 1;
+	fclose(file);
+	return ret;
+}
+
+static void on_log(void *cls, const char *format, va_list ap)
+{
+	struct mesh_http_server *server = cls;
+
+	/* Once started, the complaints are about clients: theirs to mind. */
+	pthread_mutex_lock(&server->lock);
+	if (server->starting && !server->complaint[0]) {
+		vsnprintf(server->complaint, sizeof(server->complaint), format, ap);
+		server->complaint[strcspn(server->complaint, "\n")] = '\0';
+	}
+	pthread_mutex_unlock(&server->lock);
+}
+
+/* Every connection has its deadline from accept; it ends before its socket is closed. */
+static void on_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct mesh_http_server *server = cls;
+	const union MHD_ConnectionInfo *info;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+		*socket_context =
+		    info ? mesh_http_deadline_add(server->deadlines, info->connect_fd) : NULL;
+	} else {
+		mesh_http_deadline_remove(server->deadlines, *socket_context);
 	}
 }
 
-static void send_all(int fd, const char *buf, size_t len)
+static void on_completed(void *cls, struct MHD_Connection *connection, void **request_context,
+                         enum MHD_RequestTerminationCode code)
 {
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+	struct exchange *exchange = *request_context;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+	(void)cls;
+	(void)connection;
+	(void)code;
+	if (!exchange)
+		return;
+	mesh_wipe_free(exchange->body, exchange->size);
+	free(exchange);
+	*request_context = NULL;
+}
+
+/* Queues response, whose body libmicrohttpd takes over. */
+static enum MHD_Result reply(struct MHD_Connection *connection, struct mesh_http_response *response)
+{
+	struct MHD_Response *answer =
+	    MHD_create_response_from_buffer(response->len, response->body, MHD_RESPMEM_MUST_FREE);
+	const char *type =
+	    response->content_type ? response->content_type : "text/plain; charset=utf-8";
+	enum MHD_Result ret = MHD_NO;
+
+	if (!answer) {
+		free(response->body);
+		return MHD_NO;
+	}
+	if (MHD_add_response_header(answer, MHD_HTTP_HEADER_CONTENT_TYPE, type) &&
+	    MHD_add_response_header(answer, MHD_HTTP_HEADER_CONNECTION, "close"))
+		ret = MHD_queue_response(connection, (unsigned int)response->status, answer);
+	MHD_destroy_response(answer);
+	return ret;
+}
+
+/* Keeps a piece of the body, unless it grows past max (0: bodies are not kept). */
+static void take(struct exchange *exchange, const char *data, size_t len, size_t max)
+{
+	size_t size;
+	char *body;
+
+	if (!max || exchange->too_large)
+		return;
+	if (len > max - exchange->len) {
+		exchange->too_large = true;
+		return;
+	}
+	if (exchange->len + len + 1 > exchange->size) {
+		size = exchange->size ? exchange->size : 4096;
+		while (size < exchange->len + len + 1)
+			size *= 2;
+		body = mesh_wipe_realloc(exchange->body, exchange->size, size);
+		if (!body) {
+			exchange->too_large = true;
 			return;
-		buf += n;
-		len -= (size_t)n;
+		}
+		exchange->body = body;
+		exchange->size = size;
 	}
+	memcpy(exchange->body + exchange->len, data, len);
+	exchange->len += len;
+	exchange->body[exchange->len] = '\0';
 }
 
-size_t mesh_http_head(const struct mesh_http_response *response, char *buf, size_t size)
+/* At the head: an answer that needs no body (true), or none yet. */
+static bool refuse(const struct mesh_http_server *server, struct MHD_Connection *connection,
+                   const char *path, const char *method, struct mesh_http_response *response)
 {
-	int len =
-	    snprintf(buf, size,
-	             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	             "Connection: close\r\n\r\n",
-	             response->status, reason(response->status),
-	             response->content_type ? response->content_type : "text/plain; charset=utf-8",
-	             response->len);
+	const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+	                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
 
-	return len < 0 ? 0 : (size_t)len < size ? (size_t)len : size - 1;
-}
-
-static void send_response(int fd, const struct mesh_http_response *response, bool head)
-{
-	char header[MESH_HTTP_RESPONSE_HEAD_MAX];
-
-	send_all(fd, header, mesh_http_head(response, header, sizeof(header)));
-	if (!head && response->body)
-		send_all(fd, response->body, response->len);
-}
-
-/* Reads until the end of the head; the length read, 0 on EOF/timeout, -1 if too long. */
-static ssize_t read_head(int fd, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	while (len < size - 1) {
-		ssize_t n = recv(fd, buf + len, size - 1 - len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 0;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, "\r\n\r\n") || strstr(buf, "\n\n"))
-			return (ssize_t)len;
-	}
-	return -1;
-}
-
-/*
- * Closing with unread input makes the kernel answer with a reset, which can
- * destroy the response before the client reads it: read what has already
- * arrived (without waiting for more) after our side is shut.
- */
-static void drain(int fd)
-{
-	char buf[4096];
-
-	shutdown(fd, SHUT_WR);
-	for (int i = 0; i < 16; i++)
-		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
-			break;
-}
-
-bool mesh_http_parse_request_line(char *head, struct mesh_http_request *request)
-{
-	char *method = head, *target, *version, *query;
-
-	target = strchr(method, ' ');
-	if (!target)
+	if (path[0] != '/')
+		mesh_http_respond(response, 400, "malformed request\n");
+	else if (!server->body_max && strcmp(method, "GET") && strcmp(method, "HEAD"))
+		mesh_http_respond(response, 405, "method not allowed\n");
+	else if (server->body_max && length && strtoull(length, NULL, 10) > server->body_max)
+		mesh_http_respond(response, 413, "request body larger than %zu bytes\n",
+		                  server->body_max);
+	else
 		return false;
-	*target++ = '\0';
-	version = strchr(target, ' ');
-	if (!version || strncmp(version + 1, "HTTP/1.", 7) || target[0] != '/')
-		return false;
-	*version = '\0';
-	query = strchr(target, '?');
-	if (query)
-		*query++ = '\0';
-	*request = (struct mesh_http_request){
-	    .method = method, .path = target, .query = query ? query : ""};
 	return true;
 }
 
-static void serve(struct mesh_http_server *server, int fd)
+/*
+ * libmicrohttpd calls this at the end of the head, for every piece of a
+ * body, and once more at the end of the request.
+ */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *path,
+                                  const char *method, const char *version, const char *data,
+                                  size_t *len, void **request_context)
 {
-	const struct timeval timeout = {.tv_sec = MESH_HTTP_TIMEOUT};
+	struct mesh_http_server *server = cls;
+	struct exchange *exchange = *request_context;
 	struct mesh_http_response response = {.status = 200};
-	struct mesh_http_request request;
-	char head[MESH_HTTP_HEAD_MAX];
-	bool head_only = false;
-	ssize_t len;
+	struct mesh_http_request request = {.method = method, .path = path, .body = ""};
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-	len = read_head(fd, head, sizeof(head));
-	if (!len)
-		return;
-	if (len < 0)
-		mesh_http_respond(&response, 413, "request head too large\n");
-	else if (!mesh_http_parse_request_line(head, &request))
-		mesh_http_respond(&response, 400, "malformed request\n");
-	else if (strcmp(request.method, "GET") && strcmp(request.method, "HEAD"))
-		mesh_http_respond(&response, 405, "method not allowed\n");
-	else
-		server->handler(server->ctx, &request, &response);
-	if (len > 0 && response.status != 400)
-		head_only = !strcmp(request.method, "HEAD");
-	send_response(fd, &response, head_only);
-	free(response.body);
-	drain(fd);
-}
-
-static void *run(void *arg)
-{
-	struct mesh_http_server *server = arg;
-	struct pollfd fds[2] = {{.fd = server->listen_fd, .events = POLLIN},
-	                        {.fd = server->stop_fd, .events = POLLIN}};
-
-	while (poll(fds, 2, -1) >= 0 || errno == EINTR) {
-		int fd;
-
-		if (fds[1].revents)
-			break;
-		if (!(fds[0].revents & POLLIN))
-			continue;
-		fd = accept4(server->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		serve(server, fd);
-		close(fd);
+	(void)version;
+	if (!exchange) {
+		exchange = calloc(1, sizeof(*exchange));
+		if (!exchange)
+			return MHD_NO;
+		*request_context = exchange;
+		return refuse(server, connection, path, method, &response)
+		           ? reply(connection, &response)
+		           : MHD_YES;
 	}
-	return NULL;
+	if (*len) {
+		take(exchange, data, *len, server->body_max);
+		*len = 0;
+		return MHD_YES;
+	}
+	if (exchange->too_large) {
+		mesh_http_respond(&response, 413, "request body larger than %zu bytes\n",
+		                  server->body_max);
+		return reply(connection, &response);
+	}
+	if (exchange->body) {
+		request.body = exchange->body;
+		request.len = exchange->len;
+	}
+	request.content_type =
+	    MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	request.connection = connection;
+	server->handler(server->ctx, &request, &response);
+	return reply(connection, &response);
 }
 
-int mesh_http_open(const char *listen, mesh_http_handler_fn *handler, void *ctx,
-                   struct mesh_http_server **out)
+/* The PEM files of options, read into server; 0, or -errno and the error line. */
+static int load_tls(struct mesh_http_server *server, const struct mesh_http_options *options,
+                    char *error, size_t error_size)
 {
-	struct mesh_http_server *server = calloc(1, sizeof(*server));
-	int ret;
+	int ret = read_pem(options->cert_file, &server->cert, &server->cert_size);
 
-	if (!server)
-		return -ENOMEM;
-	server->handler = handler;
-	server->ctx = ctx;
-	server->stop_fd = eventfd(0, EFD_CLOEXEC);
-	server->listen_fd = mesh_http_listen(listen);
-	ret = server->listen_fd < 0 ? server->listen_fd : server->stop_fd < 0 ? -errno : 0;
-	if (!ret)
-		ret = -pthread_create(&server->thread, NULL, run, server);
 	if (ret) {
-		if (server->listen_fd >= 0)
-			close(server->listen_fd);
-		if (server->stop_fd >= 0)
-			close(server->stop_fd);
-		free(server);
+		snprintf(error, error_size, "failed to load certificate %s: %s", options->cert_file,
+		         strerror(-ret));
 		return ret;
+	}
+	ret = read_pem(options->key_file, &server->key, &server->key_size);
+	if (ret)
+		snprintf(error, error_size, "failed to load key %s: %s", options->key_file,
+		         strerror(-ret));
+	return ret;
+}
+
+/* libmicrohttpd on fd, which it owns from here on, closing it on failure too. */
+static struct MHD_Daemon *start(struct mesh_http_server *server, int fd, unsigned int connections,
+                                unsigned int deadline_ms)
+{
+	struct MHD_OptionItem tls[] = {
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, server->cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, server->key},
+	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
+	    {MHD_OPTION_END, 0, NULL},
+	};
+	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	                     MHD_USE_POLL | MHD_USE_ERROR_LOG | (server->cert ? MHD_USE_TLS : 0);
+
+	return MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, server,
+	    /* First, or libmicrohttpd complains about it to stderr. */
+	    MHD_OPTION_EXTERNAL_LOGGER, on_log, server, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_LIMIT, connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    connections / 4 ? connections / 4 : 1,
+	    /* Idle that long, a connection is past its deadline anyway: a backstop. */
+	    MHD_OPTION_CONNECTION_TIMEOUT, (deadline_ms + 999) / 1000,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MESH_HTTP_MEMORY,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)CONNECTION_STACK, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, server, MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+	    MHD_OPTION_ARRAY, server->cert ? tls : tls + 3, MHD_OPTION_END);
+}
+
+int mesh_http_open(const struct mesh_http_options *options, struct mesh_http_server **out,
+                   char *error, size_t error_size)
+{
+	unsigned int connections =
+	                 options->connections ? options->connections : MESH_HTTP_CONNECTIONS,
+	             deadline_ms =
+	                 options->deadline_ms ? options->deadline_ms : MESH_HTTP_DEADLINE_MS;
+	struct mesh_http_server *server = calloc(1, sizeof(*server));
+	int fd, ret = -ENOMEM;
+
+	snprintf(error, error_size, "out of memory");
+	if (!server)
+		return ret;
+	*server = (struct mesh_http_server){
+	    .handler = options->handler, .ctx = options->ctx, .body_max = options->body_max};
+	pthread_mutex_init(&server->lock, NULL);
+	if (options->cert_file && (ret = load_tls(server, options, error, error_size)))
+		goto fail;
+	ret = mesh_http_deadlines_start(connections, deadline_ms, &server->deadlines);
+	if (ret) {
+		snprintf(error, error_size, "failed to start a thread: %s", strerror(-ret));
+		goto fail;
+	}
+	fd = listen_on(options->listen, (int)connections);
+	if (fd < 0) {
+		ret = fd;
+		snprintf(error, error_size, "failed to listen on %s: %s", options->listen,
+		         strerror(-ret));
+		goto fail;
+	}
+	server->starting = true;
+	server->daemon = start(server, fd, connections, deadline_ms);
+	pthread_mutex_lock(&server->lock);
+	server->starting = false;
+	pthread_mutex_unlock(&server->lock);
+	if (!server->daemon) {
+		ret = -EINVAL;
+		if (server->cert)
+			snprintf(error, error_size, "failed to load certificate %s with key %s: %s",
+			         options->cert_file, options->key_file, server->complaint);
+		else
+			snprintf(error, error_size, "failed to serve on %s: %s", options->listen,
+			         server->complaint);
+		goto fail;
 	}
 	*out = server;
 	return 0;
+fail:
+	mesh_http_close(server);
+	return ret;
 }
 
 unsigned int mesh_http_port(const struct mesh_http_server *server)
 {
-	struct sockaddr_storage address;
-	socklen_t len = sizeof(address);
+	const union MHD_DaemonInfo *info =
+	    MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
 
-	if (getsockname(server->listen_fd, (struct sockaddr *)&address, &len))
-		return 0;
-	if (address.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&address)->sin_port);
+	return info ? info->port : 0;
 }
 
 void mesh_http_close(struct mesh_http_server *server)
 {
-	const uint64_t one = 1;
-
 	if (!server)
 		return;
-	if (write(server->stop_fd, &one, sizeof(one)) == sizeof(one))
-		pthread_join(server->thread, NULL);
-	close(server->listen_fd);
-	close(server->stop_fd);
+	if (server->daemon)
+		MHD_stop_daemon(server->daemon);
+	mesh_http_deadlines_stop(server->deadlines);
+	free(server->cert);
+	mesh_wipe_free(server->key, server->key_size);
+	pthread_mutex_destroy(&server->lock);
 	free(server);
+}
+
+const char *mesh_http_query(const struct mesh_http_request *request, const char *key)
+{
+	return MHD_lookup_connection_value(request->connection, MHD_GET_ARGUMENT_KIND, key);
 }
 
 void mesh_http_respond(struct mesh_http_response *response, int status, const char *fmt, ...)
@@ -300,42 +419,4 @@ void mesh_http_respond(struct mesh_http_response *response, int status, const ch
 		response->len = (size_t)len;
 	}
 	response->status = status;
-}
-
-/* Decodes text[0..len) into value; false if it does not fit or is malformed. */
-static bool decode(const char *text, size_t len, char *value, size_t size)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = text[i];
-
-		if (c == '+') {
-			c = ' ';
-		} else if (c == '%') {
-			if (i + 2 >= len || wg_hex_decode((uint8_t *)&c, 1, text + i + 1, 2))
-				return false;
-			i += 2;
-		}
-		if (out + 1 >= size)
-			return false;
-		value[out++] = c;
-	}
-	value[out] = '\0';
-	return true;
-}
-
-bool mesh_http_query_get(const char *query, const char *key, char *value, size_t size)
-{
-	size_t key_len = strlen(key);
-
-	for (const char *p = query; *p;) {
-		const char *end = strchr(p, '&');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		if (len > key_len && !strncmp(p, key, key_len) && p[key_len] == '=')
-			return decode(p + key_len + 1, len - key_len - 1, value, size);
-		p += len + (end ? 1 : 0);
-	}
-	return false;
 }

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cmd/kg/kg.h"
 #include "cmd/common/process_metrics.h"
+#include "cmd/kg/kg.h"
 
 /* A rendered graph larger than this is refused rather than buffered. */
 #define GRAPH_MAX (16 << 20)
@@ -147,16 +147,20 @@ static bool layout_is_known(const char *layout)
 	return false;
 }
 
-static void graph(struct mesh_agent *agent, const char *query, struct mesh_http_response *response)
+static void graph(struct mesh_agent *agent, const struct mesh_http_request *request,
+                  struct mesh_http_response *response)
 {
-	char format[16] = "svg", layout[16] = "circo", *dot;
+	const char *format = mesh_http_query(request, "format"),
+	           *layout = mesh_http_query(request, "layout");
+	char *dot;
 	bool raw;
 	int ret;
 
-	if (mesh_http_query_get(query, "format", format, sizeof(format)) && !format[0])
-		snprintf(format, sizeof(format), "svg");
-	if (mesh_http_query_get(query, "layout", layout, sizeof(layout)) && !layout[0])
-		snprintf(layout, sizeof(layout), "circo");
+	/* Go's Query().Get(): absent and empty are alike. */
+	if (!format || !*format)
+		format = "svg";
+	if (!layout || !*layout)
+		layout = "circo";
 	raw = !strcmp(format, "dot") || !strcmp(format, "gv");
 	if (!raw && !content_type_of(format)) {
 		mesh_http_respond(response, 500, "unsupported format\n");
@@ -180,14 +184,9 @@ static void graph(struct mesh_agent *agent, const char *query, struct mesh_http_
 	ret = render(dot, layout, format, response);
 	free(dot);
 	if (ret) {
-		free(response->body);
-		response->body = NULL;
-		response->len = 0;
-		{
-			mesh_http_respond(response, 500, "failed to render graph with dot: %s\n",
-			                  strerror(-ret));
-			return;
-		}
+		mesh_http_respond(response, 500, "failed to render graph with dot: %s\n",
+		                  strerror(-ret));
+		return;
 	}
 	response->status = 200;
 	response->content_type = content_type_of(format);
@@ -205,7 +204,7 @@ void kg_handle(void *ctx, const struct mesh_http_request *request,
 	else if (!strcmp(request->path, "/metrics"))
 		metrics(agent, response);
 	else if (!strcmp(request->path, "/graph"))
-		graph(agent, request->query, response);
+		graph(agent, request, response);
 	else
 		mesh_http_respond(response, 404, "404 page not found\n");
 }

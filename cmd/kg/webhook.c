@@ -14,11 +14,13 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "cmd/kg/https.h"
-#include "cmd/kg/kg.h"
-#include "mesh/k8s/admission.h"
 #include "cmd/common/flags.h"
 #include "cmd/common/process_metrics.h"
+#include "cmd/kg/kg.h"
+#include "mesh/k8s/admission.h"
+
+/* A Peer review is a few KiB; this bounds what a crowd of clients can make us hold. */
+#define BODY_MAX (1 << 20)
 
 /*
  * The methods http_requests_total names; any other is counted as "other",
@@ -78,7 +80,7 @@ static void fail(struct mesh_http_response *response, int status, const char *me
 	mesh_http_respond(response, status, "%s\n", message);
 }
 
-static void validate(void *ctx, const struct kg_https_request *request,
+static void validate(void *ctx, const struct mesh_http_request *request,
                      struct mesh_http_response *response)
 {
 	struct mesh_admission_verdict verdict;
@@ -192,8 +194,14 @@ static int parse_flags(int argc, char **argv)
 /* Both servers, until SIGINT or SIGTERM; those are blocked in every thread and awaited here. */
 static int serve(void)
 {
-	struct mesh_http_server *metrics_server = NULL;
-	struct kg_https_server *webhook_server = NULL;
+	const struct mesh_http_options metrics_options = {.listen = flags.listen_metrics,
+	                                                  .handler = metrics},
+	                               webhook_options = {.listen = flags.listen,
+	                                                  .handler = validate,
+	                                                  .body_max = BODY_MAX,
+	                                                  .cert_file = flags.cert_file,
+	                                                  .key_file = flags.key_file};
+	struct mesh_http_server *metrics_server = NULL, *webhook_server = NULL;
 	char message[512];
 	sigset_t stop;
 	int ret, signo;
@@ -203,16 +211,12 @@ static int serve(void)
 	sigaddset(&stop, SIGTERM);
 	if (pthread_sigmask(SIG_BLOCK, &stop, NULL) || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		return 1;
-	ret = mesh_http_open(flags.listen_metrics, metrics, NULL, &metrics_server);
-	if (ret) {
-		snprintf(message, sizeof(message), "failed to listen on %s: %s",
-		         flags.listen_metrics, strerror(-ret));
+	ret = mesh_http_open(&metrics_options, &metrics_server, message, sizeof(message));
+	if (ret)
 		goto out;
-	}
 	snprintf(message, sizeof(message), "starting metrics server on %s", flags.listen_metrics);
 	kg_log(NULL, LOG_INFO, message);
-	ret = kg_https_open(flags.listen, flags.cert_file, flags.key_file, validate, NULL,
-	                    &webhook_server, message, sizeof(message));
+	ret = mesh_http_open(&webhook_options, &webhook_server, message, sizeof(message));
 	if (ret)
 		goto out;
 	snprintf(message, sizeof(message), "starting webhook server on %s", flags.listen);
@@ -222,7 +226,7 @@ static int serve(void)
 	         signo == SIGINT ? "interrupt" : "terminated");
 out:
 	kg_log(NULL, ret ? LOG_ERR : LOG_INFO, message);
-	kg_https_close(webhook_server);
+	mesh_http_close(webhook_server);
 	mesh_http_close(metrics_server);
 	return ret ? 1 : 0;
 }

@@ -4,10 +4,12 @@
 # kg webhook, Kilo's validating admission webhook for Peers, as the API
 # server meets it: HTTPS with a certificate the client verifies for the
 # Service's name, POST /validate?timeout=5s with AdmissionReviews. A valid
-# Peer is allowed, an invalid one denied with the reason, garbage and a
-# wrong Content-Type are a 400, plain HTTP is refused; /metrics counts them
-# with Kilo's names; stalled clients hold no one else up; a bad key file
-# stops it with the file named; SIGTERM ends it with status 0.
+# Peer is allowed (sent chunked too), an invalid one denied with the reason,
+# garbage and a wrong Content-Type are a 400, a body over 1 MiB a 413, plain
+# HTTP gets no answer, TLS 1.1 is refused; /metrics counts them with Kilo's
+# names; stalled clients hold no one else up (test_http_slow_clients.sh has
+# more); a key that cannot be read or does not match stops it with the file
+# named; SIGTERM ends it with status 0.
 source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 need_root
@@ -40,6 +42,11 @@ log "a key that cannot be read stops it, naming the file"
 out=$(webhook --cert-file "$TMP/tls.crt" --key-file "$TMP/none.key" 2>&1) &&
 	die "kg webhook started without its key"
 grep -q "failed to load key $TMP/none.key" <<<"$out" || die "the key file is not named: $out"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$TMP/other.key" 2>/dev/null
+out=$(webhook --cert-file "$TMP/tls.crt" --key-file "$TMP/other.key" 2>&1) &&
+	die "kg webhook started with a key that is not the certificate's"
+grep -q "failed to load certificate $TMP/tls.crt with key $TMP/other.key: .*do not match" <<<"$out" ||
+	die "a key that does not match is not named: $out"
 out=$(webhook --key-file "$TMP/tls.key" 2>&1) && die "kg webhook started without --cert-file"
 grep -q -- "--cert-file" <<<"$out" || die "--cert-file is not named: $out"
 
@@ -107,32 +114,47 @@ expect "a text body" "$(validate "$(review CREATE '')" text/plain)" \
 
 400"
 
-log "a body too large is refused before it is read, a chunked one asks for a length"
+log "a body too large is refused before it is read, a chunked one is taken as Go takes it"
 expect "2 MB announced" "$(https -H 'Content-Type: application/json' -H 'Content-Length: 2000000' \
 	--data-binary x "https://$HOST:8443/validate")" "request body larger than 1048576 bytes
 
 413"
-expect "a chunked body" "$(https -H 'Content-Type: application/json' \
-	-H 'Transfer-Encoding: chunked' --data-binary x "https://$HOST:8443/validate")" \
-	"chunked bodies are not supported: send a Content-Length
+chunked() {
+	https -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary "$1" \
+		"https://$HOST:8443/validate"
+}
+expect "a chunked review" "$(chunked "$(review CREATE \
+	"\"allowedIPs\":[\"10.5.0.2/32\"],\"publicKey\":\"$KEY\"")")" "$(answer '"allowed":true')"
+head -c 1100000 /dev/zero | tr '\0' ' ' >"$TMP/large"
+expect "2 MB chunked" "$(chunked @"$TMP/large")" "request body larger than 1048576 bytes
 
-411"
+413"
 
 log "a client that does not know the CA, and plain HTTP, are refused"
 rc=0
 nsx $NS curl -sS --max-time 5 --resolve "$HOST:8443:127.0.0.1" -o /dev/null \
 	"https://$HOST:8443/validate" 2>/dev/null || rc=$?
 [ $rc = 60 ] || die "curl without the CA exited $rc, not 60 (certificate not verified)"
-expect "plain HTTP" "$(nsx $NS curl -sS --max-time 5 -w '\n%{http_code}' \
-	http://127.0.0.1:8443/validate)" "Client sent an HTTP request to an HTTPS server.
+rc=0
+out=$(nsx $NS curl -sS --max-time 5 http://127.0.0.1:8443/validate 2>&1) || rc=$?
+[ $rc = 52 ] || die "plain HTTP: curl exited $rc, not 52 (no answer): $out"
 
-400"
+log "TLS 1.2 and 1.3, not 1.1"
+for version in tls1_2 tls1_3; do
+	nsx $NS openssl s_client -connect 127.0.0.1:8443 -servername $HOST -$version \
+		</dev/null >"$TMP/s_client" 2>&1 || die "a $version handshake failed: $(cat "$TMP/s_client")"
+done
+nsx $NS openssl s_client -connect 127.0.0.1:8443 -servername $HOST -tls1_1 \
+	-cipher 'DEFAULT@SECLEVEL=0' </dev/null >"$TMP/s_client" 2>&1 &&
+	die "a TLS 1.1 handshake succeeded: $(cat "$TMP/s_client")"
 
 log "stalled clients hold no one else up; many at once are all answered"
 # Not through nsx: $! must be python itself.
 ip netns exec $NS "$PYTHON" -c '
 import socket, sys, time
-held = [socket.create_connection(("127.0.0.1", 8443)) for _ in range(24)]
+# From another address: one may hold a quarter of the 128 connections.
+held = [socket.create_connection(("127.0.0.1", 8443), source_address=("127.0.0.2", 0))
+        for _ in range(24)]
 for i, s in enumerate(held):
     s.send([b"", b"\x16\x03\x01", b"GET"][i % 3])  # nothing, half a TLS record, plain text
 print("stalled", flush=True)
@@ -155,9 +177,9 @@ kill $STALLED
 
 log "/metrics counts reviews, requests and errors with Kilo's names"
 metrics=$(http $NS http://127.0.0.1:1107/metrics)
-for line in 'admission_requests_total{operation="CREATE",response="allowed"} 17' \
+for line in 'admission_requests_total{operation="CREATE",response="allowed"} 18' \
 	'admission_requests_total{operation="UPDATE",response="denied"} 1' \
-	'errors_total 2' 'http_requests_total{handler="/validate",method="POST"} 20' \
+	'errors_total 2' 'http_requests_total{handler="/validate",method="POST"} 21' \
 	'# TYPE process_start_time_seconds gauge'; do
 	grep -qxF "$line" <<<"$metrics" || die "/metrics lacks '$line': $metrics"
 done

@@ -30,11 +30,11 @@ MIRROR=${KILO_DEBIAN_MIRROR:-http://deb.debian.org}
 SOURCES=("deb $MIRROR/debian $SUITE main" "deb $MIRROR/debian $SUITE-updates main"
 	"deb $MIRROR/debian-security $SUITE-security main")
 BUILD_PACKAGES=(cmake gcc libc6-dev make pkg-config
-	libb2-dev libcurl4-openssl-dev libjansson-dev libmnl-dev libsodium-dev libssl-dev libyaml-dev)
+	libb2-dev libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libmnl-dev libsodium-dev libssl-dev libyaml-dev)
 # iptables has both iptables-legacy and iptables-nft: kg picks the host's.
 RUNTIME_PACKAGES=(ca-certificates containernetworking-plugins graphviz iproute2 iptables kmod
 	wireguard-tools
-	libb2-1 libcurl4 libjansson4 libmnl0 libsodium23 libssl3 libyaml-0-2)
+	libb2-1 libcurl4 libjansson4 libmicrohttpd12 libmnl0 libsodium23 libssl3 libyaml-0-2)
 CACHE=${KILO_IMAGE_CACHE:-/var/cache/kilo-image}
 # Files in the bases and the image are dated here (reproducible tarballs).
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}

@@ -386,6 +386,9 @@ int mesh_kube_exec_run(const struct mesh_kube_exec_config *config,
 	if (pipe2(out, O_CLOEXEC) || (!interactive && pipe2(errors, O_CLOEXEC))) {
 		ret = -errno;
 		fail(config, err, errlen, "pipe: %s", strerror(-ret));
+		for (int i = 0; i < 2; i++)
+			if (out[i] >= 0)
+				close(out[i]);
 		goto out;
 	}
 	ret = spawn(config, interactive, info, out[1], errors[1], &pid);

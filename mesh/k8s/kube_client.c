@@ -49,8 +49,8 @@ static int append_body(struct mesh_kube_response *response, const char *data, si
 	if (response->len + len > BODY_MAX)
 		return -EFBIG;
 	if (!response->body || need > body_capacity(response->len + 1)) {
-		char *body = mesh_wipe_realloc(response->body, response->body ? response->len + 1 : 0,
-		                               body_capacity(need));
+		char *body = mesh_wipe_realloc(
+		    response->body, response->body ? response->len + 1 : 0, body_capacity(need));
 
 		if (!body)
 			return -ENOMEM;

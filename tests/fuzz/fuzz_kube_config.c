@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_kube_config.c - the kubeconfig reader of mesh/k8s/kube_config.h on any file content (the file
- * is a memfd, so the target touches no disk; relative paths in it resolve under /proc/self/fd).
+ * fuzz_kube_config.c - the kubeconfig reader of mesh/k8s/kube_config.h on any file content (the
+ * file is a memfd, so the target touches no disk; relative paths in it resolve under
+ * /proc/self/fd).
  *
  * Promises checked: a rejection says why and never quotes a user's token or client-key-data; an
  * accepted file gives a server without a trailing slash, a client certificate only together

@@ -5,6 +5,7 @@
  * sharing a handle between the backend's threads.
  */
 #include "mesh/k8s/kube_client.h"
+#include "mesh/k8s/kube_exec.h"
 #include "mesh/model/wipe.h"
 
 #include <curl/curl.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CONNECT_TIMEOUT_MS 10000L
 /* A list of 10 000 Nodes is some 50 MB; anything far beyond is not an answer. */
@@ -47,8 +49,8 @@ static int append_body(struct mesh_kube_response *response, const char *data, si
 	if (response->len + len > BODY_MAX)
 		return -EFBIG;
 	if (!response->body || need > body_capacity(response->len + 1)) {
-		char *body = mesh_wipe_realloc(response->body, response->body ? response->len + 1 : 0,
-		                               body_capacity(need));
+		char *body = mesh_wipe_realloc(
+		    response->body, response->body ? response->len + 1 : 0, body_capacity(need));
 
 		if (!body)
 			return -ENOMEM;
@@ -83,22 +85,40 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	return request->stop && request->stop(request->ctx);
 }
 
-static void set_pem(CURL *curl, const struct mesh_kube_pem *pem, CURLoption path_option,
-                    CURLoption blob_option)
+/*
+ * libcurl frees its copy of a blob unwiped, so keys are lent instead
+ * (CURL_BLOB_NOCOPY): they outlive the handle and are wiped by their owner.
+ */
+static void set_blob(CURL *curl, CURLoption option, void *data, size_t len, unsigned int flags)
 {
-	struct curl_blob blob = {.data = pem->data, .len = pem->len, .flags = CURL_BLOB_COPY};
+	struct curl_blob blob = {.data = data, .len = len, .flags = flags};
 
+	curl_easy_setopt(curl, option, &blob);
+}
+
+static void set_pem(CURL *curl, const struct mesh_kube_pem *pem, CURLoption path_option,
+                    CURLoption blob_option, unsigned int flags)
+{
 	if (pem->data)
-		curl_easy_setopt(curl, blob_option, &blob);
+		set_blob(curl, blob_option, pem->data, pem->len, flags);
 	else if (pem->path)
 		curl_easy_setopt(curl, path_option, pem->path);
 }
 
-static void set_tls(CURL *curl, const struct mesh_kube_config *config)
+/* The exec plugin's client certificate, if it gave one, else the kubeconfig's. */
+static void set_tls(CURL *curl, const struct mesh_kube_config *config,
+                    const struct mesh_kube_credential *credential)
 {
-	set_pem(curl, &config->ca, CURLOPT_CAINFO, CURLOPT_CAINFO_BLOB);
-	set_pem(curl, &config->cert, CURLOPT_SSLCERT, CURLOPT_SSLCERT_BLOB);
-	set_pem(curl, &config->key, CURLOPT_SSLKEY, CURLOPT_SSLKEY_BLOB);
+	set_pem(curl, &config->ca, CURLOPT_CAINFO, CURLOPT_CAINFO_BLOB, CURL_BLOB_COPY);
+	if (credential->cert) {
+		set_blob(curl, CURLOPT_SSLCERT_BLOB, credential->cert, credential->cert_len,
+		         CURL_BLOB_COPY);
+		set_blob(curl, CURLOPT_SSLKEY_BLOB, credential->key, credential->key_len,
+		         CURL_BLOB_NOCOPY);
+	} else {
+		set_pem(curl, &config->cert, CURLOPT_SSLCERT, CURLOPT_SSLCERT_BLOB, CURL_BLOB_COPY);
+		set_pem(curl, &config->key, CURLOPT_SSLKEY, CURLOPT_SSLKEY_BLOB, CURL_BLOB_NOCOPY);
+	}
 	if (config->insecure) {
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -131,17 +151,24 @@ static int add_header(struct curl_slist **headers, const char *name, const char 
 	return 0;
 }
 
-static int build_headers(const struct mesh_kube_config *config,
-                         const struct mesh_kube_request *request, struct curl_slist **headers,
-                         char *err, size_t errlen)
+/* The exec plugin's credential, or the token (of the file) as one. */
+static int get_credential(const struct mesh_kube_config *config,
+                          struct mesh_kube_credential *credential, char *err, size_t errlen)
 {
-	char *token = NULL, *bearer = NULL;
+	memset(credential, 0, sizeof(*credential));
+	if (config->exec)
+		return mesh_kube_exec_get(config->exec, time(NULL), credential, err, errlen);
+	return mesh_kube_config_token(config, &credential->token, err, errlen);
+}
+
+static int build_headers(const struct mesh_kube_request *request, const char *token,
+                         struct curl_slist **headers, char *err, size_t errlen)
+{
+	char *bearer = NULL;
 	int ret = add_header(headers, "Accept", "application/json");
 
 	if (!ret && request->content_type)
 		ret = add_header(headers, "Content-Type", request->content_type);
-	if (!ret)
-		ret = mesh_kube_config_token(config, &token, err, errlen);
 	if (!ret && token && asprintf(&bearer, "Bearer %s", token) < 0) {
 		bearer = NULL;
 		ret = -ENOMEM;
@@ -150,11 +177,8 @@ static int build_headers(const struct mesh_kube_config *config,
 		ret = add_header(headers, "Authorization", bearer);
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
-	if (token)
-		sodium_memzero(token, strlen(token));
 	if (bearer)
 		sodium_memzero(bearer, strlen(bearer));
-	free(token);
 	free(bearer);
 	return ret;
 }
@@ -199,18 +223,24 @@ static void set_request(CURL *curl, const char *url, const struct mesh_kube_requ
 	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, request);
 }
 
-int mesh_kube_client_perform(const struct mesh_kube_config *config,
-                             const struct mesh_kube_request *request,
-                             struct mesh_kube_response *response, char *err, size_t errlen)
+/* One request; *run says which run of the exec plugin gave its credential (0: none). */
+static int perform(const struct mesh_kube_config *config, const struct mesh_kube_request *request,
+                   struct mesh_kube_response *response, unsigned long *run, char *err,
+                   size_t errlen)
 {
 	struct transfer t = {.request = request, .response = response};
 	char curl_err[CURL_ERROR_SIZE] = "", *url = NULL;
+	struct mesh_kube_credential credential;
 	struct curl_slist *headers = NULL;
 	CURLcode code;
 	int ret;
 
 	memset(response, 0, sizeof(*response));
-	ret = build_headers(config, request, &headers, err, errlen);
+	/* No credential, or a whole one: a plugin that fails sends no request. */
+	ret = get_credential(config, &credential, err, errlen);
+	*run = credential.run;
+	if (!ret)
+		ret = build_headers(request, credential.token, &headers, err, errlen);
 	if (ret)
 		goto out;
 	t.curl = curl_easy_init();
@@ -221,7 +251,7 @@ int mesh_kube_client_perform(const struct mesh_kube_config *config,
 		goto out;
 	}
 	set_request(t.curl, url, request, &t);
-	set_tls(t.curl, config);
+	set_tls(t.curl, config, &credential);
 	curl_easy_setopt(t.curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(t.curl, CURLOPT_ERRORBUFFER, curl_err);
 	code = curl_easy_perform(t.curl);
@@ -237,7 +267,28 @@ out:
 		mesh_kube_response_release(response);
 	curl_easy_cleanup(t.curl);
 	free_headers(headers);
+	mesh_kube_credential_release(&credential);
 	free(url);
+	return ret;
+}
+
+int mesh_kube_client_perform(const struct mesh_kube_config *config,
+                             const struct mesh_kube_request *request,
+                             struct mesh_kube_response *response, char *err, size_t errlen)
+{
+	unsigned long run;
+	int ret = perform(config, request, response, &run, err, errlen);
+
+	/*
+	 * The plugin's credential was refused (revoked, or expired early): drop
+	 * it and ask the plugin once more, as client-go does (which then leaves
+	 * the retry to its caller).
+	 */
+	if (!ret && response->status == 401 && run) {
+		mesh_kube_exec_refused(config->exec, run);
+		mesh_kube_response_release(response);
+		ret = perform(config, request, response, &run, err, errlen);
+	}
 	return ret;
 }
 

@@ -11,6 +11,11 @@
  * a 200 reply to on_data in whatever pieces it arrives; the body of any
  * other status is collected into response for its Status message.
  *
+ * With an exec plugin, the credential comes from mesh/k8s/kube_exec.h; a
+ * plugin that fails fails the request before anything is sent, and a 401
+ * drops the plugin's credential and sends the request once more with a
+ * new one (a 401 before the body, so a stream has delivered nothing yet).
+ *
  * Call curl_global_init() before the first request (the backend does).
  */
 #ifndef MESH_KUBE_CLIENT_H

@@ -12,12 +12,14 @@
 #include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mesh/k8s/kube_exec.h"
 #include "mesh/k8s/yaml.h"
 
 /* Far more than any kubeconfig or token; a bound on what a typo can load. */
@@ -182,6 +184,17 @@ static int find_named(const struct parse *p, const json_t *root, const char *lis
 	return fail(p, "%s: no entry named \"%s\"", list, name);
 }
 
+/* Without trailing slashes: request paths are appended to it. */
+static char *server_dup(const char *server)
+{
+	char *copy = strdup(server);
+	size_t len = copy ? strlen(copy) : 0;
+
+	while (len > 0 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	return copy;
+}
+
 static int parse_cluster(const struct parse *p, const json_t *cluster, const char *name,
                          const char *master, struct mesh_kube_config *config)
 {
@@ -208,14 +221,219 @@ static int parse_cluster(const struct parse *p, const json_t *cluster, const cha
 		server = master;
 	if (!server || !*server)
 		return fail(p, "%s.server: not set", where);
-	config->server = strdup(server);
+	config->server = server_dup(server);
 	return config->server ? 0 : -ENOMEM;
 }
 
-static int parse_user(const struct parse *p, const json_t *user, const char *name,
-                      struct mesh_kube_config *config)
+/* obj[field] as a NULL-terminated list of strings; NULL if absent. */
+static int string_list(const struct parse *p, const json_t *obj, const char *where,
+                       const char *field, char ***list)
 {
-	static const char *const unsupported[] = {"exec", "auth-provider", "username", "password"};
+	const json_t *array = json_object_get(obj, field), *item;
+	size_t i;
+
+	*list = NULL;
+	if (!array || json_is_null(array))
+		return 0;
+	if (!json_is_array(array))
+		return fail(p, "%s.%s: not a list", where, field);
+	*list = calloc(json_array_size(array) + 1, sizeof(**list));
+	if (!*list)
+		return -ENOMEM;
+	json_array_foreach (array, i, item) {
+		if (!json_is_string(item))
+			return fail(p, "%s.%s[%zu]: not a string", where, field, i);
+		if (!((*list)[i] = strdup(json_string_value(item))))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* exec.env, name/value pairs, as "NAME=value". */
+static int exec_env(const struct parse *p, const json_t *exec, const char *where, char ***env)
+{
+	const json_t *array = json_object_get(exec, "env"), *item;
+	const char *name, *value;
+	char item_where[400];
+	size_t i;
+	int ret;
+
+	*env = NULL;
+	if (!array || json_is_null(array))
+		return 0;
+	if (!json_is_array(array))
+		return fail(p, "%s.env: not a list", where);
+	*env = calloc(json_array_size(array) + 1, sizeof(**env));
+	if (!*env)
+		return -ENOMEM;
+	json_array_foreach (array, i, item) {
+		snprintf(item_where, sizeof(item_where), "%.360s.env[%zu]", where, i);
+		if (!json_is_object(item))
+			return fail(p, "%s: not a mapping", item_where);
+		ret = string_field(p, item, item_where, "name", &name);
+		if (!ret)
+			ret = string_field(p, item, item_where, "value", &value);
+		if (ret)
+			return ret;
+		if (!name || !*name)
+			return fail(p, "%s.name: not set", item_where);
+		if (strchr(name, '='))
+			return fail(p, "%s.name: holds '='", item_where);
+		if (!((*env)[i] = format("%s=%s", name, value ? value : "")))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int exec_mode(const struct parse *p, const json_t *exec, const char *where,
+                     const char *api_version, enum mesh_kube_exec_mode *mode)
+{
+	static const char *const modes[] = {"Never", "IfAvailable", "Always"};
+	const char *text;
+	int ret = string_field(p, exec, where, "interactiveMode", &text);
+
+	if (ret)
+		return ret;
+	/* client-go's default for v1beta1; v1 must say. */
+	if ((!text || !*text) && !strcmp(api_version, MESH_KUBE_EXEC_V1BETA1))
+		text = "IfAvailable";
+	if (!text || !*text)
+		return fail(p, "%s.interactiveMode: not set (Never, IfAvailable or Always)", where);
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(text, modes[i])) {
+			*mode = (enum mesh_kube_exec_mode)i;
+			return 0;
+		}
+	return fail(p, "%s.interactiveMode: \"%.64s\" is not Never, IfAvailable or Always", where,
+	            text);
+}
+
+/* What provideClusterInfo tells the plugin, as client-go's exec.Cluster (but the CA). */
+static json_t *exec_cluster(const json_t *cluster, const struct mesh_kube_config *config)
+{
+	static const char *const passed[] = {"tls-server-name", "proxy-url"};
+	const json_t *extensions = json_object_get(cluster, "extensions"), *extension;
+	json_t *info = json_pack("{s:s}", "server", config->server);
+	size_t i;
+
+	for (i = 0; info && i < sizeof(passed) / sizeof(passed[0]); i++) {
+		const json_t *value = json_object_get(cluster, passed[i]);
+
+		if (json_is_string(value) && json_string_length(value) &&
+		    json_object_set(info, passed[i], (json_t *)value))
+			goto fail;
+	}
+	if (info && config->insecure &&
+	    json_object_set_new(info, "insecure-skip-tls-verify", json_true()))
+		goto fail;
+	if (info && json_is_true(json_object_get(cluster, "disable-compression")) &&
+	    json_object_set_new(info, "disable-compression", json_true()))
+		goto fail;
+	json_array_foreach (extensions, i, extension) {
+		const char *name = json_string_value(json_object_get(extension, "name"));
+
+		if (info && name && !strcmp(name, "client.authentication.k8s.io/exec") &&
+		    json_object_get(extension, "extension") &&
+		    json_object_set(info, "config", json_object_get(extension, "extension")))
+			goto fail;
+	}
+	return info;
+fail:
+	json_decref(info);
+	return NULL;
+}
+
+static int exec_cluster_info(const json_t *cluster, const struct mesh_kube_config *config,
+                             struct mesh_kube_exec_config *exec)
+{
+	if (!(exec->cluster = exec_cluster(cluster, config)))
+		return -ENOMEM;
+	if (config->ca.path && !(exec->ca_path = strdup(config->ca.path)))
+		return -ENOMEM;
+	if (config->ca.data) {
+		if (!(exec->ca_data = malloc(config->ca.len)))
+			return -ENOMEM;
+		memcpy(exec->ca_data, config->ca.data, config->ca.len);
+		exec->ca_len = config->ca.len;
+	}
+	return 0;
+}
+
+/* A hint may span lines; a message does not. */
+static char *one_line(const char *text)
+{
+	char *line = strdup(text);
+
+	for (char *c = line; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
+	return line;
+}
+
+static int exec_command(const struct parse *p, const json_t *exec, const char *where,
+                        struct mesh_kube_exec_config *out)
+{
+	const char *command, *api_version, *hint;
+	int ret = string_field(p, exec, where, "command", &command);
+
+	if (!ret)
+		ret = string_field(p, exec, where, "apiVersion", &api_version);
+	if (!ret)
+		ret = string_field(p, exec, where, "installHint", &hint);
+	if (ret)
+		return ret;
+	if (!command || !*command)
+		return fail(p, "%s.command: not set", where);
+	if (!api_version || !*api_version)
+		return fail(p, "%s.apiVersion: not set", where);
+	if (strcmp(api_version, MESH_KUBE_EXEC_V1) && strcmp(api_version, MESH_KUBE_EXEC_V1BETA1))
+		return fail(p, "%s.apiVersion: \"%.64s\" is not " MESH_KUBE_EXEC_V1 " or v1beta1",
+		            where, api_version);
+	/* As client-go: a path with a '/' is the kubeconfig's, a bare name is PATH's. */
+	out->command = strchr(command, '/') ? resolve_path(p, command) : strdup(command);
+	out->api_version = strdup(api_version);
+	if (hint && *hint)
+		out->install_hint = one_line(hint);
+	if (!out->command || !out->api_version || (hint && *hint && !out->install_hint))
+		return -ENOMEM;
+	return exec_mode(p, exec, where, api_version, &out->mode);
+}
+
+/* users[].user.exec into *out (NULL unless wanted); cluster is the context's. */
+static int parse_exec(const struct parse *p, const json_t *user, const char *user_where,
+                      const json_t *cluster, bool wanted, struct mesh_kube_config *config)
+{
+	const json_t *exec = json_object_get(user, "exec"), *provide;
+	struct mesh_kube_exec_config out = {.timeout_ms = MESH_KUBE_EXEC_TIMEOUT_MS};
+	char where[400];
+	int ret;
+
+	if (!exec || json_is_null(exec))
+		return 0;
+	snprintf(where, sizeof(where), "%s.exec", user_where);
+	provide = json_object_get(exec, "provideClusterInfo");
+	if (!json_is_object(exec))
+		ret = fail(p, "%s: not a mapping", where);
+	else if (provide && !json_is_boolean(provide) && !json_is_null(provide))
+		ret = fail(p, "%s.provideClusterInfo: not a boolean", where);
+	else
+		ret = exec_command(p, exec, where, &out);
+	if (!ret)
+		ret = string_list(p, exec, where, "args", &out.args);
+	if (!ret)
+		ret = exec_env(p, exec, where, &out.env);
+	if (!ret && wanted && json_is_true(provide))
+		ret = exec_cluster_info(cluster, config, &out);
+	if (!ret && wanted && !(config->exec = mesh_kube_exec_new(&out)))
+		ret = -ENOMEM;
+	mesh_kube_exec_config_release(&out);
+	return ret;
+}
+
+static int parse_user(const struct parse *p, const json_t *user, const char *name,
+                      const json_t *cluster, struct mesh_kube_config *config)
+{
+	static const char *const unsupported[] = {"auth-provider", "username", "password"};
 	const char *token, *token_file;
 	char where[320];
 	int ret;
@@ -223,7 +441,9 @@ static int parse_user(const struct parse *p, const json_t *user, const char *nam
 	snprintf(where, sizeof(where), "users[\"%s\"].user", name);
 	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
 		if (json_object_get(user, unsupported[i]))
-			return fail(p, "%s.%s: not supported; use a token or a client certificate",
+			return fail(p,
+			            "%s.%s: not supported; use a token, a client certificate or "
+			            "an exec plugin",
 			            where, unsupported[i]);
 	ret = string_field(p, user, where, "token", &token);
 	if (!ret)
@@ -241,7 +461,10 @@ static int parse_user(const struct parse *p, const json_t *user, const char *nam
 		return -ENOMEM;
 	if (token_file && *token_file && !(config->token_file = resolve_path(p, token_file)))
 		return -ENOMEM;
-	return 0;
+	return parse_exec(p, user, where, cluster,
+	                  !config->token && !config->token_file && !config->cert.path &&
+	                      !config->cert.data,
+	                  config);
 }
 
 static int parse_root(const struct parse *p, const json_t *root, const char *master,
@@ -277,7 +500,7 @@ static int parse_root(const struct parse *p, const json_t *root, const char *mas
 	if (!ret && user_name && *user_name) {
 		ret = find_named(p, root, "users", "user", user_name, &user);
 		if (!ret)
-			ret = parse_user(p, user, user_name, config);
+			ret = parse_user(p, user, user_name, cluster, config);
 	}
 	return ret;
 }
@@ -349,14 +572,13 @@ int mesh_kube_config_in_cluster(const char *sa_dir, struct mesh_kube_config *con
 int mesh_kube_config_load(const char *kubeconfig, const char *master,
                           struct mesh_kube_config *config, char *err, size_t errlen)
 {
-	size_t len;
 	int ret;
 
 	memset(config, 0, sizeof(*config));
 	if (kubeconfig && *kubeconfig)
 		ret = load_file(kubeconfig, master, config, err, errlen);
 	else if (master && *master)
-		ret = (config->server = strdup(master)) ? 0 : -ENOMEM;
+		ret = (config->server = server_dup(master)) ? 0 : -ENOMEM;
 	else
 		ret =
 		    mesh_kube_config_in_cluster(MESH_KUBE_SERVICE_ACCOUNT_DIR, config, err, errlen);
@@ -366,9 +588,6 @@ int mesh_kube_config_load(const char *kubeconfig, const char *master,
 		mesh_kube_config_release(config);
 		return ret;
 	}
-	len = strlen(config->server);
-	while (len > 0 && config->server[len - 1] == '/')
-		config->server[--len] = '\0';
 	return 0;
 }
 
@@ -414,6 +633,7 @@ void mesh_kube_config_release(struct mesh_kube_config *config)
 	free(config->token);
 	free(config->token_file);
 	free(config->server);
+	mesh_kube_exec_free(config->exec);
 	pem_release(&config->ca);
 	pem_release(&config->cert);
 	pem_release(&config->key);

@@ -6,14 +6,20 @@
  * - a kubeconfig file: its current-context names a context, whose cluster
  *   gives server, certificate-authority(-data) and insecure-skip-tls-verify,
  *   and whose user gives token, tokenFile, client-certificate(-data) and
- *   client-key(-data). File paths are relative to the kubeconfig's
+ *   client-key(-data), or an exec plugin (mesh/k8s/kube_exec.h: apiVersion,
+ *   command, args, env, interactiveMode, provideClusterInfo, installHint).
+ *   File paths, and a command with a '/', are relative to the kubeconfig's
  *   directory; -data fields are base64. master, when given, replaces server.
+ *   As in client-go, a user's token or client certificate wins over its exec
+ *   plugin, which is then checked but never run; interactiveMode may be left
+ *   out only with v1beta1 (it means IfAvailable).
  * - master alone: that server, no credentials, the system's CAs.
  * - neither: in-cluster, https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT
  *   with the service account's ca.crt and token.
  *
- * A token file is read again on every request, so that a rotated
- * service-account token is used as soon as the kubelet writes it. A field
+ * Loading never runs a plugin: the first request does. A token file is read
+ * again on every request, so that a rotated service-account token is used as
+ * soon as the kubelet writes it. A field
  * that is missing or malformed fails with -EINVAL and a message naming the
  * file and the field in err. Token and client key are secrets: they are
  * never put in a message and are wiped on release.
@@ -33,12 +39,16 @@ struct mesh_kube_pem {
 	size_t len;
 };
 
+struct mesh_kube_exec;
+
 struct mesh_kube_config {
 	char *server; /* "https://host:port" without a trailing slash */
 	struct mesh_kube_pem ca, cert, key;
 	char *token;      /* static bearer token */
 	char *token_file; /* or a file holding it */
 	bool insecure;    /* insecure-skip-tls-verify */
+	/* The exec plugin and its cached credential, or NULL; shared by threads. */
+	struct mesh_kube_exec *exec;
 };
 
 /* kubeconfig/master as kg's and kgctl's flags give them; "" counts as absent. */

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_kube_config.c - the kubeconfig reader of mesh/k8s/kube_config.h on any file content (the file
- * is a memfd, so the target touches no disk; relative paths in it resolve under /proc/self/fd).
+ * fuzz_kube_config.c - the kubeconfig reader of mesh/k8s/kube_config.h on any file content (the
+ * file is a memfd, so the target touches no disk; relative paths in it resolve under
+ * /proc/self/fd).
  *
  * Promises checked: a rejection says why and never quotes a user's token or client-key-data; an
- * accepted file gives a server without a trailing slash, and a client certificate only together
- * with its key.
+ * accepted file gives a server without a trailing slash, a client certificate only together
+ * with its key, and an exec plugin (never run: loading runs nothing) only for a user without
+ * either.
  */
 #include <errno.h>
 #include <sys/mman.h>
@@ -14,6 +16,7 @@
 #include "fuzz.h"
 #include "fuzz_json.h"
 #include "mesh/k8s/kube_config.h"
+#include "mesh/k8s/kube_exec.h"
 #include "mesh/k8s/yaml.h"
 
 static const char *const secret_fields[] = {"token", "client-key-data"};
@@ -48,6 +51,12 @@ static void check_config(const struct mesh_kube_config *config)
 	FUZZ_CHECK(len == 0 || config->server[len - 1] != '/');
 	FUZZ_CHECK(!(config->cert.path || config->cert.data) ==
 	           !(config->key.path || config->key.data));
+	/* An exec plugin only for a user without a token or certificate, and never run yet. */
+	if (config->exec) {
+		FUZZ_CHECK(!config->token && !config->token_file && !config->cert.path &&
+		           !config->cert.data);
+		FUZZ_CHECK(config->exec->config.command[0] && config->exec->runs == 0);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

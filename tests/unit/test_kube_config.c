@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "mesh/k8s/kube_config.h"
+#include "mesh/k8s/kube_exec.h"
 
 #define KUBE_DIR KILO_FIXTURES_DIR "/kube"
 
@@ -119,9 +120,8 @@ static void test_kubeadm_kube_proxy_kubeconfig_of_kilos_manifest(void **state)
 	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(mesh_kube_config_load(KUBE_DIR "/kube-proxy.yaml", NULL, &config, err,
-	                                       sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    mesh_kube_config_load(KUBE_DIR "/kube-proxy.yaml", NULL, &config, err, sizeof(err)), 0);
 	assert_string_equal(config.server, "https://172.18.0.2:6443");
 	assert_string_equal(config.ca.path, MESH_KUBE_SERVICE_ACCOUNT_DIR "/ca.crt");
 	assert_string_equal(config.token_file, MESH_KUBE_SERVICE_ACCOUNT_DIR "/token");
@@ -163,6 +163,12 @@ static void test_master_alone_has_no_credentials(void **state)
 
 static const char head[] = "apiVersion: v1\nkind: Config\n";
 
+/* A kubeconfig whose user is an exec plugin. */
+#define EXEC_USER(exec)                                                                            \
+	"current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"             \
+	"clusters:\n- name: c\n  cluster: {server: 'https://h'}\n"                                 \
+	"users:\n- name: u\n  user:\n    exec: " exec "\n"
+
 /* Each broken kubeconfig fails with -EINVAL and an error naming the field. */
 static const struct {
 	const char *body, *error;
@@ -201,10 +207,40 @@ static const struct {
     {"current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
      "clusters:\n- name: c\n  cluster: {server: 'https://h'}\n",
      "users: no entry named \"u\""},
+    {EXEC_USER("{command: aws, interactiveMode: Never}") "    token: hush-hush\n",
+     "users[\"u\"].user.exec.apiVersion: not set"},
+    {EXEC_USER("[aws]"), "users[\"u\"].user.exec: not a mapping"},
+    {EXEC_USER("{apiVersion: client.authentication.k8s.io/v1, interactiveMode: Never}"),
+     "users[\"u\"].user.exec.command: not set"},
+    {EXEC_USER("{apiVersion: client.authentication.k8s.io/v1alpha1, command: aws}"),
+     "exec.apiVersion: \"client.authentication.k8s.io/v1alpha1\" is not "
+     "client.authentication.k8s.io/v1 or v1beta1"},
+    {EXEC_USER("{apiVersion: client.authentication.k8s.io/v1, command: aws}"),
+     "exec.interactiveMode: not set (Never, IfAvailable or Always)"},
+    {EXEC_USER("{apiVersion: client.authentication.k8s.io/v1, command: aws, "
+               "interactiveMode: Sometimes}"),
+     "exec.interactiveMode: \"Sometimes\" is not Never, IfAvailable or Always"},
+    {EXEC_USER("{apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: x}"),
+     "exec.args: not a list"},
+    {EXEC_USER("{apiVersion: client.authentication.k8s.io/v1beta1, command: aws, "
+               "args: [eks, [get-token]]}"),
+     "exec.args[1]: not a string"},
+    {EXEC_USER("{apiVersion: client.authentication.k8s.io/v1beta1, command: aws, env: [A=b]}"),
+     "exec.env[0]: not a mapping"},
+    {EXEC_USER("{apiVersion: client.authentication.k8s.io/v1beta1, command: aws, "
+               "env: [{value: hush-hush}]}"),
+     "exec.env[0].name: not set"},
+    {EXEC_USER("{apiVersion: client.authentication.k8s.io/v1beta1, command: aws, "
+               "env: [{name: A=B, value: hush-hush}]}"),
+     "exec.env[0].name: holds '='"},
+    {EXEC_USER("{apiVersion: client.authentication.k8s.io/v1beta1, command: aws, "
+               "provideClusterInfo: 'yes'}"),
+     "exec.provideClusterInfo: not a boolean"},
     {"current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
      "clusters:\n- name: c\n  cluster: {server: 'https://h'}\n"
-     "users:\n- name: u\n  user: {token: hush-hush, exec: {command: aws}}\n",
-     "users[\"u\"].user.exec: not supported"},
+     "users:\n- name: u\n  user: {auth-provider: {name: gcp}}\n",
+     "users[\"u\"].user.auth-provider: not supported; use a token, a client certificate or an "
+     "exec plugin"},
     {"current-context: x\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
      "clusters:\n- name: c\n  cluster: {server: 'https://h'}\n"
      "users:\n- name: u\n  user: {client-certificate: c.crt}\n",
@@ -244,6 +280,106 @@ static void test_broken_kubeconfigs_name_the_field(void **state)
 		assert_null(strstr(err, "hush-hush"));
 		assert_null(config.server);
 	}
+}
+
+static void test_exec_user_as_eks_writes_it(void **state)
+{
+	struct mesh_kube_config config;
+	const struct mesh_kube_exec_config *exec;
+	char err[256] = "", *token;
+	const char *path;
+
+	(void)state;
+	path = write_scratch(
+	    "eks.yaml",
+	    "apiVersion: v1\nkind: Config\ncurrent-context: arn\n"
+	    "clusters:\n- name: arn\n  cluster:\n    server: https://x.eks.amazonaws.com\n"
+	    "contexts:\n- name: arn\n  context: {cluster: arn, user: arn}\n"
+	    "users:\n- name: arn\n  user:\n    exec:\n"
+	    "      apiVersion: client.authentication.k8s.io/v1beta1\n"
+	    "      command: aws\n"
+	    "      args: [--region, eu-west-1, eks, get-token, --cluster-name, c]\n"
+	    "      env:\n      - {name: AWS_PROFILE, value: prod}\n"
+	    "      - {name: EMPTY}\n"
+	    "      installHint: |\n        Install the AWS CLI:\n        apt install awscli\n");
+	assert_int_equal(mesh_kube_config_load(path, NULL, &config, err, sizeof(err)), 0);
+	assert_non_null(config.exec);
+	exec = &config.exec->config;
+	assert_string_equal(exec->command, "aws");
+	assert_string_equal(exec->api_version, MESH_KUBE_EXEC_V1BETA1);
+	/* v1beta1's default. */
+	assert_int_equal(exec->mode, MESH_KUBE_EXEC_IF_AVAILABLE);
+	assert_string_equal(exec->args[0], "--region");
+	assert_string_equal(exec->args[5], "c");
+	assert_null(exec->args[6]);
+	assert_string_equal(exec->env[0], "AWS_PROFILE=prod");
+	assert_string_equal(exec->env[1], "EMPTY=");
+	assert_null(exec->env[2]);
+	assert_string_equal(exec->install_hint, "Install the AWS CLI: apt install awscli ");
+	assert_null(exec->cluster);
+	assert_int_equal(exec->timeout_ms, MESH_KUBE_EXEC_TIMEOUT_MS);
+	/* Nothing ran: a plugin runs at the first request. */
+	assert_int_equal(config.exec->runs, 0);
+	token = token_of(&config);
+	assert_null(token);
+	mesh_kube_config_release(&config);
+}
+
+static void test_exec_with_cluster_info_and_a_relative_command(void **state)
+{
+	struct mesh_kube_config config;
+	const struct mesh_kube_exec_config *exec;
+	char err[256] = "", expected[512], *cluster;
+	const char *path;
+
+	(void)state;
+	path = write_scratch(
+	    "gke.yaml",
+	    "apiVersion: v1\nkind: Config\ncurrent-context: gke\n"
+	    "clusters:\n- name: gke\n  cluster:\n    server: https://10.0.0.1/\n"
+	    "    certificate-authority: ca.crt\n    tls-server-name: kubernetes\n"
+	    "    extensions:\n    - name: other\n      extension: {a: 1}\n"
+	    "    - name: client.authentication.k8s.io/exec\n      extension: {audience: kilo}\n"
+	    "contexts:\n- name: gke\n  context: {cluster: gke, user: gke}\n"
+	    "users:\n- name: gke\n  user:\n    exec:\n"
+	    "      apiVersion: client.authentication.k8s.io/v1\n"
+	    "      command: ./bin/gke-gcloud-auth-plugin\n"
+	    "      interactiveMode: Never\n      provideClusterInfo: true\n");
+	assert_int_equal(
+	    mesh_kube_config_load(path, "https://10.0.0.2:443/", &config, err, sizeof(err)), 0);
+	exec = &config.exec->config;
+	snprintf(expected, sizeof(expected), "%s/./bin/gke-gcloud-auth-plugin", scratch);
+	assert_string_equal(exec->command, expected);
+	assert_int_equal(exec->mode, MESH_KUBE_EXEC_NEVER);
+	assert_null(exec->args);
+	assert_null(exec->env);
+	snprintf(expected, sizeof(expected), "%s/ca.crt", scratch);
+	assert_string_equal(exec->ca_path, expected);
+	cluster = json_dumps(exec->cluster, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(cluster, "{\"config\":{\"audience\":\"kilo\"},"
+	                             "\"server\":\"https://10.0.0.2:443\","
+	                             "\"tls-server-name\":\"kubernetes\"}");
+	free(cluster);
+	mesh_kube_config_release(&config);
+}
+
+/* As client-go: a token or client certificate wins, and the plugin never runs. */
+static void test_token_wins_over_exec(void **state)
+{
+	struct mesh_kube_config config;
+	char err[256] = "", *token;
+	const char *path;
+
+	(void)state;
+	path = write_scratch(
+	    "both.yaml", EXEC_USER("{apiVersion: client.authentication.k8s.io/v1, command: aws, "
+	                           "interactiveMode: Never}") "    token: static\n");
+	assert_int_equal(mesh_kube_config_load(path, NULL, &config, err, sizeof(err)), 0);
+	assert_null(config.exec);
+	token = token_of(&config);
+	assert_string_equal(token, "static");
+	free(token);
+	mesh_kube_config_release(&config);
 }
 
 static void test_user_without_fields_is_anonymous(void **state)
@@ -356,6 +492,9 @@ int main(void)
 	    cmocka_unit_test(test_master_overrides_the_server),
 	    cmocka_unit_test(test_master_alone_has_no_credentials),
 	    cmocka_unit_test(test_broken_kubeconfigs_name_the_field),
+	    cmocka_unit_test(test_exec_user_as_eks_writes_it),
+	    cmocka_unit_test(test_exec_with_cluster_info_and_a_relative_command),
+	    cmocka_unit_test(test_token_wins_over_exec),
 	    cmocka_unit_test(test_user_without_fields_is_anonymous),
 	    cmocka_unit_test(test_missing_kubeconfig_names_the_file),
 	    cmocka_unit_test(test_in_cluster_reads_the_service_account),

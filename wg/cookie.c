@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * cookie.c - mac1, mac2 and cookie replies (whitepaper §5.4.4, §5.4.7; kernel cookie.c).
+ * cookie.c - mac1, mac2 and cookie replies (the whitepaper's cookie section, kernel cookie.c;
+ * docs/wireguard.md).
  */
 #include "wg/cookie.h"
 

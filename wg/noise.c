@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * noise.c - Noise_IKpsk2 as WireGuard runs it (whitepaper §5.4, kernel noise.c).
+ * noise.c - Noise_IKpsk2 as WireGuard runs it (the whitepaper's handshake, kernel noise.c;
+ * docs/wireguard.md).
  *
  * Each message is computed into local chaining key and hash copies and committed to the
  * handshake only once everything authenticated, so a bad message leaves no trace.

@@ -35,6 +35,19 @@ impairment_args() {
 	esac
 }
 
+# tcp_bbr [CMD...]: TCP in the network namespace CMD runs sysctl in (e.g. nsx NS) uses BBR
+# if the kernel has it; prints the algorithm in use. CUBIC, the usual default, reads every
+# datagram the relay drops as congestion and halves its window: 5 % random loss holds it to
+# a few MB/s (Mathis: about 1.2 segments / sqrt(loss) per round trip), and the transfer
+# would measure that rather than the tunnel. BBR paces by the bandwidth and round trip it
+# measures. (A namespace other than the first may choose only among
+# net.ipv4.tcp_allowed_congestion_control; where BBR is not, the default stays.)
+tcp_bbr() {
+	local key=net.ipv4.tcp_congestion_control
+	"$@" sysctl -qw "$key=bbr" >/dev/null 2>&1 || true
+	"$@" sysctl -n "$key"
+}
+
 # relay_dumps STATS: how many times the relay has written STATS (0: not yet; 1: it is ready).
 relay_dumps() { awk '$1 == "dumps" { print $2; found = 1 } END { if (!found) print 0 }' "$1" 2>/dev/null || echo 0; }
 

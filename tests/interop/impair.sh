@@ -49,7 +49,10 @@ tcp_bbr() {
 }
 
 # relay_dumps STATS: how many times the relay has written STATS (0: not yet; 1: it is ready).
-relay_dumps() { awk '$1 == "dumps" { print $2; found = 1 } END { if (!found) print 0 }' "$1" 2>/dev/null || echo 0; }
+relay_dumps() {
+	awk '$1 == "dumps" { print $2; found = 1 } END { if (!found) print 0 }' "$1" 2>/dev/null ||
+		echo 0
+}
 
 # relay_ready STATS: the relay is up (it writes STATS once it is).
 relay_ready() { [ "$(relay_dumps "$1")" -ge 1 ]; }
@@ -85,7 +88,12 @@ kwg_counter() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" "$1" | tail -n 1; }
 # udp_rcvbuf_errors [CMD...]: datagrams the kernel dropped because a UDP socket's receive
 # buffer was full (IPv4 and IPv6), in the network namespace CMD runs awk in (e.g. nsx NS).
 udp_rcvbuf_errors() {
-	"$@" awk '$1 == "Udp:" && !col { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") col = i; next }
+	"$@" awk '$1 == "Udp:" && !col {
+			for (i = 2; i <= NF; i++)
+				if ($i == "RcvbufErrors")
+					col = i
+			next
+		}
 		$1 == "Udp:" { n += $col }
 		$1 == "Udp6RcvbufErrors" { n += $2 }
 		END { print n + 0 }' /proc/net/snmp /proc/net/snmp6

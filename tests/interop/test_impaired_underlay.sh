@@ -15,8 +15,8 @@
 # - both daemons and the relay stop cleanly.
 # The TCP of both ends is BBR where the kernel allows it (see tcp_bbr in impair.sh); where
 # it does not, the transfers are of 20 MB, since Reno or CUBIC move about 1 MB/s through
-# these impairments. Speed is printed, never asserted. IU_BYTES, IU_SEED and IU_IMPAIRMENT (a name of
-# impair.sh) change the defaults, for trying things by hand.
+# these impairments. Speed is printed, never asserted. IU_BYTES, IU_SEED and IU_IMPAIRMENT
+# (a name of impair.sh) change the defaults, for trying things by hand.
 # ctest: alone (it loads both cores)
 . "$(dirname "$0")/pair.sh"
 . "$(dirname "$0")/impair.sh"

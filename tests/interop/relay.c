@@ -32,11 +32,16 @@
  * HOLD rather than GAP), sent, send_errors (a refused datagram, e.g. an ICMP port
  * unreachable answer to an earlier one, is counted and forgotten).
  *
- * One thread; recvmmsg() and sendmmsg() in batches, so that it is not the bottleneck of a
- * tunnel on a loaded machine; datagrams in flight wait in a heap ordered by when they are due.
+ * One thread; recvmmsg() and sendmmsg() in batches, and UDP GRO and GSO, so that its cost
+ * per datagram stays small beside the tunnel's on a loaded machine: what a sender batched
+ * (kwg sends with GSO) arrives as one message and is cut into its datagrams, each impaired
+ * on its own, and datagrams of one size leaving together go as one GSO send. Datagrams in
+ * flight wait in a heap ordered by when they are due.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -53,7 +58,10 @@
 #include "wg/messages.h"
 
 enum {
-	BATCH = 64,          /* datagrams per recvmmsg() and sendmmsg() */
+	BATCH = 64,     /* datagrams per sendmmsg(), and per GSO send at most */
+	RX_BATCH = 16,  /* messages per recvmmsg(), each up to RX_MAX */
+	RX_MAX = 65536, /* a GRO message: datagrams of one size back to back */
+	GSO_MAX_BYTES = 65000,
 	DATAGRAM_MAX = 2048, /* the start of a longer one goes on, counted as other */
 	HELD_MAX = 256,      /* datagrams held back per direction at once; beyond, none is */
 	SOCKET_BUFFER = 8 << 20,
@@ -104,6 +112,8 @@ struct relay {
 	struct packet **heap;
 	size_t heap_len, heap_cap;
 	struct packet *free_list;
+	uint8_t *rx_area; /* RX_BATCH messages of RX_MAX bytes */
+	bool gso;         /* send runs of equal datagrams as one (UDP_SEGMENT) */
 	uint64_t rng, seq, dumps;
 	const char *stats_path;
 };
@@ -190,32 +200,66 @@ static struct packet *heap_pop(struct relay *r)
 	return top;
 }
 
+/* How many of the n datagrams from out on can leave as one GSO send: those of the first one's
+ * size, and one shorter to end the run. */
+static unsigned int gso_run(struct packet *const *out, unsigned int n)
+{
+	size_t size = out[0]->len, total = size;
+	unsigned int k = 1;
+
+	while (k < n && out[k]->len <= size && total + out[k]->len <= GSO_MAX_BYTES) {
+		total += out[k]->len;
+		if (out[k++]->len < size)
+			break;
+	}
+	return k;
+}
+
+static int send_run(struct relay *r, struct direction *d, struct packet *const *out, unsigned int k)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov[BATCH];
+	struct msghdr msg = {
+	    .msg_name = &d->to, .msg_namelen = d->to_len, .msg_iov = iov, .msg_iovlen = k};
+	struct cmsghdr *c;
+	unsigned int i;
+
+	for (i = 0; i < k; i++)
+		iov[i] = (struct iovec){.iov_base = out[i]->data, .iov_len = out[i]->len};
+	if (k > 1) {
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_UDP;
+		c->cmsg_type = UDP_SEGMENT;
+		c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+		*(uint16_t *)(void *)CMSG_DATA(c) = (uint16_t)out[0]->len;
+	}
+	if (sendmsg(d->out_fd, &msg, 0) >= 0) {
+		d->c.sent += k;
+		return 0;
+	}
+	/* EIO: the way out cannot segment; from now on each datagram goes alone. */
+	if (k > 1 && errno == EIO) {
+		r->gso = false;
+		for (i = 0; i < k; i++)
+			send_run(r, d, out + i, 1);
+		return 0;
+	}
+	d->c.send_errors += k;
+	return -errno;
+}
+
 static void flush(struct relay *r, struct direction *d)
 {
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	unsigned int i, done = 0;
-	int n;
+	unsigned int i, k;
 
-	for (i = 0; i < d->n_out; i++) {
-		iov[i] = (struct iovec){.iov_base = d->out[i]->data, .iov_len = d->out[i]->len};
-		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &d->to,
-		                                       .msg_namelen = d->to_len,
-		                                       .msg_iov = &iov[i],
-		                                       .msg_iovlen = 1}};
-	}
-	while (done < d->n_out) {
-		n = sendmmsg(d->out_fd, msgs + done, d->n_out - done, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		/* The datagram at done was refused; the rest go on. */
-		if (n <= 0) {
-			d->c.send_errors++;
-			n = 1;
-		} else {
-			d->c.sent += (unsigned int)n;
-		}
-		done += (unsigned int)n;
+	for (i = 0; i < d->n_out; i += k) {
+		k = r->gso ? gso_run(d->out + i, d->n_out - i) : 1;
+		send_run(r, d, d->out + i, k);
 	}
 	for (i = 0; i < d->n_out; i++)
 		packet_put(r, d->out[i]);
@@ -298,33 +342,71 @@ static int impair(struct relay *r, struct packet *p, uint64_t now)
 	return schedule(r, p, now);
 }
 
+/* The size of the datagrams a GRO message holds back to back; 0 if it holds one. */
+static size_t gro_size(struct msghdr *msg)
+{
+	struct cmsghdr *c;
+	int size;
+
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+			memcpy(&size, CMSG_DATA(c), sizeof(size));
+			return size > 0 ? (size_t)size : 0;
+		}
+	}
+	return 0;
+}
+
+/* Cuts one message into its datagrams and impairs each. */
+static int take(struct relay *r, unsigned int dir, const uint8_t *data, size_t len, size_t size,
+                uint64_t now)
+{
+	struct packet *p;
+	size_t off, n;
+	int ret;
+
+	if (!size)
+		size = len;
+	for (off = 0; off < len; off += n) {
+		n = len - off < size ? len - off : size;
+		p = packet_get(r);
+		if (!p)
+			return -ENOMEM;
+		p->cut = n > DATAGRAM_MAX;
+		p->len = p->cut ? DATAGRAM_MAX : n;
+		p->dir = dir;
+		memcpy(p->data, data + off, p->len);
+		ret = impair(r, p, now);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int receive(struct relay *r, unsigned int dir, uint64_t now)
 {
-	struct packet *p[BATCH];
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl[RX_BATCH];
+	struct mmsghdr msgs[RX_BATCH];
+	struct iovec iov[RX_BATCH];
 	int i, n, ret = 0;
 
-	for (i = 0; i < BATCH; i++) {
-		p[i] = packet_get(r);
-		if (!p[i])
-			return -ENOMEM;
-		iov[i] = (struct iovec){.iov_base = p[i]->data, .iov_len = DATAGRAM_MAX};
-		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
+	for (i = 0; i < RX_BATCH; i++) {
+		iov[i] =
+		    (struct iovec){.iov_base = r->rx_area + (size_t)i * RX_MAX, .iov_len = RX_MAX};
+		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i],
+		                                       .msg_iovlen = 1,
+		                                       .msg_control = ctl[i].buf,
+		                                       .msg_controllen = sizeof(ctl[i].buf)}};
 	}
-	n = recvmmsg(r->dirs[dir].in_fd, msgs, BATCH, MSG_DONTWAIT, NULL);
-	if (n < 0 && errno != EAGAIN && errno != EINTR && errno != ECONNREFUSED)
-		ret = -errno;
-	for (i = 0; i < BATCH; i++) {
-		if (i >= n || ret) {
-			packet_put(r, p[i]);
-			continue;
-		}
-		p[i]->len = msgs[i].msg_len;
-		p[i]->dir = dir;
-		p[i]->cut = msgs[i].msg_hdr.msg_flags & MSG_TRUNC;
-		ret = impair(r, p[i], now);
-	}
+	n = recvmmsg(r->dirs[dir].in_fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR || errno == ECONNREFUSED ? 0 : -errno;
+	for (i = 0; i < n && !ret; i++)
+		ret =
+		    take(r, dir, iov[i].iov_base, msgs[i].msg_len, gro_size(&msgs[i].msg_hdr), now);
 	return ret;
 }
 
@@ -455,6 +537,8 @@ static int open_socket(const char *listen)
 			close(fd);
 		return -1;
 	}
+	/* What a sender batched arrives as one message (see receive()). */
+	setsockopt(fd, SOL_UDP, UDP_GRO, &(int){1}, sizeof(int));
 	/* Root may go past the system's limits; anyone else gets what they allow. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
@@ -589,6 +673,7 @@ static void relay_free(struct relay *r)
 	while (r->heap_len)
 		packet_put(r, heap_pop(r));
 	free(r->heap);
+	free(r->rx_area);
 	while ((p = r->free_list)) {
 		r->free_list = p->next_free;
 		free(p);
@@ -615,6 +700,13 @@ int main(int argc, char **argv)
 	ret = setup(&r, argv + first);
 	if (ret)
 		goto out;
+	r.rx_area = malloc((size_t)RX_BATCH * RX_MAX);
+	if (!r.rx_area) {
+		fprintf(stderr, "impair_relay: out of memory\n");
+		ret = 1;
+		goto out;
+	}
+	r.gso = true;
 	sig_fd = signalfd(-1, &signals, SFD_CLOEXEC);
 	if (sig_fd < 0) {
 		fprintf(stderr, "impair_relay: signalfd: %s\n", strerror(errno));

@@ -11,15 +11,19 @@
 IMPAIR_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RELAY=${RELAY:-${KILO_BUILD:-$IMPAIR_DIR/../../build/release}/tests/impair_relay}
 
-# The impairments by name. Their sizes keep a 200 MB TCP transfer within a minute or so on
-# a loaded 2-core machine: a 5 % loss alone holds Linux's TCP to a few MB/s when the round
-# trip grows to milliseconds, so the delay stays under one.
+# The impairments by name, each direction alike:
+#   none       the relay passes everything on at once
 #   drop       5 % of the datagrams lost
 #   reorder    5 % held back until 3 later ones have gone (20 ms at most)
 #   duplicate  3 % sent twice
-#   delay      0.3 ms plus 0 to 0.4 ms at random (which reorders some as well)
-#   all        the four at once
-IMPAIRMENTS=(none drop reorder duplicate delay all)
+#   delay      1 ms plus 0 to 1 ms at random, in order (a queue that varies)
+#   scatter    1 ms plus 0 to 1 ms at random for each datagram alone, so that they
+#              overtake each other (netem's jitter): the faster the tunnel, the deeper in
+#              datagrams the reordering
+#   all        drop, reorder, duplicate and delay at once
+# With TCP over BBR (tcp_bbr), a 200 MB transfer through "all" takes seconds here; Reno or
+# CUBIC would read each drop as congestion and crawl at about 1 MB/s.
+IMPAIRMENTS=(none drop reorder duplicate delay scatter all)
 
 # impairment_args NAME: the relay's options for the impairment NAME.
 impairment_args() {
@@ -29,6 +33,7 @@ impairment_args() {
 	reorder) echo --reorder 5 --gap 3 --hold 20 ;;
 	duplicate) echo --duplicate 3 ;;
 	delay) echo --delay 1 --jitter 1 ;;
+	scatter) echo --delay 1 --scatter 1 ;;
 	all) echo "$(impairment_args drop) $(impairment_args reorder)" \
 		"$(impairment_args duplicate) $(impairment_args delay)" ;;
 	*) return 1 ;;

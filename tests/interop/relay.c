@@ -17,7 +17,11 @@
  *                     left (or HOLD ms have passed, should the later ones not come)
  *   --gap N           (default 3)   --hold MS   (default 20)
  *   --delay MS        hold every datagram MS milliseconds ...
- *   --jitter MS       ... plus a uniformly random 0 to MS more (which reorders too)
+ *   --jitter MS       ... plus a uniformly random 0 to MS more, as a queue that varies: no
+ *                     datagram overtakes an earlier one (reordering is --reorder's job) ...
+ *   --scatter MS      ... plus a uniformly random 0 to MS more for each datagram on its own,
+ *                     so that they overtake each other, the more of them the faster they
+ *                     come
  *   --seed N          of the random choices (default 1), so a run can be repeated
  *   --stats FILE      the counters, written once the relay is ready (its sockets bound), on
  *                     SIGUSR1, and on SIGTERM or SIGINT (which end it); a write replaces
@@ -91,6 +95,7 @@ struct direction {
 	int in_fd, out_fd;
 	struct sockaddr_storage to;
 	socklen_t to_len;
+	uint64_t last_due; /* of the latest datagram before --scatter */
 	struct packet *held[HELD_MAX];
 	unsigned int n_held;
 	struct packet *out[BATCH]; /* queued for the next sendmmsg() */
@@ -102,7 +107,7 @@ struct direction {
 struct impairment {
 	uint64_t drop, duplicate, reorder; /* parts per million */
 	uint64_t gap;
-	uint64_t hold, delay, jitter; /* ns */
+	uint64_t hold, delay, jitter, scatter; /* ns */
 	uint64_t seed;
 };
 
@@ -294,23 +299,28 @@ static void send_packet(struct relay *r, struct packet *p)
 static int schedule(struct relay *r, struct packet *p, uint64_t now)
 {
 	struct direction *d = &r->dirs[p->dir];
-	uint64_t delay = r->imp.delay;
+	uint64_t due = now + r->imp.delay;
 
 	if (r->imp.jitter)
-		delay += next_random(r) % (r->imp.jitter + 1);
+		due += next_random(r) % (r->imp.jitter + 1);
+	if (due < d->last_due)
+		due = d->last_due;
+	d->last_due = due;
+	if (r->imp.scatter)
+		due += next_random(r) % (r->imp.scatter + 1);
 	p->seq = r->seq++;
 	if (d->n_held < HELD_MAX && chance(r, r->imp.reorder)) {
 		p->gap = r->imp.gap;
-		p->due = now + delay + r->imp.hold;
+		p->due = due + r->imp.hold;
 		d->held[d->n_held++] = p;
 		d->c.reordered++;
 		return 0;
 	}
-	if (!delay) {
+	if (due <= now) {
 		send_packet(r, p);
 		return 0;
 	}
-	p->due = now + delay;
+	p->due = due;
 	return heap_push(r, p);
 }
 
@@ -552,9 +562,10 @@ static int usage(const char *why, const char *arg)
 	if (why)
 		fprintf(stderr, "impair_relay: %s%s%s%s\n", why, arg ? ": '" : "", arg ? arg : "",
 		        arg ? "'" : "");
-	fprintf(stderr, "usage: impair_relay [--drop PCT] [--duplicate PCT] [--reorder PCT] "
-	                "[--gap N] [--hold MS] [--delay MS] [--jitter MS] [--seed N] "
-	                "[--stats FILE] LISTEN_A PEER_A LISTEN_B PEER_B\n");
+	fprintf(stderr,
+	        "usage: impair_relay [--drop PCT] [--duplicate PCT] [--reorder PCT] "
+	        "[--gap N] [--hold MS] [--delay MS] [--jitter MS] [--scatter MS] [--seed N] "
+	        "[--stats FILE] LISTEN_A PEER_A LISTEN_B PEER_B\n");
 	return 2;
 }
 
@@ -570,6 +581,7 @@ static const struct option {
     {"hold", 60000, NSEC_PER_MSEC, offsetof(struct impairment, hold)},
     {"delay", 60000, NSEC_PER_MSEC, offsetof(struct impairment, delay)},
     {"jitter", 60000, NSEC_PER_MSEC, offsetof(struct impairment, jitter)},
+    {"scatter", 60000, NSEC_PER_MSEC, offsetof(struct impairment, scatter)},
     {"seed", 1e15, 1, offsetof(struct impairment, seed)},
 };
 

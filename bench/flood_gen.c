@@ -210,22 +210,23 @@ static uint64_t run(struct flood *f, int fd, uint64_t seconds, uint64_t rate, do
 	while (elapsed < seconds * NSEC_PER_SEC) {
 		for (i = 0; i < BATCH; i++) {
 			set_headers(f, &headers[i]);
-			iov[i][0] = (struct iovec){ &headers[i], sizeof(headers[i]) };
-			iov[i][1] = (struct iovec){ f->pool + (sent + i) % f->count * f->len, f->len };
-			msgs[i].msg_hdr = (struct msghdr){ .msg_name = &f->to,
-							   .msg_namelen = sizeof(f->to),
-							   .msg_iov = iov[i],
-							   .msg_iovlen = 2 };
+			iov[i][0] = (struct iovec){&headers[i], sizeof(headers[i])};
+			iov[i][1] =
+			    (struct iovec){f->pool + (sent + i) % f->count * f->len, f->len};
+			msgs[i].msg_hdr = (struct msghdr){.msg_name = &f->to,
+			                                  .msg_namelen = sizeof(f->to),
+			                                  .msg_iov = iov[i],
+			                                  .msg_iovlen = 2};
 		}
 		n = sendmmsg(fd, msgs, BATCH, 0);
 		sent += n > 0 ? (uint64_t)n : 0;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		elapsed = (uint64_t)(now.tv_sec - t0.tv_sec) * NSEC_PER_SEC + (uint64_t)now.tv_nsec -
-			  (uint64_t)t0.tv_nsec;
+		elapsed = (uint64_t)(now.tv_sec - t0.tv_sec) * NSEC_PER_SEC +
+		          (uint64_t)now.tv_nsec - (uint64_t)t0.tv_nsec;
 		due = rate ? sent * NSEC_PER_SEC / rate : 0;
 		if (due > elapsed) {
-			wake = (struct timespec){ t0.tv_sec + (time_t)(due / NSEC_PER_SEC),
-						  t0.tv_nsec + (long)(due % NSEC_PER_SEC) };
+			wake = (struct timespec){t0.tv_sec + (time_t)(due / NSEC_PER_SEC),
+			                         t0.tv_nsec + (long)(due % NSEC_PER_SEC)};
 			wake.tv_sec += wake.tv_nsec / (long)NSEC_PER_SEC;
 			wake.tv_nsec %= (long)NSEC_PER_SEC;
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, NULL);
@@ -237,7 +238,7 @@ static uint64_t run(struct flood *f, int fd, uint64_t seconds, uint64_t rate, do
 
 static int flood(int argc, char **argv)
 {
-	struct flood f = { .rng = 0x9e3779b97f4a7c15ULL };
+	struct flood f = {.rng = 0x9e3779b97f4a7c15ULL};
 	uint64_t seconds, rate, sent;
 	double took;
 	int fd, ret;
@@ -270,7 +271,7 @@ static int flood(int argc, char **argv)
 
 /* The UDP payload of an IPv4 packet to port, if it is WireGuard data; else NULL. */
 static const uint8_t *data_payload(const uint8_t *packet, size_t len, uint16_t port,
-				   size_t *payload_len)
+                                   size_t *payload_len)
 {
 	const struct iphdr *ip = (const struct iphdr *)packet;
 	const struct udphdr *udp;
@@ -291,8 +292,8 @@ static const uint8_t *data_payload(const uint8_t *packet, size_t len, uint16_t p
 
 static int capture(int argc, char **argv)
 {
-	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP) };
-	struct pollfd pfd = { .events = POLLIN };
+	struct sockaddr_ll ll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP)};
+	struct pollfd pfd = {.events = POLLIN};
 	uint8_t packet[2048];
 	const uint8_t *payload = NULL;
 	size_t len = 0;
@@ -332,8 +333,9 @@ int main(int argc, char **argv)
 		return flood(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "capture"))
 		return capture(argc, argv);
-	fprintf(stderr, "Usage: %s flood MODE ADDR:PORT SOURCES SECONDS [RATE] [KEY|FILE]\n"
-			"       %s capture IFNAME PORT FILE\n",
-		argv[0], argv[0]);
+	fprintf(stderr,
+	        "Usage: %s flood MODE ADDR:PORT SOURCES SECONDS [RATE] [KEY|FILE]\n"
+	        "       %s capture IFNAME PORT FILE\n",
+	        argv[0], argv[0]);
 	return 2;
 }

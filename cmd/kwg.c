@@ -246,15 +246,16 @@ static void log_stats(struct daemon *d)
 	if (d->log_level < WG_LOG_INFO)
 		return;
 	wg_device_stats(d->device, &s);
-	snprintf(line, sizeof(line),
-	         "handshake_dh=%llu handshake_queue_full=%llu handshake_bad_mac=%llu "
-	         "handshake_ratelimited=%llu cookie_replies_sent=%llu cookie_replies_taken=%llu "
-	         "data_unknown_index=%llu data_unauthenticated=%llu data_replayed=%llu",
-	         (unsigned long long)s.handshake_dh, (unsigned long long)s.handshake_queue_full,
-	         (unsigned long long)s.handshake_bad_mac, (unsigned long long)s.handshake_ratelimited,
-	         (unsigned long long)s.cookie_replies_sent, (unsigned long long)s.cookie_replies_taken,
-	         (unsigned long long)s.data_unknown_index, (unsigned long long)s.data_unauthenticated,
-	         (unsigned long long)s.data_replayed);
+	snprintf(
+	    line, sizeof(line),
+	    "handshake_dh=%llu handshake_queue_full=%llu handshake_bad_mac=%llu "
+	    "handshake_ratelimited=%llu cookie_replies_sent=%llu cookie_replies_taken=%llu "
+	    "data_unknown_index=%llu data_unauthenticated=%llu data_replayed=%llu",
+	    (unsigned long long)s.handshake_dh, (unsigned long long)s.handshake_queue_full,
+	    (unsigned long long)s.handshake_bad_mac, (unsigned long long)s.handshake_ratelimited,
+	    (unsigned long long)s.cookie_replies_sent, (unsigned long long)s.cookie_replies_taken,
+	    (unsigned long long)s.data_unknown_index, (unsigned long long)s.data_unauthenticated,
+	    (unsigned long long)s.data_replayed);
 	log_line(d, WG_LOG_INFO, line);
 }
 

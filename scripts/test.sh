@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds the release and the
-# sanitizer (ASan+UBSan) configurations, and runs every ctest stage in release
-# and the unit, interop and e2e stages under the sanitizers;
+# The whole test suite: installs what is missing, checks the C files against
+# .clang-format (a difference fails the suite, scripts/format.sh fixes it),
+# builds the release and the sanitizer (ASan+UBSan) configurations, and runs
+# every ctest stage in release and the unit, interop and e2e stages under the
+# sanitizers;
 # then builds the clang fuzz configuration and runs its fuzz_ stage (label
 # fuzz: each target for a few seconds). Two tests run at a time: a stage's
 # scripts take turns, two stages overlap (tests/CMakeLists.txt). Exits
@@ -26,6 +28,8 @@ declare -A no_offload=([release]= [asan]=1)
 declare -A crypto=([release]=openssl [asan]=sodium)
 
 status=0
+echo "=== format"
+bash scripts/format.sh --check || status=1
 for config in release asan; do
   echo "=== build: $config"
   bash scripts/build.sh "$config"

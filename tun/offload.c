@@ -46,8 +46,8 @@ typedef uint64_t csum_lanes __attribute__((vector_size(16)));
  */
 static inline uint64_t csum_walk(uint64_t sum, uint8_t *dst, const uint8_t *p, size_t len)
 {
-	const csum_lanes low = { 0xffffffff, 0xffffffff };
-	csum_lanes a = { 0, 0 }, b = { 0, 0 }, x, y;
+	const csum_lanes low = {0xffffffff, 0xffffffff};
+	csum_lanes a = {0, 0}, b = {0, 0}, x, y;
 	uint64_t wide;
 	uint32_t word = 0;
 	uint16_t half = 0;
@@ -142,7 +142,7 @@ static void put32(uint8_t *p, uint32_t v)
 /* The pseudo-header sum of a TCP or UDP segment of l4_len bytes. */
 static uint64_t pseudo_sum(const uint8_t *packet, bool v4, uint8_t proto, size_t l4_len)
 {
-	uint8_t tail[8] = { 0 };
+	uint8_t tail[8] = {0};
 
 	if (v4) {
 		tail[1] = proto;
@@ -167,7 +167,7 @@ static void ipv4_checksum(uint8_t *packet)
 static int finish_checksum(uint8_t *packet, size_t len, size_t start, size_t offset)
 {
 	bool udp = (packet[0] >> 4 == 4 && packet[9] == IPPROTO_UDP) ||
-		   (packet[0] >> 4 == 6 && len > 6 && packet[6] == IPPROTO_UDP);
+	           (packet[0] >> 4 == 6 && len > 6 && packet[6] == IPPROTO_UDP);
 	uint16_t check;
 
 	if (start + offset + 2 > len)
@@ -209,12 +209,12 @@ static void finish_segment(uint8_t *seg, size_t len, bool v4, size_t l4, uint16_
 	}
 	seg[l4 + TCP_CHECK] = seg[l4 + TCP_CHECK + 1] = 0;
 	check = (uint16_t)~csum_fold(
-		csum_add(pseudo_sum(seg, v4, IPPROTO_TCP, len - l4), seg + l4, len - l4));
+	    csum_add(pseudo_sum(seg, v4, IPPROTO_TCP, len - l4), seg + l4, len - l4));
 	memcpy(seg + l4 + TCP_CHECK, &check, 2);
 }
 
 static int split_tcp(const struct virtio_net_hdr *hdr, bool v4, uint8_t *packet, size_t len,
-		     uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap)
+                     uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap)
 {
 	size_t l4 = hdr->csum_start, hdr_len = tcp_headers(packet, len, v4, l4), off, chunk;
 	uint32_t seq = get32(packet + l4 + TCP_SEQ);
@@ -240,7 +240,7 @@ static int split_tcp(const struct virtio_net_hdr *hdr, bool v4, uint8_t *packet,
 		}
 		put32(seg + l4 + TCP_SEQ, seq + (uint32_t)off);
 		if (i != n - 1)
-			seg[l4 + TCP_FLAGS] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+			seg[l4 + TCP_FLAGS] &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 		if (i != 0)
 			seg[l4 + TCP_FLAGS] &= (uint8_t)~TCP_CWR;
 		seg_lens[i] = hdr_len + chunk;
@@ -250,7 +250,7 @@ static int split_tcp(const struct virtio_net_hdr *hdr, bool v4, uint8_t *packet,
 }
 
 int tun_offload_split(const struct virtio_net_hdr *hdr, uint8_t *packet, size_t len,
-		      uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap)
+                      uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap)
 {
 	int ret;
 
@@ -328,8 +328,7 @@ static void start_udp(struct tun_gro *gro, size_t l4)
 	gro->gso_size = (uint16_t)(gro->len - gro->hdr_len);
 }
 
-void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer,
-		   bool udp)
+void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer, bool udp)
 {
 	size_t l4 = gro_candidate(packet, len, udp);
 
@@ -359,15 +358,15 @@ static bool same_flow(const struct tun_gro *gro, const uint8_t *next)
 	size_t l4 = gro->l4;
 
 	if (l4 == IPV4_LEN ? memcmp(head, next, 2) || memcmp(head + 6, next + 6, 4) ||
-				 memcmp(head + 12, next + 12, 8)
-			   : memcmp(head, next, 4) || memcmp(head + 6, next + 6, 34))
+	                         memcmp(head + 12, next + 12, 8)
+	                   : memcmp(head, next, 4) || memcmp(head + 6, next + 6, 34))
 		return false;
 	if (memcmp(head + l4, next + l4, 4))
 		return false;
 	return gro->proto == IPPROTO_UDP ||
 	       (!memcmp(head + l4 + TCP_ACK_SEQ, next + l4 + TCP_ACK_SEQ, 5) &&
-		!memcmp(head + l4 + TCP_WINDOW, next + l4 + TCP_WINDOW, 2) &&
-		!memcmp(head + l4 + TCP_LEN, next + l4 + TCP_LEN, gro->hdr_len - l4 - TCP_LEN));
+	        !memcmp(head + l4 + TCP_WINDOW, next + l4 + TCP_WINDOW, 2) &&
+	        !memcmp(head + l4 + TCP_LEN, next + l4 + TCP_LEN, gro->hdr_len - l4 - TCP_LEN));
 }
 
 /*
@@ -409,7 +408,7 @@ static bool continues(const struct tun_gro *gro, const uint8_t *next, size_t len
  * none was sent; over IPv6 the kernel drops such a datagram.
  */
 static bool checksums_hold(const uint8_t *packet, size_t len, size_t l4, uint8_t proto,
-			   uint64_t l4_sum)
+                           uint64_t l4_sum)
 {
 	bool v4 = l4 == IPV4_LEN;
 
@@ -457,7 +456,7 @@ bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
 		return false;
 	/* Copied behind the run before it is checked: a failure leaves the run as it was. */
 	sum = csum_copy(csum_add(0, next + l4, gro->hdr_len - l4), gro->buffer + gro->len,
-			next + gro->hdr_len, payload);
+	                next + gro->hdr_len, payload);
 	if (!checksums_hold(next, len, l4, gro->proto, sum))
 		return false;
 	gro->packet = gro->buffer;

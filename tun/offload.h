@@ -32,7 +32,7 @@ enum { TUN_VNET_GSO_UDP_L4 = 5 };
 /* Splits packet (len bytes after its header) into at most max_segs buffers of cap bytes;
  * segs[0] may be packet itself, whose first segment is then finished in place. */
 int tun_offload_split(const struct virtio_net_hdr *hdr, uint8_t *packet, size_t len,
-		      uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap);
+                      uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap);
 
 /* A super-packet being built. */
 struct tun_gro {
@@ -54,8 +54,7 @@ struct tun_gro {
 /* Starts from one packet, which stays where it is unless a follower joins: then the two are
  * copied together into buffer (TUN_OFFLOAD_MAX bytes), where the rest are appended. UDP
  * datagrams join only with udp set (the TUN accepted USO). */
-void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer,
-		   bool udp);
+void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer, bool udp);
 /* Appends next's payload if next continues the flow in order and its checksums hold (the first
  * time, the first packet's too); false leaves both packets untouched. */
 bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len);

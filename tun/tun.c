@@ -13,7 +13,7 @@
 
 static int attach(const char *name, short flags, int *fd_out)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd, ret = 0;
 
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -33,7 +33,7 @@ out:
 
 static int set_mtu(const char *name, int mtu)
 {
-	struct ifreq ifr = { .ifr_mtu = mtu };
+	struct ifreq ifr = {.ifr_mtu = mtu};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
 
 	if (fd < 0)
@@ -75,7 +75,7 @@ int tun_open(const char *name, int *fd_out, char name_out[IFNAMSIZ])
 
 int tun_name(int fd, char name_out[IFNAMSIZ])
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 
 	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
 		return -errno;
@@ -96,7 +96,7 @@ int tun_prepare_fd(int fd)
 
 bool tun_has_vnet_hdr(int fd)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 
 	return ioctl(fd, TUNGETIFF, &ifr) == 0 && (ifr.ifr_flags & IFF_VNET_HDR);
 }

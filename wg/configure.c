@@ -10,8 +10,8 @@
  */
 
 #include <errno.h>
-#include <stdlib.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wg/device.h"
@@ -19,16 +19,16 @@
 
 enum {
 	KNOWN_CONFIG_FLAGS = WG_CONFIG_HAS_PRIVATE_KEY | WG_CONFIG_HAS_LISTEN_PORT |
-			     WG_CONFIG_HAS_FWMARK | WG_CONFIG_REPLACE_PEERS,
+	                     WG_CONFIG_HAS_FWMARK | WG_CONFIG_REPLACE_PEERS,
 	KNOWN_PEER_FLAGS = WG_PEER_REMOVE | WG_PEER_UPDATE_ONLY | WG_PEER_REPLACE_ALLOWED_IPS |
-			   WG_PEER_HAS_PRESHARED_KEY | WG_PEER_HAS_ENDPOINT | WG_PEER_HAS_KEEPALIVE |
-			   WG_PEER_HANDSHAKE_NOW,
+	                   WG_PEER_HAS_PRESHARED_KEY | WG_PEER_HAS_ENDPOINT |
+	                   WG_PEER_HAS_KEEPALIVE | WG_PEER_HANDSHAKE_NOW,
 };
 
 static int invalid(struct wg_device *dev, size_t peer, const char *what, long value)
 {
 	wg_device_log(dev, WG_LOG_ERROR, "invalid configuration: peer %zu: %s %ld", peer, what,
-		      value);
+	              value);
 	return -EINVAL;
 }
 
@@ -64,7 +64,7 @@ static int validate(struct wg_device *dev, const struct wg_config *config)
 
 	if (config->flags & ~(uint32_t)KNOWN_CONFIG_FLAGS) {
 		wg_device_log(dev, WG_LOG_ERROR, "invalid configuration: unknown flags %u",
-			      config->flags);
+		              config->flags);
 		return -EINVAL;
 	}
 	if (config->n_peers && !config->peers)
@@ -79,7 +79,7 @@ static int validate(struct wg_device *dev, const struct wg_config *config)
 
 /* The public key the device has once config is applied; false for none. */
 static bool own_key_after(const struct wg_device *dev, const struct wg_config *config,
-			  uint8_t key[WG_KEY_LEN])
+                          uint8_t key[WG_KEY_LEN])
 {
 	if (!(config->flags & WG_CONFIG_HAS_PRIVATE_KEY)) {
 		memcpy(key, dev->identity.static_public, WG_KEY_LEN);
@@ -102,8 +102,8 @@ static int by_key_then_order(const void *a, const void *b)
 /* What each entry does to the number of peers (+1 creates one, -1 removes one), as
  * apply_peer() will do it: the entries of one key are taken in order, starting from whether a
  * peer with that key is left once the peers are replaced and the private key is set. */
-static void peer_changes(struct wg_device *dev, const struct wg_config *config,
-			 const uint8_t *own, const struct wg_peer_config **sorted, int8_t *change)
+static void peer_changes(struct wg_device *dev, const struct wg_config *config, const uint8_t *own,
+                         const struct wg_peer_config **sorted, int8_t *change)
 {
 	const struct wg_peer_config *pc;
 	bool present = false, is_own;
@@ -115,7 +115,7 @@ static void peer_changes(struct wg_device *dev, const struct wg_config *config,
 		is_own = own && wg_ct_equal(pc->public_key, own, WG_KEY_LEN);
 		if (!i || memcmp(pc->public_key, sorted[i - 1]->public_key, WG_KEY_LEN))
 			present = !(config->flags & WG_CONFIG_REPLACE_PEERS) && !is_own &&
-				  wg_pubkey_lookup(&dev->pubkeys, pc->public_key);
+			          wg_pubkey_lookup(&dev->pubkeys, pc->public_key);
 		if (pc->flags & WG_PEER_REMOVE) {
 			change[pc - config->peers] = present ? -1 : 0;
 			present = false;
@@ -129,7 +129,7 @@ static void peer_changes(struct wg_device *dev, const struct wg_config *config,
 /* The peers left once the peers are replaced and the private key is set: a peer that has
  * the device's new public key is removed. */
 static size_t peers_at_start(struct wg_device *dev, const struct wg_config *config,
-			     const uint8_t *own)
+                             const uint8_t *own)
 {
 	if (config->flags & WG_CONFIG_REPLACE_PEERS)
 		return 0;
@@ -167,7 +167,7 @@ static int check_peer_limit(struct wg_device *dev, const struct wg_config *confi
 		count = change[i] < 0 ? count - 1 : count + (size_t)change[i];
 		if (change[i] > 0 && count > dev->max_peers)
 			ret = invalid(dev, i, "one peer too many, the limit is",
-				      (long)dev->max_peers);
+			              (long)dev->max_peers);
 	}
 out:
 	free(sorted);
@@ -179,8 +179,8 @@ out:
  * device whose link is up but whose port was taken gets another chance with the new one. */
 static int apply_sockets(struct wg_device *dev, const struct wg_config *config)
 {
-	uint16_t port = config->flags & WG_CONFIG_HAS_LISTEN_PORT ? config->listen_port
-								   : dev->listen_port;
+	uint16_t port =
+	    config->flags & WG_CONFIG_HAS_LISTEN_PORT ? config->listen_port : dev->listen_port;
 	uint32_t fwmark = config->flags & WG_CONFIG_HAS_FWMARK ? config->fwmark : dev->fwmark;
 	bool new_port = (config->flags & WG_CONFIG_HAS_LISTEN_PORT) && port != dev->udp.port;
 	uint16_t old_port = dev->listen_port;
@@ -197,7 +197,7 @@ static int apply_sockets(struct wg_device *dev, const struct wg_config *config)
 		ret = wg_device_up(dev);
 	if (ret < 0) {
 		wg_device_log(dev, WG_LOG_ERROR, "cannot use listen_port %u fwmark %u: %s", port,
-			      fwmark, strerror(-ret));
+		              fwmark, strerror(-ret));
 		dev->listen_port = old_port;
 		dev->fwmark = old_fwmark;
 		return ret == -EADDRINUSE || ret == -EPERM ? -EADDRINUSE : ret;
@@ -214,7 +214,7 @@ static void set_private_key(struct wg_device *dev, const uint8_t key[WG_KEY_LEN]
 	if (!wg_noise_static_identity_set_private_key(&dev->identity, key))
 		return;
 	wg_cookie_checker_init(&dev->cookie_checker,
-			       dev->identity.has_identity ? dev->identity.static_public : NULL);
+	                       dev->identity.has_identity ? dev->identity.static_public : NULL);
 	for (peer = dev->peers; peer; peer = next) {
 		next = peer->next;
 		pthread_mutex_lock(&peer->lock);
@@ -230,7 +230,7 @@ static void set_private_key(struct wg_device *dev, const uint8_t key[WG_KEY_LEN]
 
 static void set_endpoint(struct wg_peer *peer, const union wg_endpoint *endpoint)
 {
-	union wg_endpoint copy = { 0 };
+	union wg_endpoint copy = {0};
 
 	if (endpoint->sa.sa_family == AF_INET) {
 		copy.in = endpoint->in;
@@ -246,7 +246,7 @@ static void set_endpoint(struct wg_peer *peer, const union wg_endpoint *endpoint
 }
 
 static int apply_allowed_ips(struct wg_device *dev, struct wg_peer *peer,
-			     const struct wg_peer_config *pc)
+                             const struct wg_peer_config *pc)
 {
 	const struct wg_allowed_ip_change *change;
 	size_t i;
@@ -259,11 +259,11 @@ static int apply_allowed_ips(struct wg_device *dev, struct wg_peer *peer,
 		if (change->remove) {
 			/* Removing what the peer does not have is no error, as in wireguard-go. */
 			wg_allowedips_remove(dev->allowedips, change->ip.family, &change->ip.ip6,
-					     change->ip.cidr, peer);
+			                     change->ip.cidr, peer);
 			continue;
 		}
 		ret = wg_allowedips_insert(dev->allowedips, change->ip.family, &change->ip.ip6,
-					   change->ip.cidr, peer);
+		                           change->ip.cidr, peer);
 		if (ret < 0)
 			return ret;
 	}
@@ -301,7 +301,7 @@ static int apply_peer(struct wg_device *dev, const struct wg_peer_config *pc, bo
 		set_endpoint(peer, &pc->endpoint);
 	if (pc->flags & WG_PEER_HAS_KEEPALIVE) {
 		actions = wg_timers_set_persistent_keepalive(
-			&peer->timers, pc->persistent_keepalive_interval, wg_device_now(dev));
+		    &peer->timers, pc->persistent_keepalive_interval, wg_device_now(dev));
 		*keepalive = actions & WG_TIMERS_SEND_KEEPALIVE;
 		wg_peer_timers_changed(peer);
 	}
@@ -315,7 +315,7 @@ static int apply_peer(struct wg_device *dev, const struct wg_peer_config *pc, bo
  * be greeted now. Looked up again by key, since a later entry of the same configuration may
  * have removed them. */
 static void send_keepalives(struct wg_device *dev, const struct wg_config *config,
-			    const bool *keepalive)
+                            const bool *keepalive)
 {
 	struct wg_peer *peer;
 	size_t i;
@@ -396,7 +396,7 @@ static int collect_ip(void *ctx, int family, const uint8_t *addr, uint8_t cidr)
 /* Read lock held. */
 static int snapshot_peer(struct wg_device *dev, struct wg_peer *peer, struct wg_peer_snapshot *out)
 {
-	struct ip_list list = { 0 };
+	struct ip_list list = {0};
 	int ret;
 
 	pthread_mutex_lock(&peer->lock);

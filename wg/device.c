@@ -99,7 +99,7 @@ void wg_device_stop(struct wg_device *dev)
 
 enum wg_stop_reason wg_device_wait(struct wg_device *dev)
 {
-	struct pollfd fd = { .fd = dev->stop_fd, .events = POLLIN };
+	struct pollfd fd = {.fd = dev->stop_fd, .events = POLLIN};
 
 	while (poll(&fd, 1, -1) < 0 && errno == EINTR)
 		;
@@ -111,16 +111,16 @@ void wg_device_stats(struct wg_device *dev, struct wg_device_stats *stats)
 	const struct wg_device_counters *c = &dev->counters;
 
 	*stats = (struct wg_device_stats){
-		.handshake_dh = atomic_load(&c->handshake_dh),
-		.handshake_queue_full = atomic_load(&c->handshake_queue_full),
-		.handshake_bad_mac = atomic_load(&c->handshake_bad_mac),
-		.handshake_ratelimited = atomic_load(&c->handshake_ratelimited),
-		.cookie_replies_sent = atomic_load(&c->cookie_replies_sent),
-		.cookie_replies_taken = atomic_load(&c->cookie_replies_taken),
-		.data_unknown_index = atomic_load(&c->data_unknown_index),
-		.data_unauthenticated = atomic_load(&c->data_unauthenticated),
-		.data_replayed = atomic_load(&c->data_replayed),
-		.under_load = wg_handshake_under_load(dev, wg_device_now(dev)),
+	    .handshake_dh = atomic_load(&c->handshake_dh),
+	    .handshake_queue_full = atomic_load(&c->handshake_queue_full),
+	    .handshake_bad_mac = atomic_load(&c->handshake_bad_mac),
+	    .handshake_ratelimited = atomic_load(&c->handshake_ratelimited),
+	    .cookie_replies_sent = atomic_load(&c->cookie_replies_sent),
+	    .cookie_replies_taken = atomic_load(&c->cookie_replies_taken),
+	    .data_unknown_index = atomic_load(&c->data_unknown_index),
+	    .data_unauthenticated = atomic_load(&c->data_unauthenticated),
+	    .data_replayed = atomic_load(&c->data_replayed),
+	    .under_load = wg_handshake_under_load(dev, wg_device_now(dev)),
 	};
 }
 
@@ -145,7 +145,7 @@ static void write_tun(struct wg_device *dev, const struct iovec *iov, int iovcnt
 }
 
 void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const size_t *lens,
-		       unsigned int n)
+                       unsigned int n)
 {
 	struct iovec iov[2];
 	struct tun_gro gro;
@@ -154,7 +154,7 @@ void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const siz
 	for (i = 0; i < n; i = j) {
 		j = i + 1;
 		if (!dev->vnet_hdr) {
-			iov[0] = (struct iovec){ .iov_base = packets[i], .iov_len = lens[i] };
+			iov[0] = (struct iovec){.iov_base = packets[i], .iov_len = lens[i]};
 			write_tun(dev, iov, 1);
 			continue;
 		}
@@ -162,8 +162,8 @@ void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const siz
 		while (dev->gro && j < n && tun_gro_append(&gro, packets[j], lens[j]))
 			j++;
 		tun_gro_finish(&gro);
-		iov[0] = (struct iovec){ .iov_base = &gro.hdr, .iov_len = sizeof(gro.hdr) };
-		iov[1] = (struct iovec){ .iov_base = gro.packet, .iov_len = gro.len };
+		iov[0] = (struct iovec){.iov_base = &gro.hdr, .iov_len = sizeof(gro.hdr)};
+		iov[1] = (struct iovec){.iov_base = gro.packet, .iov_len = gro.len};
 		write_tun(dev, iov, 2);
 	}
 }
@@ -240,7 +240,7 @@ int wg_device_up(struct wg_device *dev)
 	ret = open_sockets(dev, dev->listen_port, dev->fwmark);
 	if (ret < 0) {
 		wg_device_log(dev, WG_LOG_ERROR, "cannot open UDP port %u: %s", dev->listen_port,
-			      strerror(-ret));
+		              strerror(-ret));
 		close_sockets(dev);
 		return ret;
 	}
@@ -310,8 +310,8 @@ static void link_changed(void *ctx, const struct nl_link_event *event)
 static void *link_thread(void *arg)
 {
 	struct wg_device *dev = arg;
-	struct pollfd fds[2] = { { .fd = nl_link_watch_fd(dev->link), .events = POLLIN },
-				 { .fd = dev->quit_fd, .events = POLLIN } };
+	struct pollfd fds[2] = {{.fd = nl_link_watch_fd(dev->link), .events = POLLIN},
+	                        {.fd = dev->quit_fd, .events = POLLIN}};
 	int ret;
 
 	for (;;) {
@@ -355,7 +355,7 @@ static int open_tun(struct wg_device *dev, const struct wg_device_options *opts)
 		dev->udp_gro = dev->gro && tun_accepts_uso(dev->tun_fd);
 		if (ret < 0)
 			wg_device_log(dev, WG_LOG_INFO, "TUN offloads refused (%s), going without",
-				      strerror(-ret));
+			              strerror(-ret));
 	}
 	if (dev->vnet_hdr && !dev->gro)
 		tun_set_offload(dev->tun_fd, false);
@@ -533,15 +533,15 @@ static int choose_aead(struct wg_device *dev)
 
 	if (ret == -EINVAL)
 		wg_device_log(dev, WG_LOG_ERROR, "KWG_CRYPTO=%s: expected sodium or openssl",
-			      forced);
+		              forced);
 	else if (ret < 0)
 		wg_device_log(dev, WG_LOG_ERROR,
-			      "KWG_CRYPTO=%s: OpenSSL's ChaCha20-Poly1305 does not work here",
-			      forced);
+		              "KWG_CRYPTO=%s: OpenSSL's ChaCha20-Poly1305 does not work here",
+		              forced);
 	else
 		wg_device_log(dev, WG_LOG_INFO, "crypto: ChaCha20-Poly1305 from %s %s%s",
-			      wg_aead_lib_name(dev->aead_lib), wg_aead_lib_version(dev->aead_lib),
-			      forced && *forced ? " (forced by KWG_CRYPTO)" : "");
+		              wg_aead_lib_name(dev->aead_lib), wg_aead_lib_version(dev->aead_lib),
+		              forced && *forced ? " (forced by KWG_CRYPTO)" : "");
 	return ret;
 }
 
@@ -562,7 +562,7 @@ int wg_device_create(struct wg_device **out, const struct wg_device_options *opt
 		ret = init_rings(dev);
 	if (ret == 0)
 		ret = opts->ifname || opts->tun_fd >= 0 ? open_tun(dev, opts)
-							 : open_packet_pair(dev, opts);
+		                                        : open_packet_pair(dev, opts);
 	if (ret == 0)
 		ret = start_threads(dev, opts->workers);
 	if (ret < 0) {

@@ -43,7 +43,7 @@ struct wg_device_counters {
 	_Atomic uint64_t data_replayed;
 };
 
-#define wg_device_count(dev, counter) \
+#define wg_device_count(dev, counter)                                                              \
 	atomic_fetch_add_explicit(&(dev)->counters.counter, 1, memory_order_relaxed)
 
 struct wg_device {
@@ -58,7 +58,7 @@ struct wg_device {
 	struct wg_peer *peers; /* head of the creation-ordered list */
 	struct wg_peer *peers_tail;
 	size_t n_peers;
-	size_t max_peers; /* MAX_PEERS_PER_DEVICE; a test may lower it */
+	size_t max_peers;     /* MAX_PEERS_PER_DEVICE; a test may lower it */
 	uint16_t listen_port; /* configured; the bound one is udp.port */
 	uint32_t fwmark;
 
@@ -71,11 +71,11 @@ struct wg_device {
 	int tun_fd;
 	int packet_fd; /* TUN-less: the caller's end of the packet pair */
 	bool has_tun;
-	bool vnet_hdr; /* every TUN read and write starts with a virtio-net header */
-	bool gro;      /* coalesce TCP segments into super-packets on TUN writes */
-	bool udp_gro;  /* and UDP datagrams too */
+	bool vnet_hdr;       /* every TUN read and write starts with a virtio-net header */
+	bool gro;            /* coalesce TCP segments into super-packets on TUN writes */
+	bool udp_gro;        /* and UDP datagrams too */
 	uint8_t *gro_buffer; /* where they are coalesced, by the one receive finisher */
-	bool offload;  /* TUN super-packets and UDP GSO wherever the kernel has them */
+	bool offload;        /* TUN super-packets and UDP GSO wherever the kernel has them */
 	char name[IFNAMSIZ];
 	struct nl_link_watch *link;
 
@@ -116,7 +116,7 @@ uint64_t wg_device_now(const struct wg_device *dev);
 uint64_t wg_device_wall(void);
 /* Debug lines are rate limited. */
 void wg_device_log(struct wg_device *dev, enum wg_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Async-signal-safe: make wg_device_wait() return with this reason (the first one wins). */
 void wg_device_stop_for(struct wg_device *dev, enum wg_stop_reason reason);
 /* Tests: move the protocol clock forward and let the timers look at it. */
@@ -133,7 +133,7 @@ int wg_device_send(struct wg_device *dev, const struct wg_udp_msg *msgs, unsigne
 /* Writes decrypted packets to the TUN (or packet pair), in order. Only the receive ring's
  * finisher calls it, one at a time, so gro_buffer is its own. */
 void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const size_t *lens,
-		       unsigned int n);
+                       unsigned int n);
 
 /* Timer thread (timer_thread.c). */
 int wg_timer_thread_start(struct wg_device *dev);
@@ -151,7 +151,7 @@ void wg_send_initiation(struct wg_peer *peer);
 void wg_send_keepalive(struct wg_peer *peer);
 void wg_send_staged(struct wg_peer *peer);
 void wg_send_handshake(struct wg_peer *peer, void *msg, size_t len,
-		       const union wg_endpoint *endpoint);
+                       const union wg_endpoint *endpoint);
 
 /* Receive path (receive.c, handshake.c). */
 int wg_receive_ring_init(struct wg_device *dev);

@@ -60,7 +60,7 @@ err:
 /* The sender's handshake accepts the initiation, and the session it answers with is derived,
  * under the sender's lock; the response goes out after it. */
 static void answer_initiation(struct wg_peer *peer, const struct wg_noise_initiation *in,
-			      const struct wg_handshake_job *job, uint64_t now)
+                              const struct wg_handshake_job *job, uint64_t now)
 {
 	const struct wg_msg_initiation *msg = (const struct wg_msg_initiation *)job->msg;
 	struct wg_device *dev = peer->device;
@@ -97,7 +97,7 @@ static void answer_initiation(struct wg_peer *peer, const struct wg_noise_initia
 /* Our static key opens the initiation far enough to name its sender; only then is a peer and
  * its lock involved. */
 static void receive_initiation(struct wg_device *dev, const struct wg_handshake_job *job,
-			       uint64_t now)
+                               uint64_t now)
 {
 	struct wg_noise_initiation in;
 	struct wg_peer *peer = NULL;
@@ -105,26 +105,26 @@ static void receive_initiation(struct wg_device *dev, const struct wg_handshake_
 
 	wg_device_count(dev, handshake_dh);
 	ret = wg_noise_initiation_open(&in, (const struct wg_msg_initiation *)job->msg,
-				       &dev->identity);
+	                               &dev->identity);
 	if (ret == 0)
 		peer = wg_pubkey_lookup(&dev->pubkeys, in.remote_static);
 	if (peer)
 		answer_initiation(peer, &in, job, now);
 	else
 		wg_device_log(dev, WG_LOG_DEBUG, "initiation from an unknown peer: %d",
-			      ret ? ret : -ENOENT);
+		              ret ? ret : -ENOENT);
 	wg_memzero(&in, sizeof(in));
 }
 
 static void receive_response(struct wg_device *dev, const struct wg_handshake_job *job,
-			     uint64_t now)
+                             uint64_t now)
 {
 	const struct wg_msg_response *msg = (const struct wg_msg_response *)job->msg;
 	struct wg_peer *peer;
 	int ret;
 
 	if (!wg_index_lookup(&dev->index, le32toh(msg->receiver_index), WG_INDEX_HANDSHAKE, NULL,
-			     &peer))
+	                     &peer))
 		return;
 	wg_device_count(dev, handshake_dh);
 	pthread_mutex_lock(&peer->lock);
@@ -151,14 +151,14 @@ static void receive_response(struct wg_device *dev, const struct wg_handshake_jo
 
 /* Cookie replies prove nothing about their source, so they never move the endpoint. */
 static void receive_cookie_reply(struct wg_device *dev, const struct wg_handshake_job *job,
-				 uint64_t now)
+                                 uint64_t now)
 {
 	const struct wg_msg_cookie_reply *msg = (const struct wg_msg_cookie_reply *)job->msg;
 	struct wg_peer *peer;
 	int ret;
 
 	if (!wg_index_lookup(&dev->index, le32toh(msg->receiver_index),
-			     WG_INDEX_HANDSHAKE | WG_INDEX_KEYPAIR, NULL, &peer))
+	                     WG_INDEX_HANDSHAKE | WG_INDEX_KEYPAIR, NULL, &peer))
 		return;
 	pthread_mutex_lock(&peer->lock);
 	ret = wg_cookie_consume_reply(&peer->cookie_maker, msg, now);
@@ -171,21 +171,20 @@ static void receive_cookie_reply(struct wg_device *dev, const struct wg_handshak
 }
 
 static void send_cookie_reply(struct wg_device *dev, const struct wg_handshake_job *job,
-			      uint64_t now)
+                              uint64_t now)
 {
 	const struct wg_msg_initiation *msg = (const struct wg_msg_initiation *)job->msg;
 	struct wg_msg_cookie_reply reply;
-	struct wg_udp_msg out = { .data = (uint8_t *)&reply, .len = sizeof(reply), .addr = job->src };
+	struct wg_udp_msg out = {.data = (uint8_t *)&reply, .len = sizeof(reply), .addr = job->src};
 
 	/* Initiations and responses both carry their sender index right after the type. */
 	if (wg_cookie_create_reply(&dev->cookie_checker, &reply, job->msg, job->len,
-				   le32toh(msg->sender_index), &job->src.sa, now) == 0 &&
+	                           le32toh(msg->sender_index), &job->src.sa, now) == 0 &&
 	    wg_device_send(dev, &out, 1) == 1)
 		wg_device_count(dev, cookie_replies_sent);
 }
 
-static void process(struct wg_device *dev, const struct wg_handshake_job *job,
-		    unsigned int backlog)
+static void process(struct wg_device *dev, const struct wg_handshake_job *job, unsigned int backlog)
 {
 	uint64_t now = wg_device_now(dev);
 	enum wg_msg_type type = wg_msg_classify(job->msg, job->len);
@@ -198,7 +197,7 @@ static void process(struct wg_device *dev, const struct wg_handshake_job *job,
 	}
 	load = under_load(dev, backlog, now);
 	mac = wg_cookie_validate(&dev->cookie_checker, job->msg, job->len, &job->src.sa, load,
-				 dev->ratelimiter, now);
+	                         dev->ratelimiter, now);
 	if (mac == COOKIE_INVALID_MAC) {
 		wg_device_count(dev, handshake_bad_mac);
 		return;

@@ -74,7 +74,7 @@ uint32_t wg_index_insert(struct wg_index_table *table, struct wg_index_entry *en
 }
 
 bool wg_index_replace(struct wg_index_table *table, struct wg_index_entry *old,
-		      struct wg_index_entry *new)
+                      struct wg_index_entry *new)
 {
 	bool replaced = false;
 
@@ -101,8 +101,8 @@ void wg_index_remove(struct wg_index_table *table, struct wg_index_entry *entry)
 }
 
 struct wg_index_entry *wg_index_lookup(struct wg_index_table *table, uint32_t index,
-				       unsigned int types, wg_index_get_fn get,
-				       struct wg_peer **peer)
+                                       unsigned int types, wg_index_get_fn get,
+                                       struct wg_peer **peer)
 {
 	struct wg_index_entry *e;
 
@@ -155,8 +155,7 @@ void wg_pubkey_remove(struct wg_pubkey_table *table, struct wg_pubkey_entry *ent
 	entry->next = NULL;
 }
 
-struct wg_peer *wg_pubkey_lookup(const struct wg_pubkey_table *table,
-				 const uint8_t key[WG_KEY_LEN])
+struct wg_peer *wg_pubkey_lookup(const struct wg_pubkey_table *table, const uint8_t key[WG_KEY_LEN])
 {
 	const struct wg_pubkey_entry *e;
 

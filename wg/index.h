@@ -49,15 +49,15 @@ void wg_index_table_destroy(struct wg_index_table *table);
 uint32_t wg_index_insert(struct wg_index_table *table, struct wg_index_entry *entry);
 /* Hands old's index to new (a handshake becoming a keypair); false if old was removed meanwhile. */
 bool wg_index_replace(struct wg_index_table *table, struct wg_index_entry *old,
-		      struct wg_index_entry *new);
+                      struct wg_index_entry *new);
 /* Removing an entry that is not in the table is a no-op. */
 void wg_index_remove(struct wg_index_table *table, struct wg_index_entry *entry);
 /* The entry with this index and one of the types, or NULL. Under the table lock it runs get
  * (may be NULL) and copies the entry's peer to *peer: the entry itself may go away right after
  * unless get pinned it, while the peer lives as long as the caller holds the device lock. */
 struct wg_index_entry *wg_index_lookup(struct wg_index_table *table, uint32_t index,
-				       unsigned int types, wg_index_get_fn get,
-				       struct wg_peer **peer);
+                                       unsigned int types, wg_index_get_fn get,
+                                       struct wg_peer **peer);
 
 struct wg_pubkey_entry {
 	struct wg_pubkey_entry *next;
@@ -74,6 +74,6 @@ void wg_pubkey_table_init(struct wg_pubkey_table *table);
 void wg_pubkey_add(struct wg_pubkey_table *table, struct wg_pubkey_entry *entry);
 void wg_pubkey_remove(struct wg_pubkey_table *table, struct wg_pubkey_entry *entry);
 struct wg_peer *wg_pubkey_lookup(const struct wg_pubkey_table *table,
-				 const uint8_t key[WG_KEY_LEN]);
+                                 const uint8_t key[WG_KEY_LEN]);
 
 #endif /* WG_INDEX_H */

@@ -273,8 +273,8 @@ static int read_initiation_payload(const struct wg_noise_handshake *hs,
                                    struct wg_noise_symmetric_state *st, const uint8_t *body,
                                    size_t payload_len, uint8_t *payload)
 {
-	const uint8_t *encrypted_payload = body + NOISE_PUBLIC_KEY_LEN +
-	                                   noise_encrypted_len(NOISE_PUBLIC_KEY_LEN);
+	const uint8_t *encrypted_payload =
+	    body + NOISE_PUBLIC_KEY_LEN + noise_encrypted_len(NOISE_PUBLIC_KEY_LEN);
 	int ret;
 
 	if (!wg_ct_equal(in->remote_static, hs->remote_static, NOISE_PUBLIC_KEY_LEN))

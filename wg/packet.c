@@ -59,13 +59,14 @@ int wg_packet_addr(const uint8_t *packet, size_t len, bool source, const uint8_t
 	case 4:
 		if (len < IPV4_MIN)
 			return 0;
-		*addr = packet + (source ? offsetof(struct iphdr, saddr) : offsetof(struct iphdr, daddr));
+		*addr = packet +
+		        (source ? offsetof(struct iphdr, saddr) : offsetof(struct iphdr, daddr));
 		return AF_INET;
 	case 6:
 		if (len < IPV6_MIN)
 			return 0;
 		*addr = packet + (source ? offsetof(struct ip6_hdr, ip6_src)
-					 : offsetof(struct ip6_hdr, ip6_dst));
+		                         : offsetof(struct ip6_hdr, ip6_dst));
 		return AF_INET6;
 	default:
 		return 0;

@@ -44,7 +44,7 @@ static void list_del(struct wg_device *dev, struct wg_peer *peer)
 }
 
 int wg_peer_create(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
-		   struct wg_peer **out)
+                   struct wg_peer **out)
 {
 	struct wg_peer *peer = calloc(1, sizeof(*peer));
 	int ret;
@@ -139,7 +139,8 @@ void wg_keypair_put(struct wg_keypair *kp)
 
 void wg_keypair_get_entry(struct wg_index_entry *entry)
 {
-	wg_keypair_get((struct wg_keypair *)((uint8_t *)entry - offsetof(struct wg_keypair, entry)));
+	wg_keypair_get(
+	    (struct wg_keypair *)((uint8_t *)entry - offsetof(struct wg_keypair, entry)));
 }
 
 /* Every keypair in a peer's slots is the noise part of one of ours. */
@@ -179,14 +180,14 @@ void wg_peer_release_keypairs(struct wg_peer *peer, struct wg_noise_released *re
 
 int wg_peer_begin_session(struct wg_peer *peer, uint64_t now)
 {
-	struct wg_noise_released released = { 0 };
+	struct wg_noise_released released = {0};
 	struct wg_keypair *kp = wg_keypair_new(peer);
 	int ret;
 
 	if (!kp)
 		return -ENOMEM;
 	ret = wg_noise_handshake_begin_session(&peer->handshake, &peer->keypairs, &kp->noise, now,
-					       &released);
+	                                       &released);
 	if (ret < 0) {
 		wg_keypair_put(kp);
 		return ret;
@@ -207,7 +208,7 @@ void wg_peer_handshake_complete(struct wg_peer *peer)
 
 void wg_peer_clear_keys(struct wg_peer *peer)
 {
-	struct wg_noise_released released = { 0 };
+	struct wg_noise_released released = {0};
 
 	wg_index_remove(&peer->device->index, &peer->handshake_entry);
 	wg_noise_handshake_clear(&peer->handshake);
@@ -267,7 +268,7 @@ void wg_peer_set_endpoint(struct wg_peer *peer, const union wg_endpoint *endpoin
 {
 	if (peer->endpoint.sa.sa_family != endpoint->sa.sa_family)
 		wg_device_log(peer->device, WG_LOG_DEBUG, "peer endpoint moves to IPv%d",
-			      endpoint->sa.sa_family == AF_INET ? 4 : 6);
+		              endpoint->sa.sa_family == AF_INET ? 4 : 6);
 	peer->endpoint = *endpoint;
 }
 

@@ -69,7 +69,7 @@ struct wg_peer {
 
 /* Device write lock held. The peer starts with no endpoint, allowed IPs or keepalive. */
 int wg_peer_create(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
-		   struct wg_peer **out);
+                   struct wg_peer **out);
 /* Device write lock held: unlinks the peer from every table and drops the device's reference. */
 void wg_peer_remove(struct wg_peer *peer);
 void wg_peer_get(struct wg_peer *peer);

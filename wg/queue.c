@@ -20,7 +20,8 @@ int wg_batch_init(struct wg_batch *batch, enum wg_aead_lib lib)
 	if (ret < 0)
 		return ret;
 	/* 8 MiB of address space, but only the touched part of each slot costs memory. */
-	batch->memory = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	batch->memory =
+	    mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (batch->memory == MAP_FAILED) {
 		batch->memory = NULL;
 		wg_aead_ctx_free(&batch->aead);
@@ -68,8 +69,7 @@ void wg_handshake_queue_free(struct wg_handshake_queue *q)
 }
 
 bool wg_handshake_queue_push(struct wg_handshake_queue *q, const void *msg, size_t len,
-			     const union wg_endpoint *src, unsigned int limit,
-			     unsigned int *length)
+                             const union wg_endpoint *src, unsigned int limit, unsigned int *length)
 {
 	struct wg_handshake_job *job;
 	bool pushed = false;
@@ -132,7 +132,7 @@ static struct wg_handshake_request *take_request(struct wg_handshake_queue *q)
 }
 
 bool wg_handshake_queue_pop(struct wg_handshake_queue *q, struct wg_handshake_job *job,
-			    unsigned int *length, struct wg_handshake_request **request)
+                            unsigned int *length, struct wg_handshake_request **request)
 {
 	bool popped = false;
 
@@ -184,8 +184,8 @@ static void free_batches(struct wg_ring *ring)
 }
 
 int wg_ring_init(struct wg_ring *ring, enum wg_aead_lib lib, size_t container_size,
-		 void (*setup)(struct wg_batch *batch, void *ctx), void *ctx, wg_batch_fn crypt,
-		 wg_batch_fn finish)
+                 void (*setup)(struct wg_batch *batch, void *ctx), void *ctx, wg_batch_fn crypt,
+                 wg_batch_fn finish)
 {
 	struct wg_batch *batch;
 	unsigned int i;

@@ -40,7 +40,8 @@ enum {
 	WG_PACKET_HEADROOM = MESSAGE_DATA_HEADER_LEN,
 	/* Largest IP packet, plus padding and the tag of its sealed form. */
 	WG_PACKET_MAX = 65535,
-	WG_PACKET_SLOT = WG_PACKET_HEADROOM + WG_PACKET_MAX + MESSAGE_PADDING_MULTIPLE + NOISE_AUTHTAG_LEN,
+	WG_PACKET_SLOT =
+	    WG_PACKET_HEADROOM + WG_PACKET_MAX + MESSAGE_PADDING_MULTIPLE + NOISE_AUTHTAG_LEN,
 };
 
 struct wg_ring;
@@ -89,8 +90,8 @@ struct wg_pool {
 /* Each batch is the start of a zeroed struct of container_size bytes, which setup(batch, ctx)
  * prepares; wg_ring_destroy() frees them. 0 or an error of wg_batch_init(). */
 int wg_ring_init(struct wg_ring *ring, enum wg_aead_lib lib, size_t container_size,
-		 void (*setup)(struct wg_batch *batch, void *ctx), void *ctx, wg_batch_fn crypt,
-		 wg_batch_fn finish);
+                 void (*setup)(struct wg_batch *batch, void *ctx), void *ctx, wg_batch_fn crypt,
+                 wg_batch_fn finish);
 void wg_ring_destroy(struct wg_ring *ring);
 /* The next batch to fill, emptied; blocks while every batch is in flight. */
 struct wg_batch *wg_ring_acquire(struct wg_ring *ring);
@@ -137,8 +138,8 @@ void wg_handshake_queue_free(struct wg_handshake_queue *q);
 /* Copies the message in; false (dropped) when the queue already holds limit messages, or
  * MAX_QUEUED_INCOMING_HANDSHAKES. */
 bool wg_handshake_queue_push(struct wg_handshake_queue *q, const void *msg, size_t len,
-			     const union wg_endpoint *src, unsigned int limit,
-			     unsigned int *length);
+                             const union wg_endpoint *src, unsigned int limit,
+                             unsigned int *length);
 /* Queues req unless it waits already or the queue is closed: false then, and whatever the
  * request would have carried stays the caller's. */
 bool wg_handshake_queue_request(struct wg_handshake_queue *q, struct wg_handshake_request *req);
@@ -147,7 +148,7 @@ bool wg_handshake_queue_request(struct wg_handshake_queue *q, struct wg_handshak
  * are handed out, so that their owners can release what they carry, and then it is false.
  * *length is how many jobs were left behind. */
 bool wg_handshake_queue_pop(struct wg_handshake_queue *q, struct wg_handshake_job *job,
-			    unsigned int *length, struct wg_handshake_request **request);
+                            unsigned int *length, struct wg_handshake_request **request);
 /* Not from the consumer: drops every waiting job, then waits until the consumer is done with
  * what it popped. Requests stay: they are the requesters' to judge when they are handled. */
 void wg_handshake_queue_drain(struct wg_handshake_queue *q);

@@ -43,14 +43,14 @@ static bool keep_key_fresh(struct wg_peer *peer, uint64_t now)
 
 	return current && !wg_noise_keypair_sending_stopped(current) &&
 	       wg_timers_rekey_on_receive(&peer->timers, current->i_am_initiator, current->birth,
-					  now);
+	                                  now);
 }
 
 /* The bookkeeping of an authenticated data packet (keepalive or not). */
 static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
-			       const struct wg_udp_msg *msg, bool is_keepalive, uint64_t now)
+                               const struct wg_udp_msg *msg, bool is_keepalive, uint64_t now)
 {
-	struct wg_noise_released released = { 0 };
+	struct wg_noise_released released = {0};
 	bool confirmed, rekey;
 
 	pthread_mutex_lock(&peer->lock);
@@ -76,7 +76,7 @@ static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
 
 /* The length of the inner packet without its padding, or 0 if it must not reach the TUN. */
 static size_t deliverable(struct wg_device *dev, struct wg_peer *peer, const uint8_t *plain,
-			  size_t len)
+                          size_t len)
 {
 	size_t ip_len = wg_packet_ip_len(plain, len);
 	const uint8_t *src;
@@ -102,9 +102,9 @@ static struct wg_keypair *keypair_for(struct wg_device *dev, const struct wg_udp
 	struct wg_peer *peer;
 
 	entry = wg_index_lookup(&dev->index, le32toh(hdr->receiver_index), WG_INDEX_KEYPAIR,
-				wg_keypair_get_entry, &peer);
+	                        wg_keypair_get_entry, &peer);
 	return entry ? (struct wg_keypair *)((uint8_t *)entry - offsetof(struct wg_keypair, entry))
-		     : NULL;
+	             : NULL;
 }
 
 /*
@@ -121,17 +121,18 @@ static unsigned int queue_limit(const struct wg_udp_msg *msg, enum wg_msg_type t
 	if (type == MESSAGE_HANDSHAKE_COOKIE)
 		return MAX_QUEUED_INCOMING_HANDSHAKES;
 	macs = (const struct wg_msg_macs *)(msg->data + msg->len - sizeof(*macs));
-	return memcmp(macs->mac2, no_mac2, COOKIE_LEN) ? MAX_QUEUED_INCOMING_HANDSHAKES
-						      : MAX_QUEUED_INCOMING_HANDSHAKES - HANDSHAKE_RESERVE;
+	return memcmp(macs->mac2, no_mac2, COOKIE_LEN)
+	           ? MAX_QUEUED_INCOMING_HANDSHAKES
+	           : MAX_QUEUED_INCOMING_HANDSHAKES - HANDSHAKE_RESERVE;
 }
 
 static void queue_handshake(struct wg_device *dev, const struct wg_udp_msg *msg,
-			    enum wg_msg_type type)
+                            enum wg_msg_type type)
 {
 	unsigned int backlog;
 
 	if (wg_handshake_queue_push(&dev->handshakes, msg->data, msg->len, &msg->addr,
-				    queue_limit(msg, type), &backlog))
+	                            queue_limit(msg, type), &backlog))
 		return;
 	wg_device_count(dev, handshake_queue_full);
 	wg_device_log(dev, WG_LOG_DEBUG, "handshake queue full, dropping a handshake");
@@ -182,9 +183,9 @@ static void rx_crypt(struct wg_batch *batch)
 		msg = &batch->msgs[i];
 		hdr = (const struct wg_msg_data *)msg->data;
 		rx->opened[i] = wg_aead_ctx_open(&batch->aead, msg->data + MESSAGE_DATA_HEADER_LEN,
-						 msg->data + MESSAGE_DATA_HEADER_LEN,
-						 msg->len - MESSAGE_DATA_HEADER_LEN, NULL, 0,
-						 le64toh(hdr->counter), kp->noise.recv_key) == 0;
+		                                 msg->data + MESSAGE_DATA_HEADER_LEN,
+		                                 msg->len - MESSAGE_DATA_HEADER_LEN, NULL, 0,
+		                                 le64toh(hdr->counter), kp->noise.recv_key) == 0;
 	}
 	wg_aead_ctx_wipe(&batch->aead);
 }
@@ -233,9 +234,9 @@ static void rx_finish(struct wg_batch *batch)
 void *wg_receive_udp_thread(void *arg)
 {
 	struct wg_device *dev = arg;
-	struct pollfd fds[3] = { { .fd = dev->rx_stop_fd, .events = POLLIN },
-				 { .fd = dev->udp.fd4, .events = POLLIN },
-				 { .fd = dev->udp.fd6, .events = POLLIN } };
+	struct pollfd fds[3] = {{.fd = dev->rx_stop_fd, .events = POLLIN},
+	                        {.fd = dev->udp.fd4, .events = POLLIN},
+	                        {.fd = dev->udp.fd6, .events = POLLIN}};
 	struct wg_batch *batch;
 	unsigned int turn = 0, i, k;
 	bool stop = false;
@@ -253,7 +254,7 @@ void *wg_receive_udp_thread(void *arg)
 			if (!fds[i].revents)
 				continue;
 			n = wg_udp_recv(&dev->udp, fds[i].fd, batch->msgs + batch->count,
-					WG_BATCH_SIZE - batch->count);
+			                WG_BATCH_SIZE - batch->count);
 			if (n > 0)
 				batch->count += (unsigned int)n;
 		}
@@ -277,5 +278,5 @@ static void rx_setup(struct wg_batch *batch, void *dev)
 int wg_receive_ring_init(struct wg_device *dev)
 {
 	return wg_ring_init(&dev->rx_ring, dev->aead_lib, sizeof(struct rx_batch), rx_setup, dev,
-			    rx_crypt, rx_finish);
+	                    rx_crypt, rx_finish);
 }

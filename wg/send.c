@@ -20,10 +20,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "tun/offload.h"
 #include "wg/device.h"
 #include "wg/packet.h"
 #include "wg/peer.h"
-#include "tun/offload.h"
 
 /* One peer's share of a TUN batch. */
 struct flow {
@@ -50,8 +50,8 @@ struct tx_batch {
 _Static_assert(offsetof(struct tx_batch, batch) == 0, "the ring hands out &tx_batch.batch");
 
 /* Seals the packet at slot + WG_PACKET_HEADROOM into a transport message starting at slot. */
-static size_t seal(struct wg_aead_ctx *aead, const struct wg_keypair *kp, uint8_t *slot,
-		   size_t len, uint64_t nonce, unsigned int mtu)
+static size_t seal(struct wg_aead_ctx *aead, const struct wg_keypair *kp, uint8_t *slot, size_t len,
+                   uint64_t nonce, unsigned int mtu)
 {
 	struct wg_msg_data *msg = (struct wg_msg_data *)slot;
 	uint8_t *plain = slot + WG_PACKET_HEADROOM;
@@ -79,18 +79,18 @@ static void timers_sending(struct wg_peer *peer, bool sent_data, uint64_t now)
 
 /* After they left: counters and keep-key-fresh. */
 static void account_sent(struct wg_peer *peer, const struct wg_keypair *kp, uint64_t bytes,
-			 uint64_t now)
+                         uint64_t now)
 {
 	atomic_fetch_add_explicit(&peer->tx_bytes, bytes, memory_order_relaxed);
 	if (wg_timers_rekey_on_send(atomic_load(&kp->noise.send_counter), kp->noise.i_am_initiator,
-				    kp->noise.birth, now))
+	                            kp->noise.birth, now))
 		wg_send_queued_initiation(peer, false);
 }
 
 void wg_send_handshake(struct wg_peer *peer, void *msg, size_t len,
-		       const union wg_endpoint *endpoint)
+                       const union wg_endpoint *endpoint)
 {
-	struct wg_udp_msg out = { .data = msg, .len = len, .addr = *endpoint };
+	struct wg_udp_msg out = {.data = msg, .len = len, .addr = *endpoint};
 
 	if (endpoint->sa.sa_family == AF_UNSPEC) {
 		wg_device_log(peer->device, WG_LOG_DEBUG, "peer has no endpoint for a handshake");
@@ -162,11 +162,11 @@ void wg_send_queued_initiation(struct wg_peer *peer, bool is_retry)
 
 /* Seals and sends up to a batch of staged packets; false when the session cannot take them. */
 static bool send_staged_batch(struct wg_peer *peer, struct wg_keypair *kp,
-			      const union wg_endpoint *endpoint, uint64_t now)
+                              const union wg_endpoint *endpoint, uint64_t now)
 {
-	/* Staged packets are few (what waits for a session, keepalives) and flushed from any thread,
-	 * so libsodium, which needs no context, seals them; the bytes are the same. */
-	struct wg_aead_ctx sodium = { .lib = WG_AEAD_SODIUM };
+	/* Staged packets are few (what waits for a session, keepalives) and flushed from any
+	 * thread, so libsodium, which needs no context, seals them; the bytes are the same. */
+	struct wg_aead_ctx sodium = {.lib = WG_AEAD_SODIUM};
 	struct wg_staged_packet packets[WG_BATCH_SIZE];
 	struct wg_udp_msg out[WG_BATCH_SIZE];
 	unsigned int mtu = atomic_load(&peer->device->mtu), n = 0, i;
@@ -314,8 +314,8 @@ static void tx_crypt(struct wg_batch *batch)
 			continue;
 		msg = &batch->msgs[i];
 		msg->data = wg_batch_slot(batch, i);
-		msg->len = seal(&batch->aead, tx->kps[i], msg->data, msg->len, tx->nonces[i],
-				tx->mtu);
+		msg->len =
+		    seal(&batch->aead, tx->kps[i], msg->data, msg->len, tx->nonces[i], tx->mtu);
 	}
 	wg_aead_ctx_wipe(&batch->aead);
 }
@@ -375,7 +375,7 @@ static int read_plain(struct wg_device *dev, struct wg_batch *batch)
 
 	for (; batch->count < WG_BATCH_SIZE; batch->count++) {
 		len = read(dev->tun_fd, wg_batch_slot(batch, batch->count) + WG_PACKET_HEADROOM,
-			   WG_PACKET_MAX);
+		           WG_PACKET_MAX);
 		if (len <= 0) {
 			ret = read_error(len);
 			return ret == -EAGAIN ? 0 : ret;
@@ -388,7 +388,7 @@ static int read_plain(struct wg_device *dev, struct wg_batch *batch)
 /* Splits a virtio-headed packet into the batch's free slots, the first of which may hold it
  * already; -ENOSPC when it needs more slots than are left and must wait for the next batch. */
 static int split_packet(struct wg_device *dev, struct wg_batch *batch,
-			const struct virtio_net_hdr *hdr, uint8_t *packet, size_t len)
+                        const struct virtio_net_hdr *hdr, uint8_t *packet, size_t len)
 {
 	unsigned int room = WG_BATCH_SIZE - batch->count, i;
 	uint8_t *segs[WG_BATCH_SIZE];
@@ -412,8 +412,7 @@ static int split_packet(struct wg_device *dev, struct wg_batch *batch,
 
 /* Reads straight into the next free slot and splits there; what does not fit waits in the
  * reader's buffer for the next batch. */
-static int read_offloaded(struct wg_device *dev, struct tun_reader *reader,
-			  struct wg_batch *batch)
+static int read_offloaded(struct wg_device *dev, struct tun_reader *reader, struct wg_batch *batch)
 {
 	struct virtio_net_hdr *parked = (struct virtio_net_hdr *)reader->buffer;
 	struct virtio_net_hdr hdr;
@@ -424,14 +423,14 @@ static int read_offloaded(struct wg_device *dev, struct tun_reader *reader,
 
 	if (reader->pending) {
 		if (split_packet(dev, batch, parked, reader->buffer + TUN_VNET_HDR_LEN,
-				 reader->pending - TUN_VNET_HDR_LEN) == -ENOSPC)
+		                 reader->pending - TUN_VNET_HDR_LEN) == -ENOSPC)
 			return 0;
 		reader->pending = 0;
 	}
 	while (batch->count < WG_BATCH_SIZE) {
 		slot = wg_batch_slot(batch, batch->count) + WG_PACKET_HEADROOM;
-		iov[0] = (struct iovec){ .iov_base = &hdr, .iov_len = sizeof(hdr) };
-		iov[1] = (struct iovec){ .iov_base = slot, .iov_len = WG_PACKET_MAX };
+		iov[0] = (struct iovec){.iov_base = &hdr, .iov_len = sizeof(hdr)};
+		iov[1] = (struct iovec){.iov_base = slot, .iov_len = WG_PACKET_MAX};
 		len = readv(dev->tun_fd, iov, 2);
 		if (len <= 0) {
 			ret = read_error(len);
@@ -451,8 +450,8 @@ static int read_offloaded(struct wg_device *dev, struct tun_reader *reader,
 
 static int read_batch(struct wg_device *dev, struct tun_reader *reader, struct wg_batch *batch)
 {
-	struct pollfd fds[2] = { { .fd = dev->tun_fd, .events = POLLIN },
-				 { .fd = dev->quit_fd, .events = POLLIN } };
+	struct pollfd fds[2] = {{.fd = dev->tun_fd, .events = POLLIN},
+	                        {.fd = dev->quit_fd, .events = POLLIN}};
 
 	/* What is left of the last read needs no waiting. */
 	if (!reader->pending && poll(fds, 2, -1) < 0 && errno != EINTR)
@@ -465,7 +464,7 @@ static int read_batch(struct wg_device *dev, struct tun_reader *reader, struct w
 void *wg_send_tun_thread(void *arg)
 {
 	struct wg_device *dev = arg;
-	struct tun_reader reader = { 0 };
+	struct tun_reader reader = {0};
 	struct wg_batch *batch;
 	int ret = 0;
 
@@ -499,5 +498,5 @@ static void tx_setup(struct wg_batch *batch, void *dev)
 int wg_send_ring_init(struct wg_device *dev)
 {
 	return wg_ring_init(&dev->tx_ring, dev->aead_lib, sizeof(struct tx_batch), tx_setup, dev,
-			    tx_crypt, tx_finish);
+	                    tx_crypt, tx_finish);
 }

@@ -140,10 +140,24 @@ static int parse_allowed_ip(const char *s, struct wg_allowed_ip_change *change)
 
 /* Every key a `set` or a `get` may carry: only these are safe to name in an error. */
 static const char *const key_names[] = {
-    "private_key", "listen_port", "fwmark", "replace_peers", "public_key", "update_only",
-    "remove", "preshared_key", "endpoint", "persistent_keepalive_interval",
-    "replace_allowed_ips", "allowed_ip", "protocol_version", "last_handshake_time_sec",
-    "last_handshake_time_nsec", "rx_bytes", "tx_bytes", "errno",
+    "private_key",
+    "listen_port",
+    "fwmark",
+    "replace_peers",
+    "public_key",
+    "update_only",
+    "remove",
+    "preshared_key",
+    "endpoint",
+    "persistent_keepalive_interval",
+    "replace_allowed_ips",
+    "allowed_ip",
+    "protocol_version",
+    "last_handshake_time_sec",
+    "last_handshake_time_nsec",
+    "rx_bytes",
+    "tx_bytes",
+    "errno",
 };
 
 /* Named only when it is one of ours: anything else may be a key pasted in the wrong place. */
@@ -245,8 +259,9 @@ static int peer_line(struct wg_uapi_set *req, struct wg_peer_config *peer, const
 	} else if (!strcmp(key, "persistent_keepalive_interval")) {
 		peer->flags |= WG_PEER_HAS_KEEPALIVE;
 		if (parse_uint(value, UINT16_MAX, &num))
-			return fail(req, -EINVAL, "invalid persistent_keepalive_interval "
-			                          "(not a number up to 65535)");
+			return fail(req, -EINVAL,
+			            "invalid persistent_keepalive_interval "
+			            "(not a number up to 65535)");
 		peer->persistent_keepalive_interval = (uint16_t)num;
 	} else if (!strcmp(key, "protocol_version")) {
 		if (strcmp(value, "1"))

@@ -3,9 +3,9 @@
  * uapi_server.h - serve a device's UAPI socket, /var/run/wireguard/IFNAME.sock.
  *
  * Contract:
- * - wg_uapi_listen() makes the directory (0755) and a listening socket (0600, created under umask 0177).
- *   A socket file that a live process still answers is refused with -EADDRINUSE; a stale one is
- *   replaced. Listening is separate from serving so that a daemon can listen before it forks and
+ * - wg_uapi_listen() makes the directory (0755) and a listening socket (0600, created under umask
+ * 0177). A socket file that a live process still answers is refused with -EADDRINUSE; a stale one
+ * is replaced. Listening is separate from serving so that a daemon can listen before it forks and
  *   `wg` can connect as soon as the parent exits.
  * - wg_uapi_server_start() serves on its own thread: any number of connections, each carrying any
  *   number of `get=1` / `set=1` operations, answered exactly like wireguard-go with `errno=N`

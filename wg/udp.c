@@ -37,7 +37,7 @@ static int set_mark(int fd, uint32_t fwmark)
 
 static int bind_any(int fd, int family, uint16_t port)
 {
-	union wg_endpoint addr = { 0 };
+	union wg_endpoint addr = {0};
 	socklen_t len;
 
 	if (family == AF_INET) {
@@ -224,14 +224,14 @@ static int send_chunk(int fd, const struct wg_udp_msg *msgs, unsigned int n, boo
 	for (i = 0, h = 0; i < n; i += runs[h++]) {
 		runs[h] = gso ? gso_run(msgs + i, n - i) : 1;
 		for (k = 0; k < runs[h]; k++)
-			iovs[i + k] = (struct iovec){ .iov_base = msgs[i + k].data,
-						      .iov_len = msgs[i + k].len };
+			iovs[i + k] = (struct iovec){.iov_base = msgs[i + k].data,
+			                             .iov_len = msgs[i + k].len};
 		hdrs[h].msg_hdr.msg_iov = &iovs[i];
 		hdrs[h].msg_hdr.msg_iovlen = runs[h];
 		hdrs[h].msg_hdr.msg_name = (void *)&msgs[i].addr;
 		hdrs[h].msg_hdr.msg_namelen = msgs[i].addr.sa.sa_family == AF_INET
-						      ? sizeof(struct sockaddr_in)
-						      : sizeof(struct sockaddr_in6);
+		                                  ? sizeof(struct sockaddr_in)
+		                                  : sizeof(struct sockaddr_in6);
 		if (runs[h] > 1)
 			set_segment_size(&hdrs[h].msg_hdr, &cmsgs[h], (uint16_t)msgs[i].len);
 	}
@@ -239,7 +239,8 @@ static int send_chunk(int fd, const struct wg_udp_msg *msgs, unsigned int n, boo
 		ret = sendmmsg(fd, hdrs + done, h - done, 0);
 		if (ret < 0 && errno == EINTR)
 			continue;
-		/* EIO: the route's device cannot checksum what GSO hands it; send them one by one. */
+		/* EIO: the route's device cannot checksum what GSO hands it; send them one by one.
+		 */
 		if (ret < 0 && errno == EIO && gso) {
 			ret = send_chunk(fd, msgs + sent, n - sent, false);
 			return ret < 0 ? (sent ? (int)sent : ret) : (int)sent + ret;
@@ -304,8 +305,8 @@ static void swap(struct wg_udp_msg *msgs, unsigned int a, unsigned int b)
 /* Splits message `head` (a GRO message of len bytes) into the entries after it, which point at
  * their datagram where it lies in head's buffer (no copy), then moves them down to
  * msgs[out...]; returns the new out. Entries past the new out are untouched. */
-static unsigned int split_gro(struct wg_udp_msg *msgs, unsigned int head, size_t len,
-			      size_t size, unsigned int out)
+static unsigned int split_gro(struct wg_udp_msg *msgs, unsigned int head, size_t len, size_t size,
+                              unsigned int out)
 {
 	unsigned int k, j;
 	size_t off, part;
@@ -339,7 +340,7 @@ int wg_udp_recv(const struct wg_udp *udp, int fd, struct wg_udp_msg *msgs, unsig
 	memset(hdrs, 0, sizeof(hdrs[0]) * m);
 	for (i = 0; i < m; i++) {
 		msg = &msgs[i * stride];
-		iovs[i] = (struct iovec){ .iov_base = msg->data, .iov_len = msg->cap };
+		iovs[i] = (struct iovec){.iov_base = msg->data, .iov_len = msg->cap};
 		hdrs[i].msg_hdr.msg_iov = &iovs[i];
 		hdrs[i].msg_hdr.msg_iovlen = 1;
 		hdrs[i].msg_hdr.msg_name = &msg->addr;

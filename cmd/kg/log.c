@@ -11,8 +11,8 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "cmd/kg/kg.h"
 #include "cmd/common/flags.h"
+#include "cmd/kg/kg.h"
 
 /* The least important <syslog.h> priority that is printed; -1 prints nothing. */
 static int threshold = LOG_INFO;

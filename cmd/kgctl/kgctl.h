@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mesh/k8s/backend.h"
 #include "cmd/common/flags.h"
+#include "mesh/k8s/backend.h"
 #include "mesh/model/model.h"
 #include "mesh/view/topology.h"
 

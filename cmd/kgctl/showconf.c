@@ -12,9 +12,9 @@
 
 #include "cmd/kgctl/kgctl.h"
 #include "mesh/k8s/codec.h"
+#include "mesh/k8s/yaml.h"
 #include "mesh/view/ini.h"
 #include "mesh/view/wgconfig.h"
-#include "mesh/k8s/yaml.h"
 
 static struct {
 	bool as_peer;

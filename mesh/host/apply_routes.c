@@ -76,13 +76,13 @@ static int convert_route(const struct mesh_route *route, const struct mesh_route
 	char text[MESH_ROUTE_STRLEN];
 
 	*out = (struct nl_route){.dst = dst.addr,
-	                             .dst_len = dst.cidr,
-	                             .gw = route->gateway,
-	                             .src = route->source,
-	                             .ifindex = role_ifindex(links, route->device),
-	                             .table = route->table ? route->table : RT_TABLE_MAIN,
-	                             .protocol = MESH_APPLY_ROUTES_PROTOCOL,
-	                             .onlink = route->onlink};
+	                         .dst_len = dst.cidr,
+	                         .gw = route->gateway,
+	                         .src = route->source,
+	                         .ifindex = role_ifindex(links, route->device),
+	                         .table = route->table ? route->table : RT_TABLE_MAIN,
+	                         .protocol = MESH_APPLY_ROUTES_PROTOCOL,
+	                         .onlink = route->onlink};
 	if (out->ifindex > 0)
 		return 0;
 	snprintf(err, err_size, "route \"%s\": %s does not exist",
@@ -98,11 +98,11 @@ static int convert_rule(const struct mesh_rule *rule, const struct mesh_route_li
 	char text[MESH_ROUTE_STRLEN];
 
 	*out = (struct nl_rule){.family = src.addr.family ? src.addr.family : dst.addr.family,
-	                            .src = src.addr,
-	                            .src_len = src.cidr,
-	                            .dst = dst.addr,
-	                            .dst_len = dst.cidr,
-	                            .table = rule->table ? rule->table : RT_TABLE_MAIN};
+	                        .src = src.addr,
+	                        .src_len = src.cidr,
+	                        .dst = dst.addr,
+	                        .dst_len = dst.cidr,
+	                        .table = rule->table ? rule->table : RT_TABLE_MAIN};
 	if (rule->from_kilo)
 		memcpy(out->iif, links->kilo_name, IFNAMSIZ - 1);
 	if (out->family && (!rule->from_kilo || out->iif[0]))

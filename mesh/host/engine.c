@@ -69,6 +69,6 @@ void mesh_engine_serve_uapi(const struct mesh_engine_options *options, struct wg
 		ret = wg_uapi_server_start(uapi, &server_options);
 	if (ret)
 		mesh_log(options->sink, LOG_WARNING,
-		         "no WireGuard socket for %s (wg show cannot see it): %s", options->interface,
-		         strerror(-ret));
+		         "no WireGuard socket for %s (wg show cannot see it): %s",
+		         options->interface, strerror(-ret));
 }

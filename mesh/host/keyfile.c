@@ -141,8 +141,9 @@ int mesh_keyfile_load(const char *path, uint8_t private_key[MESH_KEY_LEN],
 		ret = write_key(path, private_key);
 	if (ret)
 		snprintf(err, err_size, "cannot write a new key to %s: %s%s", path, strerror(-ret),
-		         *outcome == MESH_KEYFILE_REPLACED ? " (the invalid key file is left as it was)"
-		                                           : "");
+		         *outcome == MESH_KEYFILE_REPLACED
+		             ? " (the invalid key file is left as it was)"
+		             : "");
 out:
 	if (ret)
 		sodium_memzero(private_key, MESH_KEY_LEN);

@@ -246,8 +246,7 @@ static int decode_discovered_map(const struct codec_subject *subject, const json
 			node->n_discovered_endpoints = 0;
 			return 0;
 		}
-		if (mesh_key_decode(key, entry->key) ||
-		    !mesh_endpoint_is_set(&entry->endpoint)) {
+		if (mesh_key_decode(key, entry->key) || !mesh_endpoint_is_set(&entry->endpoint)) {
 			codec_report_value(subject, field, value, "entry without a key, IP or port",
 			                   "entry ignored");
 			memset(entry, 0, sizeof(*entry));

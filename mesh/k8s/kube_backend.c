@@ -301,7 +301,8 @@ static int start_watches(struct kube_backend *kb)
 		                 strerror(-ret));
 		return ret;
 	}
-	/* As Kilo's informers: no watch of a resource the server lacks, so no error but this one. */
+	/* As Kilo's informers: no watch of a resource the server lacks, so no error but this one.
+	 */
 	ret = kube_check_crd(&kb->base);
 	if (!ret)
 		ret = mesh_kube_reflector_start(&kb->nodes);

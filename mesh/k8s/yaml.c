@@ -480,8 +480,7 @@ static bool emit_object(yaml_emitter_t *emitter, const json_t *object)
 
 	if (!keys)
 		return false;
-	json_object_foreach((json_t *)object, key, member)
-	{
+	json_object_foreach ((json_t *)object, key, member) {
 		keys[i++] = key;
 	}
 	qsort(keys, n, sizeof(*keys), compare_keys);

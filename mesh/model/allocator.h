@@ -17,7 +17,7 @@
 
 struct mesh_allocator {
 	struct mesh_prefix subnet; /* masked */
-	struct ip_addr current;  /* last address handed out */
+	struct ip_addr current;    /* last address handed out */
 	bool exhausted;
 };
 

@@ -24,5 +24,6 @@ int mesh_key_decode(const char *text, uint8_t key[MESH_KEY_LEN])
 
 char *mesh_key_encode(const uint8_t key[MESH_KEY_LEN], char text[MESH_KEY_B64_SIZE])
 {
-	return sodium_bin2base64(text, MESH_KEY_B64_SIZE, key, MESH_KEY_LEN, sodium_base64_VARIANT_ORIGINAL);
+	return sodium_bin2base64(text, MESH_KEY_B64_SIZE, key, MESH_KEY_LEN,
+	                         sodium_base64_VARIANT_ORIGINAL);
 }

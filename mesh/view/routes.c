@@ -21,7 +21,7 @@ struct builder {
 	/* The local node's view. */
 	const struct mesh_topology *t;
 	const struct mesh_prefix *private_ip; /* own, with its subnet mask */
-	struct ip_addr source;              /* own private IP, or unset */
+	struct ip_addr source;                /* own private IP, or unset */
 	enum mesh_encapsulate encapsulate;
 	enum mesh_compatibility compatibility;
 };
@@ -125,7 +125,7 @@ static void add_local_segment(struct builder *b, const struct mesh_segment *segm
  * CIDR address; Cilium's at its cilium_host address, else the same.
  */
 static struct ip_addr gateway_of(const struct builder *b, const struct mesh_node *node,
-                                   const struct ip_addr *private_ip)
+                                 const struct ip_addr *private_ip)
 {
 	if (b->compatibility == MESH_COMPATIBILITY_NONE)
 		return *private_ip;

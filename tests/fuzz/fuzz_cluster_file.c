@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_cluster_file.c - the file backend's whole read path on any file content: the cluster-file
- * reader of mesh/k8s/cluster_file.h (JSON or YAML, lists and streams), then the codec into the model.
+ * reader of mesh/k8s/cluster_file.h (JSON or YAML, lists and streams), then the codec into the
+ * model.
  *
  * Promises checked: a rejected file says why; an accepted one yields arrays of objects, and the
  * cluster decoded from them has named nodes and peers, no name twice, peers with a key.

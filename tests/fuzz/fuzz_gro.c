@@ -127,7 +127,7 @@ static void set_checksums(uint8_t *p, size_t len)
 
 /* The headers of packet `prev` before `payload` bytes, with the sequence and id after prev's. */
 static size_t make_follower(uint8_t *p, const uint8_t *prev, size_t prev_len, const uint8_t *data,
-			    size_t payload)
+                            size_t payload)
 {
 	uint8_t proto;
 	size_t l4 = l4_of(prev, prev_len, &proto), hdr_len;
@@ -182,17 +182,17 @@ static unsigned int parse(const uint8_t *data, size_t size)
 
 /* p has the headers of its run's first packet, but for the fields that differ between segments. */
 static void same_headers(const uint8_t *p, const uint8_t *leader, size_t hdr_len, size_t l4,
-			 uint8_t proto)
+                         uint8_t proto)
 {
 	for (size_t i = 0; i < hdr_len; i++) {
-		bool changes = l4 == 20 ? (i >= 2 && i < 6) || i == 10 || i == 11
-					: i == 4 || i == 5;
+		bool changes =
+		    l4 == 20 ? (i >= 2 && i < 6) || i == 10 || i == 11 : i == 4 || i == 5;
 
 		if (proto == IPPROTO_UDP)
 			changes |= i >= l4 + 4;
 		else
 			changes |= i == l4 + 4 || i == l4 + 5 || i == l4 + 6 || i == l4 + 7 ||
-				   i == l4 + 13 || i == l4 + 16 || i == l4 + 17;
+			           i == l4 + 13 || i == l4 + 16 || i == l4 + 17;
 		FUZZ_CHECK(changes || p[i] == leader[i]);
 	}
 }
@@ -212,7 +212,7 @@ static void check_run(const struct tun_gro *gro, unsigned int first, unsigned in
 	FUZZ_CHECK(gro->hdr.gso_type == (proto == IPPROTO_UDP ? TUN_VNET_GSO_UDP_L4 : gso_type));
 	FUZZ_CHECK(l4 == 40 || ref_fold(ref_sum(super, 20, 0)) == 0xffff);
 	FUZZ_CHECK(get16(super + l4 + gro->hdr.csum_offset) ==
-		   ref_fold(pseudo(super, l4, proto, gro->len - l4)));
+	           ref_fold(pseudo(super, l4, proto, gro->len - l4)));
 	for (unsigned int k = 0; k < n; k++) {
 		p = copies[first + k];
 		payload = lens[first + k] - hdr_len;
@@ -224,7 +224,7 @@ static void check_run(const struct tun_gro *gro, unsigned int first, unsigned in
 		same_headers(p, copies[first], hdr_len, l4, proto);
 		if (l4 == 20)
 			FUZZ_CHECK(get16(p + 4) == (uint16_t)(id0 + k) ||
-				   ((p[6] & 0x40) && get16(p + 4) == id0));
+			           ((p[6] & 0x40) && get16(p + 4) == id0));
 		off += payload;
 	}
 	FUZZ_CHECK(off == gro->len);
@@ -233,13 +233,13 @@ static void check_run(const struct tun_gro *gro, unsigned int first, unsigned in
 	for (unsigned int k = 0; k < n; k++)
 		segs[k] = segs_store[k];
 	FUZZ_CHECK(tun_offload_split(&gro->hdr, (uint8_t *)super, gro->len, segs, seg_lens, BATCH,
-				     CAP) == (int)n);
+	                             CAP) == (int)n);
 	for (unsigned int k = 0; k < n; k++) {
 		p = copies[first + k];
 		FUZZ_CHECK(seg_lens[k] == lens[first + k]);
 		for (size_t i = 0; i < seg_lens[k]; i++)
 			FUZZ_CHECK((l4 == 20 && (i == 4 || i == 5 || i == 10 || i == 11)) ||
-				   i == l4 + 16 || i == l4 + 17 || segs[k][i] == p[i]);
+			           i == l4 + 16 || i == l4 + 17 || segs[k][i] == p[i]);
 	}
 }
 

@@ -77,8 +77,7 @@ static inline void node_init(struct node *n, unsigned int i)
 {
 	static const char *const names[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
 
-	node_init_logged(n, i, getenv("WG_TEST_LOG") ? log_to_stderr : NULL,
-	                 (void *)names[i % 8]);
+	node_init_logged(n, i, getenv("WG_TEST_LOG") ? log_to_stderr : NULL, (void *)names[i % 8]);
 }
 
 /* from learns about to: its key, its inner /32 and its 127.0.0.1 endpoint. */

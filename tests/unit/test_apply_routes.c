@@ -50,12 +50,12 @@ static struct ip_addr addr(const char *text)
 static struct nl_route ours(const char *dst, uint8_t len, const char *gw, uint32_t table)
 {
 	return (struct nl_route){.dst = ip(dst),
-	                             .dst_len = len,
-	                             .gw = gw ? ip(gw) : (struct ip_addr){0},
-	                             .ifindex = 2,
-	                             .table = table,
-	                             .protocol = MESH_APPLY_ROUTES_PROTOCOL,
-	                             .onlink = true};
+	                         .dst_len = len,
+	                         .gw = gw ? ip(gw) : (struct ip_addr){0},
+	                         .ifindex = 2,
+	                         .table = table,
+	                         .protocol = MESH_APPLY_ROUTES_PROTOCOL,
+	                         .onlink = true};
 }
 
 static struct nl_rule rule_to(const char *dst, uint32_t table, uint32_t priority)
@@ -69,7 +69,7 @@ static struct nl_rule rule_to(const char *dst, uint32_t table, uint32_t priority
 static void test_resync_with_nothing_changed_plans_nothing(void **state)
 {
 	struct nl_route routes[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
-	                                ours("192.168.0.2", 32, "192.168.0.2", MESH_ROUTE_TABLE)};
+	                            ours("192.168.0.2", 32, "192.168.0.2", MESH_ROUTE_TABLE)};
 	struct nl_rule want = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0);
 	struct nl_rule have = rule_to("192.168.0.2", MESH_ROUTE_TABLE, 32765);
 	struct mesh_route_plan plan;
@@ -86,7 +86,7 @@ static void test_resync_with_nothing_changed_plans_nothing(void **state)
 static void test_missing_route_is_replaced_and_changed_gateway_is_not_deleted(void **state)
 {
 	struct nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN),
-	                              ours("10.2.3.0", 24, "10.4.0.2", RT_TABLE_MAIN)};
+	                          ours("10.2.3.0", 24, "10.4.0.2", RT_TABLE_MAIN)};
 	struct nl_route have[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN)};
 	struct mesh_route_plan plan;
 
@@ -105,9 +105,8 @@ static void test_only_our_routes_are_removed(void **state)
 {
 	struct nl_route admin = ours("172.16.0.0", 16, "10.0.0.1", RT_TABLE_MAIN);
 	struct nl_route kernel = ours("10.0.0.0", 24, NULL, RT_TABLE_MAIN);
-	struct nl_route have[] = {admin, kernel,
-	                              ours("10.2.9.0", 24, "10.4.0.9", RT_TABLE_MAIN),
-	                              ours("192.168.0.9", 32, "192.168.0.9", MESH_ROUTE_TABLE)};
+	struct nl_route have[] = {admin, kernel, ours("10.2.9.0", 24, "10.4.0.9", RT_TABLE_MAIN),
+	                          ours("192.168.0.9", 32, "192.168.0.9", MESH_ROUTE_TABLE)};
 	struct mesh_route_plan plan;
 
 	(void)state;
@@ -146,7 +145,7 @@ static void test_foreign_route_to_our_destination_is_taken_over(void **state)
 static void test_same_destination_twice_keeps_the_last(void **state)
 {
 	struct nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
-	                              ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN)};
+	                          ours("10.2.2.0", 24, "10.4.0.3", RT_TABLE_MAIN)};
 	struct mesh_route_plan plan;
 
 	(void)state;
@@ -190,9 +189,9 @@ static void test_thousands_of_routes_in_any_order_diff_to_the_difference(void **
 static void test_rules_are_added_once_and_stale_ones_of_table_1107_removed(void **state)
 {
 	struct nl_rule want[] = {rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0),
-	                             rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0)};
+	                         rule_to("192.168.0.2", MESH_ROUTE_TABLE, 0)};
 	struct nl_rule have[] = {rule_to("192.168.0.3", MESH_ROUTE_TABLE, 32765),
-	                             rule_to("0.0.0.0", RT_TABLE_MAIN, 32766)};
+	                         rule_to("0.0.0.0", RT_TABLE_MAIN, 32766)};
 	struct mesh_route_plan plan;
 
 	(void)state;
@@ -210,7 +209,7 @@ static void test_rules_are_added_once_and_stale_ones_of_table_1107_removed(void 
 static void test_deleted_route_comes_back_only_if_ours_and_still_desired(void **state)
 {
 	struct nl_route want[] = {ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN),
-	                              ours("192.168.0.2", 32, "192.168.0.2", MESH_ROUTE_TABLE)};
+	                          ours("192.168.0.2", 32, "192.168.0.2", MESH_ROUTE_TABLE)};
 	struct nl_route moved = ours("10.2.2.0", 24, "10.4.0.9", RT_TABLE_MAIN);
 	struct nl_route in_1107 = ours("192.168.0.2", 32, NULL, MESH_ROUTE_TABLE);
 	struct nl_route admin = ours("10.2.2.0", 24, "10.4.0.2", RT_TABLE_MAIN);
@@ -526,11 +525,11 @@ static void test_clean_up_removes_ours_and_keeps_the_administrators(void **state
 	struct kernel *k = *state;
 	struct mesh_routes all = {leader_routes, 5, leader_rules, 2};
 	struct nl_route admin = {.dst = ip("172.16.0.0"),
-	                             .dst_len = 16,
-	                             .gw = ip("192.168.0.254"),
-	                             .ifindex = k->links.private_iface,
-	                             .table = RT_TABLE_MAIN,
-	                             .protocol = RTPROT_STATIC};
+	                         .dst_len = 16,
+	                         .gw = ip("192.168.0.254"),
+	                         .ifindex = k->links.private_iface,
+	                         .table = RT_TABLE_MAIN,
+	                         .protocol = RTPROT_STATIC};
 	struct mesh_routes none = {0};
 	struct mesh_route_state current;
 	struct mesh_route_changes c;

@@ -604,7 +604,8 @@ static void test_hex_takes_either_case_and_writes_lower_case(void **state)
 
 static void test_hex_rejects_bad_digits_and_lengths_and_zeroes_the_output(void **state)
 {
-	static const char *const bad[] = {"009fa0fg", "009fa0f ", "009fa0f", "009fa0ff00", "0x9fa0ff"};
+	static const char *const bad[] = {"009fa0fg", "009fa0f ", "009fa0f", "009fa0ff00",
+	                                  "0x9fa0ff"};
 	uint8_t out[4];
 
 	(void)state;

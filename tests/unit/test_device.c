@@ -39,7 +39,7 @@ static int teardown(void **state)
 
 /* The IPv6 twin of make_packet: fd00::src_host -> fd00::dst_host. */
 static size_t make_packet6(uint8_t *buf, size_t len, uint8_t src_host, uint8_t dst_host,
-			   uint32_t seq)
+                           uint32_t seq)
 {
 	uint16_t payload_len = htons((uint16_t)(len - 40));
 
@@ -80,15 +80,15 @@ static void test_data_flows_both_ways_after_handshake(void **state)
 static void test_invalid_config_changes_nothing(void **state)
 {
 	struct wg_allowed_ip_change ips[2] = {
-		{ .ip = { .family = AF_INET, .cidr = 24 } },
-		{ .ip = { .family = AF_INET, .cidr = 33 } },
+	    {.ip = {.family = AF_INET, .cidr = 24}},
+	    {.ip = {.family = AF_INET, .cidr = 33}},
 	};
-	struct wg_peer_config pcs[2] = { { .flags = WG_PEER_REPLACE_ALLOWED_IPS },
-					 { .allowed_ips = ips, .n_allowed_ips = 2 } };
-	struct wg_config config = { .flags = WG_CONFIG_REPLACE_PEERS | WG_CONFIG_HAS_LISTEN_PORT,
-				    .listen_port = 1,
-				    .peers = pcs,
-				    .n_peers = 2 };
+	struct wg_peer_config pcs[2] = {{.flags = WG_PEER_REPLACE_ALLOWED_IPS},
+	                                {.allowed_ips = ips, .n_allowed_ips = 2}};
+	struct wg_config config = {.flags = WG_CONFIG_REPLACE_PEERS | WG_CONFIG_HAS_LISTEN_PORT,
+	                           .listen_port = 1,
+	                           .peers = pcs,
+	                           .n_peers = 2};
 	struct wg_snapshot before, after;
 
 	(void)state;
@@ -107,11 +107,11 @@ static void test_invalid_config_changes_nothing(void **state)
 
 static void test_allowed_ips_change_keeps_other_sessions(void **state)
 {
-	struct wg_allowed_ip_change ip = { .ip = { .family = AF_INET6, .cidr = 64 } };
-	struct wg_peer_config pc = { .flags = WG_PEER_UPDATE_ONLY | WG_PEER_HAS_ENDPOINT,
-				     .allowed_ips = &ip,
-				     .n_allowed_ips = 1 };
-	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	struct wg_allowed_ip_change ip = {.ip = {.family = AF_INET6, .cidr = 64}};
+	struct wg_peer_config pc = {.flags = WG_PEER_UPDATE_ONLY | WG_PEER_HAS_ENDPOINT,
+	                            .allowed_ips = &ip,
+	                            .n_allowed_ips = 1};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
 	uint32_t to_b, to_c;
 
 	(void)state;
@@ -174,7 +174,7 @@ static void test_rekey_after_time_starts_new_session(void **state)
 
 static void test_garbage_datagrams_leave_sessions_intact(void **state)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(nodes[1].port) };
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(nodes[1].port)};
 	uint8_t junk[200];
 	uint32_t index;
 	size_t len;
@@ -201,23 +201,23 @@ static void test_garbage_datagrams_leave_sessions_intact(void **state)
 
 static void test_packet_to_unknown_destination_is_dropped(void **state)
 {
-	struct in_addr nowhere = { .s_addr = htonl(0x0a0000fe) };
+	struct in_addr nowhere = {.s_addr = htonl(0x0a0000fe)};
 	uint8_t out[64], in[2048];
 
 	(void)state;
 	make_packet(out, sizeof(out), nodes[0].inner, nowhere, 1);
 	assert_int_equal(write(wg_device_packet_fd(nodes[0].dev), out, sizeof(out)),
-			 (ssize_t)sizeof(out));
+	                 (ssize_t)sizeof(out));
 	assert_int_equal(receive_packet(wg_device_packet_fd(nodes[1].dev), in, sizeof(in), 200),
-			 -ETIMEDOUT);
+	                 -ETIMEDOUT);
 	send_and_expect(&nodes[0], &nodes[1], 2);
 }
 
 static void test_listen_port_in_use_is_refused(void **state)
 {
-	struct wg_config config = { .flags = WG_CONFIG_HAS_LISTEN_PORT | WG_CONFIG_HAS_FWMARK,
-				    .listen_port = nodes[1].port,
-				    .fwmark = 0 };
+	struct wg_config config = {.flags = WG_CONFIG_HAS_LISTEN_PORT | WG_CONFIG_HAS_FWMARK,
+	                           .listen_port = nodes[1].port,
+	                           .fwmark = 0};
 
 	(void)state;
 	assert_int_equal(wg_device_configure(nodes[0].dev, &config), -EADDRINUSE);
@@ -227,9 +227,9 @@ static void test_listen_port_in_use_is_refused(void **state)
 
 static void test_taken_port_at_link_up_can_be_replaced(void **state)
 {
-	struct wg_device_options opts = { .tun_fd = -1 };
-	struct wg_config config = { .flags = WG_CONFIG_HAS_LISTEN_PORT,
-				    .listen_port = nodes[1].port };
+	struct wg_device_options opts = {.tun_fd = -1};
+	struct wg_config config = {.flags = WG_CONFIG_HAS_LISTEN_PORT,
+	                           .listen_port = nodes[1].port};
 	struct wg_device *dev;
 
 	(void)state;
@@ -246,9 +246,9 @@ static void test_taken_port_at_link_up_can_be_replaced(void **state)
 
 static void test_taking_a_peers_private_key_removes_that_peer(void **state)
 {
-	struct wg_device_options opts = { .tun_fd = -1 };
-	struct wg_peer_config pc = { 0 };
-	struct wg_config config = { .flags = WG_CONFIG_HAS_PRIVATE_KEY, .peers = &pc, .n_peers = 1 };
+	struct wg_device_options opts = {.tun_fd = -1};
+	struct wg_peer_config pc = {0};
+	struct wg_config config = {.flags = WG_CONFIG_HAS_PRIVATE_KEY, .peers = &pc, .n_peers = 1};
 	struct wg_snapshot snap;
 	struct wg_device *dev;
 
@@ -281,8 +281,8 @@ static void test_taking_a_peers_private_key_removes_that_peer(void **state)
 
 static void test_ipv4_mapped_endpoint_is_stored_as_ipv4(void **state)
 {
-	struct wg_peer_config pc = { .flags = WG_PEER_HAS_ENDPOINT };
-	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	struct wg_peer_config pc = {.flags = WG_PEER_HAS_ENDPOINT};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
 	const struct wg_peer_snapshot *peer;
 	struct wg_snapshot snap;
 
@@ -303,9 +303,9 @@ static void test_ipv4_mapped_endpoint_is_stored_as_ipv4(void **state)
 
 static void test_snapshot_reports_peer_settings(void **state)
 {
-	struct wg_peer_config pc = { .flags = WG_PEER_HAS_KEEPALIVE | WG_PEER_HAS_PRESHARED_KEY,
-				     .persistent_keepalive_interval = 25 };
-	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	struct wg_peer_config pc = {.flags = WG_PEER_HAS_KEEPALIVE | WG_PEER_HAS_PRESHARED_KEY,
+	                            .persistent_keepalive_interval = 25};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
 	const struct wg_peer_snapshot *peer;
 	struct wg_snapshot snap;
 
@@ -335,11 +335,10 @@ static void test_snapshot_reports_peer_settings(void **state)
 /* from learns about to over IPv6 only: fd00::to_host/128, and maybe its endpoint [::1]. */
 static void add_peer6(struct node *from, const struct node *to, uint8_t to_host, bool endpoint)
 {
-	struct wg_allowed_ip_change ip = { .ip = { .family = AF_INET6, .cidr = 128 } };
-	struct wg_peer_config pc = { .flags = endpoint ? WG_PEER_HAS_ENDPOINT : 0,
-				     .allowed_ips = &ip,
-				     .n_allowed_ips = 1 };
-	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	struct wg_allowed_ip_change ip = {.ip = {.family = AF_INET6, .cidr = 128}};
+	struct wg_peer_config pc = {
+	    .flags = endpoint ? WG_PEER_HAS_ENDPOINT : 0, .allowed_ips = &ip, .n_allowed_ips = 1};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
 
 	memcpy(pc.public_key, to->public_key, WG_KEY_LEN);
 	ip.ip.ip6.s6_addr[0] = 0xfd;
@@ -364,12 +363,12 @@ static void test_ipv6_overlay_over_ipv6_underlay(void **state)
 	add_peer6(e, d, 4, false);
 	for (seq = 0; seq < 10; seq++) {
 		make_packet6(out, sizeof(out), seq % 2 ? 5 : 4, seq % 2 ? 4 : 5, seq);
-		assert_int_equal(write(wg_device_packet_fd(seq % 2 ? e->dev : d->dev), out,
-				       sizeof(out)),
-				 (ssize_t)sizeof(out));
+		assert_int_equal(
+		    write(wg_device_packet_fd(seq % 2 ? e->dev : d->dev), out, sizeof(out)),
+		    (ssize_t)sizeof(out));
 		assert_int_equal(receive_packet(wg_device_packet_fd(seq % 2 ? d->dev : e->dev), in,
-						sizeof(in), WAIT_MS),
-				 (ssize_t)sizeof(out));
+		                                sizeof(in), WAIT_MS),
+		                 (ssize_t)sizeof(out));
 		assert_memory_equal(in, out, sizeof(out));
 	}
 	assert_int_equal(wg_device_snapshot(e->dev, &snap), 0);
@@ -383,8 +382,8 @@ static void test_ipv6_overlay_over_ipv6_underlay(void **state)
 
 static void test_initiation_flood_is_answered_with_cookies(void **state)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(nodes[1].port) };
-	struct sockaddr_in me = { .sin_family = AF_INET };
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(nodes[1].port)};
+	struct sockaddr_in me = {.sin_family = AF_INET};
 	struct wg_msg_initiation msg;
 	struct wg_cookie_maker maker;
 	uint8_t reply[128];
@@ -405,7 +404,7 @@ static void test_initiation_flood_is_answered_with_cookies(void **state)
 		assert_int_equal(wg_cookie_add_macs(&maker, &msg, sizeof(msg), 0), 0);
 		sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&to, sizeof(to));
 	}
-	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
 	while (poll(&pfd, 1, 1000) == 1) {
 		len = recv(fd, reply, sizeof(reply), 0);
 		if (len == MESSAGE_COOKIE_REPLY_LEN && reply[0] == MESSAGE_HANDSHAKE_COOKIE)
@@ -440,7 +439,7 @@ static void *blast(void *arg)
 static void drain(int fd)
 {
 	uint8_t in[2048];
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 	while (poll(&pfd, 1, 300) == 1 && read(fd, in, sizeof(in)) > 0)
 		;
@@ -456,7 +455,7 @@ static bool comes_through(struct node *a, struct node *b)
 	make_packet(out, sizeof(out), a->inner, b->inner, 0xabcd);
 	for (tries = 0; tries < 20; tries++) {
 		assert_int_equal(write(wg_device_packet_fd(a->dev), out, sizeof(out)),
-				 (ssize_t)sizeof(out));
+		                 (ssize_t)sizeof(out));
 		while ((got = receive_packet(wg_device_packet_fd(b->dev), in, sizeof(in), 500)) > 0)
 			if (got == (ssize_t)sizeof(out) && !memcmp(in, out, sizeof(out)))
 				return true;
@@ -466,9 +465,9 @@ static bool comes_through(struct node *a, struct node *b)
 
 static void test_removing_a_peer_under_traffic_is_safe(void **state)
 {
-	struct blaster b = { .from = &nodes[0], .to = &nodes[1] };
-	struct wg_peer_config pc = { .flags = WG_PEER_REMOVE };
-	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	struct blaster b = {.from = &nodes[0], .to = &nodes[1]};
+	struct wg_peer_config pc = {.flags = WG_PEER_REMOVE};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
 	pthread_t thread;
 	int round;
 
@@ -504,9 +503,9 @@ static uint64_t rx_bytes_after(struct wg_peer *peer, uint64_t before)
 
 static void test_persistent_keepalive_is_sent_on_time(void **state)
 {
-	struct wg_peer_config pc = { .flags = WG_PEER_HAS_KEEPALIVE,
-				     .persistent_keepalive_interval = 25 };
-	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	struct wg_peer_config pc = {.flags = WG_PEER_HAS_KEEPALIVE,
+	                            .persistent_keepalive_interval = 25};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
 	struct wg_peer *from_a = find_peer(&nodes[1], &nodes[0]);
 	uint64_t count;
 
@@ -570,16 +569,16 @@ static size_t peer_count(struct node *n)
 /* A peer entry whose key is `key` in every byte. */
 static struct wg_peer_config entry(uint8_t key, uint32_t flags)
 {
-	struct wg_peer_config pc = { .flags = flags };
+	struct wg_peer_config pc = {.flags = flags};
 
 	memset(pc.public_key, key, WG_KEY_LEN);
 	return pc;
 }
 
 static int configure_peers(struct node *n, uint32_t flags, const struct wg_peer_config *pcs,
-			   size_t count)
+                           size_t count)
 {
-	struct wg_config config = { .flags = flags, .peers = pcs, .n_peers = count };
+	struct wg_config config = {.flags = flags, .peers = pcs, .n_peers = count};
 
 	return wg_device_configure(n->dev, &config);
 }
@@ -587,8 +586,7 @@ static int configure_peers(struct node *n, uint32_t flags, const struct wg_peer_
 static void test_peer_beyond_the_limit_is_refused_and_nothing_changes(void **state)
 {
 	struct wg_peer_config pcs[3];
-	struct wg_config config = { .flags = WG_CONFIG_HAS_LISTEN_PORT, .peers = pcs,
-				    .n_peers = 1 };
+	struct wg_config config = {.flags = WG_CONFIG_HAS_LISTEN_PORT, .peers = pcs, .n_peers = 1};
 	struct node n;
 
 	(void)state;
@@ -683,24 +681,24 @@ static void test_peer_greeted_now_has_a_session_before_any_packet(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_data_flows_both_ways_after_handshake),
-		cmocka_unit_test(test_invalid_config_changes_nothing),
-		cmocka_unit_test(test_peer_beyond_the_limit_is_refused_and_nothing_changes),
-		cmocka_unit_test(test_allowed_ips_change_keeps_other_sessions),
-		cmocka_unit_test(test_packet_to_unknown_destination_is_dropped),
-		cmocka_unit_test(test_garbage_datagrams_leave_sessions_intact),
-		cmocka_unit_test(test_listen_port_in_use_is_refused),
-		cmocka_unit_test(test_initiation_flood_is_answered_with_cookies),
-		cmocka_unit_test(test_taken_port_at_link_up_can_be_replaced),
-		cmocka_unit_test(test_removing_a_peer_under_traffic_is_safe),
-		cmocka_unit_test(test_taking_a_peers_private_key_removes_that_peer),
-		cmocka_unit_test(test_ipv4_mapped_endpoint_is_stored_as_ipv4),
-		cmocka_unit_test(test_snapshot_reports_peer_settings),
-		cmocka_unit_test(test_persistent_keepalive_is_sent_on_time),
-		cmocka_unit_test(test_data_during_a_keepalive_wait_gets_one_more_keepalive),
-		cmocka_unit_test(test_peer_greeted_now_has_a_session_before_any_packet),
-		cmocka_unit_test(test_rekey_after_time_starts_new_session),
-		cmocka_unit_test(test_ipv6_overlay_over_ipv6_underlay),
+	    cmocka_unit_test(test_data_flows_both_ways_after_handshake),
+	    cmocka_unit_test(test_invalid_config_changes_nothing),
+	    cmocka_unit_test(test_peer_beyond_the_limit_is_refused_and_nothing_changes),
+	    cmocka_unit_test(test_allowed_ips_change_keeps_other_sessions),
+	    cmocka_unit_test(test_packet_to_unknown_destination_is_dropped),
+	    cmocka_unit_test(test_garbage_datagrams_leave_sessions_intact),
+	    cmocka_unit_test(test_listen_port_in_use_is_refused),
+	    cmocka_unit_test(test_initiation_flood_is_answered_with_cookies),
+	    cmocka_unit_test(test_taken_port_at_link_up_can_be_replaced),
+	    cmocka_unit_test(test_removing_a_peer_under_traffic_is_safe),
+	    cmocka_unit_test(test_taking_a_peers_private_key_removes_that_peer),
+	    cmocka_unit_test(test_ipv4_mapped_endpoint_is_stored_as_ipv4),
+	    cmocka_unit_test(test_snapshot_reports_peer_settings),
+	    cmocka_unit_test(test_persistent_keepalive_is_sent_on_time),
+	    cmocka_unit_test(test_data_during_a_keepalive_wait_gets_one_more_keepalive),
+	    cmocka_unit_test(test_peer_greeted_now_has_a_session_before_any_packet),
+	    cmocka_unit_test(test_rekey_after_time_starts_new_session),
+	    cmocka_unit_test(test_ipv6_overlay_over_ipv6_underlay),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

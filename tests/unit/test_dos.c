@@ -79,7 +79,7 @@ static void assert_session_unchanged(const struct session_view *before)
 	assert_memory_equal(&after.replay, &before->replay, sizeof(after.replay));
 	assert_memory_equal(&after.endpoint, &before->endpoint, sizeof(after.endpoint));
 	assert_memory_equal(&after.last_handshake, &before->last_handshake,
-			    sizeof(after.last_handshake));
+	                    sizeof(after.last_handshake));
 	assert_int_equal(after.rx_bytes, before->rx_bytes);
 }
 
@@ -93,7 +93,7 @@ static uint64_t accounted(const struct wg_device_stats *s)
 
 /* Waits until B has accounted for n more datagrams than in `before`, and no more. */
 static void wait_accounted(const struct wg_device_stats *before, uint64_t n,
-			   struct wg_device_stats *after)
+                           struct wg_device_stats *after)
 {
 	int waited;
 
@@ -109,7 +109,7 @@ static void wait_accounted(const struct wg_device_stats *before, uint64_t n,
 /* A socket of our own on 127.0.0.1 to flood B from. */
 static int flood_socket(void)
 {
-	struct sockaddr_in me = { .sin_family = AF_INET };
+	struct sockaddr_in me = {.sin_family = AF_INET};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 
 	assert_true(fd >= 0);
@@ -120,11 +120,10 @@ static int flood_socket(void)
 
 static void send_all(int fd, const void *msg, size_t len)
 {
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(b->port) };
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(b->port)};
 
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(sendto(fd, msg, len, 0, (struct sockaddr *)&to, sizeof(to)),
-			 (ssize_t)len);
+	assert_int_equal(sendto(fd, msg, len, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)len);
 }
 
 /* An initiation of garbage under a valid mac1 for B: only a Diffie-Hellman can tell. */
@@ -163,7 +162,7 @@ static void test_invalid_mac1_flood_costs_no_dh_and_changes_nothing(void **state
 	assert_int_equal(after.handshake_dh, before.handshake_dh);
 	assert_int_equal(after.cookie_replies_sent, before.cookie_replies_sent);
 	assert_int_equal(after.handshake_bad_mac + after.handshake_queue_full,
-			 before.handshake_bad_mac + before.handshake_queue_full + FLOOD);
+	                 before.handshake_bad_mac + before.handshake_queue_full + FLOOD);
 	assert_session_unchanged(&view);
 	settle_session();
 }
@@ -186,7 +185,7 @@ static void test_data_for_unknown_indices_costs_nothing(void **state)
 		do
 			wg_random(msg, sizeof(msg));
 		while (wg_index_lookup(&b->dev->index, le32toh(hdr->receiver_index),
-				       WG_INDEX_KEYPAIR | WG_INDEX_HANDSHAKE, NULL, &peer));
+		                       WG_INDEX_KEYPAIR | WG_INDEX_HANDSHAKE, NULL, &peer));
 		hdr->header.type = htole32(MESSAGE_DATA);
 		send_all(fd, msg, sizeof(msg));
 	}
@@ -201,8 +200,8 @@ static void test_data_for_unknown_indices_costs_nothing(void **state)
 /* Points A's endpoint for B at port (of 127.0.0.1). */
 static void set_endpoint_of_b(uint16_t port)
 {
-	struct wg_peer_config pc = { .flags = WG_PEER_UPDATE_ONLY | WG_PEER_HAS_ENDPOINT };
-	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	struct wg_peer_config pc = {.flags = WG_PEER_UPDATE_ONLY | WG_PEER_HAS_ENDPOINT};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
 
 	memcpy(pc.public_key, b->public_key, WG_KEY_LEN);
 	pc.endpoint.in.sin_family = AF_INET;
@@ -226,13 +225,13 @@ static size_t capture_data(int fd, uint8_t *buf, size_t cap)
 	set_endpoint_of_b(ntohs(me.sin_port));
 	make_packet(packet, sizeof(packet), a->inner, b->inner, 77);
 	assert_int_equal(write(wg_device_packet_fd(a->dev), packet, sizeof(packet)),
-			 (ssize_t)sizeof(packet));
+	                 (ssize_t)sizeof(packet));
 	got = receive_packet(fd, buf, cap, WAIT_MS);
 	assert_int_equal(wg_msg_classify(buf, (size_t)got), MESSAGE_DATA);
 	set_endpoint_of_b(b->port);
 	send_all(fd, buf, (size_t)got);
 	assert_int_equal(receive_packet(wg_device_packet_fd(b->dev), in, sizeof(in), WAIT_MS),
-			 (ssize_t)sizeof(packet));
+	                 (ssize_t)sizeof(packet));
 	/* That roamed B's endpoint to fd; authentic traffic from A brings it back. */
 	send_and_expect(a, b, 78);
 	return (size_t)got;
@@ -244,7 +243,7 @@ static void assert_nothing_delivered(void)
 	uint8_t in[2048];
 
 	assert_int_equal(receive_packet(wg_device_packet_fd(b->dev), in, sizeof(in), 200),
-			 -ETIMEDOUT);
+	                 -ETIMEDOUT);
 }
 
 static void test_replayed_data_changes_nothing(void **state)
@@ -354,7 +353,7 @@ static void test_valid_mac1_flood_is_answered_with_cookies_not_dh(void **state)
 	wait_accounted(&before, FLOOD, &after);
 	assert_int_equal(after.handshake_dh, before.handshake_dh);
 	assert_int_equal(after.cookie_replies_sent + after.handshake_queue_full,
-			 before.cookie_replies_sent + before.handshake_queue_full + FLOOD);
+	                 before.cookie_replies_sent + before.handshake_queue_full + FLOOD);
 	assert_true(cookie_replies(fd1, 0, FIRST_WAVE) > 0);
 	assert_true(cookie_replies(fd2, SECOND, FLOOD) > 0);
 	close(fd1);
@@ -394,7 +393,7 @@ static struct flooder *flooder_new(void)
 
 	assert_non_null(f);
 	f->fd = flood_socket();
-	f->to = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(b->port) };
+	f->to = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(b->port)};
 	f->to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (i = 0; i < sizeof(f->wave) / sizeof(f->wave[0]); i++)
 		make_valid_mac1_initiation(&f->wave[i], i);
@@ -405,8 +404,8 @@ static struct flooder *flooder_new(void)
 /* Forgets A's session with B, so that A's next packet starts a new handshake. */
 static void restart_peer_b(void)
 {
-	struct wg_peer_config pc = { .flags = WG_PEER_REMOVE };
-	struct wg_config config = { .peers = &pc, .n_peers = 1 };
+	struct wg_peer_config pc = {.flags = WG_PEER_REMOVE};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
 
 	memcpy(pc.public_key, b->public_key, WG_KEY_LEN);
 	assert_int_equal(wg_device_configure(a->dev, &config), 0);
@@ -471,12 +470,12 @@ static void test_peer_honouring_the_cookie_completes_a_handshake_under_load(void
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_invalid_mac1_flood_costs_no_dh_and_changes_nothing),
-		cmocka_unit_test(test_data_for_unknown_indices_costs_nothing),
-		cmocka_unit_test(test_replayed_data_changes_nothing),
-		cmocka_unit_test(test_forged_data_cannot_move_the_replay_window),
-		cmocka_unit_test(test_valid_mac1_flood_is_answered_with_cookies_not_dh),
-		cmocka_unit_test(test_peer_honouring_the_cookie_completes_a_handshake_under_load),
+	    cmocka_unit_test(test_invalid_mac1_flood_costs_no_dh_and_changes_nothing),
+	    cmocka_unit_test(test_data_for_unknown_indices_costs_nothing),
+	    cmocka_unit_test(test_replayed_data_changes_nothing),
+	    cmocka_unit_test(test_forged_data_cannot_move_the_replay_window),
+	    cmocka_unit_test(test_valid_mac1_flood_is_answered_with_cookies_not_dh),
+	    cmocka_unit_test(test_peer_honouring_the_cookie_completes_a_handshake_under_load),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

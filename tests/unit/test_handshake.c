@@ -187,7 +187,7 @@ static const struct wg_noise_keypair *session(struct node *n, const struct node 
 	const struct wg_noise_keypair *kp;
 
 	pthread_mutex_lock(&peer->lock);
-	kp = slot == 0 ? peer->keypairs.next
+	kp = slot == 0   ? peer->keypairs.next
 	     : slot == 1 ? peer->keypairs.current
 	                 : peer->keypairs.previous;
 	pthread_mutex_unlock(&peer->lock);

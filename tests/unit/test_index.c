@@ -44,9 +44,9 @@ static void test_indices_are_unique_and_found(void **state)
 		wg_index_insert(table, &entries[i]);
 	}
 	for (i = 0; i < MANY; i++)
-		assert_ptr_equal(wg_index_lookup(table, entries[i].index, WG_INDEX_KEYPAIR, NULL,
-						 &peer),
-				 &entries[i]);
+		assert_ptr_equal(
+		    wg_index_lookup(table, entries[i].index, WG_INDEX_KEYPAIR, NULL, &peer),
+		    &entries[i]);
 	for (i = 0; i < MANY; i++)
 		wg_index_remove(table, &entries[i]);
 	assert_null(wg_index_lookup(table, entries[0].index, WG_INDEX_KEYPAIR, NULL, &peer));
@@ -59,7 +59,7 @@ static void test_indices_are_unique_and_found(void **state)
 static void test_lookup_filters_by_type_and_pins_under_lock(void **state)
 {
 	struct wg_index_table *table = malloc(sizeof(*table));
-	struct wg_index_entry hs = { .type = WG_INDEX_HANDSHAKE, .peer = PEER_B };
+	struct wg_index_entry hs = {.type = WG_INDEX_HANDSHAKE, .peer = PEER_B};
 	struct wg_peer *peer = NULL;
 	uint32_t index;
 
@@ -69,9 +69,9 @@ static void test_lookup_filters_by_type_and_pins_under_lock(void **state)
 	gets = 0;
 	assert_null(wg_index_lookup(table, index, WG_INDEX_KEYPAIR, count_get, &peer));
 	assert_int_equal(gets, 0);
-	assert_ptr_equal(wg_index_lookup(table, index, WG_INDEX_HANDSHAKE | WG_INDEX_KEYPAIR,
-					 count_get, &peer),
-			 &hs);
+	assert_ptr_equal(
+	    wg_index_lookup(table, index, WG_INDEX_HANDSHAKE | WG_INDEX_KEYPAIR, count_get, &peer),
+	    &hs);
 	assert_int_equal(gets, 1);
 	assert_ptr_equal(peer, PEER_B);
 	wg_index_table_destroy(table);
@@ -81,8 +81,8 @@ static void test_lookup_filters_by_type_and_pins_under_lock(void **state)
 static void test_replace_moves_the_index_to_the_keypair(void **state)
 {
 	struct wg_index_table *table = malloc(sizeof(*table));
-	struct wg_index_entry hs = { .type = WG_INDEX_HANDSHAKE, .peer = PEER_A };
-	struct wg_index_entry kp = { .type = WG_INDEX_KEYPAIR, .peer = PEER_A };
+	struct wg_index_entry hs = {.type = WG_INDEX_HANDSHAKE, .peer = PEER_A};
+	struct wg_index_entry kp = {.type = WG_INDEX_KEYPAIR, .peer = PEER_A};
 	struct wg_peer *peer;
 	uint32_t index;
 
@@ -103,7 +103,7 @@ static void test_replace_moves_the_index_to_the_keypair(void **state)
 static void test_reinserting_an_entry_gives_it_a_new_index(void **state)
 {
 	struct wg_index_table *table = malloc(sizeof(*table));
-	struct wg_index_entry hs = { .type = WG_INDEX_HANDSHAKE, .peer = PEER_A };
+	struct wg_index_entry hs = {.type = WG_INDEX_HANDSHAKE, .peer = PEER_A};
 	struct wg_peer *peer;
 	uint32_t first, second;
 
@@ -121,7 +121,7 @@ static void test_reinserting_an_entry_gives_it_a_new_index(void **state)
 static void test_pubkey_table_finds_peers_by_exact_key(void **state)
 {
 	struct wg_pubkey_table *table = malloc(sizeof(*table));
-	struct wg_pubkey_entry a = { .peer = PEER_A }, b = { .peer = PEER_B };
+	struct wg_pubkey_entry a = {.peer = PEER_A}, b = {.peer = PEER_B};
 	uint8_t other[WG_KEY_LEN];
 
 	(void)state;
@@ -144,11 +144,11 @@ static void test_pubkey_table_finds_peers_by_exact_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_indices_are_unique_and_found),
-		cmocka_unit_test(test_lookup_filters_by_type_and_pins_under_lock),
-		cmocka_unit_test(test_replace_moves_the_index_to_the_keypair),
-		cmocka_unit_test(test_reinserting_an_entry_gives_it_a_new_index),
-		cmocka_unit_test(test_pubkey_table_finds_peers_by_exact_key),
+	    cmocka_unit_test(test_indices_are_unique_and_found),
+	    cmocka_unit_test(test_lookup_filters_by_type_and_pins_under_lock),
+	    cmocka_unit_test(test_replace_moves_the_index_to_the_keypair),
+	    cmocka_unit_test(test_reinserting_an_entry_gives_it_a_new_index),
+	    cmocka_unit_test(test_pubkey_table_finds_peers_by_exact_key),
 	};
 
 	if (sodium_init() < 0)

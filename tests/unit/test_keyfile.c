@@ -213,8 +213,7 @@ static void test_failed_write_keeps_the_invalid_key_file(void **state)
 	/* The new key cannot be written: its temporary file's name is taken by a directory. */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->key);
 	assert_int_equal(mkdir(tmp, 0700), 0);
-	assert_int_equal(mesh_keyfile_load(d->key, priv, pub, &outcome, err, sizeof(err)),
-	                 -EISDIR);
+	assert_int_equal(mesh_keyfile_load(d->key, priv, pub, &outcome, err, sizeof(err)), -EISDIR);
 	assert_int_equal(outcome, MESH_KEYFILE_REPLACED);
 	snprintf(expected, sizeof(expected),
 	         "cannot write a new key to %s: Is a directory (the invalid key file is left as "
@@ -237,8 +236,7 @@ static void test_key_directory_that_cannot_be_made_is_named(void **state)
 	snprintf(file, sizeof(file), "%s/lib", d->root);
 	write_file(file, "");
 	snprintf(path, sizeof(path), "%s/kilo/key", file);
-	assert_int_equal(mesh_keyfile_load(path, priv, pub, &outcome, err, sizeof(err)),
-	                 -ENOTDIR);
+	assert_int_equal(mesh_keyfile_load(path, priv, pub, &outcome, err, sizeof(err)), -ENOTDIR);
 	snprintf(expected, sizeof(expected), "cannot create the directory %s/kilo: Not a directory",
 	         file);
 	assert_string_equal(err, expected);

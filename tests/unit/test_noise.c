@@ -237,9 +237,8 @@ static void test_opened_initiation_names_its_sender_before_any_handshake_is_read
 
 	/* Only the handshake of the key it names may accept it. */
 	endpoint_init(&stranger, 0x3000);
-	assert_int_equal(wg_noise_handshake_init(&stranger.hs, &b->id, stranger.id.static_public,
-	                                         NULL),
-	                 0);
+	assert_int_equal(
+	    wg_noise_handshake_init(&stranger.hs, &b->id, stranger.id.static_public, NULL), 0);
 	before = stranger.hs;
 	assert_int_equal(wg_noise_handshake_accept_initiation(&stranger.hs, &in, &init, SEC),
 	                 -ENOENT);

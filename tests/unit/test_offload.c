@@ -115,12 +115,12 @@ static void split_and_check(bool v4)
 {
 	size_t l4 = v4 ? 20 : 40, payload = MSS * 3 + 123, lens[SEGS], in_lens[SEGS], i;
 	uint8_t *super = malloc(65536), *copy = malloc(65536), *segs[SEGS], *in_place[SEGS];
-	struct virtio_net_hdr hdr = { .gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4
-						     : VIRTIO_NET_HDR_GSO_TCPV6,
-				      .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
-				      .gso_size = MSS,
-				      .csum_start = (uint16_t)l4,
-				      .csum_offset = 16 };
+	struct virtio_net_hdr hdr = {.gso_type =
+	                                 v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6,
+	                             .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+	                             .gso_size = MSS,
+	                             .csum_start = (uint16_t)l4,
+	                             .csum_offset = 16};
 	size_t len = make_tcp(super, v4, payload, 0x08 | 0x01);
 	uint32_t seq;
 	int n;
@@ -131,7 +131,8 @@ static void split_and_check(bool v4)
 	assert_int_equal(n, 4);
 	for (i = 0; i < 4; i++) {
 		assert_int_equal(lens[i], l4 + 20 + (i < 3 ? MSS : 123));
-		assert_memory_equal(segs[i] + l4 + 20, super + l4 + 20 + i * MSS, lens[i] - l4 - 20);
+		assert_memory_equal(segs[i] + l4 + 20, super + l4 + 20 + i * MSS,
+		                    lens[i] - l4 - 20);
 		memcpy(&seq, segs[i] + l4 + 4, 4);
 		assert_int_equal(ntohl(seq), 1000 + i * MSS);
 		assert_true(l4_checksum_ok(segs[i], lens[i]));
@@ -175,10 +176,9 @@ static void test_tso_ipv6_is_split_into_valid_segments(void **state)
 
 static void test_partial_checksum_is_completed(void **state)
 {
-	struct virtio_net_hdr hdr = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
-				      .csum_start = 20,
-				      .csum_offset = 16 };
-	uint8_t packet[200], out[CAP], *segs[1] = { out };
+	struct virtio_net_hdr hdr = {
+	    .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 20, .csum_offset = 16};
+	uint8_t packet[200], out[CAP], *segs[1] = {out};
 	size_t len = make_tcp(packet, true, 100, 0), lens[1];
 	uint16_t partial;
 
@@ -193,10 +193,9 @@ static void test_partial_checksum_is_completed(void **state)
 
 static void test_partial_checksums_are_completed_at_every_length(void **state)
 {
-	struct virtio_net_hdr hdr = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
-				      .csum_start = 20,
-				      .csum_offset = 16 };
-	uint8_t packet[400], out[CAP], *segs[1] = { out };
+	struct virtio_net_hdr hdr = {
+	    .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 20, .csum_offset = 16};
+	uint8_t packet[400], out[CAP], *segs[1] = {out};
 	size_t payload, len, lens[1];
 	uint16_t partial;
 
@@ -204,7 +203,8 @@ static void test_partial_checksums_are_completed_at_every_length(void **state)
 	/* Every length a word, a vector step and their remainders can leave. */
 	for (payload = 0; payload <= 300; payload++) {
 		len = make_tcp(packet, true, payload, 0);
-		partial = htons(ref_fold(ref_sum(packet + 12, 8, IPPROTO_TCP + (uint32_t)(len - 20))));
+		partial =
+		    htons(ref_fold(ref_sum(packet + 12, 8, IPPROTO_TCP + (uint32_t)(len - 20))));
 		memcpy(packet + 36, &partial, 2);
 		assert_int_equal(tun_offload_split(&hdr, packet, len, segs, lens, 1, CAP), 1);
 		assert_true(l4_checksum_ok(out, len));
@@ -213,10 +213,9 @@ static void test_partial_checksums_are_completed_at_every_length(void **state)
 
 static void test_lying_headers_are_rejected(void **state)
 {
-	struct virtio_net_hdr hdr = { .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
-				      .gso_size = MSS,
-				      .csum_start = 24 };
-	uint8_t packet[2000], out[CAP], *segs[1] = { out };
+	struct virtio_net_hdr hdr = {
+	    .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = MSS, .csum_start = 24};
+	uint8_t packet[2000], out[CAP], *segs[1] = {out};
 	size_t len = make_tcp(packet, true, 500, 0), lens[1];
 
 	(void)state;
@@ -232,10 +231,10 @@ static void coalesce_and_check(bool v4)
 {
 	size_t l4 = v4 ? 20 : 40, payload = MSS * 3 + 123, lens[SEGS], i;
 	uint8_t *super = malloc(65536), *segs[SEGS], *head = malloc(65536);
-	struct virtio_net_hdr hdr = { .gso_type = v4 ? VIRTIO_NET_HDR_GSO_TCPV4
-						     : VIRTIO_NET_HDR_GSO_TCPV6,
-				      .gso_size = MSS,
-				      .csum_start = (uint16_t)l4 };
+	struct virtio_net_hdr hdr = {.gso_type =
+	                                 v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6,
+	                             .gso_size = MSS,
+	                             .csum_start = (uint16_t)l4};
 	size_t len = make_tcp(super, v4, payload, 0x08);
 	struct tun_gro gro;
 	uint16_t partial;
@@ -258,7 +257,7 @@ static void coalesce_and_check(bool v4)
 	assert_int_equal(gro.hdr.csum_start, l4);
 	assert_int_equal(head[l4 + 13], 0x18);
 	partial = htons(ref_fold(v4 ? ref_sum(head + 12, 8, IPPROTO_TCP + (uint32_t)(len - l4))
-				    : ref_sum(head + 8, 32, IPPROTO_TCP + (uint32_t)(len - l4))));
+	                            : ref_sum(head + 8, 32, IPPROTO_TCP + (uint32_t)(len - l4))));
 	assert_memory_equal(head + l4 + 16, &partial, 2);
 	for (i = 0; i < SEGS; i++)
 		free(segs[i]);
@@ -374,8 +373,9 @@ static void coalesce_udp_and_check(bool v4)
 	assert_memory_equal(head + l4 + 4, &v16, 2);
 	if (v4)
 		assert_int_equal(ref_fold(ref_sum(head, 20, 0)), 0xffff);
-	partial = htons(ref_fold(v4 ? ref_sum(head + 12, 8, IPPROTO_UDP + (uint32_t)(gro.len - l4))
-				    : ref_sum(head + 8, 32, IPPROTO_UDP + (uint32_t)(gro.len - l4))));
+	partial =
+	    htons(ref_fold(v4 ? ref_sum(head + 12, 8, IPPROTO_UDP + (uint32_t)(gro.len - l4))
+	                      : ref_sum(head + 8, 32, IPPROTO_UDP + (uint32_t)(gro.len - l4))));
 	assert_memory_equal(head + l4 + 6, &partial, 2);
 	free(head);
 }
@@ -469,7 +469,7 @@ static void make_udp_run(uint8_t (*store)[CAP], uint8_t **dgrams, size_t *lens, 
  * came: where it lay, as long, with an empty virtio header.
  */
 static void expect_writes(uint8_t *const *packets, const size_t *lens, const unsigned int *want,
-			  unsigned int writes)
+                          unsigned int writes)
 {
 	uint8_t *buffer = malloc(TUN_OFFLOAD_MAX);
 	unsigned int i, j, n = 0, runs[RUN];
@@ -496,8 +496,8 @@ static void expect_writes(uint8_t *const *packets, const size_t *lens, const uns
 }
 
 #define WRITES(...)                                                                                \
-	(const unsigned int[]){ __VA_ARGS__ },                                                     \
-		sizeof((const unsigned int[]){ __VA_ARGS__ }) / sizeof(unsigned int)
+	(const unsigned int[]){__VA_ARGS__},                                                       \
+	    sizeof((const unsigned int[]){__VA_ARGS__}) / sizeof(unsigned int)
 
 /*
  * A segment corrupted before it was sealed (here one flipped bit under a checksum that no longer
@@ -587,7 +587,7 @@ static void test_ipv4_header_with_bad_checksum_travels_alone(void **state)
 
 static void test_df_and_ipv4_id_breaks_split_the_run(void **state)
 {
-	static const uint16_t wrap[RUN] = { 0xfffe, 0xffff, 0, 1, 2, 3 };
+	static const uint16_t wrap[RUN] = {0xfffe, 0xffff, 0, 1, 2, 3};
 	uint8_t store[RUN][CAP], *segs[RUN];
 	size_t lens[RUN], i;
 
@@ -661,7 +661,7 @@ static void test_tcp_header_changes_split_the_run(void **state)
 /* Gives every segment of a run the options NOP, NOP, timestamp (value val, echo 1). */
 static void add_timestamps(uint8_t **segs, size_t *lens, bool v4, uint32_t val)
 {
-	static const uint8_t options[12] = { 1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t options[12] = {1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 1};
 	size_t l4 = v4 ? 20 : 40, i;
 	uint16_t v16;
 
@@ -695,7 +695,7 @@ static void test_tcp_options_must_match(void **state)
 
 static void test_ip_header_changes_split_the_run(void **state)
 {
-	static const size_t v4_fields[] = { 1, 6, 8 }, v6_fields[] = { 0, 1, 3, 7 };
+	static const size_t v4_fields[] = {1, 6, 8}, v6_fields[] = {0, 1, 3, 7};
 	uint8_t store[RUN][CAP], *segs[RUN];
 	size_t lens[RUN], i;
 
@@ -719,27 +719,27 @@ static void test_ip_header_changes_split_the_run(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tso_ipv4_is_split_into_valid_segments),
-		cmocka_unit_test(test_tso_ipv6_is_split_into_valid_segments),
-		cmocka_unit_test(test_partial_checksum_is_completed),
-		cmocka_unit_test(test_partial_checksums_are_completed_at_every_length),
-		cmocka_unit_test(test_lying_headers_are_rejected),
-		cmocka_unit_test(test_in_order_segments_coalesce_ipv4),
-		cmocka_unit_test(test_in_order_segments_coalesce_ipv6),
-		cmocka_unit_test(test_gaps_and_other_flows_do_not_coalesce),
-		cmocka_unit_test(test_udp_datagrams_of_one_flow_coalesce_ipv4),
-		cmocka_unit_test(test_udp_datagrams_of_one_flow_coalesce_ipv6),
-		cmocka_unit_test(test_udp_coalesces_only_with_uso_same_flow_and_size),
-		cmocka_unit_test(test_tcp_segment_with_bad_checksum_travels_alone_ipv4),
-		cmocka_unit_test(test_tcp_segment_with_bad_checksum_travels_alone_ipv6),
-		cmocka_unit_test(test_udp_datagram_with_bad_checksum_travels_alone_ipv4),
-		cmocka_unit_test(test_udp_datagram_with_bad_checksum_travels_alone_ipv6),
-		cmocka_unit_test(test_udp_without_checksum_coalesces_only_over_ipv4),
-		cmocka_unit_test(test_ipv4_header_with_bad_checksum_travels_alone),
-		cmocka_unit_test(test_df_and_ipv4_id_breaks_split_the_run),
-		cmocka_unit_test(test_tcp_header_changes_split_the_run),
-		cmocka_unit_test(test_tcp_options_must_match),
-		cmocka_unit_test(test_ip_header_changes_split_the_run),
+	    cmocka_unit_test(test_tso_ipv4_is_split_into_valid_segments),
+	    cmocka_unit_test(test_tso_ipv6_is_split_into_valid_segments),
+	    cmocka_unit_test(test_partial_checksum_is_completed),
+	    cmocka_unit_test(test_partial_checksums_are_completed_at_every_length),
+	    cmocka_unit_test(test_lying_headers_are_rejected),
+	    cmocka_unit_test(test_in_order_segments_coalesce_ipv4),
+	    cmocka_unit_test(test_in_order_segments_coalesce_ipv6),
+	    cmocka_unit_test(test_gaps_and_other_flows_do_not_coalesce),
+	    cmocka_unit_test(test_udp_datagrams_of_one_flow_coalesce_ipv4),
+	    cmocka_unit_test(test_udp_datagrams_of_one_flow_coalesce_ipv6),
+	    cmocka_unit_test(test_udp_coalesces_only_with_uso_same_flow_and_size),
+	    cmocka_unit_test(test_tcp_segment_with_bad_checksum_travels_alone_ipv4),
+	    cmocka_unit_test(test_tcp_segment_with_bad_checksum_travels_alone_ipv6),
+	    cmocka_unit_test(test_udp_datagram_with_bad_checksum_travels_alone_ipv4),
+	    cmocka_unit_test(test_udp_datagram_with_bad_checksum_travels_alone_ipv6),
+	    cmocka_unit_test(test_udp_without_checksum_coalesces_only_over_ipv4),
+	    cmocka_unit_test(test_ipv4_header_with_bad_checksum_travels_alone),
+	    cmocka_unit_test(test_df_and_ipv4_id_breaks_split_the_run),
+	    cmocka_unit_test(test_tcp_header_changes_split_the_run),
+	    cmocka_unit_test(test_tcp_options_must_match),
+	    cmocka_unit_test(test_ip_header_changes_split_the_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,7 +99,7 @@ static void test_ipv6_length_is_payload_plus_header(void **state)
 
 static void test_other_versions_are_not_ip(void **state)
 {
-	uint8_t p[64] = { 0x55 };
+	uint8_t p[64] = {0x55};
 	const uint8_t *addr;
 
 	(void)state;
@@ -130,14 +130,14 @@ static void test_addresses_point_into_the_header(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_padding_rounds_up_to_sixteen),
-		cmocka_unit_test(test_padding_never_passes_the_mtu),
-		cmocka_unit_test(test_padding_of_oversized_packet_pads_its_last_piece),
-		cmocka_unit_test(test_ipv4_length_comes_from_header_and_padding_is_trimmed),
-		cmocka_unit_test(test_dishonest_ipv4_headers_are_rejected),
-		cmocka_unit_test(test_ipv6_length_is_payload_plus_header),
-		cmocka_unit_test(test_other_versions_are_not_ip),
-		cmocka_unit_test(test_addresses_point_into_the_header),
+	    cmocka_unit_test(test_padding_rounds_up_to_sixteen),
+	    cmocka_unit_test(test_padding_never_passes_the_mtu),
+	    cmocka_unit_test(test_padding_of_oversized_packet_pads_its_last_piece),
+	    cmocka_unit_test(test_ipv4_length_comes_from_header_and_padding_is_trimmed),
+	    cmocka_unit_test(test_dishonest_ipv4_headers_are_rejected),
+	    cmocka_unit_test(test_ipv6_length_is_payload_plus_header),
+	    cmocka_unit_test(test_other_versions_are_not_ip),
+	    cmocka_unit_test(test_addresses_point_into_the_header),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

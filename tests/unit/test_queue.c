@@ -29,7 +29,7 @@ static void message(uint8_t *msg, uint32_t seq)
 static void test_handshakes_come_out_in_order(void **state)
 {
 	struct wg_handshake_queue q;
-	union wg_endpoint src = { .in = { .sin_family = AF_INET, .sin_port = 7 } };
+	union wg_endpoint src = {.in = {.sin_family = AF_INET, .sin_port = 7}};
 	struct wg_handshake_request *request;
 	struct wg_handshake_job job;
 	uint8_t msg[MESSAGE_INITIATION_LEN];
@@ -57,7 +57,7 @@ static void test_handshakes_come_out_in_order(void **state)
  * that must happen exactly at the limit, or at the queue's end if that comes first. */
 static void fill_to(struct wg_handshake_queue *q, unsigned int limit)
 {
-	union wg_endpoint src = { .in = { .sin_family = AF_INET } };
+	union wg_endpoint src = {.in = {.sin_family = AF_INET}};
 	uint8_t msg[MESSAGE_INITIATION_LEN];
 	unsigned int length = q->count;
 
@@ -80,7 +80,7 @@ static void test_full_queue_drops_new_handshakes(void **state)
 	/* No limit reaches past the queue's end. */
 	fill_to(&q, WHOLE + 1);
 	assert_true(wg_handshake_queue_pop(&q, &job, &length, &request));
-	assert_memory_equal(job.msg, &(uint32_t){ 0 }, sizeof(uint32_t));
+	assert_memory_equal(job.msg, &(uint32_t){0}, sizeof(uint32_t));
 	wg_handshake_queue_free(&q);
 }
 
@@ -98,8 +98,8 @@ static void test_push_stops_at_its_limit_but_leaves_room_above_it(void **state)
 static void test_oversized_message_is_refused(void **state)
 {
 	struct wg_handshake_queue q;
-	union wg_endpoint src = { .in = { .sin_family = AF_INET } };
-	uint8_t msg[MESSAGE_INITIATION_LEN + 1] = { 0 };
+	union wg_endpoint src = {.in = {.sin_family = AF_INET}};
+	uint8_t msg[MESSAGE_INITIATION_LEN + 1] = {0};
 	unsigned int length;
 
 	(void)state;
@@ -173,7 +173,7 @@ static void test_drain_drops_what_waits_and_outwaits_the_one_in_hand(void **stat
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	/* It returned only when the consumer asked for its next message, of which none is left. */
 	assert_true((end.tv_sec - start.tv_sec) * 1000000000L + end.tv_nsec - start.tv_nsec >
-		    50000000L);
+	            50000000L);
 	assert_int_equal(waiting(&q), 0);
 	wg_handshake_queue_close(&q);
 	pthread_join(thread, NULL);
@@ -182,9 +182,9 @@ static void test_drain_drops_what_waits_and_outwaits_the_one_in_hand(void **stat
 
 static void test_requests_come_first_and_once_each(void **state)
 {
-	union wg_endpoint src = { .in = { .sin_family = AF_INET } };
-	struct wg_handshake_request first = { 0 }, second = { 0 }, *request;
-	uint8_t msg[MESSAGE_INITIATION_LEN] = { 0 };
+	union wg_endpoint src = {.in = {.sin_family = AF_INET}};
+	struct wg_handshake_request first = {0}, second = {0}, *request;
+	uint8_t msg[MESSAGE_INITIATION_LEN] = {0};
 	struct wg_handshake_queue q;
 	struct wg_handshake_job job;
 	unsigned int length;
@@ -264,8 +264,8 @@ static void test_ring_finishes_in_submission_order_despite_parallel_crypto(void 
 
 	(void)state;
 	assert_int_equal(wg_ring_init(&ring, WG_AEAD_SODIUM, sizeof(struct numbered), no_setup,
-				      NULL, slow_crypt, record_finish),
-			 0);
+	                              NULL, slow_crypt, record_finish),
+	                 0);
 	assert_int_equal(wg_pool_start(&pool, 4), 0);
 	n_finished = 0;
 	for (i = 0; i < 64; i++) {
@@ -291,8 +291,8 @@ static void test_small_batch_on_idle_ring_is_run_by_its_submitter(void **state)
 
 	(void)state;
 	assert_int_equal(wg_ring_init(&ring, WG_AEAD_SODIUM, sizeof(struct numbered), no_setup,
-				      NULL, slow_crypt, record_finish),
-			 0);
+	                              NULL, slow_crypt, record_finish),
+	                 0);
 	assert_int_equal(wg_pool_start(&pool, 1), 0);
 	n_finished = 0;
 	batch = wg_ring_acquire(&ring);
@@ -308,16 +308,16 @@ static void test_small_batch_on_idle_ring_is_run_by_its_submitter(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_handshakes_come_out_in_order),
-		cmocka_unit_test(test_full_queue_drops_new_handshakes),
-		cmocka_unit_test(test_push_stops_at_its_limit_but_leaves_room_above_it),
-		cmocka_unit_test(test_oversized_message_is_refused),
-		cmocka_unit_test(test_close_wakes_a_waiting_consumer),
-		cmocka_unit_test(test_drain_drops_what_waits_and_outwaits_the_one_in_hand),
-		cmocka_unit_test(test_requests_come_first_and_once_each),
-		cmocka_unit_test(test_batch_slots_do_not_overlap),
-		cmocka_unit_test(test_ring_finishes_in_submission_order_despite_parallel_crypto),
-		cmocka_unit_test(test_small_batch_on_idle_ring_is_run_by_its_submitter),
+	    cmocka_unit_test(test_handshakes_come_out_in_order),
+	    cmocka_unit_test(test_full_queue_drops_new_handshakes),
+	    cmocka_unit_test(test_push_stops_at_its_limit_but_leaves_room_above_it),
+	    cmocka_unit_test(test_oversized_message_is_refused),
+	    cmocka_unit_test(test_close_wakes_a_waiting_consumer),
+	    cmocka_unit_test(test_drain_drops_what_waits_and_outwaits_the_one_in_hand),
+	    cmocka_unit_test(test_requests_come_first_and_once_each),
+	    cmocka_unit_test(test_batch_slots_do_not_overlap),
+	    cmocka_unit_test(test_ring_finishes_in_submission_order_despite_parallel_crypto),
+	    cmocka_unit_test(test_small_batch_on_idle_ring_is_run_by_its_submitter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,7 +33,7 @@ static void run(const char *cmd)
 
 static struct wg_device *create_on_tun(const char *name)
 {
-	struct wg_device_options opts = { .ifname = name, .tun_fd = -1 };
+	struct wg_device_options opts = {.ifname = name, .tun_fd = -1};
 	struct wg_device *dev;
 
 	assert_int_equal(wg_device_create(&dev, &opts), 0);
@@ -80,16 +80,13 @@ static void test_deleting_the_link_stops_the_device(void **state)
 	wg_device_destroy(dev);
 }
 
-static void configure(struct wg_device *dev, const uint8_t *private_key,
-		      const uint8_t *peer_public, const char *allowed, uint16_t peer_port)
+static void configure(struct wg_device *dev, const uint8_t *private_key, const uint8_t *peer_public,
+                      const char *allowed, uint16_t peer_port)
 {
-	struct wg_allowed_ip_change ip = { .ip = { .family = AF_INET, .cidr = 32 } };
-	struct wg_peer_config pc = { .flags = peer_port ? WG_PEER_HAS_ENDPOINT : 0,
-				     .allowed_ips = &ip,
-				     .n_allowed_ips = 1 };
-	struct wg_config config = { .flags = WG_CONFIG_HAS_PRIVATE_KEY,
-				    .peers = &pc,
-				    .n_peers = 1 };
+	struct wg_allowed_ip_change ip = {.ip = {.family = AF_INET, .cidr = 32}};
+	struct wg_peer_config pc = {
+	    .flags = peer_port ? WG_PEER_HAS_ENDPOINT : 0, .allowed_ips = &ip, .n_allowed_ips = 1};
+	struct wg_config config = {.flags = WG_CONFIG_HAS_PRIVATE_KEY, .peers = &pc, .n_peers = 1};
 
 	memcpy(config.private_key, private_key, WG_KEY_LEN);
 	memcpy(pc.public_key, peer_public, WG_KEY_LEN);
@@ -140,8 +137,8 @@ static size_t make_reply(uint8_t *p, uint16_t port, const char *text)
 static void test_kernel_traffic_crosses_the_tunnel(void **state)
 {
 	uint8_t key_a[WG_KEY_LEN], pub_a[WG_KEY_LEN], key_b[WG_KEY_LEN], pub_b[WG_KEY_LEN];
-	struct wg_device_options opts = { .tun_fd = -1 };
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) }, me;
+	struct wg_device_options opts = {.tun_fd = -1};
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9)}, me;
 	struct wg_device *a = create_on_tun("enwg2"), *b;
 	struct pollfd pfd;
 	socklen_t me_len = sizeof(me);
@@ -164,7 +161,7 @@ static void test_kernel_traffic_crosses_the_tunnel(void **state)
 	sock = socket(AF_INET, SOCK_DGRAM, 0);
 	inet_pton(AF_INET, "10.9.0.2", &to.sin_addr);
 	assert_int_equal(sendto(sock, "hello", 5, 0, (struct sockaddr *)&to, sizeof(to)), 5);
-	pfd = (struct pollfd){ .fd = wg_device_packet_fd(b), .events = POLLIN };
+	pfd = (struct pollfd){.fd = wg_device_packet_fd(b), .events = POLLIN};
 	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
 	len = read(wg_device_packet_fd(b), packet, sizeof(packet));
 	assert_int_equal(len, 28 + 5);
@@ -173,7 +170,7 @@ static void test_kernel_traffic_crosses_the_tunnel(void **state)
 	getsockname(sock, (struct sockaddr *)&me, &me_len);
 	len = (ssize_t)make_reply(packet, me.sin_port, "world");
 	assert_int_equal(write(wg_device_packet_fd(b), packet, (size_t)len), len);
-	pfd = (struct pollfd){ .fd = sock, .events = POLLIN };
+	pfd = (struct pollfd){.fd = sock, .events = POLLIN};
 	assert_int_equal(poll(&pfd, 1, WAIT_MS), 1);
 	assert_int_equal(recv(sock, packet, sizeof(packet), 0), 5);
 	assert_memory_equal(packet, "world", 5);
@@ -196,9 +193,9 @@ static int enter_netns(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_link_state_drives_sockets_and_mtu),
-		cmocka_unit_test(test_deleting_the_link_stops_the_device),
-		cmocka_unit_test(test_kernel_traffic_crosses_the_tunnel),
+	    cmocka_unit_test(test_link_state_drives_sockets_and_mtu),
+	    cmocka_unit_test(test_deleting_the_link_stops_the_device),
+	    cmocka_unit_test(test_kernel_traffic_crosses_the_tunnel),
 	};
 
 	return cmocka_run_group_tests(tests, enter_netns, NULL);

@@ -27,10 +27,9 @@ static void to_loopback(union wg_endpoint *addr, uint16_t port)
 }
 
 /* Receives until n datagrams are in or nothing came for a second; entries as a batch has. */
-static unsigned int receive_all(const struct wg_udp *udp, struct wg_udp_msg *msgs,
-				unsigned int n)
+static unsigned int receive_all(const struct wg_udp *udp, struct wg_udp_msg *msgs, unsigned int n)
 {
-	struct pollfd pfd = { .fd = udp->fd4, .events = POLLIN };
+	struct pollfd pfd = {.fd = udp->fd4, .events = POLLIN};
 	unsigned int got = 0;
 	int ret;
 
@@ -56,10 +55,10 @@ static void send_run_and_check(bool offload)
 	assert_int_equal(a.gso, offload);
 	assert_int_equal(b.gro, offload);
 	for (i = 0; i < ENTRIES; i++)
-		rx[i] = (struct wg_udp_msg){ .data = in + (size_t)i * CAP, .cap = CAP };
+		rx[i] = (struct wg_udp_msg){.data = in + (size_t)i * CAP, .cap = CAP};
 	for (i = 0; i < N; i++) {
 		memset(out[i], (int)i + 1, SIZE);
-		msgs[i] = (struct wg_udp_msg){ .data = out[i], .len = SIZE };
+		msgs[i] = (struct wg_udp_msg){.data = out[i], .len = SIZE};
 		to_loopback(&msgs[i].addr, b.port);
 	}
 	/* Equal datagrams, then a shorter one that may close a GSO run, then one more. */
@@ -115,10 +114,10 @@ static void test_taken_port_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gso_runs_and_gro_receives_give_back_the_datagrams_sent),
-		cmocka_unit_test(test_without_offload_datagrams_go_one_by_one),
-		cmocka_unit_test(test_both_families_share_one_port),
-		cmocka_unit_test(test_taken_port_is_refused),
+	    cmocka_unit_test(test_gso_runs_and_gro_receives_give_back_the_datagrams_sent),
+	    cmocka_unit_test(test_without_offload_datagrams_go_one_by_one),
+	    cmocka_unit_test(test_both_families_share_one_port),
+	    cmocka_unit_test(test_taken_port_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,7 +50,8 @@ static void test_json_works_with_the_wiping_allocator(void **state)
 	                  &error);
 	assert_non_null(peer);
 	text = json_dumps(peer, JSON_COMPACT | JSON_SORT_KEYS);
-	assert_string_equal(text, "{\"allowedIPs\":[\"10.5.0.1/32\"],\"presharedKey\":\"c2VjcmV0\"}");
+	assert_string_equal(text,
+	                    "{\"allowedIPs\":[\"10.5.0.1/32\"],\"presharedKey\":\"c2VjcmV0\"}");
 	/* What json_dumps() returns is freed with free(), as its callers do. */
 	free(text);
 	json_decref(peer);

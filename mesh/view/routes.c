@@ -61,26 +61,37 @@ static bool encapsulates(const struct builder *b, const struct ip_addr *gw)
 
 /*
  * Kilo's encapsulateRoute: a route over the private network, maybe through
- * the tunnel. Only the device changes; Kilo sets no source on these.
+ * the tunnel. Through the tunnel it leaves from the own private IP (Kilo's
+ * 65b6b659, #408): without a source the kernel would take the tunnel's
+ * address, the first IP of the pod CIDR, which the underlay does not route
+ * back.
  */
 static void add_private_route(struct builder *b, const struct mesh_prefix *dst,
                               const struct ip_addr *gw)
 {
 	struct mesh_route route = via(dst, gw, MESH_DEVICE_PRIVATE);
 
-	if (encapsulates(b, gw))
+	if (encapsulates(b, gw)) {
 		route.device = MESH_DEVICE_TUNNEL;
+		route.source = b->private_ip->addr;
+	}
 	add_route(b, route);
 }
 
-/* A member's host IP through the tunnel to gw, in table 1107; returns the host prefix. */
+/*
+ * A member's host IP through the tunnel to gw, in table 1107, from source
+ * (unset: none); returns the host prefix.
+ */
 static struct mesh_prefix add_tunnel_host_route(struct builder *b, const struct ip_addr *ip,
-                                                const struct ip_addr *gw)
+                                                const struct ip_addr *gw,
+                                                const struct ip_addr *source)
 {
 	struct mesh_prefix host = mesh_prefix_host(ip);
 	struct mesh_route route = via(&host, gw, MESH_DEVICE_TUNNEL);
 
 	route.table = MESH_ROUTE_TABLE;
+	if (source)
+		route.source = *source;
 	add_route(b, route);
 	return host;
 }
@@ -110,7 +121,7 @@ static void add_local_segment(struct builder *b, const struct mesh_segment *segm
 		add_private_route(b, &node->subnet, &ip->addr);
 		if (!encapsulates(b, &ip->addr))
 			continue;
-		host = add_tunnel_host_route(b, &ip->addr, &ip->addr);
+		host = add_tunnel_host_route(b, &ip->addr, &ip->addr, &b->private_ip->addr);
 		add_rule(b, (struct mesh_rule){.source = b->t->local->subnet,
 		                               .destination = host,
 		                               .table = MESH_ROUTE_TABLE});
@@ -168,7 +179,8 @@ static void add_cilium_return_path(struct builder *b, const struct mesh_segment 
 		gw = gateway_of(b, node, &ip->addr);
 		if (ip_addr_equal(&gw, &ip->addr))
 			continue;
-		host = add_tunnel_host_route(b, &ip->addr, &gw);
+		/* Kilo gives this return path no source. */
+		host = add_tunnel_host_route(b, &ip->addr, &gw, NULL);
 		add_kilo_rule(b, &host);
 	}
 }

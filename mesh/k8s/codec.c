@@ -113,8 +113,7 @@ static bool loses_to(const struct mesh_node *a, const struct mesh_node *b,
 }
 
 static void report_overlap(const struct mesh_node *node, const struct mesh_node *winner,
-                           const struct mesh_prefix *cidr,
-                           const struct mesh_codec_options *options)
+                           const struct mesh_prefix *cidr, const struct mesh_codec_options *options)
 {
 	struct codec_subject subject = {.options = options, .kind = "node", .name = node->name};
 	char text[2 * MESH_PREFIX_STRLEN + 1], theirs[MESH_PREFIX_STRLEN], why[MESH_NAME_MAX + 96];

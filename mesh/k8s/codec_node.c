@@ -41,8 +41,8 @@ static void decode_prefix(const struct codec_subject *node, const char *field, c
 }
 
 /* The same, where only one family fits (a v6 prefix for cilium_host's IPv4, say). */
-static void decode_prefix_of(const struct codec_subject *node, const char *field,
-                             const char *text, int family, struct mesh_prefix *prefix)
+static void decode_prefix_of(const struct codec_subject *node, const char *field, const char *text,
+                             int family, struct mesh_prefix *prefix)
 {
 	decode_prefix(node, field, text, prefix);
 	if (!mesh_prefix_is_set(prefix) || prefix->addr.family == family)
@@ -74,8 +74,7 @@ static void add_pod_cidr(const struct codec_subject *subject, const char *field,
 	for (size_t i = 0; i < *n; i++) {
 		if (out[i].addr.family != cidr.addr.family)
 			continue;
-		snprintf(why, sizeof(why), "a second %s pod CIDR",
-		         family_name(cidr.addr.family));
+		snprintf(why, sizeof(why), "a second %s pod CIDR", family_name(cidr.addr.family));
 		codec_report_text(subject, field, text, why, "entry ignored");
 		return;
 	}
@@ -207,11 +206,12 @@ static void decode_endpoint(const struct codec_subject *subject, const json_t *a
 			continue;
 		if (!mesh_endpoint_parse(text, &node->endpoint))
 			return;
-		codec_report_text(subject, keys[i], text,
-		                  unbracketed_ipv6(text)
-		                      ? "an IPv6 endpoint is written [IPv6]:port"
-		                      : "not host:port with an IP or DNS-1123 host and a port 1..65535",
-		                  ignored);
+		codec_report_text(
+		    subject, keys[i], text,
+		    unbracketed_ipv6(text)
+		        ? "an IPv6 endpoint is written [IPv6]:port"
+		        : "not host:port with an IP or DNS-1123 host and a port 1..65535",
+		    ignored);
 	}
 }
 
@@ -396,8 +396,7 @@ static int decode_discovered_map(const struct codec_subject *subject, const json
 			node->n_discovered_endpoints = 0;
 			return 0;
 		}
-		if (mesh_key_decode(key, entry->key) ||
-		    !mesh_endpoint_is_set(&entry->endpoint)) {
+		if (mesh_key_decode(key, entry->key) || !mesh_endpoint_is_set(&entry->endpoint)) {
 			codec_report_value(subject, field, value, "entry without a key, IP or port",
 			                   "entry ignored");
 			memset(entry, 0, sizeof(*entry));

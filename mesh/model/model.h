@@ -91,9 +91,9 @@ struct mesh_node {
 	bool no_internal_ip;                     /* force-internal-ip "" or "-" */
 	struct mesh_prefix cni_compatibility_ip; /* cilium_host IPv4 /32; unset unless Cilium */
 	uint8_t key[MESH_KEY_LEN];
-	int64_t last_seen;               /* Unix seconds */
-	bool leader;                     /* the leader annotation is present (hint only) */
-	uint32_t persistent_keepalive;   /* seconds; non-zero = behind NAT */
+	int64_t last_seen;                   /* Unix seconds */
+	bool leader;                         /* the leader annotation is present (hint only) */
+	uint32_t persistent_keepalive;       /* seconds; non-zero = behind NAT */
 	struct mesh_prefix subnet;           /* spec.podCIDR: the first pod CIDR */
 	struct mesh_prefix secondary_subnet; /* spec.podCIDRs' other family, or unset */
 	bool subnet_annotated;               /* both from kilo.squat.ai/pod-cidrs, not the spec */

@@ -510,8 +510,7 @@ static json_t *node_with_spec(const char *name, const char *spec_json, const cha
 	return object;
 }
 
-static void decode_with_spec(const char *spec_json, const char *extra_json,
-                             struct mesh_node *node)
+static void decode_with_spec(const char *spec_json, const char *extra_json, struct mesh_node *node)
 {
 	json_t *object = node_with_spec("n", spec_json, extra_json);
 
@@ -574,14 +573,14 @@ static void test_pod_cidrs_annotation_stands_in_for_an_empty_spec(void **state)
 	                 "{\"kilo.squat.ai/pod-cidrs\": \"10.2.9.0/24\"}", &node);
 	assert_string_equal(prefix_text(&node.subnet), "10.2.0.0/24");
 	assert_false(node.subnet_annotated);
-	assert_reports((const char *[]){"node \"n\": kilo.squat.ai/pod-cidrs: invalid value "
-	                                "\"10.2.9.0/24\": the node's spec.podCIDRs are set and win; "
-	                                "ignored"},
-	               1);
+	assert_reports(
+	    (const char *[]){"node \"n\": kilo.squat.ai/pod-cidrs: invalid value "
+	                     "\"10.2.9.0/24\": the node's spec.podCIDRs are set and win; "
+	                     "ignored"},
+	    1);
 	mesh_node_release(&node);
-	decode_with_spec("{}",
-	                 "{\"kilo.squat.ai/pod-cidrs\": \"fd00:2::/64,fd00:3::/64, 10.2.9.0/24\"}",
-	                 &node);
+	decode_with_spec(
+	    "{}", "{\"kilo.squat.ai/pod-cidrs\": \"fd00:2::/64,fd00:3::/64, 10.2.9.0/24\"}", &node);
 	assert_string_equal(prefix_text(&node.subnet), "fd00:2::/64");
 	assert_false(mesh_prefix_is_set(&node.secondary_subnet));
 	assert_reports(
@@ -607,7 +606,8 @@ static void test_overlapping_pod_cidrs_annotation_is_dropped_by_name(void **stat
 	    node_with_spec("d", "{}", "{\"kilo.squat.ai/pod-cidrs\": \"10.2.1.128/25\"}"),
 	    node_with_spec("b", "{\"podCIDR\": \"10.2.1.0/24\"}", "{}"),
 	    node_with_spec("c", "{}", "{\"kilo.squat.ai/pod-cidrs\": \"10.2.3.0/24,fd00:3::/64\"}"),
-	    node_with_spec("a", "{}", "{\"kilo.squat.ai/pod-cidrs\": \"10.2.7.0/24,fd00:3::/80\"}"));
+	    node_with_spec("a", "{}",
+	                   "{\"kilo.squat.ai/pod-cidrs\": \"10.2.7.0/24,fd00:3::/80\"}"));
 	json_t *peers = json_array();
 	struct mesh_cluster cluster;
 

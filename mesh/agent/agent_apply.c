@@ -388,13 +388,21 @@ void agent_apply(struct mesh_agent *agent)
 void agent_update_cni(struct mesh_agent *agent)
 {
 	const struct mesh_node *local = agent_local_node(agent);
+	const struct mesh_prefix *subnets[2];
+	struct mesh_prefix cidrs[2];
 	char err[256] = "";
 	bool changed = false;
+	size_t n;
 
-	if (!agent->options.cni || !local || !mesh_prefix_is_set(&local->subnet))
+	if (!agent->options.cni || !local)
 		return;
-	if (mesh_cni_set_pod_cidr(agent->options.cni_path, &local->subnet, &changed, err,
-	                          sizeof(err))) {
+	/* Both families of a dual-stack node, in spec.podCIDRs' order. */
+	n = mesh_node_subnets(local, subnets);
+	for (size_t i = 0; i < n; i++)
+		cidrs[i] = *subnets[i];
+	if (!n)
+		return;
+	if (mesh_cni_set_pod_cidr(agent->options.cni_path, cidrs, n, &changed, err, sizeof(err))) {
 		mesh_log(&agent->log, LOG_ERR, "failed to update CNI config: %s", err);
 		agent_count_error(agent, MESH_AGENT_EVENT_RUN);
 	} else if (changed) {

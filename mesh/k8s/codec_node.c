@@ -248,13 +248,12 @@ static void decode_internal_ip(const struct codec_subject *subject, const json_t
                                struct mesh_node *node)
 {
 	const char *field = ANNOTATION("internal-ipv6");
-	bool no_ip6 = false;
 	char text[MESH_PREFIX_STRLEN];
 
 	decode_forced(subject, annotations, ANNOTATION("force-internal-ip"),
 	              ANNOTATION("internal-ip"), 0, &node->internal_ip, &node->no_internal_ip);
 	decode_forced(subject, annotations, ANNOTATION("force-internal-ipv6"), field, AF_INET6,
-	              &node->internal_ip6, &no_ip6);
+	              &node->internal_ip6, &node->no_internal_ip6);
 	if (mesh_prefix_is_set(&node->internal_ip6) && node->internal_ip.addr.family == AF_INET6) {
 		codec_report_text(subject, field, mesh_prefix_format(&node->internal_ip6, text),
 		                  "the internal IP is IPv6 already", ignored);

@@ -89,6 +89,7 @@ struct mesh_node {
 	struct mesh_prefix internal_ip;          /* host IP + interface mask, or unset */
 	struct mesh_prefix internal_ip6;         /* internal-ipv6: beside an IPv4 internal_ip */
 	bool no_internal_ip;                     /* force-internal-ip "" or "-" */
+	bool no_internal_ip6;                    /* force-internal-ipv6 "" or "-" */
 	struct mesh_prefix cni_compatibility_ip; /* cilium_host IPv4 /32; unset unless Cilium */
 	uint8_t key[MESH_KEY_LEN];
 	int64_t last_seen;                   /* Unix seconds */

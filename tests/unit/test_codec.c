@@ -653,6 +653,7 @@ static void test_ipv6_private_and_wireguard_ips_stand_beside_ipv4_ones(void **st
 	            "\"kilo.squat.ai/force-internal-ipv6\": \"-\"}",
 	            &node);
 	assert_false(mesh_prefix_is_set(&node.internal_ip6));
+	assert_true(node.no_internal_ip6);
 	assert_false(node.no_internal_ip);
 	mesh_node_release(&node);
 	/* An IPv6-only node: Kilo's annotation holds its IPv6 private IP already. */

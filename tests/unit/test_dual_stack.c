@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <sys/socket.h>
 
 #include "iptables_text.h"
 #include "mesh/view/graph.h"
@@ -540,6 +541,124 @@ static void test_ipv6_subnet_is_checked_and_can_run_out(void **state)
 	mesh_cluster_release(&cluster);
 }
 
+/*
+ * A deterministic pseudo-random dual-stack cluster: nodes with and without
+ * an IPv6 pod CIDR or private IP, some without any private IP, endpoints of
+ * either family, volunteers, a LAN of each family per location.
+ */
+static void random_dual_cluster(struct mesh_cluster *c, unsigned int seed, size_t n)
+{
+	static const char *const locations[] = {"a", "b", "c"};
+	struct node_spec *specs = calloc(n, sizeof(*specs));
+	struct dual_spec *dual = calloc(n, sizeof(*dual));
+	char(*text)[7][64] = calloc(n, sizeof(*text));
+	size_t n_dual = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned int location;
+
+		seed = seed * 1103515245u + 12345u;
+		location = (seed >> 3) % 3;
+		snprintf(text[i][0], sizeof(text[i][0]), "n%02zu", n - 1 - i);
+		snprintf(text[i][1], sizeof(text[i][1]),
+		         seed & 1 ? "[2001:db8::%zx]:51820" : "198.51.100.%zu:51820", i + 1);
+		snprintf(text[i][2], sizeof(text[i][2]), "172.16.%u.%zu/24", location, i + 1);
+		snprintf(text[i][3], sizeof(text[i][3]), "10.100.%zu.0/24", i);
+		snprintf(text[i][4], sizeof(text[i][4]), "192.168.%u.0/24,fd00:99:%u::/64",
+		         location, location);
+		snprintf(text[i][5], sizeof(text[i][5]), "fd00:100:%zx::/64", i);
+		snprintf(text[i][6], sizeof(text[i][6]), "fd00:16:%u::%zx/64", location, i + 1);
+		specs[i] = (struct node_spec){text[i][0], locations[location],
+		                              text[i][1], (seed >> 5) % 5 ? text[i][2] : NULL,
+		                              text[i][3], (seed >> 7) % 3 == 0,
+		                              0,          (seed >> 13) % 3 ? NULL : text[i][4]};
+		if ((seed >> 9) % 4)
+			dual[n_dual++] = (struct dual_spec){text[i][0], text[i][5],
+			                                    (seed >> 11) % 3 ? text[i][6] : NULL};
+	}
+	fixture_cluster(c, specs, n, ds_peers, ARRAY_SIZE(ds_peers), NULL, 0);
+	fixture_dual_stack(c, dual, n_dual);
+	free(specs);
+	free(dual);
+	free(text);
+}
+
+static void assert_route_keeps_to_its_family(const struct mesh_route *route)
+{
+	int family = route->destination.addr.family;
+	char text[MESH_ROUTE_STRLEN];
+
+	if ((ip_addr_is_set(&route->gateway) && route->gateway.family != family) ||
+	    (ip_addr_is_set(&route->source) && route->source.family != family))
+		fail_msg("route of two families: %s", mesh_route_format(route, &devices, text));
+}
+
+/* No two peers of a config claim overlapping IPs: WireGuard routes by them. */
+static void assert_allowed_ips_disjoint(const struct mesh_wg_config *config)
+{
+	for (size_t p = 0; p < config->n_peers; p++)
+		for (size_t i = 0; i < config->peers[p].n_allowed_ips; i++)
+			for (size_t q = p + 1; q < config->n_peers; q++)
+				for (size_t j = 0; j < config->peers[q].n_allowed_ips; j++)
+					assert_false(
+					    mesh_prefix_overlaps(&config->peers[p].allowed_ips[i],
+					                         &config->peers[q].allowed_ips[j]));
+}
+
+static void assert_dual_views(const struct mesh_cluster *c, enum mesh_granularity g,
+                              enum mesh_encapsulate encapsulate)
+{
+	const struct mesh_routes_options route_options = {.encapsulate = encapsulate,
+	                                                  .local = true};
+	const struct mesh_iptables_options rule_options = {
+	    .cni = true, .forward_rules = true, .local = true, .encapsulate = encapsulate};
+
+	for (size_t i = 0; i < c->n_nodes; i++) {
+		struct mesh_topology_options options = fixture_options(g, c->nodes[i].name);
+		struct mesh_iptables_ruleset rules;
+		struct mesh_wg_config config;
+		struct mesh_routes routes;
+		struct mesh_topology t;
+
+		options.subnet6 = fixture_prefix(SUBNET6);
+		assert_int_equal(mesh_topology_build(c, &options, &t, NULL, 0), 0);
+		assert_int_equal(mesh_wgconfig_local(&t, &config), 0);
+		assert_allowed_ips_disjoint(&config);
+		assert_int_equal(mesh_routes_build(&t, &route_options, &routes), 0);
+		for (size_t r = 0; r < routes.n_routes; r++) {
+			assert_route_keeps_to_its_family(&routes.routes[r]);
+			/* IPIP carries IPv4 only. */
+			if (routes.routes[r].device == MESH_DEVICE_TUNNEL)
+				assert_int_equal(routes.routes[r].destination.addr.family, AF_INET);
+		}
+		for (size_t r = 0; r < routes.n_rules; r++)
+			assert_int_equal(routes.rules[r].destination.addr.family, AF_INET);
+		assert_int_equal(mesh_iptables_build(&t, &rule_options, &rules), 0);
+		mesh_iptables_release(&rules);
+		mesh_routes_release(&routes);
+		mesh_wgconfig_release(&config);
+		mesh_topology_release(&t);
+	}
+}
+
+static void test_random_dual_stack_clusters_keep_families_apart(void **state)
+{
+	static const enum mesh_granularity granularities[] = {
+	    MESH_GRANULARITY_LOCATION, MESH_GRANULARITY_FULL, MESH_GRANULARITY_CROSS};
+
+	(void)state;
+	for (unsigned int seed = 1; seed <= 20; seed++) {
+		struct mesh_cluster cluster;
+
+		random_dual_cluster(&cluster, seed, 4 + seed % 9);
+		for (size_t g = 0; g < ARRAY_SIZE(granularities); g++) {
+			assert_dual_views(&cluster, granularities[g], MESH_ENCAPSULATE_ALWAYS);
+			assert_dual_views(&cluster, granularities[g], MESH_ENCAPSULATE_CROSSSUBNET);
+		}
+		mesh_cluster_release(&cluster);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +669,7 @@ int main(void)
 	    cmocka_unit_test(test_forward_rules_cover_both_families),
 	    cmocka_unit_test(test_graph_shows_both_families),
 	    cmocka_unit_test(test_ipv6_subnet_is_checked_and_can_run_out),
+	    cmocka_unit_test(test_random_dual_stack_clusters_keep_families_apart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -127,6 +127,20 @@ static size_t decode_spec_pod_cidrs(const struct codec_subject *subject, const j
 	return n;
 }
 
+/* Does the comma-separated text name exactly the n pod CIDRs (in any order)? */
+static bool names_the_same(const char *text, const struct mesh_prefix *cidrs, size_t n)
+{
+	char *copy = strdup(text), *entry, *save = NULL;
+	size_t found = 0, entries = 0;
+
+	for (entry = copy ? strtok_r(copy, ",", &save) : NULL; entry;
+	     entry = strtok_r(NULL, ",", &save), entries++)
+		for (size_t i = 0; i < n; i++)
+			found += same_cidr(entry, &cidrs[i]);
+	free(copy);
+	return copy && entries == n && found == n;
+}
+
 /*
  * Kilo #382: with Cilium's cluster-pool IPAM the spec names no pod CIDR, and
  * kilo.squat.ai/pod-cidrs does instead (comma-separated, not trimmed, one per
@@ -145,7 +159,7 @@ static int decode_pod_cidrs(const struct codec_subject *subject, const json_t *o
 	memset(cidrs, 0, sizeof(cidrs));
 	n = decode_spec_pod_cidrs(subject, object, cidrs);
 
-	if (n && text && *text)
+	if (n && text && *text && !names_the_same(text, cidrs, n))
 		codec_report_text(subject, field, text, "the node's spec.podCIDRs are set and win",
 		                  ignored);
 	if (!n && text && *text) {

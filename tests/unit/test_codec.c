@@ -579,6 +579,12 @@ static void test_pod_cidrs_annotation_stands_in_for_an_empty_spec(void **state)
 	                     "ignored"},
 	    1);
 	mesh_node_release(&node);
+	/* One that says what the spec says is no conflict. */
+	decode_with_spec("{\"podCIDR\": \"10.2.0.0/24\", \"podCIDRs\": [\"10.2.0.0/24\", "
+	                 "\"fd00:2::/64\"]}",
+	                 "{\"kilo.squat.ai/pod-cidrs\": \"fd00:2::/64,10.2.0.0/24\"}", &node);
+	assert_reports(NULL, 0);
+	mesh_node_release(&node);
 	decode_with_spec(
 	    "{}", "{\"kilo.squat.ai/pod-cidrs\": \"fd00:2::/64,fd00:3::/64, 10.2.9.0/24\"}", &node);
 	assert_string_equal(prefix_text(&node.subnet), "fd00:2::/64");

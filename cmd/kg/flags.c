@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cmd/common/completion.h"
@@ -118,7 +119,9 @@ static const struct mesh_flag flags[] = {
     LIST("service-cidr", service_cidrs,
          "The service CIDR for the Kubernetes cluster. Can be provided optionally to avoid "
          "masquerading packets sent to service IPs. Can be specified multiple times."),
-    STR("subnet", subnet, "CIDR from which to allocate addresses for WireGuard interfaces.",
+    STR("subnet", subnet,
+        "CIDR from which to allocate addresses for WireGuard interfaces; for a dual-stack "
+        "mesh an IPv4 and an IPv6 CIDR, comma-separated.",
         "\"10.4.0.0/16\""),
     STR("topology-label", topology_label,
         "Kubernetes node label used to group nodes into logical locations.",
@@ -189,6 +192,47 @@ static int check_enums(struct kg_config *config)
 	return 0;
 }
 
+/*
+ * --subnet: Kilo's one prefix, or as Kubernetes' --cluster-cidr one per family, comma-separated.
+ * The IPv4 one is Kilo's subnet (wireguard-ip), an IPv6 one beside it numbers the IPv6 WireGuard
+ * IPs (wireguard-ipv6); alone, an IPv6 one is Kilo's subnet of an IPv6 mesh.
+ */
+static int parse_subnets(struct mesh_agent_options *agent)
+{
+	struct mesh_prefix subnets[2];
+	char *copy = strdup(raw.subnet), *item, *save = NULL;
+	size_t n = 0;
+	int ret = copy ? 0 : fail("--subnet: out of memory");
+
+	for (item = copy ? strtok_r(copy, ",", &save) : NULL; item && !ret;
+	     item = strtok_r(NULL, ",", &save)) {
+		if (mesh_prefix_parse(item, &subnets[n]))
+			ret = fail("failed to parse %s as subnet", item);
+		else if (n && subnets[0].addr.family == subnets[n].addr.family)
+			ret = fail("--subnet %s: want at most one IPv4 and one IPv6 subnet",
+			           raw.subnet);
+		else if (++n == 2 && strtok_r(NULL, ",", &save))
+			ret = fail("--subnet %s: want at most one IPv4 and one IPv6 subnet",
+			           raw.subnet);
+	}
+	if (!ret && !n)
+		ret = fail("failed to parse %s as subnet", raw.subnet);
+	free(copy);
+	if (ret)
+		return ret;
+	/* Kilo's is the IPv4 one, whichever came first. */
+	if (n == 2 && subnets[0].addr.family == AF_INET6) {
+		struct mesh_prefix v6 = subnets[0];
+
+		subnets[0] = subnets[1];
+		subnets[1] = v6;
+	}
+	agent->subnet = mesh_prefix_masked(&subnets[0]);
+	if (n == 2)
+		agent->subnet6 = mesh_prefix_masked(&subnets[1]);
+	return 0;
+}
+
 static int check_numbers(struct mesh_agent_options *agent)
 {
 	unsigned long value;
@@ -204,10 +248,7 @@ static int check_numbers(struct mesh_agent_options *agent)
 	if (mesh_flags_duration(raw.resync_period, &agent->resync_period))
 		return fail("failed to parse resync period %s: want a duration like 30s or 1m",
 		            raw.resync_period);
-	if (mesh_prefix_parse(raw.subnet, &agent->subnet))
-		return fail("failed to parse %s as subnet", raw.subnet);
-	agent->subnet = mesh_prefix_masked(&agent->subnet);
-	return 0;
+	return parse_subnets(agent);
 }
 
 static void fill_plain(struct kg_config *config)

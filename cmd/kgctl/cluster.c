@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -128,7 +129,13 @@ static void settle(struct kgctl_cluster *kc, enum mesh_backend_kind kind)
 		/* The subnet comes from the last node listed with a WireGuard IP. */
 		if (mesh_prefix_is_set(&node->wireguard_ip))
 			kc->subnet = mesh_prefix_masked(&node->wireguard_ip);
+		/* A dual-stack mesh's IPv6 one likewise, from wireguard-ipv6. */
+		if (mesh_prefix_is_set(&node->wireguard_ip6))
+			kc->subnet6 = mesh_prefix_masked(&node->wireguard_ip6);
 	}
+	/* It stands beside an IPv4 subnet only (an IPv6 mesh has its one in wireguard-ip). */
+	if (kc->subnet.addr.family != AF_INET)
+		memset(&kc->subnet6, 0, sizeof(kc->subnet6));
 	for (size_t i = 0; i < kc->cluster.n_nodes; i++)
 		if (mesh_node_is_ready(&kc->cluster.nodes[i], kc->now))
 			kc->last_ready = kc->cluster.nodes[i].name;
@@ -187,6 +194,7 @@ struct mesh_topology_options kgctl_view(const struct kgctl_cluster *kc, const ch
 	    .hostname = hostname,
 	    .port = kc->port,
 	    .subnet = kc->subnet,
+	    .subnet6 = kc->subnet6,
 	    .now = kc->now,
 	};
 }

@@ -41,7 +41,8 @@ static struct {
 };
 
 const struct mesh_flag kgctl_connect_flags[] = {
-    {"allowed-ip", 'a', MESH_FLAG_STRING, &flags.allowed_ip, "Allowed IP of the peer.", "ipNet",
+    {"allowed-ip", 'a', MESH_FLAG_STRING, &flags.allowed_ip,
+     "Allowed IP of the peer (a dual-stack peer's IPv4 and IPv6 ones, comma-separated).", "ipNet",
      "10.10.10.10/32"},
     {"allowed-ips", 0, MESH_FLAG_LIST, &flags.allowed_ips,
      "Additional allowed IPs of the cluster, e.g. the service CIDR.", "strings", "[]"},
@@ -70,7 +71,8 @@ const struct mesh_flag kgctl_connect_flags[] = {
 struct connect_config {
 	const char *peer_name;
 	char hostname[MESH_NAME_MAX + 2]; /* the name without NAME; one more to see it too long */
-	struct mesh_prefix address;
+	struct mesh_prefix addresses[2];  /* --allowed-ip: one, or one per family */
+	size_t n_addresses;
 	struct mesh_prefix *allowed_ips;
 	size_t n_allowed_ips;
 	unsigned int mtu, resync_period;
@@ -122,16 +124,46 @@ static int check_numbers(struct connect_config *config)
 	return 0;
 }
 
+/*
+ * --allowed-ip: Kilo's one CIDR, or for a dual-stack Peer one per family, comma-separated.
+ * pflag's IPNet keeps the network, as Kilo then assigns it.
+ */
 static int check_addresses(struct connect_config *config)
 {
-	/* pflag's IPNet keeps the network, as Kilo then assigns it. */
-	if (mesh_prefix_parse(flags.allowed_ip, &config->address)) {
+	char *copy = strdup(flags.allowed_ip), *item, *save = NULL;
+	int ret = copy ? 0 : -1;
+
+	for (item = copy ? strtok_r(copy, ",", &save) : NULL; item && !ret;
+	     item = strtok_r(NULL, ",", &save)) {
+		struct mesh_prefix *address = &config->addresses[config->n_addresses];
+
+		if (mesh_prefix_parse(item, address)) {
+			kgctl_error("invalid argument \"%s\" for \"-a, --allowed-ip\" flag: not a "
+			            "CIDR",
+			            flags.allowed_ip);
+			ret = -1;
+		} else if (config->n_addresses == 2 ||
+		           (config->n_addresses &&
+		            config->addresses[0].addr.family == address->addr.family)) {
+			kgctl_error(
+			    "invalid argument \"%s\" for \"-a, --allowed-ip\" flag: want one "
+			    "CIDR, or one per family",
+			    flags.allowed_ip);
+			ret = -1;
+		} else {
+			*address = mesh_prefix_masked(address);
+			config->n_addresses++;
+		}
+	}
+	free(copy);
+	if (!ret && !config->n_addresses) {
 		kgctl_error("invalid argument \"%s\" for \"-a, --allowed-ip\" flag: not a CIDR",
 		            flags.allowed_ip);
-		return -1;
+		ret = -1;
 	}
-	config->address = mesh_prefix_masked(&config->address);
-	return kgctl_allowed_ips(&flags.allowed_ips, &config->allowed_ips, &config->n_allowed_ips);
+	return ret ? ret
+	           : kgctl_allowed_ips(&flags.allowed_ips, &config->allowed_ips,
+	                               &config->n_allowed_ips);
 }
 
 /* --private-key, else a key that lives as long as the process. */
@@ -193,8 +225,8 @@ static int check(int argc, char **argv, struct connect_config *config)
 static int ensure_peer(const struct kgctl_options *options, const struct connect_config *config,
                        bool *created)
 {
-	struct mesh_peer peer = {.allowed_ips = (struct mesh_prefix *)&config->address,
-	                         .n_allowed_ips = 1,
+	struct mesh_peer peer = {.allowed_ips = (struct mesh_prefix *)config->addresses,
+	                         .n_allowed_ips = config->n_addresses,
 	                         .persistent_keepalive = config->keepalive};
 	struct mesh_cluster cluster = {0};
 	struct mesh_backend *backend;
@@ -294,9 +326,9 @@ static int signal_fd(void)
 
 static int run(const struct kgctl_options *options, const struct connect_config *config)
 {
-	const struct mesh_connect_options connect_options = {
+	struct mesh_connect_options connect_options = {
 	    .interface = flags.interface,
-	    .address = config->address,
+	    .n_addresses = config->n_addresses,
 	    .mtu = config->mtu,
 	    .clean_up = flags.clean_up,
 	    .log = log_line,
@@ -307,6 +339,7 @@ static int run(const struct kgctl_options *options, const struct connect_config 
 	bool created = false;
 	int ret = 1;
 
+	memcpy(connect_options.addresses, config->addresses, sizeof(config->addresses));
 	if (stop.fd < 0) {
 		kgctl_error("failed to watch for signals: %s", strerror(errno));
 		return 1;

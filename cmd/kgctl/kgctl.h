@@ -40,6 +40,7 @@ struct kgctl_cluster {
 	int64_t now;                       /* readiness reference */
 	enum mesh_granularity granularity; /* resolved from auto */
 	struct mesh_prefix subnet;         /* from the nodes' wireguard-ip, else 10.4.0.0/16 */
+	struct mesh_prefix subnet6;        /* from wireguard-ipv6 (dual stack), else none */
 	uint16_t port;
 	const char *last_ready; /* name of the last ready node listed, or NULL */
 };

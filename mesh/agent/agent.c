@@ -84,6 +84,9 @@ static int detect_ips(struct mesh_agent *agent)
 	else
 		ret = mesh_ipdetect_ips(&host, &options, &agent->private_ip, &public_ip, err,
 		                        sizeof(err));
+	if (!ret)
+		ret = mesh_ipdetect_ip6(&host, &options, &agent->private_ip, &agent->private_ip6,
+		                        err, sizeof(err));
 	if (!ret && mesh_prefix_is_set(&agent->private_ip))
 		holder = mesh_host_find(&host, &agent->private_ip.addr);
 	agent->private_ifindex = holder ? holder->ifindex : 0;
@@ -101,6 +104,9 @@ static int detect_ips(struct mesh_agent *agent)
 	             ? mesh_prefix_format(&agent->private_ip, private_text)
 	             : "none",
 	         mesh_prefix_format(&public_ip, public_text));
+	if (mesh_prefix_is_set(&agent->private_ip6))
+		mesh_log(&agent->log, LOG_DEBUG, "using %s as the IPv6 private IP address",
+		         mesh_prefix_format(&agent->private_ip6, private_text));
 	return 0;
 }
 

@@ -52,7 +52,8 @@ struct mesh_agent_options {
 	bool iptables_forward_rules;
 	bool prioritise_private_addresses;
 	uint16_t port;
-	struct mesh_prefix subnet;
+	struct mesh_prefix subnet;  /* Kilo's: IPv4 when --subnet names one */
+	struct mesh_prefix subnet6; /* an IPv6 one beside an IPv4 subnet, or unset */
 	unsigned int mtu;           /* 0 = auto */
 	unsigned int resync_period; /* seconds */
 	const struct mesh_prefix *service_cidrs;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 
 #include "mesh/agent/agent_apply.h"
@@ -74,6 +75,7 @@ static int build_topology(struct mesh_agent *agent, int64_t now, struct mesh_top
 	    .hostname = agent->options.hostname,
 	    .port = agent->options.port,
 	    .subnet = agent->options.subnet,
+	    .subnet6 = agent->options.subnet6,
 	    .now = now,
 	    /* Fresh from the device: the listing's annotation is what we published last. */
 	    .discovered = agent->discovered,
@@ -124,6 +126,9 @@ static unsigned int detect_mtu(struct mesh_agent *agent)
 static int apply_link(struct mesh_agent *agent, const struct mesh_topology *topology,
                       struct nl_link *link)
 {
+	/* A dual-stack leader's kilo0 holds a WireGuard IP of each family. */
+	const struct mesh_prefix addresses[] = {topology->wireguard_cidr,
+	                                        topology->wireguard_cidr6};
 	unsigned int mtu = agent->options.mtu ? agent->options.mtu : detect_mtu(agent);
 	int ret = nl_link_get(agent->nl, agent->options.interface, link);
 
@@ -131,7 +136,8 @@ static int apply_link(struct mesh_agent *agent, const struct mesh_topology *topo
 		return ret;
 	if (!topology->leader)
 		return link->up ? nl_link_set(agent->nl, link->ifindex, 0, 0) : 0;
-	ret = mesh_link_set_address(agent->nl, link->ifindex, &topology->wireguard_cidr, NULL);
+	ret = mesh_link_set_addresses(agent->nl, link->ifindex, addresses,
+	                              mesh_prefix_is_set(&topology->wireguard_cidr6) ? 2 : 1, NULL);
 	if (!ret && (!link->up || link->mtu != mtu))
 		ret = nl_link_set(agent->nl, link->ifindex, 1, link->mtu != mtu ? mtu : 0);
 	return ret;
@@ -191,11 +197,17 @@ static void remember_routes(struct mesh_agent *agent, struct mesh_route_state *d
 	agent->has_routes = true;
 }
 
-/* Kilo's IPIP, or Cilium's mode, which is IPIP through Cilium's overlay. */
+/*
+ * Kilo's IPIP, or Cilium's mode, which is IPIP through Cilium's overlay. IPIP
+ * is IPv4 in IPv4: a node whose private IP is IPv6 has no tunnel, as one
+ * without a private IP has none in Kilo, and its IPv6 traffic is never
+ * encapsulated (mesh/view/routes.h).
+ */
 static bool uses_ipip(const struct mesh_agent *agent)
 {
 	return agent->options.encapsulate != MESH_ENCAPSULATE_NEVER &&
-	       agent->options.compatibility != MESH_COMPATIBILITY_FLANNEL;
+	       agent->options.compatibility != MESH_COMPATIBILITY_FLANNEL &&
+	       agent->private_ip.addr.family == AF_INET;
 }
 
 /* The link of the tunnel role: tunl0, flannel.1, or Cilium's cilium_tunl. */
@@ -349,8 +361,11 @@ static bool apply_topology(struct mesh_agent *agent, int64_t now)
 	agent_set_gauges(agent, &topology, now);
 	agent_set_graph(agent, &topology);
 	memset(&agent->wireguard_ip, 0, sizeof(agent->wireguard_ip));
-	if (topology.leader)
+	memset(&agent->wireguard_ip6, 0, sizeof(agent->wireguard_ip6));
+	if (topology.leader) {
 		agent->wireguard_ip = topology.wireguard_cidr;
+		agent->wireguard_ip6 = topology.wireguard_cidr6;
+	}
 	ret = apply_host(agent, &topology);
 	mesh_topology_release(&topology);
 	return !ret;
@@ -388,13 +403,21 @@ void agent_apply(struct mesh_agent *agent)
 void agent_update_cni(struct mesh_agent *agent)
 {
 	const struct mesh_node *local = agent_local_node(agent);
+	const struct mesh_prefix *subnets[2];
+	struct mesh_prefix cidrs[2];
 	char err[256] = "";
 	bool changed = false;
+	size_t n;
 
-	if (!agent->options.cni || !local || !mesh_prefix_is_set(&local->subnet))
+	if (!agent->options.cni || !local)
 		return;
-	if (mesh_cni_set_pod_cidr(agent->options.cni_path, &local->subnet, &changed, err,
-	                          sizeof(err))) {
+	/* Both families of a dual-stack node, in spec.podCIDRs' order. */
+	n = mesh_node_subnets(local, subnets);
+	for (size_t i = 0; i < n; i++)
+		cidrs[i] = *subnets[i];
+	if (!n)
+		return;
+	if (mesh_cni_set_pod_cidr(agent->options.cni_path, cidrs, n, &changed, err, sizeof(err))) {
 		mesh_log(&agent->log, LOG_ERR, "failed to update CNI config: %s", err);
 		agent_count_error(agent, MESH_AGENT_EVENT_RUN);
 	} else if (changed) {

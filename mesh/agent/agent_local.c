@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <syslog.h>
 
 #include <sodium.h>
@@ -47,6 +48,8 @@ static bool own_annotations_differ(const struct mesh_node *listed, const struct 
 	       !mesh_endpoint_equal(&listed->endpoint, &want->endpoint) ||
 	       !mesh_prefix_equal(&listed->internal_ip, &want->internal_ip) ||
 	       !mesh_prefix_equal(&listed->wireguard_ip, &want->wireguard_ip) ||
+	       !mesh_prefix_equal(&listed->internal_ip6, &want->internal_ip6) ||
+	       !mesh_prefix_equal(&listed->wireguard_ip6, &want->wireguard_ip6) ||
 	       !mesh_prefix_equal(&listed->cni_compatibility_ip, &want->cni_compatibility_ip) ||
 	       listed->granularity != want->granularity || !discovered_equal(listed, agent);
 }
@@ -107,6 +110,18 @@ void agent_publish(struct mesh_agent *agent, bool check_in)
 	}
 	if (!mesh_prefix_is_set(&want.internal_ip) && !want.no_internal_ip)
 		want.internal_ip = agent->private_ip;
+	/*
+	 * A dual-stack node also announces its IPv6 private IP (sticky too) and
+	 * WireGuard IP; a single-stack one writes Kilo's annotations alone.
+	 */
+	if (!mesh_prefix_is_set(&want.internal_ip6) && !want.no_internal_ip6 &&
+	    want.internal_ip.addr.family == AF_INET)
+		want.internal_ip6 = agent->private_ip6;
+	want.wireguard_ip6 = agent->wireguard_ip6;
+	if (!mesh_prefix_is_set(&want.secondary_subnet)) {
+		memset(&want.internal_ip6, 0, sizeof(want.internal_ip6));
+		memset(&want.wireguard_ip6, 0, sizeof(want.wireguard_ip6));
+	}
 	memcpy(want.key, agent->public_key, MESH_KEY_LEN);
 	want.wireguard_ip = agent->wireguard_ip;
 	want.discovered_endpoints = agent->discovered;
@@ -174,8 +189,8 @@ static void add_item(struct fingerprint *fp, crypto_generichash_state *state)
 /* Everything of a node the topology reads; last-seen only as readiness. */
 static void add_node(struct fingerprint *fp, const struct mesh_node *node, int64_t now)
 {
-	const uint8_t flags[] = {node->no_internal_ip, node->leader, mesh_node_is_ready(node, now),
-	                         (uint8_t)node->granularity};
+	const uint8_t flags[] = {node->no_internal_ip, node->no_internal_ip6, node->leader,
+	                         mesh_node_is_ready(node, now), (uint8_t)node->granularity};
 	crypto_generichash_state state;
 
 	crypto_generichash_init(&state, NULL, 0, 32);
@@ -183,12 +198,15 @@ static void add_node(struct fingerprint *fp, const struct mesh_node *node, int64
 	hash_bytes(&state, node->location, strlen(node->location) + 1);
 	hash_endpoint(&state, &node->endpoint);
 	hash_prefix(&state, &node->internal_ip);
+	hash_prefix(&state, &node->internal_ip6);
 	hash_prefix(&state, &node->cni_compatibility_ip);
 	hash_bytes(&state, node->key, MESH_KEY_LEN);
 	hash_bytes(&state, flags, sizeof(flags));
 	hash_bytes(&state, &node->persistent_keepalive, sizeof(node->persistent_keepalive));
 	hash_prefix(&state, &node->subnet);
+	hash_prefix(&state, &node->secondary_subnet);
 	hash_prefix(&state, &node->wireguard_ip);
+	hash_prefix(&state, &node->wireguard_ip6);
 	hash_prefixes(&state, node->allowed_location_ips, node->n_allowed_location_ips);
 	for (size_t i = 0; i < node->n_discovered_endpoints; i++) {
 		hash_bytes(&state, node->discovered_endpoints[i].key, MESH_KEY_LEN);

@@ -36,16 +36,17 @@ struct mesh_agent {
 
 	/* Detected at start-up (Kilo's getIP): what a node without annotations announces. */
 	struct mesh_prefix private_ip, external_ip;
-	int private_ifindex; /* the interface holding private_ip, 0 if none */
-	bool cilium_tunnel;  /* --compatibility=cilium found Cilium's cilium_tunl: not ours */
-	bool ipv6;           /* the kernel has IPv6: ip6tables is managed too */
+	struct mesh_prefix private_ip6; /* beside an IPv4 private_ip (internal-ipv6), or unset */
+	int private_ifindex;            /* the interface holding private_ip, 0 if none */
+	bool cilium_tunnel; /* --compatibility=cilium found Cilium's cilium_tunl: not ours */
+	bool ipv6;          /* the kernel has IPv6: ip6tables is managed too */
 
 	struct mesh_cluster cluster; /* the last listing */
 	bool listed;
 	struct agent_readiness readiness;
 	bool node_missing; /* the listing has no Node of our hostname (reported once) */
 	/* What the last apply produced, published with the annotations. */
-	struct mesh_prefix wireguard_ip;
+	struct mesh_prefix wireguard_ip, wireguard_ip6;
 	struct mesh_discovered_endpoint *discovered;
 	size_t n_discovered;
 	/* A digest of the last applied cluster, to skip applies for heartbeats alone. */

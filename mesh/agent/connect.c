@@ -43,11 +43,11 @@ static int create_device(struct mesh_connect *c, const struct mesh_engine_option
 /* Kilo's iproute.SetAddress and iproute.Set(up), at the MTU asked for. */
 static int set_up(struct mesh_connect *c)
 {
-	const struct mesh_prefix *address = &c->options.address;
 	int ret = nl_link_get(c->nl, c->options.interface, &c->link);
 
 	if (!ret)
-		ret = mesh_link_set_address(c->nl, c->link.ifindex, address, NULL);
+		ret = mesh_link_set_addresses(c->nl, c->link.ifindex, c->options.addresses,
+		                              c->options.n_addresses, NULL);
 	if (!ret)
 		ret = nl_link_set(c->nl, c->link.ifindex, 1, c->options.mtu);
 	return ret;
@@ -84,9 +84,9 @@ int mesh_connect_open(const struct mesh_connect_options *options,
 	if (ret)
 		mesh_log(&c->log, LOG_ERR, "failed to set up interface %s: %s", options->interface,
 		         strerror(-ret));
-	else
+	for (size_t i = 0; !ret && i < options->n_addresses; i++)
 		mesh_log(&c->log, LOG_INFO, "set IP address of WireGuard interface %s to %s",
-		         options->interface, mesh_prefix_format(&options->address, text));
+		         options->interface, mesh_prefix_format(&options->addresses[i], text));
 out:
 	if (ret)
 		mesh_connect_close(c);

@@ -15,7 +15,7 @@
  *
  * mesh_connect_open() creates the engine on the TUN options->interface
  * (created, or adopted when it exists), sets its MTU, makes the Peer's
- * allowed IP its only address, brings it up and serves its UAPI socket so
+ * allowed IPs (one per family) its only addresses, brings it up and serves its UAPI socket so
  * that `wg show` sees it. mesh_connect_apply() converges the engine and the
  * routes on a plan by diff (mesh/host/apply_wg.h, mesh/host/apply_routes.h): a resync
  * that changes nothing touches nothing and drops no session.
@@ -57,7 +57,8 @@ void mesh_connect_plan_release(struct mesh_connect_plan *plan);
 
 struct mesh_connect_options {
 	const char *interface;
-	struct mesh_prefix address; /* the Peer's allowed IP */
+	struct mesh_prefix addresses[2]; /* the Peer's allowed IPs: one, or one per family */
+	size_t n_addresses;
 	unsigned int mtu;
 	bool clean_up;
 	mesh_backend_log_fn *log;

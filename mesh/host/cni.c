@@ -12,34 +12,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ranges[0][0].subnet of an ipam section, or NULL. */
-static const char *first_subnet(json_t *ipam)
+/* ranges[i][0].subnet of an ipam section, or NULL. */
+static const char *range_subnet(json_t *ipam, size_t i)
 {
 	json_t *ranges = json_object_get(ipam, "ranges");
 
 	return json_string_value(
-	    json_object_get(json_array_get(json_array_get(ranges, 0), 0), "subnet"));
+	    json_object_get(json_array_get(json_array_get(ranges, i), 0), "subnet"));
 }
 
-static int set_ranges(json_t *ipam, const char *subnet)
+/* "ranges": [[{"subnet": pod CIDR}], ...], one range set per pod CIDR (per family). */
+static int set_ranges(json_t *ipam, char subnets[][MESH_PREFIX_STRLEN], size_t n)
 {
-	json_t *ranges = json_pack("[[{s:s}]]", "subnet", subnet);
+	json_t *ranges = json_array();
 
+	for (size_t i = 0; ranges && i < n; i++)
+		if (json_array_append_new(ranges, json_pack("[{s:s}]", "subnet", subnets[i]))) {
+			json_decref(ranges);
+			ranges = NULL;
+		}
 	if (!ranges || json_object_set_new(ipam, "ranges", ranges) < 0)
 		return -ENOMEM;
 	return 0;
 }
 
-int mesh_cni_update(json_t *conflist, const struct mesh_prefix *pod_cidr, bool *changed, char *err,
-                    size_t err_size)
+int mesh_cni_update(json_t *conflist, const struct mesh_prefix *pod_cidrs, size_t n, bool *changed,
+                    char *err, size_t err_size)
 {
 	json_t *plugins = json_object_get(conflist, "plugins"), *plugin, *ipam, *first = NULL;
-	struct mesh_prefix network = mesh_prefix_masked(pod_cidr);
-	char subnet[MESH_PREFIX_STRLEN];
-	const char *current;
+	char subnets[2][MESH_PREFIX_STRLEN];
+	bool same = true;
 	size_t i;
 
 	*changed = false;
+	if (n < 1 || n > 2) {
+		snprintf(err, err_size, "%zu pod CIDRs: want one, or one per family", n);
+		return -EINVAL;
+	}
 	if (!json_is_array(plugins)) {
 		snprintf(err, err_size, "no \"plugins\" list");
 		return -EINVAL;
@@ -56,13 +65,18 @@ int mesh_cni_update(json_t *conflist, const struct mesh_prefix *pod_cidr, bool *
 		snprintf(err, err_size, "no plugin has an \"ipam\" section");
 		return -EINVAL;
 	}
-	mesh_prefix_format(&network, subnet);
-	current = first_subnet(first);
-	if (current && !strcmp(current, subnet))
+	for (i = 0; i < n; i++) {
+		struct mesh_prefix network = mesh_prefix_masked(&pod_cidrs[i]);
+		const char *current = range_subnet(first, i);
+
+		mesh_prefix_format(&network, subnets[i]);
+		same &= current && !strcmp(current, subnets[i]);
+	}
+	if (same)
 		return 0;
 	json_array_foreach (plugins, i, plugin) {
 		ipam = json_object_get(plugin, "ipam");
-		if (ipam && set_ranges(ipam, subnet) < 0)
+		if (ipam && set_ranges(ipam, subnets, n) < 0)
 			return -ENOMEM;
 	}
 	*changed = true;
@@ -111,8 +125,8 @@ static void missing_file(const char *path, int ret, char *err, size_t err_size)
 	free(copy);
 }
 
-int mesh_cni_set_pod_cidr(const char *path, const struct mesh_prefix *pod_cidr, bool *changed,
-                          char *err, size_t err_size)
+int mesh_cni_set_pod_cidr(const char *path, const struct mesh_prefix *pod_cidrs, size_t n,
+                          bool *changed, char *err, size_t err_size)
 {
 	char reason[256] = "";
 	json_error_t error;
@@ -134,7 +148,7 @@ int mesh_cni_set_pod_cidr(const char *path, const struct mesh_prefix *pod_cidr, 
 		snprintf(err, err_size, "CNI config %s: line %d: %s", path, error.line, error.text);
 		return -EINVAL;
 	}
-	ret = mesh_cni_update(conflist, pod_cidr, changed, reason, sizeof(reason));
+	ret = mesh_cni_update(conflist, pod_cidrs, n, changed, reason, sizeof(reason));
 	if (ret < 0) {
 		snprintf(err, err_size, "CNI config %s: %s", path, reason);
 		goto out;

@@ -104,23 +104,30 @@ static void gather(struct candidates *c, const struct mesh_host *host,
 	}
 }
 
+/* Every candidate, sorted; -ENOMEM (told in err) when out of memory. */
+static int sorted_candidates(const struct mesh_host *host,
+                             const struct mesh_ipdetect_options *options, struct candidates *c,
+                             char *err, size_t err_size)
+{
+	gather(c, host, options);
+	if (c->error) {
+		snprintf(err, err_size, "detecting own IPs: %s", strerror(-c->error));
+		return c->error;
+	}
+	if (c->n)
+		qsort(c->items, c->n, sizeof(*c->items), compare);
+	return 0;
+}
+
 int mesh_ipdetect_ips(const struct mesh_host *host, const struct mesh_ipdetect_options *options,
                       struct mesh_prefix *private_ip, struct mesh_prefix *public_ip, char *err,
                       size_t err_size)
 {
 	struct candidates c = {0};
 	const struct mesh_prefix *found_private = NULL, *found_public = NULL;
-	int ret = 0;
+	int ret = sorted_candidates(host, options, &c, err, err_size);
 
-	gather(&c, host, options);
-	if (c.error) {
-		ret = c.error;
-		snprintf(err, err_size, "detecting own IPs: %s", strerror(-ret));
-		goto out;
-	}
-	if (c.n)
-		qsort(c.items, c.n, sizeof(*c.items), compare);
-	for (size_t i = 0; i < c.n; i++) {
+	for (size_t i = 0; ret == 0 && i < c.n; i++) {
 		const struct mesh_prefix *p = &c.items[i].prefix;
 
 		if (mesh_addr_is_public(&p->addr)) {
@@ -131,14 +138,38 @@ int mesh_ipdetect_ips(const struct mesh_host *host, const struct mesh_ipdetect_o
 		}
 	}
 	found_public = found_public ? found_public : found_private;
-	if (!found_public) {
+	if (ret == 0 && !found_public) {
 		ret = -EADDRNOTAVAIL;
 		snprintf(err, err_size, "no valid IP was found");
-		goto out;
 	}
-	*private_ip = found_private ? *found_private : (struct mesh_prefix){0};
-	*public_ip = *found_public;
-out:
+	if (ret == 0) {
+		*private_ip = found_private ? *found_private : (struct mesh_prefix){0};
+		*public_ip = *found_public;
+	}
+	free(c.items);
+	return ret;
+}
+
+int mesh_ipdetect_ip6(const struct mesh_host *host, const struct mesh_ipdetect_options *options,
+                      const struct mesh_prefix *private_ip, struct mesh_prefix *private_ip6,
+                      char *err, size_t err_size)
+{
+	struct candidates c = {0};
+	int ret = 0;
+
+	memset(private_ip6, 0, sizeof(*private_ip6));
+	if (private_ip->addr.family != AF_INET)
+		return 0;
+	ret = sorted_candidates(host, options, &c, err, err_size);
+	for (size_t i = 0; ret == 0 && i < c.n; i++) {
+		const struct mesh_prefix *p = &c.items[i].prefix;
+
+		if (p->addr.family == AF_INET6 && !mesh_addr_is_public(&p->addr) &&
+		    internal(options, &p->addr)) {
+			*private_ip6 = *p;
+			break;
+		}
+	}
 	free(c.items);
 	return ret;
 }

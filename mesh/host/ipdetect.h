@@ -55,6 +55,15 @@ int mesh_ipdetect_ips(const struct mesh_host *host, const struct mesh_ipdetect_o
                       struct mesh_prefix *private_ip, struct mesh_prefix *public_ip, char *err,
                       size_t err_size);
 
+/*
+ * A dual-stack node's IPv6 private IP (internal-ipv6) beside an IPv4 private_ip: the first
+ * private IPv6 candidate by the same rules (fd00::/16 is private, as Kilo's isPublic says);
+ * left unset when there is none, or when private_ip is not IPv4 (it is then the only one).
+ */
+int mesh_ipdetect_ip6(const struct mesh_host *host, const struct mesh_ipdetect_options *options,
+                      const struct mesh_prefix *private_ip, struct mesh_prefix *private_ip6,
+                      char *err, size_t err_size);
+
 unsigned int mesh_ipdetect_mtu(const struct mesh_host *host);
 
 /* The host entry holding addr (the interface of the private IP), or NULL. */

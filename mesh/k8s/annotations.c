@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,8 +23,19 @@ static const char *const agent_annotations[] = {
     ANNOTATION("granularity"), ANNOTATION("cni-compatibility-ip"),
 };
 
+/*
+ * Ours alone, written by a dual-stack node (pod CIDRs of both families) only,
+ * so that a single-stack node's annotations stay Kilo's eight; clean-up
+ * removes them too.
+ */
+static const char *const dual_stack_annotations[] = {
+    ANNOTATION("internal-ipv6"),
+    ANNOTATION("wireguard-ipv6"),
+};
+
 #define N_AGENT_ANNOTATIONS (sizeof(agent_annotations) / sizeof(agent_annotations[0]))
-#define N_CLEANED_ANNOTATIONS (N_AGENT_ANNOTATIONS - 1)
+#define N_DUAL_STACK_ANNOTATIONS                                                                   \
+	(sizeof(dual_stack_annotations) / sizeof(dual_stack_annotations[0]))
 
 static json_t *prefix_string(const struct mesh_prefix *prefix)
 {
@@ -71,7 +83,9 @@ static json_t *discovered_endpoints(const struct mesh_node *node)
 json_t *mesh_annotations_of_node(const struct mesh_node *node)
 {
 	char endpoint[MESH_ENDPOINT_STRLEN], key[45], last_seen[24];
-	json_t *values[N_AGENT_ANNOTATIONS], *object = json_object();
+	json_t *values[N_AGENT_ANNOTATIONS], *dual[N_DUAL_STACK_ANNOTATIONS];
+	json_t *object = json_object();
+	bool dual_stack = mesh_prefix_is_set(&node->secondary_subnet);
 	int err = !object;
 
 	snprintf(last_seen, sizeof(last_seen), "%" PRId64, node->last_seen);
@@ -83,12 +97,20 @@ json_t *mesh_annotations_of_node(const struct mesh_node *node)
 	values[5] = discovered_endpoints(node);
 	values[6] = json_string(mesh_granularity_name(node->granularity));
 	values[7] = prefix_string(&node->cni_compatibility_ip);
+	dual[0] = prefix_string(&node->internal_ip6);
+	dual[1] = prefix_string(&node->wireguard_ip6);
 	/* json_object_set_new() takes the value even when it fails. */
 	for (size_t i = 0; i < N_AGENT_ANNOTATIONS; i++) {
 		if (object)
 			err |= json_object_set_new(object, agent_annotations[i], values[i]);
 		else
 			json_decref(values[i]);
+	}
+	for (size_t i = 0; i < N_DUAL_STACK_ANNOTATIONS; i++) {
+		if (object && dual_stack)
+			err |= json_object_set_new(object, dual_stack_annotations[i], dual[i]);
+		else
+			json_decref(dual[i]);
 	}
 	if (err) {
 		json_decref(object);
@@ -97,15 +119,24 @@ json_t *mesh_annotations_of_node(const struct mesh_node *node)
 	return object;
 }
 
+/* Each of keys to null in object; false when out of memory. */
+static bool set_null(json_t *object, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (json_object_set_new(object, keys[i], json_null()))
+			return false;
+	return true;
+}
+
 json_t *mesh_annotations_removal(void)
 {
 	json_t *object = json_object();
 
-	for (size_t i = 0; object && i < N_CLEANED_ANNOTATIONS; i++) {
-		if (json_object_set_new(object, agent_annotations[i], json_null())) {
-			json_decref(object);
-			object = NULL;
-		}
+	/* Every agent annotation but cni-compatibility-ip, the last, as Kilo; then ours. */
+	if (object && (!set_null(object, agent_annotations, N_AGENT_ANNOTATIONS - 1) ||
+	               !set_null(object, dual_stack_annotations, N_DUAL_STACK_ANNOTATIONS))) {
+		json_decref(object);
+		object = NULL;
 	}
 	return object;
 }

@@ -3,13 +3,19 @@
  * Kubernetes objects (jansson) to the mesh model and back, as Kilo's
  * pkg/k8s/backend.go translates them.
  *
- * Node: metadata.name, spec.podCIDR (masked), every kilo.squat.ai/...
- * annotation, and the location label (options.topology_label; the location
- * annotation wins even when empty). An annotation that does not parse is
- * reported with the node, the annotation and the value, and ignored as Kilo
- * ignores it: force-endpoint and force-internal-ip fall back to the
- * agent-written value, the rest to their zero value. Only a Node without a
- * name is rejected.
+ * Node: metadata.name, spec.podCIDR and the other family's entry of
+ * spec.podCIDRs (masked), every kilo.squat.ai/... annotation, and the
+ * location label (options.topology_label; the location annotation wins even
+ * when empty). An annotation that does not parse is reported with the node,
+ * the annotation and the value, and ignored as Kilo ignores it:
+ * force-endpoint and force-internal-ip(v6) fall back to the agent-written
+ * value, the rest to their zero value; so is one of the wrong family (an
+ * IPv6 cni-compatibility-ip, an IPv4 internal-ipv6). kilo.squat.ai/pod-cidrs
+ * names the pod CIDRs of a node whose spec has none (Kilo #382, Cilium's
+ * cluster-pool IPAM); the spec wins when it has one, and a cluster listing
+ * drops (reported) the annotation of a node whose pod CIDRs overlap those of
+ * a node with them in its spec, or of one named earlier. Only a Node without
+ * a name is rejected.
  *
  * Peer: Kilo's Peer.Validate() (allowed IPs are CIDRs; an endpoint has a
  * DNS-1123 name or an IP and a port 1..65535; keepalive >= 0; the public key

@@ -5,9 +5,11 @@
  * reported, so that a typo in an annotation does not go unnoticed.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "mesh/k8s/codec.h"
 #include "mesh/k8s/codec_subject.h"
@@ -38,19 +40,140 @@ static void decode_prefix(const struct codec_subject *node, const char *field, c
 		codec_report_text(node, field, text, "not a CIDR", ignored);
 }
 
-static void decode_pod_cidr(const struct codec_subject *subject, const json_t *object,
-                            struct mesh_node *node)
+/* The same, where only one family fits (a v6 prefix for cilium_host's IPv4, say). */
+static void decode_prefix_of(const struct codec_subject *node, const char *field, const char *text,
+                             int family, struct mesh_prefix *prefix)
 {
-	const json_t *value = json_object_get(json_object_get(object, "spec"), "podCIDR");
-	struct mesh_prefix cidr = {0};
+	decode_prefix(node, field, text, prefix);
+	if (!mesh_prefix_is_set(prefix) || prefix->addr.family == family)
+		return;
+	codec_report_text(node, field, text,
+	                  family == AF_INET ? "not an IPv4 CIDR" : "not an IPv6 CIDR", ignored);
+	memset(prefix, 0, sizeof(*prefix));
+}
 
-	if (value && !json_is_string(value)) {
-		codec_report_value(subject, "spec.podCIDR", value, "not a string", ignored);
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/*
+ * One entry of a pod CIDR list: into out (masked) unless it is no CIDR or
+ * its family already has one (Kubernetes allows one per family).
+ */
+static void add_pod_cidr(const struct codec_subject *subject, const char *field, const char *text,
+                         struct mesh_prefix out[2], size_t *n)
+{
+	struct mesh_prefix cidr;
+	char why[64];
+
+	if (mesh_prefix_parse(text, &cidr)) {
+		codec_report_text(subject, field, text, "not a CIDR", "entry ignored");
 		return;
 	}
-	decode_prefix(subject, "spec.podCIDR", json_string_value(value), &cidr);
+	for (size_t i = 0; i < *n; i++) {
+		if (out[i].addr.family != cidr.addr.family)
+			continue;
+		snprintf(why, sizeof(why), "a second %s pod CIDR", family_name(cidr.addr.family));
+		codec_report_text(subject, field, text, why, "entry ignored");
+		return;
+	}
+	out[(*n)++] = mesh_prefix_masked(&cidr);
+}
+
+static bool same_cidr(const char *text, const struct mesh_prefix *cidr)
+{
+	struct mesh_prefix parsed;
+
+	if (mesh_prefix_parse(text, &parsed))
+		return false;
+	parsed = mesh_prefix_masked(&parsed);
+	return mesh_prefix_equal(&parsed, cidr);
+}
+
+/* spec.podCIDR, then spec.podCIDRs for the other family (Kubernetes keeps [0] = podCIDR). */
+static size_t decode_spec_pod_cidrs(const struct codec_subject *subject, const json_t *object,
+                                    struct mesh_prefix out[2])
+{
+	const json_t *spec = json_object_get(object, "spec");
+	const json_t *value = json_object_get(spec, "podCIDR"), *list, *entry;
+	struct mesh_prefix cidr = {0};
+	size_t n = 0, i;
+
+	if (value && !json_is_string(value))
+		codec_report_value(subject, "spec.podCIDR", value, "not a string", ignored);
+	else
+		decode_prefix(subject, "spec.podCIDR", json_string_value(value), &cidr);
 	if (mesh_prefix_is_set(&cidr))
-		node->subnet = mesh_prefix_masked(&cidr);
+		out[n++] = mesh_prefix_masked(&cidr);
+	list = json_object_get(spec, "podCIDRs");
+	if (list && !json_is_array(list)) {
+		codec_report_value(subject, "spec.podCIDRs", list, "not a list", ignored);
+		return n;
+	}
+	json_array_foreach (list, i, entry) {
+		char field[40];
+
+		snprintf(field, sizeof(field), "spec.podCIDRs[%zu]", i);
+		if (!json_is_string(entry)) {
+			codec_report_value(subject, field, entry, "not a string", "entry ignored");
+			continue;
+		}
+		/* [0] repeats podCIDR; any other repeat of a family is an error. */
+		if (i == 0 && n && same_cidr(json_string_value(entry), &out[0]))
+			continue;
+		add_pod_cidr(subject, field, json_string_value(entry), out, &n);
+	}
+	return n;
+}
+
+/* Does the comma-separated text name exactly the n pod CIDRs (in any order)? */
+static bool names_the_same(const char *text, const struct mesh_prefix *cidrs, size_t n)
+{
+	char *copy = strdup(text), *entry, *save = NULL;
+	size_t found = 0, entries = 0;
+
+	for (entry = copy ? strtok_r(copy, ",", &save) : NULL; entry;
+	     entry = strtok_r(NULL, ",", &save), entries++)
+		for (size_t i = 0; i < n; i++)
+			found += same_cidr(entry, &cidrs[i]);
+	free(copy);
+	return copy && entries == n && found == n;
+}
+
+/*
+ * Kilo #382: with Cilium's cluster-pool IPAM the spec names no pod CIDR, and
+ * kilo.squat.ai/pod-cidrs does instead (comma-separated, not trimmed, one per
+ * family). The spec wins when it has one: Kilo's Go agents read only the
+ * spec, and every agent must agree on a node's pod CIDRs.
+ */
+static int decode_pod_cidrs(const struct codec_subject *subject, const json_t *object,
+                            const json_t *annotations, struct mesh_node *node)
+{
+	const char *field = ANNOTATION("pod-cidrs");
+	const char *text = annotation(subject, annotations, field);
+	struct mesh_prefix cidrs[2];
+	char *copy, *entry, *save = NULL;
+	size_t n;
+
+	memset(cidrs, 0, sizeof(cidrs));
+	n = decode_spec_pod_cidrs(subject, object, cidrs);
+
+	if (n && text && *text && !names_the_same(text, cidrs, n))
+		codec_report_text(subject, field, text, "the node's spec.podCIDRs are set and win",
+		                  ignored);
+	if (!n && text && *text) {
+		copy = strdup(text);
+		if (!copy)
+			return -ENOMEM;
+		for (entry = strtok_r(copy, ",", &save); entry; entry = strtok_r(NULL, ",", &save))
+			add_pod_cidr(subject, field, entry, cidrs, &n);
+		free(copy);
+		node->subnet_annotated = n > 0;
+	}
+	node->subnet = cidrs[0];
+	node->secondary_subnet = cidrs[1];
+	return 0;
 }
 
 /* The location annotation, even "", wins over the topology label. */
@@ -77,6 +200,14 @@ static void decode_location(const struct codec_subject *subject, const json_t *o
 	strcpy(node->location, location);
 }
 
+/* "fd00::1:51820": colons in the host that no bracket encloses. */
+static bool unbracketed_ipv6(const char *text)
+{
+	const char *first = strchr(text, ':');
+
+	return text[0] != '[' && first && strchr(first + 1, ':');
+}
+
 static void decode_endpoint(const struct codec_subject *subject, const json_t *annotations,
                             struct mesh_node *node)
 {
@@ -89,27 +220,59 @@ static void decode_endpoint(const struct codec_subject *subject, const json_t *a
 			continue;
 		if (!mesh_endpoint_parse(text, &node->endpoint))
 			return;
-		codec_report_text(subject, keys[i], text,
-		                  "not host:port with an IP or DNS-1123 host and a port 1..65535",
-		                  ignored);
+		codec_report_text(
+		    subject, keys[i], text,
+		    unbracketed_ipv6(text)
+		        ? "an IPv6 endpoint is written [IPv6]:port"
+		        : "not host:port with an IP or DNS-1123 host and a port 1..65535",
+		    ignored);
 	}
 }
 
-/* force-internal-ip wins; "" or "-" there means "this node has no private IP". */
+/* force-<name> wins over <name>, the agent's; "" or "-" there means "none". */
+static void decode_forced(const struct codec_subject *subject, const json_t *annotations,
+                          const char *forced_key, const char *key, int family,
+                          struct mesh_prefix *ip, bool *none)
+{
+	const char *forced = annotation(subject, annotations, forced_key);
+
+	if (forced && (!*forced || !strcmp(forced, "-"))) {
+		*none = true;
+		return;
+	}
+	if (family)
+		decode_prefix_of(subject, forced_key, forced, family, ip);
+	else
+		decode_prefix(subject, forced_key, forced, ip);
+	if (mesh_prefix_is_set(ip))
+		return;
+	if (family)
+		decode_prefix_of(subject, key, annotation(subject, annotations, key), family, ip);
+	else
+		decode_prefix(subject, key, annotation(subject, annotations, key), ip);
+}
+
+/*
+ * force-internal-ip wins; "" or "-" there means "this node has no private IP".
+ * The IPv6 one (force-internal-ipv6, internal-ipv6) stands beside an IPv4
+ * internal IP only: where Kilo's annotation already holds an IPv6 one, it is
+ * the node's only private IP.
+ */
 static void decode_internal_ip(const struct codec_subject *subject, const json_t *annotations,
                                struct mesh_node *node)
 {
-	const char *forced = annotation(subject, annotations, ANNOTATION("force-internal-ip"));
+	const char *field = ANNOTATION("internal-ipv6");
+	char text[MESH_PREFIX_STRLEN];
 
-	if (forced && (!*forced || !strcmp(forced, "-"))) {
-		node->no_internal_ip = true;
-		return;
+	decode_forced(subject, annotations, ANNOTATION("force-internal-ip"),
+	              ANNOTATION("internal-ip"), 0, &node->internal_ip, &node->no_internal_ip);
+	decode_forced(subject, annotations, ANNOTATION("force-internal-ipv6"), field, AF_INET6,
+	              &node->internal_ip6, &node->no_internal_ip6);
+	if (mesh_prefix_is_set(&node->internal_ip6) && node->internal_ip.addr.family == AF_INET6) {
+		codec_report_text(subject, field, mesh_prefix_format(&node->internal_ip6, text),
+		                  "the internal IP is IPv6 already", ignored);
+		memset(&node->internal_ip6, 0, sizeof(node->internal_ip6));
 	}
-	decode_prefix(subject, ANNOTATION("force-internal-ip"), forced, &node->internal_ip);
-	if (!mesh_prefix_is_set(&node->internal_ip))
-		decode_prefix(subject, ANNOTATION("internal-ip"),
-		              annotation(subject, annotations, ANNOTATION("internal-ip")),
-		              &node->internal_ip);
 }
 
 static void decode_key(const struct codec_subject *subject, const json_t *annotations,
@@ -289,7 +452,9 @@ int mesh_codec_node_decode(const json_t *object, const struct mesh_codec_options
 	if (ret)
 		return ret;
 	annotations = json_object_get(json_object_get(object, "metadata"), "annotations");
-	decode_pod_cidr(&subject, object, node);
+	ret = decode_pod_cidrs(&subject, object, annotations, node);
+	if (ret)
+		goto out;
 	decode_location(&subject, object, annotations, node);
 	decode_endpoint(&subject, annotations, node);
 	decode_internal_ip(&subject, annotations, node);
@@ -300,12 +465,17 @@ int mesh_codec_node_decode(const json_t *object, const struct mesh_codec_options
 	decode_prefix(&subject, ANNOTATION("wireguard-ip"),
 	              annotation(&subject, annotations, ANNOTATION("wireguard-ip")),
 	              &node->wireguard_ip);
-	decode_prefix(&subject, ANNOTATION("cni-compatibility-ip"),
-	              annotation(&subject, annotations, ANNOTATION("cni-compatibility-ip")),
-	              &node->cni_compatibility_ip);
+	decode_prefix_of(&subject, ANNOTATION("wireguard-ipv6"),
+	                 annotation(&subject, annotations, ANNOTATION("wireguard-ipv6")), AF_INET6,
+	                 &node->wireguard_ip6);
+	/* cilium_host's IPv4, the outer address of IPIP. */
+	decode_prefix_of(&subject, ANNOTATION("cni-compatibility-ip"),
+	                 annotation(&subject, annotations, ANNOTATION("cni-compatibility-ip")),
+	                 AF_INET, &node->cni_compatibility_ip);
 	ret = decode_allowed_location_ips(&subject, annotations, node);
 	if (!ret)
 		ret = decode_discovered_endpoints(&subject, annotations, node);
+out:
 	if (ret)
 		mesh_node_release(node);
 	return ret;

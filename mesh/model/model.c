@@ -54,6 +54,28 @@ bool mesh_node_is_ready(const struct mesh_node *node, int64_t now)
 	       mesh_prefix_is_set(&node->subnet) && now - node->last_seen < MESH_READY_WINDOW;
 }
 
+size_t mesh_node_subnets(const struct mesh_node *node, const struct mesh_prefix *out[2])
+{
+	size_t n = 0;
+
+	if (mesh_prefix_is_set(&node->subnet))
+		out[n++] = &node->subnet;
+	if (mesh_prefix_is_set(&node->secondary_subnet))
+		out[n++] = &node->secondary_subnet;
+	return n;
+}
+
+const struct mesh_prefix *mesh_node_subnet_of(const struct mesh_node *node, int family)
+{
+	const struct mesh_prefix *subnets[2];
+	size_t n = mesh_node_subnets(node, subnets);
+
+	for (size_t i = 0; i < n; i++)
+		if (subnets[i]->addr.family == family)
+			return subnets[i];
+	return NULL;
+}
+
 bool mesh_peer_is_ready(const struct mesh_peer *peer)
 {
 	return peer->n_allowed_ips > 0 && mesh_key_is_set(peer->public_key);

@@ -76,19 +76,30 @@ struct mesh_discovered_endpoint {
 	struct mesh_endpoint endpoint;
 };
 
+/*
+ * Dual stack: where Kilo has one value, its field holds what Kilo's Go agent
+ * holds (spec.podCIDR; the internal and WireGuard IP as Kilo detects and
+ * allocates them, IPv4 when there is one), so that both agents agree on it;
+ * the other family's value sits beside it and only this agent reads it.
+ */
 struct mesh_node {
 	char name[MESH_NAME_MAX + 1];
 	char location[MESH_NAME_MAX + 1]; /* "" = default location */
 	struct mesh_endpoint endpoint;
 	struct mesh_prefix internal_ip;          /* host IP + interface mask, or unset */
+	struct mesh_prefix internal_ip6;         /* internal-ipv6: beside an IPv4 internal_ip */
 	bool no_internal_ip;                     /* force-internal-ip "" or "-" */
+	bool no_internal_ip6;                    /* force-internal-ipv6 "" or "-" */
 	struct mesh_prefix cni_compatibility_ip; /* cilium_host IPv4 /32; unset unless Cilium */
 	uint8_t key[MESH_KEY_LEN];
-	int64_t last_seen;               /* Unix seconds */
-	bool leader;                     /* the leader annotation is present (hint only) */
-	uint32_t persistent_keepalive;   /* seconds; non-zero = behind NAT */
-	struct mesh_prefix subnet;       /* spec.podCIDR */
-	struct mesh_prefix wireguard_ip; /* as last published; unset if none */
+	int64_t last_seen;                   /* Unix seconds */
+	bool leader;                         /* the leader annotation is present (hint only) */
+	uint32_t persistent_keepalive;       /* seconds; non-zero = behind NAT */
+	struct mesh_prefix subnet;           /* spec.podCIDR: the first pod CIDR */
+	struct mesh_prefix secondary_subnet; /* spec.podCIDRs' other family, or unset */
+	bool subnet_annotated;               /* both from kilo.squat.ai/pod-cidrs, not the spec */
+	struct mesh_prefix wireguard_ip;     /* as last published; unset if none */
+	struct mesh_prefix wireguard_ip6;    /* wireguard-ipv6: beside an IPv4 wireguard_ip */
 	struct mesh_discovered_endpoint *discovered_endpoints;
 	size_t n_discovered_endpoints;
 	struct mesh_prefix *allowed_location_ips;
@@ -117,6 +128,11 @@ struct mesh_cluster {
 void mesh_node_release(struct mesh_node *node);
 void mesh_peer_release(struct mesh_peer *peer);
 void mesh_cluster_release(struct mesh_cluster *cluster);
+
+/* The pod CIDRs in spec order (one or two, one per family); returns how many. */
+size_t mesh_node_subnets(const struct mesh_node *node, const struct mesh_prefix *out[2]);
+/* The pod CIDR of family (AF_INET or AF_INET6), or NULL. */
+const struct mesh_prefix *mesh_node_subnet_of(const struct mesh_node *node, int family);
 
 /* Kilo's Node.Ready: endpoint, key, pod CIDR, and last-seen within 60 s of now. */
 bool mesh_node_is_ready(const struct mesh_node *node, int64_t now);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static const char plain_attrs[] = "arrowhead=none, arrowtail=none, dir=both, style=dotted";
 
@@ -141,6 +142,7 @@ static void put_node(FILE *out, const struct entry *entry)
 {
 	const struct mesh_node *leader = mesh_segment_leader(entry->segment);
 	const struct mesh_prefix *private_ip = mesh_node_private_ip(entry->node);
+	const struct mesh_prefix *private_ip6 = mesh_node_private_ip_of(entry->node, AF_INET6);
 	char cidr[MESH_PREFIX_STRLEN], addr[IP_ADDR_STRLEN], endpoint[MESH_ENDPOINT_STRLEN];
 
 	fputs("\t\"", out);
@@ -150,10 +152,17 @@ static void put_node(FILE *out, const struct entry *entry)
 	fputs("\\n", out);
 	put_escaped(out, entry->node->name);
 	fprintf(out, "\\n%s", mesh_prefix_format(&entry->node->subnet, cidr));
+	/* The other family's value follows Kilo's, in a dual-stack mesh. */
+	if (mesh_prefix_is_set(&entry->node->secondary_subnet))
+		fprintf(out, "\\n%s", mesh_prefix_format(&entry->node->secondary_subnet, cidr));
 	if (private_ip)
 		fprintf(out, "\\n%s", ip_addr_format(&private_ip->addr, addr));
+	if (private_ip6 && private_ip6 != private_ip)
+		fprintf(out, "\\n%s", ip_addr_format(&private_ip6->addr, addr));
 	if (entry->node == leader) {
 		fprintf(out, "\\n%s", ip_addr_format(&entry->segment->wireguard_ip, addr));
+		if (ip_addr_is_set(&entry->segment->wireguard_ip6))
+			fprintf(out, "\\n%s", ip_addr_format(&entry->segment->wireguard_ip6, addr));
 		if (mesh_endpoint_is_set(&leader->endpoint))
 			fprintf(out, "\\n%s", mesh_endpoint_format(&leader->endpoint, endpoint));
 	}
@@ -211,7 +220,7 @@ static const struct mesh_node **group_firsts(const struct mesh_topology *t,
 char *mesh_graph_dot(const struct mesh_topology *t)
 {
 	struct mesh_prefix subnet = mesh_prefix_masked(&t->wireguard_cidr);
-	char cidr[MESH_PREFIX_STRLEN], *text = NULL;
+	char cidr[MESH_PREFIX_STRLEN], cidr6[MESH_PREFIX_STRLEN + 2] = "", *text = NULL;
 	const struct mesh_node **group_first = NULL;
 	struct entry *entries;
 	size_t size = 0, n = 0;
@@ -223,11 +232,15 @@ char *mesh_graph_dot(const struct mesh_topology *t)
 	if (group_first)
 		out = open_memstream(&text, &size);
 	if (out) {
+		if (mesh_prefix_is_set(&t->subnet6)) {
+			cidr6[0] = ' ';
+			mesh_prefix_format(&t->subnet6, cidr6 + 1);
+		}
 		fprintf(
 		    out,
-		    "digraph kilo {\n\tlabel=\"%s\";\n\tlabelloc=t;\n\toutputorder=nodesfirst;\n"
+		    "digraph kilo {\n\tlabel=\"%s%s\";\n\tlabelloc=t;\n\toutputorder=nodesfirst;\n"
 		    "\toverlap=false;\n",
-		    mesh_prefix_format(&subnet, cidr));
+		    mesh_prefix_format(&subnet, cidr), cidr6);
 		put_segment_edges(out, t, group_first);
 		put_leader_edges(out, t);
 		put_clusters(out, t, entries, n);

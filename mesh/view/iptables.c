@@ -113,25 +113,33 @@ static void add_forward_rules(struct builder *b)
 {
 	const struct mesh_topology *t = b->t;
 	const struct mesh_segment *own = &t->segments[t->local_segment];
+	const struct mesh_prefix *subnets[2];
+	size_t n;
 
 	if (!t->leader) {
-		add_forward(b, &t->local->subnet,
-		            "Kilo: forward packets from the node's pod subnet",
-		            "Kilo: forward packets to the node's pod subnet");
+		n = mesh_node_subnets(t->local, subnets);
+		for (size_t j = 0; j < n; j++)
+			add_forward(b, subnets[j],
+			            "Kilo: forward packets from the node's pod subnet",
+			            "Kilo: forward packets to the node's pod subnet");
 		return;
 	}
-	for (size_t i = 0; i < own->n_nodes; i++)
-		add_forward(b, &own->nodes[i]->subnet, "Kilo: forward packets from the pod subnet",
-		            "Kilo: forward packets to the pod subnet");
+	for (size_t i = 0; i < own->n_nodes; i++) {
+		n = mesh_node_subnets(own->nodes[i], subnets);
+		for (size_t j = 0; j < n; j++)
+			add_forward(b, subnets[j], "Kilo: forward packets from the pod subnet",
+			            "Kilo: forward packets to the pod subnet");
+	}
 	for (size_t i = 0; i < own->n_allowed_location_ips; i++)
 		add_forward(b, &own->allowed_location_ips[i],
 		            "Kilo: forward packets from allowed location IPs",
 		            "Kilo: forward packets to allowed location IPs");
 	for (size_t i = 0; i < own->n_nodes; i++) {
-		struct mesh_prefix host;
+		struct mesh_prefix hosts[2];
 
-		if (mesh_node_private_host(own->nodes[i], &host))
-			add_forward(b, &host, "Kilo: forward packets from private IPs",
+		n = mesh_node_private_hosts(own->nodes[i], hosts);
+		for (size_t j = 0; j < n; j++)
+			add_forward(b, &hosts[j], "Kilo: forward packets from private IPs",
 			            "Kilo: forward packets to private IPs");
 	}
 }
@@ -143,6 +151,11 @@ static void add_segment_rules(struct builder *b, const struct mesh_segment *seg)
 
 	add_match(b, true, MESH_IPTABLES_NAT, NAT_CHAIN, NULL, &wg,
 	          "Kilo: do not NAT packets destined for WireGuared IPs", "RETURN");
+	if (ip_addr_is_set(&seg->wireguard_ip6)) {
+		wg = mesh_prefix_host(&seg->wireguard_ip6);
+		add_match(b, true, MESH_IPTABLES_NAT, NAT_CHAIN, NULL, &wg,
+		          "Kilo: do not NAT packets destined for WireGuared IPs", "RETURN");
+	}
 	for (size_t i = 0; i < seg->n_allowed_ips; i++)
 		add_match(b, true, MESH_IPTABLES_NAT, NAT_CHAIN, NULL, &seg->allowed_ips[i],
 		          "Kilo: do not NAT packets destined for known IPs", "RETURN");
@@ -160,8 +173,13 @@ static void add_nat_rules(struct builder *b, const struct mesh_iptables_options 
 	add_both(b, (struct mesh_iptables_rule){
 	                .table = MESH_IPTABLES_NAT, .chain = NAT_CHAIN, .is_chain = true});
 	if (options->cni) {
-		add_match(b, true, MESH_IPTABLES_NAT, "POSTROUTING", &t->local->subnet, NULL,
-		          "Kilo: jump to KILO-NAT chain", NAT_CHAIN);
+		const struct mesh_prefix *subnets[2];
+		size_t n = mesh_node_subnets(t->local, subnets);
+
+		/* Both families' pods leave the mesh masqueraded. */
+		for (size_t i = 0; i < n; i++)
+			add_match(b, true, MESH_IPTABLES_NAT, "POSTROUTING", subnets[i], NULL,
+			          "Kilo: jump to KILO-NAT chain", NAT_CHAIN);
 		if (options->forward_rules)
 			add_forward_rules(b);
 	}
@@ -193,11 +211,13 @@ int mesh_iptables_build(const struct mesh_topology *t, const struct mesh_iptable
 
 	memset(ruleset, 0, sizeof(*ruleset));
 	/*
-	 * Without a private IP Kilo uses no encapsulator at all; flannel needs no
-	 * rules; Cilium's mode is IPIP too, with the same rules.
+	 * Without a private IP Kilo uses no encapsulator at all, and neither do we
+	 * with an IPv6 one (IPIP is IPv4 in IPv4); flannel needs no rules;
+	 * Cilium's mode is IPIP too, with the same rules.
 	 */
 	if (options->encapsulate != MESH_ENCAPSULATE_NEVER && options->local &&
-	    options->compatibility != MESH_COMPATIBILITY_FLANNEL && mesh_node_private_ip(t->local))
+	    options->compatibility != MESH_COMPATIBILITY_FLANNEL &&
+	    mesh_node_private_ip_of(t->local, AF_INET))
 		add_ipip_rules(&b, options->ipip_protocol ? options->ipip_protocol
 		                                          : MESH_IPIP_PROTOCOL);
 	add_nat_rules(&b, options);

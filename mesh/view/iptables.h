@@ -6,8 +6,10 @@
  * Like Kilo's controller, a rule set has an ordered "append" list (chains
  * first, MASQUERADE last) and a "prepend" list whose rules are inserted at
  * position 1 and whose order does not matter. A rule with is_chain set only
- * creates (flushes) its chain. Comments and targets are static strings; the
- * lists are owned by the rule set and released with mesh_iptables_release().
+ * creates (flushes) its chain. A rule's family is that of the prefix it
+ * matches (ip6tables for IPv6); chains and the final MASQUERADE exist in
+ * both. Comments and targets are static strings; the lists are owned by the
+ * rule set and released with mesh_iptables_release().
  */
 #ifndef MESH_IPTABLES_H
 #define MESH_IPTABLES_H

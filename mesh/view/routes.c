@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Routes and rules, in the order Kilo emits them so that a diff against an
- * agent running Kilo's Go code compares like with like.
+ * agent running Kilo's Go code compares like with like. Every route keeps to
+ * one family: its gateway is the WireGuard IP or private IP of its
+ * destination's family (a route without one goes directly on kilo0 from a
+ * leader, and not at all from a member), its source the own private IP of
+ * that family. IPIP carries IPv4 between IPv4 private IPs only: IPv6 is
+ * never encapsulated.
  */
 #include "mesh/view/routes.h"
 
@@ -9,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "mesh/model/allocator.h"
 #include "mesh/model/array.h"
@@ -20,8 +26,7 @@ struct builder {
 	int error;
 	/* The local node's view. */
 	const struct mesh_topology *t;
-	const struct mesh_prefix *private_ip; /* own, with its subnet mask */
-	struct ip_addr source;                /* own private IP, or unset */
+	const struct mesh_prefix *private_ip; /* own (Kilo's), with its subnet mask */
 	enum mesh_encapsulate encapsulate;
 	enum mesh_compatibility compatibility;
 };
@@ -51,36 +56,76 @@ static struct mesh_route via(const struct mesh_prefix *dst, const struct ip_addr
 	    .destination = *dst, .gateway = *gw, .device = device, .onlink = true};
 }
 
-/* Does traffic to gw leave through the tunnel (--encapsulate)? */
+/* The own private IP of family, or NULL. */
+static const struct mesh_prefix *own_ip(const struct builder *b, int family)
+{
+	return mesh_node_private_ip_of(b->t->local, family);
+}
+
+/* A preferred source: the own private IP of dst's family, if any. */
+static void set_source(const struct builder *b, struct mesh_route *route)
+{
+	const struct mesh_prefix *ip = own_ip(b, route->destination.addr.family);
+
+	if (ip)
+		route->source = ip->addr;
+}
+
+/* To dst on kilo0: via the WireGuard IP of its family, directly without one. */
+static struct mesh_route on_kilo(const struct mesh_segment *segment, const struct mesh_prefix *dst)
+{
+	const struct ip_addr *wg = mesh_segment_wireguard_ip(segment, dst->addr.family);
+
+	if (wg)
+		return via(dst, wg, MESH_DEVICE_KILO);
+	return (struct mesh_route){.destination = *dst, .device = MESH_DEVICE_KILO};
+}
+
+/* Does traffic to gw leave through the tunnel (--encapsulate)? Only IPv4 does. */
 static bool encapsulates(const struct builder *b, const struct ip_addr *gw)
 {
+	const struct mesh_prefix *own = own_ip(b, AF_INET);
+
+	if (gw->family != AF_INET || !own)
+		return false;
 	return b->encapsulate == MESH_ENCAPSULATE_ALWAYS ||
 	       (b->encapsulate == MESH_ENCAPSULATE_CROSSSUBNET &&
-	        !mesh_prefix_contains_addr(b->private_ip, gw));
+	        !mesh_prefix_contains_addr(own, gw));
 }
 
 /*
  * Kilo's encapsulateRoute: a route over the private network, maybe through
- * the tunnel. Only the device changes; Kilo sets no source on these.
+ * the tunnel. Through the tunnel it leaves from the own private IP (Kilo's
+ * 65b6b659, #408): without a source the kernel would take the tunnel's
+ * address, the first IP of the pod CIDR, which the underlay does not route
+ * back.
  */
 static void add_private_route(struct builder *b, const struct mesh_prefix *dst,
                               const struct ip_addr *gw)
 {
 	struct mesh_route route = via(dst, gw, MESH_DEVICE_PRIVATE);
 
-	if (encapsulates(b, gw))
+	if (encapsulates(b, gw)) {
 		route.device = MESH_DEVICE_TUNNEL;
+		route.source = own_ip(b, AF_INET)->addr;
+	}
 	add_route(b, route);
 }
 
-/* A member's host IP through the tunnel to gw, in table 1107; returns the host prefix. */
+/*
+ * A member's host IP through the tunnel to gw, in table 1107, from source
+ * (unset: none); returns the host prefix.
+ */
 static struct mesh_prefix add_tunnel_host_route(struct builder *b, const struct ip_addr *ip,
-                                                const struct ip_addr *gw)
+                                                const struct ip_addr *gw,
+                                                const struct ip_addr *source)
 {
 	struct mesh_prefix host = mesh_prefix_host(ip);
 	struct mesh_route route = via(&host, gw, MESH_DEVICE_TUNNEL);
 
 	route.table = MESH_ROUTE_TABLE;
+	if (source)
+		route.source = *source;
 	add_route(b, route);
 	return host;
 }
@@ -93,27 +138,39 @@ static void add_kilo_rule(struct builder *b, const struct mesh_prefix *host)
 }
 
 /*
- * Routes to the other members of a segment reached over the private network.
- * Encapsulated members also get a table-1107 host route, with rules so that
- * local pods (and, on a leader, WireGuard traffic) reach their host IPs
- * through the tunnel.
+ * Routes to the other members of a segment reached over the private network:
+ * each pod CIDR via the member's private IP of its family. Encapsulated
+ * members also get a table-1107 host route, with rules so that local pods
+ * (and, on a leader, WireGuard traffic) reach their host IPs through the
+ * tunnel.
  */
 static void add_local_segment(struct builder *b, const struct mesh_segment *segment)
 {
+	const struct mesh_prefix *own_pods = mesh_node_subnet_of(b->t->local, AF_INET);
+
 	for (size_t i = 0; i < segment->n_nodes; i++) {
 		const struct mesh_node *node = segment->nodes[i];
-		const struct mesh_prefix *ip = mesh_node_private_ip(node);
+		const struct mesh_prefix *ip = mesh_node_private_ip(node), *subnets[2], *ip4;
+		size_t n = mesh_node_subnets(node, subnets);
 		struct mesh_prefix host;
 
 		if (!ip || ip_addr_equal(&ip->addr, &b->private_ip->addr))
 			continue;
-		add_private_route(b, &node->subnet, &ip->addr);
-		if (!encapsulates(b, &ip->addr))
+		for (size_t j = 0; j < n; j++) {
+			const struct mesh_prefix *gw =
+			    mesh_node_private_ip_of(node, subnets[j]->addr.family);
+
+			if (gw)
+				add_private_route(b, subnets[j], &gw->addr);
+		}
+		ip4 = mesh_node_private_ip_of(node, AF_INET);
+		if (!ip4 || !encapsulates(b, &ip4->addr))
 			continue;
-		host = add_tunnel_host_route(b, &ip->addr, &ip->addr);
-		add_rule(b, (struct mesh_rule){.source = b->t->local->subnet,
-		                               .destination = host,
-		                               .table = MESH_ROUTE_TABLE});
+		host = add_tunnel_host_route(b, &ip4->addr, &ip4->addr, &own_ip(b, AF_INET)->addr);
+		if (own_pods)
+			add_rule(b, (struct mesh_rule){.source = *own_pods,
+			                               .destination = host,
+			                               .table = MESH_ROUTE_TABLE});
 		if (b->t->leader)
 			add_kilo_rule(b, &host);
 	}
@@ -122,30 +179,43 @@ static void add_local_segment(struct builder *b, const struct mesh_segment *segm
 /*
  * Kilo's Encapsulator.Gw: where encapsulated traffic for node (whose private
  * IP is private_ip) goes. Flannel's overlay is reached at the node's pod
- * CIDR address; Cilium's at its cilium_host address, else the same.
+ * CIDR address; Cilium's at its cilium_host address, else the same. Both
+ * are IPv4 overlays: IPv6 always goes to the private IP.
  */
 static struct ip_addr gateway_of(const struct builder *b, const struct mesh_node *node,
                                  const struct ip_addr *private_ip)
 {
-	if (b->compatibility == MESH_COMPATIBILITY_NONE)
+	const struct mesh_prefix *pods = mesh_node_subnet_of(node, AF_INET);
+
+	if (b->compatibility == MESH_COMPATIBILITY_NONE || private_ip->family != AF_INET)
 		return *private_ip;
 	if (b->compatibility == MESH_COMPATIBILITY_CILIUM &&
 	    mesh_prefix_is_set(&node->cni_compatibility_ip))
 		return node->cni_compatibility_ip.addr;
-	return mesh_prefix_masked(&node->subnet).addr;
+	return pods ? mesh_prefix_masked(pods).addr : *private_ip;
 }
 
-/* Where a member hands traffic to its leader. */
-static int leader_gateway(const struct builder *b, struct ip_addr *gw)
+/*
+ * Where a member hands traffic of each family to its leader: gw[0] for
+ * IPv4, gw[1] for IPv6, unset where the leader or the member has no private
+ * IP of that family (such traffic has no way through the leader).
+ */
+static int leader_gateways(const struct builder *b, struct ip_addr gw[2])
 {
 	const struct mesh_topology *t = b->t;
 	const struct mesh_node *leader = mesh_segment_leader(&t->segments[t->local_segment]);
-	const struct mesh_prefix *ip = mesh_node_private_ip(leader);
+	static const int families[] = {AF_INET, AF_INET6};
 
 	/* Members share a location with their leader, so both have private IPs. */
-	if (!ip || !b->private_ip)
+	if (!mesh_node_private_ip(leader) || !b->private_ip)
 		return -EINVAL;
-	*gw = gateway_of(b, leader, &ip->addr);
+	for (size_t f = 0; f < 2; f++) {
+		const struct mesh_prefix *ip = mesh_node_private_ip_of(leader, families[f]);
+
+		memset(&gw[f], 0, sizeof(gw[f]));
+		if (ip && own_ip(b, families[f]))
+			gw[f] = gateway_of(b, leader, &ip->addr);
+	}
 	return 0;
 }
 
@@ -159,7 +229,7 @@ static void add_cilium_return_path(struct builder *b, const struct mesh_segment 
 {
 	for (size_t i = 0; i < segment->n_nodes; i++) {
 		const struct mesh_node *node = segment->nodes[i];
-		const struct mesh_prefix *ip = mesh_node_private_ip(node);
+		const struct mesh_prefix *ip = mesh_node_private_ip_of(node, AF_INET);
 		struct mesh_prefix host;
 		struct ip_addr gw;
 
@@ -168,9 +238,19 @@ static void add_cilium_return_path(struct builder *b, const struct mesh_segment 
 		gw = gateway_of(b, node, &ip->addr);
 		if (ip_addr_equal(&gw, &ip->addr))
 			continue;
-		host = add_tunnel_host_route(b, &ip->addr, &gw);
+		/* Kilo gives this return path no source. */
+		host = add_tunnel_host_route(b, &ip->addr, &gw, NULL);
 		add_kilo_rule(b, &host);
 	}
+}
+
+static void add_kilo_route(struct builder *b, const struct mesh_segment *segment,
+                           const struct mesh_prefix *dst)
+{
+	struct mesh_route route = on_kilo(segment, dst);
+
+	set_source(b, &route);
+	add_route(b, route);
 }
 
 /* A leader reaches another segment through its WireGuard IP on kilo0. */
@@ -179,29 +259,23 @@ static void add_remote_segment(struct builder *b, const struct mesh_segment *seg
 	const struct mesh_node *leader = mesh_segment_leader(segment);
 	const struct mesh_endpoint *endpoint = mesh_topology_endpoint(
 	    b->t, leader->key, &leader->endpoint, leader->persistent_keepalive);
-	const struct ip_addr *wg = &segment->wireguard_ip;
 
 	for (size_t i = 0; i < segment->n_nodes; i++) {
-		const struct mesh_prefix *ip = mesh_node_private_ip(segment->nodes[i]);
-		struct mesh_route route = via(&segment->nodes[i]->subnet, wg, MESH_DEVICE_KILO);
-		struct mesh_prefix host;
+		const struct mesh_prefix *subnets[2];
+		struct mesh_prefix hosts[2];
+		size_t n = mesh_node_subnets(segment->nodes[i], subnets);
 
-		route.source = b->source;
-		add_route(b, route);
-		/* A node only reachable on its endpoint IP cannot be reached via itself. */
-		if (!ip || ip_addr_equal(&ip->addr, &endpoint->ip))
-			continue;
-		host = mesh_prefix_host(&ip->addr);
-		route.destination = host;
-		add_route(b, route);
+		for (size_t j = 0; j < n; j++)
+			add_kilo_route(b, segment, subnets[j]);
+		n = mesh_node_private_hosts(segment->nodes[i], hosts);
+		for (size_t j = 0; j < n; j++) {
+			/* A node only reachable on its endpoint IP cannot be reached via itself. */
+			if (!ip_addr_equal(&hosts[j].addr, &endpoint->ip))
+				add_kilo_route(b, segment, &hosts[j]);
+		}
 	}
-	for (size_t i = 0; i < segment->n_allowed_location_ips; i++) {
-		struct mesh_route route =
-		    via(&segment->allowed_location_ips[i], wg, MESH_DEVICE_KILO);
-
-		route.source = b->source;
-		add_route(b, route);
-	}
+	for (size_t i = 0; i < segment->n_allowed_location_ips; i++)
+		add_kilo_route(b, segment, &segment->allowed_location_ips[i]);
 }
 
 static void add_leader_routes(struct builder *b, bool local)
@@ -215,51 +289,73 @@ static void add_leader_routes(struct builder *b, bool local)
 			add_remote_segment(b, segment);
 		else if (local && b->private_ip)
 			add_local_segment(b, segment);
-		else if (b->private_ip && b->compatibility == MESH_COMPATIBILITY_CILIUM &&
+		else if (own_ip(b, AF_INET) && b->compatibility == MESH_COMPATIBILITY_CILIUM &&
 		         b->encapsulate != MESH_ENCAPSULATE_NEVER)
 			add_cilium_return_path(b, segment);
 	}
 	for (size_t p = 0; p < t->n_peers; p++)
-		for (size_t i = 0; i < t->peers[p].n_allowed_ips; i++)
-			add_route(b, (struct mesh_route){.destination = t->peers[p].allowed_ips[i],
-			                                 .source = b->source,
-			                                 .device = MESH_DEVICE_KILO});
+		for (size_t i = 0; i < t->peers[p].n_allowed_ips; i++) {
+			struct mesh_route route = {.destination = t->peers[p].allowed_ips[i],
+			                           .device = MESH_DEVICE_KILO};
+
+			set_source(b, &route);
+			add_route(b, route);
+		}
+}
+
+/* Through the leader, at its address of dst's family; nothing without one. */
+static void add_leader_route(struct builder *b, const struct ip_addr gw[2],
+                             const struct mesh_prefix *dst)
+{
+	const struct ip_addr *to = &gw[dst->addr.family == AF_INET6];
+
+	if (ip_addr_is_set(to))
+		add_private_route(b, dst, to);
 }
 
 /* Everything not in the own location goes to the leader. */
 static void add_member_routes(struct builder *b, bool local)
 {
 	const struct mesh_topology *t = b->t;
-	struct ip_addr leader;
-	const struct ip_addr *gw = &leader;
+	struct ip_addr gw[2];
 
-	b->error = leader_gateway(b, &leader);
+	b->error = leader_gateways(b, gw);
 	if (b->error)
 		return;
 	for (size_t s = 0; s < t->n_segments; s++) {
 		const struct mesh_segment *seg = &t->segments[s];
 		struct mesh_prefix wg = mesh_prefix_host(&seg->wireguard_ip);
 
-		add_private_route(b, &wg, gw);
+		add_leader_route(b, gw, &wg);
+		if (ip_addr_is_set(&seg->wireguard_ip6)) {
+			wg = mesh_prefix_host(&seg->wireguard_ip6);
+			add_leader_route(b, gw, &wg);
+		}
 		if (mesh_topology_segment_is_local(t, seg)) {
 			if (local)
 				add_local_segment(b, seg);
 			continue;
 		}
-		for (size_t i = 0; i < seg->n_nodes; i++)
-			add_private_route(b, &seg->nodes[i]->subnet, gw);
 		for (size_t i = 0; i < seg->n_nodes; i++) {
-			struct mesh_prefix host;
+			const struct mesh_prefix *subnets[2];
+			size_t n = mesh_node_subnets(seg->nodes[i], subnets);
 
-			if (mesh_node_private_host(seg->nodes[i], &host))
-				add_private_route(b, &host, gw);
+			for (size_t j = 0; j < n; j++)
+				add_leader_route(b, gw, subnets[j]);
+		}
+		for (size_t i = 0; i < seg->n_nodes; i++) {
+			struct mesh_prefix hosts[2];
+			size_t n = mesh_node_private_hosts(seg->nodes[i], hosts);
+
+			for (size_t j = 0; j < n; j++)
+				add_leader_route(b, gw, &hosts[j]);
 		}
 		for (size_t i = 0; i < seg->n_allowed_location_ips; i++)
-			add_private_route(b, &seg->allowed_location_ips[i], gw);
+			add_leader_route(b, gw, &seg->allowed_location_ips[i]);
 	}
 	for (size_t p = 0; p < t->n_peers; p++)
 		for (size_t i = 0; i < t->peers[p].n_allowed_ips; i++)
-			add_private_route(b, &t->peers[p].allowed_ips[i], gw);
+			add_leader_route(b, gw, &t->peers[p].allowed_ips[i]);
 }
 
 int mesh_routes_build(const struct mesh_topology *t, const struct mesh_routes_options *options,
@@ -272,8 +368,6 @@ int mesh_routes_build(const struct mesh_topology *t, const struct mesh_routes_op
 
 	memset(routes, 0, sizeof(*routes));
 	b.private_ip = mesh_node_private_ip(t->local);
-	if (b.private_ip)
-		b.source = b.private_ip->addr;
 	if (t->leader)
 		add_leader_routes(&b, options->local);
 	else
@@ -292,20 +386,30 @@ int mesh_routes_for_peer(const struct mesh_topology *t, const char *peer_name,
 	memset(routes, 0, sizeof(*routes));
 	for (size_t s = 0; s < t->n_segments; s++) {
 		const struct mesh_segment *seg = &t->segments[s];
-		const struct ip_addr *wg = &seg->wireguard_ip;
-		struct mesh_prefix host = mesh_prefix_host(wg);
+		struct mesh_prefix host = mesh_prefix_host(&seg->wireguard_ip);
 
-		for (size_t i = 0; i < seg->n_nodes; i++)
-			add_route(&b, via(&seg->nodes[i]->subnet, wg, MESH_DEVICE_KILO));
 		for (size_t i = 0; i < seg->n_nodes; i++) {
-			struct mesh_prefix private_host;
+			const struct mesh_prefix *subnets[2];
+			size_t n = mesh_node_subnets(seg->nodes[i], subnets);
 
-			if (mesh_node_private_host(seg->nodes[i], &private_host))
-				add_route(&b, via(&private_host, wg, MESH_DEVICE_KILO));
+			for (size_t j = 0; j < n; j++)
+				add_route(&b, on_kilo(seg, subnets[j]));
+		}
+		for (size_t i = 0; i < seg->n_nodes; i++) {
+			struct mesh_prefix hosts[2];
+			size_t n = mesh_node_private_hosts(seg->nodes[i], hosts);
+
+			for (size_t j = 0; j < n; j++)
+				add_route(&b, on_kilo(seg, &hosts[j]));
 		}
 		for (size_t i = 0; i < seg->n_allowed_location_ips; i++)
-			add_route(&b, via(&seg->allowed_location_ips[i], wg, MESH_DEVICE_KILO));
+			add_route(&b, on_kilo(seg, &seg->allowed_location_ips[i]));
 		add_route(&b, (struct mesh_route){.destination = host, .device = MESH_DEVICE_KILO});
+		if (ip_addr_is_set(&seg->wireguard_ip6)) {
+			host = mesh_prefix_host(&seg->wireguard_ip6);
+			add_route(&b, (struct mesh_route){.destination = host,
+			                                  .device = MESH_DEVICE_KILO});
+		}
 	}
 	for (size_t p = 0; p < t->n_peers; p++) {
 		if (!strcmp(t->peers[p].name, peer_name))
@@ -315,7 +419,7 @@ int mesh_routes_for_peer(const struct mesh_topology *t, const char *peer_name,
 			                                  .device = MESH_DEVICE_KILO});
 	}
 	for (size_t i = 0; i < n_extra && t->n_segments; i++)
-		add_route(&b, via(&extra[i], &t->segments[0].wireguard_ip, MESH_DEVICE_KILO));
+		add_route(&b, on_kilo(&t->segments[0], &extra[i]));
 	if (b.error)
 		mesh_routes_release(routes);
 	return b.error;
@@ -323,11 +427,14 @@ int mesh_routes_for_peer(const struct mesh_topology *t, const char *peer_name,
 
 int mesh_routes_tunnel_address(const struct mesh_topology *t, struct mesh_prefix *address)
 {
+	const struct mesh_prefix *pods = mesh_node_subnet_of(t->local, AF_INET);
 	struct mesh_allocator allocator;
 	struct mesh_prefix first;
 	int ret;
 
-	mesh_allocator_init(&allocator, &t->local->subnet);
+	if (!pods)
+		return -ENOENT;
+	mesh_allocator_init(&allocator, pods);
 	ret = mesh_allocator_next(&allocator, &first);
 	if (!ret)
 		*address = mesh_prefix_host(&first.addr);

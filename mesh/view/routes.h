@@ -12,8 +12,11 @@
  * else that of its pod CIDR), through the tunnel as --encapsulate decides.
  * With Cilium and --local=false a leader sends what comes from WireGuard for
  * a member's host IP back through the tunnel to the member's cilium_host
- * address (table 1107). Lists are owned by struct mesh_routes and released
- * with mesh_routes_release().
+ * address (table 1107). In a dual-stack or IPv6 mesh every route keeps to
+ * its destination's family (gateway and source alike); IPIP and the add-on
+ * overlays carry IPv4 only, so IPv6 goes to a member's or the leader's IPv6
+ * private IP unencapsulated. Lists are owned by struct mesh_routes and
+ * released with mesh_routes_release().
  */
 #ifndef MESH_ROUTES_H
 #define MESH_ROUTES_H
@@ -82,8 +85,9 @@ int mesh_routes_for_peer(const struct mesh_topology *topology, const char *peer_
                          struct mesh_routes *routes);
 
 /*
- * The address of the IPIP tunnel: the first IP of the local pod CIDR as a
- * host prefix (10.2.1.0/24 gives 10.2.1.1/32). -ENOSPC if there is none.
+ * The address of the IPIP tunnel: the first IP of the local IPv4 pod CIDR as
+ * a host prefix (10.2.1.0/24 gives 10.2.1.1/32). -ENOENT without an IPv4 pod
+ * CIDR, -ENOSPC if it has no first IP.
  */
 int mesh_routes_tunnel_address(const struct mesh_topology *topology, struct mesh_prefix *address);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "mesh/model/allocator.h"
 #include "mesh/view/topology_peers.h"
@@ -48,6 +49,41 @@ bool mesh_node_private_host(const struct mesh_node *node, struct mesh_prefix *ho
 	if (ip)
 		*host = mesh_prefix_host(&ip->addr);
 	return ip != NULL;
+}
+
+const struct mesh_prefix *mesh_node_private_ip_of(const struct mesh_node *node, int family)
+{
+	const struct mesh_prefix *ip = mesh_node_private_ip(node);
+
+	if (!ip)
+		return NULL;
+	if (ip->addr.family == family)
+		return ip;
+	if (family == AF_INET6 && mesh_prefix_is_set(&node->internal_ip6))
+		return &node->internal_ip6;
+	return NULL;
+}
+
+size_t mesh_node_private_hosts(const struct mesh_node *node, struct mesh_prefix hosts[2])
+{
+	const struct mesh_prefix *ip = mesh_node_private_ip(node);
+	size_t n = 0;
+
+	if (!ip)
+		return 0;
+	hosts[n++] = mesh_prefix_host(&ip->addr);
+	if (ip->addr.family == AF_INET && mesh_prefix_is_set(&node->internal_ip6))
+		hosts[n++] = mesh_prefix_host(&node->internal_ip6.addr);
+	return n;
+}
+
+const struct ip_addr *mesh_segment_wireguard_ip(const struct mesh_segment *segment, int family)
+{
+	if (segment->wireguard_ip.family == family)
+		return &segment->wireguard_ip;
+	if (segment->wireguard_ip6.family == family)
+		return &segment->wireguard_ip6;
+	return NULL;
 }
 
 static struct member member_of(const struct mesh_node *node, enum mesh_granularity granularity)
@@ -135,18 +171,21 @@ static int collect_location_ips(struct mesh_segment *segment)
 	return 0;
 }
 
-/* Pod CIDR then private IP /32 of every member; room is left for the WG IP. */
+/* Pod CIDRs then private IPs of every member; room is left for the WG IPs. */
 static int collect_allowed_ips(struct mesh_segment *segment)
 {
-	segment->allowed_ips = calloc(2 * segment->n_nodes + 1, sizeof(struct mesh_prefix));
+	segment->allowed_ips = calloc(4 * segment->n_nodes + 2, sizeof(struct mesh_prefix));
 	if (!segment->allowed_ips)
 		return -ENOMEM;
 	for (size_t i = 0; i < segment->n_nodes; i++) {
 		const struct mesh_node *node = segment->nodes[i];
+		const struct mesh_prefix *subnets[2];
+		size_t n = mesh_node_subnets(node, subnets);
 
-		segment->allowed_ips[segment->n_allowed_ips++] = node->subnet;
-		if (mesh_node_private_host(node, &segment->allowed_ips[segment->n_allowed_ips]))
-			segment->n_allowed_ips++;
+		for (size_t j = 0; j < n; j++)
+			segment->allowed_ips[segment->n_allowed_ips++] = *subnets[j];
+		segment->n_allowed_ips +=
+		    mesh_node_private_hosts(node, &segment->allowed_ips[segment->n_allowed_ips]);
 	}
 	return collect_location_ips(segment);
 }
@@ -306,28 +345,48 @@ static void filter_location_ips(const struct mesh_topology *t, struct mesh_segme
 	segment->n_allowed_location_ips = kept;
 }
 
-/* Number the segments in order; each is filtered once it is numbered. */
+static int ran_out(const struct mesh_prefix *subnet, size_t n_segments, char *err, size_t err_size)
+{
+	char text[MESH_PREFIX_STRLEN];
+
+	report(err, err_size,
+	       "failed to allocate an IP address; ran out of IP addresses in subnet %s for %zu "
+	       "segments",
+	       mesh_prefix_format(subnet, text), n_segments);
+	return -ENOSPC;
+}
+
+/*
+ * Number the segments in order, from both subnets by the same positional
+ * rule; each is filtered once it is numbered.
+ */
 static int allocate_ips(struct mesh_topology *t, char *err, size_t err_size)
 {
-	struct mesh_allocator allocator;
-	char subnet[MESH_PREFIX_STRLEN];
+	struct mesh_allocator allocator, allocator6;
+	bool dual = mesh_prefix_is_set(&t->subnet6);
 
 	mesh_allocator_init(&allocator, &t->subnet);
+	mesh_allocator_init(&allocator6, &t->subnet6);
 	for (size_t s = 0; s < t->n_segments; s++) {
 		struct mesh_segment *segment = &t->segments[s];
-		struct mesh_prefix ip;
+		struct mesh_prefix ip, ip6;
 
-		if (mesh_allocator_next(&allocator, &ip)) {
-			report(err, err_size,
-			       "failed to allocate an IP address; ran out of IP addresses in "
-			       "subnet %s for %zu segments",
-			       mesh_prefix_format(&t->subnet, subnet), t->n_segments);
-			return -ENOSPC;
-		}
+		if (mesh_allocator_next(&allocator, &ip))
+			return ran_out(&t->subnet, t->n_segments, err, err_size);
+		if (dual && mesh_allocator_next(&allocator6, &ip6))
+			return ran_out(&t->subnet6, t->n_segments, err, err_size);
 		segment->wireguard_ip = ip.addr;
 		segment->allowed_ips[segment->n_allowed_ips++] = mesh_prefix_host(&ip.addr);
-		if (t->leader && s == t->local_segment)
+		if (dual) {
+			segment->wireguard_ip6 = ip6.addr;
+			segment->allowed_ips[segment->n_allowed_ips++] =
+			    mesh_prefix_host(&ip6.addr);
+		}
+		if (t->leader && s == t->local_segment) {
 			t->wireguard_cidr = ip;
+			if (dual)
+				t->wireguard_cidr6 = ip6;
+		}
 		filter_location_ips(t, segment);
 	}
 	return 0;
@@ -346,6 +405,15 @@ static int check_options(const struct mesh_topology_options *options, char *err,
 	}
 	if (!mesh_prefix_is_set(&options->subnet)) {
 		report(err, err_size, "subnet is not set");
+		return -EINVAL;
+	}
+	if (mesh_prefix_is_set(&options->subnet6) &&
+	    (options->subnet.addr.family != AF_INET || options->subnet6.addr.family != AF_INET6)) {
+		char text[MESH_PREFIX_STRLEN], text6[MESH_PREFIX_STRLEN];
+
+		report(err, err_size, "subnets %s and %s: want one IPv4 and one IPv6 subnet",
+		       mesh_prefix_format(&options->subnet, text),
+		       mesh_prefix_format(&options->subnet6, text6));
 		return -EINVAL;
 	}
 	if (!options->hostname) {
@@ -372,6 +440,10 @@ int mesh_topology_build(const struct mesh_cluster *cluster,
 	t->port = options->port;
 	t->subnet = mesh_prefix_masked(&options->subnet);
 	t->wireguard_cidr = t->subnet;
+	if (mesh_prefix_is_set(&options->subnet6)) {
+		t->subnet6 = mesh_prefix_masked(&options->subnet6);
+		t->wireguard_cidr6 = t->subnet6;
+	}
 	ret = collect_members(t, cluster, options, &members, &n_members);
 	if (ret == -ENOENT)
 		report(err, err_size, "node %s: not found among the ready nodes",

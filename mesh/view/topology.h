@@ -5,7 +5,8 @@
  * mesh_topology_build() takes every Node and Peer a backend listed, keeps the
  * ready ones (readiness is judged against options.now; nothing here reads a
  * clock or does I/O), groups nodes into segments, elects a leader per segment,
- * allocates WireGuard IPs positionally from options.subnet, filters the
+ * allocates WireGuard IPs positionally from options.subnet (and, by the same
+ * rule, from options.subnet6 when a dual-stack mesh has one), filters the
  * allowed-location IPs and merges the NAT endpoints the nodes discovered. The
  * same cluster and options give the same topology on every node; only the
  * viewpoint (options.hostname) differs. Every input is the cluster or an
@@ -40,9 +41,10 @@
 struct mesh_topology_options {
 	enum mesh_granularity granularity; /* LOCATION, FULL or CROSS */
 	const char *hostname;              /* the viewpoint: the local node */
-	uint16_t port;             /* ListenPort: kg the local endpoint port, kgctl --port */
-	struct mesh_prefix subnet; /* the Kilo subnet (--subnet) */
-	int64_t now;               /* Unix seconds, for node readiness */
+	uint16_t port;              /* ListenPort: kg the local endpoint port, kgctl --port */
+	struct mesh_prefix subnet;  /* the Kilo subnet (--subnet): IPv4 when there is one */
+	struct mesh_prefix subnet6; /* an IPv6 one beside an IPv4 subnet, or unset */
+	int64_t now;                /* Unix seconds, for node readiness */
 	/*
 	 * Stands for the local node's discovered-endpoints annotation when
 	 * non-NULL (n_discovered may then be 0: it saw nothing); NULL: the
@@ -54,9 +56,10 @@ struct mesh_topology_options {
 
 /*
  * A set of nodes united behind one WireGuard peer (its leader). The
- * allowed IPs are each member's pod CIDR and private IP /32 (name order),
- * then the segment's WireGuard IP /32; allowed-location IPs are kept apart
- * because they are not always announced (see wgconfig.h).
+ * allowed IPs are each member's pod CIDRs and private IPs /32 or /128 (name
+ * order; Kilo's first, then the other family's), then the segment's
+ * WireGuard IPs /32 and /128; allowed-location IPs are kept apart because
+ * they are not always announced (see wgconfig.h).
  */
 struct mesh_segment {
 	char location[MESH_LOCATION_KEY_MAX]; /* "location:<name>" or "node:<name>" */
@@ -66,6 +69,7 @@ struct mesh_segment {
 	size_t n_nodes;
 	size_t leader; /* index into nodes */
 	struct ip_addr wireguard_ip;
+	struct ip_addr wireguard_ip6; /* from subnet6; unset without one */
 	struct mesh_prefix *allowed_ips;
 	size_t n_allowed_ips;
 	struct mesh_prefix *allowed_location_ips; /* merged, sorted, filtered */
@@ -75,14 +79,16 @@ struct mesh_segment {
 struct mesh_topology {
 	enum mesh_granularity granularity;
 	uint16_t port;
-	struct mesh_prefix subnet; /* masked */
+	struct mesh_prefix subnet;  /* masked */
+	struct mesh_prefix subnet6; /* masked; unset without one */
 	const struct mesh_node *local;
 	size_t local_segment; /* index into segments */
 	bool leader;          /* the local node leads its segment */
 	/* Own WireGuard IP with the subnet's mask if leader, else the subnet. */
 	struct mesh_prefix wireguard_cidr;
-	struct mesh_segment *segments;    /* sorted by location */
-	const struct mesh_node **members; /* one block behind every segment's nodes */
+	struct mesh_prefix wireguard_cidr6; /* the same from subnet6; unset without one */
+	struct mesh_segment *segments;      /* sorted by location */
+	const struct mesh_node **members;   /* one block behind every segment's nodes */
 	size_t n_segments;
 	struct mesh_peer *peers; /* ready peers by name, allowed IPs deduplicated */
 	size_t n_peers;
@@ -136,9 +142,21 @@ int mesh_topology_discover(const struct mesh_cluster *cluster, int64_t now,
                            const struct mesh_observed_peer *observed, size_t n_observed,
                            struct mesh_discovered_endpoint **out, size_t *n_out);
 
-/* The private IP of a node, or NULL when it has none (or it is forced off). */
+/*
+ * The private IP of a node (Kilo's: the one that puts it in its location), or
+ * NULL when it has none (or it is forced off).
+ */
 const struct mesh_prefix *mesh_node_private_ip(const struct mesh_node *node);
 /* The private IP as a /32 (/128) in host; false when the node has none. */
 bool mesh_node_private_host(const struct mesh_node *node, struct mesh_prefix *host);
+/*
+ * The private IP of family: Kilo's, or the IPv6 one beside an IPv4 one; NULL
+ * when there is none (a node without Kilo's private IP has none of either).
+ */
+const struct mesh_prefix *mesh_node_private_ip_of(const struct mesh_node *node, int family);
+/* The node's private IPs, Kilo's first, as host prefixes; returns how many (0..2). */
+size_t mesh_node_private_hosts(const struct mesh_node *node, struct mesh_prefix hosts[2]);
+/* The segment's WireGuard IP of family, or NULL when it has none. */
+const struct ip_addr *mesh_segment_wireguard_ip(const struct mesh_segment *segment, int family);
 
 #endif /* MESH_TOPOLOGY_H */

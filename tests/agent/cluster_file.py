@@ -5,7 +5,9 @@ Nodes, as `kubectl get nodes -o json` prints it, and keep it fresh.
 
     cluster_file.py PATH [--every SECONDS] NODE...
 
-NODE is name,location,endpoint,internal-ip,pod-cidr,public-key[,leader].
+NODE is name,location,endpoint,internal-ip,pod-cidr,public-key[,EXTRA...]
+where an EXTRA is "leader" (the leader annotation), "pod6=CIDR" (spec.podCIDRs
+gets this second, IPv6 pod CIDR) or "NAME=VALUE" (annotation kilo.squat.ai/NAME).
 Every node carries last-seen = now, so the nodes that no agent of this file
 checks in for stay ready; with --every the file is rewritten (atomically,
 by rename, as an editor or a ConfigMap update does) until killed.
@@ -26,8 +28,15 @@ def node(spec, now):
         "kilo.squat.ai/last-seen": str(now),
         "kilo.squat.ai/granularity": "location",
     }
-    if len(fields) > 6 and fields[6] == "leader":
-        annotations["kilo.squat.ai/leader"] = "true"
+    spec = {"podCIDR": pod_cidr}
+    for extra in fields[6:]:
+        if extra == "leader":
+            annotations["kilo.squat.ai/leader"] = "true"
+        elif extra.startswith("pod6="):
+            spec["podCIDRs"] = [pod_cidr, extra[len("pod6="):]]
+        else:
+            annotation, value = extra.split("=", 1)
+            annotations["kilo.squat.ai/" + annotation] = value
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -36,7 +45,7 @@ def node(spec, now):
             "annotations": annotations,
             "labels": {"topology.kubernetes.io/region": location},
         },
-        "spec": {"podCIDR": pod_cidr},
+        "spec": spec,
     }
 
 

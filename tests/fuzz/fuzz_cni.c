@@ -36,12 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!conflist)
 		return 0;
 	FUZZ_CHECK(mesh_prefix_parse("10.2.4.0/24", &pod_cidr) == 0);
-	ret = mesh_cni_update(conflist, &pod_cidr, &changed, err, sizeof(err));
+	ret = mesh_cni_update(conflist, &pod_cidr, 1, &changed, err, sizeof(err));
 	if (ret) {
 		FUZZ_CHECK(ret == -EINVAL || ret == -ENOMEM);
 		FUZZ_CHECK(ret == -ENOMEM || err[0] != '\0');
 	} else {
-		FUZZ_CHECK(mesh_cni_update(conflist, &pod_cidr, &changed, err, sizeof(err)) == 0);
+		FUZZ_CHECK(mesh_cni_update(conflist, &pod_cidr, 1, &changed, err, sizeof(err)) ==
+		           0);
 		FUZZ_CHECK(!changed);
 		FUZZ_CHECK(first_subnet(conflist) &&
 		           !strcmp(first_subnet(conflist), "10.2.4.0/24"));

@@ -8,11 +8,13 @@
  * JSON is that JSON, anything else a string. The object is decoded both as a Node and as a Peer.
  *
  * Promises checked: reports are single lines that never echo the preshared key; a decoded Node
- * or Peer holds only valid prefixes and endpoints; a decoded Peer encodes to an object that
+ * or Peer holds only valid prefixes and endpoints, a Node's dual-stack values each of its own
+ * family; a decoded Peer encodes to an object that
  * decodes and encodes to the same object again.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 
 #include "fuzz.h"
 #include "fuzz_json.h"
@@ -109,6 +111,21 @@ static void check_node(const json_t *object, const struct mesh_codec_options *op
 	check_prefix(&node.subnet);
 	check_prefix(&node.wireguard_ip);
 	check_prefix(&node.cni_compatibility_ip);
+	/* Dual stack: the other family's values are of their family, one per family. */
+	check_prefix(&node.internal_ip6);
+	check_prefix(&node.secondary_subnet);
+	check_prefix(&node.wireguard_ip6);
+	FUZZ_CHECK(!mesh_prefix_is_set(&node.internal_ip6) ||
+	           node.internal_ip6.addr.family == AF_INET6);
+	FUZZ_CHECK(!mesh_prefix_is_set(&node.internal_ip6) ||
+	           node.internal_ip.addr.family != AF_INET6);
+	FUZZ_CHECK(!mesh_prefix_is_set(&node.wireguard_ip6) ||
+	           node.wireguard_ip6.addr.family == AF_INET6);
+	FUZZ_CHECK(!mesh_prefix_is_set(&node.cni_compatibility_ip) ||
+	           node.cni_compatibility_ip.addr.family == AF_INET);
+	FUZZ_CHECK(!mesh_prefix_is_set(&node.secondary_subnet) ||
+	           (mesh_prefix_is_set(&node.subnet) &&
+	            node.secondary_subnet.addr.family != node.subnet.addr.family));
 	for (i = 0; i < node.n_allowed_location_ips; i++)
 		check_prefix(&node.allowed_location_ips[i]);
 	for (i = 0; i < node.n_discovered_endpoints; i++)

@@ -305,4 +305,67 @@ static inline void kilo_cluster(struct mesh_cluster *c)
 	                sizeof(kilo_peers) / sizeof(*kilo_peers), NULL, 0);
 }
 
+/* The other family's pod CIDR and private IP of a node (dual stack). */
+struct dual_spec {
+	const char *name, *subnet, *internal_ip6; /* NULL: none */
+};
+
+static inline void fixture_dual_stack(struct mesh_cluster *c, const struct dual_spec *specs,
+                                      size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct mesh_node *node = fixture_find_node(c, specs[i].name);
+
+		node->secondary_subnet = fixture_prefix(specs[i].subnet);
+		if (specs[i].internal_ip6)
+			node->internal_ip6 = fixture_prefix(specs[i].internal_ip6);
+	}
+}
+
+/*
+ * A dual-stack cluster: east (east-a public, east-b behind it) and west
+ * (west-a, dialled over IPv6, announcing a LAN of each family), IPv4 first
+ * as Kilo's values; the laptop Peer has an address of each family.
+ */
+static const struct node_spec ds_nodes[] = {
+    {"east-a", "east", "198.51.100.1:51820", "10.0.0.1/24", "10.2.1.0/24", false, 0, NULL},
+    {"east-b", "east", "10.0.0.2:51820", "10.0.0.2/24", "10.2.2.0/24", false, 0, NULL},
+    {"west-a", "west", "[2001:db8::3]:51820", "10.1.0.3/24", "10.2.3.0/24", false, 0,
+     "192.168.9.0/24,fd00:99::/64"},
+};
+
+static const struct dual_spec ds_dual[] = {
+    {"east-a", "fd00:2:1::/64", "fd00:10::1/64"},
+    {"east-b", "fd00:2:2::/64", "fd00:10::2/64"},
+    {"west-a", "fd00:2:3::/64", "fd00:11::3/64"},
+};
+
+static const struct peer_spec ds_peers[] = {
+    {"laptop", "10.5.0.1/32,fd00:5::1/128", "[2001:db8::9]:51820", 10, false},
+};
+
+static inline void dual_stack_cluster(struct mesh_cluster *c)
+{
+	fixture_cluster(c, ds_nodes, sizeof(ds_nodes) / sizeof(*ds_nodes), ds_peers,
+	                sizeof(ds_peers) / sizeof(*ds_peers), NULL, 0);
+	fixture_dual_stack(c, ds_dual, sizeof(ds_dual) / sizeof(*ds_dual));
+}
+
+/* The same mesh with no IPv4 anywhere: underlay, pods, Peer. */
+static const struct node_spec v6_nodes[] = {
+    {"a1", "a", "[2001:db8::1]:51820", "fd00:10::1/64", "fd00:2:1::/64", false, 0, NULL},
+    {"a2", "a", "[fd00:10::2]:51820", "fd00:10::2/64", "fd00:2:2::/64", false, 0, NULL},
+    {"b1", "b", "[2001:db8::3]:51820", "fd00:11::3/64", "fd00:2:3::/64", false, 0, "fd00:99::/64"},
+};
+
+static const struct peer_spec v6_peers[] = {
+    {"laptop", "fd00:5::1/128", NULL, 10, false},
+};
+
+static inline void ipv6_only_cluster(struct mesh_cluster *c)
+{
+	fixture_cluster(c, v6_nodes, sizeof(v6_nodes) / sizeof(*v6_nodes), v6_peers,
+	                sizeof(v6_peers) / sizeof(*v6_peers), NULL, 0);
+}
+
 #endif /* TESTS_MESH_FIXTURE_H */

@@ -162,8 +162,11 @@ static void test_removal_takes_only_the_agent_annotations(void **state)
 	const json_t *left;
 
 	(void)state;
-	assert_int_equal(json_object_size(removal), 7);
+	/* Kilo's seven, and our two of a dual-stack node (nothing to remove on others). */
+	assert_int_equal(json_object_size(removal), 9);
 	assert_true(json_is_null(json_object_get(removal, "kilo.squat.ai/granularity")));
+	assert_true(json_is_null(json_object_get(removal, "kilo.squat.ai/internal-ipv6")));
+	assert_true(json_is_null(json_object_get(removal, "kilo.squat.ai/wireguard-ipv6")));
 	assert_int_equal(mesh_annotations_apply(object, removal), 0);
 	left = json_object_get(json_object_get(object, "metadata"), "annotations");
 	assert_int_equal(json_object_size(left), 4);
@@ -173,6 +176,45 @@ static void test_removal_takes_only_the_agent_annotations(void **state)
 	assert_non_null(json_object_get(left, "node.alpha.kubernetes.io/ttl"));
 	json_decref(removal);
 	json_decref(object);
+}
+
+/* A dual-stack node adds its IPv6 private and WireGuard IPs beside Kilo's eight. */
+static void test_dual_stack_node_writes_its_ipv6_annotations(void **state)
+{
+	struct mesh_node node, back = {0};
+	json_t *object, *annotations;
+
+	(void)state;
+	leader(&node);
+	assert_int_equal(mesh_prefix_parse("10.2.0.0/24", &node.subnet), 0);
+	assert_int_equal(mesh_prefix_parse("fd00:2::/64", &node.secondary_subnet), 0);
+	assert_int_equal(mesh_prefix_parse("fd00:1::5/64", &node.internal_ip6), 0);
+	annotations = mesh_annotations_of_node(&node);
+	assert_int_equal(json_object_size(annotations), 10);
+	assert_string_equal(annotation(annotations, "internal-ip"), "10.0.0.5/24");
+	assert_string_equal(annotation(annotations, "internal-ipv6"), "fd00:1::5/64");
+	/* No IPv6 WireGuard subnet: written empty, so that a stale one goes. */
+	assert_string_equal(annotation(annotations, "wireguard-ipv6"), "");
+	json_decref(annotations);
+	assert_int_equal(mesh_prefix_parse("fd00:4::1/64", &node.wireguard_ip6), 0);
+	annotations = mesh_annotations_of_node(&node);
+	assert_string_equal(annotation(annotations, "wireguard-ipv6"), "fd00:4::1/64");
+	object = json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:[s, s]}}", "apiVersion", "v1", "kind",
+	                   "Node", "metadata", "name", "aws-1", "spec", "podCIDR", "10.2.0.0/24",
+	                   "podCIDRs", "10.2.0.0/24", "fd00:2::/64");
+	assert_int_equal(mesh_annotations_apply(object, annotations), 0);
+	assert_int_equal(mesh_codec_node_decode(object, NULL, &back), 0);
+	assert_true(mesh_prefix_equal(&back.internal_ip6, &node.internal_ip6));
+	assert_true(mesh_prefix_equal(&back.wireguard_ip6, &node.wireguard_ip6));
+	assert_true(mesh_prefix_equal(&back.secondary_subnet, &node.secondary_subnet));
+	mesh_node_release(&back);
+	json_decref(annotations);
+	json_decref(object);
+	/* A single-stack node, even with an IPv6 private IP known, writes Kilo's eight. */
+	memset(&node.secondary_subnet, 0, sizeof(node.secondary_subnet));
+	annotations = mesh_annotations_of_node(&node);
+	assert_int_equal(json_object_size(annotations), 8);
+	json_decref(annotations);
 }
 
 static void test_apply_creates_annotations_and_needs_metadata(void **state)
@@ -202,6 +244,7 @@ int main(void)
 	    cmocka_unit_test(test_discovered_endpoints_are_go_udp_addrs_sorted_by_key),
 	    cmocka_unit_test(test_written_annotations_read_back_the_same),
 	    cmocka_unit_test(test_removal_takes_only_the_agent_annotations),
+	    cmocka_unit_test(test_dual_stack_node_writes_its_ipv6_annotations),
 	    cmocka_unit_test(test_apply_creates_annotations_and_needs_metadata),
 	};
 

@@ -99,7 +99,7 @@ static void test_pod_cidr_goes_into_every_ipam_section_and_the_rest_is_kept(void
 	bool changed;
 	json_t *root, *bridge, *portmap, *expected;
 
-	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &cidr, &changed, err, sizeof(err)), 0);
+	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &cidr, 1, &changed, err, sizeof(err)), 0);
 	assert_true(changed);
 	root = load(d->file);
 	bridge = json_array_get(json_object_get(root, "plugins"), 0);
@@ -124,9 +124,9 @@ static void test_same_pod_cidr_leaves_the_file_untouched(void **state)
 	char err[256] = "";
 	bool changed;
 
-	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &cidr, &changed, err, sizeof(err)), 0);
+	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &cidr, 1, &changed, err, sizeof(err)), 0);
 	assert_int_equal(stat(d->file, &before), 0);
-	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &cidr, &changed, err, sizeof(err)), 0);
+	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &cidr, 1, &changed, err, sizeof(err)), 0);
 	assert_false(changed);
 	assert_int_equal(stat(d->file, &after), 0);
 	/* An atomic rewrite would have renamed a new inode into place. */
@@ -142,10 +142,10 @@ static void test_new_pod_cidr_replaces_the_file_atomically_and_masks_host_bits(v
 	bool changed;
 	json_t *root;
 
-	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &old, NULL, err, sizeof(err)), 0);
+	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &old, 1, NULL, err, sizeof(err)), 0);
 	assert_int_equal(chmod(d->file, 0640), 0);
 	assert_int_equal(stat(d->file, &before), 0);
-	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &moved, &changed, err, sizeof(err)), 0);
+	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &moved, 1, &changed, err, sizeof(err)), 0);
 	assert_true(changed);
 	assert_int_equal(stat(d->file, &after), 0);
 	assert_int_not_equal(before.st_ino, after.st_ino);
@@ -172,11 +172,45 @@ static void test_every_ipam_section_is_rewritten_when_the_first_differs(void **s
 
 	(void)state;
 	assert_non_null(root);
-	assert_int_equal(mesh_cni_update(root, &cidr, &changed, err, sizeof(err)), 0);
+	assert_int_equal(mesh_cni_update(root, &cidr, 1, &changed, err, sizeof(err)), 0);
 	assert_true(changed);
 	assert_true(json_equal(root, expected));
-	assert_int_equal(mesh_cni_update(root, &cidr, &changed, err, sizeof(err)), 0);
+	assert_int_equal(mesh_cni_update(root, &cidr, 1, &changed, err, sizeof(err)), 0);
 	assert_false(changed);
+	json_decref(root);
+	json_decref(expected);
+}
+
+/* host-local's dual stack: one range set per family, in spec.podCIDRs' order. */
+static void test_dual_stack_node_gets_a_range_per_family(void **state)
+{
+	struct mesh_prefix cidrs[] = {prefix("10.2.3.0/24"), prefix("fd00:2:3::/64")};
+	json_t *root = json_loads("{\"plugins\": [{\"ipam\": {\"ranges\": [[{\"subnet\": "
+	                          "\"10.2.3.0/24\"}]]}}]}",
+	                          0, NULL);
+	json_t *expected = json_loads("{\"plugins\": [{\"ipam\": {\"ranges\": [[{\"subnet\": "
+	                              "\"10.2.3.0/24\"}], [{\"subnet\": \"fd00:2:3::/64\"}]]}}]}",
+	                              0, NULL);
+	char err[256] = "";
+	bool changed;
+
+	(void)state;
+	/* IPv4 alone is there already; the IPv6 range is missing. */
+	assert_int_equal(mesh_cni_update(root, cidrs, 2, &changed, err, sizeof(err)), 0);
+	assert_true(changed);
+	assert_true(json_equal(root, expected));
+	assert_int_equal(mesh_cni_update(root, cidrs, 2, &changed, err, sizeof(err)), 0);
+	assert_false(changed);
+	/* An IPv6-only node: its one range. */
+	assert_int_equal(mesh_cni_update(root, &cidrs[1], 1, &changed, err, sizeof(err)), 0);
+	assert_true(changed);
+	assert_string_equal(first_subnet(root), "fd00:2:3::/64");
+	assert_int_equal(
+	    json_array_size(json_object_get(
+	        json_object_get(json_array_get(json_object_get(root, "plugins"), 0), "ipam"),
+	        "ranges")),
+	    1);
+	assert_int_equal(mesh_cni_update(root, cidrs, 0, &changed, err, sizeof(err)), -EINVAL);
 	json_decref(root);
 	json_decref(expected);
 }
@@ -187,7 +221,7 @@ static void test_missing_directory_is_a_clear_error(void **state)
 	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(mesh_cni_set_pod_cidr("/nonexistent-an/net.d/10-kilo.conflist", &cidr,
+	assert_int_equal(mesh_cni_set_pod_cidr("/nonexistent-an/net.d/10-kilo.conflist", &cidr, 1,
 	                                       NULL, err, sizeof(err)),
 	                 -ENOENT);
 	assert_string_equal(err, "CNI config /nonexistent-an/net.d/10-kilo.conflist: the directory "
@@ -201,7 +235,7 @@ static void test_broken_json_names_the_file_and_line(void **state)
 	char err[256] = "", expected[256];
 
 	write_text(d->file, "{\n  \"plugins\": [\n");
-	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &cidr, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &cidr, 1, NULL, err, sizeof(err)), -EINVAL);
 	snprintf(expected, sizeof(expected), "CNI config %s: line 3:", d->file);
 	assert_memory_equal(err, expected, strlen(expected));
 }
@@ -216,14 +250,14 @@ static void test_conflist_without_ipam_is_refused_and_kept(void **state)
 	json_t *root;
 
 	write_text(d->file, text);
-	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &cidr, &changed, err, sizeof(err)),
+	assert_int_equal(mesh_cni_set_pod_cidr(d->file, &cidr, 1, &changed, err, sizeof(err)),
 	                 -EINVAL);
 	assert_false(changed);
 	snprintf(expected, sizeof(expected), "CNI config %s: no plugin has an \"ipam\" section",
 	         d->file);
 	assert_string_equal(err, expected);
 	root = json_loads("{\"plugins\": 1}", 0, NULL);
-	assert_int_equal(mesh_cni_update(root, &cidr, &changed, err, sizeof(err)), -EINVAL);
+	assert_int_equal(mesh_cni_update(root, &cidr, 1, &changed, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "no \"plugins\" list");
 	json_decref(root);
 }
@@ -239,6 +273,7 @@ int main(void)
 	        test_new_pod_cidr_replaces_the_file_atomically_and_masks_host_bits, setup,
 	        teardown),
 	    cmocka_unit_test(test_every_ipam_section_is_rewritten_when_the_first_differs),
+	    cmocka_unit_test(test_dual_stack_node_gets_a_range_per_family),
 	    cmocka_unit_test(test_missing_directory_is_a_clear_error),
 	    cmocka_unit_test_setup_teardown(test_broken_json_names_the_file_and_line, setup,
 	                                    teardown),

@@ -112,6 +112,52 @@ static void test_extra_allowed_ips_join_the_first_ready_node_by_name(void **stat
 	mesh_cluster_release(&cluster);
 }
 
+/* A dual-stack laptop: both families of every location through the interface. */
+static void test_dual_stack_plan_routes_both_families(void **state)
+{
+	const struct mesh_prefix extra[] = {fixture_prefix("10.96.0.0/12"),
+	                                    fixture_prefix("fd00:96::/108")};
+	struct mesh_connect_plan_options options = plan_options("laptop", extra, ARRAY_SIZE(extra));
+	struct mesh_connect_plan plan;
+	struct mesh_cluster cluster;
+	char err[256] = "";
+
+	(void)state;
+	dual_stack_cluster(&cluster);
+	options.view.hostname = "west-a";
+	options.view.subnet6 = fixture_prefix("fd00:4::/64");
+	assert_int_equal(mesh_connect_plan(&cluster, &options, &plan, err, sizeof(err)), 0);
+	/* east-a sorts first: its segment announces the extra CIDRs of both families. */
+	fixture_assert_wg_config(
+	    "dual-stack laptop", &cluster, &plan.config,
+	    LINES("east-a 198.51.100.1:51820 ka=10 psk=no 10.2.1.0/24,fd00:2:1::/64,10.0.0.1/32,"
+	          "fd00:10::1/128,10.2.2.0/24,fd00:2:2::/64,10.0.0.2/32,fd00:10::2/128,"
+	          "10.4.0.1/32,fd00:4::1/128,10.96.0.0/12,fd00:96::/108",
+	          "west-a [2001:db8::3]:51820 ka=10 psk=no 10.2.3.0/24,fd00:2:3::/64,10.1.0.3/32,"
+	          "fd00:11::3/128,10.4.0.2/32,fd00:4::2/128,192.168.9.0/24,fd00:99::/64"));
+	assert_routes(&plan.routes,
+	              LINES("10.2.1.0/24 via 10.4.0.1 dev kilo0 onlink",
+	                    "fd00:2:1::/64 via fd00:4::1 dev kilo0 onlink",
+	                    "10.2.2.0/24 via 10.4.0.1 dev kilo0 onlink",
+	                    "fd00:2:2::/64 via fd00:4::1 dev kilo0 onlink",
+	                    "10.0.0.1/32 via 10.4.0.1 dev kilo0 onlink",
+	                    "fd00:10::1/128 via fd00:4::1 dev kilo0 onlink",
+	                    "10.0.0.2/32 via 10.4.0.1 dev kilo0 onlink",
+	                    "fd00:10::2/128 via fd00:4::1 dev kilo0 onlink",
+	                    "10.96.0.0/12 via 10.4.0.1 dev kilo0 onlink",
+	                    "fd00:96::/108 via fd00:4::1 dev kilo0 onlink", "10.4.0.1/32 dev kilo0",
+	                    "fd00:4::1/128 dev kilo0", "10.2.3.0/24 via 10.4.0.2 dev kilo0 onlink",
+	                    "fd00:2:3::/64 via fd00:4::2 dev kilo0 onlink",
+	                    "10.1.0.3/32 via 10.4.0.2 dev kilo0 onlink",
+	                    "fd00:11::3/128 via fd00:4::2 dev kilo0 onlink",
+	                    "192.168.9.0/24 via 10.4.0.2 dev kilo0 onlink",
+	                    "fd00:99::/64 via fd00:4::2 dev kilo0 onlink", "10.4.0.2/32 dev kilo0",
+	                    "fd00:4::2/128 dev kilo0", "10.96.0.0/12 via 10.4.0.1 dev kilo0 onlink",
+	                    "fd00:96::/108 via fd00:4::1 dev kilo0 onlink"));
+	mesh_connect_plan_release(&plan);
+	mesh_cluster_release(&cluster);
+}
+
 static void test_plan_needs_the_peer_to_be_a_ready_peer(void **state)
 {
 	struct mesh_connect_plan_options options = plan_options("tablet", NULL, 0);
@@ -136,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_plan_is_the_peers_view_listening_on_the_mesh_port),
 	    cmocka_unit_test(test_extra_allowed_ips_join_the_first_ready_node_by_name),
+	    cmocka_unit_test(test_dual_stack_plan_routes_both_families),
 	    cmocka_unit_test(test_plan_needs_the_peer_to_be_a_ready_peer),
 	};
 

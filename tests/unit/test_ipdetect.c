@@ -151,6 +151,51 @@ static void test_candidates_sort_as_text_like_kilo(void **state)
 	expect_ips(&host, NULL, 0, "192.168.0.10/24 192.168.0.10/24");
 }
 
+/* "private public private6" of a host, as kg detects them at start. */
+static void expect_dual(const struct address_spec *specs, size_t n, const char *expected)
+{
+	struct mesh_host host = host_of(specs, n, NULL);
+	struct mesh_ipdetect_options options = {ignore, ARRAY_SIZE(ignore), NULL, 0};
+	struct mesh_prefix private_ip, public_ip, private_ip6;
+	char err[128] = "", got[3 * MESH_PREFIX_STRLEN + 3], a[MESH_PREFIX_STRLEN],
+	     b[MESH_PREFIX_STRLEN], c[MESH_PREFIX_STRLEN];
+
+	assert_int_equal(
+	    mesh_ipdetect_ips(&host, &options, &private_ip, &public_ip, err, sizeof(err)), 0);
+	assert_int_equal(
+	    mesh_ipdetect_ip6(&host, &options, &private_ip, &private_ip6, err, sizeof(err)), 0);
+	snprintf(got, sizeof(got), "%s %s %s",
+	         mesh_prefix_is_set(&private_ip) ? mesh_prefix_format(&private_ip, a) : "-",
+	         mesh_prefix_format(&public_ip, b),
+	         mesh_prefix_is_set(&private_ip6) ? mesh_prefix_format(&private_ip6, c) : "-");
+	assert_string_equal(got, expected);
+	mesh_host_release(&host);
+}
+
+static void test_dual_stack_and_ipv6_only_hosts(void **state)
+{
+	const struct address_spec dual[] = {{"eth0", "2001:db8::5/64", true},
+	                                    {"eth0", "fd00:10::5/64", true},
+	                                    {"eth0", "fe80::5/64", true},
+	                                    {"eth0", "10.0.0.5/24", true},
+	                                    {"kilo0", "fd00:4::1/64", false}};
+	/* Only the documentation prefix: no private IPv6 (fd00::/16 alone is private). */
+	const struct address_spec dual_public6[] = {{"eth0", "10.0.0.5/24", true},
+	                                            {"eth0", "2001:db8::5/64", true}};
+	const struct address_spec v6_only[] = {{"eth0", "2001:db8::5/64", true},
+	                                       {"eth0", "fd00:10::5/64", true},
+	                                       {"lo", "::1/128", false}};
+	const struct address_spec v6_private_only[] = {{"eth0", "fd00:10::5/64", true}};
+
+	(void)state;
+	/* Kilo's own pick (IPv4 first) is unchanged; the IPv6 private IP stands beside it. */
+	expect_dual(dual, ARRAY_SIZE(dual), "10.0.0.5/24 2001:db8::5/64 fd00:10::5/64");
+	expect_dual(dual_public6, ARRAY_SIZE(dual_public6), "10.0.0.5/24 2001:db8::5/64 -");
+	/* IPv6 only: Kilo's pick is IPv6 itself, nothing beside it. */
+	expect_dual(v6_only, ARRAY_SIZE(v6_only), "fd00:10::5/64 2001:db8::5/64 -");
+	expect_dual(v6_private_only, ARRAY_SIZE(v6_private_only), "fd00:10::5/64 fd00:10::5/64 -");
+}
+
 static void test_mtu_is_default_route_mtu_minus_80_else_1420(void **state)
 {
 	struct mesh_host host = {.default_mtu = 1500};
@@ -206,6 +251,7 @@ int main(void)
 	    cmocka_unit_test(test_public_only_host_has_no_private_ip),
 	    cmocka_unit_test(test_ignored_interfaces_and_their_addresses_elsewhere_never_count),
 	    cmocka_unit_test(test_candidates_sort_as_text_like_kilo),
+	    cmocka_unit_test(test_dual_stack_and_ipv6_only_hosts),
 	    cmocka_unit_test(test_mtu_is_default_route_mtu_minus_80_else_1420),
 	    cmocka_unit_test(test_snapshot_over_netlink_finds_default_route_interface),
 	};

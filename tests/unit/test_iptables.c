@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "iptables_text.h"
 #include "mesh/view/iptables.h"
 #include "mesh/view/topology.h"
 #include "mesh_fixture.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
-#define RULE_STRLEN 256
 
 #define COMMENT(text) " -m comment --comment \"Kilo: " text "\""
 #define V4 "iptables -t "
@@ -52,44 +52,13 @@
 	    "nat -I POSTROUTING 1 -d 192.168.50.0/24" COMMENT("jump to NAT chain") " -j KILO-NAT", \
 	    DEMO_SEGMENTS_GCP_AND_AFTER, PEER("10.5.0.1/32"), PEER("10.5.0.2/32")
 
-/*
- * A rule as the iptables command that adds it, the form the expectations are
- * written in: 'iptables -t nat -I POSTROUTING 1 -s 10.2.1.0/24 -m comment
- * --comment "Kilo: jump to KILO-NAT chain" -j KILO-NAT' (ip6tables for IPv6;
- * -N for a chain; -A for an appended rule).
- */
-static char *format_rule(const struct mesh_iptables_rule *rule, bool prepend, char buf[RULE_STRLEN])
-{
-	char prefix[MESH_PREFIX_STRLEN];
-	int n = snprintf(buf, RULE_STRLEN, "%s -t %s",
-	                 rule->family == AF_INET6 ? "ip6tables" : "iptables",
-	                 rule->table == MESH_IPTABLES_NAT ? "nat" : "filter");
-
-	if (rule->is_chain) {
-		snprintf(buf + n, RULE_STRLEN - n, " -N %s", rule->chain);
-		return buf;
-	}
-	n += snprintf(buf + n, RULE_STRLEN - n, prepend ? " -I %s 1" : " -A %s", rule->chain);
-	if (rule->protocol)
-		n += snprintf(buf + n, RULE_STRLEN - n, " -p %s", rule->protocol);
-	if (mesh_prefix_is_set(&rule->source))
-		n += snprintf(buf + n, RULE_STRLEN - n, " -s %s",
-		              mesh_prefix_format(&rule->source, prefix));
-	if (mesh_prefix_is_set(&rule->destination))
-		n += snprintf(buf + n, RULE_STRLEN - n, " -d %s",
-		              mesh_prefix_format(&rule->destination, prefix));
-	snprintf(buf + n, RULE_STRLEN - n, " -m comment --comment \"%s\" -j %s", rule->comment,
-	         rule->target);
-	return buf;
-}
-
 static char **render(const struct mesh_iptables_rule *rules, size_t n, bool prepend)
 {
 	char **lines = calloc(n + 1, sizeof(*lines));
-	char buf[RULE_STRLEN];
+	char buf[IPTABLES_TEXT_STRLEN];
 
 	for (size_t i = 0; i < n; i++)
-		lines[i] = strdup(format_rule(&rules[i], prepend, buf));
+		lines[i] = strdup(iptables_text(&rules[i], prepend, buf));
 	return lines;
 }
 
@@ -198,13 +167,13 @@ static void test_rule_sets_of_leader_member_and_isolated_node(void **state)
 
 static size_t count_containing(const struct mesh_iptables_ruleset *set, const char *needle)
 {
-	char buf[RULE_STRLEN];
+	char buf[IPTABLES_TEXT_STRLEN];
 	size_t n = 0;
 
 	for (size_t i = 0; i < set->n_prepend; i++)
-		n += strstr(format_rule(&set->prepend[i], true, buf), needle) != NULL;
+		n += strstr(iptables_text(&set->prepend[i], true, buf), needle) != NULL;
 	for (size_t i = 0; i < set->n_append; i++)
-		n += strstr(format_rule(&set->append[i], false, buf), needle) != NULL;
+		n += strstr(iptables_text(&set->append[i], false, buf), needle) != NULL;
 	return n;
 }
 

@@ -168,7 +168,9 @@ static bool allowed_ips_equal(const struct wg_peer_config *want,
 
 	for (size_t i = 0; i < want->n_allowed_ips; i++)
 		s->want[i] = want->allowed_ips[i].ip;
-	memcpy(s->have, have->allowed_ips, have->n_allowed_ips * sizeof(*s->have));
+	/* A peer without allowed IPs (a standby's session) may have no array at all. */
+	if (have->n_allowed_ips)
+		memcpy(s->have, have->allowed_ips, have->n_allowed_ips * sizeof(*s->have));
 	n_want = sort_unique(s->want, want->n_allowed_ips);
 	n_have = sort_unique(s->have, have->n_allowed_ips);
 	if (n_want != n_have)

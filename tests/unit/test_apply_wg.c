@@ -204,6 +204,20 @@ static void test_an_allowed_ip_repeated_in_the_config_matches_the_device_once(vo
 	assert_true(mesh_apply_wg_delta_is_empty(&c->delta));
 }
 
+/* A session without allowed IPs (a standby's, mesh/view/leader.h): the device reports no array. */
+static void test_a_peer_without_allowed_ips_matches_the_device(void **state)
+{
+	struct diff_case *c = *state;
+
+	c->f.peers[1].n_allowed_ips = 0;
+	config_changed(c);
+	free(c->snap.peers[1].allowed_ips);
+	c->snap.peers[1].allowed_ips = NULL;
+	c->snap.peers[1].n_allowed_ips = 0;
+	diff(c);
+	assert_true(mesh_apply_wg_delta_is_empty(&c->delta));
+}
+
 static void test_new_key_and_port_are_set_without_touching_peers(void **state)
 {
 	struct diff_case *c = *state;
@@ -526,6 +540,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_an_allowed_ip_repeated_in_the_config_matches_the_device_once, diff_setup,
 	        diff_teardown),
+	    cmocka_unit_test_setup_teardown(test_a_peer_without_allowed_ips_matches_the_device,
+	                                    diff_setup, diff_teardown),
 	    cmocka_unit_test_setup_teardown(test_new_key_and_port_are_set_without_touching_peers,
 	                                    diff_setup, diff_teardown),
 	    cmocka_unit_test_setup_teardown(test_keepalive_or_psk_change_sets_that_peer, diff_setup,

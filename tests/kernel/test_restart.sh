@@ -11,7 +11,8 @@
 # public key, the same session (the kernel's latest handshake with b1 is the
 # one from before, no handshake was sent, no peer created or destroyed: its
 # byte counters only grew), and no WireGuard, route or iptables change
-# logged. Then --clean-up-interface: kg leaves kilo0 at a SIGTERM without it
+# logged. Then kilo0 deleted under kg is made again as a kernel link with its
+# peer, and --clean-up-interface: kg leaves kilo0 at a SIGTERM without it
 # (Kilo's default), deletes it with it.
 set -uo pipefail
 # shellcheck disable=SC2034 # read by vm.sh
@@ -133,6 +134,14 @@ for change in 'WireGuard configuration updated' 'routes updated' 'iptables rules
 	'failed to' '"level":"error"'; do
 	! grep -q "$change" <<< "$new_log" || fail "the restarted kg logged: $(grep "$change" <<< "$new_log")"
 done
+
+log "kilo0 deleted under kg: made again as a kernel link, with its peer; pings pass again"
+kg_vm "echo '=== deleted' >> /kv/a1/log && ip -n a1 link del kilo0" || fail "cannot delete kilo0"
+wait_vm "kilo0 back with its peer" 60 \
+	"ip netns exec a1 wg show kilo0 peers | grep -qx '$(cat "$KG_KEYS/b1.pub")'"
+wait_vm "b1's pod reaches a1's pod again" 60 "ip netns exec pb1 ping -c 1 -W 1 10.2.1.2"
+kg_vm "sed -n '/=== deleted/,\$p' /kv/a1/log | grep -q 'created kernel WireGuard interface kilo0'" ||
+	fail "kilo0 was not made again as a kernel link"
 
 log "SIGTERM: kilo0 stays without --clean-up-interface, goes with it"
 kg_vm "kv_kill a1 TERM" || fail "kg on a1 did not stop"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* link.c - links: get, dump, set up/down and MTU, create an IPIP tunnel, delete. */
+/* link.c - links: get, dump, set up/down and MTU, create one of a kind, delete. */
 
 #include "netlink/netlink.h"
 
@@ -37,7 +37,7 @@ struct nlmsghdr *nl_build_link_set(void *buf, int ifindex, int up, unsigned int 
 	return nlh;
 }
 
-struct nlmsghdr *nl_build_link_ipip(void *buf, const char *name, unsigned int mtu)
+struct nlmsghdr *nl_build_link_new(void *buf, const char *name, const char *kind, unsigned int mtu)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *linkinfo;
@@ -47,9 +47,14 @@ struct nlmsghdr *nl_build_link_ipip(void *buf, const char *name, unsigned int mt
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ipip");
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
 	mnl_attr_nest_end(nlh, linkinfo);
 	return nlh;
+}
+
+struct nlmsghdr *nl_build_link_ipip(void *buf, const char *name, unsigned int mtu)
+{
+	return nl_build_link_new(buf, name, "ipip", mtu);
 }
 
 struct nlmsghdr *nl_build_link_del(void *buf, int ifindex)
@@ -60,11 +65,24 @@ struct nlmsghdr *nl_build_link_del(void *buf, int ifindex)
 	return nlh;
 }
 
+static int link_info_attr(const struct nlattr *attr, void *data)
+{
+	struct nl_link *link = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+		strncpy(link->kind, mnl_attr_get_str(attr), sizeof(link->kind) - 1);
+	return MNL_CB_OK;
+}
+
 static int link_attr(const struct nlattr *attr, void *data)
 {
 	struct nl_link *link = data;
 
-	if (mnl_attr_get_type(attr) == IFLA_MTU)
+	if (mnl_attr_get_type(attr) == IFLA_LINKINFO &&
+	    mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)
+		mnl_attr_parse_nested(attr, link_info_attr, link);
+	else if (mnl_attr_get_type(attr) == IFLA_MTU)
 		nl_get_u32(attr, &link->mtu);
 	else if (mnl_attr_get_type(attr) == IFLA_IFNAME &&
 	         mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
@@ -128,14 +146,19 @@ int nl_link_set(struct nl_socket *nl, int ifindex, int up, unsigned int mtu)
 	return nl_request(nl, nl_build_link_set(buf, ifindex, up, mtu));
 }
 
-int nl_link_add_ipip(struct nl_socket *nl, const char *name, unsigned int mtu)
+int nl_link_add(struct nl_socket *nl, const char *name, const char *kind, unsigned int mtu)
 {
 	char buf[NL_BUFSIZE];
-	int ret;
 
-	if (!valid_name(name))
+	if (!valid_name(name) || !kind || !*kind || strlen(kind) >= NL_LINK_KIND_LEN)
 		return -EINVAL;
-	ret = nl_request(nl, nl_build_link_ipip(buf, name, mtu));
+	return nl_request(nl, nl_build_link_new(buf, name, kind, mtu));
+}
+
+int nl_link_add_ipip(struct nl_socket *nl, const char *name, unsigned int mtu)
+{
+	int ret = nl_link_add(nl, name, "ipip", mtu);
+
 	return ret == -EEXIST ? 0 : ret;
 }
 

@@ -11,7 +11,8 @@
  * bytes; family 0 means "unset" (no gateway, no source, from/to all).
  *
  * One file per object holds its builders, parser and requests: link.c, address.c, route.c,
- * rule.c; socket.c holds the socket, the ack and the dump.
+ * rule.c; socket.c holds the socket, the ack and the dump. Kernel WireGuard's configuration
+ * (generic netlink) is wireguard.h's.
  */
 #ifndef NETLINK_NETLINK_H
 #define NETLINK_NETLINK_H
@@ -25,6 +26,8 @@
 
 /* Room for any single request built here. */
 #define NL_BUFSIZE 1024
+/* A link's kind ("tun", "wireguard", "ipip", "veth", ...) with its NUL. */
+#define NL_LINK_KIND_LEN 16
 
 struct nlmsghdr;
 struct nl_socket;
@@ -33,8 +36,9 @@ struct nl_link {
 	int ifindex;
 	char name[IFNAMSIZ];
 	unsigned int mtu;
-	bool up;      /* IFF_UP */
-	bool running; /* IFF_RUNNING: operationally up (carrier) */
+	bool up;                     /* IFF_UP */
+	bool running;                /* IFF_RUNNING: operationally up (carrier) */
+	char kind[NL_LINK_KIND_LEN]; /* IFLA_INFO_KIND; "" for a link without one (lo, a NIC) */
 };
 
 struct nl_address {
@@ -85,6 +89,8 @@ struct nlmsghdr *nl_build_dump(void *buf, uint16_t type, uint8_t family);
 struct nlmsghdr *nl_build_link_get(void *buf, const char *name);
 /* up < 0 leaves the flag alone, mtu 0 leaves the MTU alone. */
 struct nlmsghdr *nl_build_link_set(void *buf, int ifindex, int up, unsigned int mtu);
+/* A new link of kind ("wireguard", "ipip", ...), created only if no link has that name. */
+struct nlmsghdr *nl_build_link_new(void *buf, const char *name, const char *kind, unsigned int mtu);
 /* An IPIP tunnel without remote or local address: the "tunl0" fallback-device style. */
 struct nlmsghdr *nl_build_link_ipip(void *buf, const char *name, unsigned int mtu);
 struct nlmsghdr *nl_build_link_del(void *buf, int ifindex);
@@ -108,6 +114,11 @@ int nl_parse_rule(const struct nlmsghdr *nlh, struct nl_rule *rule);
 int nl_link_get(struct nl_socket *nl, const char *name, struct nl_link *link);
 int nl_link_dump(struct nl_socket *nl, struct nl_link **links, size_t *n);
 int nl_link_set(struct nl_socket *nl, int ifindex, int up, unsigned int mtu);
+/*
+ * Creates a link of that kind: -EEXIST when a link has that name, -EOPNOTSUPP when the
+ * kernel knows no such kind (its module is missing).
+ */
+int nl_link_add(struct nl_socket *nl, const char *name, const char *kind, unsigned int mtu);
 /* Creates the IPIP link; an existing link of that name is fine (Kilo ignores "File exists"). */
 int nl_link_add_ipip(struct nl_socket *nl, const char *name, unsigned int mtu);
 int nl_link_del(struct nl_socket *nl, int ifindex);

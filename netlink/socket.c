@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* socket.c - the rtnetlink request socket: a request and its ack, a dump and its answers. */
+/*
+ * socket.c - the request socket (rtnetlink, or generic netlink for WireGuard): a request and
+ * its ack, a dump and its answers.
+ */
 
 #include "netlink/socket.h"
 
@@ -29,14 +32,14 @@ struct collect_ctx {
 	int error;
 };
 
-int nl_open(struct nl_socket **out)
+int nl_open_protocol(int protocol, struct nl_socket **out)
 {
 	struct nl_socket *nl = calloc(1, sizeof(*nl));
 	int ret = -ENOMEM;
 
 	if (!nl)
 		goto err;
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	nl->sock = mnl_socket_open2(protocol, SOCK_CLOEXEC);
 	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 		ret = -errno;
 		goto err;
@@ -47,6 +50,11 @@ int nl_open(struct nl_socket **out)
 err:
 	nl_close(nl);
 	return ret;
+}
+
+int nl_open(struct nl_socket **out)
+{
+	return nl_open_protocol(NETLINK_ROUTE, out);
 }
 
 void nl_close(struct nl_socket *nl)
@@ -68,9 +76,9 @@ static void drain(struct nl_socket *nl)
 		;
 }
 
-/* Send nlh and run cb over every answer until the ack, the end of the dump or an error. */
-static int talk(struct nl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+int nl_talk(struct nl_socket *nl, struct nlmsghdr *nlh, nl_answer_fn cb, void *data)
 {
+	size_t used = 0;
 	ssize_t len;
 	int ret;
 
@@ -79,6 +87,8 @@ static int talk(struct nl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *d
 		return -errno;
 	do {
 		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (len > 0 && (size_t)len > used)
+			used = (size_t)len;
 		ret = len < 0
 		          ? -1
 		          : mnl_cb_run(nl->buf, (size_t)len, nlh->nlmsg_seq, nl->portid, cb, data);
@@ -86,13 +96,16 @@ static int talk(struct nl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *d
 	if (ret < 0) {
 		ret = -errno;
 		drain(nl);
+		used = sizeof(nl->buf);
 	}
+	/* Answers may carry keys (kernel WireGuard's dump): none stays behind in the buffer. */
+	explicit_bzero(nl->buf, used);
 	return ret;
 }
 
 int nl_request(struct nl_socket *nl, struct nlmsghdr *nlh)
 {
-	return talk(nl, nlh, NULL, NULL);
+	return nl_talk(nl, nlh, NULL, NULL);
 }
 
 static int collect_one(const struct nlmsghdr *nlh, void *data)
@@ -119,7 +132,7 @@ int nl_collect(struct nl_socket *nl, struct nlmsghdr *nlh, nl_parse_fn parse, si
                void **items, size_t *n)
 {
 	struct collect_ctx c = {.parse = parse, .size = size};
-	int ret = talk(nl, nlh, collect_one, &c);
+	int ret = nl_talk(nl, nlh, collect_one, &c);
 
 	if (c.error)
 		ret = c.error;

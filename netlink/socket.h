@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * socket.h - how netlink's object files talk over an nl_socket: one request and its ack, or a
- * dump collected into a heap array.
+ * socket.h - how netlink's object files talk over an nl_socket: one request and its ack, a
+ * dump collected into a heap array, or every answer handed to a callback; and a socket of
+ * another netlink protocol than rtnetlink's (generic netlink, for WireGuard).
  *
  * Private to netlink/: only its .c files include it; the rest of the program asks through
  * the per-object functions of netlink.h.
@@ -14,6 +15,17 @@
 
 struct nlmsghdr;
 struct nl_socket;
+
+/* nl_open() is nl_open_protocol(NETLINK_ROUTE). */
+int nl_open_protocol(int protocol, struct nl_socket **out);
+
+/*
+ * Send one built request and run cb (libmnl's mnl_cb_t) over every answer until the ack,
+ * the end of the dump or an error; cb NULL takes the ack alone. A dump the kernel marked
+ * interrupted (NLM_F_DUMP_INTR: it changed meanwhile) is -EINTR.
+ */
+typedef int (*nl_answer_fn)(const struct nlmsghdr *nlh, void *data);
+int nl_talk(struct nl_socket *nl, struct nlmsghdr *nlh, nl_answer_fn cb, void *data);
 
 /* Send one built request and wait for its ack. */
 int nl_request(struct nl_socket *nl, struct nlmsghdr *nlh);

@@ -22,7 +22,7 @@
 static struct {
 	const char *backend, *cluster_file, *cni_path, *compatibility, *encapsulate, *granularity;
 	const char *hostname, *interface, *kubeconfig, *listen, *log_level, *master, *mtu, *port;
-	const char *resync_period, *subnet, *topology_label, *iptables_backend;
+	const char *resync_period, *subnet, *topology_label, *iptables_backend, *wireguard;
 	bool clean_up, clean_up_interface, create_interface, cni, local, forward_rules;
 	bool prioritise_private, help, version;
 	struct mesh_flag_list service_cidrs, internal_cidrs;
@@ -42,6 +42,7 @@ static struct {
     .resync_period = "30s",
     .subnet = MESH_DEFAULT_SUBNET,
     .topology_label = MESH_DEFAULT_TOPOLOGY_LABEL,
+    .wireguard = "auto",
     .clean_up = true,
     .create_interface = true,
     .cni = true,
@@ -127,6 +128,11 @@ static const struct mesh_flag flags[] = {
         "Kubernetes node label used to group nodes into logical locations.",
         "\"topology.kubernetes.io/region\""),
     {"version", 0, MESH_FLAG_BOOL, &raw.version, "Print version and exit", NULL, NULL},
+    STR("wireguard", wireguard,
+        "Which WireGuard to drive: kernel (the kernel module), userspace (the engine in this "
+        "process) or auto (kernel where the module is). Possible values: auto, kernel, "
+        "userspace",
+        "\"auto\""),
     {0},
 };
 
@@ -185,6 +191,10 @@ static int check_enums(struct kg_config *config)
 	else if (mesh_iptables_backend_parse(raw.iptables_backend, &config->iptables_backend))
 		return fail("iptables backend %s unknown; possible values are: auto, legacy, nft",
 		            raw.iptables_backend);
+	if (mesh_wg_mode_parse(raw.wireguard, &agent->wireguard))
+		return fail(
+		    "wireguard mode %s unknown; possible values are: auto, kernel, userspace",
+		    raw.wireguard);
 	if (kg_log_set_level(raw.log_level))
 		return fail("log level %s unknown; possible values are: all, debug, info, warn, "
 		            "error, none",

@@ -27,7 +27,7 @@
 
 static struct {
 	const char *allowed_ip, *log_level, *private_key, *mtu, *resync_period, *interface;
-	const char *keepalive;
+	const char *keepalive, *wireguard;
 	struct mesh_flag_list allowed_ips;
 	bool clean_up;
 } flags = {
@@ -37,6 +37,7 @@ static struct {
     .resync_period = "30s",
     .interface = MESH_DEFAULT_INTERFACE,
     .keepalive = "10",
+    .wireguard = "auto",
     .clean_up = true,
 };
 
@@ -64,6 +65,10 @@ const struct mesh_flag kgctl_connect_flags[] = {
      "Path to an existing WireGuard private key file.", "string", NULL},
     {"resync-period", 0, MESH_FLAG_STRING, &flags.resync_period, "How often should Kilo reconcile?",
      "duration", "30s"},
+    {"wireguard", 0, MESH_FLAG_STRING, &flags.wireguard,
+     "Which WireGuard to drive: kernel (the kernel module), userspace (the engine in this "
+     "process) or auto (kernel where the module is). Possible values: auto, kernel, userspace",
+     "string", "\"auto\""},
     {0},
 };
 
@@ -77,6 +82,7 @@ struct connect_config {
 	size_t n_allowed_ips;
 	unsigned int mtu, resync_period;
 	uint32_t keepalive;
+	enum mesh_wg_mode wireguard;
 	uint8_t private_key[MESH_KEY_LEN], public_key[MESH_KEY_LEN];
 };
 
@@ -213,6 +219,12 @@ static int check(int argc, char **argv, struct connect_config *config)
 		            flags.log_level);
 		return -1;
 	}
+	if (mesh_wg_mode_parse(flags.wireguard, &config->wireguard)) {
+		kgctl_error(
+		    "wireguard mode %s unknown; possible values are: auto, kernel, userspace",
+		    flags.wireguard);
+		return -1;
+	}
 	if (check_numbers(config) || check_addresses(config) || load_key(config))
 		return -1;
 	return 0;
@@ -328,6 +340,7 @@ static int run(const struct kgctl_options *options, const struct connect_config 
 {
 	struct mesh_connect_options connect_options = {
 	    .interface = flags.interface,
+	    .wireguard = config->wireguard,
 	    .n_addresses = config->n_addresses,
 	    .mtu = config->mtu,
 	    .clean_up = flags.clean_up,

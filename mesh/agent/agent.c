@@ -130,23 +130,28 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 		return -ENOMEM;
 	agent->options = *options;
 	agent->log = (struct mesh_log_sink){options->log, options->log_ctx};
+	agent->wireguard = options->wireguard;
 	pthread_mutex_init(&agent->lock, NULL);
-	agent->tun_fd = -1;
 	agent->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ret = agent->stop_fd < 0 ? -errno : 0;
 	agent->ipv6 = mesh_apply_iptables_ipv6_enabled(NULL);
 	if (!ret)
 		ret = check_iptables(agent);
-	if (!ret)
-		ret = load_key(agent);
 	if (!ret) {
 		ret = nl_open(&agent->nl);
 		if (ret)
 			mesh_log(&agent->log, LOG_ERR, "failed to open netlink: %s",
 			         strerror(-ret));
 	}
-	if (!ret)
+	/* The device before the key: a WireGuard that cannot start leaves no new key file. */
+	if (!ret) {
 		ret = agent_open_device(agent);
+		agent->interface_created = !ret && mesh_wg_device_created(agent->device);
+	}
+	if (!ret)
+		ret = load_key(agent);
+	if (!ret)
+		ret = agent_key_device(agent);
 	if (!ret)
 		ret = detect_ips(agent);
 	if (!ret)
@@ -157,8 +162,7 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 		agent_watch_open(agent);
 	if (ret) {
 		/* A kg that does not start leaves no interface it made. */
-		if (agent->tun_created)
-			agent_remove_interface(agent);
+		agent_close_device(agent, agent->interface_created);
 		mesh_agent_destroy(agent);
 		return ret;
 	}
@@ -209,8 +213,9 @@ int mesh_agent_run(struct mesh_agent *agent)
 	int64_t now = agent_now(), next_check_in = now + MESH_CHECK_IN_PERIOD,
 	        next_resync = now + agent->options.resync_period;
 
-	mesh_log(&agent->log, LOG_INFO, "agent started on %s as node %s", agent->options.interface,
-	         agent->options.hostname);
+	mesh_log(&agent->log, LOG_INFO, "agent started on %s as node %s with %s WireGuard",
+	         agent->options.interface, agent->options.hostname,
+	         mesh_wg_mode_name(agent->wireguard));
 	for (;;) {
 		if (poll(fds, 3, timeout_ms(now, next_check_in, next_resync)) < 0 && errno != EINTR)
 			return -errno;
@@ -235,7 +240,7 @@ int mesh_agent_run(struct mesh_agent *agent)
 	if (agent->options.clean_up)
 		agent_clean_up(agent);
 	if (agent->options.clean_up_interface)
-		agent_remove_interface(agent);
+		agent_close_device(agent, true);
 	return 0;
 }
 
@@ -254,7 +259,7 @@ void mesh_agent_destroy(struct mesh_agent *agent)
 		return;
 	nl_route_watch_close(agent->watch);
 	mesh_backend_close(agent->backend);
-	agent_drop_device(agent);
+	agent_close_device(agent, false);
 	if (agent->nl)
 		nl_close(agent->nl);
 	if (agent->stop_fd >= 0)

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The agent: Kilo's Mesh (pkg/mesh/mesh.go) around the in-process engine.
+ * The agent: Kilo's Mesh (pkg/mesh/mesh.go) around its WireGuard device, kernel
+ * WireGuard or the in-process engine as options.wireguard says
+ * (mesh/host/wg_device.h).
  *
- * mesh_agent_create() loads (or makes) the node's key, creates the
- * WireGuard device on the TUN options.interface and opens the backend.
+ * mesh_agent_create() opens (or creates) the WireGuard device options.interface,
+ * loads (or makes) the node's key, sets it on the device unless it holds it
+ * already, and opens the backend; a start that fails leaves no interface it made.
  * mesh_agent_run() is the reconcile loop (Kilo's Mesh.Run; docs/kilo.md, Reconcile loop) until
  * mesh_agent_stop(): every backend change re-lists the cluster, publishes
  * the node's own annotations when they differ from what the backend holds
@@ -17,9 +20,9 @@
  * greets every peer at once). Every applier converges by
  * diff, so a resync with nothing changed touches nothing and drops no
  * session. With options.clean_up, leaving the loop removes the annotations,
- * routes, rules and iptables rules. The device's TUN is persistent, like
- * Kilo's interface: it stays (with its address and routes, for the next
- * agent to adopt) unless options.clean_up_interface.
+ * routes, rules and iptables rules. The interface stays, like Kilo's (with its
+ * address and routes, for the next agent to adopt; a kernel link with its
+ * peers and sessions, still forwarding), unless options.clean_up_interface.
  *
  * mesh_agent_metrics() and mesh_agent_graph() may be called from another
  * thread (the HTTP server) at any time. Events are logged one line each
@@ -33,14 +36,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mesh/host/wg_device.h"
 #include "mesh/k8s/backend.h"
 #include "mesh/model/model.h"
 
 struct mesh_agent_options {
 	struct mesh_backend_options backend; /* hostname, log and watch are set by the agent */
 	const char *hostname;
-	const char *interface; /* the TUN device, kilo0 */
-	const char *key_path;  /* MESH_KEYFILE_PATH */
+	const char *interface; /* the WireGuard interface, kilo0 */
+	enum mesh_wg_mode wireguard;
+	const char *key_path; /* MESH_KEYFILE_PATH */
 	bool create_interface;
 	bool clean_up, clean_up_interface;
 	bool cni;
@@ -83,7 +88,8 @@ int mesh_agent_run(struct mesh_agent *agent);
 void mesh_agent_stop(struct mesh_agent *agent);
 void mesh_agent_destroy(struct mesh_agent *agent);
 
-/* Prometheus text: Kilo's kilo_* metrics and the engine's per-peer counters. */
+/* Prometheus text: Kilo's kilo_* metrics, the WireGuard mode and the device's per-peer
+ * counters. */
 int mesh_agent_metrics(struct mesh_agent *agent, FILE *out);
 /* DOT of the topology as this agent sees it (heap), or NULL when there is none yet. */
 char *mesh_agent_graph(struct mesh_agent *agent);

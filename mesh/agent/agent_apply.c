@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Kilo's applyTopology and cleanUp: from the listed cluster to the engine,
- * kilo0, iptables and routes, each through its diffing applier.
+ * Kilo's applyTopology and cleanUp: from the listed cluster to the WireGuard
+ * device, kilo0, iptables and routes, each through its diffing applier.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,14 +33,14 @@
 /* The tunnel with --compatibility=flannel (else MESH_IPIP_NAME, or Cilium's cilium_tunl). */
 #define FLANNEL_TUNNEL "flannel.1"
 
-/* Kilo's discoverNATEndpoints over the engine's snapshot. */
+/* Kilo's discoverNATEndpoints over the device's snapshot. */
 static int discover(struct mesh_agent *agent, int64_t now)
 {
 	struct mesh_discovered_endpoint *found = NULL;
 	struct mesh_observed_peer *observed;
 	struct wg_snapshot snap;
 	size_t n_found = 0;
-	int ret = wg_device_snapshot(agent->device, &snap);
+	int ret = mesh_wg_device_snapshot(agent->device, &snap);
 
 	if (ret)
 		return ret;
@@ -380,6 +380,11 @@ void agent_apply(struct mesh_agent *agent)
 	/* Its interface was deleted: a new one, which gets everything below. */
 	if (!agent->device) {
 		if (agent_open_device(agent)) {
+			agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
+			return;
+		}
+		if (agent_key_device(agent)) {
+			agent_close_device(agent, false);
 			agent_count_error(agent, MESH_AGENT_EVENT_APPLY);
 			return;
 		}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * What the HTTP thread may read: Kilo's metrics (pkg/mesh/mesh.go and
- * pkg/iptables/metrics.go), the engine's per-peer counters under the names of
+ * pkg/iptables/metrics.go), which WireGuard the agent drives, the device's
+ * per-peer counters (kernel or engine alike) under the names of
  * prometheus-wireguard-exporter (what Kilo users scrape kilo0 with), and the
  * graph of the last topology.
  */
@@ -100,6 +101,11 @@ static void print_kilo(struct mesh_agent *agent, FILE *out)
 	        "# TYPE kilo_reconciles_total counter\nkilo_reconciles_total %llu\n",
 	        agent->leader, agent->ready_nodes, agent->ready_peers,
 	        (unsigned long long)agent->reconciles);
+	fprintf(out,
+	        "# HELP kilo_wireguard_mode The WireGuard this agent drives: kernel or userspace "
+	        "(the in-process engine).\n# TYPE kilo_wireguard_mode gauge\n"
+	        "kilo_wireguard_mode{mode=\"%s\"} 1\n",
+	        mesh_wg_mode_name(agent->wireguard));
 	mesh_iptables_metrics_print(&agent->iptables_operations, out);
 	pthread_mutex_unlock(&agent->lock);
 }
@@ -152,7 +158,7 @@ int mesh_agent_metrics(struct mesh_agent *agent, FILE *out)
 	print_kilo(agent, out);
 	/* No device for a moment while a deleted interface is recreated: no peers then. */
 	pthread_mutex_lock(&agent->lock);
-	ret = agent->device ? wg_device_snapshot(agent->device, &snap) : -ENODEV;
+	ret = agent->device ? mesh_wg_device_snapshot(agent->device, &snap) : -ENODEV;
 	pthread_mutex_unlock(&agent->lock);
 	if (ret == -ENODEV)
 		return 0;

@@ -18,20 +18,22 @@
 #include "mesh/agent/agent_readiness.h"
 #include "mesh/host/apply_routes.h"
 #include "mesh/host/iptables_metrics.h"
+#include "mesh/host/wg_device.h"
 #include "mesh/model/log.h"
 #include "wg/wg.h"
 
 struct mesh_agent {
 	struct mesh_agent_options options;
 	struct mesh_backend *backend;
-	struct wg_device *device;    /* NULL once its interface was deleted, until recreated */
-	struct wg_uapi_server *uapi; /* NULL when the socket could not be served */
-	struct mesh_log_sink log;    /* options.log: our lines, and the engine's (it borrows it) */
+	struct mesh_wg_device *device; /* NULL once its interface was deleted, until recreated */
+	/* The implementation the first open chose (kernel or userspace); a recreated interface
+	 * gets the same. */
+	enum mesh_wg_mode wireguard;
+	struct mesh_log_sink log; /* options.log: our lines, and the engine's (it borrows it) */
 	struct nl_socket *nl;
 	struct nl_route_watch *watch; /* NULL: deletions wait for the next resync */
 	int stop_fd;
-	int tun_fd;       /* a duplicate of the device's TUN fd, for its persistence */
-	bool tun_created; /* the TUN did not exist before: a failed start removes it */
+	bool interface_created; /* it did not exist before: a failed start removes it */
 	uint8_t private_key[MESH_KEY_LEN], public_key[MESH_KEY_LEN];
 
 	/* Detected at start-up (Kilo's getIP): what a node without annotations announces. */

@@ -92,7 +92,7 @@ void agent_watch_read(struct mesh_agent *agent)
 	if (d.interface && agent->device) {
 		mesh_log(&agent->log, LOG_WARNING, "interface %s was deleted; recreating it",
 		         agent->options.interface);
-		agent_drop_device(agent);
+		agent_close_device(agent, false);
 		/* The apply opens a new device, then re-applies everything on it. */
 		if (agent->listed)
 			agent_apply(agent);

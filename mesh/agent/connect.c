@@ -1,43 +1,51 @@
 // SPDX-License-Identifier: MIT
 /*
- * The connected Peer's side of the host: its interface (a TUN driven by the
- * in-process engine), the engine's configuration and the routes into the
- * mesh. Kilo's kgctl connect does the same with a kernel interface.
+ * The connected Peer's side of the host: its WireGuard interface (kernel WireGuard or the
+ * in-process engine on a TUN, mesh/host/wg_device.h), its configuration and the routes into
+ * the mesh. Kilo's kgctl connect does the same with a kernel interface.
  */
 #include <errno.h>
-#include <linux/if_tun.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "mesh/agent/connect.h"
 #include "mesh/host/apply_routes.h"
 #include "mesh/host/apply_wg.h"
-#include "mesh/host/engine.h"
 #include "mesh/host/link_address.h"
+#include "mesh/host/wg_device.h"
 #include "netlink/netlink.h"
 
 struct mesh_connect {
 	struct mesh_connect_options options;
 	uint8_t private_key[MESH_KEY_LEN];
 	struct nl_socket *nl;
-	struct wg_device *device;
-	struct wg_uapi_server *uapi; /* NULL when the socket could not be served */
-	struct mesh_log_sink log;    /* options.log: our lines, and the engine's (it borrows it) */
-	int tun_fd;                  /* a duplicate of the device's, for its persistence */
+	struct mesh_wg_device *device;
+	struct mesh_log_sink log; /* options.log: our lines, and the engine's (it borrows it) */
 	struct nl_link link;
 };
 
-static int create_device(struct mesh_connect *c, const struct mesh_engine_options *engine)
+static int open_device(struct mesh_connect *c, char *err, size_t err_size)
 {
-	int tun_fd, ret = mesh_engine_open_tun(c->options.interface, &tun_fd, &c->tun_fd);
+	const struct mesh_wg_device_options device = {
+	    .interface = c->options.interface,
+	    .mode = c->options.wireguard,
+	    .create_interface = true,
+	    .mtu = c->options.mtu,
+	    .sink = &c->log,
+	    .debug = c->options.log_engine_debug,
+	};
+	int ret = mesh_wg_device_open(c->nl, &device, &c->device, err, err_size);
 
-	return ret ? ret : mesh_engine_create(engine, tun_fd, &c->device);
+	if (!ret)
+		ret = mesh_wg_device_set_key(c->device, c->private_key);
+	if (ret && !err[0])
+		snprintf(err, err_size, "failed to set the private key of %s: %s",
+		         c->options.interface, strerror(-ret));
+	return ret;
 }
 
 /* Kilo's iproute.SetAddress and iproute.Set(up), at the MTU asked for. */
@@ -57,29 +65,27 @@ int mesh_connect_open(const struct mesh_connect_options *options,
                       const uint8_t private_key[MESH_KEY_LEN], struct mesh_connect **out)
 {
 	struct mesh_connect *c = calloc(1, sizeof(*c));
-	struct mesh_engine_options engine = {.interface = options->interface,
-	                                     .debug = options->log_engine_debug};
-	char text[MESH_PREFIX_STRLEN];
+	char text[MESH_PREFIX_STRLEN], err[512] = "";
+	bool created;
 	int ret;
 
 	if (!c)
 		return -ENOMEM;
 	c->options = *options;
 	c->log = (struct mesh_log_sink){options->log, options->log_ctx};
-	engine.sink = &c->log;
-	c->tun_fd = -1;
 	memcpy(c->private_key, private_key, MESH_KEY_LEN);
 	ret = nl_open(&c->nl);
-	if (!ret)
-		ret = create_device(c, &engine);
+	if (ret)
+		snprintf(err, sizeof(err), "failed to open netlink: %s", strerror(-ret));
+	else
+		ret = open_device(c, err, sizeof(err));
 	if (ret) {
-		mesh_log(&c->log, LOG_ERR, "failed to create WireGuard interface %s: %s",
-		         options->interface, strerror(-ret));
+		mesh_log(&c->log, LOG_ERR, "%s", err);
 		goto out;
 	}
-	mesh_log(&c->log, LOG_INFO, "created WireGuard interface %s", options->interface);
-	/* `wg show` sees the interface through it; the Peer works without it. */
-	mesh_engine_serve_uapi(&engine, c->device, &c->uapi);
+	created = mesh_wg_device_created(c->device);
+	mesh_log(&c->log, LOG_INFO, "%s %s WireGuard interface %s", created ? "created" : "adopted",
+	         mesh_wg_mode_name(mesh_wg_device_mode(c->device)), options->interface);
 	ret = set_up(c);
 	if (ret)
 		mesh_log(&c->log, LOG_ERR, "failed to set up interface %s: %s", options->interface,
@@ -88,10 +94,14 @@ int mesh_connect_open(const struct mesh_connect_options *options,
 		mesh_log(&c->log, LOG_INFO, "set IP address of WireGuard interface %s to %s",
 		         options->interface, mesh_prefix_format(&options->addresses[i], text));
 out:
-	if (ret)
+	if (ret) {
+		/* A connect that does not start leaves no interface it made. */
+		if (c->device && mesh_wg_device_created(c->device))
+			c->options.clean_up = true;
 		mesh_connect_close(c);
-	else
+	} else {
 		*out = c;
+	}
 	return ret;
 }
 
@@ -131,17 +141,8 @@ void mesh_connect_close(struct mesh_connect *c)
 {
 	if (!c)
 		return;
-	if (c->uapi)
-		wg_uapi_server_stop(c->uapi);
-	/* The TUN goes with its last fd unless it is persistent; its routes go with it. */
-	if (c->tun_fd >= 0 && ioctl(c->tun_fd, TUNSETPERSIST, !c->options.clean_up) < 0)
-		mesh_log(&c->log, LOG_ERR, "failed to %s interface %s: %s",
-		         c->options.clean_up ? "remove" : "keep", c->options.interface,
-		         strerror(errno));
-	if (c->device)
-		wg_device_destroy(c->device);
-	if (c->tun_fd >= 0)
-		close(c->tun_fd);
+	/* The interface's address and routes go with it. */
+	mesh_wg_device_close(c->device, c->options.clean_up);
 	if (c->nl)
 		nl_close(c->nl);
 	sodium_memzero(c, sizeof(*c));

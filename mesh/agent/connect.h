@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A host joined to a Kilo mesh as a Peer: Kilo's `kgctl connect`, around the
- * in-process engine instead of a kernel WireGuard interface.
+ * A host joined to a Kilo mesh as a Peer: Kilo's `kgctl connect`, on kernel
+ * WireGuard or the in-process engine (mesh/host/wg_device.h).
  *
  * mesh_connect_plan() is pure: from a listing it builds what the Peer should
  * configure, seen from one node as Kilo sees it (Topology.PeerConf and
@@ -13,15 +13,17 @@
  * ready Peer of the listing; the topology's errors otherwise. err names what
  * failed.
  *
- * mesh_connect_open() creates the engine on the TUN options->interface
- * (created, or adopted when it exists), sets its MTU, makes the Peer's
- * allowed IPs (one per family) its only addresses, brings it up and serves its UAPI socket so
- * that `wg show` sees it. mesh_connect_apply() converges the engine and the
+ * mesh_connect_open() opens the WireGuard device options->interface in
+ * options->wireguard's mode (created, or adopted when it exists; the engine's
+ * serves its UAPI socket so that `wg show` sees it), sets its MTU, makes the
+ * Peer's allowed IPs (one per family) its only addresses and brings it up.
+ * mesh_connect_apply() converges the device and the
  * routes on a plan by diff (mesh/host/apply_wg.h, mesh/host/apply_routes.h): a resync
  * that changes nothing touches nothing and drops no session.
  * mesh_connect_close() removes the interface, and with it its address and
- * routes, when options->clean_up; otherwise the TUN stays (persistent, as a
- * kernel interface would) for the next connect to adopt.
+ * routes, when options->clean_up; otherwise it stays (a TUN persistent, as a
+ * kernel link is) for the next connect to adopt. A connect that fails to open
+ * leaves no interface it made.
  *
  * Events go through options->log with <syslog.h> levels; no key is logged.
  * The private key is zeroed when the connection is closed.
@@ -32,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mesh/host/wg_device.h"
 #include "mesh/k8s/backend.h"
 #include "mesh/view/routes.h"
 #include "mesh/view/topology.h"
@@ -57,6 +60,7 @@ void mesh_connect_plan_release(struct mesh_connect_plan *plan);
 
 struct mesh_connect_options {
 	const char *interface;
+	enum mesh_wg_mode wireguard;
 	struct mesh_prefix addresses[2]; /* the Peer's allowed IPs: one, or one per family */
 	size_t n_addresses;
 	unsigned int mtu;

@@ -320,14 +320,15 @@ bool mesh_apply_wg_delta_is_empty(const struct wg_config *delta)
 	return !delta->flags && !delta->n_peers;
 }
 
-int mesh_apply_wg(struct wg_device *device, const struct mesh_wg_desired *desired, size_t *touched)
+int mesh_apply_wg(struct mesh_wg_device *device, const struct mesh_wg_desired *desired,
+                  size_t *touched)
 {
 	struct wg_snapshot current;
 	struct wg_config delta;
 	int ret;
 
 	*touched = 0;
-	ret = wg_device_snapshot(device, &current);
+	ret = mesh_wg_device_snapshot(device, &current);
 	if (ret)
 		return ret;
 	ret = mesh_apply_wg_diff(desired, &current, &delta);
@@ -335,14 +336,14 @@ int mesh_apply_wg(struct wg_device *device, const struct mesh_wg_desired *desire
 	if (ret)
 		return ret;
 	if (!mesh_apply_wg_delta_is_empty(&delta))
-		ret = wg_device_configure(device, &delta);
+		ret = mesh_wg_device_configure(device, &delta);
 	if (!ret)
 		*touched = delta.n_peers;
 	mesh_apply_wg_delta_release(&delta);
 	return ret;
 }
 
-int mesh_apply_wg_config(struct wg_device *device, const struct mesh_wg_config *local,
+int mesh_apply_wg_config(struct mesh_wg_device *device, const struct mesh_wg_config *local,
                          const uint8_t private_key[WG_KEY_LEN], const struct mesh_log_sink *log)
 {
 	struct mesh_wg_desired desired;

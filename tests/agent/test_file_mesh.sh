@@ -153,7 +153,8 @@ ping_ok am-p3 10.2.2.2
 grep -q 'iptables rules updated' "$TMP/n3.log" && die "the restarted n3 rewrote its iptables rules"
 grep -q 'routes updated' "$TMP/n3.log" && die "the restarted n3 rewrote its routes"
 grep -q 'CNI config .* updated' "$TMP/n3.log" && die "the restarted n3 rewrote its CNI config"
-grep -q '"msg":"agent started on amk3 as node n3"' "$TMP/n3.log" || die "n3 logs no info lines"
+grep -q '"msg":"agent started on amk3 as node n3 with userspace WireGuard"' "$TMP/n3.log" ||
+	die "n3 logs no info lines, or not that auto chose the engine on a host without WireGuard"
 grep -q '"level":"debug"' "$TMP/n3.log" && die "n3 logs debug lines at --log-level info"
 
 log "amk3 deleted under n3's kg comes back with its address, MTU and routes; traffic passes again"

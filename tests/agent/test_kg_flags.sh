@@ -51,6 +51,7 @@ iptables-backend $KILO_IPTABLES_BACKEND or "auto"
 log-level "info"
 version -
 cluster-file -
+wireguard "auto"
 EOF
 
 # refused ARGS... -- TEXT: kg exits 1 with one line on stderr containing TEXT.
@@ -75,6 +76,7 @@ refused --mesh-granularity cross-ish -- "mesh granularity cross-ish unknown"
 refused --encapsulate sometimes -- "encapsulation sometimes unknown"
 refused --compatibility weave -- "mode weave unknown; possible values are: flannel, cilium"
 refused --log-level loud -- "log level loud unknown"
+refused --wireguard module -- "wireguard mode module unknown; possible values are: auto, kernel, userspace"
 refused --backend etcd -- "backend etcd unknown"
 refused --backend file -- "--cluster-file"
 refused --service-cidr 10.96.0.0/12,nope -- '--service-cidr "nope"'
@@ -98,4 +100,9 @@ for mode in flannel cilium; do
 done
 grep -E -- '^ +--compatibility ' <<<"$help" | grep -qF 'flannel, cilium' ||
 	die "--help does not name the compatibility modes"
+for mode in auto kernel userspace; do
+	"$KG" --hostname n1 --wireguard="$mode" --version >/dev/null || die "--wireguard=$mode is refused"
+done
+grep -E -- '^ +--wireguard ' <<<"$help" | grep -qF 'auto, kernel, userspace' ||
+	die "--help does not name the WireGuard modes"
 echo "PASS"

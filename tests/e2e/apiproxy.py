@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 """Make a cluster's API server reachable inside a node's network namespace.
 
-    apiproxy.py NETNS PORT
+    apiproxy.py NETNS PORT [ADDRESS]
 
-listens on 127.0.0.1:PORT inside /run/netns/NETNS and forwards every
+listens on 127.0.0.1:PORT (or ADDRESS:PORT) inside /run/netns/NETNS and forwards every
 connection to 127.0.0.1:PORT of the namespace it was started in, where the
 test API server listens. So every node reaches the API server out of band,
 as a k3s agent reaches its server through its local load balancer, and the
@@ -27,7 +27,7 @@ def setns(fd):
         raise OSError(err, os.strerror(err))
 
 
-def listen_in(netns, port):
+def listen_in(netns, port, address):
     # Only this thread switches, and it switches back before any other
     # thread exists: the connections to the server start from home.
     home = os.open("/proc/self/ns/net", os.O_RDONLY)
@@ -35,7 +35,7 @@ def listen_in(netns, port):
     try:
         setns(target)
         try:
-            return socket.create_server(("127.0.0.1", port))
+            return socket.create_server((address, port))
         finally:
             setns(home)
     finally:
@@ -69,10 +69,11 @@ def serve(client, port):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: apiproxy.py NETNS PORT")
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: apiproxy.py NETNS PORT [ADDRESS]")
     port = int(sys.argv[2])
-    listener = listen_in(sys.argv[1], port)
+    address = sys.argv[3] if len(sys.argv) == 4 else "127.0.0.1"
+    listener = listen_in(sys.argv[1], port, address)
     print("ready", flush=True)
     while True:
         client, _ = listener.accept()

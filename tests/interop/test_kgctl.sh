@@ -218,6 +218,8 @@ expect_error 'allowed-ips must contain only valid CIDRs; got "bogus"' $F connect
 	--allowed-ips 10.96.0.0/12,bogus
 expect_error 'invalid argument "nope" for "-a, --allowed-ip" flag' $F connect roamer -a nope
 expect_error 'log level loud unknown' $F connect roamer --log-level loud
+expect_error 'wireguard mode module unknown; possible values are: auto, kernel, userspace' $F \
+	connect roamer --wireguard module
 expect_error 'failed to read private key /nonexistent/key: No such file or directory' $F \
 	connect roamer --private-key /nonexistent/key
 # (In a network namespace of its own, should it get as far as an interface.)

@@ -19,7 +19,7 @@
 # Settings: KV_CACHE, VM_RUN (per-VM state dir), VM_TAP, VM_ADDR,
 # VM_HOST_ADDR (CIDRs), KV_ACCEL (kvm|tcg, default: kvm only with a
 # hardware KVM module loaded), VM_EXTRA_INITRD (an archive unpacked over the
-# cached one: the kernel takes concatenated archives).
+# cached one: the kernel takes concatenated archives), VM_MEM (MiB, 256).
 
 KV_CACHE=${KV_CACHE:-/var/cache/kilo-tests/kernel-vm}
 VM_RUN=${VM_RUN:-$(mktemp -d /tmp/kernel-vm.XXXXXX)}
@@ -30,6 +30,11 @@ VM_CTL_PORT=2323
 # ipip and veth are for kg's IPIP tunnel (test_ipip.sh), which the host
 # kernel may lack; loading ipip gives the VM the fallback tunl0, nothing more.
 VM_MODULES="virtio_pci virtio_net wireguard ipip veth"
+# What kg itself needs beside those (bridges for the LAN and the pods, TUN,
+# iptables with NAT): in the image, listed in /etc/modules.kg, loaded only by
+# the tests that run kg (kg.sh), so that the others boot as fast as before.
+VM_KG_MODULES="bridge tun iptable_filter iptable_nat ip6table_filter ip6table_nat xt_comment
+	xt_MASQUERADE"
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_ENTRY=
 VM_NS=
@@ -46,7 +51,7 @@ vm_resolve() {
 		sed -n 's/^Depends: \(linux-image-[^ ,]*\).*/\1/p')
 	[ -n "$VM_PKG" ] || return 1
 	VM_VER=$(apt-cache show --no-all-versions "$VM_PKG" | sed -n 's/^Version: //p')
-	key=$({ echo "$VM_PKG $VM_VER $VM_MODULES"; dpkg-query -W busybox-static wireguard-tools;
+	key=$({ echo "$VM_PKG $VM_VER $VM_MODULES $VM_KG_MODULES"; dpkg-query -W busybox-static wireguard-tools;
 		cat "$VM_DIR/vm-init.sh"; } | sha256sum | cut -c1-12)
 	VM_ENTRY=$KV_CACHE/${VM_PKG#linux-image-}_${VM_VER}_$key
 }
@@ -66,38 +71,56 @@ vm_build() {
 	rm -rf "$tmp"
 }
 
-# vm_add_program TREE BIN: BIN in TREE/bin with the shared libraries it
-# needs at the paths the host has them.
+# vm_add_program TREE BIN [DIR]: BIN in TREE/DIR (bin) with the shared
+# libraries it needs at the paths the host has them.
 vm_add_program() {
-	local tree=$1 bin=$2 lib
-	mkdir -p "$tree/bin" && cp "$bin" "$tree/bin/" || return 1
+	local tree=$1 bin=$2 dir=${3:-bin} lib
+	mkdir -p "$tree/$dir" && cp "$bin" "$tree/$dir/" || return 1
 	for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
 		mkdir -p "$tree$(dirname "$lib")" && cp -L "$lib" "$tree$lib" || return 1
 	done
 }
 
-# vm_cpio TREE OUT: TREE as a gzipped newc cpio.
+# vm_cpio TREE OUT [plain]: TREE as a gzipped newc cpio, or a plain one
+# (larger, but the VM need not inflate it: under TCG that costs seconds).
 vm_cpio() {
-	(cd "$1" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$2" &&
-		[ "${PIPESTATUS[0]}" = 0 ]
+	if [ "${3:-}" = plain ]; then
+		(cd "$1" && find . -print0 | cpio --null -o -H newc --quiet) > "$2"
+	else
+		(cd "$1" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$2" &&
+			[ "${PIPESTATUS[0]}" = 0 ]
+	fi
+}
+
+# vm_pack_modules KDIR KVER TREE LIST MODULES...: the modules and what they
+# depend on, in load order, into TREE/lib/modules, their names appended to
+# TREE/etc/LIST; modules already in TREE are not listed again.
+vm_pack_modules() {
+	local kdir=$1 kver=$2 tree=$3 list=$4 ko name
+	shift 4
+	for ko in $(for m in "$@"; do
+		modprobe -d "$kdir" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++'); do
+		name=$(basename "${ko%.xz}")
+		[ -e "$tree/lib/modules/$name" ] && continue
+		case $ko in
+		*.xz) xz -dc "$ko" > "$tree/lib/modules/$name" ;;
+		*) cp "$ko" "$tree/lib/modules/" ;;
+		esac
+		echo "$name" >> "$tree/etc/$list"
+	done
 }
 
 # vm_pack_initramfs KDIR KVER OUT: busybox, wg with its shared libraries,
 # the modules in load order and /init, as a gzipped newc cpio.
 vm_pack_initramfs() {
-	local kdir=$1 kver=$2 out=$3 tree=$1/initramfs ko
+	local kdir=$1 kver=$2 out=$3 tree=$1/initramfs
 	mkdir -p "$tree"/{bin,dev,proc,sys,tmp,etc,lib/modules}
 	cp /bin/busybox "$tree/bin/busybox"
 	vm_add_program "$tree" "$(command -v wg)" || return 1
-	for ko in $(for m in $VM_MODULES; do
-		modprobe -d "$kdir" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
-	done | awk '!seen[$0]++'); do
-		case $ko in
-		*.xz) xz -dc "$ko" > "$tree/lib/modules/$(basename "${ko%.xz}")" ;;
-		*) cp "$ko" "$tree/lib/modules/" ;;
-		esac
-		basename "${ko%.xz}" >> "$tree/etc/modules"
-	done
+	# shellcheck disable=SC2086 # lists of names
+	vm_pack_modules "$kdir" "$kver" "$tree" modules $VM_MODULES &&
+		vm_pack_modules "$kdir" "$kver" "$tree" modules.kg $VM_KG_MODULES || return 1
 	install -m 755 "$VM_DIR/vm-init.sh" "$tree/init"
 	vm_cpio "$tree" "$out"
 }
@@ -183,14 +206,16 @@ vm_start() {
 	fi
 	if [ -n "${VM_EXTRA_INITRD:-}" ]; then
 		initrd=$VM_RUN/initrd.gz
-		cat "$VM_INITRD" "$VM_EXTRA_INITRD" > "$initrd" || return 1
+		# A plain cpio must start 4-byte aligned: zeros between are skipped.
+		{ cat "$VM_INITRD" && head -c $(((4 - $(stat -c %s "$VM_INITRD") % 4) % 4)) /dev/zero &&
+			cat "$VM_EXTRA_INITRD"; } > "$initrd" || return 1
 	fi
 	ip -n "$ns" tuntap add dev "$VM_TAP" mode tap || return 1
 	ip -n "$ns" addr add "$VM_HOST_ADDR" dev "$VM_TAP" &&
 		ip -n "$ns" link set "$VM_TAP" up || return 1
 	VM_NS=$ns
 	if ! ip netns exec "$ns" qemu-system-x86_64 -name kernel-vm -machine q35 "${accel_opts[@]}" \
-		-smp 1 -m 256 -nodefaults -no-user-config -nographic -no-reboot \
+		-smp 1 -m "${VM_MEM:-256}" -nodefaults -no-user-config -nographic -no-reboot \
 		-kernel "$VM_KERNEL" -initrd "$initrd" \
 		-append "console=ttyS0 panic=-1 quiet kv_ip=$VM_ADDR" \
 		-serial "file:$VM_RUN/console.log" -monitor none \

@@ -16,6 +16,9 @@
 
 #include "mesh/host/apply_wg.h"
 #include "mesh/host/keyfile.h"
+#include "mesh/host/wg_device.h"
+#include "netlink/wireguard.h"
+#include "wg_kernel_stand_in.h"
 
 /* The local config of a leader: two segments, "a" with two allowed IPs, "b" with one. */
 struct fixture {
@@ -373,6 +376,72 @@ static void test_many_shuffled_peers_touch_only_the_changed_one(void **state)
 	free(m);
 }
 
+static void apply_many(struct mesh_wg_device *device, struct many *m, size_t *touched)
+{
+	struct mesh_wg_desired desired;
+	char err[128] = "";
+
+	if (mesh_apply_wg_desired(&m->config, m->private_key, &desired, err, sizeof(err)))
+		fail_msg("desired: %s", err);
+	assert_int_equal(mesh_apply_wg(device, &desired, touched), 0);
+	mesh_apply_wg_desired_release(&desired);
+}
+
+/*
+ * The kernel device gets the same diff as the engine, and every message it sends is
+ * counted by a stand-in for the kernel: a resync that changes nothing sends none, a change
+ * to one peer names that peer alone, and no peer is removed and added again.
+ */
+static void test_kernel_device_is_sent_only_what_changed(void **state)
+{
+	struct many *m = many_init();
+	struct mesh_wg_device *device;
+	struct stand_in_peer *p;
+	struct wg_stand_in k;
+	struct nl_wg *wg;
+	size_t touched, sent, named[MANY];
+	uint64_t serial[MANY];
+
+	(void)state;
+	stand_in_init(&k, "kilo0");
+	assert_int_equal(nl_wg_open_stand_in(stand_in_answer, &k, STAND_IN_FAMILY, &wg), 0);
+	assert_int_equal(mesh_wg_device_from_kernel(wg, "kilo0", &device), 0);
+	assert_int_equal(mesh_wg_device_mode(device), MESH_WG_KERNEL);
+	apply_many(device, m, &touched);
+	assert_int_equal(touched, MANY);
+	assert_int_equal(k.n_peers, MANY);
+	assert_true(k.set_messages > 1);
+	assert_int_equal(k.key_changes, 1);
+	for (size_t i = 0; i < MANY; i++) {
+		p = stand_in_find(&k, m->peers[i].public_key);
+		assert_non_null(p);
+		serial[i] = p->serial;
+		named[i] = p->named;
+	}
+	sent = k.set_messages;
+
+	apply_many(device, m, &touched);
+	assert_int_equal(touched, 0);
+	assert_int_equal(k.set_messages, sent);
+
+	m->ips[321][1] = ipv4(172, 31, 0, 1, 32);
+	apply_many(device, m, &touched);
+	assert_int_equal(touched, 1);
+	assert_int_equal(k.set_messages, sent + 1);
+	for (size_t i = 0; i < MANY; i++) {
+		p = stand_in_find(&k, m->peers[i].public_key);
+		assert_int_equal(p->serial, serial[i]);
+		assert_int_equal(p->named, named[i] + (i == 321));
+	}
+	p = stand_in_find(&k, m->peers[321].public_key);
+	assert_int_equal(p->peer.n_allowed_ips, 2);
+	assert_int_equal(k.replace_peers, 0);
+	assert_int_equal(k.key_changes, 1);
+	mesh_wg_device_close(device, false);
+	stand_in_release(&k);
+	free(m);
+}
+
 static void test_dns_endpoint_is_resolved_and_host_bits_masked(void **state)
 {
 	struct mesh_wg_desired desired;
@@ -472,6 +541,7 @@ static struct timespec handshake_with(struct engine *e, const uint8_t key[WG_KEY
 static void test_engine_resync_keeps_the_session(void **state)
 {
 	struct engine local, remote;
+	struct mesh_wg_device *device;
 	struct mesh_wg_desired desired, grown;
 	struct wg_allowed_ip_change back = {.ip = {.family = AF_INET, .cidr = 24}};
 	struct wg_peer_config to_local = {
@@ -485,6 +555,7 @@ static void test_engine_resync_keeps_the_session(void **state)
 	(void)state;
 	engine_init(&local);
 	engine_init(&remote);
+	assert_int_equal(mesh_wg_device_from_engine(local.dev, &device), 0);
 	inet_pton(AF_INET, "10.2.0.0", &back.ip.ip4);
 	memcpy(to_local.public_key, local.public_key, WG_KEY_LEN);
 	to_local.endpoint.in.sin_family = AF_INET;
@@ -500,19 +571,19 @@ static void test_engine_resync_keeps_the_session(void **state)
 	assert_int_equal(mesh_endpoint_parse(text, &f.peers[0].endpoint), 0);
 	f.config.n_peers = 1;
 	desired_of(&f, &desired);
-	assert_int_equal(mesh_apply_wg(local.dev, &desired, &touched), 0);
+	assert_int_equal(mesh_apply_wg(device, &desired, &touched), 0);
 	assert_int_equal(touched, 1);
 	expect_delivery(&local, &remote, "10.4.0.1");
 	first = handshake_with(&local, remote.public_key);
 	assert_int_not_equal(first.tv_sec, 0);
 
 	/* The same config again: nothing to do, and the session carries on. */
-	assert_int_equal(mesh_apply_wg(local.dev, &desired, &touched), 0);
+	assert_int_equal(mesh_apply_wg(device, &desired, &touched), 0);
 	assert_int_equal(touched, 0);
 	/* Another peer appears: only it is set. */
 	f.config.n_peers = 2;
 	desired_of(&f, &grown);
-	assert_int_equal(mesh_apply_wg(local.dev, &grown, &touched), 0);
+	assert_int_equal(mesh_apply_wg(device, &grown, &touched), 0);
 	assert_int_equal(touched, 1);
 	expect_delivery(&local, &remote, "10.4.0.1");
 	expect_delivery(&remote, &local, "10.2.0.1");
@@ -522,7 +593,7 @@ static void test_engine_resync_keeps_the_session(void **state)
 
 	mesh_apply_wg_desired_release(&grown);
 	mesh_apply_wg_desired_release(&desired);
-	wg_device_destroy(local.dev);
+	mesh_wg_device_close(device, false);
 	wg_device_destroy(remote.dev);
 }
 
@@ -549,6 +620,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_peers_new_to_the_device_are_greeted_at_once,
 	                                    diff_setup, diff_teardown),
 	    cmocka_unit_test(test_many_shuffled_peers_touch_only_the_changed_one),
+	    cmocka_unit_test(test_kernel_device_is_sent_only_what_changed),
 	    cmocka_unit_test(test_dns_endpoint_is_resolved_and_host_bits_masked),
 	    cmocka_unit_test(test_unresolvable_dns_endpoint_fails_the_apply),
 	    cmocka_unit_test(test_engine_resync_keeps_the_session),

@@ -100,6 +100,24 @@ static void test_ipip_link_is_created_with_kind_ipip_and_mtu(void **state)
 	assert_null(info.at[IFLA_INFO_DATA]);
 }
 
+static void test_wireguard_link_is_created_with_its_kind_and_parses_back(void **state)
+{
+	char buf[NL_BUFSIZE];
+	struct nlmsghdr *nlh = nl_build_link_new(buf, "kilo0", "wireguard", 1420);
+	struct nl_link link;
+
+	(void)state;
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	/* A link's dump carries its kind in the same nest. */
+	assert_int_equal(nl_parse_link(nlh, &link), 0);
+	assert_string_equal(link.name, "kilo0");
+	assert_string_equal(link.kind, "wireguard");
+	assert_int_equal(link.mtu, 1420);
+	/* IPIP's request is the same with its own kind. */
+	assert_int_equal(nl_parse_link(nl_build_link_ipip(buf, "tunl0", 1480), &link), 0);
+	assert_string_equal(link.kind, "ipip");
+}
+
 static void test_link_set_touches_only_what_is_asked(void **state)
 {
 	char buf[NL_BUFSIZE];
@@ -263,6 +281,7 @@ static void test_link_is_found_set_up_and_resized(void **state)
 	assert_int_equal(nl_link_get(nl, "an-missing", &link), -ENODEV);
 	assert_int_equal(nl_link_get(nl, "an0", &link), 0);
 	assert_string_equal(link.name, "an0");
+	assert_string_equal(link.kind, "veth");
 	assert_false(link.up);
 	assert_int_equal(nl_link_set(nl, link.ifindex, 1, 1400), 0);
 	assert_int_equal(nl_link_get(nl, "an0", &link), 0);
@@ -431,6 +450,7 @@ int main(void)
 	const struct CMUnitTest messages[] = {
 	    cmocka_unit_test(test_dump_asks_for_one_family_behind_the_object_header),
 	    cmocka_unit_test(test_ipip_link_is_created_with_kind_ipip_and_mtu),
+	    cmocka_unit_test(test_wireguard_link_is_created_with_its_kind_and_parses_back),
 	    cmocka_unit_test(test_link_set_touches_only_what_is_asked),
 	    cmocka_unit_test(test_route_in_table_1107_goes_in_rta_table),
 	    cmocka_unit_test(

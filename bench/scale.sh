@@ -201,12 +201,13 @@ cluster_file() {
 # idle PART PID LOG WHAT: kg's CPU over 20 s in which nothing changes but its resyncs (every
 # 5 s), and how often it published its own node meanwhile (it should not: nothing changed).
 idle() {
-	local part=$1 pid=$2 log=$3 before published
+	local part=$1 pid=$2 log=$3 before published rss0
 	before=$(ticks "$pid")
 	published=$(grep -c 'reconciled local node' "$log" || true)
+	rss0=$(rss "$pid")
 	sleep 20
 	figure "$part" "kg CPU for 20 s of resyncs, $4" \
-		"$(awk -v t="$(($(ticks "$pid") - before))" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f s", t / hz }'), $(($(grep -c 'reconciled local node' "$log" || true) - published)) publications of its node"
+		"$(awk -v t="$(($(ticks "$pid") - before))" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f s", t / hz }'), $(($(grep -c 'reconciled local node' "$log" || true) - published)) publications of its node, VmRSS $rss0 -> $(rss "$pid") kB"
 }
 
 # kg_configured PART DEV PID T0: the time from T0 to N peers on DEV and N routes through it.

@@ -34,6 +34,11 @@ E=${E:-sk}
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../e2e/lib.sh"
 
 SOAK_SECONDS=${KILO_SOAK_SECONDS:-60}
+# KILO_SOAK_LOGS=DIR keeps the daemons' and the API server's logs there.
+if [ -n "${KILO_SOAK_LOGS:-}" ]; then
+	mkdir -p "$KILO_SOAK_LOGS"
+	at_exit "cp $TMP/*.log $KILO_SOAK_LOGS/"
+fi
 [[ $SOAK_SECONDS =~ ^[0-9]+$ ]] && [ "$SOAK_SECONDS" -ge 30 ] ||
 	die "KILO_SOAK_SECONDS: '$SOAK_SECONDS' is not a whole number of seconds, 30 or more"
 # A session whose latest handshake is older than REJECT_AFTER_TIME has no
@@ -245,6 +250,18 @@ soak_proc_report() {
 			die "$p: VmRSS grew from ${PROC_RSS[$p.$s]} kB to ${PROC_RSS[$p.$e]} kB"
 	done
 	! soak_sanitized || log "(ASan build: RSS not bounded, its quarantine holds freed memory; LeakSanitizer reports at exit)"
+	soak_publications
+}
+
+# soak_publications: how often each kg wrote its own node to the backend, beyond
+# its check-ins (every 30 s): a figure, since changes of its own (the
+# discovered endpoints of the Peers, the WireGuard IP) are legitimate ones.
+soak_publications() {
+	local n line=
+	for n in "${NODES[@]}"; do
+		line+=" $n $(grep -c 'reconciled local node' "$TMP/$n.log" || true),"
+	done
+	log "kg's own-node publications beyond check-ins:${line%,}"
 }
 
 # soak_peer_apply NAME PUB ADDR: the Peer NAME with one allowed IP.

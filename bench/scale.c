@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "mesh/model/key.h"
+#include "netlink/ip_addr.h"
 #include "wg/cookie.h"
 #include "wg/crypto.h"
 #include "wg/noise.h"
@@ -358,60 +359,79 @@ static void report(const struct swarm *s, double seconds)
 	free(at);
 }
 
-static int handshake(int argc, char **argv)
+/* "ADDR:PORT" (IPv4) through the one host:port splitter. */
+static int parse_device(struct swarm *s, const char *text)
 {
-	struct swarm s = {.fd = -1};
-	struct pollfd pfd = {.events = POLLIN};
-	unsigned long n, seconds, retry_ms = 5000;
-	struct in_addr addr;
-	uint32_t first;
-	char host[INET_ADDRSTRLEN];
-	const char *colon = strrchr(argv[2], ':');
-	long port;
-	int ret;
+	char host[IP_ADDR_STRLEN];
+	uint16_t port;
+
+	if (ip_host_port_split(text, host, sizeof(host), &port) < 0 || !port ||
+	    inet_pton(AF_INET, host, &s->device.sin_addr) != 1)
+		return -EINVAL;
+	s->device.sin_family = AF_INET;
+	s->device.sin_port = htons(port);
+	return 0;
+}
+
+/* argv: handshake ADDR:PORT PUBKEY N SEED SOURCES SECONDS [RETRY_MS] */
+static int parse_swarm(struct swarm *s, int argc, char **argv, uint32_t *first,
+                       unsigned long *seconds)
+{
+	unsigned long n, retry_ms = 5000;
 
 	if (argc < 8 || argc > 9)
 		return fail("handshake needs ADDR:PORT PUBKEY N SEED SOURCES SECONDS [RETRY_MS]",
 		            NULL);
-	port = colon ? strtol(colon + 1, NULL, 10) : 0;
-	if (!colon || colon - argv[2] >= (long)sizeof(host) || port <= 0 || port > 65535)
+	if (parse_device(s, argv[2]) < 0)
 		return fail("not an IPv4 ADDR:PORT", argv[2]);
-	memcpy(host, argv[2], (size_t)(colon - argv[2]));
-	host[colon - argv[2]] = '\0';
-	if (inet_pton(AF_INET, host, &addr) != 1)
-		return fail("not an IPv4 ADDR:PORT", argv[2]);
-	s.device = (struct sockaddr_in){
-	    .sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = addr};
-	if (mesh_key_decode(argv[3], s.device_public) < 0)
+	if (mesh_key_decode(argv[3], s->device_public) < 0)
 		return fail("not a base64 public key", argv[3]);
 	if (parse_count(argv[4], MAX_PEERS, &n) < 0)
 		return fail("not a count of peers", argv[4]);
-	s.n = n;
-	if (parse_prefix(argv[6], n, &first) < 0)
+	s->n = n;
+	if (parse_prefix(argv[6], n, first) < 0)
 		return fail("not an IPv4 prefix with room for N hosts", argv[6]);
-	if (parse_count(argv[7], 86400, &seconds) < 0)
+	if (parse_count(argv[7], 86400, seconds) < 0)
 		return fail("not a whole number of SECONDS", argv[7]);
 	if (argc > 8 && parse_count(argv[8], 600000, &retry_ms) < 0)
 		return fail("not a whole number of RETRY_MS", argv[8]);
-	s.retry_ns = retry_ms * NSEC_PER_MSEC;
-	ret = peers_init(&s, argv[5], first);
+	s->retry_ns = retry_ms * NSEC_PER_MSEC;
+	return 0;
+}
+
+/* All first initiations at once, then answers and retries until every peer has a session or
+ * the time is up. */
+static void run(struct swarm *s, unsigned long seconds)
+{
+	struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+	uint64_t deadline;
+
+	s->start = now_ns(CLOCK_MONOTONIC);
+	deadline = s->start + seconds * NSEC_PER_SEC;
+	for (size_t i = 0; i < s->n; i++)
+		send_initiation(s, &s->peers[i]);
+	while (s->sessions < s->n && now_ns(CLOCK_MONOTONIC) < deadline) {
+		if (poll(&pfd, 1, POLL_MS) > 0)
+			receive(s);
+		retry(s);
+	}
+}
+
+static int handshake(int argc, char **argv)
+{
+	struct swarm s = {.fd = -1};
+	unsigned long seconds;
+	uint32_t first;
+	int ret = parse_swarm(&s, argc, argv, &first, &seconds);
+
+	if (!ret)
+		ret = peers_init(&s, argv[5], first);
 	for (size_t i = 0; !ret && i < s.n; i++)
 		ret = prepare(&s, &s.peers[i]) ? fail("cannot make an initiation", NULL) : 0;
 	if (!ret)
 		ret = open_socket(&s);
 	if (!ret) {
-		uint64_t deadline;
-
-		pfd.fd = s.fd;
-		s.start = now_ns(CLOCK_MONOTONIC);
-		deadline = s.start + seconds * NSEC_PER_SEC;
-		for (size_t i = 0; i < s.n; i++)
-			send_initiation(&s, &s.peers[i]);
-		while (s.sessions < s.n && now_ns(CLOCK_MONOTONIC) < deadline) {
-			if (poll(&pfd, 1, POLL_MS) > 0)
-				receive(&s);
-			retry(&s);
-		}
+		run(&s, seconds);
 		report(&s, (double)(now_ns(CLOCK_MONOTONIC) - s.start) / NSEC_PER_SEC);
 		ret = s.sessions == s.n ? 0 : 1;
 	}

@@ -94,6 +94,9 @@ net_up() {
 		>"$TMP/peers.conf"
 	printf '[Interface]\nListenPort = %s\n\n' $PORT | cat - "$TMP/peers.conf" >"$TMP/full.conf"
 	printf '[Interface]\nListenPort = %s\n' $PORT >"$TMP/empty.conf"
+	# What install-cni writes, for kg to give the pod CIDR.
+	echo '{"cniVersion":"0.4.0","name":"kilo","plugins":[{"type":"bridge","bridge":"kube-bridge","ipam":{"type":"host-local"}}]}' \
+		>"$TMP/k.conflist"
 }
 
 # (kg creates its device a moment after it starts: wg says so on stderr until then)

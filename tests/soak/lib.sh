@@ -7,11 +7,11 @@
 # $E (default "sk", so a soak never waits for the e2e stage's "ee").
 #
 #   soak_cluster GRANULARITY [n1]
-#                              cloud a (a1, a2) and cloud b (b1, b2), with
-#                              n1 n1 behind NAT, the laptop as the Peer
-#                              "laptop", and the roamer: a kwg in $E-roam
-#                              (10.99.6.2) whose Peer is re-keyed, removed
-#                              and added again.
+#                              cloud a (a1, a2) and cloud b (b1, b2) (and
+#                              with "n1" the node n1 behind NAT), the laptop
+#                              as the Peer "laptop", and the roamer: a kwg in
+#                              $E-roam (10.99.6.2) whose Peer is re-keyed,
+#                              removed and added again.
 #   soak_watch DEV PUB LABEL   a session that nothing changes: sampled by
 #                              soak_sessions_check, it must keep its peer
 #                              (its byte counters never go back), have a
@@ -26,6 +26,9 @@
 #                              prints them and fails on clear growth.
 #   soak_churn CYCLE           one step of the Peer churn (soak_cluster's
 #                              roamer, and Peers with no device behind them).
+#   soak_run [STEP]            STEP (soak_churn) and a sample of the sessions
+#                              every 3 s for the soak; the daemons sampled
+#                              after the warm-up, at the middle, at the end.
 #
 # Nothing is timed against a bound: the figures are printed, the failures are
 # correctness (a lost ping, a lost session, a leak, a sanitizer report).
@@ -230,7 +233,9 @@ soak_proc_sample() {
 
 # soak_proc_report: the samples after the warm-up ("start"), at the middle and
 # at the end; fails on fds +SOAK_FD_GROWTH, threads +SOAK_THREAD_GROWTH, or (not
-# under ASan) RSS more than doubled.
+# under ASan) RSS more than doubled. (A device's packet slots stay resident
+# once touched, bench/README.md: at the soak's 200 kB/s a leader grows by about
+# 2 MB in 900 s that way, far from doubling in the runs this stage is for.)
 soak_proc_report() {
 	local p s=start m=middle e=end
 	log "daemons after the warm-up / at the middle / at the end"

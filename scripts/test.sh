@@ -2,8 +2,9 @@
 # The whole test suite: installs what is missing, checks the C files against
 # .clang-format (a difference fails the suite, scripts/format.sh fixes it),
 # builds the release and the sanitizer (ASan+UBSan) configurations, and runs
-# every ctest stage in release and the unit, interop and e2e stages under the
-# sanitizers;
+# every ctest stage in release and the unit, interop, e2e and soak stages under
+# the sanitizers (a soak runs for KILO_SOAK_SECONDS, 60 by default,
+# tests/soak/lib.sh);
 # then builds the clang fuzz configuration and runs its fuzz_ stage (label
 # fuzz: each target for a few seconds). Two tests run at a time: a stage's
 # scripts take turns, two stages overlap (tests/CMakeLists.txt). Exits
@@ -16,8 +17,8 @@ bash scripts/deps.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-# The sanitizers watch everything our code does in the unit, interop and e2e
-# stages (kg and kwg run there too); the kernel VM and agent stages prove
+# The sanitizers watch everything our code does in the unit, interop, e2e and
+# soak stages (kg and kwg run there too); the kernel VM and agent stages prove
 # behaviour, which the release build already shows, so they run once.
 declare -A exclude=([release]='^$' [asan]='^(kernel_|agent_)')
 # kwg runs with its TUN offloads on in release and off under the sanitizers,

@@ -25,21 +25,6 @@ struct mesh_node *agent_local_node(struct mesh_agent *agent)
 	return NULL;
 }
 
-static bool discovered_equal(const struct mesh_node *node, const struct mesh_agent *agent)
-{
-	if (node->n_discovered_endpoints != agent->n_discovered)
-		return false;
-	for (size_t i = 0; i < agent->n_discovered; i++) {
-		const struct mesh_discovered_endpoint *a = &node->discovered_endpoints[i];
-		const struct mesh_discovered_endpoint *b = &agent->discovered[i];
-
-		if (memcmp(a->key, b->key, MESH_KEY_LEN) ||
-		    !mesh_endpoint_equal(&a->endpoint, &b->endpoint))
-			return false;
-	}
-	return true;
-}
-
 /* Do the annotations the agent writes differ from want's? */
 static bool own_annotations_differ(const struct mesh_node *listed, const struct mesh_node *want,
                                    const struct mesh_agent *agent)
@@ -51,7 +36,9 @@ static bool own_annotations_differ(const struct mesh_node *listed, const struct 
 	       !mesh_prefix_equal(&listed->internal_ip6, &want->internal_ip6) ||
 	       !mesh_prefix_equal(&listed->wireguard_ip6, &want->wireguard_ip6) ||
 	       !mesh_prefix_equal(&listed->cni_compatibility_ip, &want->cni_compatibility_ip) ||
-	       listed->granularity != want->granularity || !discovered_equal(listed, agent);
+	       listed->granularity != want->granularity ||
+	       !mesh_discovered_equal(listed->discovered_endpoints, listed->n_discovered_endpoints,
+	                              agent->discovered, agent->n_discovered);
 }
 
 /* Kilo's enc.LocalIP(), read on every publish: cilium_host's IPv4 with Cilium, else none. */

@@ -417,6 +417,7 @@ static int decode_discovered_map(const struct codec_subject *subject, const json
 		}
 		node->n_discovered_endpoints++;
 	}
+	mesh_discovered_sort(node->discovered_endpoints, node->n_discovered_endpoints);
 	return 0;
 }
 

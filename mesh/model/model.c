@@ -91,6 +91,30 @@ bool mesh_endpoint_equal(const struct mesh_endpoint *a, const struct mesh_endpoi
 	return a->port == b->port && !strcmp(a->dns, b->dns) && ip_addr_equal(&a->ip, &b->ip);
 }
 
+static int compare_discovered(const void *a, const void *b)
+{
+	return memcmp(((const struct mesh_discovered_endpoint *)a)->key,
+	              ((const struct mesh_discovered_endpoint *)b)->key, MESH_KEY_LEN);
+}
+
+void mesh_discovered_sort(struct mesh_discovered_endpoint *entries, size_t n)
+{
+	if (n)
+		qsort(entries, n, sizeof(*entries), compare_discovered);
+}
+
+bool mesh_discovered_equal(const struct mesh_discovered_endpoint *a, size_t n_a,
+                           const struct mesh_discovered_endpoint *b, size_t n_b)
+{
+	if (n_a != n_b)
+		return false;
+	for (size_t i = 0; i < n_a; i++)
+		if (memcmp(a[i].key, b[i].key, MESH_KEY_LEN) ||
+		    !mesh_endpoint_equal(&a[i].endpoint, &b[i].endpoint))
+			return false;
+	return true;
+}
+
 /* One DNS-1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 bytes. */
 static bool label_is_valid(const char *label, size_t len)
 {

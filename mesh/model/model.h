@@ -100,7 +100,7 @@ struct mesh_node {
 	bool subnet_annotated;               /* both from kilo.squat.ai/pod-cidrs, not the spec */
 	struct mesh_prefix wireguard_ip;     /* as last published; unset if none */
 	struct mesh_prefix wireguard_ip6;    /* wireguard-ipv6: beside an IPv4 wireguard_ip */
-	struct mesh_discovered_endpoint *discovered_endpoints;
+	struct mesh_discovered_endpoint *discovered_endpoints; /* sorted by key */
 	size_t n_discovered_endpoints;
 	struct mesh_prefix *allowed_location_ips;
 	size_t n_allowed_location_ips;
@@ -150,6 +150,15 @@ char *mesh_endpoint_format(const struct mesh_endpoint *endpoint, char buf[MESH_E
 /* An endpoint is usable once it has a port and an IP or DNS name. */
 bool mesh_endpoint_is_set(const struct mesh_endpoint *endpoint);
 bool mesh_endpoint_equal(const struct mesh_endpoint *a, const struct mesh_endpoint *b);
+
+/*
+ * Discovered endpoints in the order of their keys' bytes, which is not the
+ * order of the keys' base64 text that the annotation's JSON object has.
+ */
+void mesh_discovered_sort(struct mesh_discovered_endpoint *entries, size_t n);
+/* Do two lists, each sorted by mesh_discovered_sort, hold the same mappings? */
+bool mesh_discovered_equal(const struct mesh_discovered_endpoint *a, size_t n_a,
+                           const struct mesh_discovered_endpoint *b, size_t n_b);
 /* Is text a DNS-1123 subdomain (what Kilo accepts as an endpoint host)? */
 bool mesh_dns_name_is_valid(const char *text);
 

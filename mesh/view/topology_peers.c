@@ -223,12 +223,6 @@ static const struct mesh_observed_peer *observed_with(const struct mesh_observed
 	return NULL;
 }
 
-static int compare_discovered(const void *a, const void *b)
-{
-	return memcmp(((const struct mesh_discovered_endpoint *)a)->key,
-	              ((const struct mesh_discovered_endpoint *)b)->key, MESH_KEY_LEN);
-}
-
 static void record(struct mesh_discovered_endpoint *out, size_t *n, const uint8_t *key,
                    const struct mesh_observed_peer *seen)
 {
@@ -262,7 +256,7 @@ int mesh_topology_discover(const struct mesh_cluster *cluster, int64_t now,
 			record(*out, &n, peer->public_key,
 			       observed_with(observed, n_observed, peer->public_key));
 	}
-	qsort(*out, n, sizeof(**out), compare_discovered);
+	mesh_discovered_sort(*out, n);
 	*n_out = n;
 	return 0;
 }

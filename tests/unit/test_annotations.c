@@ -21,6 +21,8 @@
 #define KEY_AWS_1 "66HI7cRXT21aHM2wb1GjtGkt3WOCupR2o+PV3MmMAUA="
 #define KEY_EDGE_1 "y2ICdBTCqbugf0JxwPmtroS1V87d+ZbvP6Mn0aNRTiw="
 #define KEY_PHONE "AsnFXk3DAjFnrd1Fv5CXBi4uNnWaC/g2eOryzniNtTM="
+/* First by its bytes (0xf8) after KEY_EDGE_1 (0xcb), first by its text ('+' < 'y'). */
+#define KEY_PLUS "+AECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 static void leader(struct mesh_node *node)
 {
@@ -148,6 +150,39 @@ static void test_written_annotations_read_back_the_same(void **state)
 	json_decref(object);
 }
 
+/*
+ * The agent keeps its discovered endpoints in key byte order and the
+ * annotation's JSON in key text order; read back, its own annotation must
+ * equal what it has, or it would rewrite its Node on every listing.
+ */
+static void test_discovered_endpoints_read_back_in_key_order(void **state)
+{
+	struct mesh_discovered_endpoint found[2] = {0};
+	struct mesh_node node, back = {0};
+	json_t *object, *annotations;
+
+	(void)state;
+	leader(&node);
+	assert_int_equal(mesh_key_decode(KEY_EDGE_1, found[0].key), 0);
+	assert_int_equal(mesh_endpoint_parse("203.0.113.7:41000", &found[0].endpoint), 0);
+	assert_int_equal(mesh_key_decode(KEY_PLUS, found[1].key), 0);
+	assert_int_equal(mesh_endpoint_parse("198.51.100.9:5000", &found[1].endpoint), 0);
+	node.discovered_endpoints = found;
+	node.n_discovered_endpoints = 2;
+	object = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Node", "metadata",
+	                   "name", "aws-1");
+	annotations = mesh_annotations_of_node(&node);
+	assert_int_equal(mesh_annotations_apply(object, annotations), 0);
+	assert_int_equal(mesh_codec_node_decode(object, NULL, &back), 0);
+	assert_true(mesh_discovered_equal(back.discovered_endpoints, back.n_discovered_endpoints,
+	                                  found, 2));
+	assert_false(mesh_discovered_equal(back.discovered_endpoints, back.n_discovered_endpoints,
+	                                   found, 1));
+	mesh_node_release(&back);
+	json_decref(annotations);
+	json_decref(object);
+}
+
 /* Kilo's CleanUp leaves cni-compatibility-ip behind, and so do we. */
 static void test_removal_takes_only_the_agent_annotations(void **state)
 {
@@ -243,6 +278,7 @@ int main(void)
 	    cmocka_unit_test(test_absent_ips_are_empty_strings),
 	    cmocka_unit_test(test_discovered_endpoints_are_go_udp_addrs_sorted_by_key),
 	    cmocka_unit_test(test_written_annotations_read_back_the_same),
+	    cmocka_unit_test(test_discovered_endpoints_read_back_in_key_order),
 	    cmocka_unit_test(test_removal_takes_only_the_agent_annotations),
 	    cmocka_unit_test(test_dual_stack_node_writes_its_ipv6_annotations),
 	    cmocka_unit_test(test_apply_creates_annotations_and_needs_metadata),

@@ -221,10 +221,10 @@ static void send_initiation(struct swarm *s, struct peer *p)
 /* The handshake is done on our side; the keepalive completes it on the device's. */
 static void on_response(struct swarm *s, struct peer *p, const struct wg_msg_response *msg)
 {
-	struct {
+	union {
 		struct wg_msg_data header;
-		uint8_t tag[NOISE_AUTHTAG_LEN];
-	} __attribute__((packed)) keepalive;
+		uint8_t bytes[MESSAGE_MINIMUM_LENGTH];
+	} keepalive;
 	struct wg_noise_released released;
 	uint64_t now = now_ns(CLOCK_MONOTONIC), nonce;
 	uint8_t nothing = 0;
@@ -239,7 +239,8 @@ static void on_response(struct swarm *s, struct peer *p, const struct wg_msg_res
 	keepalive.header.header.type = htole32(MESSAGE_DATA);
 	keepalive.header.receiver_index = htole32(p->keypair.remote_index);
 	keepalive.header.counter = htole64(nonce);
-	wg_aead_seal(keepalive.tag, &nothing, 0, NULL, 0, nonce, p->keypair.send_key);
+	wg_aead_seal(keepalive.header.encrypted_data, &nothing, 0, NULL, 0, nonce,
+	             p->keypair.send_key);
 	send_from(s, p, &keepalive, sizeof(keepalive));
 	p->session_at = now;
 	s->sessions++;

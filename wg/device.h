@@ -7,7 +7,8 @@
  * handshakes, and the initiations the others ask for), the timer thread and, with a TUN, the
  * link watcher. Locks, outermost first:
  * config_lock (configure, up/down) > lock (rwlock: peers, tables, identity; write = change them)
- * > peer->lock > index.lock, and udp_lock (rwlock: sockets) only around socket use.
+ * > peer->lock > index.lock, peer->turn_lock last, and udp_lock (rwlock: sockets) only around
+ * socket use.
  */
 #ifndef WG_DEVICE_H
 #define WG_DEVICE_H

@@ -45,6 +45,22 @@ uint8_t *wg_batch_slot(const struct wg_batch *batch, unsigned int i)
 	return batch->memory + (size_t)i * WG_PACKET_SLOT;
 }
 
+void wg_batch_hold(struct wg_batch *batch, unsigned int n)
+{
+	atomic_fetch_add(&batch->holds, n);
+}
+
+void wg_batch_unhold(struct wg_batch *batch)
+{
+	struct wg_ring *ring = batch->ring;
+
+	if (atomic_fetch_sub(&batch->holds, 1) != 1)
+		return;
+	pthread_mutex_lock(&ring->lock);
+	pthread_cond_broadcast(&ring->freed);
+	pthread_mutex_unlock(&ring->lock);
+}
+
 int wg_handshake_queue_init(struct wg_handshake_queue *q)
 {
 	memset(q, 0, sizeof(*q));
@@ -202,6 +218,7 @@ int wg_ring_init(struct wg_ring *ring, enum wg_aead_lib lib, size_t container_si
 		}
 		batch->ring = ring;
 		atomic_init(&batch->crypted, false);
+		atomic_init(&batch->holds, 0);
 		setup(batch, ctx);
 		ring->batches[i] = batch;
 	}
@@ -226,19 +243,32 @@ struct wg_batch *wg_ring_acquire(struct wg_ring *ring)
 	struct wg_batch *batch;
 
 	pthread_mutex_lock(&ring->lock);
-	while (ring->count == WG_RING_SIZE)
+	for (;;) {
+		batch = ring->batches[(ring->head + ring->count) % WG_RING_SIZE];
+		if (ring->count < WG_RING_SIZE && !atomic_load(&batch->holds))
+			break;
 		pthread_cond_wait(&ring->freed, &ring->lock);
-	batch = ring->batches[(ring->head + ring->count) % WG_RING_SIZE];
+	}
 	ring->count++;
 	pthread_mutex_unlock(&ring->lock);
 	batch->count = 0;
 	return batch;
 }
 
+static bool held(const struct wg_ring *ring)
+{
+	unsigned int i;
+
+	for (i = 0; i < WG_RING_SIZE; i++)
+		if (atomic_load(&ring->batches[i]->holds))
+			return true;
+	return false;
+}
+
 void wg_ring_flush(struct wg_ring *ring)
 {
 	pthread_mutex_lock(&ring->lock);
-	while (ring->count)
+	while (ring->count || held(ring))
 		pthread_cond_wait(&ring->freed, &ring->lock);
 	pthread_mutex_unlock(&ring->lock);
 }

@@ -55,6 +55,61 @@ static size_t make_packet6(uint8_t *buf, size_t len, uint8_t src_host, uint8_t d
 	return len;
 }
 
+/* A send that notes the order it was made in. */
+struct noted_send {
+	struct wg_send_turn turn; /* first */
+	unsigned int id;
+	unsigned int *order;
+	unsigned int *made;
+};
+
+static void note_send(struct wg_send_turn *turn)
+{
+	struct noted_send *send = (struct noted_send *)turn;
+
+	send->order[(*send->made)++] = send->id;
+}
+
+static void test_a_peers_sends_are_made_in_ticket_order(void **state)
+{
+	static const unsigned int want[4] = {0, 1, 2, 3};
+	struct wg_peer_config pc = {.flags = 0};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
+	struct node lone = {.dev = nodes[0].dev};
+	unsigned int order[4], made = 0, i;
+	struct noted_send sends[4];
+	struct wg_peer *peer;
+
+	(void)state;
+	/* A peer of its own, which nothing else sends to. */
+	wg_random(lone.public_key, WG_KEY_LEN);
+	memcpy(pc.public_key, lone.public_key, WG_KEY_LEN);
+	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
+	peer = find_peer(&nodes[0], &lone);
+	assert_non_null(peer);
+	for (i = 0; i < 4; i++) {
+		pthread_mutex_lock(&peer->lock);
+		sends[i] = (struct noted_send){
+		    .turn = {.ticket = wg_peer_take_ticket(peer), .send = note_send},
+		    .id = i,
+		    .order = order,
+		    .made = &made};
+		pthread_mutex_unlock(&peer->lock);
+	}
+	/* Early sends wait; the one whose ticket is up goes, and takes those after it along. */
+	wg_peer_send_in_turn(peer, &sends[2].turn);
+	assert_int_equal(made, 0);
+	wg_peer_send_in_turn(peer, &sends[0].turn);
+	assert_int_equal(made, 1);
+	wg_peer_send_in_turn(peer, &sends[3].turn);
+	assert_int_equal(made, 1);
+	wg_peer_send_in_turn(peer, &sends[1].turn);
+	assert_int_equal(made, 4);
+	assert_memory_equal(order, want, sizeof(want));
+	pc.flags = WG_PEER_REMOVE;
+	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
+}
+
 static void test_data_flows_both_ways_after_handshake(void **state)
 {
 	const struct wg_peer_snapshot *peer;
@@ -682,6 +737,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_data_flows_both_ways_after_handshake),
+	    cmocka_unit_test(test_a_peers_sends_are_made_in_ticket_order),
 	    cmocka_unit_test(test_invalid_config_changes_nothing),
 	    cmocka_unit_test(test_peer_beyond_the_limit_is_refused_and_nothing_changes),
 	    cmocka_unit_test(test_allowed_ips_change_keeps_other_sessions),

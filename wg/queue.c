@@ -285,24 +285,29 @@ static struct wg_batch *oldest(struct wg_ring *ring)
 }
 
 /*
- * A worker sets its batch crypted before it asks for the lock, so the finisher holding it either
- * sees that batch or leaves the lock to the worker, which then finishes it itself.
+ * Whoever holds the lock finishes every batch crypted in order, so a worker that finds the lock
+ * taken leaves its batch to the holder rather than sleep on the lock. A worker sets its batch
+ * crypted before it tries the lock, and the holder looks again after it lets go: either the
+ * holder sees that batch, or the worker gets the lock.
  */
 static void finish_in_order(struct wg_ring *ring)
 {
 	struct wg_batch *batch;
 
-	pthread_mutex_lock(&ring->finish_lock);
-	while ((batch = oldest(ring))) {
-		ring->finish(batch);
-		atomic_store(&batch->crypted, false);
-		pthread_mutex_lock(&ring->lock);
-		ring->head = (ring->head + 1) % WG_RING_SIZE;
-		ring->count--;
-		pthread_cond_broadcast(&ring->freed);
-		pthread_mutex_unlock(&ring->lock);
+	atomic_thread_fence(memory_order_seq_cst);
+	while (oldest(ring) && pthread_mutex_trylock(&ring->finish_lock) == 0) {
+		while ((batch = oldest(ring))) {
+			ring->finish(batch);
+			atomic_store(&batch->crypted, false);
+			pthread_mutex_lock(&ring->lock);
+			ring->head = (ring->head + 1) % WG_RING_SIZE;
+			ring->count--;
+			pthread_cond_broadcast(&ring->freed);
+			pthread_mutex_unlock(&ring->lock);
+		}
+		pthread_mutex_unlock(&ring->finish_lock);
+		atomic_thread_fence(memory_order_seq_cst);
 	}
-	pthread_mutex_unlock(&ring->finish_lock);
 }
 
 static struct wg_batch *pool_pop(struct wg_pool *pool)

@@ -11,11 +11,12 @@
  * wg_ring + wg_pool: the parallel crypto pipeline. A producer (the TUN or the UDP reader) takes
  * the next batch of its ring, fills it and submits it to the pool, which every ring shares; any
  * worker runs the ring's crypt step on it, and then whichever worker finds the oldest batches of
- * the ring crypted runs their finish step, one at a time and in submission order. So crypto runs on
- * every worker while each ring's packets leave (and arrive) in the order they were read. A finish
- * step may leave sends that still read the batch (wg_batch_hold()): the ring hands it out again
- * once they are done. A producer that outruns the workers waits for a free batch; a small batch on
- * an idle ring is run by its producer right away.
+ * the ring crypted runs their finish step, one at a time and in submission order (a worker that
+ * finds another finishing leaves its batch to it). So crypto runs on every worker while each
+ * ring's packets leave (and arrive) in the order they were read. A finish step may leave sends
+ * that still read the batch (wg_batch_hold()): the ring hands it out again once they are done.
+ * A producer that outruns the workers waits for a free batch; a small batch on an idle ring is
+ * run by its producer right away.
  *
  * wg_handshake_queue: a bounded FIFO of received handshake messages for the handshake thread;
  * full (for a message: as long as the limit it is pushed with) means dropped, and its length is

@@ -12,16 +12,19 @@
 
 #include "wg/thread.h"
 
+/* Every batch's mapping of its slots. */
+static const size_t memory_size = (size_t)WG_PACKET_SLOT * WG_BATCH_SIZE;
+
 int wg_batch_init(struct wg_batch *batch, enum wg_aead_lib lib)
 {
-	const size_t size = (size_t)WG_PACKET_SLOT * WG_BATCH_SIZE;
 	int ret = wg_aead_ctx_init(&batch->aead, lib);
 
 	if (ret < 0)
 		return ret;
-	/* 8 MiB of address space, but only the touched part of each slot costs memory. */
+	/* 8 MiB of address space, but only the touched part of each slot costs memory, and only
+	 * until the ring goes idle (wg_ring_poll). */
 	batch->memory =
-	    mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	    mmap(NULL, memory_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (batch->memory == MAP_FAILED) {
 		batch->memory = NULL;
 		wg_aead_ctx_free(&batch->aead);
@@ -35,7 +38,7 @@ int wg_batch_init(struct wg_batch *batch, enum wg_aead_lib lib)
 void wg_batch_free(struct wg_batch *batch)
 {
 	if (batch->memory)
-		munmap(batch->memory, (size_t)WG_PACKET_SLOT * WG_BATCH_SIZE);
+		munmap(batch->memory, memory_size);
 	batch->memory = NULL;
 	wg_aead_ctx_free(&batch->aead);
 }
@@ -271,6 +274,34 @@ void wg_ring_flush(struct wg_ring *ring)
 	while (ring->count || held(ring))
 		pthread_cond_wait(&ring->freed, &ring->lock);
 	pthread_mutex_unlock(&ring->lock);
+}
+
+/* Only the producer acquires a batch, and only a finish step (in flight) holds one, so a batch
+ * seen out of flight and unheld here stays untouched while its pages go. */
+static void trim(struct wg_ring *ring)
+{
+	struct wg_batch *idle[WG_RING_SIZE];
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&ring->lock);
+	/* The newest batch in flight is the producer's own, acquired and empty. */
+	for (i = ring->count - 1; i < WG_RING_SIZE; i++) {
+		idle[n] = ring->batches[(ring->head + i) % WG_RING_SIZE];
+		n += !atomic_load(&idle[n]->holds);
+	}
+	pthread_mutex_unlock(&ring->lock);
+	for (i = 0; i < n; i++)
+		madvise(idle[i]->memory, memory_size, MADV_DONTNEED);
+}
+
+int wg_ring_poll(struct wg_ring *ring, struct pollfd *fds, nfds_t nfds)
+{
+	int n = poll(fds, nfds, WG_RING_IDLE_MS);
+
+	if (n != 0)
+		return n;
+	trim(ring);
+	return poll(fds, nfds, -1);
 }
 
 static struct wg_batch *oldest(struct wg_ring *ring)

@@ -28,6 +28,7 @@
 #ifndef WG_QUEUE_H
 #define WG_QUEUE_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -107,6 +108,15 @@ void wg_ring_destroy(struct wg_ring *ring);
 struct wg_batch *wg_ring_acquire(struct wg_ring *ring);
 /* Blocks until every submitted batch is finished and no longer held. */
 void wg_ring_flush(struct wg_ring *ring);
+
+/* A ring quiet this long gives its packet memory back: a burst leaves every slot it touched
+ * resident (up to 64 MiB a ring) otherwise, for as long as the device lives. */
+enum { WG_RING_IDLE_MS = 1000 };
+
+/* The producer's poll(), with the batch it acquired still empty: after WG_RING_IDLE_MS of
+ * nothing it hands the kernel the pages of every batch neither in flight nor held (they read
+ * as zeros next time), then waits on for good. poll()'s result, never 0. */
+int wg_ring_poll(struct wg_ring *ring, struct pollfd *fds, nfds_t nfds);
 
 /* n_threads 0 = one per online CPU. */
 int wg_pool_start(struct wg_pool *pool, unsigned int n_threads);

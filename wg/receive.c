@@ -289,7 +289,7 @@ void *wg_receive_udp_thread(void *arg)
 
 	while (!stop) {
 		batch = wg_ring_acquire(&dev->rx_ring);
-		if (poll(fds, 3, -1) < 0 && errno != EINTR)
+		if (wg_ring_poll(&dev->rx_ring, fds, 3) < 0 && errno != EINTR)
 			stop = true;
 		stop |= fds[0].revents != 0;
 		/* The families take turns at going first, so that neither can starve the other. A

@@ -652,7 +652,7 @@ static int read_batch(struct wg_device *dev, struct tun_reader *reader, struct t
 	tx->n_groups = 0;
 	tx->n_flows = 0;
 	/* What is left of the last read needs no waiting. */
-	if (!reader->pending && poll(fds, 2, -1) < 0 && errno != EINTR)
+	if (!reader->pending && wg_ring_poll(&dev->tx_ring, fds, 2) < 0 && errno != EINTR)
 		return -errno;
 	if (fds[1].revents)
 		return -ECANCELED;

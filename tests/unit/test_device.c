@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "device_nodes.h"
+#include "resident_pages.h"
 #include "wg/cookie.h"
 
 enum { NODES = 5 };
@@ -545,6 +546,38 @@ static void test_removing_a_peer_under_traffic_is_safe(void **state)
 	send_and_expect(&nodes[1], &nodes[0], 2);
 }
 
+/* Waits until neither ring holds a page, for up to WAIT_MS past the rings' idle time. */
+static bool rings_give_back(const struct wg_ring *a, const struct wg_ring *b)
+{
+	int waited;
+
+	for (waited = 0; waited < WG_RING_IDLE_MS + WAIT_MS; waited += 50) {
+		if (!ring_resident_pages(a) && !ring_resident_pages(b))
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+static void test_idle_rings_give_their_packet_memory_back(void **state)
+{
+	struct blaster b = {.from = &nodes[0], .to = &nodes[1]};
+	pthread_t thread;
+
+	(void)state;
+	atomic_init(&b.stop, false);
+	assert_int_equal(pthread_create(&thread, NULL, blast, &b), 0);
+	usleep(200000);
+	atomic_store(&b.stop, true);
+	pthread_join(thread, NULL);
+	drain(wg_device_packet_fd(nodes[1].dev));
+	/* The burst touched both: the sender's TUN side and the receiver's UDP side. */
+	assert_true(ring_resident_pages(&nodes[0].dev->tx_ring) > 0);
+	assert_true(ring_resident_pages(&nodes[1].dev->rx_ring) > 0);
+	assert_true(rings_give_back(&nodes[0].dev->tx_ring, &nodes[1].dev->rx_ring));
+	send_and_expect(&nodes[0], &nodes[1], 3);
+}
+
 /* Waits for B's count of bytes from A to move past before; returns the new count. */
 static uint64_t rx_bytes_after(struct wg_peer *peer, uint64_t before)
 {
@@ -747,6 +780,7 @@ int main(void)
 	    cmocka_unit_test(test_initiation_flood_is_answered_with_cookies),
 	    cmocka_unit_test(test_taken_port_at_link_up_can_be_replaced),
 	    cmocka_unit_test(test_removing_a_peer_under_traffic_is_safe),
+	    cmocka_unit_test(test_idle_rings_give_their_packet_memory_back),
 	    cmocka_unit_test(test_taking_a_peers_private_key_removes_that_peer),
 	    cmocka_unit_test(test_ipv4_mapped_endpoint_is_stored_as_ipv4),
 	    cmocka_unit_test(test_snapshot_reports_peer_settings),

@@ -163,21 +163,19 @@ static void ipv4_checksum(uint8_t *packet)
 	memcpy(packet + 10, &check, 2);
 }
 
-/* Completes a checksum the kernel left partial (its field holds the pseudo-header sum). */
-static int finish_checksum(uint8_t *packet, size_t len, size_t start, size_t offset)
+/* Completes a checksum the kernel left partial (its field holds the pseudo-header sum);
+ * start + offset + 2 is within len. */
+static void finish_checksum(uint8_t *packet, size_t len, size_t start, size_t offset)
 {
 	bool udp = (packet[0] >> 4 == 4 && packet[9] == IPPROTO_UDP) ||
 	           (packet[0] >> 4 == 6 && len > 6 && packet[6] == IPPROTO_UDP);
 	uint16_t check;
 
-	if (start + offset + 2 > len)
-		return -EINVAL;
 	check = (uint16_t)~csum_fold(csum_add(0, packet + start, len - start));
 	/* For UDP a zero checksum means "none"; its all-ones twin is the same sum. */
 	if (udp && check == 0)
 		check = 0xffff;
 	memcpy(packet + start + offset, &check, 2);
-	return 0;
 }
 
 /* Where the TCP header starts and how long IP + TCP headers are; 0 if not plain TCP. */
@@ -196,7 +194,10 @@ static size_t tcp_headers(const uint8_t *packet, size_t len, bool v4, size_t l4)
 	return l4 + tcp_len;
 }
 
-static void finish_segment(uint8_t *seg, size_t len, bool v4, size_t l4, uint16_t id)
+/* Fixes a segment's headers; payload_sum is the sum of its bytes past hdr_len (which is even
+ * past l4, so the sums add). */
+static void finish_segment(uint8_t *seg, size_t len, bool v4, size_t l4, size_t hdr_len,
+                           uint16_t id, uint64_t payload_sum)
 {
 	uint16_t check;
 
@@ -208,35 +209,58 @@ static void finish_segment(uint8_t *seg, size_t len, bool v4, size_t l4, uint16_
 		put16(seg + 4, (uint16_t)(len - IPV6_LEN));
 	}
 	seg[l4 + TCP_CHECK] = seg[l4 + TCP_CHECK + 1] = 0;
-	check = (uint16_t)~csum_fold(
-	    csum_add(pseudo_sum(seg, v4, IPPROTO_TCP, len - l4), seg + l4, len - l4));
+	check = (uint16_t)~csum_fold(csum_add(
+	    pseudo_sum(seg, v4, IPPROTO_TCP, len - l4) + payload_sum, seg + l4, hdr_len - l4));
 	memcpy(seg + l4 + TCP_CHECK, &check, 2);
 }
 
-static int split_tcp(const struct virtio_net_hdr *hdr, bool v4, uint8_t *packet, size_t len,
-                     uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap)
+int tun_offload_segments(const struct virtio_net_hdr *hdr, const uint8_t *packet, size_t len,
+                         size_t cap)
+{
+	size_t l4 = hdr->csum_start, hdr_len;
+	uint8_t type = hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+
+	switch (type) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		if (len > cap || ((hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		                  (size_t)hdr->csum_start + hdr->csum_offset + 2 > len))
+			return -EINVAL;
+		return 1;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		hdr_len = tcp_headers(packet, len, type == VIRTIO_NET_HDR_GSO_TCPV4, l4);
+		if (!hdr_len || !hdr->gso_size || hdr_len + hdr->gso_size > cap)
+			return -EINVAL;
+		if (len == hdr_len)
+			return 1;
+		return (int)((len - hdr_len + hdr->gso_size - 1) / hdr->gso_size);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* A TCP super-packet tun_offload_segments() found to be n segments. */
+static void split_tcp(const struct virtio_net_hdr *hdr, bool v4, uint8_t *packet, size_t len,
+                      unsigned int n, uint8_t *const *segs, size_t *seg_lens)
 {
 	size_t l4 = hdr->csum_start, hdr_len = tcp_headers(packet, len, v4, l4), off, chunk;
 	uint32_t seq = get32(packet + l4 + TCP_SEQ);
 	uint16_t id = v4 ? get16(packet + 4) : 0;
-	unsigned int i, n;
+	uint64_t sum;
+	unsigned int i;
 	uint8_t *seg;
 
-	if (!hdr_len || !hdr->gso_size || hdr_len + hdr->gso_size > cap)
-		return -EINVAL;
-	n = (unsigned int)((len - hdr_len + hdr->gso_size - 1) / hdr->gso_size);
-	if (n == 0)
-		n = 1;
-	if (n > max_segs)
-		return -ENOSPC;
 	/* Backwards, so that a first segment finished in place is the last thing touched. */
 	for (i = n; i-- > 0;) {
 		off = (size_t)i * hdr->gso_size;
 		chunk = len - hdr_len - off < hdr->gso_size ? len - hdr_len - off : hdr->gso_size;
 		seg = segs[i];
+		/* The payload is summed as it is copied: one pass over it. */
 		if (seg != packet) {
 			memcpy(seg, packet, hdr_len);
-			memcpy(seg + hdr_len, packet + hdr_len + off, chunk);
+			sum = csum_copy(0, seg + hdr_len, packet + hdr_len + off, chunk);
+		} else {
+			sum = csum_add(0, seg + hdr_len, chunk);
 		}
 		put32(seg + l4 + TCP_SEQ, seq + (uint32_t)off);
 		if (i != n - 1)
@@ -244,36 +268,31 @@ static int split_tcp(const struct virtio_net_hdr *hdr, bool v4, uint8_t *packet,
 		if (i != 0)
 			seg[l4 + TCP_FLAGS] &= (uint8_t)~TCP_CWR;
 		seg_lens[i] = hdr_len + chunk;
-		finish_segment(seg, seg_lens[i], v4, l4, (uint16_t)(id + i));
+		finish_segment(seg, seg_lens[i], v4, l4, hdr_len, (uint16_t)(id + i), sum);
 	}
-	return (int)n;
 }
 
 int tun_offload_split(const struct virtio_net_hdr *hdr, uint8_t *packet, size_t len,
                       uint8_t *const *segs, size_t *seg_lens, unsigned int max_segs, size_t cap)
 {
-	int ret;
+	uint8_t type = hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+	int n = tun_offload_segments(hdr, packet, len, cap);
 
-	switch (hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
-	case VIRTIO_NET_HDR_GSO_NONE:
-		if (len > cap || !max_segs)
-			return -EINVAL;
+	if (n < 0)
+		return n;
+	if ((unsigned int)n > max_segs)
+		return -ENOSPC;
+	if (type == VIRTIO_NET_HDR_GSO_NONE) {
 		if (segs[0] != packet)
 			memcpy(segs[0], packet, len);
 		seg_lens[0] = len;
-		if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-			ret = finish_checksum(segs[0], len, hdr->csum_start, hdr->csum_offset);
-			if (ret < 0)
-				return ret;
-		}
+		if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			finish_checksum(segs[0], len, hdr->csum_start, hdr->csum_offset);
 		return 1;
-	case VIRTIO_NET_HDR_GSO_TCPV4:
-		return split_tcp(hdr, true, packet, len, segs, seg_lens, max_segs, cap);
-	case VIRTIO_NET_HDR_GSO_TCPV6:
-		return split_tcp(hdr, false, packet, len, segs, seg_lens, max_segs, cap);
-	default:
-		return -EINVAL;
 	}
+	split_tcp(hdr, type == VIRTIO_NET_HDR_GSO_TCPV4, packet, len, (unsigned int)n, segs,
+	          seg_lens);
+	return n;
 }
 
 /* The L4 header offset of a packet GRO may grow (TCP, or UDP when udp is set), or 0. */
@@ -328,23 +347,34 @@ static void start_udp(struct tun_gro *gro, size_t l4)
 	gro->gso_size = (uint16_t)(gro->len - gro->hdr_len);
 }
 
-void tun_gro_start(struct tun_gro *gro, uint8_t *packet, size_t len, uint8_t *buffer, bool udp)
+void tun_gro_start(struct tun_gro *gro, const uint8_t *packet, size_t len, bool holds, bool udp)
 {
 	size_t l4 = gro_candidate(packet, len, udp);
 
-	memset(gro, 0, sizeof(*gro));
 	gro->packet = packet;
-	gro->buffer = buffer;
 	gro->len = len;
+	gro->l4 = 0;
+	gro->hdr_len = 0;
+	gro->next_seq = 0;
+	gro->gso_size = 0;
 	gro->segments = 1;
+	gro->proto = 0;
 	gro->udp = udp;
-	if (!l4)
+	gro->closed = false;
+	gro->fixed_id = false;
+	gro->iov[1] = (struct iovec){.iov_base = (void *)packet, .iov_len = len};
+	gro->iovcnt = 2;
+	/* A packet whose sums fail goes up alone and unmended: the kernel drops it then, where in a
+	 * super-packet it would have been summed afresh and taken. */
+	if (!l4 || !holds)
 		return;
 	gro->proto = l4_proto(packet);
 	if (gro->proto == IPPROTO_TCP)
 		start_tcp(gro, l4);
 	else
 		start_udp(gro, l4);
+	if (gro->hdr_len > sizeof(gro->head))
+		gro->l4 = 0;
 }
 
 /*
@@ -404,62 +434,51 @@ static bool continues(const struct tun_gro *gro, const uint8_t *next, size_t len
 
 /*
  * Whether a segment's checksums hold: the IPv4 header's, and the TCP or UDP one over the
- * pseudo-header and the L4 bytes, whose sum is l4_sum. Over IPv4 a UDP checksum of 0 means
- * none was sent; over IPv6 the kernel drops such a datagram.
+ * pseudo-header and the L4 bytes. Over IPv4 a UDP checksum of 0 means none was sent; over IPv6
+ * the kernel drops such a datagram.
  */
-static bool checksums_hold(const uint8_t *packet, size_t len, size_t l4, uint8_t proto,
-                           uint64_t l4_sum)
+bool tun_gro_checksums_hold(const uint8_t *packet, size_t len)
 {
-	bool v4 = l4 == IPV4_LEN;
+	size_t l4 = gro_candidate(packet, len, true);
+	uint8_t proto;
+	bool v4;
 
+	if (!l4)
+		return false;
+	v4 = l4 == IPV4_LEN;
+	proto = l4_proto(packet);
 	if (v4 && csum_fold(csum_add(0, packet, IPV4_LEN)) != 0xffff)
+		return false;
+	if (len < l4 + (proto == IPPROTO_UDP ? UDP_LEN : TCP_LEN))
 		return false;
 	if (proto == IPPROTO_UDP && !packet[l4 + UDP_CHECK] && !packet[l4 + UDP_CHECK + 1])
 		return v4;
-	return csum_fold(pseudo_sum(packet, v4, proto, len - l4) + l4_sum) == 0xffff;
+	return csum_fold(csum_add(pseudo_sum(packet, v4, proto, len - l4), packet + l4,
+	                          len - l4)) == 0xffff;
 }
 
-/*
- * A run's first packet moves into the buffer when a follower would join it, its sums checked on
- * the way; one that goes up alone needs no check, since it goes as it came.
- */
-static bool leader_holds(struct tun_gro *gro)
-{
-	size_t l4 = gro->l4;
-	uint64_t sum;
-
-	memcpy(gro->buffer, gro->packet, l4);
-	sum = csum_copy(0, gro->buffer + l4, gro->packet + l4, gro->len - l4);
-	if (checksums_hold(gro->packet, gro->len, l4, gro->proto, sum))
-		return true;
-	gro->l4 = 0;
-	return false;
-}
-
-/*
- * A segment that fails its checksums is left out, to go up alone and unmended: the kernel drops
- * it then, where in a super-packet it would have been summed afresh and taken.
- */
-bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
+bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len, bool holds)
 {
 	size_t l4 = gro->l4, payload;
-	uint64_t sum;
 	uint8_t flags;
 
-	if (!l4 || gro->closed || len <= gro->hdr_len || gro_candidate(next, len, gro->udp) != l4)
+	if (!l4 || !holds || gro->closed || len <= gro->hdr_len ||
+	    gro_candidate(next, len, gro->udp) != l4 || gro->segments == TUN_GRO_MAX_SEGMENTS)
 		return false;
 	payload = len - gro->hdr_len;
 	if (!same_flow(gro, next) || payload > gro->gso_size || !continues(gro, next, len) ||
 	    gro->len + payload > TUN_OFFLOAD_MAX)
 		return false;
-	if (gro->packet != gro->buffer && !leader_holds(gro))
-		return false;
-	/* Copied behind the run before it is checked: a failure leaves the run as it was. */
-	sum = csum_copy(csum_add(0, next + l4, gro->hdr_len - l4), gro->buffer + gro->len,
-	                next + gro->hdr_len, payload);
-	if (!checksums_hold(next, len, l4, gro->proto, sum))
-		return false;
-	gro->packet = gro->buffer;
+	if (gro->segments == 1) {
+		/* The run's headers, to be fixed up, apart from the packet they came with. */
+		memcpy(gro->head, gro->packet, gro->hdr_len);
+		gro->iov[1] = (struct iovec){.iov_base = gro->head, .iov_len = gro->hdr_len};
+		gro->iov[2] = (struct iovec){.iov_base = (void *)(gro->packet + gro->hdr_len),
+		                             .iov_len = gro->len - gro->hdr_len};
+		gro->iovcnt = 3;
+	}
+	gro->iov[gro->iovcnt++] =
+	    (struct iovec){.iov_base = (void *)(next + gro->hdr_len), .iov_len = payload};
 	gro->len += payload;
 	gro->next_seq += (uint32_t)payload;
 	gro->segments++;
@@ -469,7 +488,7 @@ bool tun_gro_append(struct tun_gro *gro, const uint8_t *next, size_t len)
 		return true;
 	/* PSH travels on; a short or pushed segment ends the run. */
 	flags = next[l4 + TCP_FLAGS];
-	gro->packet[l4 + TCP_FLAGS] |= flags & TCP_PSH;
+	gro->head[l4 + TCP_FLAGS] |= flags & TCP_PSH;
 	gro->closed |= (flags & TCP_PSH) != 0;
 	return true;
 }
@@ -478,22 +497,24 @@ void tun_gro_finish(struct tun_gro *gro)
 {
 	bool v4 = gro->l4 == IPV4_LEN, udp = gro->proto == IPPROTO_UDP;
 	size_t check = udp ? UDP_CHECK : TCP_CHECK;
+	uint8_t *head = gro->head;
 	uint16_t partial;
 
 	memset(&gro->hdr, 0, sizeof(gro->hdr));
+	gro->iov[0] = (struct iovec){.iov_base = &gro->hdr, .iov_len = sizeof(gro->hdr)};
 	if (gro->segments < 2)
 		return;
 	if (v4) {
-		put16(gro->packet + 2, (uint16_t)gro->len);
-		ipv4_checksum(gro->packet);
+		put16(head + 2, (uint16_t)gro->len);
+		ipv4_checksum(head);
 	} else {
-		put16(gro->packet + 4, (uint16_t)(gro->len - IPV6_LEN));
+		put16(head + 4, (uint16_t)(gro->len - IPV6_LEN));
 	}
 	if (udp)
-		put16(gro->packet + gro->l4 + UDP_LENGTH, (uint16_t)(gro->len - gro->l4));
+		put16(head + gro->l4 + UDP_LENGTH, (uint16_t)(gro->len - gro->l4));
 	/* The kernel finishes the sum it is handed: the pseudo-header's, not inverted. */
-	partial = csum_fold(pseudo_sum(gro->packet, v4, gro->proto, gro->len - gro->l4));
-	memcpy(gro->packet + gro->l4 + check, &partial, 2);
+	partial = csum_fold(pseudo_sum(head, v4, gro->proto, gro->len - gro->l4));
+	memcpy(head + gro->l4 + check, &partial, 2);
 	gro->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	if (udp)
 		gro->hdr.gso_type = TUN_VNET_GSO_UDP_L4;

@@ -144,27 +144,25 @@ static void write_tun(struct wg_device *dev, const struct iovec *iov, int iovcnt
 		wg_device_log(dev, WG_LOG_DEBUG, "TUN write failed: %s", strerror(errno));
 }
 
-void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const size_t *lens,
-                       unsigned int n)
+void wg_device_deliver(struct wg_device *dev, const struct wg_delivery *out)
 {
-	struct iovec iov[2];
+	struct iovec iov;
 	struct tun_gro gro;
 	unsigned int i, j;
 
-	for (i = 0; i < n; i = j) {
+	for (i = 0; i < out->n; i = j) {
 		j = i + 1;
 		if (!dev->vnet_hdr) {
-			iov[0] = (struct iovec){.iov_base = packets[i], .iov_len = lens[i]};
-			write_tun(dev, iov, 1);
+			iov = (struct iovec){.iov_base = out->packets[i], .iov_len = out->lens[i]};
+			write_tun(dev, &iov, 1);
 			continue;
 		}
-		tun_gro_start(&gro, packets[i], lens[i], dev->gro_buffer, dev->udp_gro);
-		while (dev->gro && j < n && tun_gro_append(&gro, packets[j], lens[j]))
+		tun_gro_start(&gro, out->packets[i], out->lens[i], out->holds[i], dev->udp_gro);
+		while (dev->gro && j < out->n &&
+		       tun_gro_append(&gro, out->packets[j], out->lens[j], out->holds[j]))
 			j++;
 		tun_gro_finish(&gro);
-		iov[0] = (struct iovec){.iov_base = &gro.hdr, .iov_len = sizeof(gro.hdr)};
-		iov[1] = (struct iovec){.iov_base = gro.packet, .iov_len = gro.len};
-		write_tun(dev, iov, 2);
+		write_tun(dev, gro.iov, (int)gro.iovcnt);
 	}
 }
 
@@ -344,11 +342,6 @@ static int open_tun(struct wg_device *dev, const struct wg_device_options *opts)
 	if (ret < 0)
 		return ret;
 	dev->vnet_hdr = tun_has_vnet_hdr(dev->tun_fd);
-	if (dev->vnet_hdr) {
-		dev->gro_buffer = malloc(TUN_OFFLOAD_MAX);
-		if (!dev->gro_buffer)
-			return -ENOMEM;
-	}
 	if (dev->vnet_hdr && dev->offload) {
 		ret = tun_set_offload(dev->tun_fd, true);
 		dev->gro = ret == 0;
@@ -450,7 +443,6 @@ static void free_state(struct wg_device *dev)
 		wg_ratelimiter_free(dev->ratelimiter);
 	wg_index_table_destroy(&dev->index);
 	nl_link_watch_close(dev->link);
-	free(dev->gro_buffer);
 	close_fd(dev->tun_fd);
 	close_fd(dev->packet_fd);
 	close_fd(dev->quit_fd);

@@ -7,7 +7,8 @@
  * handshakes, and the initiations the others ask for), the timer thread and, with a TUN, the
  * link watcher. Locks, outermost first:
  * config_lock (configure, up/down) > lock (rwlock: peers, tables, identity; write = change them)
- * > peer->lock > index.lock, and udp_lock (rwlock: sockets) only around socket use.
+ * > peer->lock > index.lock, peer->turn_lock last, and udp_lock (rwlock: sockets) only around
+ * socket use.
  */
 #ifndef WG_DEVICE_H
 #define WG_DEVICE_H
@@ -71,11 +72,10 @@ struct wg_device {
 	int tun_fd;
 	int packet_fd; /* TUN-less: the caller's end of the packet pair */
 	bool has_tun;
-	bool vnet_hdr;       /* every TUN read and write starts with a virtio-net header */
-	bool gro;            /* coalesce TCP segments into super-packets on TUN writes */
-	bool udp_gro;        /* and UDP datagrams too */
-	uint8_t *gro_buffer; /* where they are coalesced, by the one receive finisher */
-	bool offload;        /* TUN super-packets and UDP GSO wherever the kernel has them */
+	bool vnet_hdr; /* every TUN read and write starts with a virtio-net header */
+	bool gro;      /* coalesce TCP segments into super-packets on TUN writes */
+	bool udp_gro;  /* and UDP datagrams too */
+	bool offload;  /* TUN super-packets and UDP GSO wherever the kernel has them */
 	char name[IFNAMSIZ];
 	struct nl_link_watch *link;
 
@@ -130,10 +130,16 @@ int wg_device_rebind(struct wg_device *dev, uint16_t port, uint32_t fwmark);
 
 /* Sends datagrams under the socket lock; returns the count sent or -errno. */
 int wg_device_send(struct wg_device *dev, const struct wg_udp_msg *msgs, unsigned int n);
-/* Writes decrypted packets to the TUN (or packet pair), in order. Only the receive ring's
- * finisher calls it, one at a time, so gro_buffer is its own. */
-void wg_device_deliver(struct wg_device *dev, uint8_t *const *packets, const size_t *lens,
-                       unsigned int n);
+/* Decrypted packets for the TUN, in order; holds: tun_gro_checksums_hold() of each. */
+struct wg_delivery {
+	uint8_t *packets[WG_BATCH_SIZE];
+	size_t lens[WG_BATCH_SIZE];
+	bool holds[WG_BATCH_SIZE];
+	unsigned int n;
+};
+
+/* Writes them to the TUN (or packet pair), in order, runs of one flow as super-packets. */
+void wg_device_deliver(struct wg_device *dev, const struct wg_delivery *out);
 
 /* Timer thread (timer_thread.c). */
 int wg_timer_thread_start(struct wg_device *dev);

@@ -570,20 +570,28 @@ int wg_noise_handshake_begin_session(struct wg_noise_handshake *hs,
 	return 0;
 }
 
-int wg_noise_keypair_next_nonce(struct wg_noise_keypair *kp, uint64_t now, uint64_t *nonce)
+unsigned int wg_noise_keypair_take_nonces(struct wg_noise_keypair *kp, uint64_t now,
+                                          unsigned int count, uint64_t *first)
 {
 	uint64_t counter;
 
-	if (wg_noise_keypair_is_expired(kp, now))
-		return -EKEYEXPIRED;
-	counter = atomic_fetch_add(&kp->send_counter, 1);
-	if (counter >= REJECT_AFTER_MESSAGES) {
+	if (!count || wg_noise_keypair_is_expired(kp, now))
+		return 0;
+	counter = atomic_fetch_add(&kp->send_counter, count);
+	if (counter >= REJECT_AFTER_MESSAGES || REJECT_AFTER_MESSAGES - counter < count) {
 		/* Pin it so that concurrent senders can never wrap it around to reuse a nonce. */
 		atomic_store(&kp->send_counter, REJECT_AFTER_MESSAGES);
-		return -EKEYEXPIRED;
+		if (counter >= REJECT_AFTER_MESSAGES)
+			return 0;
+		count = (unsigned int)(REJECT_AFTER_MESSAGES - counter);
 	}
-	*nonce = counter;
-	return 0;
+	*first = counter;
+	return count;
+}
+
+int wg_noise_keypair_next_nonce(struct wg_noise_keypair *kp, uint64_t now, uint64_t *nonce)
+{
+	return wg_noise_keypair_take_nonces(kp, now, 1, nonce) ? 0 : -EKEYEXPIRED;
 }
 
 bool wg_noise_keypair_is_expired(const struct wg_noise_keypair *kp, uint64_t now)

@@ -200,6 +200,10 @@ int wg_noise_handshake_read_response(const uint8_t *body, size_t payload_len, ui
 /* The nonce for the next packet, or -EKEYEXPIRED once the keypair may not send any more (too
  * old or too many messages). */
 int wg_noise_keypair_next_nonce(struct wg_noise_keypair *kp, uint64_t now, uint64_t *nonce);
+/* The same for up to count packets at once: the nonces first, first + 1, ... for as many as the
+ * keypair may still send (the count returned, 0 when none). */
+unsigned int wg_noise_keypair_take_nonces(struct wg_noise_keypair *kp, uint64_t now,
+                                          unsigned int count, uint64_t *first);
 /* REJECT_AFTER_TIME old: neither sends nor receives. */
 bool wg_noise_keypair_is_expired(const struct wg_noise_keypair *kp, uint64_t now);
 /* Sending should start a new handshake (past REKEY_AFTER_MESSAGES, or REKEY_AFTER_TIME old and

@@ -59,6 +59,7 @@ int wg_peer_create(struct wg_device *dev, const uint8_t public_key[WG_KEY_LEN],
 	peer->device = dev;
 	atomic_init(&peer->refcount, 1);
 	pthread_mutex_init(&peer->lock, NULL);
+	pthread_mutex_init(&peer->turn_lock, NULL);
 	peer->handshake_entry.peer = peer;
 	peer->handshake_entry.type = WG_INDEX_HANDSHAKE;
 	wg_cookie_maker_init(&peer->cookie_maker, public_key);
@@ -103,8 +104,51 @@ void wg_peer_put(struct wg_peer *peer)
 	if (!peer || atomic_fetch_sub_explicit(&peer->refcount, 1, memory_order_acq_rel) != 1)
 		return;
 	pthread_mutex_destroy(&peer->lock);
+	pthread_mutex_destroy(&peer->turn_lock);
 	sodium_memzero(peer, sizeof(*peer));
 	free(peer);
+}
+
+uint64_t wg_peer_take_ticket(struct wg_peer *peer)
+{
+	return peer->tickets++;
+}
+
+/* Turn lock held: the parked send whose ticket is up, taken off the list, or NULL. */
+static struct wg_send_turn *next_parked(struct wg_peer *peer)
+{
+	struct wg_send_turn *turn = peer->parked;
+
+	if (!turn || turn->ticket != peer->turn)
+		return NULL;
+	peer->parked = turn->next;
+	return turn;
+}
+
+void wg_peer_send_in_turn(struct wg_peer *peer, struct wg_send_turn *turn)
+{
+	struct wg_send_turn **at;
+
+	pthread_mutex_lock(&peer->turn_lock);
+	if (turn->ticket != peer->turn) {
+		for (at = &peer->parked; *at && (*at)->ticket < turn->ticket; at = &(*at)->next)
+			;
+		turn->next = *at;
+		*at = turn;
+		pthread_mutex_unlock(&peer->turn_lock);
+		return;
+	}
+	pthread_mutex_unlock(&peer->turn_lock);
+	/* A send may drop what else pinned the peer. */
+	wg_peer_get(peer);
+	do {
+		turn->send(turn);
+		pthread_mutex_lock(&peer->turn_lock);
+		peer->turn++;
+		turn = next_parked(peer);
+		pthread_mutex_unlock(&peer->turn_lock);
+	} while (turn);
+	wg_peer_put(peer);
 }
 
 struct wg_keypair *wg_keypair_new(struct wg_peer *peer)

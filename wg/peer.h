@@ -11,6 +11,12 @@
  * outlive a removal. A removed peer is unlinked, its timers stopped and keys cleared: what still
  * holds it may finish with it but can start nothing. Every keypair pins its peer; the data path
  * pins the keypair it uses; a keypair that left the slots is zeroed and freed by its last put.
+ *
+ * Sequencing: a peer's datagrams leave in the order their nonces were taken, whichever thread
+ * seals and sends them. Whoever takes nonces takes the peer's next ticket with them, under the
+ * peer lock, and hands its send to wg_peer_send_in_turn(): a send whose turn has not come is
+ * parked with the peer, and whoever makes the send of the ticket before it makes it too. So
+ * every ticket taken must come to wg_peer_send_in_turn(), sent or not.
  */
 #ifndef WG_PEER_H
 #define WG_PEER_H
@@ -34,6 +40,13 @@ struct wg_keypair {
 	struct wg_noise_keypair noise;
 	struct wg_index_entry entry;
 	atomic_uint refcount;
+};
+
+/* A send waiting for its turn (see Sequencing above). */
+struct wg_send_turn {
+	struct wg_send_turn *next; /* parked with the peer, by ticket */
+	uint64_t ticket;
+	void (*send)(struct wg_send_turn *turn); /* makes the send; the turn may be gone after */
 };
 
 /* A packet waiting for a session, in a buffer with room to be sealed in place. */
@@ -61,6 +74,11 @@ struct wg_peer {
 	unsigned int staged_count;
 	/* Asks the handshake thread for an initiation; a reference is held while it waits. */
 	struct wg_handshake_request initiation;
+	uint64_t tickets; /* the next ticket to take */
+
+	pthread_mutex_t turn_lock; /* only around what follows: taken last, nothing under it */
+	uint64_t turn;             /* the ticket whose send goes next */
+	struct wg_send_turn *parked;
 
 	atomic_uint refcount;
 	_Atomic uint64_t rx_bytes;
@@ -100,6 +118,12 @@ void wg_peer_stage(struct wg_peer *peer, const uint8_t *packet, size_t len);
 bool wg_peer_unstage(struct wg_peer *peer, struct wg_staged_packet *out);
 void wg_peer_purge_staged(struct wg_peer *peer);
 void wg_staged_packet_free(struct wg_staged_packet *packet);
+
+/* Peer lock held: the ticket for a block of nonces just taken. */
+uint64_t wg_peer_take_ticket(struct wg_peer *peer);
+/* Makes turn's send now if its ticket is up, and then every parked send that follows it; else
+ * parks it for whoever sends the ticket before. */
+void wg_peer_send_in_turn(struct wg_peer *peer, struct wg_send_turn *turn);
 
 /* Peer lock held: roam to the address an authenticated packet came from. */
 void wg_peer_set_endpoint(struct wg_peer *peer, const union wg_endpoint *endpoint);

@@ -12,16 +12,19 @@
 
 #include "wg/thread.h"
 
+/* Every batch's mapping of its slots. */
+static const size_t memory_size = (size_t)WG_PACKET_SLOT * WG_BATCH_SIZE;
+
 int wg_batch_init(struct wg_batch *batch, enum wg_aead_lib lib)
 {
-	const size_t size = (size_t)WG_PACKET_SLOT * WG_BATCH_SIZE;
 	int ret = wg_aead_ctx_init(&batch->aead, lib);
 
 	if (ret < 0)
 		return ret;
-	/* 8 MiB of address space, but only the touched part of each slot costs memory. */
+	/* 8 MiB of address space, but only the touched part of each slot costs memory, and only
+	 * until the ring goes idle (wg_ring_poll). */
 	batch->memory =
-	    mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	    mmap(NULL, memory_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (batch->memory == MAP_FAILED) {
 		batch->memory = NULL;
 		wg_aead_ctx_free(&batch->aead);
@@ -35,7 +38,7 @@ int wg_batch_init(struct wg_batch *batch, enum wg_aead_lib lib)
 void wg_batch_free(struct wg_batch *batch)
 {
 	if (batch->memory)
-		munmap(batch->memory, (size_t)WG_PACKET_SLOT * WG_BATCH_SIZE);
+		munmap(batch->memory, memory_size);
 	batch->memory = NULL;
 	wg_aead_ctx_free(&batch->aead);
 }
@@ -43,6 +46,22 @@ void wg_batch_free(struct wg_batch *batch)
 uint8_t *wg_batch_slot(const struct wg_batch *batch, unsigned int i)
 {
 	return batch->memory + (size_t)i * WG_PACKET_SLOT;
+}
+
+void wg_batch_hold(struct wg_batch *batch, unsigned int n)
+{
+	atomic_fetch_add(&batch->holds, n);
+}
+
+void wg_batch_unhold(struct wg_batch *batch)
+{
+	struct wg_ring *ring = batch->ring;
+
+	if (atomic_fetch_sub(&batch->holds, 1) != 1)
+		return;
+	pthread_mutex_lock(&ring->lock);
+	pthread_cond_broadcast(&ring->freed);
+	pthread_mutex_unlock(&ring->lock);
 }
 
 int wg_handshake_queue_init(struct wg_handshake_queue *q)
@@ -202,6 +221,7 @@ int wg_ring_init(struct wg_ring *ring, enum wg_aead_lib lib, size_t container_si
 		}
 		batch->ring = ring;
 		atomic_init(&batch->crypted, false);
+		atomic_init(&batch->holds, 0);
 		setup(batch, ctx);
 		ring->batches[i] = batch;
 	}
@@ -226,21 +246,62 @@ struct wg_batch *wg_ring_acquire(struct wg_ring *ring)
 	struct wg_batch *batch;
 
 	pthread_mutex_lock(&ring->lock);
-	while (ring->count == WG_RING_SIZE)
+	for (;;) {
+		batch = ring->batches[(ring->head + ring->count) % WG_RING_SIZE];
+		if (ring->count < WG_RING_SIZE && !atomic_load(&batch->holds))
+			break;
 		pthread_cond_wait(&ring->freed, &ring->lock);
-	batch = ring->batches[(ring->head + ring->count) % WG_RING_SIZE];
+	}
 	ring->count++;
 	pthread_mutex_unlock(&ring->lock);
 	batch->count = 0;
 	return batch;
 }
 
+static bool held(const struct wg_ring *ring)
+{
+	unsigned int i;
+
+	for (i = 0; i < WG_RING_SIZE; i++)
+		if (atomic_load(&ring->batches[i]->holds))
+			return true;
+	return false;
+}
+
 void wg_ring_flush(struct wg_ring *ring)
 {
 	pthread_mutex_lock(&ring->lock);
-	while (ring->count)
+	while (ring->count || held(ring))
 		pthread_cond_wait(&ring->freed, &ring->lock);
 	pthread_mutex_unlock(&ring->lock);
+}
+
+/* Only the producer acquires a batch, and only a finish step (in flight) holds one, so a batch
+ * seen out of flight and unheld here stays untouched while its pages go. */
+static void trim(struct wg_ring *ring)
+{
+	struct wg_batch *idle[WG_RING_SIZE];
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&ring->lock);
+	/* The newest batch in flight is the producer's own, acquired and empty. */
+	for (i = ring->count - 1; i < WG_RING_SIZE; i++) {
+		idle[n] = ring->batches[(ring->head + i) % WG_RING_SIZE];
+		n += !atomic_load(&idle[n]->holds);
+	}
+	pthread_mutex_unlock(&ring->lock);
+	for (i = 0; i < n; i++)
+		madvise(idle[i]->memory, memory_size, MADV_DONTNEED);
+}
+
+int wg_ring_poll(struct wg_ring *ring, struct pollfd *fds, nfds_t nfds)
+{
+	int n = poll(fds, nfds, WG_RING_IDLE_MS);
+
+	if (n != 0)
+		return n;
+	trim(ring);
+	return poll(fds, nfds, -1);
 }
 
 static struct wg_batch *oldest(struct wg_ring *ring)
@@ -255,24 +316,29 @@ static struct wg_batch *oldest(struct wg_ring *ring)
 }
 
 /*
- * A worker sets its batch crypted before it asks for the lock, so the finisher holding it either
- * sees that batch or leaves the lock to the worker, which then finishes it itself.
+ * Whoever holds the lock finishes every batch crypted in order, so a worker that finds the lock
+ * taken leaves its batch to the holder rather than sleep on the lock. A worker sets its batch
+ * crypted before it tries the lock, and the holder looks again after it lets go: either the
+ * holder sees that batch, or the worker gets the lock.
  */
 static void finish_in_order(struct wg_ring *ring)
 {
 	struct wg_batch *batch;
 
-	pthread_mutex_lock(&ring->finish_lock);
-	while ((batch = oldest(ring))) {
-		ring->finish(batch);
-		atomic_store(&batch->crypted, false);
-		pthread_mutex_lock(&ring->lock);
-		ring->head = (ring->head + 1) % WG_RING_SIZE;
-		ring->count--;
-		pthread_cond_broadcast(&ring->freed);
-		pthread_mutex_unlock(&ring->lock);
+	atomic_thread_fence(memory_order_seq_cst);
+	while (oldest(ring) && pthread_mutex_trylock(&ring->finish_lock) == 0) {
+		while ((batch = oldest(ring))) {
+			ring->finish(batch);
+			atomic_store(&batch->crypted, false);
+			pthread_mutex_lock(&ring->lock);
+			ring->head = (ring->head + 1) % WG_RING_SIZE;
+			ring->count--;
+			pthread_cond_broadcast(&ring->freed);
+			pthread_mutex_unlock(&ring->lock);
+		}
+		pthread_mutex_unlock(&ring->finish_lock);
+		atomic_thread_fence(memory_order_seq_cst);
 	}
-	pthread_mutex_unlock(&ring->finish_lock);
 }
 
 static struct wg_batch *pool_pop(struct wg_pool *pool)

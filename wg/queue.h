@@ -9,11 +9,14 @@
  * context needs no lock and the submitter's inline runs need no context of their own.
  *
  * wg_ring + wg_pool: the parallel crypto pipeline. A producer (the TUN or the UDP reader) takes
- * the next batch of its ring, fills it and submits it to the pool; any worker runs the ring's
- * crypt step on it, and then whichever worker finds the oldest batches of the ring crypted runs
- * their finish step, one at a time and in submission order. So crypto runs on every worker while
- * packets leave (and arrive) in the order they were read. A producer that outruns the workers
- * waits for a free batch; a small batch on an idle ring is run by its producer right away.
+ * the next batch of its ring, fills it and submits it to the pool, which every ring shares; any
+ * worker runs the ring's crypt step on it, and then whichever worker finds the oldest batches of
+ * the ring crypted runs their finish step, one at a time and in submission order (a worker that
+ * finds another finishing leaves its batch to it). So crypto runs on every worker while each
+ * ring's packets leave (and arrive) in the order they were read. A finish step may leave sends
+ * that still read the batch (wg_batch_hold()): the ring hands it out again once they are done.
+ * A producer that outruns the workers waits for a free batch; a small batch on an idle ring is
+ * run by its producer right away.
  *
  * wg_handshake_queue: a bounded FIFO of received handshake messages for the handshake thread;
  * full (for a message: as long as the limit it is pushed with) means dropped, and its length is
@@ -25,6 +28,7 @@
 #ifndef WG_QUEUE_H
 #define WG_QUEUE_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -53,6 +57,9 @@ struct wg_batch {
 	struct wg_ring *ring;
 	struct wg_batch *next; /* in the pool's queue */
 	atomic_bool crypted;
+	/* Finished, but its packets still wait for this many sends (wg_batch_hold()): the ring
+	 * hands the batch out again only once they are done. */
+	atomic_uint holds;
 	struct wg_aead_ctx aead;
 };
 
@@ -61,6 +68,10 @@ int wg_batch_init(struct wg_batch *batch, enum wg_aead_lib lib);
 void wg_batch_free(struct wg_batch *batch);
 /* The start of slot i (the headroom). */
 uint8_t *wg_batch_slot(const struct wg_batch *batch, unsigned int i);
+/* From its finish step: n sends still read the batch's memory after finish returns. Each calls
+ * wg_batch_unhold() when done, from any thread. */
+void wg_batch_hold(struct wg_batch *batch, unsigned int n);
+void wg_batch_unhold(struct wg_batch *batch);
 
 typedef void (*wg_batch_fn)(struct wg_batch *batch);
 
@@ -93,10 +104,19 @@ int wg_ring_init(struct wg_ring *ring, enum wg_aead_lib lib, size_t container_si
                  void (*setup)(struct wg_batch *batch, void *ctx), void *ctx, wg_batch_fn crypt,
                  wg_batch_fn finish);
 void wg_ring_destroy(struct wg_ring *ring);
-/* The next batch to fill, emptied; blocks while every batch is in flight. */
+/* The next batch to fill, emptied; blocks while every batch is in flight or held. */
 struct wg_batch *wg_ring_acquire(struct wg_ring *ring);
-/* Blocks until every submitted batch is finished. */
+/* Blocks until every submitted batch is finished and no longer held. */
 void wg_ring_flush(struct wg_ring *ring);
+
+/* A ring quiet this long gives its packet memory back: a burst leaves every slot it touched
+ * resident (up to 64 MiB a ring) otherwise, for as long as the device lives. */
+enum { WG_RING_IDLE_MS = 1000 };
+
+/* The producer's poll(), with the batch it acquired still empty: after WG_RING_IDLE_MS of
+ * nothing it hands the kernel the pages of every batch neither in flight nor held (they read
+ * as zeros next time), then waits on for good. poll()'s result, never 0. */
+int wg_ring_poll(struct wg_ring *ring, struct pollfd *fds, nfds_t nfds);
 
 /* n_threads 0 = one per online CPU. */
 int wg_pool_start(struct wg_pool *pool, unsigned int n_threads);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tun/offload.h"
 #include "wg/device.h"
 #include "wg/packet.h"
 #include "wg/peer.h"
@@ -27,7 +28,18 @@ struct rx_batch {
 	struct wg_device *dev;
 	struct wg_keypair *kps[WG_BATCH_SIZE]; /* pinned; NULL: not data for a session of ours */
 	bool opened[WG_BATCH_SIZE];
+	/* Found by the worker that opened the packet, while it was in its cache: */
+	uint16_t ip_lens[WG_BATCH_SIZE]; /* its IP header's length, 0 when dishonest */
+	bool holds[WG_BATCH_SIZE];       /* its checksums hold (tun_gro_checksums_hold) */
 	uint64_t now;
+};
+
+/* A run of authenticated packets on one keypair within a batch, accounted for at once. */
+struct rx_run {
+	struct wg_keypair *kp;
+	const union wg_endpoint *addr; /* the last packet's */
+	uint64_t bytes;
+	unsigned int data; /* packets that were not keepalives */
 };
 
 _Static_assert(offsetof(struct rx_batch, batch) == 0, "the ring hands out &rx_batch.batch");
@@ -46,27 +58,32 @@ static bool keep_key_fresh(struct wg_peer *peer, uint64_t now)
 	                                  now);
 }
 
-/* The bookkeeping of an authenticated data packet (keepalive or not). */
-static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
-                               const struct wg_udp_msg *msg, bool is_keepalive, uint64_t now)
+/*
+ * The bookkeeping of a run of authenticated data packets (keepalives or not) on one keypair,
+ * done once for all of them as packet by packet: the first confirms the session, the last one's
+ * address is where the peer is, and a second data packet asks for one more keepalive.
+ */
+static void data_authenticated(struct wg_peer *peer, const struct rx_run *run, uint64_t now)
 {
 	struct wg_noise_released released = {0};
 	bool confirmed, rekey;
 
 	pthread_mutex_lock(&peer->lock);
-	confirmed = wg_noise_keypairs_received_with(&peer->keypairs, &kp->noise, &released);
+	confirmed = wg_noise_keypairs_received_with(&peer->keypairs, &run->kp->noise, &released);
 	if (confirmed)
 		wg_peer_handshake_complete(peer);
-	wg_peer_set_endpoint(peer, &msg->addr);
+	wg_peer_set_endpoint(peer, run->addr);
 	wg_timers_any_authenticated_packet_received(&peer->timers);
 	wg_timers_any_authenticated_packet_traversal(&peer->timers, now);
-	if (!is_keepalive)
+	if (run->data > 0)
+		wg_timers_data_received(&peer->timers, now);
+	if (run->data > 1)
 		wg_timers_data_received(&peer->timers, now);
 	rekey = keep_key_fresh(peer, now);
 	wg_peer_timers_changed(peer);
 	pthread_mutex_unlock(&peer->lock);
 	wg_peer_release_keypairs(peer, &released);
-	atomic_fetch_add_explicit(&peer->rx_bytes, msg->len, memory_order_relaxed);
+	atomic_fetch_add_explicit(&peer->rx_bytes, run->bytes, memory_order_relaxed);
 	/* The responder may send with a session only once it is confirmed. */
 	if (confirmed)
 		wg_send_staged(peer);
@@ -74,11 +91,11 @@ static void data_authenticated(struct wg_peer *peer, struct wg_keypair *kp,
 		wg_send_queued_initiation(peer, false);
 }
 
-/* The length of the inner packet without its padding, or 0 if it must not reach the TUN. */
+/* The length of the inner packet without its padding (ip_len, found by the worker), or 0 if it
+ * must not reach the TUN. */
 static size_t deliverable(struct wg_device *dev, struct wg_peer *peer, const uint8_t *plain,
-                          size_t len)
+                          size_t ip_len)
 {
-	size_t ip_len = wg_packet_ip_len(plain, len);
 	const uint8_t *src;
 	int family;
 
@@ -173,6 +190,7 @@ static void rx_crypt(struct wg_batch *batch)
 	const struct wg_msg_data *hdr;
 	struct wg_udp_msg *msg;
 	struct wg_keypair *kp;
+	uint8_t *plain;
 	unsigned int i;
 
 	for (i = 0; i < batch->count; i++) {
@@ -182,12 +200,25 @@ static void rx_crypt(struct wg_batch *batch)
 			continue;
 		msg = &batch->msgs[i];
 		hdr = (const struct wg_msg_data *)msg->data;
-		rx->opened[i] = wg_aead_ctx_open(&batch->aead, msg->data + MESSAGE_DATA_HEADER_LEN,
-		                                 msg->data + MESSAGE_DATA_HEADER_LEN,
-		                                 msg->len - MESSAGE_DATA_HEADER_LEN, NULL, 0,
-		                                 le64toh(hdr->counter), kp->noise.recv_key) == 0;
+		plain = msg->data + MESSAGE_DATA_HEADER_LEN;
+		rx->opened[i] =
+		    wg_aead_ctx_open(&batch->aead, plain, plain, msg->len - MESSAGE_DATA_HEADER_LEN,
+		                     NULL, 0, le64toh(hdr->counter), kp->noise.recv_key) == 0;
+		if (!rx->opened[i])
+			continue;
+		rx->ip_lens[i] =
+		    (uint16_t)wg_packet_ip_len(plain, msg->len - MESSAGE_MINIMUM_LENGTH);
+		rx->holds[i] =
+		    rx->dev->gro && rx->ip_lens[i] && tun_gro_checksums_hold(plain, rx->ip_lens[i]);
 	}
 	wg_aead_ctx_wipe(&batch->aead);
+}
+
+static void run_flush(struct rx_run *run, uint64_t now)
+{
+	if (run->kp)
+		data_authenticated(run->kp->entry.peer, run, now);
+	*run = (struct rx_run){0};
 }
 
 /* In arrival order: the replay window only ever sees authenticated counters. */
@@ -195,12 +226,13 @@ static void rx_finish(struct wg_batch *batch)
 {
 	struct rx_batch *rx = (struct rx_batch *)batch;
 	struct wg_device *dev = rx->dev;
-	uint8_t *packets[WG_BATCH_SIZE];
-	size_t lens[WG_BATCH_SIZE], len;
+	struct wg_delivery out = {.n = 0};
 	const struct wg_msg_data *hdr;
-	unsigned int i, n = 0;
+	struct rx_run run = {0};
 	struct wg_udp_msg *msg;
 	struct wg_keypair *kp;
+	unsigned int i;
+	size_t len;
 
 	pthread_rwlock_rdlock(&dev->lock);
 	for (i = 0; i < batch->count; i++) {
@@ -212,18 +244,31 @@ static void rx_finish(struct wg_batch *batch)
 		len = msg->len - MESSAGE_MINIMUM_LENGTH;
 		if (!rx->opened[i]) {
 			wg_device_count(dev, data_unauthenticated);
-		} else if (!wg_replay_check(&kp->noise.replay, le64toh(hdr->counter))) {
-			wg_device_count(dev, data_replayed);
-		} else {
-			data_authenticated(kp->entry.peer, kp, msg, len == 0, rx->now);
-			packets[n] = msg->data + MESSAGE_DATA_HEADER_LEN;
-			lens[n] = len ? deliverable(dev, kp->entry.peer, packets[n], len) : 0;
-			n += lens[n] > 0;
+			continue;
 		}
-		wg_keypair_put(kp);
+		if (!wg_replay_check(&kp->noise.replay, le64toh(hdr->counter))) {
+			wg_device_count(dev, data_replayed);
+			continue;
+		}
+		if (run.kp != kp)
+			run_flush(&run, rx->now);
+		run.kp = kp;
+		run.addr = &msg->addr;
+		run.bytes += msg->len;
+		run.data += len > 0;
+		if (!len)
+			continue;
+		out.packets[out.n] = msg->data + MESSAGE_DATA_HEADER_LEN;
+		out.lens[out.n] =
+		    deliverable(dev, kp->entry.peer, out.packets[out.n], rx->ip_lens[i]);
+		out.holds[out.n] = rx->holds[i];
+		out.n += out.lens[out.n] > 0;
 	}
+	run_flush(&run, rx->now);
 	pthread_rwlock_unlock(&dev->lock);
-	wg_device_deliver(dev, packets, lens, n);
+	for (i = 0; i < batch->count; i++)
+		wg_keypair_put(rx->kps[i]);
+	wg_device_deliver(dev, &out);
 	/* wg_udp_recv() let entries trade slots and point into each other's; give every entry its
 	 * own back, which also keeps the 64 KiB GRO messages landing in the same few slots rather
 	 * than dirtying every one of them over time. */
@@ -244,7 +289,7 @@ void *wg_receive_udp_thread(void *arg)
 
 	while (!stop) {
 		batch = wg_ring_acquire(&dev->rx_ring);
-		if (poll(fds, 3, -1) < 0 && errno != EINTR)
+		if (wg_ring_poll(&dev->rx_ring, fds, 3) < 0 && errno != EINTR)
 			stop = true;
 		stop |= fds[0].revents != 0;
 		/* The families take turns at going first, so that neither can starve the other. A

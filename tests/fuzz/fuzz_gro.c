@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_gro.c - a batch of decrypted packets through the receive coalescer of tun/offload.h, as
- * wg_device_deliver() hands them to it. A peer's packets are authenticated but not trusted, and
- * what the coalescer merges the kernel takes without checking its checksums again.
+ * wg_device_deliver() hands them to it, each packet's checksums judged by
+ * tun_gro_checksums_hold() as the worker that decrypted it does. A peer's packets are
+ * authenticated but not trusted, and what the coalescer merges the kernel takes without checking
+ * its checksums again.
  *
  * Input: one byte (bit 0: the TUN takes UDP super-packets), then records of a control byte, a
  * 16-bit big-endian length and that many bytes. Control bit 0 sets the packet's IP and UDP
@@ -13,7 +15,8 @@
  * Promises checked, for every write: a packet alone is the input packet, where it lay, as it
  * came, with an empty virtio header; in a super-packet, every packet's checksums held (an
  * independent byte-by-byte sum), IPv4 ids counted up (or stayed fixed under DF), and the
- * super-packet is those packets: the first one's headers with lengths fixed, a valid IPv4 header
+ * super-packet (the write's iovec: the run's headers, then every payload where it lies) is
+ * those packets: the first one's headers with lengths fixed, a valid IPv4 header
  * checksum and the pseudo-header sum in the L4 checksum field, then their payloads in order,
  * and for TCP tun_offload_split() cuts it back into them (but for ids and checksum fields).
  */
@@ -27,7 +30,7 @@
 enum { BATCH = 64, CAP = 2048, LENGTHS = 1, CHECKSUMS = 2, FOLLOWER = 4 };
 
 static uint8_t packets[BATCH][CAP], copies[BATCH][CAP], segs_store[BATCH][CAP];
-static uint8_t buffer[TUN_OFFLOAD_MAX];
+static uint8_t super_store[TUN_OFFLOAD_MAX];
 static size_t lens[BATCH];
 
 static uint16_t get16(const uint8_t *p)
@@ -199,13 +202,23 @@ static void same_headers(const uint8_t *p, const uint8_t *leader, size_t hdr_len
 
 static void check_run(const struct tun_gro *gro, unsigned int first, unsigned int n)
 {
-	const uint8_t *super = gro->packet, *p;
+	const uint8_t *super = super_store, *p;
 	size_t l4 = gro->hdr.csum_start, hdr_len = gro->hdr.hdr_len, off = hdr_len, payload;
 	uint8_t *segs[BATCH], proto = 0, gso_type;
 	size_t seg_lens[BATCH];
 	uint16_t id0 = get16(copies[first] + 4);
 
 	FUZZ_CHECK(gro->hdr.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM && gro->len <= TUN_OFFLOAD_MAX);
+	/* The write: the virtio header, the run's headers, then each packet's payload in place. */
+	FUZZ_CHECK(gro->iov[0].iov_base == &gro->hdr && gro->iovcnt == 2 + n);
+	for (unsigned int k = 0, off = 0; k + 1 < gro->iovcnt; k++) {
+		FUZZ_CHECK(k == 0 ||
+		           gro->iov[1 + k].iov_base == packets[first + k - 1] + gro->hdr.hdr_len);
+		FUZZ_CHECK(off + gro->iov[1 + k].iov_len <= gro->len);
+		memcpy(super_store + off, gro->iov[1 + k].iov_base, gro->iov[1 + k].iov_len);
+		off += (unsigned int)gro->iov[1 + k].iov_len;
+		FUZZ_CHECK(k + 2 < gro->iovcnt || off == gro->len);
+	}
 	FUZZ_CHECK(l4_of(super, gro->len, &proto) == l4);
 	FUZZ_CHECK(headers_of(super, gro->len, l4, proto) == hdr_len);
 	gso_type = l4 == 20 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
@@ -257,13 +270,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copies[i], packets[i], lens[i]);
 	for (i = 0; i < n; i = j) {
 		j = i + 1;
-		tun_gro_start(&gro, packets[i], lens[i], buffer, udp);
-		while (j < n && tun_gro_append(&gro, packets[j], lens[j]))
+		tun_gro_start(&gro, packets[i], lens[i],
+		              tun_gro_checksums_hold(packets[i], lens[i]), udp);
+		while (j < n && tun_gro_append(&gro, packets[j], lens[j],
+		                               tun_gro_checksums_hold(packets[j], lens[j])))
 			j++;
 		tun_gro_finish(&gro);
 		FUZZ_CHECK(gro.segments == j - i);
 		if (j == i + 1) {
-			FUZZ_CHECK(gro.packet == packets[i] && gro.len == lens[i]);
+			FUZZ_CHECK(gro.iovcnt == 2 && gro.iov[1].iov_base == packets[i] &&
+			           gro.iov[1].iov_len == lens[i] && gro.len == lens[i]);
 			FUZZ_CHECK(gro.hdr.gso_type == VIRTIO_NET_HDR_GSO_NONE && !gro.hdr.flags);
 		} else {
 			check_run(&gro, i, j - i);

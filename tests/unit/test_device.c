@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 
 #include "device_nodes.h"
+#include "resident_pages.h"
 #include "wg/cookie.h"
 
 enum { NODES = 5 };
@@ -53,6 +54,61 @@ static size_t make_packet6(uint8_t *buf, size_t len, uint8_t src_host, uint8_t d
 	buf[39] = dst_host;
 	memcpy(buf + 48, &seq, sizeof(seq));
 	return len;
+}
+
+/* A send that notes the order it was made in. */
+struct noted_send {
+	struct wg_send_turn turn; /* first */
+	unsigned int id;
+	unsigned int *order;
+	unsigned int *made;
+};
+
+static void note_send(struct wg_send_turn *turn)
+{
+	struct noted_send *send = (struct noted_send *)turn;
+
+	send->order[(*send->made)++] = send->id;
+}
+
+static void test_a_peers_sends_are_made_in_ticket_order(void **state)
+{
+	static const unsigned int want[4] = {0, 1, 2, 3};
+	struct wg_peer_config pc = {.flags = 0};
+	struct wg_config config = {.peers = &pc, .n_peers = 1};
+	struct node lone = {.dev = nodes[0].dev};
+	unsigned int order[4], made = 0, i;
+	struct noted_send sends[4];
+	struct wg_peer *peer;
+
+	(void)state;
+	/* A peer of its own, which nothing else sends to. */
+	wg_random(lone.public_key, WG_KEY_LEN);
+	memcpy(pc.public_key, lone.public_key, WG_KEY_LEN);
+	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
+	peer = find_peer(&nodes[0], &lone);
+	assert_non_null(peer);
+	for (i = 0; i < 4; i++) {
+		pthread_mutex_lock(&peer->lock);
+		sends[i] = (struct noted_send){
+		    .turn = {.ticket = wg_peer_take_ticket(peer), .send = note_send},
+		    .id = i,
+		    .order = order,
+		    .made = &made};
+		pthread_mutex_unlock(&peer->lock);
+	}
+	/* Early sends wait; the one whose ticket is up goes, and takes those after it along. */
+	wg_peer_send_in_turn(peer, &sends[2].turn);
+	assert_int_equal(made, 0);
+	wg_peer_send_in_turn(peer, &sends[0].turn);
+	assert_int_equal(made, 1);
+	wg_peer_send_in_turn(peer, &sends[3].turn);
+	assert_int_equal(made, 1);
+	wg_peer_send_in_turn(peer, &sends[1].turn);
+	assert_int_equal(made, 4);
+	assert_memory_equal(order, want, sizeof(want));
+	pc.flags = WG_PEER_REMOVE;
+	assert_int_equal(wg_device_configure(nodes[0].dev, &config), 0);
 }
 
 static void test_data_flows_both_ways_after_handshake(void **state)
@@ -490,6 +546,38 @@ static void test_removing_a_peer_under_traffic_is_safe(void **state)
 	send_and_expect(&nodes[1], &nodes[0], 2);
 }
 
+/* Waits until neither ring holds a page, for up to WAIT_MS past the rings' idle time. */
+static bool rings_give_back(const struct wg_ring *a, const struct wg_ring *b)
+{
+	int waited;
+
+	for (waited = 0; waited < WG_RING_IDLE_MS + WAIT_MS; waited += 50) {
+		if (!ring_resident_pages(a) && !ring_resident_pages(b))
+			return true;
+		usleep(50000);
+	}
+	return false;
+}
+
+static void test_idle_rings_give_their_packet_memory_back(void **state)
+{
+	struct blaster b = {.from = &nodes[0], .to = &nodes[1]};
+	pthread_t thread;
+
+	(void)state;
+	atomic_init(&b.stop, false);
+	assert_int_equal(pthread_create(&thread, NULL, blast, &b), 0);
+	usleep(200000);
+	atomic_store(&b.stop, true);
+	pthread_join(thread, NULL);
+	drain(wg_device_packet_fd(nodes[1].dev));
+	/* The burst touched both: the sender's TUN side and the receiver's UDP side. */
+	assert_true(ring_resident_pages(&nodes[0].dev->tx_ring) > 0);
+	assert_true(ring_resident_pages(&nodes[1].dev->rx_ring) > 0);
+	assert_true(rings_give_back(&nodes[0].dev->tx_ring, &nodes[1].dev->rx_ring));
+	send_and_expect(&nodes[0], &nodes[1], 3);
+}
+
 /* Waits for B's count of bytes from A to move past before; returns the new count. */
 static uint64_t rx_bytes_after(struct wg_peer *peer, uint64_t before)
 {
@@ -682,6 +770,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_data_flows_both_ways_after_handshake),
+	    cmocka_unit_test(test_a_peers_sends_are_made_in_ticket_order),
 	    cmocka_unit_test(test_invalid_config_changes_nothing),
 	    cmocka_unit_test(test_peer_beyond_the_limit_is_refused_and_nothing_changes),
 	    cmocka_unit_test(test_allowed_ips_change_keeps_other_sessions),
@@ -691,6 +780,7 @@ int main(void)
 	    cmocka_unit_test(test_initiation_flood_is_answered_with_cookies),
 	    cmocka_unit_test(test_taken_port_at_link_up_can_be_replaced),
 	    cmocka_unit_test(test_removing_a_peer_under_traffic_is_safe),
+	    cmocka_unit_test(test_idle_rings_give_their_packet_memory_back),
 	    cmocka_unit_test(test_taking_a_peers_private_key_removes_that_peer),
 	    cmocka_unit_test(test_ipv4_mapped_endpoint_is_stored_as_ipv4),
 	    cmocka_unit_test(test_snapshot_reports_peer_settings),

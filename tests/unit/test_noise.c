@@ -523,6 +523,32 @@ static void test_nonce_limit_stops_sending(void **state)
 	assert_true(atomic_load(&a->keypairs.current->send_counter) == REJECT_AFTER_MESSAGES);
 }
 
+static void test_nonces_taken_in_blocks_stop_at_the_limit(void **state)
+{
+	struct endpoint *a = *state, *b = a + 1;
+	struct wg_noise_keypair *kp;
+	uint64_t first = 0, nonce;
+
+	assert_int_equal(handshake(a, b, SEC), 0);
+	kp = a->keypairs.current;
+	assert_int_equal(wg_noise_keypair_take_nonces(kp, SEC, 5, &first), 5);
+	assert_true(first == 0);
+	assert_int_equal(wg_noise_keypair_next_nonce(kp, SEC, &nonce), 0);
+	assert_true(nonce == 5);
+	assert_int_equal(wg_noise_keypair_take_nonces(kp, SEC, 0, &first), 0);
+	/* A block that would pass the limit gets what is left, and the keypair stops. */
+	atomic_store(&kp->send_counter, REJECT_AFTER_MESSAGES - 3);
+	assert_int_equal(wg_noise_keypair_take_nonces(kp, SEC, 128, &first), 3);
+	assert_true(first == REJECT_AFTER_MESSAGES - 3);
+	assert_true(wg_noise_keypair_sending_stopped(kp));
+	assert_int_equal(wg_noise_keypair_take_nonces(kp, SEC, 1, &first), 0);
+	assert_true(atomic_load(&kp->send_counter) == REJECT_AFTER_MESSAGES);
+	/* Too old: none at all. */
+	atomic_store(&kp->send_counter, 0);
+	assert_int_equal(wg_noise_keypair_take_nonces(kp, SEC + REJECT_AFTER_TIME * SEC, 4, &first),
+	                 0);
+}
+
 static void test_private_key_change_expires_sessions(void **state)
 {
 	uint8_t new_key[NOISE_PUBLIC_KEY_LEN], old_ss[NOISE_PUBLIC_KEY_LEN];
@@ -588,6 +614,8 @@ int main(void)
 	                                    setup_pair, teardown_pair),
 	    cmocka_unit_test_setup_teardown(test_nonce_limit_stops_sending, setup_pair,
 	                                    teardown_pair),
+	    cmocka_unit_test_setup_teardown(test_nonces_taken_in_blocks_stop_at_the_limit,
+	                                    setup_pair, teardown_pair),
 	    cmocka_unit_test_setup_teardown(test_private_key_change_expires_sessions, setup_pair,
 	                                    teardown_pair),
 	};

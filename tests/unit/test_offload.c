@@ -111,6 +111,45 @@ static size_t make_tcp(uint8_t *p, bool v4, size_t payload, uint8_t flags)
 	return len;
 }
 
+/* Coalescing as the receive path drives it: each packet's checksums found apart (by the worker
+ * that decrypted it) and handed in. */
+static void start(struct tun_gro *gro, const uint8_t *packet, size_t len, bool udp)
+{
+	tun_gro_start(gro, packet, len, tun_gro_checksums_hold(packet, len), udp);
+}
+
+static bool append(struct tun_gro *gro, const uint8_t *next, size_t len)
+{
+	return tun_gro_append(gro, next, len, tun_gro_checksums_hold(next, len));
+}
+
+/* The write a finished run makes, past its virtio header, gathered into out; its length. */
+static size_t gather(const struct tun_gro *gro, uint8_t *out)
+{
+	size_t len = 0;
+	unsigned int i;
+
+	assert_ptr_equal(gro->iov[0].iov_base, &gro->hdr);
+	assert_int_equal(gro->iov[0].iov_len, sizeof(gro->hdr));
+	for (i = 1; i < gro->iovcnt; i++) {
+		memcpy(out + len, gro->iov[i].iov_base, gro->iov[i].iov_len);
+		len += gro->iov[i].iov_len;
+	}
+	assert_int_equal(len, gro->len);
+	return len;
+}
+
+/* A packet alone is written where it lies, as it came, with an empty virtio header. */
+static void assert_alone(const struct tun_gro *gro, const uint8_t *packet, size_t len)
+{
+	assert_int_equal(gro->segments, 1);
+	assert_int_equal(gro->iovcnt, 2);
+	assert_ptr_equal(gro->iov[1].iov_base, packet);
+	assert_int_equal(gro->iov[1].iov_len, len);
+	assert_int_equal(gro->hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+	assert_int_equal(gro->hdr.flags, 0);
+}
+
 static void split_and_check(bool v4)
 {
 	size_t l4 = v4 ? 20 : 40, payload = MSS * 3 + 123, lens[SEGS], in_lens[SEGS], i;
@@ -230,7 +269,7 @@ static void test_lying_headers_are_rejected(void **state)
 static void coalesce_and_check(bool v4)
 {
 	size_t l4 = v4 ? 20 : 40, payload = MSS * 3 + 123, lens[SEGS], i;
-	uint8_t *super = malloc(65536), *segs[SEGS], *head = malloc(65536);
+	uint8_t *super = malloc(65536), *segs[SEGS], *head = malloc(65536), *copies[SEGS];
 	struct virtio_net_hdr hdr = {.gso_type =
 	                                 v4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6,
 	                             .gso_size = MSS,
@@ -239,17 +278,26 @@ static void coalesce_and_check(bool v4)
 	struct tun_gro gro;
 	uint16_t partial;
 
-	for (i = 0; i < SEGS; i++)
+	for (i = 0; i < SEGS; i++) {
 		segs[i] = malloc(CAP);
+		copies[i] = malloc(CAP);
+	}
 	assert_int_equal(tun_offload_split(&hdr, super, len, segs, lens, SEGS, CAP), 4);
-	tun_gro_start(&gro, segs[0], lens[0], head, true);
+	for (i = 0; i < 4; i++)
+		memcpy(copies[i], segs[i], lens[i]);
+	start(&gro, segs[0], lens[0], true);
 	for (i = 1; i < 4; i++)
-		assert_true(tun_gro_append(&gro, segs[i], lens[i]));
+		assert_true(append(&gro, segs[i], lens[i]));
 	/* The short last segment closed the run. */
-	assert_false(tun_gro_append(&gro, segs[1], lens[1]));
+	assert_false(append(&gro, segs[1], lens[1]));
 	tun_gro_finish(&gro);
-	assert_ptr_equal(gro.packet, head);
-	assert_int_equal(gro.len, len);
+	/* Headers, then each payload where it lies: nothing else copied, nothing changed. */
+	assert_int_equal(gro.iovcnt, 2 + 4);
+	for (i = 0; i < 4; i++) {
+		assert_ptr_equal(gro.iov[2 + i].iov_base, segs[i] + l4 + 20);
+		assert_memory_equal(segs[i], copies[i], lens[i]);
+	}
+	assert_int_equal(gather(&gro, head), len);
 	assert_memory_equal(head + l4 + 20, super + l4 + 20, payload);
 	assert_int_equal(gro.hdr.gso_type, hdr.gso_type);
 	assert_int_equal(gro.hdr.gso_size, MSS);
@@ -259,8 +307,10 @@ static void coalesce_and_check(bool v4)
 	partial = htons(ref_fold(v4 ? ref_sum(head + 12, 8, IPPROTO_TCP + (uint32_t)(len - l4))
 	                            : ref_sum(head + 8, 32, IPPROTO_TCP + (uint32_t)(len - l4))));
 	assert_memory_equal(head + l4 + 16, &partial, 2);
-	for (i = 0; i < SEGS; i++)
+	for (i = 0; i < SEGS; i++) {
 		free(segs[i]);
+		free(copies[i]);
+	}
 	free(super);
 	free(head);
 }
@@ -279,43 +329,40 @@ static void test_in_order_segments_coalesce_ipv6(void **state)
 
 static void test_gaps_and_other_flows_do_not_coalesce(void **state)
 {
-	uint8_t a[CAP], b[CAP], head[65536];
+	uint8_t a[CAP], b[CAP];
 	size_t la = make_tcp(a, true, MSS, 0), lb;
 	struct tun_gro gro;
 	uint32_t seq;
 
 	(void)state;
-	tun_gro_start(&gro, a, la, head, true);
+	start(&gro, a, la, true);
 	/* A gap in the sequence. */
 	lb = make_tcp(b, true, MSS, 0);
 	seq = htonl(1000 + 2 * MSS);
 	memcpy(b + 24, &seq, 4);
 	set_checksums(b, lb);
-	assert_false(tun_gro_append(&gro, b, lb));
+	assert_false(append(&gro, b, lb));
 	/* The right sequence but another port. */
 	seq = htonl(1000 + MSS);
 	memcpy(b + 24, &seq, 4);
 	b[23] = 91;
 	set_checksums(b, lb);
-	assert_false(tun_gro_append(&gro, b, lb));
+	assert_false(append(&gro, b, lb));
 	/* A SYN never coalesces. */
 	b[23] = 90;
 	b[33] |= 0x02;
 	set_checksums(b, lb);
-	assert_false(tun_gro_append(&gro, b, lb));
+	assert_false(append(&gro, b, lb));
 	b[33] &= (uint8_t)~0x02;
 	set_checksums(b, lb);
-	assert_true(tun_gro_append(&gro, b, lb));
+	assert_true(append(&gro, b, lb));
 	tun_gro_finish(&gro);
 	assert_int_equal(gro.segments, 2);
 	/* Alone, a packet stays where it is, as it is, with an empty virtio header. */
 	lb = make_tcp(b, true, MSS, 0);
-	tun_gro_start(&gro, b, lb, head, true);
+	start(&gro, b, lb, true);
 	tun_gro_finish(&gro);
-	assert_ptr_equal(gro.packet, b);
-	assert_int_equal(gro.hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
-	assert_int_equal(gro.hdr.flags, 0);
-	assert_int_equal(gro.len, lb);
+	assert_alone(&gro, b, lb);
 }
 
 /* A UDP datagram from port 53 to `port` with `payload` bytes of `fill`, its checksums valid. */
@@ -353,14 +400,13 @@ static void coalesce_udp_and_check(bool v4)
 
 	for (i = 0; i < 5; i++)
 		lens[i] = make_udp(dgrams[i], v4, i == 3 ? 300 : MSS, 90, (uint8_t)(i + 1));
-	tun_gro_start(&gro, dgrams[0], lens[0], head, true);
+	start(&gro, dgrams[0], lens[0], true);
 	for (i = 1; i < 4; i++)
-		assert_true(tun_gro_append(&gro, dgrams[i], lens[i]));
+		assert_true(append(&gro, dgrams[i], lens[i]));
 	/* The short last datagram closed the run. */
-	assert_false(tun_gro_append(&gro, dgrams[4], lens[4]));
+	assert_false(append(&gro, dgrams[4], lens[4]));
 	tun_gro_finish(&gro);
-	assert_ptr_equal(gro.packet, head);
-	assert_int_equal(gro.len, l4 + 8 + 3 * MSS + 300);
+	assert_int_equal(gather(&gro, head), l4 + 8 + 3 * MSS + 300);
 	for (i = 0; i < 4; i++)
 		assert_memory_equal(head + l4 + 8 + i * MSS, dgrams[i] + l4 + 8, lens[i] - l4 - 8);
 	assert_int_equal(gro.hdr.gso_type, TUN_VNET_GSO_UDP_L4);
@@ -394,32 +440,32 @@ static void test_udp_datagrams_of_one_flow_coalesce_ipv6(void **state)
 
 static void test_udp_coalesces_only_with_uso_same_flow_and_size(void **state)
 {
-	uint8_t a[CAP], b[CAP], head[65536];
+	uint8_t a[CAP], b[CAP];
 	size_t la = make_udp(a, true, MSS, 90, 1), lb = make_udp(b, true, MSS, 90, 2), i;
 	struct tun_gro gro;
 
 	(void)state;
 	/* A TUN without USO takes no UDP super-packet. */
-	tun_gro_start(&gro, a, la, head, false);
-	assert_false(tun_gro_append(&gro, b, lb));
-	tun_gro_start(&gro, a, la, head, true);
+	start(&gro, a, la, false);
+	assert_false(append(&gro, b, lb));
+	start(&gro, a, la, true);
 	/* Another port, a longer datagram, a length field that lies: each travels alone. */
 	b[23] = 91;
 	set_checksums(b, lb);
-	assert_false(tun_gro_append(&gro, b, lb));
+	assert_false(append(&gro, b, lb));
 	lb = make_udp(b, true, MSS + 1, 90, 2);
-	assert_false(tun_gro_append(&gro, b, lb));
+	assert_false(append(&gro, b, lb));
 	lb = make_udp(b, true, MSS, 90, 2);
 	b[25] ^= 1;
 	set_checksums(b, lb);
-	assert_false(tun_gro_append(&gro, b, lb));
+	assert_false(append(&gro, b, lb));
 	/* At most 64 datagrams per super-packet, as every USO kernel segments. */
 	la = make_udp(a, true, 100, 90, 1);
 	lb = make_udp(b, true, 100, 90, 2);
-	tun_gro_start(&gro, a, la, head, true);
+	start(&gro, a, la, true);
 	for (i = 1; i < 64; i++)
-		assert_true(tun_gro_append(&gro, b, lb));
-	assert_false(tun_gro_append(&gro, b, lb));
+		assert_true(append(&gro, b, lb));
+	assert_false(append(&gro, b, lb));
 	tun_gro_finish(&gro);
 	assert_int_equal(gro.segments, 64);
 }
@@ -471,26 +517,20 @@ static void make_udp_run(uint8_t (*store)[CAP], uint8_t **dgrams, size_t *lens, 
 static void expect_writes(uint8_t *const *packets, const size_t *lens, const unsigned int *want,
                           unsigned int writes)
 {
-	uint8_t *buffer = malloc(TUN_OFFLOAD_MAX);
 	unsigned int i, j, n = 0, runs[RUN];
 	struct tun_gro gro;
 
 	for (i = 0; i < RUN; i = j) {
 		j = i + 1;
-		tun_gro_start(&gro, packets[i], lens[i], buffer, true);
-		while (j < RUN && tun_gro_append(&gro, packets[j], lens[j]))
+		start(&gro, packets[i], lens[i], true);
+		while (j < RUN && append(&gro, packets[j], lens[j]))
 			j++;
 		tun_gro_finish(&gro);
 		assert_int_equal(gro.segments, j - i);
-		if (j == i + 1) {
-			assert_ptr_equal(gro.packet, packets[i]);
-			assert_int_equal(gro.len, lens[i]);
-			assert_int_equal(gro.hdr.gso_type, VIRTIO_NET_HDR_GSO_NONE);
-			assert_int_equal(gro.hdr.flags, 0);
-		}
+		if (j == i + 1)
+			assert_alone(&gro, packets[i], lens[i]);
 		runs[n++] = j - i;
 	}
-	free(buffer);
 	assert_int_equal(n, writes);
 	assert_memory_equal(runs, want, writes * sizeof(*want));
 }
@@ -716,6 +756,65 @@ static void test_ip_header_changes_split_the_run(void **state)
 	}
 }
 
+static void test_checksums_hold_only_for_tcp_and_udp_whose_sums_hold(void **state)
+{
+	uint8_t p[CAP];
+	size_t len;
+
+	(void)state;
+	len = make_tcp(p, true, MSS, 0);
+	assert_true(tun_gro_checksums_hold(p, len));
+	p[40 + 7] ^= 1;
+	assert_false(tun_gro_checksums_hold(p, len));
+	len = make_tcp(p, false, MSS, 0);
+	assert_true(tun_gro_checksums_hold(p, len));
+	/* The IPv4 header's own sum, which the TCP one leaves out. */
+	len = make_tcp(p, true, MSS, 0);
+	p[10] ^= 1;
+	assert_false(tun_gro_checksums_hold(p, len));
+	/* No UDP checksum at all: allowed over IPv4, not over IPv6. */
+	len = make_udp(p, true, MSS, 90, 1);
+	assert_true(tun_gro_checksums_hold(p, len));
+	p[26] = p[27] = 0;
+	assert_true(tun_gro_checksums_hold(p, len));
+	len = make_udp(p, false, MSS, 90, 1);
+	assert_true(tun_gro_checksums_hold(p, len));
+	p[46] = p[47] = 0;
+	assert_false(tun_gro_checksums_hold(p, len));
+	/* Neither TCP nor UDP, a length that lies, a header cut short. */
+	len = make_udp(p, true, MSS, 90, 1);
+	p[9] = 1;
+	set_checksums(p, 28);
+	assert_false(tun_gro_checksums_hold(p, len));
+	len = make_tcp(p, true, MSS, 0);
+	assert_false(tun_gro_checksums_hold(p, len - 1));
+	len = make_tcp(p, true, 0, 0);
+	assert_false(tun_gro_checksums_hold(p, 30));
+}
+
+static void test_at_most_128_segments_join_one_super_packet(void **state)
+{
+	uint8_t a[CAP], b[CAP];
+	size_t la = make_tcp(a, true, 10, 0), lb = make_tcp(b, true, 10, 0), i;
+	struct tun_gro gro;
+	uint32_t seq;
+	uint16_t id;
+
+	(void)state;
+	start(&gro, a, la, true);
+	for (i = 1; i <= TUN_GRO_MAX_SEGMENTS; i++) {
+		seq = htonl((uint32_t)(1000 + 10 * i));
+		memcpy(b + 24, &seq, 4);
+		id = htons((uint16_t)i);
+		memcpy(b + 4, &id, 2);
+		set_checksums(b, lb);
+		assert_int_equal(append(&gro, b, lb), i < TUN_GRO_MAX_SEGMENTS);
+	}
+	tun_gro_finish(&gro);
+	assert_int_equal(gro.segments, TUN_GRO_MAX_SEGMENTS);
+	assert_int_equal(gro.iovcnt, 2 + TUN_GRO_MAX_SEGMENTS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +839,8 @@ int main(void)
 	    cmocka_unit_test(test_tcp_header_changes_split_the_run),
 	    cmocka_unit_test(test_tcp_options_must_match),
 	    cmocka_unit_test(test_ip_header_changes_split_the_run),
+	    cmocka_unit_test(test_checksums_hold_only_for_tcp_and_udp_whose_sums_hold),
+	    cmocka_unit_test(test_at_most_128_segments_join_one_super_packet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

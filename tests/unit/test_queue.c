@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/timerfd.h>
+
+#include "resident_pages.h"
 #include "wg/queue.h"
 
 /* A push that may fill the queue to the end. */
@@ -305,6 +308,69 @@ static void test_small_batch_on_idle_ring_is_run_by_its_submitter(void **state)
 	wg_ring_destroy(&ring);
 }
 
+static void no_crypt(struct wg_batch *batch)
+{
+	(void)batch;
+}
+
+static void no_finish(struct wg_batch *batch)
+{
+	(void)batch;
+}
+
+/* A ring whose every batch has a few pages touched, all finished, one still held. */
+static struct wg_batch *touched_ring(struct wg_ring *ring, struct wg_pool *pool)
+{
+	struct wg_batch *batch = NULL;
+	unsigned int i;
+
+	for (i = 0; i < WG_RING_SIZE; i++) {
+		batch = wg_ring_acquire(ring);
+		memset(wg_batch_slot(batch, 0), 0xaa, 3 * WG_PACKET_SLOT);
+		batch->count = 1;
+		wg_pool_submit(pool, batch);
+	}
+	wg_ring_flush(ring);
+	wg_batch_hold(batch, 1);
+	return batch;
+}
+
+static void test_idle_ring_gives_back_all_but_held_batches(void **state)
+{
+	struct itimerspec later = {.it_value = {.tv_sec = WG_RING_IDLE_MS / 1000 + 1}};
+	struct wg_batch *held, *own;
+	struct wg_ring ring;
+	struct wg_pool pool;
+	struct pollfd pfd = {.events = POLLIN};
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(wg_ring_init(&ring, WG_AEAD_SODIUM, sizeof(struct wg_batch), no_setup,
+	                              NULL, no_crypt, no_finish),
+	                 0);
+	assert_int_equal(wg_pool_start(&pool, 1), 0);
+	held = touched_ring(&ring, &pool);
+	for (i = 0; i < WG_RING_SIZE; i++)
+		assert_true(batch_resident_pages(ring.batches[i]) > 0);
+	/* The producer's own batch, empty, goes too; the poll outlasts the idle time. */
+	own = wg_ring_acquire(&ring);
+	pfd.fd = timerfd_create(CLOCK_MONOTONIC, 0);
+	assert_true(pfd.fd >= 0);
+	assert_int_equal(timerfd_settime(pfd.fd, 0, &later, NULL), 0);
+	assert_int_equal(wg_ring_poll(&ring, &pfd, 1), 1);
+	for (i = 0; i < WG_RING_SIZE; i++)
+		if (ring.batches[i] == held)
+			assert_true(batch_resident_pages(held) > 0);
+		else
+			assert_int_equal(batch_resident_pages(ring.batches[i]), 0);
+	close(pfd.fd);
+	wg_pool_submit(&pool, own);
+	wg_batch_unhold(held);
+	wg_ring_flush(&ring);
+	wg_pool_stop(&pool);
+	wg_ring_destroy(&ring);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +384,7 @@ int main(void)
 	    cmocka_unit_test(test_batch_slots_do_not_overlap),
 	    cmocka_unit_test(test_ring_finishes_in_submission_order_despite_parallel_crypto),
 	    cmocka_unit_test(test_small_batch_on_idle_ring_is_run_by_its_submitter),
+	    cmocka_unit_test(test_idle_ring_gives_back_all_but_held_batches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,13 @@ static const char *const agent_annotations[] = {
 };
 
 /*
+ * Ours, written on every Set beside Kilo's eight, whatever the stack: its
+ * absence marks a node that runs Kilo's Go agent (mesh/model/health.h).
+ * Clean-up removes it.
+ */
+static const char *const tunnel_health_annotation = ANNOTATION("tunnel-health");
+
+/*
  * Ours alone, written by a dual-stack node (pod CIDRs of both families) only,
  * so that a single-stack node's annotations stay Kilo's eight; clean-up
  * removes them too.
@@ -80,10 +87,34 @@ static json_t *discovered_endpoints(const struct mesh_node *node)
 	return value;
 }
 
+/*
+ * Ours, not Kilo's: {"state":"up","since":N}, {"state":"down","since":N}
+ * with "recovering":N while it is, or {"state":"unknown"} (mesh/model/health.h).
+ */
+static json_t *tunnel_health(const struct mesh_health *health)
+{
+	enum mesh_health_state state =
+	    health->state == MESH_HEALTH_ABSENT ? MESH_HEALTH_UNKNOWN : health->state;
+	json_t *object = json_pack("{s:s}", "state", mesh_health_state_name(state));
+	char *text = NULL;
+	int err = !object;
+
+	if (!err && state != MESH_HEALTH_UNKNOWN)
+		err = json_object_set_new(object, "since", json_integer(health->since));
+	if (!err && state == MESH_HEALTH_DOWN && health->recovering)
+		err = json_object_set_new(object, "recovering", json_integer(health->recovering));
+	if (!err)
+		text = json_dumps(object, JSON_COMPACT);
+	json_decref(object);
+	object = text ? json_string(text) : NULL;
+	free(text);
+	return object;
+}
+
 json_t *mesh_annotations_of_node(const struct mesh_node *node)
 {
 	char endpoint[MESH_ENDPOINT_STRLEN], key[45], last_seen[24];
-	json_t *values[N_AGENT_ANNOTATIONS], *dual[N_DUAL_STACK_ANNOTATIONS];
+	json_t *values[N_AGENT_ANNOTATIONS], *health, *dual[N_DUAL_STACK_ANNOTATIONS];
 	json_t *object = json_object();
 	bool dual_stack = mesh_prefix_is_set(&node->secondary_subnet);
 	int err = !object;
@@ -97,6 +128,7 @@ json_t *mesh_annotations_of_node(const struct mesh_node *node)
 	values[5] = discovered_endpoints(node);
 	values[6] = json_string(mesh_granularity_name(node->granularity));
 	values[7] = prefix_string(&node->cni_compatibility_ip);
+	health = tunnel_health(&node->health);
 	dual[0] = prefix_string(&node->internal_ip6);
 	dual[1] = prefix_string(&node->wireguard_ip6);
 	/* json_object_set_new() takes the value even when it fails. */
@@ -106,6 +138,10 @@ json_t *mesh_annotations_of_node(const struct mesh_node *node)
 		else
 			json_decref(values[i]);
 	}
+	if (object)
+		err |= json_object_set_new(object, tunnel_health_annotation, health);
+	else
+		json_decref(health);
 	for (size_t i = 0; i < N_DUAL_STACK_ANNOTATIONS; i++) {
 		if (object && dual_stack)
 			err |= json_object_set_new(object, dual_stack_annotations[i], dual[i]);
@@ -134,6 +170,7 @@ json_t *mesh_annotations_removal(void)
 
 	/* Every agent annotation but cni-compatibility-ip, the last, as Kilo; then ours. */
 	if (object && (!set_null(object, agent_annotations, N_AGENT_ANNOTATIONS - 1) ||
+	               !set_null(object, &tunnel_health_annotation, 1) ||
 	               !set_null(object, dual_stack_annotations, N_DUAL_STACK_ANNOTATIONS))) {
 		json_decref(object);
 		object = NULL;

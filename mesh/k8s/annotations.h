@@ -5,9 +5,10 @@
  * internal-ip, wireguard-ip, last-seen, discovered-endpoints, granularity and
  * cni-compatibility-ip, formatted as Kilo's nodeBackend.Set formats them (an
  * absent internal, WireGuard or CNI compatibility IP is "", discovered
- * endpoints are Go's JSON of map[string]*net.UDPAddr). A dual-stack node (pod
- * CIDRs of both families) also writes ours, internal-ipv6 and wireguard-ipv6
- * ("" when it has none); a single-stack node writes exactly Kilo's eight.
+ * endpoints are Go's JSON of map[string]*net.UDPAddr), and ours, tunnel-health
+ * (mesh/model/health.h). A dual-stack node (pod CIDRs of both families) also
+ * writes ours, internal-ipv6 and wireguard-ipv6 ("" when it has none); a
+ * single-stack node writes exactly Kilo's eight and tunnel-health.
  * The clean-up object maps all these keys but cni-compatibility-ip (which
  * Kilo leaves) to null, which a merge patch reads as "remove" and which is
  * idempotent, unlike Kilo's JSON patch that fails when one is already gone.

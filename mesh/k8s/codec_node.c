@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "mesh/k8s/codec.h"
+#include "mesh/k8s/codec_health.h"
 #include "mesh/k8s/codec_subject.h"
 #include "mesh/model/key.h"
 
@@ -462,6 +463,7 @@ int mesh_codec_node_decode(const json_t *object, const struct mesh_codec_options
 	decode_key(&subject, annotations, node);
 	decode_numbers(&subject, annotations, node);
 	decode_granularity(&subject, annotations, node);
+	codec_decode_health(&subject, annotations, node);
 	node->leader = json_object_get(annotations, ANNOTATION("leader")) != NULL;
 	decode_prefix(&subject, ANNOTATION("wireguard-ip"),
 	              annotation(&subject, annotations, ANNOTATION("wireguard-ip")),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the codec (codec.c, codec_node.c, codec_peer.c): the object a
+ * Private to the codec (codec.c, codec_node.c, codec_peer.c, codec_health.c): the object a
  * report is about, the report helpers and the small parsers they share.
  */
 #ifndef MESH_CODEC_SUBJECT_H

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mesh/model/health.h"
 #include "mesh/model/prefix.h"
 
 #define MESH_KEY_LEN 32
@@ -105,6 +106,7 @@ struct mesh_node {
 	struct mesh_prefix *allowed_location_ips;
 	size_t n_allowed_location_ips;
 	enum mesh_granularity granularity;
+	struct mesh_health health; /* kilo.squat.ai/tunnel-health; ABSENT: not our agent */
 };
 
 struct mesh_peer {

@@ -9,8 +9,8 @@
  *
  * Promises checked: reports are single lines that never echo the preshared key; a decoded Node
  * or Peer holds only valid prefixes and endpoints, a Node's dual-stack values each of its own
- * family; a decoded Peer encodes to an object that
- * decodes and encodes to the same object again.
+ * family and a tunnel-health that reads back the same once written; a decoded Peer encodes to
+ * an object that decodes and encodes to the same object again.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -18,6 +18,7 @@
 
 #include "fuzz.h"
 #include "fuzz_json.h"
+#include "mesh/k8s/annotations.h"
 #include "mesh/k8s/codec.h"
 
 /* What the report callback must never print: the preshared key as written. */
@@ -98,6 +99,30 @@ static void check_endpoint(const struct mesh_endpoint *endpoint)
 	FUZZ_CHECK(!endpoint->port || endpoint->dns[0] || ip_addr_is_set(&endpoint->ip));
 }
 
+/* A state with the timestamps it needs, as annotations.c writes it back. */
+static void check_health(const struct mesh_node *node, const struct mesh_codec_options *options)
+{
+	const struct mesh_health *h = &node->health;
+	bool timed = h->state == MESH_HEALTH_UP || h->state == MESH_HEALTH_DOWN;
+	json_t *object, *annotations;
+	struct mesh_node back;
+
+	FUZZ_CHECK(h->state <= MESH_HEALTH_DOWN);
+	FUZZ_CHECK(timed ? h->since > 0 : !h->since);
+	FUZZ_CHECK(!h->recovering || (h->state == MESH_HEALTH_DOWN && h->recovering > 0));
+	if (!mesh_health_is_published(h))
+		return;
+	object = json_pack("{s:{s:s}}", "metadata", "name", node->name);
+	annotations = mesh_annotations_of_node(node);
+	if (object && annotations && !mesh_annotations_apply(object, annotations) &&
+	    !mesh_codec_node_decode(object, options, &back)) {
+		FUZZ_CHECK(mesh_health_equal(&back.health, h));
+		mesh_node_release(&back);
+	}
+	json_decref(annotations);
+	json_decref(object);
+}
+
 static void check_node(const json_t *object, const struct mesh_codec_options *options)
 {
 	struct mesh_node node;
@@ -130,6 +155,7 @@ static void check_node(const json_t *object, const struct mesh_codec_options *op
 		check_prefix(&node.allowed_location_ips[i]);
 	for (i = 0; i < node.n_discovered_endpoints; i++)
 		check_endpoint(&node.discovered_endpoints[i].endpoint);
+	check_health(&node, options);
 	mesh_node_release(&node);
 }
 

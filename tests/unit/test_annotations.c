@@ -53,7 +53,7 @@ static void test_leader_annotations_as_kilo_writes_them(void **state)
 	leader(&node);
 	annotations = mesh_annotations_of_node(&node);
 	assert_non_null(annotations);
-	assert_int_equal(json_object_size(annotations), 8);
+	assert_int_equal(json_object_size(annotations), 9);
 	assert_string_equal(annotation(annotations, "key"), KEY_AWS_1);
 	assert_string_equal(annotation(annotations, "endpoint"), "3.120.246.76:51820");
 	assert_string_equal(annotation(annotations, "internal-ip"), "10.0.0.5/24");
@@ -61,8 +61,37 @@ static void test_leader_annotations_as_kilo_writes_them(void **state)
 	assert_string_equal(annotation(annotations, "last-seen"), "1795629600");
 	assert_string_equal(annotation(annotations, "discovered-endpoints"), "{}");
 	assert_string_equal(annotation(annotations, "granularity"), "location");
+	assert_string_equal(annotation(annotations, "tunnel-health"), "{\"state\":\"unknown\"}");
 	assert_string_equal(annotation(annotations, "cni-compatibility-ip"), "");
 	json_decref(annotations);
+}
+
+/* Ours, not Kilo's: the state and since when, "recovering" only while a down node is. */
+static void test_tunnel_health_is_compact_json(void **state)
+{
+	static const struct {
+		struct mesh_health health;
+		const char *text;
+	} cases[] = {
+	    {{MESH_HEALTH_ABSENT, 0, 0}, "{\"state\":\"unknown\"}"},
+	    {{MESH_HEALTH_UNKNOWN, 5, 6}, "{\"state\":\"unknown\"}"},
+	    {{MESH_HEALTH_UP, 1795629000, 0}, "{\"state\":\"up\",\"since\":1795629000}"},
+	    {{MESH_HEALTH_DOWN, 1795629000, 0}, "{\"state\":\"down\",\"since\":1795629000}"},
+	    {{MESH_HEALTH_DOWN, 1795629000, 1795629100},
+	     "{\"state\":\"down\",\"since\":1795629000,\"recovering\":1795629100}"},
+	};
+	struct mesh_node node;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		json_t *annotations;
+
+		leader(&node);
+		node.health = cases[i].health;
+		annotations = mesh_annotations_of_node(&node);
+		assert_string_equal(annotation(annotations, "tunnel-health"), cases[i].text);
+		json_decref(annotations);
+	}
 }
 
 /* --compatibility=cilium: the IPv4 of cilium_host, which other nodes tunnel to. */
@@ -130,6 +159,7 @@ static void test_written_annotations_read_back_the_same(void **state)
 	assert_int_equal(mesh_endpoint_parse("203.0.113.7:41000", &found.endpoint), 0);
 	node.discovered_endpoints = &found;
 	node.n_discovered_endpoints = 1;
+	node.health = (struct mesh_health){MESH_HEALTH_DOWN, 1795629000, 1795629100};
 	assert_int_equal(mesh_prefix_parse("10.2.0.77/32", &node.cni_compatibility_ip), 0);
 	object = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}}", "apiVersion", "v1", "kind", "Node",
 	                   "metadata", "name", "aws-1", "spec", "podCIDR", "10.2.0.0/24");
@@ -143,6 +173,7 @@ static void test_written_annotations_read_back_the_same(void **state)
 	assert_true(mesh_prefix_equal(&back.cni_compatibility_ip, &node.cni_compatibility_ip));
 	assert_int_equal(back.last_seen, node.last_seen);
 	assert_int_equal(back.granularity, node.granularity);
+	assert_true(mesh_health_equal(&back.health, &node.health));
 	assert_int_equal(back.n_discovered_endpoints, 1);
 	assert_true(mesh_endpoint_equal(&back.discovered_endpoints[0].endpoint, &found.endpoint));
 	mesh_node_release(&back);
@@ -197,8 +228,10 @@ static void test_removal_takes_only_the_agent_annotations(void **state)
 	const json_t *left;
 
 	(void)state;
-	/* Kilo's seven, and our two of a dual-stack node (nothing to remove on others). */
-	assert_int_equal(json_object_size(removal), 9);
+	/* Kilo's seven, our tunnel-health, and our two of a dual-stack node (nothing to remove on
+	 * others). */
+	assert_int_equal(json_object_size(removal), 10);
+	assert_true(json_is_null(json_object_get(removal, "kilo.squat.ai/tunnel-health")));
 	assert_true(json_is_null(json_object_get(removal, "kilo.squat.ai/granularity")));
 	assert_true(json_is_null(json_object_get(removal, "kilo.squat.ai/internal-ipv6")));
 	assert_true(json_is_null(json_object_get(removal, "kilo.squat.ai/wireguard-ipv6")));
@@ -213,7 +246,7 @@ static void test_removal_takes_only_the_agent_annotations(void **state)
 	json_decref(object);
 }
 
-/* A dual-stack node adds its IPv6 private and WireGuard IPs beside Kilo's eight. */
+/* A dual-stack node adds its IPv6 private and WireGuard IPs beside Kilo's eight and ours. */
 static void test_dual_stack_node_writes_its_ipv6_annotations(void **state)
 {
 	struct mesh_node node, back = {0};
@@ -225,7 +258,7 @@ static void test_dual_stack_node_writes_its_ipv6_annotations(void **state)
 	assert_int_equal(mesh_prefix_parse("fd00:2::/64", &node.secondary_subnet), 0);
 	assert_int_equal(mesh_prefix_parse("fd00:1::5/64", &node.internal_ip6), 0);
 	annotations = mesh_annotations_of_node(&node);
-	assert_int_equal(json_object_size(annotations), 10);
+	assert_int_equal(json_object_size(annotations), 11);
 	assert_string_equal(annotation(annotations, "internal-ip"), "10.0.0.5/24");
 	assert_string_equal(annotation(annotations, "internal-ipv6"), "fd00:1::5/64");
 	/* No IPv6 WireGuard subnet: written empty, so that a stale one goes. */
@@ -245,10 +278,10 @@ static void test_dual_stack_node_writes_its_ipv6_annotations(void **state)
 	mesh_node_release(&back);
 	json_decref(annotations);
 	json_decref(object);
-	/* A single-stack node, even with an IPv6 private IP known, writes Kilo's eight. */
+	/* A single-stack node, even with an IPv6 private IP known, writes Kilo's eight and ours. */
 	memset(&node.secondary_subnet, 0, sizeof(node.secondary_subnet));
 	annotations = mesh_annotations_of_node(&node);
-	assert_int_equal(json_object_size(annotations), 8);
+	assert_int_equal(json_object_size(annotations), 9);
 	json_decref(annotations);
 }
 
@@ -274,6 +307,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_leader_annotations_as_kilo_writes_them),
+	    cmocka_unit_test(test_tunnel_health_is_compact_json),
 	    cmocka_unit_test(test_cilium_host_ip_is_written_as_a_host_prefix),
 	    cmocka_unit_test(test_absent_ips_are_empty_strings),
 	    cmocka_unit_test(test_discovered_endpoints_are_go_udp_addrs_sorted_by_key),

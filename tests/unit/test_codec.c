@@ -451,6 +451,56 @@ static void test_valid_annotations_are_read(void **state)
 	assert_reports(NULL, 0);
 }
 
+/* Present, the node runs our agent whatever it says; absent, it runs Kilo's (ABSENT). */
+static void test_tunnel_health_marks_our_agent_and_is_read(void **state)
+{
+	static const struct {
+		const char *json;
+		struct mesh_health want;
+		const char *report;
+	} cases[] = {
+	    {"{}", {MESH_HEALTH_ABSENT, 0, 0}, NULL},
+	    {"{\"kilo.squat.ai/tunnel-health\": \"\"}", {MESH_HEALTH_UNKNOWN, 0, 0}, NULL},
+	    {"{\"kilo.squat.ai/tunnel-health\": \"{\\\"state\\\":\\\"unknown\\\"}\"}",
+	     {MESH_HEALTH_UNKNOWN, 0, 0},
+	     NULL},
+	    {"{\"kilo.squat.ai/tunnel-health\": "
+	     "\"{\\\"state\\\":\\\"up\\\",\\\"since\\\":1795629000}\"}",
+	     {MESH_HEALTH_UP, 1795629000, 0},
+	     NULL},
+	    {"{\"kilo.squat.ai/tunnel-health\": \"{\\\"state\\\":\\\"down\\\",\\\"since\\\":"
+	     "1795629000,\\\"recovering\\\":1795629100}\"}",
+	     {MESH_HEALTH_DOWN, 1795629000, 1795629100},
+	     NULL},
+	    {"{\"kilo.squat.ai/tunnel-health\": \"{\\\"state\\\":\\\"up\\\"}\"}",
+	     {MESH_HEALTH_UNKNOWN, 0, 0},
+	     "node \"n\": kilo.squat.ai/tunnel-health: invalid value "
+	     "\"{\\\"state\\\":\\\"up\\\"}\": "
+	     "not {\"state\": \"up\"|\"down\"|\"unknown\", \"since\": <Unix time>}; read as "
+	     "unknown"},
+	    {"{\"kilo.squat.ai/tunnel-health\": \"sideways\"}",
+	     {MESH_HEALTH_UNKNOWN, 0, 0},
+	     "node \"n\": kilo.squat.ai/tunnel-health: invalid value \"sideways\": not {\"state\": "
+	     "\"up\"|\"down\"|\"unknown\", \"since\": <Unix time>}; read as unknown"},
+	    {"{\"kilo.squat.ai/tunnel-health\": 3}",
+	     {MESH_HEALTH_UNKNOWN, 0, 0},
+	     "node \"n\": kilo.squat.ai/tunnel-health: invalid value 3: not a string; read as "
+	     "unknown"},
+	};
+	struct mesh_node node;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		decode_node(cases[i].json, &node);
+		if (!mesh_health_equal(&node.health, &cases[i].want))
+			fail_msg("case %zu: state %d since %lld recovering %lld", i,
+			         node.health.state, (long long)node.health.since,
+			         (long long)node.health.recovering);
+		assert_reports(&cases[i].report, cases[i].report ? 1 : 0);
+		mesh_node_release(&node);
+	}
+}
+
 static void test_location_annotation_wins_over_the_topology_label(void **state)
 {
 	struct mesh_codec_options custom = {.topology_label = "example.com/zone",
@@ -981,6 +1031,7 @@ int main(void)
 	    TEST(test_allowed_location_ips_are_split_but_not_trimmed),
 	    TEST(test_discovered_endpoints_drop_unusable_entries),
 	    TEST(test_valid_annotations_are_read),
+	    TEST(test_tunnel_health_marks_our_agent_and_is_read),
 	    TEST(test_location_annotation_wins_over_the_topology_label),
 	    TEST(test_pod_cidr_is_masked_and_checked),
 	    TEST(test_dual_stack_pod_cidrs_come_from_the_spec),

@@ -25,6 +25,7 @@
 #include "mesh/host/link_address.h"
 #include "mesh/host/wg_endpoint.h"
 #include "mesh/view/iptables.h"
+#include "mesh/view/leader.h"
 #include "mesh/view/routes.h"
 #include "mesh/view/topology.h"
 #include "mesh/view/wgconfig.h"
@@ -122,22 +123,24 @@ static unsigned int detect_mtu(struct mesh_agent *agent)
 	return mtu;
 }
 
-/* Leaders: address, MTU and up; others: down, keeping the address (as Kilo). */
+/* Leaders: address, MTU, up; standbys: no address, MTU, up; others: down, as Kilo. */
 static int apply_link(struct mesh_agent *agent, const struct mesh_topology *topology,
                       struct nl_link *link)
 {
 	/* A dual-stack leader's kilo0 holds a WireGuard IP of each family. */
 	const struct mesh_prefix addresses[] = {topology->wireguard_cidr,
 	                                        topology->wireguard_cidr6};
+	size_t n = mesh_prefix_is_set(&topology->wireguard_cidr6) ? 2 : 1;
 	unsigned int mtu = agent->options.mtu ? agent->options.mtu : detect_mtu(agent);
 	int ret = nl_link_get(agent->nl, agent->options.interface, link);
 
 	if (ret)
 		return ret;
-	if (!topology->leader)
+	if (!topology->leader && !mesh_topology_standby(topology))
 		return link->up ? nl_link_set(agent->nl, link->ifindex, 0, 0) : 0;
-	ret = mesh_link_set_addresses(agent->nl, link->ifindex, addresses,
-	                              mesh_prefix_is_set(&topology->wireguard_cidr6) ? 2 : 1, NULL);
+	/* A standby is up for its sessions, without the leader's addresses (leader.h). */
+	ret = mesh_link_set_addresses(agent->nl, link->ifindex, addresses, topology->leader ? n : 0,
+	                              NULL);
 	if (!ret && (!link->up || link->mtu != mtu))
 		ret = nl_link_set(agent->nl, link->ifindex, 1, link->mtu != mtu ? mtu : 0);
 	return ret;
@@ -331,7 +334,7 @@ static int apply_host(struct mesh_agent *agent, const struct mesh_topology *topo
 
 	if (apply_tunnel_address(agent, topology) && !ret)
 		ret = -EIO;
-	if (topology->leader) {
+	if (topology->leader || mesh_topology_standby(topology)) {
 		int err = apply_engine(agent, topology);
 
 		ret = ret ? ret : err;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "mesh/view/leader.h"
+
 static const char plain_attrs[] = "arrowhead=none, arrowtail=none, dir=both, style=dotted";
 
 /* A node in the cluster (subgraph) of its location. */
@@ -141,6 +143,9 @@ static void put_leader_edges(FILE *out, const struct mesh_topology *t)
 static void put_node(FILE *out, const struct entry *entry)
 {
 	const struct mesh_node *leader = mesh_segment_leader(entry->segment);
+	/* Kilo's leader, passed over for its tunnels (leader.h). */
+	bool passed_over = mesh_segment_passed_over(entry->segment) &&
+	                   entry->node == entry->segment->nodes[entry->segment->preferred];
 	const struct mesh_prefix *private_ip = mesh_node_private_ip(entry->node);
 	const struct mesh_prefix *private_ip6 = mesh_node_private_ip_of(entry->node, AF_INET6);
 	char cidr[MESH_PREFIX_STRLEN], addr[IP_ADDR_STRLEN], endpoint[MESH_ENDPOINT_STRLEN];
@@ -166,7 +171,11 @@ static void put_node(FILE *out, const struct entry *entry)
 		if (mesh_endpoint_is_set(&leader->endpoint))
 			fprintf(out, "\\n%s", mesh_endpoint_format(&leader->endpoint, endpoint));
 	}
-	fprintf(out, "\"%s, shape=ellipse ];\n", entry->node == leader ? ", rank=1" : "");
+	if (passed_over)
+		fprintf(out, "\\npassed over: no tunnel since %lld",
+		        (long long)entry->node->health.since);
+	fprintf(out, "\"%s, shape=ellipse%s ];\n", entry->node == leader ? ", rank=1" : "",
+	        passed_over ? ", style=dashed" : "");
 }
 
 static void put_cluster_start(FILE *out, const char *name, const char *label)

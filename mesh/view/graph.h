@@ -12,6 +12,9 @@
  * location, name, pod CIDR, private IP and, for the leader (rank=1), its
  * WireGuard IP and endpoint; then the "peers" cluster, each Peer labelled
  * with its name and endpoint (and the stray newline Kilo leaves there).
+ * Not in Kilo: Kilo's leader when it is passed over for its tunnels
+ * (leader.h) is drawn dashed, its label ending "passed over: no tunnel
+ * since <Unix time>".
  *
  * With cross granularity (not in upstream Kilo; drawn as its proposal draws
  * it) the nodes of one logical location share a cluster and are joined by

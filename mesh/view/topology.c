@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "mesh/model/allocator.h"
+#include "mesh/view/leader.h"
 #include "mesh/view/topology_peers.h"
 
 /* A ready node and the segment it falls into. */
@@ -115,26 +116,6 @@ static bool same_segment(const struct member *a, const struct member *b)
 	return a->by_node == b->by_node && !strcmp(a->name, b->name);
 }
 
-/* Kilo's findLeader: volunteer with a public IP, volunteer, public IP, first. */
-static size_t find_leader(const struct mesh_node **nodes, size_t n)
-{
-	size_t first_volunteer = n, first_public = n;
-
-	for (size_t i = 0; i < n; i++) {
-		bool is_public = mesh_addr_is_public(&nodes[i]->endpoint.ip);
-
-		if (nodes[i]->leader && is_public)
-			return i;
-		if (nodes[i]->leader && first_volunteer == n)
-			first_volunteer = i;
-		if (is_public && first_public == n)
-			first_public = i;
-	}
-	if (first_volunteer < n)
-		return first_volunteer;
-	return first_public < n ? first_public : 0;
-}
-
 static int compare_prefix_text(const void *a, const void *b)
 {
 	return mesh_prefix_compare_text(a, b);
@@ -195,7 +176,7 @@ static int init_segment(struct mesh_segment *segment, const struct member *first
 {
 	segment->nodes = nodes;
 	segment->n_nodes = n;
-	segment->leader = find_leader(nodes, n);
+	segment->leader = segment->preferred = mesh_leader_find(nodes, n);
 	snprintf(segment->location, sizeof(segment->location), "%s:%s",
 	         first->by_node ? "node" : "location", first->name);
 	if (granularity == MESH_GRANULARITY_CROSS && mesh_node_private_ip(first->node))
@@ -457,6 +438,7 @@ int mesh_topology_build(const struct mesh_cluster *cluster,
 	if (!ret) {
 		const struct mesh_segment *own = &t->segments[t->local_segment];
 
+		mesh_leader_elect(t);
 		t->leader = mesh_segment_leader(own) == t->local;
 		ret = mesh_topology_collect_peers(t, cluster);
 	}

@@ -37,6 +37,8 @@
 
 /* "location:" or "node:" plus a name, plus NUL. */
 #define MESH_LOCATION_KEY_MAX (MESH_NAME_MAX + 10)
+/* Nodes of a location that stand by for its leader (leader.h). */
+#define MESH_SEGMENT_STANDBYS 2
 
 struct mesh_topology_options {
 	enum mesh_granularity granularity; /* LOCATION, FULL or CROSS */
@@ -68,6 +70,8 @@ struct mesh_segment {
 	const struct mesh_node **nodes; /* members, sorted by name */
 	size_t n_nodes;
 	size_t leader; /* index into nodes */
+	/* Kilo's findLeader (leads unless passed over) and the standbys: leader.h. */
+	size_t preferred, standbys[MESH_SEGMENT_STANDBYS], n_standbys;
 	struct ip_addr wireguard_ip;
 	struct ip_addr wireguard_ip6; /* from subnet6; unset without one */
 	struct mesh_prefix *allowed_ips;

@@ -7,6 +7,8 @@
 
 #include <sodium.h>
 
+#include "mesh/view/leader.h"
+
 /* Append a, then b, into a fresh array; drop repeats of an earlier entry. */
 static int join_ips(struct mesh_wg_peer *peer, const struct mesh_prefix *a, size_t n_a,
                     const struct mesh_prefix *b, size_t n_b, bool dedup)
@@ -60,11 +62,61 @@ static int alloc_peers(struct mesh_wg_config *config, size_t n)
 	return config->peers ? 0 : -ENOMEM;
 }
 
+/*
+ * A standby's sessions, one per other location's leader (leader.h): their
+ * segments' allowed IPs, so that what arrives while the others already
+ * switched to this node is taken; no Peers, which only dial leaders.
+ */
+static int standby_config(const struct mesh_topology *t, struct mesh_wg_config *config)
+{
+	int ret = alloc_peers(config, t->n_segments);
+
+	config->has_interface = true;
+	config->listen_port = t->port;
+	for (size_t s = 0; !ret && s < t->n_segments; s++) {
+		if (!mesh_topology_health_target(t, &t->segments[s]))
+			continue;
+		ret = segment_peer(t, &t->segments[s], MESH_HEALTH_STANDBY_KEEPALIVE,
+		                   &config->peers[config->n_peers++]);
+	}
+	if (ret)
+		mesh_wgconfig_release(config);
+	return ret;
+}
+
+/* A leader that publishes tunnel-health keeps a session, without allowed IPs, to every standby. */
+static int add_standbys(const struct mesh_topology *t, struct mesh_wg_config *config)
+{
+	if (!t->leader || !mesh_health_is_published(&t->local->health))
+		return 0;
+	for (size_t s = 0; s < t->n_segments; s++) {
+		const struct mesh_segment *segment = &t->segments[s];
+
+		for (size_t i = 0; i < segment->n_standbys && s != t->local_segment; i++) {
+			const struct mesh_node *node = segment->nodes[segment->standbys[i]];
+			struct mesh_wg_peer *peer = &config->peers[config->n_peers++];
+			int ret;
+
+			memcpy(peer->public_key, node->key, MESH_KEY_LEN);
+			peer->endpoint = *mesh_topology_endpoint(t, node->key, &node->endpoint,
+			                                         node->persistent_keepalive);
+			peer->persistent_keepalive = MESH_HEALTH_KEEPALIVE;
+			ret = join_ips(peer, NULL, 0, NULL, 0, false);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 int mesh_wgconfig_local(const struct mesh_topology *t, struct mesh_wg_config *config)
 {
 	uint32_t keepalive = t->local->persistent_keepalive;
-	int ret = alloc_peers(config, t->n_segments + t->n_peers);
+	int ret;
 
+	if (mesh_topology_standby(t))
+		return standby_config(t, config);
+	ret = alloc_peers(config, t->n_segments * (1 + MESH_SEGMENT_STANDBYS) + t->n_peers);
 	config->has_interface = true;
 	config->listen_port = t->port;
 	for (size_t s = 0; !ret && s < t->n_segments; s++) {
@@ -79,6 +131,8 @@ int mesh_wgconfig_local(const struct mesh_topology *t, struct mesh_wg_config *co
 		ret = peer_peer(t, &t->peers[p], keepalive, peer);
 		memcpy(peer->preshared_key, t->peers[p].preshared_key, MESH_KEY_LEN);
 	}
+	if (!ret)
+		ret = add_standbys(t, config);
 	if (ret)
 		mesh_wgconfig_release(config);
 	return ret;

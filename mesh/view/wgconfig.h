@@ -39,7 +39,11 @@ struct mesh_wg_config {
  * The local node's config: ListenPort, one peer per segment it does not reach
  * over the private network (allowed IPs + allowed-location IPs, endpoint of
  * the leader or the one discovered for it), then every Peer. Keepalive is the
- * local node's own. Only leaders apply it.
+ * local node's own. Only leaders apply it. A leader that publishes
+ * tunnel-health adds, last, a session without allowed IPs to every standby
+ * of another location (keepalive MESH_HEALTH_KEEPALIVE). A standby's config
+ * is its sessions to the other locations' leaders only (leader.h): each
+ * segment's peer as above, keepalive MESH_HEALTH_STANDBY_KEEPALIVE, no Peers.
  */
 int mesh_wgconfig_local(const struct mesh_topology *topology, struct mesh_wg_config *config);
 

@@ -132,6 +132,7 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 	agent->log = (struct mesh_log_sink){options->log, options->log_ctx};
 	agent->wireguard = options->wireguard;
 	pthread_mutex_init(&agent->lock, NULL);
+	agent_health_init(agent);
 	agent->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ret = agent->stop_fd < 0 ? -errno : 0;
 	agent->ipv6 = mesh_apply_iptables_ipv6_enabled(NULL);
@@ -196,9 +197,11 @@ static void on_backend(struct mesh_agent *agent)
 	}
 }
 
-static int timeout_ms(int64_t now, int64_t next_check_in, int64_t next_resync)
+static int timeout_ms(int64_t now, int64_t next_check_in, int64_t next_resync, int64_t next_health)
 {
 	int64_t next = next_check_in < next_resync ? next_check_in : next_resync;
+
+	next = next < next_health ? next : next_health;
 
 	return next <= now ? 0 : (int)((next - now) * 1000);
 }
@@ -211,13 +214,15 @@ int mesh_agent_run(struct mesh_agent *agent)
 	    /* A negative fd (no watch) is skipped by poll. */
 	    {.fd = agent->watch ? nl_route_watch_fd(agent->watch) : -1, .events = POLLIN}};
 	int64_t now = agent_now(), next_check_in = now + MESH_CHECK_IN_PERIOD,
-	        next_resync = now + agent->options.resync_period;
+	        next_resync = now + agent->options.resync_period,
+	        next_health = now + MESH_HEALTH_PERIOD;
 
 	mesh_log(&agent->log, LOG_INFO, "agent started on %s as node %s with %s WireGuard",
 	         agent->options.interface, agent->options.hostname,
 	         mesh_wg_mode_name(agent->wireguard));
 	for (;;) {
-		if (poll(fds, 3, timeout_ms(now, next_check_in, next_resync)) < 0 && errno != EINTR)
+		if (poll(fds, 3, timeout_ms(now, next_check_in, next_resync, next_health)) < 0 &&
+		    errno != EINTR)
 			return -errno;
 		if (fds[0].revents)
 			break;
@@ -229,6 +234,10 @@ int mesh_agent_run(struct mesh_agent *agent)
 		if (agent->listed && now >= next_check_in) {
 			agent_publish(agent, true);
 			next_check_in = now + MESH_CHECK_IN_PERIOD;
+		}
+		if (agent->listed && now >= next_health) {
+			agent_health_tick(agent);
+			next_health = now + MESH_HEALTH_PERIOD;
 		}
 		if (agent->listed && now >= next_resync) {
 			agent_update_cni(agent);
@@ -268,6 +277,7 @@ void mesh_agent_destroy(struct mesh_agent *agent)
 	mesh_route_state_release(&agent->routes);
 	mesh_iptables_metrics_release(&agent->iptables_operations);
 	free(agent->discovered);
+	agent_health_release(agent);
 	free(agent->graph);
 	pthread_mutex_destroy(&agent->lock);
 	sodium_memzero(agent, sizeof(*agent));

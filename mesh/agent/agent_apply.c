@@ -363,6 +363,7 @@ static bool apply_topology(struct mesh_agent *agent, int64_t now)
 	}
 	agent_set_gauges(agent, &topology, now);
 	agent_set_graph(agent, &topology);
+	agent_health_follow(agent, &topology);
 	memset(&agent->wireguard_ip, 0, sizeof(agent->wireguard_ip));
 	memset(&agent->wireguard_ip6, 0, sizeof(agent->wireguard_ip6));
 	if (topology.leader) {

@@ -38,7 +38,8 @@ static bool own_annotations_differ(const struct mesh_node *listed, const struct 
 	       !mesh_prefix_equal(&listed->cni_compatibility_ip, &want->cni_compatibility_ip) ||
 	       listed->granularity != want->granularity ||
 	       !mesh_discovered_equal(listed->discovered_endpoints, listed->n_discovered_endpoints,
-	                              agent->discovered, agent->n_discovered);
+	                              agent->discovered, agent->n_discovered) ||
+	       !mesh_health_equal(&listed->health, &want->health);
 }
 
 /* Kilo's enc.LocalIP(), read on every publish: cilium_host's IPv4 with Cilium, else none. */
@@ -115,6 +116,9 @@ void agent_publish(struct mesh_agent *agent, bool check_in)
 	want.n_discovered_endpoints = agent->n_discovered;
 	want.granularity = agent->options.granularity;
 	want.cni_compatibility_ip = cni_compatibility_ip(agent);
+	/* Until the first sample adopts it, what was published before stands (agent_health.h). */
+	if (agent->health.adopted || !mesh_health_is_published(&want.health))
+		want.health = agent->health.tracker.published;
 	want.last_seen = now;
 	if (!check_in && mesh_node_is_ready(listed, now) &&
 	    !own_annotations_differ(listed, &want, agent))
@@ -176,8 +180,9 @@ static void add_item(struct fingerprint *fp, crypto_generichash_state *state)
 /* Everything of a node the topology reads; last-seen only as readiness. */
 static void add_node(struct fingerprint *fp, const struct mesh_node *node, int64_t now)
 {
-	const uint8_t flags[] = {node->no_internal_ip, node->no_internal_ip6, node->leader,
-	                         mesh_node_is_ready(node, now), (uint8_t)node->granularity};
+	const uint8_t flags[] = {
+	    node->no_internal_ip,          node->no_internal_ip6,      node->leader,
+	    mesh_node_is_ready(node, now), (uint8_t)node->granularity, (uint8_t)node->health.state};
 	crypto_generichash_state state;
 
 	crypto_generichash_init(&state, NULL, 0, 32);
@@ -195,6 +200,8 @@ static void add_node(struct fingerprint *fp, const struct mesh_node *node, int64
 	hash_prefix(&state, &node->wireguard_ip);
 	hash_prefix(&state, &node->wireguard_ip6);
 	hash_prefixes(&state, node->allowed_location_ips, node->n_allowed_location_ips);
+	hash_bytes(&state, &node->health.since, sizeof(node->health.since));
+	hash_bytes(&state, &node->health.recovering, sizeof(node->health.recovering));
 	for (size_t i = 0; i < node->n_discovered_endpoints; i++) {
 		hash_bytes(&state, node->discovered_endpoints[i].key, MESH_KEY_LEN);
 		hash_endpoint(&state, &node->discovered_endpoints[i].endpoint);

@@ -35,6 +35,13 @@ void agent_count_reconcile(struct mesh_agent *agent)
 	pthread_mutex_unlock(&agent->lock);
 }
 
+void agent_count_failover(struct mesh_agent *agent)
+{
+	pthread_mutex_lock(&agent->lock);
+	agent->failovers++;
+	pthread_mutex_unlock(&agent->lock);
+}
+
 void agent_count_iptables(struct mesh_agent *agent, struct mesh_iptables_metrics *operations)
 {
 	pthread_mutex_lock(&agent->lock);
@@ -93,14 +100,17 @@ static void print_kilo(struct mesh_agent *agent, FILE *out)
 	fprintf(out,
 	        "# HELP kilo_leader Leadership status of the node.\n# TYPE kilo_leader gauge\n"
 	        "kilo_leader %d\n"
+	        "# HELP kilo_leader_failovers_total Number of times this node's location was led "
+	        "by another node than Kilo's leader, passed over for its tunnels.\n"
+	        "# TYPE kilo_leader_failovers_total counter\nkilo_leader_failovers_total %llu\n"
 	        "# HELP kilo_nodes Number of nodes in the mesh.\n# TYPE kilo_nodes gauge\n"
 	        "kilo_nodes %zu\n"
 	        "# HELP kilo_peers Number of peers in the mesh.\n# TYPE kilo_peers gauge\n"
 	        "kilo_peers %zu\n"
 	        "# HELP kilo_reconciles_total Number of reconciliation attempts.\n"
 	        "# TYPE kilo_reconciles_total counter\nkilo_reconciles_total %llu\n",
-	        agent->leader, agent->ready_nodes, agent->ready_peers,
-	        (unsigned long long)agent->reconciles);
+	        agent->leader, (unsigned long long)agent->failovers, agent->ready_nodes,
+	        agent->ready_peers, (unsigned long long)agent->reconciles);
 	fprintf(out,
 	        "# HELP kilo_wireguard_mode The WireGuard this agent drives: kernel or userspace "
 	        "(the in-process engine).\n# TYPE kilo_wireguard_mode gauge\n"

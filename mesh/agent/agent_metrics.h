@@ -13,6 +13,8 @@
 
 void agent_count_error(struct mesh_agent *agent, enum mesh_agent_event event);
 void agent_count_reconcile(struct mesh_agent *agent);
+/* The own location's leader was passed over for its tunnels (leader.h). */
+void agent_count_failover(struct mesh_agent *agent);
 /* Add the operations of one iptables apply to the metrics, and release them. */
 void agent_count_iptables(struct mesh_agent *agent, struct mesh_iptables_metrics *operations);
 /* NULL: there is no topology (the local node is not ready), so no leader. */

@@ -15,6 +15,7 @@
 #include <pthread.h>
 
 #include "mesh/agent/agent.h"
+#include "mesh/agent/agent_health.h"
 #include "mesh/agent/agent_readiness.h"
 #include "mesh/host/apply_routes.h"
 #include "mesh/host/iptables_metrics.h"
@@ -57,9 +58,11 @@ struct mesh_agent {
 	/* The routes and rules of the last apply, restored as soon as someone deletes one. */
 	struct mesh_route_state routes;
 	bool has_routes;
+	struct agent_health health; /* its tunnels, as kilo.squat.ai/tunnel-health says */
 
 	pthread_mutex_t lock;
 	uint64_t reconciles;
+	uint64_t failovers; /* kilo_leader_failovers_total */
 	uint64_t errors[MESH_AGENT_EVENTS];
 	struct mesh_iptables_metrics iptables_operations;
 	bool leader;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * mesh/view/leader: who leads a location when its leader's tunnels are
- * down, and the sessions its standbys keep.
+ * mesh/view/leader and mesh/view/tunnel_health: who leads a location when
+ * its leader's tunnels are down (mesh/README.md, "Leaders that stop
+ * forwarding"), the sessions its standbys keep, and how a node judges its
+ * own tunnels over an injected clock.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include "mesh/view/graph.h"
 #include "mesh/view/leader.h"
 #include "mesh/view/topology.h"
+#include "mesh/view/tunnel_health.h"
 #include "mesh/view/wgconfig.h"
 #include "mesh_fixture.h"
 
@@ -314,6 +317,154 @@ static void test_graph_marks_the_leader_passed_over(void **state)
 	mesh_cluster_release(&cluster);
 }
 
+struct contact_case {
+	uint64_t before, now;
+	int64_t handshake_age; /* -1: never */
+	bool contact;
+};
+
+static void test_contact_needs_bytes_over_a_live_session(void **state)
+{
+	static const struct contact_case cases[] = {
+	    {100, 148, 10, true},  {100, 100, 10, false},  {0, 32, 0, true},
+	    {100, 148, 180, true}, {100, 148, 181, false}, {100, 148, -1, false},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct contact_case *tc = &cases[i];
+		int64_t handshake = tc->handshake_age < 0 ? 0 : FIXTURE_NOW - tc->handshake_age;
+
+		if (mesh_health_contact(tc->before, tc->now, handshake, FIXTURE_NOW) != tc->contact)
+			fail_msg("case %zu: contact %d", i, !tc->contact);
+	}
+}
+
+/*
+ * A timeline, one character per MESH_HEALTH_PERIOD from FIXTURE_NOW:
+ * '+' contact, '.' silence, ' ' nothing to measure. After the sample at
+ * index `at`, the tracker publishes `want` (since and recovering as offsets
+ * from FIXTURE_NOW, or NONE for 0).
+ */
+struct timeline_case {
+	const char *name;
+	const char *samples;
+	size_t at;
+	enum mesh_health_state want;
+	int64_t since, recovering;
+	const struct mesh_health *adopt;
+};
+
+#define P MESH_HEALTH_PERIOD
+#define NONE INT64_MIN
+static const struct mesh_health adopted_down = {MESH_HEALTH_DOWN, FIXTURE_NOW - 500, 0};
+
+static const struct timeline_case timelines[] = {
+    {"contact: unknown until it lasted T_up", "++++++++++++", 11, MESH_HEALTH_UNKNOWN, NONE, NONE,
+     NULL},
+    {"contact: up once it lasted T_up, since it began", "+++++++++++++", 12, MESH_HEALTH_UP, 0,
+     NONE, NULL},
+    {"no contact: down after T_down, since measuring began", "......", 5, MESH_HEALTH_UNKNOWN, NONE,
+     NONE, NULL},
+    {"no contact: down after T_down", ".......", 6, MESH_HEALTH_DOWN, 0, NONE, NULL},
+    {"a silence shorter than T_down: still up, still since it began", "+++++++++++++.....+", 18,
+     MESH_HEALTH_UP, 0, NONE, NULL},
+    {"a silence of T_down: down since the last contact", "+++++++++++++......", 18,
+     MESH_HEALTH_DOWN, 12 * P, NONE, NULL},
+    {"contact again: recovering, still down", "+++++++++++++......++", 20, MESH_HEALTH_DOWN, 12 * P,
+     19 * P, NULL},
+    {"contact again for T_up: up since it resumed", "+++++++++++++......+++++++++++++", 31,
+     MESH_HEALTH_UP, 19 * P, NONE, NULL},
+    {"flapping, 20 s on and 25 s off: never recovers",
+     ".......++++....++++....++++....++++....++++", 42, MESH_HEALTH_DOWN, 0, 39 * P, NULL},
+    {"flapping, 20 s on and 25 s off: up stays up", "+++++++++++++++....++++....++++....++++....",
+     42, MESH_HEALTH_UP, 0, NONE, NULL},
+    {"contact every 15 s is one run", "+..+..+..+..+..+..+..+", 21, MESH_HEALTH_UP, 0, NONE, NULL},
+    {"nothing to measure: unknown, then a fresh start", "+++++++++++++   ..", 17,
+     MESH_HEALTH_UNKNOWN, NONE, NONE, NULL},
+    {"a restarted agent stays down until its contact lasts", "+++++++++++", 10, MESH_HEALTH_DOWN,
+     -500, 0, &adopted_down},
+};
+
+static void test_tracker_debounces_both_ways(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(timelines); i++) {
+		const struct timeline_case *tc = &timelines[i];
+		struct mesh_health_tracker tracker;
+		struct mesh_health want = {
+		    tc->want, tc->since == NONE ? 0 : FIXTURE_NOW + tc->since,
+		    tc->recovering == NONE ? 0 : FIXTURE_NOW + tc->recovering};
+
+		mesh_health_tracker_init(&tracker, tc->adopt);
+		for (size_t s = 0; s <= tc->at; s++)
+			mesh_health_tracker_step(&tracker, tc->samples[s] != ' ',
+			                         tc->samples[s] == '+',
+			                         FIXTURE_NOW + (int64_t)s * P);
+		if (!mesh_health_equal(&tracker.published, &want))
+			fail_msg("%s: state %d since %+lld recovering %+lld", tc->name,
+			         tracker.published.state,
+			         (long long)(tracker.published.since - FIXTURE_NOW),
+			         (long long)(tracker.published.recovering - FIXTURE_NOW));
+	}
+}
+
+struct flap_case {
+	const char *name;
+	const char *link;    /* b's link, one character per period: '+' up, '.' down */
+	const char *leaders; /* x's leader after each period: 'b' or 'c' */
+};
+
+/* b (Kilo's leader) and c of x; c's link never fails, y1 is the other location. */
+static void elect_with(struct mesh_health_tracker *b, struct mesh_health_tracker *c, char *leader)
+{
+	struct mesh_cluster cluster;
+	struct mesh_topology t;
+
+	cluster_of(&cluster, "b,c,y1", "");
+	fixture_find_node(&cluster, "b")->health = b->published;
+	fixture_find_node(&cluster, "c")->health = c->published;
+	fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, "c");
+	*leader = mesh_segment_leader(segment_of(&t, "b"))->name[0];
+	mesh_topology_release(&t);
+	mesh_cluster_release(&cluster);
+}
+
+static const struct flap_case flaps[] = {
+    {"a link that drops 40 s in every 80 s fails over once and stays",
+     "++++++++++++++++........++++++++........++++++++........++++++++",
+     "bbbbbbbbbbbbbbbbbbbbbccccccccccccccccccccccccccccccccccccccccccc"},
+    {"a link that drops 25 s in every 45 s never fails over",
+     "+++++++++++++++.....++++.....++++.....++++.....++++.....++++....",
+     "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"},
+    {"a healed link regains leadership once, after T_up",
+     "++++++++++++++++........++++++++++++++++++++",
+     "bbbbbbbbbbbbbbbbbbbbbcccccccccccccccbbbbbbbb"},
+};
+
+static void test_a_flapping_link_does_not_flap_the_leader(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(flaps); i++) {
+		const struct flap_case *tc = &flaps[i];
+		struct mesh_health_tracker b, c;
+		char got[128] = "";
+
+		mesh_health_tracker_init(&b, NULL);
+		mesh_health_tracker_init(&c, NULL);
+		for (size_t s = 0; tc->link[s]; s++) {
+			int64_t now = FIXTURE_NOW + (int64_t)s * P;
+
+			mesh_health_tracker_step(&b, true, tc->link[s] == '+', now);
+			mesh_health_tracker_step(&c, true, true, now);
+			elect_with(&b, &c, &got[s]);
+		}
+		if (strcmp(got, tc->leaders))
+			fail_msg("%s:\n  link     %s\n  leaders  %s\n  expected %s", tc->name,
+			         tc->link, got, tc->leaders);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +474,9 @@ int main(void)
 	    cmocka_unit_test(test_only_our_leaders_are_dialled_by_standbys),
 	    cmocka_unit_test(test_targets_are_the_other_leaders_of_ours),
 	    cmocka_unit_test(test_graph_marks_the_leader_passed_over),
+	    cmocka_unit_test(test_contact_needs_bytes_over_a_live_session),
+	    cmocka_unit_test(test_tracker_debounces_both_ways),
+	    cmocka_unit_test(test_a_flapping_link_does_not_flap_the_leader),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,8 +102,7 @@ void agent_health_follow(struct mesh_agent *agent, const struct mesh_topology *t
 		         "tunnel-health: out of memory following the topology");
 }
 
-/* Has any target proven contact since the last sample? Updates their samples. */
-static bool sample(struct agent_health *health, const struct wg_snapshot *snap, int64_t now)
+bool agent_health_sample(struct agent_health *health, const struct wg_snapshot *snap, int64_t now)
 {
 	bool contact = false;
 
@@ -198,7 +197,7 @@ void agent_health_tick(struct mesh_agent *agent)
 	/* No device for a moment (recreated), or none to read: the state stands. */
 	if (!agent->device || mesh_wg_device_snapshot(agent->device, &snap))
 		return;
-	contact = sample(health, &snap, now);
+	contact = agent_health_sample(health, &snap, now);
 	wg_snapshot_free(&snap);
 	before = health->tracker.published;
 	mesh_health_tracker_step(&health->tracker, health->n_targets > 0, contact, now);

@@ -23,7 +23,10 @@
 # leader's key, the host's pod CIDRs and a handshake, and kg's /metrics show
 # that peer's counters read from the kernel; a resync changes nothing
 # there; kgctl connect on a laptop of the VM's LAN joins over kernel
-# WireGuard too. unit_wg_device runs in the VM, where its kernel-link tests
+# WireGuard too; every kg publishes tunnel-health up (mesh/README.md,
+# "Leaders that stop forwarding"): in the VM the leader and its standby
+# sample the kernel's peers, and the leaders' probes cross kernel WireGuard
+# and the engine, long after the pings stopped. unit_wg_device runs in the VM, where its kernel-link tests
 # must pass. On the host: --wireguard=kernel, in kg and in kgctl connect, is
 # one error, exit 1, with no link and no key file left behind.
 E=kn
@@ -227,6 +230,10 @@ vm_wait "the laptop -> pod of h1" 90 "ip netns exec lap ping -c 1 -W 1 10.2.1.2"
 kg_vm "grep -q 'created kernel WireGuard interface kilo0' /kv/lap/log" ||
 	die "kgctl connect did not pick kernel WireGuard"
 nsx "$E-ph1" ping -q -c 2 -W 2 10.5.0.1 > /dev/null || die "pod of h1 -> the laptop"
+
+log "tunnel-health: kg on kernel WireGuard and on the engine judge their tunnels up"
+health_up() { grep -q '"state":"up"' <<< "$(annotation "$1" tunnel-health)"; }
+for n in k1 k2 h1 h2; do wait_for "$n to say its tunnels are up" 240 health_up "$n"; done
 
 log "SIGTERM everywhere; every kg exits cleanly"
 e2e_stop h1 h2

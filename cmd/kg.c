@@ -34,31 +34,24 @@ static int handle_signals(void)
 	       signal(SIGPIPE, SIG_IGN) == SIG_ERR;
 }
 
-/*
- * The iptables the applier writes, in the environment it reads it from
- * (mesh/host/iptables_backend.h): --iptables-backend, or with auto the host's.
- */
-static int choose_iptables(const struct kg_config *config)
+/* The iptables the applier writes (mesh/host/iptables_backend.h): --iptables-backend, or the
+ * host's. */
+static void choose_iptables(struct kg_config *config)
 {
 	enum mesh_iptables_backend backend = config->iptables_backend;
 	char why[200] = "--iptables-backend", message[300];
-	int ret;
 
 	if (config->iptables_auto)
 		backend = mesh_apply_iptables_detect(mesh_apply_iptables_ipv6_enabled(NULL), why,
 		                                     sizeof(why));
-	if (backend == MESH_IPTABLES_BACKEND_DEFAULT) {
-		ret = unsetenv(MESH_IPTABLES_BACKEND_ENV);
+	config->agent.iptables_backend = backend;
+	if (backend == MESH_IPTABLES_BACKEND_DEFAULT)
 		snprintf(message, sizeof(message),
 		         "using iptables-save and iptables-restore as found in PATH (%s)", why);
-	} else {
-		ret = setenv(MESH_IPTABLES_BACKEND_ENV, mesh_iptables_backend_name(backend), 1);
+	else
 		snprintf(message, sizeof(message), "using the %s iptables backend (%s)",
 		         mesh_iptables_backend_name(backend), why);
-	}
-	kg_log(NULL, ret ? LOG_ERR : LOG_INFO,
-	       ret ? "failed to set the iptables backend" : message);
-	return ret;
+	kg_log(NULL, LOG_INFO, message);
 }
 
 static int run(struct kg_config *config)
@@ -67,8 +60,7 @@ static int run(struct kg_config *config)
 	char message[512];
 	int ret;
 
-	if (choose_iptables(config))
-		return 1;
+	choose_iptables(config);
 	ret = mesh_agent_create(&config->agent, &agent);
 	if (ret)
 		return 1;

@@ -37,7 +37,7 @@
 static int check_iptables(struct mesh_agent *agent)
 {
 	char err[MESH_APPLY_IPTABLES_ERRLEN];
-	int ret = mesh_apply_iptables_check(agent->ipv6, err, sizeof(err));
+	int ret = mesh_apply_iptables_check(&agent->iptables, err, sizeof(err));
 
 	if (ret)
 		mesh_log(&agent->log, LOG_ERR, "cannot manage iptables rules: %s", err);
@@ -135,7 +135,10 @@ int mesh_agent_create(const struct mesh_agent_options *options, struct mesh_agen
 	agent_health_init(agent);
 	agent->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ret = agent->stop_fd < 0 ? -errno : 0;
-	agent->ipv6 = mesh_apply_iptables_ipv6_enabled(NULL);
+	agent->iptables = (struct mesh_iptables_host){
+	    .backend = options->iptables_backend,
+	    .ipv6 = mesh_apply_iptables_ipv6_enabled(NULL),
+	};
 	if (!ret)
 		ret = check_iptables(agent);
 	if (!ret) {

@@ -36,6 +36,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "mesh/host/iptables_backend.h"
 #include "mesh/host/wg_device.h"
 #include "mesh/k8s/backend.h"
 #include "mesh/model/model.h"
@@ -55,6 +56,7 @@ struct mesh_agent_options {
 	enum mesh_compatibility compatibility;
 	bool local;
 	bool iptables_forward_rules;
+	enum mesh_iptables_backend iptables_backend; /* chosen by kg at start-up */
 	bool prioritise_private_addresses;
 	uint16_t port;
 	struct mesh_prefix subnet;  /* Kilo's: IPv4 when --subnet names one */

@@ -165,7 +165,8 @@ static int apply_iptables(struct mesh_agent *agent, const struct mesh_topology *
 
 	if (ret)
 		return ret;
-	ret = mesh_apply_iptables(&ruleset, agent->ipv6, &changed, &operations, err, sizeof(err));
+	ret = mesh_apply_iptables(&ruleset, &agent->iptables, &changed, &operations, err,
+	                          sizeof(err));
 	agent_count_iptables(agent, &operations);
 	mesh_iptables_release(&ruleset);
 	if (ret)
@@ -442,7 +443,7 @@ void agent_clean_up(struct mesh_agent *agent)
 	char err[MESH_APPLY_IPTABLES_ERRLEN] = "";
 	int ret;
 
-	ret = mesh_apply_iptables(&none, agent->ipv6, NULL, &operations, err, sizeof(err));
+	ret = mesh_apply_iptables(&none, &agent->iptables, NULL, &operations, err, sizeof(err));
 	agent_count_iptables(agent, &operations);
 	if (ret)
 		mesh_log(&agent->log, LOG_ERR, "failed to clean up iptables rules: %s", err);

@@ -42,7 +42,7 @@ struct mesh_agent {
 	struct mesh_prefix private_ip6; /* beside an IPv4 private_ip (internal-ipv6), or unset */
 	int private_ifindex;            /* the interface holding private_ip, 0 if none */
 	bool cilium_tunnel; /* --compatibility=cilium found Cilium's cilium_tunl: not ours */
-	bool ipv6;          /* the kernel has IPv6: ip6tables is managed too */
+	struct mesh_iptables_host iptables; /* the options' backend, and whether IPv6 is on */
 
 	struct mesh_cluster cluster; /* the last listing */
 	bool listed;

@@ -548,10 +548,10 @@ static void count(struct mesh_iptables_metrics *operations, uint8_t family, cons
 		mesh_iptables_metrics_count_read(operations, family);
 }
 
-static int apply_family(const struct mesh_iptables_ruleset *ruleset, uint8_t family, bool *changed,
+static int apply_family(const struct mesh_iptables_ruleset *ruleset,
+                        enum mesh_iptables_backend backend, uint8_t family, bool *changed,
                         struct mesh_iptables_metrics *operations, char *err, size_t err_size)
 {
-	enum mesh_iptables_backend backend = mesh_iptables_backend_from_env();
 	bool v6 = family == AF_INET6;
 	char *save[] = {(char *)mesh_iptables_backend_program(backend, family, false), NULL};
 	char *restore[] = {(char *)mesh_iptables_backend_program(backend, family, true),
@@ -580,7 +580,8 @@ out:
 	return ret;
 }
 
-int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, bool *changed,
+int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset,
+                        const struct mesh_iptables_host *host, bool *changed,
                         struct mesh_iptables_metrics *operations, char *err, size_t err_size)
 {
 	bool ignored;
@@ -589,18 +590,19 @@ int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, 
 	if (!changed)
 		changed = &ignored;
 	*changed = false;
-	ret = apply_family(ruleset, AF_INET, changed, operations, err, err_size);
-	if (ret == 0 && ipv6)
-		ret = apply_family(ruleset, AF_INET6, changed, operations, err, err_size);
+	ret = apply_family(ruleset, host->backend, AF_INET, changed, operations, err, err_size);
+	if (ret == 0 && host->ipv6)
+		ret = apply_family(ruleset, host->backend, AF_INET6, changed, operations, err,
+		                   err_size);
 	return ret;
 }
 
-int mesh_apply_iptables_check(bool ipv6, char *err, size_t err_size)
+int mesh_apply_iptables_check(const struct mesh_iptables_host *host, char *err, size_t err_size)
 {
-	enum mesh_iptables_backend backend = mesh_iptables_backend_from_env();
+	enum mesh_iptables_backend backend = host->backend;
 	int ret = 0;
 
-	for (int v6 = 0; v6 <= (int)ipv6 && !ret; v6++) {
+	for (int v6 = 0; v6 <= (int)host->ipv6 && !ret; v6++) {
 		uint8_t family = v6 ? AF_INET6 : AF_INET;
 		char *save[] = {(char *)mesh_iptables_backend_program(backend, family, false), "-t",
 		                "filter", NULL};

@@ -33,20 +33,22 @@ int mesh_apply_iptables_plan(const struct mesh_iptables_ruleset *ruleset, uint8_
                              const char *saved, char **script);
 
 /*
- * Apply ruleset for IPv4 and, if ipv6, for IPv6 (Kilo uses a no-op there when the kernel has
- * IPv6 disabled). *changed (may be NULL) tells whether anything was written; operations (may
- * be NULL) counts each read and write as Kilo's kilo_iptables_operations_total would.
+ * Apply ruleset with host's programs for IPv4 and, if host->ipv6, for IPv6 (Kilo uses a no-op
+ * there when the kernel has IPv6 disabled). *changed (may be NULL) tells whether anything was
+ * written; operations (may be NULL) counts each read and write as Kilo's
+ * kilo_iptables_operations_total would.
  */
-int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset, bool ipv6, bool *changed,
+int mesh_apply_iptables(const struct mesh_iptables_ruleset *ruleset,
+                        const struct mesh_iptables_host *host, bool *changed,
                         struct mesh_iptables_metrics *operations, char *err, size_t err_size);
 
 /*
- * Whether the programs run here: iptables-save reads the filter table and iptables-restore
- * starts (and the ip6tables ones if ipv6). kg checks this before it touches the host, so that a
- * node without iptables gets a clear error and not WireGuard and routes without their rules
+ * Whether host's programs run here: iptables-save reads the filter table and iptables-restore
+ * starts (and the ip6tables ones if host->ipv6). kg checks this before it touches the host, so that
+ * a node without iptables gets a clear error and not WireGuard and routes without their rules
  * (Kilo's iptables.New fails the same way). err names the program and what went wrong.
  */
-int mesh_apply_iptables_check(bool ipv6, char *err, size_t err_size);
+int mesh_apply_iptables_check(const struct mesh_iptables_host *host, char *err, size_t err_size);
 
 /*
  * The backend the host uses, by mesh/host/iptables_backend.h's rule, from what the

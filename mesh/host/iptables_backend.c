@@ -44,14 +44,6 @@ int mesh_iptables_backend_parse(const char *text, enum mesh_iptables_backend *ba
 	return 0;
 }
 
-enum mesh_iptables_backend mesh_iptables_backend_from_env(void)
-{
-	enum mesh_iptables_backend backend = MESH_IPTABLES_BACKEND_DEFAULT;
-
-	mesh_iptables_backend_parse(getenv(MESH_IPTABLES_BACKEND_ENV), &backend);
-	return backend;
-}
-
 const char *mesh_iptables_backend_program(enum mesh_iptables_backend backend, uint8_t family,
                                           bool restore)
 {

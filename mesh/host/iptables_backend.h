@@ -14,10 +14,10 @@
  *      KILO- or "Kilo: "), so that a restarted kg stays where its rules are;
  *   3. else the one with more rules; a tie (no rules anywhere) is nf_tables, Debian's default.
  *
- * The applier reads the choice from the environment, MESH_IPTABLES_BACKEND_ENV ("legacy" or
- * "nft"; anything else is the default programs), which kg sets at start-up (--iptables-backend)
- * and which is inherited by what it runs. Pure functions here; detection runs the programs in
- * mesh_apply_iptables_detect().
+ * kg makes the choice once at start-up (--iptables-backend, whose default the environment's
+ * MESH_IPTABLES_BACKEND_ENV gives, as iptables-wrappers' users set it) and hands it to the
+ * applier with every call (struct mesh_iptables_host). Pure functions here; detection runs the
+ * programs in mesh_apply_iptables_detect().
  */
 #ifndef MESH_IPTABLES_BACKEND_H
 #define MESH_IPTABLES_BACKEND_H
@@ -46,8 +46,11 @@ struct mesh_iptables_census {
 const char *mesh_iptables_backend_name(enum mesh_iptables_backend backend);
 /* "legacy" or "nft" (0), anything else -EINVAL. */
 int mesh_iptables_backend_parse(const char *text, enum mesh_iptables_backend *backend);
-/* The backend the environment names (MESH_IPTABLES_BACKEND_ENV), else the default. */
-enum mesh_iptables_backend mesh_iptables_backend_from_env(void);
+/* Which programs the applier runs, and whether for IPv6 too. */
+struct mesh_iptables_host {
+	enum mesh_iptables_backend backend;
+	bool ipv6; /* the kernel has IPv6: ip6tables is managed too */
+};
 
 /* The program of backend for family and verb ("save" or "restore"), e.g. ip6tables-nft-save. */
 const char *mesh_iptables_backend_program(enum mesh_iptables_backend backend, uint8_t family,

@@ -91,6 +91,8 @@ static struct mesh_iptables_rule prepend[] = {
 };
 
 static const struct mesh_iptables_ruleset ruleset = {append, 7, prepend, 4};
+/* The programs in PATH, for IPv4 and IPv6. */
+static const struct mesh_iptables_host both_families = {MESH_IPTABLES_BACKEND_DEFAULT, true};
 
 /* What iptables-save prints once the rule set is in (and a rule of someone else's). */
 static const char saved_v4[] =
@@ -327,8 +329,8 @@ static void test_missing_program_is_named_in_the_error(void **state)
 
 	(void)state;
 	setenv("PATH", "/nonexistent", 1);
-	assert_int_equal(mesh_apply_iptables(&ruleset, true, NULL, NULL, err, sizeof(err)),
-	                 -ENOENT);
+	assert_int_equal(
+	    mesh_apply_iptables(&ruleset, &both_families, NULL, NULL, err, sizeof(err)), -ENOENT);
 	setenv("PATH", path, 1);
 	free(path);
 	assert_string_equal(err, "iptables-save: not found in PATH (is iptables installed?)");
@@ -361,7 +363,7 @@ static bool applied(const struct mesh_iptables_ruleset *rules)
 	char err[MESH_APPLY_IPTABLES_ERRLEN] = "";
 	bool changed;
 
-	if (mesh_apply_iptables(rules, true, &changed, NULL, err, sizeof(err)) < 0)
+	if (mesh_apply_iptables(rules, &both_families, &changed, NULL, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 	return changed;
 }
@@ -410,7 +412,7 @@ static char *counted(const struct mesh_iptables_ruleset *rules)
 	FILE *out = open_memstream(&text, &len);
 
 	assert_non_null(out);
-	if (mesh_apply_iptables(rules, true, NULL, &operations, err, sizeof(err)) < 0)
+	if (mesh_apply_iptables(rules, &both_families, NULL, &operations, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 	mesh_iptables_metrics_print(&operations, out);
 	assert_int_equal(fclose(out), 0);

@@ -159,12 +159,6 @@ static void test_names_programs_and_the_environment(void **state)
 	assert_string_equal(
 	    mesh_iptables_backend_program(MESH_IPTABLES_BACKEND_DEFAULT, AF_INET, false),
 	    "iptables-save");
-	assert_int_equal(setenv(MESH_IPTABLES_BACKEND_ENV, "legacy", 1), 0);
-	assert_int_equal(mesh_iptables_backend_from_env(), MESH_IPTABLES_BACKEND_LEGACY);
-	assert_int_equal(setenv(MESH_IPTABLES_BACKEND_ENV, "bogus", 1), 0);
-	assert_int_equal(mesh_iptables_backend_from_env(), MESH_IPTABLES_BACKEND_DEFAULT);
-	assert_int_equal(unsetenv(MESH_IPTABLES_BACKEND_ENV), 0);
-	assert_int_equal(mesh_iptables_backend_from_env(), MESH_IPTABLES_BACKEND_DEFAULT);
 	assert_string_equal(mesh_iptables_backend_name(MESH_IPTABLES_BACKEND_NFT), "nft");
 }
 

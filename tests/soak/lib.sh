@@ -63,7 +63,7 @@ LAPTOP_PEER=laptop
 declare -gA WATCH_LABEL WATCH_HS WATCH_RX WATCH_REKEYS WATCH_MAXAGE
 declare -gA PROC_PID PROC_RSS PROC_FD PROC_THR
 declare -ga WATCHES=() PROCS=() PINGS=() CHURN_PEERS=() LEADERS=()
-declare -gA PING_PID PING_WHAT
+declare -gA PING_PID PING_WHAT SOAK_LOCATION
 CHURN_ADDED=0 CHURN_REMOVED=0 ROAMER_KEYS=0 APPLY_MAX=0 APPLY_SUM=0 APPLY_N=0
 ROAMER_REACH_MAX=0
 
@@ -79,6 +79,8 @@ soak_sanitized() { grep -qs '^KILO_SANITIZE:BOOL=ON' "${KILO_BUILD:-/nonexistent
 soak_cluster() {
 	local g=$1 n
 	NODES=(a1 a2 b1 b2)
+	SOAK_GRANULARITY=$g
+	SOAK_LOCATION=([a1]=cloud-a [a2]=cloud-a [b1]=cloud-b [b2]=cloud-b)
 	e2e_underlay
 	e2e_node_add a1 a 1
 	e2e_node_add a2 a 2
@@ -376,14 +378,27 @@ peers_are() {
 	[ "$(wg show "$dev" peers | sort)" = "$(printf '%s\n' "$@" | sort)" ]
 }
 
+# own_keys N: N's key and, in location granularity, those of the other nodes
+# of its location (which it reaches without WireGuard).
+own_keys() {
+	local m
+	cat "$TMP/$1.pub"
+	[ "$SOAK_GRANULARITY" = location ] || return 0
+	for m in "${!SOAK_LOCATION[@]}"; do
+		[ "${SOAK_LOCATION[$m]}" != "${SOAK_LOCATION[$1]}" ] || cat "$TMP/$m.pub"
+	done
+}
+
 # soak_settle PUB...: the churn's Peers and the roamer go; every leader's
-# device keeps exactly the peers among PUB that are not its own key.
+# device keeps exactly the peers among PUB that are not its own (own_keys):
+# the location mesh's leaders keep the other location's standbys too, as
+# peers without allowed IPs (mesh/README.md, "Leaders that stop forwarding").
 soak_settle() {
 	local n want
 	while [ ${#CHURN_PEERS[@]} -gt 0 ]; do churn_remove; done
 	k c1 delete peer roamer --ignore-not-found >/dev/null
 	for n in "${LEADERS[@]}"; do
-		mapfile -t want < <(printf '%s\n' "$@" | grep -vxF "$(cat "$TMP/$n.pub")")
+		mapfile -t want < <(printf '%s\n' "$@" | grep -vxF -f <(own_keys "$n"))
 		wait_for "$n's device to hold only the untouched peers" $SOAK_CONVERGE \
 			peers_are "$(dev "$n")" "${want[@]}"
 	done

@@ -42,7 +42,7 @@ soak_run
 soak_pings_check
 soak_stream_check
 soak_sessions_check
-soak_settle "$(cat "$TMP/$la.pub")" "$(cat "$TMP/$lb.pub")" "$laptop_pub"
+soak_settle "$laptop_pub" "$(cat "$TMP"/{a1,a2,b1,b2}.pub)"
 soak_sessions_report
 soak_report
 soak_proc_report

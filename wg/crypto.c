@@ -239,34 +239,74 @@ int wg_aead_ctx_init(struct wg_aead_ctx *ctx, enum wg_aead_lib lib)
 	ctx->lib = lib;
 	ctx->evp = NULL;
 	ctx->keyed = false;
+	sodium_memzero(ctx->key, sizeof(ctx->key));
 	return lib == WG_AEAD_OPENSSL ? evp_new(&ctx->evp) : 0;
 }
 
-/* Re-keying a context whose cipher is set costs a few percent of a full-sized message, and buys
- * a context that serves every session: no context per session and thread to keep. */
-static void evp_seal(EVP_CIPHER_CTX *evp, uint8_t *dst, const uint8_t *src, size_t len,
+/*
+ * OpenSSL 3.0 asks its provider for the key length, through a parameter lookup by name, each time
+ * a key is passed, so the key goes in only when it differs from the one the context holds; the
+ * nonce goes in every time (it keeps the key, and starts the keystream and Poly1305 afresh). A
+ * batch's messages share one key as a rule. Either way one context serves every session: no
+ * context per session and thread to keep.
+ */
+/* Constant-time like wg_ct_equal(), but in four words: sodium_memcmp()'s byte loop, once per
+ * message, costs about what skipping the key saves. */
+static bool same_key(const uint8_t a[WG_AEAD_KEY_LEN], const uint8_t b[WG_AEAD_KEY_LEN])
+{
+	uint64_t x, y, diff = 0;
+	unsigned int i;
+
+	for (i = 0; i < WG_AEAD_KEY_LEN; i += sizeof(x)) {
+		memcpy(&x, a + i, sizeof(x));
+		memcpy(&y, b + i, sizeof(y));
+		diff |= x ^ y;
+	}
+	return !diff;
+}
+
+static const uint8_t *key_to_set(struct wg_aead_ctx *ctx, const uint8_t *key)
+{
+	if (ctx->keyed && same_key(ctx->key, key))
+		return NULL;
+	memcpy(ctx->key, key, WG_AEAD_KEY_LEN);
+	ctx->keyed = true;
+	return key;
+}
+
+/* A failed init may leave the context's key unknown: the next message keys it afresh. */
+static void forget_key(struct wg_aead_ctx *ctx)
+{
+	sodium_memzero(ctx->key, sizeof(ctx->key));
+	ctx->keyed = false;
+	ERR_clear_error();
+}
+
+static void evp_seal(struct wg_aead_ctx *ctx, uint8_t *dst, const uint8_t *src, size_t len,
                      const uint8_t *ad, size_t ad_len, const uint8_t *nonce, const uint8_t *key)
 {
+	EVP_CIPHER_CTX *evp = ctx->evp;
 	int out_len;
 
 	if (len <= WG_AEAD_MAX_LEN && ad_len <= WG_AEAD_MAX_LEN &&
-	    EVP_EncryptInit_ex2(evp, NULL, key, nonce, NULL) == 1 &&
+	    EVP_EncryptInit_ex2(evp, NULL, key_to_set(ctx, key), nonce, NULL) == 1 &&
 	    (!ad_len || EVP_EncryptUpdate(evp, NULL, &out_len, ad, (int)ad_len) == 1) &&
 	    (!len || EVP_EncryptUpdate(evp, dst, &out_len, src, (int)len) == 1) &&
 	    EVP_EncryptFinal_ex(evp, dst + len, &out_len) == 1 &&
 	    EVP_CIPHER_CTX_ctrl(evp, EVP_CTRL_AEAD_GET_TAG, WG_AEAD_TAG_LEN, dst + len) > 0)
 		return;
 	sodium_memzero(dst, len + WG_AEAD_TAG_LEN);
-	ERR_clear_error();
+	forget_key(ctx);
 }
 
 /* OpenSSL decrypts first and authenticates at the end, so the whole message is always worked
  * through and the tag compared in constant time; what was decrypted is wiped if it fails. A tag
  * that does not authenticate queues no OpenSSL error (only the steps before could), so a flood
  * of forgeries costs a decryption each and nothing more. */
-static int evp_open(EVP_CIPHER_CTX *evp, uint8_t *dst, const uint8_t *src, size_t src_len,
+static int evp_open(struct wg_aead_ctx *ctx, uint8_t *dst, const uint8_t *src, size_t src_len,
                     const uint8_t *ad, size_t ad_len, const uint8_t *nonce, const uint8_t *key)
 {
+	EVP_CIPHER_CTX *evp = ctx->evp;
 	size_t len = src_len - WG_AEAD_TAG_LEN;
 	uint8_t tag[WG_AEAD_TAG_LEN];
 	int out_len;
@@ -274,14 +314,14 @@ static int evp_open(EVP_CIPHER_CTX *evp, uint8_t *dst, const uint8_t *src, size_
 
 	memcpy(tag, src + len, sizeof(tag));
 	ready = len <= WG_AEAD_MAX_LEN && ad_len <= WG_AEAD_MAX_LEN &&
-	        EVP_DecryptInit_ex2(evp, NULL, key, nonce, NULL) == 1 &&
+	        EVP_DecryptInit_ex2(evp, NULL, key_to_set(ctx, key), nonce, NULL) == 1 &&
 	        (!ad_len || EVP_DecryptUpdate(evp, NULL, &out_len, ad, (int)ad_len) == 1) &&
 	        (!len || EVP_DecryptUpdate(evp, dst, &out_len, src, (int)len) == 1) &&
 	        EVP_CIPHER_CTX_ctrl(evp, EVP_CTRL_AEAD_SET_TAG, sizeof(tag), tag) > 0;
 	if (ready && EVP_DecryptFinal_ex(evp, dst + len, &out_len) == 1)
 		return 0;
 	if (!ready)
-		ERR_clear_error();
+		forget_key(ctx);
 	sodium_memzero(dst, len);
 	return -EBADMSG;
 }
@@ -290,10 +330,9 @@ void wg_aead_ctx_seal_ietf(struct wg_aead_ctx *ctx, uint8_t *dst, const uint8_t 
                            const uint8_t *ad, size_t ad_len, const uint8_t nonce[WG_AEAD_NONCE_LEN],
                            const uint8_t key[WG_AEAD_KEY_LEN])
 {
-	if (ctx->lib == WG_AEAD_OPENSSL) {
-		ctx->keyed = true;
-		evp_seal(ctx->evp, dst, src, len, ad, ad_len, nonce, key);
-	} else
+	if (ctx->lib == WG_AEAD_OPENSSL)
+		evp_seal(ctx, dst, src, len, ad, ad_len, nonce, key);
+	else
 		wg_aead_seal_ietf(dst, src, len, ad, ad_len, nonce, key);
 }
 
@@ -305,8 +344,7 @@ int wg_aead_ctx_open_ietf(struct wg_aead_ctx *ctx, uint8_t *dst, const uint8_t *
 		return wg_aead_open_ietf(dst, src, src_len, ad, ad_len, nonce, key);
 	if (src_len < WG_AEAD_TAG_LEN)
 		return -EBADMSG;
-	ctx->keyed = true;
-	return evp_open(ctx->evp, dst, src, src_len, ad, ad_len, nonce, key);
+	return evp_open(ctx, dst, src, src_len, ad, ad_len, nonce, key);
 }
 
 void wg_aead_ctx_seal(struct wg_aead_ctx *ctx, uint8_t *dst, const uint8_t *src, size_t len,
@@ -338,7 +376,8 @@ void wg_aead_ctx_wipe(struct wg_aead_ctx *ctx)
 	uint8_t tag[WG_AEAD_TAG_LEN];
 
 	if (ctx->keyed)
-		evp_seal(ctx->evp, tag, NULL, 0, NULL, 0, zero, zero);
+		evp_seal(ctx, tag, NULL, 0, NULL, 0, zero, zero);
+	sodium_memzero(ctx->key, sizeof(ctx->key));
 	ctx->keyed = false;
 }
 
@@ -347,6 +386,7 @@ void wg_aead_ctx_free(struct wg_aead_ctx *ctx)
 	/* EVP_CIPHER_CTX_free() cleanses the provider's context as it frees it. */
 	EVP_CIPHER_CTX_free(ctx->evp);
 	ctx->evp = NULL;
+	sodium_memzero(ctx->key, sizeof(ctx->key));
 	ctx->keyed = false;
 }
 

@@ -88,13 +88,15 @@ const char *wg_aead_lib_version(enum wg_aead_lib lib);
 struct evp_cipher_ctx_st;
 
 /* One library's ChaCha20-Poly1305 for one thread at a time. libsodium's needs nothing (so
- * { .lib = WG_AEAD_SODIUM } is one); OpenSSL's needs a cipher context, allocated here once and
- * then re-keyed per message, so sealing and opening allocate nothing. The context keeps the last
- * message's key until wiped or freed. */
+ * { .lib = WG_AEAD_SODIUM } is one); OpenSSL's needs a cipher context, allocated here once, keyed
+ * again only when a message's key differs from the last one's and given each message's nonce,
+ * so sealing and opening allocate nothing. The context keeps the last message's key until wiped
+ * or freed. */
 struct wg_aead_ctx {
 	enum wg_aead_lib lib;
 	struct evp_cipher_ctx_st *evp;
-	bool keyed; /* holds a key that is not yet wiped */
+	bool keyed;                   /* holds a key that is not yet wiped */
+	uint8_t key[WG_AEAD_KEY_LEN]; /* the key evp holds, while keyed */
 };
 
 /* 0, -ENOMEM, or -ENOTSUP when OpenSSL's cannot be had. */

@@ -19,6 +19,8 @@
 #include "vectors.h"
 #include "wg/crypto.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
+
 /* Unkeyed records check our HASH; keyed ones check libb2's keyed mode, which our MAC uses. */
 static void check_blake2s(const struct vector_record *rec)
 {
@@ -399,6 +401,41 @@ static void test_both_libraries_seal_alike_and_open_each_other(void **state)
 	}
 }
 
+/* OpenSSL's context takes a key only when it differs from the one it holds, so a run of one
+ * key must seal as libsodium does, and so must a key changed in place (the same address, other
+ * bytes; a difference in its first or last byte only), one that comes back, and either across an
+ * open in between. */
+static void test_openssl_context_rekeys_exactly_when_the_key_bytes_change(void **state)
+{
+	enum { LEN = 333 };
+	static const unsigned int flips[] = {0, 0, 31, 31, 0, 8, 8, 0};
+	uint8_t key[WG_AEAD_KEY_LEN], plain[LEN], expected[LEN + WG_AEAD_TAG_LEN];
+	uint8_t sealed[LEN + WG_AEAD_TAG_LEN], opened[LEN];
+	struct wg_aead_ctx *ctx = &aeads[WG_AEAD_OPENSSL];
+	unsigned int i;
+
+	(void)state;
+	wg_random(key, sizeof(key));
+	wg_random(plain, sizeof(plain));
+	for (i = 0; i < 3 * ARRAY_SIZE(flips); i++) {
+		/* Every other message keeps the key; the rest flip one bit of it. */
+		if (i % 2)
+			key[flips[i % ARRAY_SIZE(flips)]] ^= 0x80;
+		wg_aead_seal(expected, plain, LEN, NULL, 0, i, key);
+		wg_aead_ctx_seal(ctx, sealed, plain, LEN, NULL, 0, i, key);
+		assert_memory_equal(sealed, expected, sizeof(sealed));
+		if (i % 3 == 0)
+			assert_int_equal(
+			    wg_aead_ctx_open(ctx, opened, sealed, sizeof(sealed), NULL, 0, i, key),
+			    0);
+	}
+	wg_aead_ctx_wipe(ctx);
+	wg_aead_ctx_seal(ctx, sealed, plain, LEN, NULL, 0, i, key);
+	wg_aead_seal(expected, plain, LEN, NULL, 0, i, key);
+	assert_memory_equal(sealed, expected, sizeof(sealed));
+	wg_aead_ctx_wipe(ctx);
+}
+
 /* Every one-bit change to the tag, an all-zero tag and a message cut short are refused with
  * nothing released. The message is sealed by the same context first, which leaves it holding
  * the right tag: an open must check the tag it is given, not one it remembers. */
@@ -645,6 +682,7 @@ int main(void)
 	    cmocka_unit_test(test_chacha20poly1305_rfc8439_through_both_libraries),
 	    cmocka_unit_test(test_handshake_transcript_transport_through_both_libraries),
 	    cmocka_unit_test(test_both_libraries_seal_alike_and_open_each_other),
+	    cmocka_unit_test(test_openssl_context_rekeys_exactly_when_the_key_bytes_change),
 	    cmocka_unit_test(test_forged_tags_are_refused_by_both_libraries),
 	    cmocka_unit_test(test_library_is_chosen_by_name_else_openssl_where_it_works),
 	    cmocka_unit_test(test_xchacha20poly1305_draft_vector),

@@ -86,9 +86,8 @@ void decode_fixture(const char *name, struct mesh_cluster *cluster)
 	mesh_cluster_objects_release(&objects);
 }
 
-
-void assert_prefixes_equal(const struct mesh_prefix *a, size_t na,
-                                  const struct mesh_prefix *b, size_t nb)
+void assert_prefixes_equal(const struct mesh_prefix *a, size_t na, const struct mesh_prefix *b,
+                           size_t nb)
 {
 	assert_int_equal(na, nb);
 	for (size_t i = 0; i < na; i++)
@@ -121,7 +120,6 @@ void decode_node(const char *extra_json, struct mesh_node *node)
 	json_decref(object);
 }
 
-
 /* Node name with the base annotations plus extra, and spec as given (JSON). */
 json_t *node_with_spec(const char *name, const char *spec_json, const char *extra_json)
 {
@@ -141,7 +139,6 @@ void decode_with_spec(const char *spec_json, const char *extra_json, struct mesh
 	assert_int_equal(mesh_codec_node_decode(object, &options, node), 0);
 	json_decref(object);
 }
-
 
 json_t *peer_object(const char *spec_json)
 {

@@ -53,7 +53,10 @@ start() {
 	local name=$1 i=$2 backend
 	shift 2
 	for backend in legacy nft; do
-		saved "$name" $backend | grep '^-' >"$TMP/$name.before-$backend" || true
+		saved "$name" $backend >"$TMP/$name.saved-$backend" ||
+			die "$name: cannot read the $backend tables"
+		# No rule at all is an empty file (grep's status 1), not a failure.
+		grep '^-' "$TMP/$name.saved-$backend" >"$TMP/$name.before-$backend" || [ $? = 1 ]
 	done
 	rm -f "$TMP/$name.log"
 	kg_start "ib-$name" "$name" --backend file --cluster-file "$TMP/$name.cluster.json" \

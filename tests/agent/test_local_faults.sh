@@ -40,7 +40,7 @@ KG_FLAGS=(--interface $IF --listen 127.0.0.1:1107 --encapsulate never --log-leve
 host_state() {
 	nsx $NS sh -c 'ip -o link; ip route show table all; ip -6 route show table all
 		ip rule; ip -6 rule; for t in filter nat; do iptables -t $t -S; ip6tables -t $t -S; done'
-	ls /var/run/wireguard/$IF.sock 2>/dev/null || true
+	[ ! -e "/var/run/wireguard/$IF.sock" ] || echo "UAPI socket /var/run/wireguard/$IF.sock"
 }
 # The reference, once the veth has settled (its state is part of it).
 veth_up() { [ "$(nsx $NS cat /sys/class/net/hyeth0/operstate)" = up ]; }

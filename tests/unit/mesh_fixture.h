@@ -44,6 +44,19 @@ struct discovery_spec {
 };
 
 /* Keys are recognisable bytes: nodes 0x10 + i, peers 0x80 + i. */
+/* Whether name is an item of list (comma-separated). */
+static inline bool fixture_listed(const char *list, const char *name)
+{
+	char *copy = strdup(list), *save = NULL;
+	bool found = false;
+
+	for (char *item = strtok_r(copy, ",", &save); item && !found;
+	     item = strtok_r(NULL, ",", &save))
+		found = !strcmp(item, name);
+	free(copy);
+	return found;
+}
+
 static inline void fixture_key(uint8_t key[MESH_KEY_LEN], uint8_t id)
 {
 	memset(key, 0, MESH_KEY_LEN);

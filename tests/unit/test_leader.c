@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * mesh/view/leader and mesh/view/tunnel_health: who leads a location when
- * its leader's tunnels are down (mesh/README.md, "Leaders that stop
- * forwarding"), the sessions its standbys keep, and how a node judges its
- * own tunnels over an injected clock.
+ * mesh/view/leader and mesh/view/tunnel_health: who leads a location (Kilo's
+ * findLeader, as its TestFindLeader pins it down), and who when its leader's
+ * tunnels are down (mesh/README.md, "Leaders that stop forwarding"), the
+ * sessions its standbys keep, and how a node judges its own tunnels over an
+ * injected clock.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,18 +38,6 @@ static const struct node_spec nodes[] = {
     {"z2", "z", "10.7.0.2:51820", "10.7.0.2/24", "10.2.8.0/24", false, 0, NULL},
 };
 
-static bool listed(const char *list, const char *name)
-{
-	char *copy = strdup(list), *save = NULL;
-	bool found = false;
-
-	for (char *item = strtok_r(copy, ",", &save); item && !found;
-	     item = strtok_r(NULL, ",", &save))
-		found = !strcmp(item, name);
-	free(copy);
-	return found;
-}
-
 /* "name=up:since", "name=down:since[:recovering]", "name=unknown", "name=absent". */
 static void set_health(struct mesh_cluster *c, const char *spec)
 {
@@ -81,7 +70,7 @@ static void cluster_of(struct mesh_cluster *c, const char *members, const char *
 	size_t n = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(nodes); i++)
-		if (listed(members, nodes[i].name))
+		if (fixture_listed(members, nodes[i].name))
 			specs[n++] = nodes[i];
 	fixture_cluster(c, specs, n, NULL, 0, NULL, 0);
 	for (size_t i = 0; i < c->n_nodes; i++)
@@ -156,6 +145,63 @@ static const struct election_case elections[] = {
     {"cross granularity: every node leads itself", "b,c,y1", "b=down:100,c=up:50",
      MESH_GRANULARITY_CROSS, "b", "b", ""},
 };
+
+struct leader_case {
+	const char *name;
+	const char *members; /* names of the election's nodes, comma-separated */
+	const char *leader;
+};
+
+/* Kilo's TestFindLeader nodes; sorting by name puts "2" first. */
+static const struct node_spec election_nodes[] = {
+    {"a", "x", "10.0.0.1:51820", "10.9.0.1/24", "10.2.1.0/24", false, 0, NULL},
+    {"b", "x", "8.8.8.8:51820", "10.9.0.2/24", "10.2.2.0/24", false, 0, NULL},
+    {"c", "x", "8.8.8.8:51820", "10.9.0.3/24", "10.2.3.0/24", false, 0, NULL},
+    {"d", "x", "10.0.0.1:51820", "10.9.0.4/24", "10.2.4.0/24", true, 0, NULL},
+    {"2", "x", "8.8.8.8:51820", "10.9.0.5/24", "10.2.5.0/24", true, 0, NULL},
+    {"dns", "x", "leader.example.com:51820", "10.9.0.6/24", "10.2.6.0/24", true, 0, NULL},
+    {"e", "x", "100.64.0.1:51820", "10.9.0.7/24", "10.2.7.0/24", false, 0, NULL},
+    {"f", "x", "8.8.4.4:51820", "10.9.0.8/24", "10.2.8.0/24", true, 0, NULL},
+};
+
+static const struct leader_case leader_cases[] = {
+    {"one", "a", "a"},
+    {"public IP beats name order", "a,b,c", "b"},
+    {"hint with public IP", "d,2", "2"},
+    {"public among public", "b,c,2", "2"},
+    {"hint beats public IP", "a,b,d", "d"},
+    {"hint with private IP", "a,d", "d"},
+    {"all", "a,b,c,d,2", "2"},
+    {"DNS endpoint is never public, but its hint counts", "b,dns", "dns"},
+    {"public hint beats DNS hint", "dns,f", "f"},
+    {"public hint beats an earlier private hint", "a,d,f", "f"},
+    {"CGNAT counts as public", "a,e", "e"},
+    {"name order decides among equals", "c,b", "b"},
+};
+
+static void test_leader_election_follows_kilo_find_leader(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(leader_cases); i++) {
+		const struct leader_case *tc = &leader_cases[i];
+		struct node_spec specs[ARRAY_SIZE(election_nodes)];
+		struct mesh_cluster cluster;
+		struct mesh_topology t;
+		size_t n = 0;
+
+		for (size_t j = 0; j < ARRAY_SIZE(election_nodes); j++)
+			if (fixture_listed(tc->members, election_nodes[j].name))
+				specs[n++] = election_nodes[j];
+		fixture_cluster(&cluster, specs, n, NULL, 0, NULL, 0);
+		fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, specs[0].name);
+		assert_int_equal(t.n_segments, 1);
+		if (strcmp(mesh_segment_leader(&t.segments[0])->name, tc->leader))
+			fail_msg("%s: leader %s, expected %s", tc->name,
+			         mesh_segment_leader(&t.segments[0])->name, tc->leader);
+		mesh_topology_release(&t);
+		mesh_cluster_release(&cluster);
+	}
+}
 
 static void test_election_by_health_and_kilos_order(void **state)
 {
@@ -468,6 +514,7 @@ static void test_a_flapping_link_does_not_flap_the_leader(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_leader_election_follows_kilo_find_leader),
 	    cmocka_unit_test(test_election_by_health_and_kilos_order),
 	    cmocka_unit_test(test_every_viewpoint_elects_the_same),
 	    cmocka_unit_test(test_standbys_keep_sessions_to_the_other_leaders),

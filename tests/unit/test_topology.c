@@ -2,8 +2,8 @@
 /*
  * The topology and the WireGuard configs derived from it, from every
  * viewpoint of the fixture cluster and for every granularity, plus the
- * cases Kilo's own tests pin down (leader election, allowed-location-IP
- * filtering, segment contents).
+ * cases Kilo's own tests pin down (allowed-location-IP filtering, segment
+ * contents; its leader election is test_leader.c's).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -432,75 +432,6 @@ static void test_device_sightings_become_discovered_endpoints(void **state)
 	mesh_cluster_release(&cluster);
 }
 
-struct leader_case {
-	const char *name;
-	const char *members; /* names of the election's nodes, comma-separated */
-	const char *leader;
-};
-
-/* Kilo's TestFindLeader nodes; sorting by name puts "2" first. */
-static const struct node_spec election_nodes[] = {
-    {"a", "x", "10.0.0.1:51820", "10.9.0.1/24", "10.2.1.0/24", false, 0, NULL},
-    {"b", "x", "8.8.8.8:51820", "10.9.0.2/24", "10.2.2.0/24", false, 0, NULL},
-    {"c", "x", "8.8.8.8:51820", "10.9.0.3/24", "10.2.3.0/24", false, 0, NULL},
-    {"d", "x", "10.0.0.1:51820", "10.9.0.4/24", "10.2.4.0/24", true, 0, NULL},
-    {"2", "x", "8.8.8.8:51820", "10.9.0.5/24", "10.2.5.0/24", true, 0, NULL},
-    {"dns", "x", "leader.example.com:51820", "10.9.0.6/24", "10.2.6.0/24", true, 0, NULL},
-    {"e", "x", "100.64.0.1:51820", "10.9.0.7/24", "10.2.7.0/24", false, 0, NULL},
-    {"f", "x", "8.8.4.4:51820", "10.9.0.8/24", "10.2.8.0/24", true, 0, NULL},
-};
-
-static const struct leader_case leader_cases[] = {
-    {"one", "a", "a"},
-    {"public IP beats name order", "a,b,c", "b"},
-    {"hint with public IP", "d,2", "2"},
-    {"public among public", "b,c,2", "2"},
-    {"hint beats public IP", "a,b,d", "d"},
-    {"hint with private IP", "a,d", "d"},
-    {"all", "a,b,c,d,2", "2"},
-    {"DNS endpoint is never public, but its hint counts", "b,dns", "dns"},
-    {"public hint beats DNS hint", "dns,f", "f"},
-    {"public hint beats an earlier private hint", "a,d,f", "f"},
-    {"CGNAT counts as public", "a,e", "e"},
-    {"name order decides among equals", "c,b", "b"},
-};
-
-static bool listed(const char *list, const char *name)
-{
-	char *copy = strdup(list), *save = NULL;
-	bool found = false;
-
-	for (char *item = strtok_r(copy, ",", &save); item && !found;
-	     item = strtok_r(NULL, ",", &save))
-		found = !strcmp(item, name);
-	free(copy);
-	return found;
-}
-
-static void test_leader_election_follows_kilo_find_leader(void **state)
-{
-	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(leader_cases); i++) {
-		const struct leader_case *tc = &leader_cases[i];
-		struct node_spec specs[ARRAY_SIZE(election_nodes)];
-		struct mesh_cluster cluster;
-		struct mesh_topology t;
-		size_t n = 0;
-
-		for (size_t j = 0; j < ARRAY_SIZE(election_nodes); j++)
-			if (listed(tc->members, election_nodes[j].name))
-				specs[n++] = election_nodes[j];
-		fixture_cluster(&cluster, specs, n, NULL, 0, NULL, 0);
-		fixture_topology(&t, &cluster, MESH_GRANULARITY_LOCATION, specs[0].name);
-		assert_int_equal(t.n_segments, 1);
-		if (strcmp(mesh_segment_leader(&t.segments[0])->name, tc->leader))
-			fail_msg("%s: leader %s, expected %s", tc->name,
-			         mesh_segment_leader(&t.segments[0])->name, tc->leader);
-		mesh_topology_release(&t);
-		mesh_cluster_release(&cluster);
-	}
-}
-
 struct filter_case {
 	const char *name;
 	const char *a, *b, *d; /* allowed-location IPs of Kilo's nodes a, b and d */
@@ -817,7 +748,6 @@ int main(void)
 	    cmocka_unit_test(test_discovered_endpoint_only_replaces_roaming_sides),
 	    cmocka_unit_test(test_discovered_option_stands_for_the_local_annotation),
 	    cmocka_unit_test(test_device_sightings_become_discovered_endpoints),
-	    cmocka_unit_test(test_leader_election_follows_kilo_find_leader),
 	    cmocka_unit_test(test_allowed_location_ip_filter_matches_kilo),
 	    cmocka_unit_test(test_subnet_exhaustion_is_an_error_naming_the_subnet),
 	    cmocka_unit_test(test_only_ready_nodes_and_peers_take_part),

@@ -26,6 +26,24 @@ kg_start() {
 	supervise "$KG_PID" "$TMP/$name.log"
 }
 
+# log_count NAME TEXT: the lines of kg's log on NAME that hold TEXT (0 if
+# none; a missing log fails).
+log_count() { grep -c "$2" "$TMP/$1.log" || [ $? = 1 ]; }
+
+# quiet_resyncs NAME: over 8 s of kg's resyncs (two or more at --resync-period 3s) with
+# nothing changed, NAME writes no route and no iptables rule.
+quiet_resyncs() {
+	local routes rules
+	sleep 4
+	routes=$(log_count "$1" 'routes updated')
+	rules=$(log_count "$1" 'iptables rules updated')
+	sleep 8
+	[ "$(log_count "$1" 'routes updated')" = "$routes" ] ||
+		die "$1 rewrote routes on a resync without change"
+	[ "$(log_count "$1" 'iptables rules updated')" = "$rules" ] ||
+		die "$1 rewrote iptables rules on a resync without change"
+}
+
 # kg_alive PID NAME: fail unless kg is still running.
 kg_alive() { daemon_alive "$1" "$2" kg; }
 

@@ -41,30 +41,6 @@ api() { curl -sf --max-time 5 "$(cat "$TMP/c1.url")/_admin/$1" "${@:2}"; }
 admin() { api "$1" -X POST -d "${2:-"{}"}" >/dev/null; }
 watching() { [ "$(api state | jq .watches)" = $((2 * ${#NODES[@]})) ]; }
 
-# ping_start NAME FROM TO: pod of FROM pings pod of TO, timestamped.
-ping_start() {
-	ip netns exec "$E-p$2" ping -D -n -i $PING_INTERVAL -W 1 "10.2.${NODE_IDX[$3]}.2" \
-		>"$TMP/ping-$1" 2>&1 &
-	echo $! >"$TMP/ping-$1.pid"
-	at_exit "kill $!"
-}
-
-# ping_stop NAME: sets SENT, LOST and GAP, the longest silence between replies (s).
-ping_stop() {
-	local pid
-	pid=$(cat "$TMP/ping-$1.pid")
-	kill "$pid"
-	reap "$pid" TERM
-	read -r SENT LOST GAP < <(awk -F'[][ =]+' '
-		/icmp_seq=/ {
-			for (i = 1; i < NF; i++) if ($i == "icmp_seq") seq = $(i + 1)
-			if (last && $2 - last > gap) gap = $2 - last
-			last = $2
-			got++
-		}
-		END { printf "%d %d %.1f\n", seq, seq - got, gap }' "$TMP/ping-$1")
-}
-
 # received ON PEER: the bytes ON's WireGuard device received from PEER.
 received() {
 	wg show "${E}k${NODE_IDX[$1]}" transfer | awk -v k="$(cat "$TMP/$2.pub")" '$1 == k { print $2 }'

@@ -71,7 +71,6 @@ for n in "${NODES[@]}"; do start "$n"; done
 route_on() { grep -q "$3" <<<"$(nsx "$1" ip route show "$2")"; }
 nat_has() { grep -q -- "$2" <<<"$(nsx "$1" iptables -t nat -S)"; }
 admin_rule() { grep -q -- "-A FORWARD -s 198.51.100.0/24 -j ACCEPT" <<<"$(nsx an-n1 iptables -S FORWARD)"; }
-count() { grep -c "$2" "$TMP/$1.log" || true; }
 
 log "n1 routes west's pods over WireGuard and NATs its pods through KILO-NAT"
 wait_for "n1 route to west" 20 route_on an-n1 10.2.2.0/24 "via 10.4.0.2 dev ank1"
@@ -79,13 +78,7 @@ wait_for "KILO-NAT jump on n1" 20 nat_has an-n1 "-A POSTROUTING -s 10.2.1.0/24 .
 kg_alive "${PID[n1]}" n1
 
 log "resyncs with nothing changed write no route and no rule"
-sleep 4
-routes=$(count n1 'routes updated')
-rules=$(count n1 'iptables rules updated')
-sleep 8
-[ "$(count n1 'routes updated')" = "$routes" ] || die "n1 rewrote routes on a resync without change"
-[ "$(count n1 'iptables rules updated')" = "$rules" ] ||
-	die "n1 rewrote iptables rules on a resync without change"
+quiet_resyncs n1
 
 log "a route deleted behind kg's back comes back at once, in the main table and in 1107"
 route_1107() { grep -q "dev flannel.1" <<<"$(nsx an-n1 ip route show 192.168.71.3/32 table 1107)"; }
@@ -97,18 +90,18 @@ wait_for "n1's rule to n3 through table 1107" 5 rule_1107
 # done by the route watch. A resync that starts just before the deletion re-adds it itself
 # ("routes updated") before the watch can: that try does not count, the next one does.
 logged_since() {
-	[ "$(count n1 'restored deleted routes') $(count n1 'routes updated')" != "$1 $2" ]
+	[ "$(log_count n1 'restored deleted routes') $(log_count n1 'routes updated')" != "$1 $2" ]
 }
 restored_at_once() {
 	local what=$1 check=$2 restored updated
 	shift 2
 	for _ in 1 2 3; do
-		restored=$(count n1 'restored deleted routes')
-		updated=$(count n1 'routes updated')
+		restored=$(log_count n1 'restored deleted routes')
+		updated=$(log_count n1 'routes updated')
 		nsx an-n1 "$@"
 		wait_for "$what" 2 "$check"
 		wait_for "a log line on $what" 1 logged_since "$restored" "$updated"
-		[ "$(count n1 'restored deleted routes')" -gt "$restored" ] && return 0
+		[ "$(log_count n1 'restored deleted routes')" -gt "$restored" ] && return 0
 	done
 	die "$what: not restored by the route watch"
 }
@@ -138,7 +131,7 @@ mv "$TMP/n1.log" "$TMP/n1.first.log"
 start n1
 wait_for "n1 route to west after the restart" 20 route_on an-n1 10.2.2.0/24 "via 10.4.0.2 dev ank1"
 sleep 4
-[ "$(count n1 'iptables rules updated')" = 0 ] || die "the restarted n1 rewrote iptables rules"
+[ "$(log_count n1 'iptables rules updated')" = 0 ] || die "the restarted n1 rewrote iptables rules"
 
 log "routes through a missing tunnel wait for it; the others are in place meanwhile"
 grep -q 'failed to apply routes: route .* the tunnel interface does not exist' "$TMP/n1.log" ||

@@ -64,7 +64,6 @@ done
 # Output is read whole before grep: see test_appliers.sh.
 route6_on() { grep -q -- "$3" <<<"$(nsx "$1" ip -6 route show "$2")"; }
 nat6_has() { grep -q -- "$2" <<<"$(nsx "$1" ip6tables -t nat -S)"; }
-count() { grep -c "$2" "$TMP/$1.log" || true; }
 west6() { route6_on a6-n1 fd00:2:2::/64 "via fd00:4::2 dev a6k1 .*src fd00:73::1"; }
 
 log "n1 routes west's IPv6 pods over WireGuard from its IPv6 private IP, and n3's over the LAN"
@@ -96,24 +95,18 @@ wait_for "pod of n1 -> pod of n2 over IPv6" 30 nsx a6-p1 ping -6 -q -c 1 -W 1 fd
 ping_ok a6-p2 fd00:2:1::2
 
 log "resyncs with nothing changed write no route and no rule"
-sleep 4
-routes=$(count n1 'routes updated')
-rules=$(count n1 'iptables rules updated')
-sleep 8
-[ "$(count n1 'routes updated')" = "$routes" ] || die "n1 rewrote routes on a resync without change"
-[ "$(count n1 'iptables rules updated')" = "$rules" ] ||
-	die "n1 rewrote iptables rules on a resync without change"
+quiet_resyncs n1
 
 log "an IPv6 route deleted behind kg's back comes back at once"
-restored=$(count n1 'restored deleted routes')
+restored=$(log_count n1 'restored deleted routes')
 for _ in 1 2 3; do
-	restored=$(count n1 'restored deleted routes')
+	restored=$(log_count n1 'restored deleted routes')
 	nsx a6-n1 ip -6 route del fd00:2:2::/64
 	wait_for "n1's IPv6 route to west again" 2 west6
-	[ "$(count n1 'restored deleted routes')" -gt "$restored" ] && break
+	[ "$(log_count n1 'restored deleted routes')" -gt "$restored" ] && break
 	# A resync that began just before the deletion put it back first: try again.
 done
-[ "$(count n1 'restored deleted routes')" -gt "$restored" ] ||
+[ "$(log_count n1 'restored deleted routes')" -gt "$restored" ] ||
 	die "the IPv6 route was not restored by the route watch"
 
 log "an ip6tables rule comes back at the next resync"

@@ -212,6 +212,31 @@ annotation() {
 }
 has_annotation() { [ -n "$(annotation "$1" "$2")" ]; }
 
+# ping_start NAME FROM TO: pod of FROM pings pod of TO, timestamped, every
+# $PING_INTERVAL s (the test's, else 0.2).
+ping_start() {
+	ip netns exec "$E-p$2" ping -D -n -i ${PING_INTERVAL:-0.2} -W 1 "10.2.${NODE_IDX[$3]}.2" \
+		>"$TMP/ping-$1" 2>&1 &
+	echo $! >"$TMP/ping-$1.pid"
+	at_exit "kill $!"
+}
+
+# ping_stop NAME: sets SENT, LOST and GAP, the longest silence between replies (s).
+ping_stop() {
+	local pid
+	pid=$(cat "$TMP/ping-$1.pid")
+	kill "$pid"
+	reap "$pid" TERM
+	read -r SENT LOST GAP < <(awk -F'[][ =]+' '
+		/icmp_seq=/ {
+			for (i = 1; i < NF; i++) if ($i == "icmp_seq") seq = $(i + 1)
+			if (last && $2 - last > gap) gap = $2 - last
+			last = $2
+			got++
+		}
+		END { printf "%d %d %.1f\n", seq, seq - got, gap }' "$TMP/ping-$1")
+}
+
 # e2e_leader NAME: whether kg on NAME says it leads its location.
 # (grep reads all of it: one that quits early makes curl fail under pipefail)
 e2e_leader() { grep -q '^kilo_leader 1$' <<<"$(http "$E-$1" http://127.0.0.1:1107/metrics)"; }
@@ -241,14 +266,18 @@ e2e_peers_are() {
 	done
 }
 
-# e2e_pods_reach NAME...: every listed node's pod pings every other's.
+# e2e_pods_reach [-6] NAME...: every listed node's pod pings every other's
+# (with -6 over IPv6, at fd00:2:I::2).
 e2e_pods_reach() {
-	local from to
+	local from to six= addr
+	[ "$1" != -6 ] || { six=1 && shift; }
 	for from in "$@"; do
 		for to in "$@"; do
 			[ "$from" = "$to" ] && continue
-			wait_for "pod of $from -> pod of $to" 60 \
-				nsx "$E-p$from" ping -q -c 1 -W 1 "10.2.${NODE_IDX[$to]}.2"
+			addr=10.2.${NODE_IDX[$to]}.2
+			[ -z "$six" ] || addr=fd00:2:${NODE_IDX[$to]}::2
+			wait_for "pod of $from -> pod of $to${six:+ over IPv6}" 60 \
+				nsx "$E-p$from" ping ${six:+-6} -q -c 1 -W 1 "$addr"
 		done
 	done
 }

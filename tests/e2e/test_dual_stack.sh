@@ -69,18 +69,6 @@ dual_node_join() {
 	e2e_kg_start "$c" "$name" --subnet 10.4.0.0/16,fd00:4::/64
 }
 
-# pods_reach6 NAME...: every listed node's pod pings every other's over IPv6.
-pods_reach6() {
-	local from to
-	for from in "$@"; do
-		for to in "$@"; do
-			[ "$from" = "$to" ] && continue
-			wait_for "pod of $from -> pod of $to over IPv6" 60 \
-				nsx "$E-p$from" ping -6 -q -c 1 -W 1 "fd00:2:${NODE_IDX[$to]}::2"
-		done
-	done
-}
-
 dual_underlay
 dual_node_add a1 a 1
 dual_node_add a2 a 2
@@ -93,7 +81,7 @@ for n in "${NODES[@]}"; do wait_for "$n's key annotation" 30 has_annotation "$n"
 
 log "every pod reaches every other pod over IPv4 and over IPv6"
 e2e_pods_reach "${NODES[@]}"
-pods_reach6 "${NODES[@]}"
+e2e_pods_reach -6 "${NODES[@]}"
 
 log "a1 leads cloud-a with a WireGuard IP of each family, and dials b1 over IPv6"
 e2e_leader a1 || die "a1 does not lead cloud-a"

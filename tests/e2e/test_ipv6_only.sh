@@ -87,17 +87,6 @@ v6_node_join() {
 	e2e_kg_start "$c" "$name" --subnet fd00:4::/64 --encapsulate always
 }
 
-pods_reach6() {
-	local from to
-	for from in "$@"; do
-		for to in "$@"; do
-			[ "$from" = "$to" ] && continue
-			wait_for "pod of $from -> pod of $to" 60 \
-				nsx "$E-p$from" ping -6 -q -c 1 -W 1 "fd00:2:${NODE_IDX[$to]}::2"
-		done
-	done
-}
-
 v6_underlay
 v6_node_add a1 a 1
 v6_node_add a2 a 2
@@ -112,7 +101,7 @@ v6_node_join c1 b1 cloud-b
 for n in "${NODES[@]}"; do wait_for "$n's key annotation" 30 has_annotation "$n" key; done
 
 log "every pod reaches every other pod"
-pods_reach6 "${NODES[@]}"
+e2e_pods_reach -6 "${NODES[@]}"
 
 log "Kilo's annotations hold the IPv6 values; no IPv4 on kilo0; WireGuard over IPv6"
 e2e_leader a1 || die "a1 does not lead cloud-a"

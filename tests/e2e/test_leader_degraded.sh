@@ -50,30 +50,6 @@ for n in "${NODES[@]}"; do
 	wait_for "$n to say its tunnels are up" $((4 * T_UP)) health_is "$n" up
 done
 
-# ping_start NAME FROM TO: pod of FROM pings pod of TO, timestamped.
-ping_start() {
-	ip netns exec "$E-p$2" ping -D -n -i $PING_INTERVAL -W 1 "10.2.${NODE_IDX[$3]}.2" \
-		>"$TMP/ping-$1" 2>&1 &
-	echo $! >"$TMP/ping-$1.pid"
-	at_exit "kill $!"
-}
-
-# ping_stop NAME: sets SENT, LOST and GAP, the longest silence between replies (s).
-ping_stop() {
-	local pid
-	pid=$(cat "$TMP/ping-$1.pid")
-	kill "$pid"
-	reap "$pid" TERM
-	read -r SENT LOST GAP < <(awk -F'[][ =]+' '
-		/icmp_seq=/ {
-			for (i = 1; i < NF; i++) if ($i == "icmp_seq") seq = $(i + 1)
-			if (last && $2 - last > gap) gap = $2 - last
-			last = $2
-			got++
-		}
-		END { printf "%d %d %.1f\n", seq, seq - got, gap }' "$TMP/ping-$1")
-}
-
 failovers() {
 	http "$E-$1" http://127.0.0.1:1107/metrics | awk '$1 == "kilo_leader_failovers_total" { print $2 }'
 }
